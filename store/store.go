@@ -1,0 +1,112 @@
+// Package store owns the bot's SQLite database: how it is opened, its schema
+// and migrations, and typed reads and writes of its records. It knows SQL and
+// records, nothing of MIME, IMAP or SMTP.
+//
+// All writes go through Store.Write, one immediate transaction at a time on a
+// single connection, so SQLite never sees two writers and a handler's effects,
+// its replies and its processed-message record commit together or not at all.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+// Store is an open database. It is safe for concurrent use.
+type Store struct {
+	w *sql.DB // the one writer connection
+	r *sql.DB // readers; WAL lets them run beside the writer
+}
+
+// Open opens (creating if needed) the database at path and brings its schema
+// up to date. A database written by a newer mailbot is refused.
+func Open(ctx context.Context, path string) (*Store, error) {
+	w, err := openDB(path, 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	r, err := openDB(path, 4)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	return &Store{w: w, r: r}, nil
+}
+
+// openDB is the one place connection settings live. synchronous=FULL keeps a
+// committed transaction through power loss, not only a process crash: a
+// message is flagged \Seen on the server only after its commit, so a commit
+// that could vanish would lose a request.
+func openDB(path string, conns int) (*sql.DB, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+url.PathEscape(path)+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetConnMaxIdleTime(0)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Tx is a write transaction. Its methods are the only way to change the
+// database.
+type Tx struct {
+	tx *sql.Tx
+}
+
+// Write runs fn in one immediate transaction and commits it if fn returns
+// nil. Nothing fn did is kept if it returns an error or the commit fails.
+func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	if err := fn(&Tx{tx: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs SQLite's own consistency check.
+func (s *Store) IntegrityCheck(ctx context.Context) error {
+	var res string
+	if err := s.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity check: %s", res)
+	}
+	return nil
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
