@@ -1,0 +1,86 @@
+// Package templates holds the words of every message the bot sends, as
+// embedded pairs of files: NAME.txt (text/template, the plain-text part
+// people read first) and NAME.html (html/template, the simple large-type
+// part), wrapped in one accessible layout. They are parsed once, at Load.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"strings"
+	texttemplate "text/template"
+)
+
+//go:embed *.txt *.html
+var files embed.FS
+
+// Set is the parsed templates. It is safe for concurrent use.
+type Set struct {
+	text   *texttemplate.Template
+	html   *htmltemplate.Template
+	layout *htmltemplate.Template
+}
+
+// Rendered is one message's two bodies.
+type Rendered struct {
+	Text string
+	HTML string
+}
+
+// Load parses every template and checks that each message kind has both
+// its text and its HTML file.
+func Load() (*Set, error) {
+	text, err := texttemplate.New("").Option("missingkey=error").ParseFS(files, "*.txt")
+	if err != nil {
+		return nil, fmt.Errorf("parse text templates: %w", err)
+	}
+	html, err := htmltemplate.New("").Option("missingkey=error").ParseFS(files, "*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse HTML templates: %w", err)
+	}
+	layout := html.Lookup("layout.html")
+	if layout == nil {
+		return nil, fmt.Errorf("parse HTML templates: layout.html missing")
+	}
+	names, _ := fs.Glob(files, "*.txt")
+	for _, n := range names {
+		if html.Lookup(strings.TrimSuffix(n, ".txt")+".html") == nil {
+			return nil, fmt.Errorf("template %s has no HTML twin", n)
+		}
+	}
+	return &Set{text: text, html: html, layout: layout}, nil
+}
+
+// Names lists the message kinds, for tests that render them all.
+func (s *Set) Names() []string {
+	var out []string
+	for _, t := range s.text.Templates() {
+		if n, ok := strings.CutSuffix(t.Name(), ".txt"); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Render fills the message kind name with data. title names the HTML
+// document for screen readers.
+func (s *Set) Render(name, title string, data any) (Rendered, error) {
+	var text, content, page bytes.Buffer
+	if err := s.text.ExecuteTemplate(&text, name+".txt", data); err != nil {
+		return Rendered{}, fmt.Errorf("render %s text: %w", name, err)
+	}
+	if err := s.html.ExecuteTemplate(&content, name+".html", data); err != nil {
+		return Rendered{}, fmt.Errorf("render %s HTML: %w", name, err)
+	}
+	err := s.layout.Execute(&page, struct {
+		Title   string
+		Content htmltemplate.HTML // already escaped by its own template
+	}{title, htmltemplate.HTML(content.String())})
+	if err != nil {
+		return Rendered{}, fmt.Errorf("render %s layout: %w", name, err)
+	}
+	return Rendered{Text: text.String(), HTML: page.String()}, nil
+}
