@@ -1,0 +1,149 @@
+package understand
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// summary is what a golden file holds for one message: every field the bot
+// acts on, in a form a reviewer can read.
+func summary(m *Message, err error) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "key: %s\nmessage-id: %s\nfrom: %s\nfrom-name: %s\nsubject: %q\n", m.Key, m.MessageID, m.From, m.FromName, m.Subject)
+	fmt.Fprintf(&b, "in-reply-to: %v\nreferences: %v\nautomatic: %s\n", m.InReplyTo, m.References, m.Automatic)
+	if err != nil {
+		fmt.Fprintf(&b, "problems: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	fmt.Fprintf(&b, "--- text ---\n%s\n", m.Text)
+	return b.String()
+}
+
+func TestParseCorpus(t *testing.T) {
+	files, err := filepath.Glob("testdata/messages/*.eml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus: %v", err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".eml")
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := summary(Parse(raw))
+			golden := filepath.Join("testdata/messages", name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (go test -update creates it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("Parse(%s) =\n%s\nwant\n%s", name, got, want)
+			}
+		})
+	}
+}
+
+func TestKeyWithoutMessageIDIsStable(t *testing.T) {
+	raw := []byte("From: a@example.org\r\n\r\nhi\r\n")
+	a, _ := Parse(raw)
+	b, _ := Parse(append([]byte(nil), raw...))
+	c, _ := Parse([]byte("From: a@example.org\r\n\r\nhi there\r\n"))
+	if a.Key != b.Key || a.Key == c.Key || !strings.HasPrefix(a.Key, "sha256:") {
+		t.Errorf("keys = %q %q %q: want the same bytes to give the same key, and other bytes another", a.Key, b.Key, c.Key)
+	}
+}
+
+func TestAutomatic(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		auto   bool
+	}{
+		{"Auto-Submitted: no", false},
+		{"Auto-Submitted: auto-replied", true},
+		{"Auto-Submitted: auto-generated", true},
+		{"Precedence: bulk", true},
+		{"Precedence: junk", true},
+		{"Precedence: list", true},
+		{"Precedence: first-class", false},
+		{"List-Id: <x.example.org>", true},
+		{"List-Unsubscribe: <mailto:x@example.org>", true},
+		{"Return-Path: <>", true},
+		{"Return-Path: <a@example.org>", false},
+		{"X-Autoreply: yes", true},
+		{"X-MS-Exchange-Inbox-Rules-Loop: a@example.org", true},
+		{"Feedback-ID: 1:2:3", true},
+		{"Subject: Automatic reply: hello", true},
+		{"Subject: Out of Office: hello", true},
+		{"Subject: automatic booking please", false},
+		{"Content-Type: multipart/report; report-type=delivery-status; boundary=x", true},
+	} {
+		m, _ := Parse([]byte("From: a@example.org\r\n" + tc.header + "\r\n\r\nhi\r\n"))
+		if got := m.Automatic != ""; got != tc.auto {
+			t.Errorf("%s: Automatic = %q, want automatic=%v", tc.header, m.Automatic, tc.auto)
+		}
+	}
+	m, _ := Parse([]byte("From: MAILER-DAEMON@example.org\r\n\r\nhi\r\n"))
+	if m.Automatic == "" {
+		t.Error("MAILER-DAEMON sender not seen as automatic")
+	}
+}
+
+func TestDeepNestingIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n")
+	const depth = 500
+	for i := 0; i < depth; i++ {
+		fmt.Fprintf(&b, "--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n", i, i+1)
+	}
+	b.WriteString("--b500\r\nContent-Type: text/plain\r\n\r\ndeep\r\n")
+	m, err := Parse([]byte(b.String()))
+	if err == nil || m.From != "a@example.org" {
+		t.Errorf("Parse(nested %d deep) = from %q, err %v; want the sender read and a problem reported", depth, m.From, err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/messages/*.eml")
+	for _, name := range files {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m, _ := Parse(raw)
+		if m == nil {
+			t.Fatal("Parse returned nil")
+		}
+		if len(m.Text) > 4*maxTextBytes {
+			t.Fatalf("text of %d bytes from a %d-byte message", len(m.Text), len(raw))
+		}
+		if strings.ContainsAny(m.Subject+m.FromName, "\r\n") {
+			t.Fatalf("control characters survive in subject %q or name %q", m.Subject, m.FromName)
+		}
+	})
+}
+
+func FuzzHTMLToText(f *testing.F) {
+	f.Add("<p>a<br>b</p><ul><li>c</li></ul><script>x</script>&amp;")
+	f.Add("<style><style></style>")
+	f.Fuzz(func(t *testing.T, s string) {
+		out := HTMLToText(s)
+		if strings.Contains(out, "<script") {
+			t.Fatalf("script tag survived: %q", out)
+		}
+	})
+}
