@@ -26,11 +26,11 @@ const (
 
 // Message is what the bot knows about one email.
 type Message struct {
-	MessageID  string   // without angle brackets; "" when missing
-	Key        string   // Message-ID, or a digest of the bytes when missing
-	From       string   // the sender's address; "" when missing or unreadable
-	FromName   string   // their display name, RFC 2047 decoded
-	Subject    string   // RFC 2047 decoded, one line
+	MessageID  string // without angle brackets; "" when missing
+	Key        string // Message-ID, or a digest of the bytes when missing
+	From       string // the sender's address; "" when missing or unreadable
+	FromName   string // their display name, RFC 2047 decoded
+	Subject    string // RFC 2047 decoded, one line
 	Date       time.Time
 	InReplyTo  []string // Message-IDs, without angle brackets
 	References []string
@@ -82,12 +82,12 @@ func (m *Message) readHeader(h mail.Header, problems *[]error) {
 		*problems = append(*problems, fmt.Errorf("From: %w", err))
 	} else if len(addrs) > 0 {
 		m.From = strings.ToLower(addrs[0].Address)
-		m.FromName = oneLine(addrs[0].Name)
+		m.FromName = OneLine(addrs[0].Name)
 	}
 	if s, err := h.Subject(); err == nil {
-		m.Subject = oneLine(s)
+		m.Subject = OneLine(s)
 	} else {
-		m.Subject = oneLine(h.Get("Subject"))
+		m.Subject = OneLine(h.Get("Subject"))
 	}
 	if d, err := h.Date(); err == nil {
 		m.Date = d
@@ -180,9 +180,9 @@ func normaliseText(s string) string {
 	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
-// oneLine makes a header value safe to show or reuse: decoded, with control
+// OneLine makes a header value safe to show or reuse: decoded, with control
 // characters (a CR or LF smuggled in an encoded word) turned into spaces.
-func oneLine(s string) string {
+func OneLine(s string) string {
 	if dec, err := new(mime.WordDecoder).DecodeHeader(s); err == nil {
 		s = dec
 	}

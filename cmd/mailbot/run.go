@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+
+	"github.com/betterdays/mailbot/mailbot"
+)
+
+func runCmd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	once := fs.Bool("once", false, "handle every message waiting, send everything due, then exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	svc, err := mailbot.NewService(ctx, e.cfg, mailbot.SystemClock, e.log)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if *once {
+		return svc.Once(ctx)
+	}
+	ln, err := net.Listen("tcp", e.cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("web endpoint (MAILBOT_HTTP): %w", err)
+	}
+	if svc.Mail != nil {
+		printTryIt(e, svc.Config)
+	}
+	if err := svc.Run(ctx, ln); err != nil {
+		return err
+	}
+	e.log.Info("stopped cleanly")
+	return nil
+}
+
+// printTryIt tells a person trying the bot how to talk to it.
+func printTryIt(e *env, cfg mailbot.Config) {
+	fmt.Fprintf(e.stdout, `Better Days mailbot is running with its own mail server, for trying it out.
+  Send mail:  SMTP %[1]s, no password, to %[3]s
+  Read mail:  IMAP %[2]s, log in as any address with any password: each address has its own mailbox
+  Mail is kept in memory only, until the bot stops.
+Try it (the reply lands in you@example.org's mailbox):
+  printf 'From: you@example.org\r\nTo: %[3]s\r\nSubject: help\r\n\r\nhelp\r\n' | curl -sS smtp://%[1]s --mail-from you@example.org --mail-rcpt %[3]s -T -
+  curl -sS 'imap://%[2]s/INBOX;UID=1' -u you@example.org:any
+`, cfg.SMTP.Host, cfg.IMAP.Host, cfg.Address)
+}

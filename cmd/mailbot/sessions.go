@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/betterdays/mailbot/mailbot"
+	"github.com/betterdays/mailbot/store"
+)
+
+func sessionsImport(ctx context.Context, e *env, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: mailbot sessions import FILE.csv")
+	}
+	f, err := os.Open(args[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sessions, err := mailbot.ReadTimetable(f, e.cfg.TZ)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	st, err := store.Open(ctx, e.cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := mailbot.ImportTimetable(ctx, st, sessions, time.Now())
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	fmt.Fprintf(e.stdout, "%s: %d added, %d updated, %d moved (time or place), %d unchanged\n",
+		args[0], res.Added, res.Updated, res.Moved, res.Unchanged)
+	return nil
+}
+
+func sessionsList(ctx context.Context, e *env, args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("usage: mailbot sessions list")
+	}
+	st, err := store.Open(ctx, e.cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	list, err := st.UpcomingSessions(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tWHEN\tTITLE\tPLACES\tWHERE")
+	for _, s := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", s.ID, s.Kind, mailbot.When(s.Starts, s.Ends, e.cfg.TZ), s.Title, s.Capacity, s.Location)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,202 @@
+package mailbot
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the operator can set. FromEnv reads it from the
+// MAILBOT_* environment variables of the operator contract.
+type Config struct {
+	DB      string
+	Address string // the project address the bot reads and replies from
+	IMAP    Endpoint
+	SMTP    Endpoint
+	// Embedded is true when neither MAILBOT_IMAP nor MAILBOT_SMTP is set:
+	// the bot runs its own loopback mail server.
+	Embedded bool
+	Staff    []string
+	HTTP     string
+	BaseURL  *url.URL
+	TZ       *time.Location
+
+	// ProcessedFolder, when set, is where handled messages are moved;
+	// otherwise they are flagged \Seen and left in INBOX.
+	ProcessedFolder string
+	// MaxMessageBytes is the largest message read whole; a larger one is
+	// recorded from its header and answered with a short note.
+	MaxMessageBytes int64
+	// PollInterval is how often the inbox looks for mail when the server
+	// has no IDLE, and the longest one IDLE lasts before a fresh look.
+	PollInterval time.Duration
+	// RetryBase is the first wait after a temporary sending failure; each
+	// further failure doubles it, up to an hour.
+	RetryBase time.Duration
+	// GiveUpAfter is how long a message may keep failing temporarily before
+	// it is recorded as failed.
+	GiveUpAfter time.Duration
+}
+
+// Endpoint is a mail server to connect to.
+type Endpoint struct {
+	Host     string // host:port
+	TLS      bool   // implicit TLS (imaps, smtps); otherwise STARTTLS when offered
+	User     string
+	Password string
+}
+
+// LogValue keeps the password out of every log line.
+func (e Endpoint) LogValue() slog.Value {
+	scheme := "starttls-if-offered"
+	if e.TLS {
+		scheme = "tls"
+	}
+	return slog.GroupValue(slog.String("host", e.Host), slog.String("user", e.User), slog.String("security", scheme))
+}
+
+// Loopback reports whether the server is on this machine, the one place a
+// password may cross the wire unencrypted.
+func (e Endpoint) Loopback() bool {
+	host, _, err := net.SplitHostPort(e.Host)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Addresses of the embedded server, fixed by the operator contract.
+const (
+	EmbeddedSMTP = "127.0.0.1:2525"
+	EmbeddedIMAP = "127.0.0.1:1143"
+)
+
+// FromEnv reads the configuration through getenv (os.Getenv in the binary,
+// a map in tests). Every problem is reported, naming the variable.
+func FromEnv(getenv func(string) string) (Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		DB:              get("MAILBOT_DB", "./mailbot.db"),
+		HTTP:            get("MAILBOT_HTTP", "127.0.0.1:8080"),
+		ProcessedFolder: get("MAILBOT_PROCESSED_FOLDER", ""),
+		RetryBase:       30 * time.Second,
+		GiveUpAfter:     48 * time.Hour,
+	}
+	var errs []string
+	bad := func(k string, err error) { errs = append(errs, fmt.Sprintf("%s: %v", k, err)) }
+
+	addr, err := mail.ParseAddress(get("MAILBOT_ADDRESS", "betterdays@localhost"))
+	if err != nil {
+		bad("MAILBOT_ADDRESS", err)
+	} else {
+		c.Address = strings.ToLower(addr.Address)
+	}
+	for _, s := range strings.Split(getenv("MAILBOT_STAFF"), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if a, err := mail.ParseAddress(s); err != nil {
+			bad("MAILBOT_STAFF", fmt.Errorf("%q: %w", s, err))
+		} else {
+			c.Staff = append(c.Staff, strings.ToLower(a.Address))
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
+		bad("MAILBOT_HTTP", err)
+	}
+	if u, err := url.Parse(get("MAILBOT_BASE_URL", "http://127.0.0.1:8080")); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("MAILBOT_BASE_URL", fmt.Errorf("want an http:// or https:// URL"))
+	} else {
+		c.BaseURL = u
+	}
+	if c.TZ, err = time.LoadLocation(get("MAILBOT_TZ", "Europe/London")); err != nil {
+		bad("MAILBOT_TZ", err)
+	}
+	c.MaxMessageBytes, err = strconv.ParseInt(get("MAILBOT_MAX_MESSAGE_BYTES", strconv.Itoa(5<<20)), 10, 64)
+	if err != nil || c.MaxMessageBytes < 1024 {
+		bad("MAILBOT_MAX_MESSAGE_BYTES", fmt.Errorf("want a number of bytes, at least 1024"))
+	}
+	if c.PollInterval, err = time.ParseDuration(get("MAILBOT_POLL", "1m")); err != nil || c.PollInterval <= 0 {
+		bad("MAILBOT_POLL", fmt.Errorf("want a duration such as 1m"))
+	}
+
+	imapURL, smtpURL := getenv("MAILBOT_IMAP"), getenv("MAILBOT_SMTP")
+	switch {
+	case imapURL == "" && smtpURL == "":
+		c.Embedded = true
+		c.IMAP = Endpoint{Host: EmbeddedIMAP, User: c.Address, Password: "embedded"}
+		c.SMTP = Endpoint{Host: EmbeddedSMTP}
+	case imapURL == "" || smtpURL == "":
+		errs = append(errs, "MAILBOT_IMAP and MAILBOT_SMTP: set both for a real mail server, or neither for the embedded one")
+	default:
+		if c.IMAP, err = parseEndpoint(imapURL, "imap", 143, "imaps", 993); err != nil {
+			bad("MAILBOT_IMAP", err)
+		}
+		c.IMAP.Password = getenv("MAILBOT_IMAP_PASSWORD")
+		if c.SMTP, err = parseEndpoint(smtpURL, "smtp", 587, "smtps", 465); err != nil {
+			bad("MAILBOT_SMTP", err)
+		}
+		c.SMTP.Password = getenv("MAILBOT_SMTP_PASSWORD")
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+// parseEndpoint reads scheme://user@host:port. A password in the URL is
+// refused: it would end up in shell history and logs.
+func parseEndpoint(raw, plain string, plainPort int, tls string, tlsPort int) (Endpoint, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("not a URL (want %s://user@host:%d or %s://user@host:%d)", tls, tlsPort, plain, plainPort)
+	}
+	var e Endpoint
+	port := plainPort
+	switch u.Scheme {
+	case tls:
+		e.TLS, port = true, tlsPort
+	case plain:
+	default:
+		return e, fmt.Errorf("scheme %q: want %s:// or %s://", u.Scheme, tls, plain)
+	}
+	if u.Hostname() == "" {
+		return e, fmt.Errorf("no host in %s://…", u.Scheme)
+	}
+	if _, ok := u.User.Password(); ok {
+		return e, fmt.Errorf("put the password in the _PASSWORD variable, not in the URL")
+	}
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil {
+			return e, fmt.Errorf("bad port %q", p)
+		}
+	}
+	e.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(port))
+	e.User = u.User.Username()
+	return e, nil
+}
+
+// IsOwnAddress reports whether addr is the bot's, plus-addresses included:
+// mail from ourselves is never answered.
+func (c *Config) IsOwnAddress(addr string) bool {
+	local, domain, ok := strings.Cut(strings.ToLower(addr), "@")
+	if !ok {
+		return false
+	}
+	local, _, _ = strings.Cut(local, "+")
+	return local+"@"+domain == c.Address
+}

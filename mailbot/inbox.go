@@ -1,0 +1,351 @@
+package mailbot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/betterdays/mailbot/store"
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// Handler does what a message asks and commits it; see Bot.Handle.
+type Handler interface {
+	Handle(ctx context.Context, d Delivery) error
+}
+
+var _ Handler = (*Bot)(nil)
+
+const (
+	inboxName = "INBOX"
+	// A fetch asks for at most this many messages, or this many bytes, at
+	// once: few round trips, bounded memory.
+	fetchBatch      = 50
+	fetchBatchBytes = 32 << 20
+)
+
+// Inbox reads new messages from the server, hands each to the Handler, and
+// flags it \Seen (or moves it) only after the Handler committed it. Where it
+// has got to is kept in the store as UIDVALIDITY and the last UID handled, so
+// a restart neither skips nor repeats a message, whoever else reads the
+// mailbox.
+type Inbox struct {
+	ep        Endpoint
+	processed string
+	maxBytes  int64
+	poll      time.Duration
+	store     *store.Store
+	handler   Handler
+	log       *slog.Logger
+
+	connected atomic.Bool
+	lastPoll  atomic.Int64 // Unix milliseconds of the last completed look
+}
+
+// NewInbox returns an Inbox reading ep's INBOX.
+func NewInbox(cfg Config, st *store.Store, h Handler, log *slog.Logger) *Inbox {
+	return &Inbox{
+		ep: cfg.IMAP, processed: cfg.ProcessedFolder, maxBytes: cfg.MaxMessageBytes,
+		poll: cfg.PollInterval, store: st, handler: h, log: log,
+	}
+}
+
+// InboxStatus is what health checks report of the inbox.
+type InboxStatus struct {
+	Connected bool
+	LastPoll  time.Time // zero before the first completed look
+}
+
+// Status returns whether the inbox is connected and when it last looked.
+func (in *Inbox) Status() InboxStatus {
+	st := InboxStatus{Connected: in.connected.Load()}
+	if ms := in.lastPoll.Load(); ms != 0 {
+		st.LastPoll = time.UnixMilli(ms)
+	}
+	return st
+}
+
+// Run reads mail until ctx is done, reconnecting with backoff whenever the
+// connection fails. The message in hand when ctx ends is finished first.
+func (in *Inbox) Run(ctx context.Context) error {
+	backoff := time.Second
+	for {
+		start := time.Now()
+		err := in.session(ctx, false)
+		in.connected.Store(false)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(start) > time.Minute {
+			backoff = time.Second // it worked for a while: start over
+		}
+		in.log.Warn("inbox connection lost; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Minute)
+	}
+}
+
+// Once handles every message waiting and returns.
+func (in *Inbox) Once(ctx context.Context) error {
+	defer in.connected.Store(false)
+	return in.session(ctx, true)
+}
+
+// session is one connection: log in, catch up, then wait for mail.
+func (in *Inbox) session(ctx context.Context, once bool) error {
+	wake := make(chan struct{}, 1)
+	c, err := dialIMAP(ctx, in.ep, imapclient.Options{
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			// Runs on the client's reader goroutine: never block here.
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					select {
+					case wake <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	sel, err := c.Select(inboxName, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("select %s: %w", inboxName, err)
+	}
+	if in.processed != "" {
+		if err := in.ensureFolder(c); err != nil {
+			return err
+		}
+	}
+	in.connected.Store(true)
+	in.log.Info("inbox connected", "server", in.ep, "uidvalidity", sel.UIDValidity, "messages", sel.NumMessages)
+
+	state, known, err := in.store.MailboxState(ctx, inboxName)
+	if err != nil {
+		return err
+	}
+	if !known || state.UIDValidity != sel.UIDValidity {
+		if known {
+			in.log.Warn("UIDVALIDITY changed: reading the whole mailbox again; messages already handled are recognised by Message-ID",
+				"old", state.UIDValidity, "new", sel.UIDValidity)
+		}
+		if err := in.store.ResetMailbox(ctx, inboxName, sel.UIDValidity); err != nil {
+			return err
+		}
+	}
+	uidValidity := sel.UIDValidity
+	// Messages committed before a crash but not yet flagged.
+	pending, err := in.store.Unmarked(ctx, inboxName, uidValidity)
+	if err != nil {
+		return err
+	}
+	if err := in.mark(ctx, c, uidValidity, pending); err != nil {
+		return err
+	}
+
+	hasIdle := c.Caps().Has(imap.CapIdle)
+	for {
+		if err := in.catchUp(ctx, c, uidValidity); err != nil {
+			return err
+		}
+		in.lastPoll.Store(time.Now().UnixMilli())
+		if once || ctx.Err() != nil {
+			return c.Logout().Wait()
+		}
+		if hasIdle {
+			err = in.idle(ctx, c, wake)
+		} else {
+			err = in.sleep(ctx, c)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// idle waits in IDLE for new mail, for at most the poll interval: a wake-up
+// is a hint, not a promise, so the mailbox is searched after every return.
+func (in *Inbox) idle(ctx context.Context, c *imapclient.Client, wake <-chan struct{}) error {
+	cmd, err := c.Idle()
+	if err != nil {
+		return fmt.Errorf("IDLE: %w", err)
+	}
+	t := time.NewTimer(in.poll)
+	defer t.Stop()
+	select {
+	case <-wake:
+	case <-t.C:
+	case <-ctx.Done():
+	case <-c.Closed():
+	}
+	if err := cmd.Close(); err != nil {
+		return fmt.Errorf("end IDLE: %w", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("IDLE: %w", err)
+	}
+	return nil
+}
+
+// sleep is the fallback for servers without IDLE: wait, then NOOP so the
+// server tells us of new mail and we know the connection is alive.
+func (in *Inbox) sleep(ctx context.Context, c *imapclient.Client) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-c.Closed():
+		return errors.New("connection closed")
+	case <-time.After(in.poll):
+	}
+	return c.Noop().Wait()
+}
+
+// catchUp handles every message above the last UID handled, in UID order.
+func (in *Inbox) catchUp(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
+	for ctx.Err() == nil {
+		state, _, err := in.store.MailboxState(ctx, inboxName)
+		if err != nil {
+			return err
+		}
+		metas, err := in.newMessages(c, state.LastUID)
+		if err != nil || len(metas) == 0 {
+			return err
+		}
+		for len(metas) > 0 && ctx.Err() == nil {
+			n, size := 0, int64(0)
+			for n < len(metas) && n < fetchBatch && (n == 0 || size+min(metas[n].RFC822Size, in.maxBytes) <= fetchBatchBytes) {
+				size += min(metas[n].RFC822Size, in.maxBytes)
+				n++
+			}
+			if err := in.handleBatch(ctx, c, uidValidity, metas[:n]); err != nil {
+				return err
+			}
+			metas = metas[n:]
+		}
+	}
+	return nil
+}
+
+// newMessages lists the UID, size and arrival time of messages above last.
+func (in *Inbox) newMessages(c *imapclient.Client, last uint32) ([]*imapclient.FetchMessageBuffer, error) {
+	var set imap.UIDSet
+	set.AddRange(imap.UID(last+1), 0) // last+1:*
+	msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("list new messages: %w", err)
+	}
+	// "last+1:*" names the newest message even when its UID is below
+	// last+1 (RFC 9051 section 6.4.8), so filter.
+	msgs = slices.DeleteFunc(msgs, func(m *imapclient.FetchMessageBuffer) bool { return uint32(m.UID) <= last })
+	slices.SortFunc(msgs, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
+	return msgs, nil
+}
+
+var (
+	wholeSection  = &imap.FetchItemBodySection{Peek: true}
+	headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+)
+
+// handleBatch fetches a few messages in one command, hands each to the
+// handler in UID order, then flags the ones it committed.
+func (in *Inbox) handleBatch(ctx context.Context, c *imapclient.Client, uidValidity uint32, metas []*imapclient.FetchMessageBuffer) error {
+	var whole, headers imap.UIDSet
+	for _, m := range metas {
+		if m.RFC822Size > in.maxBytes {
+			headers.AddNum(m.UID)
+		} else {
+			whole.AddNum(m.UID)
+		}
+	}
+	bodies := map[imap.UID][]byte{}
+	for _, f := range []struct {
+		set     imap.UIDSet
+		section *imap.FetchItemBodySection
+	}{{whole, wholeSection}, {headers, headerSection}} {
+		if len(f.set) == 0 {
+			continue
+		}
+		msgs, err := c.Fetch(f.set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{f.section}}).Collect()
+		if err != nil {
+			return fmt.Errorf("fetch messages %v: %w", f.set, err)
+		}
+		for _, m := range msgs {
+			bodies[m.UID] = m.FindBodySection(f.section)
+		}
+	}
+
+	var done []uint32
+	var herr error
+	for _, m := range metas {
+		if ctx.Err() != nil {
+			break // stop taking new work; what is done is flagged below
+		}
+		raw, ok := bodies[m.UID]
+		if !ok {
+			// Expunged by someone else between listing and fetching.
+			in.log.Info("message vanished before it could be read", "uid", m.UID)
+			continue
+		}
+		d := Delivery{
+			Mailbox: inboxName, UIDValidity: uidValidity, UID: uint32(m.UID),
+			Received: m.InternalDate, Size: m.RFC822Size, Raw: raw,
+			Truncated: m.RFC822Size > in.maxBytes,
+		}
+		// The commit is never cut off half-way by shutdown.
+		if herr = in.handler.Handle(context.WithoutCancel(ctx), d); herr != nil {
+			break
+		}
+		done = append(done, uint32(m.UID))
+	}
+	if err := in.mark(ctx, c, uidValidity, done); err != nil {
+		return err
+	}
+	return herr
+}
+
+// mark flags handled messages \Seen, or moves them to the processed folder,
+// and records that it did.
+func (in *Inbox) mark(ctx context.Context, c *imapclient.Client, uidValidity uint32, uids []uint32) error {
+	if len(uids) == 0 {
+		return nil
+	}
+	var set imap.UIDSet
+	for _, u := range uids {
+		set.AddNum(imap.UID(u))
+	}
+	if in.processed != "" {
+		if _, err := c.Move(set, in.processed).Wait(); err != nil {
+			return fmt.Errorf("move %v to %s: %w", set, in.processed, err)
+		}
+	} else {
+		err := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close()
+		if err != nil {
+			return fmt.Errorf("flag %v \\Seen: %w", set, err)
+		}
+	}
+	return in.store.SetMarked(context.WithoutCancel(ctx), inboxName, uidValidity, uids)
+}
+
+// ensureFolder creates the processed folder if it is missing. go-imap's
+// MOVE falls back to COPY + STORE + EXPUNGE on servers without MOVE.
+func (in *Inbox) ensureFolder(c *imapclient.Client) error {
+	if _, err := c.Status(in.processed, &imap.StatusOptions{NumMessages: true}).Wait(); err == nil {
+		return nil
+	}
+	if err := c.Create(in.processed, nil).Wait(); err != nil {
+		return fmt.Errorf("create folder %s: %w", in.processed, err)
+	}
+	return nil
+}

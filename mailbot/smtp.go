@@ -1,0 +1,158 @@
+package mailbot
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// smtpSender sends over one SMTP connection, kept open between messages and
+// opened again when it breaks.
+type smtpSender struct {
+	ep     Endpoint
+	helo   string
+	log    *slog.Logger
+	client *smtp.Client
+}
+
+var _ Sender = (*smtpSender)(nil)
+
+// NewSMTPSender returns a Sender for the server at ep.
+func NewSMTPSender(ep Endpoint, helo string, log *slog.Logger) Sender {
+	return &smtpSender{ep: ep, helo: helo, log: log}
+}
+
+func (s *smtpSender) Send(ctx context.Context, from, to string, msg []byte) error {
+	if s.client == nil {
+		c, err := dialSMTP(ctx, s.ep, s.helo)
+		if err != nil {
+			return err // a connection failure is temporary
+		}
+		s.client = c
+	}
+	// go-smtp takes no context: closing the connection is how a deadline
+	// or shutdown interrupts a stuck server.
+	stop := context.AfterFunc(ctx, func() { s.client.Close() })
+	err := s.client.SendMail(from, []string{to}, bytes.NewReader(msg))
+	interrupted := !stop()
+	var se *smtp.SMTPError
+	switch {
+	case err == nil && !interrupted:
+		return nil
+	case errors.As(err, &se):
+		// The server answered: the connection is still good for the next
+		// message once the failed transaction is reset.
+		if rerr := s.client.Reset(); rerr != nil {
+			s.drop()
+		}
+		if se.Code >= 500 {
+			return &PermanentError{Err: fmt.Errorf("%d %s", se.Code, se.Message)}
+		}
+		return fmt.Errorf("%d %s", se.Code, se.Message)
+	default:
+		s.drop()
+		if err == nil {
+			err = ctx.Err()
+		}
+		return fmt.Errorf("SMTP %s: %w", s.ep.Host, err)
+	}
+}
+
+func (s *smtpSender) drop() {
+	if s.client != nil {
+		s.client.Close()
+		s.client = nil
+	}
+}
+
+func (s *smtpSender) Close() error {
+	if s.client == nil {
+		return nil
+	}
+	err := s.client.Quit()
+	s.client = nil
+	return err
+}
+
+// dialSMTP connects, secures and logs in: implicit TLS for smtps, STARTTLS
+// whenever the server offers it, and no password over plaintext except on
+// loopback.
+func dialSMTP(ctx context.Context, ep Endpoint, helo string) (*smtp.Client, error) {
+	c, err := openSMTP(ctx, ep, helo, false)
+	if err != nil {
+		return nil, err
+	}
+	if !ep.TLS {
+		// go-smtp can only start TLS on a fresh client, so a server seen to
+		// offer STARTTLS is dialled again to use it.
+		if ok, _ := c.Extension("STARTTLS"); ok {
+			c.Quit()
+			if c, err = openSMTP(ctx, ep, helo, true); err != nil {
+				return nil, err
+			}
+		} else if ep.User != "" && !ep.Loopback() {
+			c.Close()
+			return nil, fmt.Errorf("SMTP %s offers no STARTTLS: refusing to send a password unencrypted (use smtps:// or a server with STARTTLS)", ep.Host)
+		}
+	}
+	if ep.User != "" {
+		var auth sasl.Client
+		switch {
+		case c.SupportsAuth(sasl.Plain):
+			auth = sasl.NewPlainClient("", ep.User, ep.Password)
+		case c.SupportsAuth(sasl.Login):
+			auth = sasl.NewLoginClient(ep.User, ep.Password)
+		default:
+			c.Close()
+			return nil, fmt.Errorf("SMTP %s offers neither AUTH PLAIN nor LOGIN", ep.Host)
+		}
+		if err := c.Auth(auth); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("SMTP %s: log in as %s: %w", ep.Host, ep.User, err)
+		}
+	}
+	return c, nil
+}
+
+// openSMTP dials and greets the server, with implicit TLS for smtps and
+// STARTTLS when startTLS is set.
+func openSMTP(ctx context.Context, ep Endpoint, helo string, startTLS bool) (*smtp.Client, error) {
+	dialer := &net.Dialer{Timeout: 30 * time.Second}
+	host, _, _ := net.SplitHostPort(ep.Host)
+	tlsConfig := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	var conn net.Conn
+	var err error
+	if ep.TLS {
+		conn, err = (&tls.Dialer{NetDialer: dialer, Config: tlsConfig}).DialContext(ctx, "tcp", ep.Host)
+	} else {
+		conn, err = dialer.DialContext(ctx, "tcp", ep.Host)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to SMTP server %s: %w", ep.Host, err)
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	var c *smtp.Client
+	if startTLS {
+		if c, err = smtp.NewClientStartTLS(conn, tlsConfig); err != nil {
+			return nil, fmt.Errorf("SMTP %s: STARTTLS: %w", ep.Host, err)
+		}
+	} else {
+		c = smtp.NewClient(conn)
+	}
+	c.CommandTimeout = time.Minute
+	c.SubmissionTimeout = 5 * time.Minute
+	if err := c.Hello(helo); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("SMTP %s: hello: %w", ep.Host, err)
+	}
+	return c, nil
+}
