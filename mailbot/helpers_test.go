@@ -1,0 +1,174 @@
+package mailbot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/betterdays/mailbot/mailbot/mailserver"
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
+)
+
+const botAddress = "betterdays@localhost"
+
+func testLogger(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// startMailServer starts an embedded mail server for one test.
+func startMailServer(t *testing.T) *mailserver.Server {
+	t.Helper()
+	ms, err := mailserver.Start(mailserver.Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ms.Close() })
+	return ms
+}
+
+// e2eConfig is the operator's configuration for a bot talking to ms as if
+// it were the organisation's own mail server, with a database in dir.
+func e2eConfig(t *testing.T, ms *mailserver.Server, dir string, extra map[string]string) Config {
+	t.Helper()
+	env := map[string]string{
+		"MAILBOT_DB":      filepath.Join(dir, "mailbot.db"),
+		"MAILBOT_ADDRESS": botAddress,
+		"MAILBOT_IMAP":    "imap://" + botAddress + "@" + ms.IMAPAddr(),
+		"MAILBOT_SMTP":    "smtp://" + ms.SMTPAddr(),
+		"MAILBOT_HTTP":    "127.0.0.1:0",
+		"MAILBOT_POLL":    "3s",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	cfg, err := FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RetryBase = 20 * time.Millisecond
+	return cfg
+}
+
+// startBot runs the whole bot until the returned stop is called (or the
+// test ends).
+func startBot(t *testing.T, cfg Config) (*Service, func()) {
+	t.Helper()
+	svc, err := NewService(context.Background(), cfg, SystemClock, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx, nil) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("bot did not stop within 10s of cancel")
+			}
+			svc.Close()
+		})
+	}
+	t.Cleanup(stop)
+	waitFor(t, "inbox to connect", func() bool { return svc.Inbox.Status().Connected })
+	return svc, stop
+}
+
+// waitFor polls cond until it holds or ten seconds pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// sendSMTP sends raw from a person with a real SMTP client.
+func sendSMTP(t *testing.T, addr, from, to, raw string) {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SendMail(from, []string{to}, strings.NewReader(raw)); err != nil {
+		t.Fatalf("send to %s: %v", to, err)
+	}
+	c.Quit()
+}
+
+// mailboxOf logs in as user with a real IMAP client and returns every
+// message in their INBOX.
+func mailboxOf(t *testing.T, addr, user string) []*imapclient.FetchMessageBuffer {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(user, "any").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel.NumMessages == 0 {
+		return nil
+	}
+	var all imap.SeqSet
+	all.AddRange(1, 0)
+	msgs, err := c.Fetch(all, &imap.FetchOptions{
+		UID: true, Flags: true,
+		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+	}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
+}
+
+// waitForMail waits until user's INBOX holds n messages and returns them.
+func waitForMail(t *testing.T, addr, user string, n int) []*imapclient.FetchMessageBuffer {
+	t.Helper()
+	var msgs []*imapclient.FetchMessageBuffer
+	waitFor(t, fmt.Sprintf("%d message(s) for %s", n, user), func() bool {
+		msgs = mailboxOf(t, addr, user)
+		return len(msgs) >= n
+	})
+	if len(msgs) != n {
+		t.Fatalf("%s has %d messages, want %d", user, len(msgs), n)
+	}
+	return msgs
+}
+
+func body(m *imapclient.FetchMessageBuffer) string {
+	return string(m.FindBodySection(&imap.FetchItemBodySection{Peek: true}))
+}
+
+// message builds a simple message from a person.
+func message(from, subject, msgID, text string) string {
+	return fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s>\r\nDate: Mon, 21 Jun 2027 09:00:00 +0100\r\n\r\n%s\r\n",
+		from, botAddress, subject, msgID, text)
+}
