@@ -286,3 +286,24 @@ func TestHealth(t *testing.T) {
 		return resp.StatusCode == 200 && strings.Contains(string(b), `"imap_connected":true`) && strings.Contains(string(b), `"outbox_queued":0`)
 	})
 }
+
+// TestReconnect cuts the IMAP connection while the bot is idling: it
+// reconnects by itself and answers mail that arrived meanwhile.
+func TestReconnect(t *testing.T) {
+	ms := startMailServer(t)
+	proxy := startCutProxy(t, ms.IMAPAddr())
+	cfg := e2eConfig(t, ms, t.TempDir(), map[string]string{
+		"MAILBOT_IMAP": "imap://" + botAddress + "@" + proxy.Addr(),
+	})
+	svc, _ := startBot(t, cfg)
+	sendSMTP(t, ms.SMTPAddr(), "cy@example.org", botAddress, message("cy@example.org", "help", "c1@example.org", "help"))
+	waitForMail(t, ms.IMAPAddr(), "cy@example.org", 1)
+
+	proxy.Cut()
+	waitFor(t, "the inbox to notice the cut", func() bool { return !svc.Inbox.Status().Connected })
+	sendSMTP(t, ms.SMTPAddr(), "cy@example.org", botAddress, message("cy@example.org", "help again", "c2@example.org", "help"))
+	waitForMail(t, ms.IMAPAddr(), "cy@example.org", 2)
+	if !svc.Inbox.Status().Connected {
+		t.Error("inbox not connected after answering")
+	}
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/betterdays/mailbot/mailbot"
+	"github.com/betterdays/mailbot/mailbot/mailserver"
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mailbot-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "mailbot")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func send(t *testing.T, addr, from, raw string) {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SendMail(from, []string{"betterdays@localhost"}, strings.NewReader(raw)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// inbox returns the messages in user's INBOX.
+func inbox(t *testing.T, addr, user string) [][]byte {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(user, "any").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel.NumMessages == 0 {
+		return nil
+	}
+	var all imap.SeqSet
+	all.AddRange(1, 0)
+	section := &imap.FetchItemBodySection{Peek: true}
+	msgs, err := c.Fetch(all, &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, m := range msgs {
+		out = append(out, m.FindBodySection(section))
+	}
+	return out
+}
+
+// TestRunEmbedded is the README's first command as a person runs it: the
+// binary with no configuration starts its own mail server on the contract's
+// ports, answers a message, and stops cleanly on SIGTERM.
+func TestRunEmbedded(t *testing.T) {
+	cmd := exec.Command(binary, "run")
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "MAILBOT_HTTP=127.0.0.1:0"}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	banner := make(chan string, 1)
+	go func() {
+		r := bufio.NewReader(stdout)
+		var b strings.Builder
+		for {
+			line, err := r.ReadString('\n')
+			b.WriteString(line)
+			if strings.Contains(line, "curl -sS 'imap://") || err != nil {
+				banner <- b.String()
+				io.Copy(io.Discard, r)
+				return
+			}
+		}
+	}()
+	var text string
+	select {
+	case text = <-banner:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no banner within 20s; stderr:\n%s", stderr.String())
+	}
+	for _, want := range []string{"SMTP " + mailbot.EmbeddedSMTP, "IMAP " + mailbot.EmbeddedIMAP, "betterdays@localhost", "curl"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("banner lacks %q (are the ports in use by another mailbot?):\n%s\nstderr:\n%s", want, text, stderr.String())
+		}
+	}
+
+	send(t, mailbot.EmbeddedSMTP, "pat@example.org", "From: Pat <pat@example.org>\r\nSubject: help\r\nMessage-ID: <pat1@example.org>\r\n\r\nhelp\r\n")
+	deadline := time.Now().Add(10 * time.Second)
+	var got [][]byte
+	for len(got) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		got = inbox(t, mailbot.EmbeddedIMAP, "pat@example.org")
+	}
+	if len(got) != 1 || !bytes.Contains(got[0], []byte("Hello Pat,")) {
+		t.Fatalf("pat's mailbox = %d messages, want one reply greeting Pat; stderr:\n%s", len(got), stderr.String())
+	}
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v; stderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("still running 15s after SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "stopped cleanly") {
+		t.Errorf("no clean stop logged:\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "level=ERROR") {
+		t.Errorf("errors logged:\n%s", stderr.String())
+	}
+}
+
+// TestRunOnce answers every waiting message from a real server, then
+// exits 0; a second run answers nothing more.
+func TestRunOnce(t *testing.T) {
+	ms, err := mailserver.Start(mailserver.Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ms.Close()
+	for _, who := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+		send(t, ms.SMTPAddr(), who, "From: "+who+"\r\nSubject: help\r\nMessage-ID: <"+who+">\r\n\r\nhelp\r\n")
+	}
+	env := map[string]string{
+		"MAILBOT_DB":   filepath.Join(t.TempDir(), "mailbot.db"),
+		"MAILBOT_IMAP": "imap://betterdays@localhost@" + ms.IMAPAddr(),
+		"MAILBOT_SMTP": "smtp://" + ms.SMTPAddr(),
+	}
+	for i := range 2 {
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"run", "--once"}, func(k string) string { return env[k] }, &stdout, &stderr); code != 0 {
+			t.Fatalf("run %d: exit %d; stderr:\n%s", i+1, code, stderr.String())
+		}
+	}
+	for _, who := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+		if n := len(inbox(t, ms.IMAPAddr(), who)); n != 1 {
+			t.Errorf("%s has %d replies after two runs, want 1", who, n)
+		}
+	}
+}
+
+// TestBadConfiguration exits non-zero naming the variable at fault.
+func TestBadConfiguration(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"MAILBOT_IMAP": "imaps://u@h"}, "MAILBOT_SMTP"},
+		{map[string]string{"MAILBOT_TZ": "Mars/Olympus"}, "MAILBOT_TZ"},
+		{map[string]string{"MAILBOT_IMAP": "imaps://u:secret@h", "MAILBOT_SMTP": "smtps://u@h"}, "_PASSWORD"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"sessions", "list"}, func(k string) string { return tc.env[k] }, &stdout, &stderr)
+		if code == 0 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("env %v: exit %d, stderr %q; want non-zero naming %s", tc.env, code, stderr.String(), tc.want)
+		}
+		if strings.Contains(stderr.String(), "secret") {
+			t.Errorf("env %v: the password appears in the error: %q", tc.env, stderr.String())
+		}
+	}
+	var stderr bytes.Buffer
+	if code := run([]string{"frobnicate"}, func(string) string { return "" }, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage") {
+		t.Errorf("unknown command: exit %d, %q; want 2 and usage", code, stderr.String())
+	}
+}
