@@ -150,7 +150,8 @@ func firstName(name string) string {
 	return f
 }
 
+// megabytes rounds up, so a message just over the limit never reads as
+// being the limit.
 func megabytes(n int64) string {
-	return fmt.Sprintf("%.0f MB", float64(n)/(1<<20)+0.49)
+	return fmt.Sprintf("%d MB", (n+1<<20-1)>>20)
 }
-

@@ -153,4 +153,3 @@ func LoadDemoTimetable(ctx context.Context, st *store.Store, tz *time.Location, 
 	_, err = ImportTimetable(ctx, st, sessions, now)
 	return err == nil, err
 }
-
