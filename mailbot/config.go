@@ -35,6 +35,9 @@ type Config struct {
 	// PollInterval is how often the inbox looks for mail when the server
 	// has no IDLE, and the longest one IDLE lasts before a fresh look.
 	PollInterval time.Duration
+	// NoIdle makes the inbox poll even where the server offers IDLE, for
+	// servers whose IDLE is unreliable (MAILBOT_IDLE=off).
+	NoIdle bool
 	// RetryBase is the first wait after a temporary sending failure; each
 	// further failure doubles it, up to an hour.
 	RetryBase time.Duration
@@ -132,6 +135,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.PollInterval, err = time.ParseDuration(get("MAILBOT_POLL", "1m")); err != nil || c.PollInterval <= 0 {
 		bad("MAILBOT_POLL", fmt.Errorf("want a duration such as 1m"))
+	}
+
+	switch v := strings.ToLower(get("MAILBOT_IDLE", "on")); v {
+	case "on":
+	case "off":
+		c.NoIdle = true
+	default:
+		bad("MAILBOT_IDLE", fmt.Errorf("%q: want on or off", v))
 	}
 
 	imapURL, smtpURL := getenv("MAILBOT_IMAP"), getenv("MAILBOT_SMTP")

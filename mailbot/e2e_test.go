@@ -307,3 +307,14 @@ func TestReconnect(t *testing.T) {
 		t.Error("inbox not connected after answering")
 	}
 }
+
+// TestPolling answers mail with IDLE switched off, as for a server whose
+// IDLE cannot be trusted.
+func TestPolling(t *testing.T) {
+	ms := startMailServer(t)
+	startBot(t, e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_IDLE": "off", "MAILBOT_POLL": "100ms"}))
+	for i, id := range []string{"p1@example.org", "p2@example.org"} {
+		sendSMTP(t, ms.SMTPAddr(), "poll@example.org", botAddress, message("poll@example.org", "help", id, "help"))
+		waitForMail(t, ms.IMAPAddr(), "poll@example.org", i+1)
+	}
+}

@@ -39,6 +39,7 @@ type Inbox struct {
 	processed string
 	maxBytes  int64
 	poll      time.Duration
+	noIdle    bool
 	store     *store.Store
 	handler   Handler
 	log       *slog.Logger
@@ -51,7 +52,7 @@ type Inbox struct {
 func NewInbox(cfg Config, st *store.Store, h Handler, log *slog.Logger) *Inbox {
 	return &Inbox{
 		ep: cfg.IMAP, processed: cfg.ProcessedFolder, maxBytes: cfg.MaxMessageBytes,
-		poll: cfg.PollInterval, store: st, handler: h, log: log,
+		poll: cfg.PollInterval, noIdle: cfg.NoIdle, store: st, handler: h, log: log,
 	}
 }
 
@@ -155,7 +156,7 @@ func (in *Inbox) session(ctx context.Context, once bool) error {
 		return err
 	}
 
-	hasIdle := c.Caps().Has(imap.CapIdle)
+	hasIdle := c.Caps().Has(imap.CapIdle) && !in.noIdle
 	for {
 		if err := in.catchUp(ctx, c, uidValidity); err != nil {
 			return err
