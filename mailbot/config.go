@@ -35,6 +35,9 @@ type Config struct {
 	// PollInterval is how often the inbox looks for mail when the server
 	// has no IDLE, and the longest one IDLE lasts before a fresh look.
 	PollInterval time.Duration
+	// ReplyLimit is the most mail the bot sends one address in an hour;
+	// past it, messages are recorded and not answered.
+	ReplyLimit int
 	// NoIdle makes the inbox poll even where the server offers IDLE, for
 	// servers whose IDLE is unreliable (MAILBOT_IDLE=off).
 	NoIdle bool
@@ -137,6 +140,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		bad("MAILBOT_POLL", fmt.Errorf("want a duration such as 1m"))
 	}
 
+	if c.ReplyLimit, err = strconv.Atoi(get("MAILBOT_REPLY_LIMIT", "10")); err != nil || c.ReplyLimit < 1 {
+		bad("MAILBOT_REPLY_LIMIT", fmt.Errorf("want a whole number, 1 or more"))
+	}
 	switch v := strings.ToLower(get("MAILBOT_IDLE", "on")); v {
 	case "on":
 	case "off":

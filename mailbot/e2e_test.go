@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -316,5 +317,24 @@ func TestPolling(t *testing.T) {
 	for i, id := range []string{"p1@example.org", "p2@example.org"} {
 		sendSMTP(t, ms.SMTPAddr(), "poll@example.org", botAddress, message("poll@example.org", "help", id, "help"))
 		waitForMail(t, ms.IMAPAddr(), "poll@example.org", i+1)
+	}
+}
+
+// TestReplyLimit: a flood of messages claiming to be from one address gets
+// at most the limit of replies in an hour; the rest are recorded.
+func TestReplyLimit(t *testing.T) {
+	ms := startMailServer(t)
+	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_REPLY_LIMIT": "3"}))
+	for i := range 5 {
+		sendSMTP(t, ms.SMTPAddr(), "victim@example.org", botAddress,
+			message("victim@example.org", "help", fmt.Sprintf("flood%d@example.org", i), "help"))
+	}
+	sentinel(t, ms, "zed@example.org")
+	if n := len(mailboxOf(t, ms.IMAPAddr(), "victim@example.org")); n != 3 {
+		t.Errorf("victim got %d replies to 5 messages, want the limit of 3", n)
+	}
+	got, err := svc.Store.InboundOutcome(context.Background(), "flood4@example.org")
+	if err != nil || !strings.HasPrefix(got, "not answered: reply limit") {
+		t.Errorf("outcome of the 5th = %q, %v; want not answered: reply limit", got, err)
 	}
 }

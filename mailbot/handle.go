@@ -58,6 +58,19 @@ func (b *Bot) Handle(ctx context.Context, d Delivery) error {
 			outcome, replies = "duplicate", nil
 			return tx.Advance(ctx, d.Mailbox, d.UIDValidity, d.UID)
 		}
+		if len(replies) > 0 {
+			n, err := tx.QueuedFor(ctx, m.From, now.Add(-time.Hour))
+			if err != nil {
+				return err
+			}
+			// A forged From could otherwise turn the bot into a way to
+			// flood a stranger's inbox.
+			if n >= b.cfg.ReplyLimit {
+				log.Warn("reply limit reached; not answering", "sent_last_hour", n)
+				outcome, replies = fmt.Sprintf("not answered: reply limit (%d in the last hour)", n), nil
+				in.Outcome = outcome
+			}
+		}
 		id, err := tx.RecordInbound(ctx, in)
 		if err != nil {
 			return err

@@ -45,6 +45,18 @@ func (tx *Tx) Enqueue(ctx context.Context, m OutMessage, now time.Time) (int64, 
 	return res.LastInsertId()
 }
 
+// QueuedFor counts the messages queued for rcpt since the given time.
+func (tx *Tx) QueuedFor(ctx context.Context, rcpt string, since time.Time) (int, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM outbox WHERE rcpt = ? COLLATE NOCASE AND created_at >= ?`,
+		rcpt, millis(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count mail queued for %s: %w", rcpt, err)
+	}
+	return n, nil
+}
+
 // DueOutbox returns up to limit queued messages whose next attempt is due at
 // now, oldest first.
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]Outgoing, error) {

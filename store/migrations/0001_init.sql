@@ -57,3 +57,4 @@ CREATE TABLE outbox (
 	sent_at      INTEGER
 );
 CREATE INDEX outbox_due ON outbox (next_attempt, id) WHERE status = 'queued';
+CREATE INDEX outbox_rcpt ON outbox (rcpt COLLATE NOCASE, created_at);
