@@ -11,9 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/betterdays/mailbot/mailbot/understand"
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/mail"
 )
 
@@ -33,10 +32,10 @@ func TestConversation(t *testing.T) {
 	}
 	smtpAddr, imapAddr := svc.Config.SMTP.Host, svc.Config.IMAP.Host
 
-	sendSMTP(t, smtpAddr, "mary@example.org", botAddress, message(`"Jones, Mary" <Mary@Example.org>`, "help", "q1@example.org", "help"))
-	msgs := waitForMail(t, imapAddr, "mary@example.org", 1)
+	mailtest.Send(t, smtpAddr, "mary@example.org", botAddress, message(`"Jones, Mary" <Mary@Example.org>`, "help", "q1@example.org", "help"))
+	msgs := mailtest.WaitForMail(t, imapAddr, "mary@example.org", 1)
 
-	mr, err := mail.CreateReader(bytes.NewReader(msgs[0].FindBodySection(&imap.FetchItemBodySection{Peek: true})))
+	mr, err := mail.CreateReader(bytes.NewReader(msgs[0].Raw))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,19 +88,10 @@ func TestConversation(t *testing.T) {
 		}
 	}
 	// The bot's copy is flagged \Seen only after it was handled.
-	waitFor(t, "the request to be flagged \\Seen", func() bool {
-		in := mailboxOf(t, imapAddr, botAddress)
-		return len(in) == 1 && hasFlag(in[0], imap.FlagSeen)
+	mailtest.WaitFor(t, "the request to be flagged \\Seen", func() bool {
+		in := mailtest.Mailbox(t, imapAddr, botAddress)
+		return len(in) == 1 && in[0].Seen()
 	})
-}
-
-func hasFlag(m *imapclient.FetchMessageBuffer, f imap.Flag) bool {
-	for _, g := range m.Flags {
-		if g == f {
-			return true
-		}
-	}
-	return false
 }
 
 // sentinel sends a message from someone else and waits for its answer.
@@ -113,9 +103,9 @@ func sentinel(t *testing.T, ms interface {
 	IMAPAddr() string
 }, who string) {
 	t.Helper()
-	n := len(mailboxOf(t, ms.IMAPAddr(), who))
-	sendSMTP(t, ms.SMTPAddr(), who, botAddress, message(who, "help", who+".sentinel", "help"))
-	waitForMail(t, ms.IMAPAddr(), who, n+1)
+	n := len(mailtest.Mailbox(t, ms.IMAPAddr(), who))
+	mailtest.Send(t, ms.SMTPAddr(), who, botAddress, message(who, "help", who+".sentinel", "help"))
+	mailtest.WaitForMail(t, ms.IMAPAddr(), who, n+1)
 }
 
 // TestRestartNoSecondReply stops the bot and starts it again on the same
@@ -125,8 +115,8 @@ func TestRestartNoSecondReply(t *testing.T) {
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
 
 	_, stop := startBot(t, cfg)
-	sendSMTP(t, ms.SMTPAddr(), "ann@example.org", botAddress, message("ann@example.org", "hello", "r1@example.org", "help"))
-	waitForMail(t, ms.IMAPAddr(), "ann@example.org", 1)
+	mailtest.Send(t, ms.SMTPAddr(), "ann@example.org", botAddress, message("ann@example.org", "hello", "r1@example.org", "help"))
+	mailtest.WaitForMail(t, ms.IMAPAddr(), "ann@example.org", 1)
 	stop()
 
 	// Make the mailbox look as if the bot had crashed after committing but
@@ -139,16 +129,16 @@ func TestRestartNoSecondReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	unflag(t, ms.IMAPAddr(), botAddress)
+	mailtest.Unsee(t, ms.IMAPAddr(), botAddress)
 
 	svc, _ := startBot(t, cfg)
 	sentinel(t, ms, "zed@example.org")
-	if got := len(mailboxOf(t, ms.IMAPAddr(), "ann@example.org")); got != 1 {
+	if got := len(mailtest.Mailbox(t, ms.IMAPAddr(), "ann@example.org")); got != 1 {
 		t.Errorf("after restart ann has %d replies, want 1", got)
 	}
-	waitFor(t, "the unflagged message to be flagged on reconnect", func() bool {
-		for _, m := range mailboxOf(t, ms.IMAPAddr(), botAddress) {
-			if !hasFlag(m, imap.FlagSeen) {
+	mailtest.WaitFor(t, "the unflagged message to be flagged on reconnect", func() bool {
+		for _, m := range mailtest.Mailbox(t, ms.IMAPAddr(), botAddress) {
+			if !m.Seen() {
 				return false
 			}
 		}
@@ -159,42 +149,22 @@ func TestRestartNoSecondReply(t *testing.T) {
 	}
 }
 
-func unflag(t *testing.T, addr, user string) {
-	t.Helper()
-	c, err := imapclient.DialInsecure(addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(user, "any").Wait(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	var all imap.SeqSet
-	all.AddRange(1, 0)
-	if err := c.Store(all, &imap.StoreFlags{Op: imap.StoreFlagsDel, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestDuplicateMessageID delivers the same message twice (as a mail server
 // retrying after a lost acknowledgement does): one reply.
 func TestDuplicateMessageID(t *testing.T) {
 	ms := startMailServer(t)
 	startBot(t, e2eConfig(t, ms, t.TempDir(), nil))
 	raw := message("bea@example.org", "help", "dup@example.org", "help")
-	sendSMTP(t, ms.SMTPAddr(), "bea@example.org", botAddress, raw)
-	sendSMTP(t, ms.SMTPAddr(), "bea@example.org", botAddress, raw)
+	mailtest.Send(t, ms.SMTPAddr(), "bea@example.org", botAddress, raw)
+	mailtest.Send(t, ms.SMTPAddr(), "bea@example.org", botAddress, raw)
 	sentinel(t, ms, "zed@example.org")
-	if got := len(mailboxOf(t, ms.IMAPAddr(), "bea@example.org")); got != 1 {
+	if got := len(mailtest.Mailbox(t, ms.IMAPAddr(), "bea@example.org")); got != 1 {
 		t.Errorf("bea has %d replies to a message delivered twice, want 1", got)
 	}
-	waitFor(t, "both copies flagged \\Seen", func() bool {
+	mailtest.WaitFor(t, "both copies flagged \\Seen", func() bool {
 		n := 0
-		for _, m := range mailboxOf(t, ms.IMAPAddr(), botAddress) {
-			if hasFlag(m, imap.FlagSeen) {
+		for _, m := range mailtest.Mailbox(t, ms.IMAPAddr(), botAddress) {
+			if m.Seen() {
 				n++
 			}
 		}
@@ -227,7 +197,7 @@ func TestNeverAnswered(t *testing.T) {
 		{"10 MB body", "big@example.org", big, "replied: too large to read", "big@example.org"},
 	}
 	for _, c := range cases {
-		sendSMTP(t, ms.SMTPAddr(), c.envFrom, botAddress, c.raw)
+		mailtest.Send(t, ms.SMTPAddr(), c.envFrom, botAddress, c.raw)
 	}
 	sentinel(t, ms, "zed@example.org")
 	for _, c := range cases {
@@ -240,22 +210,22 @@ func TestNeverAnswered(t *testing.T) {
 			t.Errorf("%s: outcome = %q, %v; want %q", c.name, got, err, c.outcome)
 		}
 		if c.replyTo != "" {
-			if n := len(mailboxOf(t, ms.IMAPAddr(), c.replyTo)); n != 1 {
+			if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), c.replyTo)); n != 1 {
 				t.Errorf("%s: %s got %d replies, want 1", c.name, c.replyTo, n)
 			}
 		}
 	}
 	for _, who := range []string{"oof@example.org", "news@example.org", "list@example.org", "someone@example.org", "x@example.org"} {
-		if n := len(mailboxOf(t, ms.IMAPAddr(), who)); n != 0 {
+		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), who)); n != 0 {
 			t.Errorf("%s got %d replies, want none", who, n)
 		}
 	}
 	if n, _ := svc.Store.CountInbound(context.Background()); n != len(cases)+1 {
 		t.Errorf("inbound records = %d, want %d (every case and the sentinel)", n, len(cases)+1)
 	}
-	big10 := mailboxOf(t, ms.IMAPAddr(), "big@example.org")
-	if len(big10) == 1 && !strings.Contains(body(big10[0]), "too large for me to read") {
-		t.Errorf("reply to a 10 MB message does not say it was too large:\n%s", body(big10[0]))
+	big10 := mailtest.Mailbox(t, ms.IMAPAddr(), "big@example.org")
+	if len(big10) == 1 && !strings.Contains(string(big10[0].Raw), "too large for me to read") {
+		t.Errorf("reply to a 10 MB message does not say it was too large:\n%s", string(big10[0].Raw))
 	}
 }
 
@@ -276,8 +246,8 @@ func TestHealth(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- svc.Run(ctx, ln) }()
 	defer func() { cancel(); <-done }()
-	waitFor(t, "inbox to connect", func() bool { return svc.Inbox.Status().Connected })
-	waitFor(t, "healthz ok", func() bool {
+	mailtest.WaitFor(t, "inbox to connect", func() bool { return svc.Inbox.Status().Connected })
+	mailtest.WaitFor(t, "healthz ok", func() bool {
 		resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
 		if err != nil {
 			return false
@@ -297,13 +267,13 @@ func TestReconnect(t *testing.T) {
 		"MAILBOT_IMAP": "imap://" + botAddress + "@" + proxy.Addr(),
 	})
 	svc, _ := startBot(t, cfg)
-	sendSMTP(t, ms.SMTPAddr(), "cy@example.org", botAddress, message("cy@example.org", "help", "c1@example.org", "help"))
-	waitForMail(t, ms.IMAPAddr(), "cy@example.org", 1)
+	mailtest.Send(t, ms.SMTPAddr(), "cy@example.org", botAddress, message("cy@example.org", "help", "c1@example.org", "help"))
+	mailtest.WaitForMail(t, ms.IMAPAddr(), "cy@example.org", 1)
 
 	proxy.Cut()
-	waitFor(t, "the inbox to notice the cut", func() bool { return !svc.Inbox.Status().Connected })
-	sendSMTP(t, ms.SMTPAddr(), "cy@example.org", botAddress, message("cy@example.org", "help again", "c2@example.org", "help"))
-	waitForMail(t, ms.IMAPAddr(), "cy@example.org", 2)
+	mailtest.WaitFor(t, "the inbox to notice the cut", func() bool { return !svc.Inbox.Status().Connected })
+	mailtest.Send(t, ms.SMTPAddr(), "cy@example.org", botAddress, message("cy@example.org", "help again", "c2@example.org", "help"))
+	mailtest.WaitForMail(t, ms.IMAPAddr(), "cy@example.org", 2)
 	if !svc.Inbox.Status().Connected {
 		t.Error("inbox not connected after answering")
 	}
@@ -315,8 +285,8 @@ func TestPolling(t *testing.T) {
 	ms := startMailServer(t)
 	startBot(t, e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_IDLE": "off", "MAILBOT_POLL": "100ms"}))
 	for i, id := range []string{"p1@example.org", "p2@example.org"} {
-		sendSMTP(t, ms.SMTPAddr(), "poll@example.org", botAddress, message("poll@example.org", "help", id, "help"))
-		waitForMail(t, ms.IMAPAddr(), "poll@example.org", i+1)
+		mailtest.Send(t, ms.SMTPAddr(), "poll@example.org", botAddress, message("poll@example.org", "help", id, "help"))
+		mailtest.WaitForMail(t, ms.IMAPAddr(), "poll@example.org", i+1)
 	}
 }
 
@@ -326,11 +296,11 @@ func TestReplyLimit(t *testing.T) {
 	ms := startMailServer(t)
 	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_REPLY_LIMIT": "3"}))
 	for i := range 5 {
-		sendSMTP(t, ms.SMTPAddr(), "victim@example.org", botAddress,
+		mailtest.Send(t, ms.SMTPAddr(), "victim@example.org", botAddress,
 			message("victim@example.org", "help", fmt.Sprintf("flood%d@example.org", i), "help"))
 	}
 	sentinel(t, ms, "zed@example.org")
-	if n := len(mailboxOf(t, ms.IMAPAddr(), "victim@example.org")); n != 3 {
+	if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), "victim@example.org")); n != 3 {
 		t.Errorf("victim got %d replies to 5 messages, want the limit of 3", n)
 	}
 	got, err := svc.Store.InboundOutcome(context.Background(), "flood4@example.org")

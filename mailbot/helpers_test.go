@@ -7,15 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/mailserver"
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-smtp"
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 )
 
 const botAddress = "betterdays@localhost"
@@ -88,83 +85,8 @@ func startBot(t *testing.T, cfg Config) (*Service, func()) {
 		})
 	}
 	t.Cleanup(stop)
-	waitFor(t, "inbox to connect", func() bool { return svc.Inbox.Status().Connected })
+	mailtest.WaitFor(t, "inbox to connect", func() bool { return svc.Inbox.Status().Connected })
 	return svc, stop
-}
-
-// waitFor polls cond until it holds or ten seconds pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// sendSMTP sends raw from a person with a real SMTP client.
-func sendSMTP(t *testing.T, addr, from, to, raw string) {
-	t.Helper()
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.SendMail(from, []string{to}, strings.NewReader(raw)); err != nil {
-		t.Fatalf("send to %s: %v", to, err)
-	}
-	c.Quit()
-}
-
-// mailboxOf logs in as user with a real IMAP client and returns every
-// message in their INBOX.
-func mailboxOf(t *testing.T, addr, user string) []*imapclient.FetchMessageBuffer {
-	t.Helper()
-	c, err := imapclient.DialInsecure(addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(user, "any").Wait(); err != nil {
-		t.Fatal(err)
-	}
-	sel, err := c.Select("INBOX", nil).Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sel.NumMessages == 0 {
-		return nil
-	}
-	var all imap.SeqSet
-	all.AddRange(1, 0)
-	msgs, err := c.Fetch(all, &imap.FetchOptions{
-		UID: true, Flags: true,
-		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
-	}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return msgs
-}
-
-// waitForMail waits until user's INBOX holds n messages and returns them.
-func waitForMail(t *testing.T, addr, user string, n int) []*imapclient.FetchMessageBuffer {
-	t.Helper()
-	var msgs []*imapclient.FetchMessageBuffer
-	waitFor(t, fmt.Sprintf("%d message(s) for %s", n, user), func() bool {
-		msgs = mailboxOf(t, addr, user)
-		return len(msgs) >= n
-	})
-	if len(msgs) != n {
-		t.Fatalf("%s has %d messages, want %d", user, len(msgs), n)
-	}
-	return msgs
-}
-
-func body(m *imapclient.FetchMessageBuffer) string {
-	return string(m.FindBodySection(&imap.FetchItemBodySection{Peek: true}))
 }
 
 // message builds a simple message from a person.

@@ -14,9 +14,7 @@ import (
 
 	"github.com/betterdays/mailbot/mailbot"
 	"github.com/betterdays/mailbot/mailbot/mailserver"
-	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-smtp"
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 )
 
 var binary string
@@ -34,50 +32,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-func send(t *testing.T, addr, from, raw string) {
-	t.Helper()
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.SendMail(from, []string{"betterdays@localhost"}, strings.NewReader(raw)); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// inbox returns the messages in user's INBOX.
-func inbox(t *testing.T, addr, user string) [][]byte {
-	t.Helper()
-	c, err := imapclient.DialInsecure(addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(user, "any").Wait(); err != nil {
-		t.Fatal(err)
-	}
-	sel, err := c.Select("INBOX", nil).Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sel.NumMessages == 0 {
-		return nil
-	}
-	var all imap.SeqSet
-	all.AddRange(1, 0)
-	section := &imap.FetchItemBodySection{Peek: true}
-	msgs, err := c.Fetch(all, &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for _, m := range msgs {
-		out = append(out, m.FindBodySection(section))
-	}
-	return out
 }
 
 // TestRunEmbedded is the README's first command as a person runs it: the
@@ -124,15 +78,10 @@ func TestRunEmbedded(t *testing.T) {
 		}
 	}
 
-	send(t, mailbot.EmbeddedSMTP, "pat@example.org", "From: Pat <pat@example.org>\r\nSubject: help\r\nMessage-ID: <pat1@example.org>\r\n\r\nhelp\r\n")
-	deadline := time.Now().Add(10 * time.Second)
-	var got [][]byte
-	for len(got) == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-		got = inbox(t, mailbot.EmbeddedIMAP, "pat@example.org")
-	}
-	if len(got) != 1 || !bytes.Contains(got[0], []byte("Hello Pat,")) {
-		t.Fatalf("pat's mailbox = %d messages, want one reply greeting Pat; stderr:\n%s", len(got), stderr.String())
+	mailtest.Send(t, mailbot.EmbeddedSMTP, "pat@example.org", "betterdays@localhost", "From: Pat <pat@example.org>\r\nSubject: help\r\nMessage-ID: <pat1@example.org>\r\n\r\nhelp\r\n")
+	got := mailtest.WaitForMail(t, mailbot.EmbeddedIMAP, "pat@example.org", 1)
+	if !bytes.Contains(got[0].Raw, []byte("Hello Pat,")) {
+		t.Fatalf("reply does not greet Pat:\n%s\nstderr:\n%s", got[0].Raw, stderr.String())
 	}
 
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -163,7 +112,7 @@ func TestRunOnce(t *testing.T) {
 	}
 	defer ms.Close()
 	for _, who := range []string{"a@example.org", "b@example.org", "c@example.org"} {
-		send(t, ms.SMTPAddr(), who, "From: "+who+"\r\nSubject: help\r\nMessage-ID: <"+who+">\r\n\r\nhelp\r\n")
+		mailtest.Send(t, ms.SMTPAddr(), who, "betterdays@localhost", "From: "+who+"\r\nSubject: help\r\nMessage-ID: <"+who+">\r\n\r\nhelp\r\n")
 	}
 	env := map[string]string{
 		"MAILBOT_DB":   filepath.Join(t.TempDir(), "mailbot.db"),
@@ -177,7 +126,7 @@ func TestRunOnce(t *testing.T) {
 		}
 	}
 	for _, who := range []string{"a@example.org", "b@example.org", "c@example.org"} {
-		if n := len(inbox(t, ms.IMAPAddr(), who)); n != 1 {
+		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), who)); n != 1 {
 			t.Errorf("%s has %d replies after two runs, want 1", who, n)
 		}
 	}
