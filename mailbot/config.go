@@ -151,7 +151,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		bad("MAILBOT_IDLE", fmt.Errorf("%q: want on or off", v))
 	}
 
-	imapURL, smtpURL := getenv("MAILBOT_IMAP"), getenv("MAILBOT_SMTP")
+	imapURL, smtpURL := get("MAILBOT_IMAP", ""), get("MAILBOT_SMTP", "")
 	switch {
 	case imapURL == "" && smtpURL == "":
 		c.Embedded = true
@@ -210,10 +210,17 @@ func parseEndpoint(raw, plain string, plainPort int, tls string, tlsPort int) (E
 // IsOwnAddress reports whether addr is the bot's, plus-addresses included:
 // mail from ourselves is never answered.
 func (c *Config) IsOwnAddress(addr string) bool {
+	a, ok := baseAddress(addr)
+	own, _ := baseAddress(c.Address)
+	return ok && a == own
+}
+
+// baseAddress is addr in lower case without its +tag (RFC 5233 subaddress).
+func baseAddress(addr string) (string, bool) {
 	local, domain, ok := strings.Cut(strings.ToLower(addr), "@")
 	if !ok {
-		return false
+		return "", false
 	}
 	local, _, _ = strings.Cut(local, "+")
-	return local+"@"+domain == c.Address
+	return local + "@" + domain, true
 }

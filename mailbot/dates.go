@@ -11,7 +11,11 @@ func When(starts, ends time.Time, tz *time.Location) string {
 	s, e := starts.In(tz), ends.In(tz)
 	day := fmt.Sprintf("%s %d %s %d", s.Weekday(), s.Day(), s.Month(), s.Year())
 	if s.YearDay() != e.YearDay() || s.Year() != e.Year() {
-		return fmt.Sprintf("%s, %s to %s %d %s, %s", day, clock12(s), e.Weekday(), e.Day(), e.Month(), clock12(e))
+		end := fmt.Sprintf("%s %d %s", e.Weekday(), e.Day(), e.Month())
+		if e.Year() != s.Year() {
+			end += fmt.Sprintf(" %d", e.Year())
+		}
+		return fmt.Sprintf("%s, %s to %s, %s", day, clock12(s), end, clock12(e))
 	}
 	return fmt.Sprintf("%s, %s to %s", day, clock12(s), clock12(e))
 }

@@ -85,7 +85,7 @@ func (in *Inbox) Run(ctx context.Context) error {
 		if time.Since(start) > time.Minute {
 			backoff = time.Second // it worked for a while: start over
 		}
-		in.log.Warn("inbox connection lost; reconnecting", "err", err, "in", backoff)
+		in.log.Warn("inbox stopped; starting again", "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
 			return nil

@@ -23,6 +23,14 @@ type PermanentError struct{ Err error }
 func (e *PermanentError) Error() string { return e.Err.Error() }
 func (e *PermanentError) Unwrap() error { return e.Err }
 
+// UnavailableError means the server could not take any message just now
+// (unreachable, login refused, closing): the whole queue waits, rather than
+// each message spending an attempt on it.
+type UnavailableError struct{ Err error }
+
+func (e *UnavailableError) Error() string { return e.Err.Error() }
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
 // Outbox sends what the handlers queued. A row is marked sent only after the
 // server accepted it; temporary failures are retried with exponential
 // backoff, permanent ones recorded with the server's words.
@@ -35,6 +43,7 @@ type Outbox struct {
 	giveUp  time.Duration
 	wake    chan struct{}
 	idleFor time.Duration // close the SMTP connection after this long with nothing to send
+	down    int           // consecutive times the server was unavailable
 }
 
 // NewOutbox returns an outbox sending through sender.
@@ -68,14 +77,7 @@ func (o *Outbox) Run(ctx context.Context) error {
 		if sent > 0 {
 			idle.Reset(o.idleFor)
 		}
-		wait := time.Hour
-		if due, ok, err := o.store.NextDue(ctx); err == nil && ok {
-			wait = max(due.Sub(o.clock.Now()), 10*time.Millisecond)
-		}
-		if err != nil {
-			wait = min(wait, o.base) // a database hiccup: look again soon
-		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(o.nextWait(ctx, err))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -91,8 +93,27 @@ func (o *Outbox) Run(ctx context.Context) error {
 	}
 }
 
+// nextWait is how long Run sleeps before draining again: until the next
+// message is due, later while the server is unavailable, soon after a
+// database error.
+func (o *Outbox) nextWait(ctx context.Context, drainErr error) time.Duration {
+	wait := time.Hour
+	due, ok, err := o.store.NextDue(ctx)
+	switch {
+	case err != nil || drainErr != nil:
+		return o.base
+	case ok:
+		wait = max(due.Sub(o.clock.Now()), 10*time.Millisecond)
+	}
+	if o.down > 0 {
+		wait = max(wait, o.backoff(o.down-1))
+	}
+	return wait
+}
+
 // Drain sends every message due now and returns how many were accepted. It
-// stops early, between messages, when ctx is done.
+// stops early, between messages, when ctx is done or the server is
+// unavailable.
 func (o *Outbox) Drain(ctx context.Context) (int, error) {
 	sent := 0
 	for ctx.Err() == nil {
@@ -110,6 +131,9 @@ func (o *Outbox) Drain(ctx context.Context) (int, error) {
 			ok, err := o.sendOne(ctx, m)
 			if err != nil {
 				return sent, err
+			}
+			if o.down > 0 {
+				return sent, nil
 			}
 			if ok {
 				sent++
@@ -130,10 +154,21 @@ func (o *Outbox) sendOne(ctx context.Context, m store.Outgoing) (bool, error) {
 	now := o.clock.Now()
 	log := o.log.With("msgid", m.MessageID, "to", m.Rcpt, "attempt", m.Attempts+1)
 	var perm *PermanentError
+	var unavailable *UnavailableError
+	if errors.As(err, &unavailable) {
+		o.down++
+	} else {
+		o.down = 0
+	}
 	switch {
 	case err == nil:
 		log.Info("sent")
 		return true, o.store.MarkSent(ctx, m.ID, now)
+	case unavailable != nil && now.Sub(m.CreatedAt) <= o.giveUp:
+		// Not this message's fault: the whole queue waits with it.
+		retry := o.backoff(o.down - 1)
+		log.Warn("mail server unavailable; the queue waits", "err", err, "retry_in", retry)
+		return false, o.store.MarkRetry(ctx, m.ID, now.Add(retry), err.Error())
 	case errors.As(err, &perm):
 		log.Warn("refused by the mail server; not retrying", "err", err)
 		return false, o.store.MarkFailed(ctx, m.ID, err.Error())

@@ -34,29 +34,42 @@ func (s *smtpSender) Send(ctx context.Context, from, to string, msg []byte) erro
 	if s.client == nil {
 		c, err := dialSMTP(ctx, s.ep, s.helo)
 		if err != nil {
-			return err // a connection failure is temporary
+			return &UnavailableError{Err: err}
 		}
 		s.client = c
 	}
+	c := s.client
 	// go-smtp takes no context: closing the connection is how a deadline
 	// or shutdown interrupts a stuck server.
-	stop := context.AfterFunc(ctx, func() { s.client.Close() })
-	err := s.client.SendMail(from, []string{to}, bytes.NewReader(msg))
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	err := c.SendMail(from, []string{to}, bytes.NewReader(msg))
 	interrupted := !stop()
 	var se *smtp.SMTPError
 	switch {
-	case err == nil && !interrupted:
+	case err == nil:
+		// The server took it, even if the deadline then closed the
+		// connection: report it sent, or it would be sent twice.
+		if interrupted {
+			s.drop()
+		}
 		return nil
 	case errors.As(err, &se):
 		// The server answered: the connection is still good for the next
 		// message once the failed transaction is reset.
-		if rerr := s.client.Reset(); rerr != nil {
+		if interrupted || c.Reset() != nil {
 			s.drop()
 		}
-		if se.Code >= 500 {
-			return &PermanentError{Err: fmt.Errorf("%d %s", se.Code, se.Message)}
+		e := fmt.Errorf("%d %s", se.Code, se.Message)
+		switch {
+		case se.Code == 530 || se.Code == 421:
+			// "Authentication required" or "closing": about the session,
+			// not this message (RFC 4954 section 6, RFC 5321 section 3.8).
+			s.drop()
+			return &UnavailableError{Err: e}
+		case se.Code >= 500:
+			return &PermanentError{Err: e}
 		}
-		return fmt.Errorf("%d %s", se.Code, se.Message)
+		return e
 	default:
 		s.drop()
 		if err == nil {
@@ -77,9 +90,14 @@ func (s *smtpSender) Close() error {
 	if s.client == nil {
 		return nil
 	}
-	err := s.client.Quit()
+	c := s.client
 	s.client = nil
-	return err
+	if err := c.Quit(); err != nil {
+		// A failed QUIT leaves the connection open (go-smtp's contract).
+		c.Close()
+		return err
+	}
+	return nil
 }
 
 // dialSMTP connects, secures and logs in: implicit TLS for smtps, STARTTLS
