@@ -1,0 +1,656 @@
+package understand
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Fresh returns what the person wrote in this message, from the plain text
+// of its body: the quoted history their mail client added is removed, and
+// so are their signature, a closing "Thanks, Mary" and a legal footer.
+//
+// These lines are history:
+//   - a line quoted with ">" (RFC 3676 section 4.5). Lines between quoted
+//     blocks are kept, so an interleaved or bottom-posted reply keeps
+//     every line the person wrote;
+//   - an attribution, "On <date>, <sender> wrote:" and its forms in other
+//     clients and languages, even wrapped over two or three lines. Followed
+//     by ">" lines it goes alone; followed by unmarked text (Yahoo, HTML
+//     turned into text) it goes with everything after it, but only when it
+//     names an address, or starts like one ("On", "Am", "Le"…) and has a
+//     date: "On Tuesday I can come" is the person's;
+//   - an Outlook header block ("From: … Sent: … To: … Subject: …", in the
+//     languages in fieldNames), an "-----Original Message-----" line, a
+//     rule of "_" or "-" above a From: line, or a forward marker: each goes
+//     with everything after it, unless ">" lines follow.
+//
+// In what is left, a line "-- " (RFC 3676 section 4.3) or the start of a
+// legal footer ends that run of the person's lines; whole lines such as
+// "Sent from my iPhone", "Get Outlook for Android", "[cid:image001.png]"
+// and an "external sender" banner are dropped; and the last run loses a
+// sign-off ("Kind regards") when all under it is a name and signature.
+//
+// It is conservative: when removing everything would leave nothing, Fresh
+// keeps the text above the first quote marker, else the person's own lines
+// as written, so "Thanks, Mary" alone or "Sent from my iPhone" alone comes
+// back as it was. Text that is nothing but quoted history gives "".
+// Its cost is linear in the length of text.
+func Fresh(text string) string {
+	lines := splitLines(text)
+	runs, first := ownRuns(lines)
+	tidy := make([][]string, len(runs))
+	last := -1
+	for i, r := range runs {
+		tidy[i] = trimBlank(cutFooter(cutSignature(dropNoise(r))))
+		if len(tidy[i]) > 0 {
+			last = i
+		}
+	}
+	if last >= 0 {
+		// A sign-off closes the message, so only the person's last lines
+		// can end with one.
+		tidy[last] = trimBlank(cutSignOff(tidy[last]))
+	}
+	if s := joinRuns(tidy); s != "" {
+		return s
+	}
+	if s := strings.Join(trimBlank(lines[:first]), "\n"); s != "" {
+		return s
+	}
+	for i, r := range runs {
+		runs[i] = trimBlank(r)
+	}
+	return joinRuns(runs)
+}
+
+// ownRuns splits lines into the runs the person wrote, between quoted
+// blocks, and says where the first quote marker is (len(lines) if none).
+func ownRuns(lines []string) (runs [][]string, first int) {
+	first = len(lines)
+	var run []string
+	endRun := func() {
+		if len(run) > 0 {
+			runs = append(runs, run)
+			run = nil
+		}
+	}
+	for i := 0; i < len(lines); {
+		if isQuoted(lines[i]) {
+			first = min(first, i)
+			endRun()
+			i++
+			continue
+		}
+		if mk := historyAt(lines, i); mk.n > 0 {
+			first = min(first, i)
+			endRun()
+			if mk.rest {
+				break
+			}
+			i += mk.n
+			continue
+		}
+		run = append(run, lines[i])
+		i++
+	}
+	endRun()
+	return runs, first
+}
+
+// joinRuns puts the person's runs back together, a blank line between
+// runs that sat either side of a quote.
+func joinRuns(runs [][]string) string {
+	var parts []string
+	for _, r := range runs {
+		if len(r) > 0 {
+			parts = append(parts, strings.Join(r, "\n"))
+		}
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// splitLines gives text one kind of line ending and no trailing spaces.
+func splitLines(text string) []string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	return lines
+}
+
+// bare is a line without the white space clients pad it with, including
+// the no-break and zero-width spaces Gmail and Apple Mail put in quotes.
+func bare(l string) string {
+	return strings.TrimFunc(l, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff'
+	})
+}
+
+func isQuoted(l string) bool {
+	return strings.HasPrefix(strings.TrimLeft(l, " \t"), ">")
+}
+
+func trimBlank(lines []string) []string {
+	for len(lines) > 0 && bare(lines[0]) == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && bare(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// Markers are short: longer lines are text, and skipping them keeps the
+// cost of Fresh linear in the length of its input.
+const (
+	maxMarkerLen   = 400
+	maxLookahead   = 4  // blank lines between a marker and what it marks
+	maxBlockLines  = 16 // lines an Outlook header block may span
+	maxAttribLines = 3
+)
+
+type markerKind int
+
+const (
+	attributionMark markerKind = iota + 1
+	headerBlockMark
+	separatorMark
+	forwardMark
+)
+
+type marker struct {
+	n    int  // lines the marker spans; 0 when there is none
+	rest bool // everything after it is history too
+	kind markerKind
+}
+
+// historyAt says whether lines[i] starts the history part of a reply.
+func historyAt(lines []string, i int) marker {
+	l := bare(lines[i])
+	if l == "" || len(l) > maxMarkerLen {
+		return marker{}
+	}
+	if isForwardMarker(l) {
+		return marker{n: 1, rest: true, kind: forwardMark}
+	}
+	if isSeparator(lines, i) {
+		// Outlook can prefix the old message with ">" under its header:
+		// then only the separator and header go, and the person's lines
+		// between the quotes stay.
+		n := 1
+		if j := nextNonBlank(lines, i+1); j >= 0 {
+			if bn, _ := readBlock(lines, j); bn > 0 {
+				n = j - i + bn
+			}
+		}
+		return marker{n: n, rest: !quotedNext(lines, i+n), kind: separatorMark}
+	}
+	if n, f := readBlock(lines, i); n > 0 && outlookBlock(f) {
+		return marker{n: n, rest: !quotedNext(lines, i+n), kind: headerBlockMark}
+	}
+	if n, strong := attribution(lines, i); n > 0 {
+		if quotedNext(lines, i+n) {
+			return marker{n: n, kind: attributionMark}
+		}
+		if strong {
+			return marker{n: n, rest: true, kind: attributionMark}
+		}
+	}
+	return marker{}
+}
+
+// nextNonBlank is the index of the first non-blank line at or after i,
+// within maxLookahead lines, or -1.
+func nextNonBlank(lines []string, i int) int {
+	for j := i; j < len(lines) && j < i+maxLookahead; j++ {
+		if bare(lines[j]) != "" {
+			return j
+		}
+	}
+	return -1
+}
+
+func quotedNext(lines []string, i int) bool {
+	j := nextNonBlank(lines, i)
+	return j >= 0 && isQuoted(lines[j])
+}
+
+// forwardPhrases are whole lines that introduce a forwarded message, once
+// the dashes around them and a final colon are gone: Gmail's
+// "---------- Forwarded message ---------", Thunderbird's
+// "-------- Forwarded Message --------", Apple Mail's "Begin forwarded
+// message:", and their translations.
+var forwardPhrases = map[string]bool{
+	"forwarded message": true, "forwarded message follows": true, "begin forwarded message": true,
+	"forwarded e-mail": true, "forwarded email": true, "forwarded mail": true,
+	"weitergeleitete nachricht": true, "anfang der weitergeleiteten nachricht": true,
+	"message transféré": true, "début du message réexpédié": true, "début du message transféré": true,
+	"mensaje reenviado": true, "inicio del mensaje reenviado": true, "comienzo del mensaje reenviado": true,
+	"messaggio inoltrato": true, "inizio messaggio inoltrato": true,
+	"doorgestuurd bericht": true, "begin doorgestuurd bericht": true,
+	"mensagem encaminhada": true, "início da mensagem reencaminhada": true, "início da mensagem encaminhada": true,
+	"wiadomość przekazana dalej": true, "początek przekazywanej wiadomości": true,
+	"videresendt melding": true, "videresendt meddelelse": true, "vidarebefordrat meddelande": true,
+	"edelleenlähetetty viesti": true, "přeposlaná zpráva": true, "пересылаемое сообщение": true,
+	"neges wedi'i hanfon ymlaen": true, "転送されたメッセージ": true, "转发的邮件": true,
+}
+
+// originalPhrases name the old message under Outlook's, AOL's and old
+// webmail's "-----Original Message-----" line.
+var originalPhrases = map[string]bool{
+	"original message": true, "original e-mail": true, "original email": true, "reply message": true,
+	"ursprüngliche nachricht": true, "original-nachricht": true, "originalnachricht": true,
+	"message d'origine": true, "message d’origine": true, "message original": true,
+	"mensaje original": true, "messaggio originale": true, "oorspronkelijk bericht": true,
+	"mensagem original": true, "oprindelig meddelelse": true, "opprinnelig melding": true,
+	"ursprungligt meddelande": true, "wiadomość oryginalna": true, "alkuperäinen viesti": true,
+	"původní zpráva": true, "исходное сообщение": true, "neges wreiddiol": true,
+}
+
+// phrase is a marker line without its dashes, spaces and final colon,
+// lower case.
+func phrase(l string) string {
+	l = strings.Trim(l, "-–—_=* \t:")
+	return strings.ToLower(strings.Join(strings.Fields(l), " "))
+}
+
+func isForwardMarker(l string) bool {
+	return forwardPhrases[phrase(l)]
+}
+
+// isSeparator reports a line that only divides the reply from the old
+// message: "-----Original Message-----" in any language, or a rule of
+// dashes or underscores (Outlook's 32 "_") with a From: line under it.
+func isSeparator(lines []string, i int) bool {
+	l := bare(lines[i])
+	if strings.HasPrefix(l, "--") && originalPhrases[phrase(l)] {
+		return true
+	}
+	rule := len(l) >= 8 && strings.Trim(l, "-_=") == ""
+	dashed := strings.HasPrefix(l, "-----") && strings.HasSuffix(l, "-----")
+	if !rule && !dashed {
+		return false
+	}
+	j := nextNonBlank(lines, i+1)
+	if j < 0 {
+		return false
+	}
+	name, _, ok := fieldLine(lines[j])
+	return ok && name == "from"
+}
+
+// attribution reports the line(s) a reply puts above the quoted message:
+// "On Tue, 3 Aug 2027 at 10:15, Better Days <…> wrote:". It returns how
+// many lines it spans (Gmail wraps a long one onto a second line) and
+// whether it is strong: sure enough to be history even with no ">" lines
+// under it.
+func attribution(lines []string, i int) (n int, strong bool) {
+	l := bare(lines[i])
+	if ok, st := attributionText(l); ok {
+		return 1, st
+	}
+	// Wrapped: the first line must start the way attributions start, and
+	// no later line may start one of its own ("On Tuesday I can come"
+	// above a real attribution stays the person's).
+	if !startsAttribution(l) && !(hasDigit(l) && strings.Contains(l, "@")) {
+		return 0, false
+	}
+	if strings.HasSuffix(l, ".") || strings.HasSuffix(l, "?") || strings.HasSuffix(l, "!") {
+		return 0, false
+	}
+	joined := l
+	for k := 1; k < maxAttribLines && i+k < len(lines); k++ {
+		next := bare(lines[i+k])
+		if next == "" || isQuoted(lines[i+k]) || startsAttribution(next) {
+			break
+		}
+		joined += " " + next
+		if len(joined) > maxMarkerLen {
+			break
+		}
+		if ok, st := attributionText(joined); ok && st && (startsAttribution(l) || strings.Contains(joined, "@")) {
+			return k + 1, true
+		}
+	}
+	return 0, false
+}
+
+// wroteWords end an attribution line before its colon, in the languages
+// of the mail clients our users have.
+var wroteWords = []string{
+	"wrote", "writes", "schrieb", "a écrit", "escribió", "escribio", "ha scritto", "scrisse",
+	"schreef", "escreveu", "skrev", "kirjoitti", "napisał(a)", "napisał", "napisała", "pisze",
+	"ysgrifennodd", "yazdı", "написал(а)", "написал", "написала", "написав", "a scris", "írta",
+	"napsal", "napísal", "rašė", "rakstīja", "kirjutas", "έγραψε", "כתב", "كتب", "写道", "寫道",
+}
+
+// attribStarts begin attributions: "On" (English), "Am" (German), "Le"
+// (French), "El" (Spanish), "Il" (Italian), "Op" (Dutch), "Em"
+// (Portuguese), "Den" (Scandinavian), "W dniu" (Polish), "Ar" (Welsh),
+// "Pe" (Romanian), "Dne" (Czech), "Quoting" (Horde and old webmail).
+var attribStarts = []string{
+	"on ", "am ", "le ", "el ", "il ", "op ", "em ", "den ", "w dniu ", "ar ", "pe ", "dne ",
+	"quoting ", "zitat von ", "citando ", "citation de ",
+}
+
+func startsAttribution(l string) bool {
+	low := strings.ToLower(l)
+	for _, s := range attribStarts {
+		if strings.HasPrefix(low, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// attributionText reports whether s, one line or several joined, is an
+// attribution, and whether it is strong: it names an address, or it
+// starts like one and carries a date.
+func attributionText(s string) (ok, strong bool) {
+	if len(s) > maxMarkerLen {
+		return false, false
+	}
+	body, colon := strings.CutSuffix(s, ":")
+	if !colon {
+		body, colon = strings.CutSuffix(s, "：")
+	}
+	if !colon {
+		return false, false
+	}
+	body = strings.ToLower(strings.TrimRightFunc(body, unicode.IsSpace))
+	at := strings.Contains(body, "@")
+	starts := startsAttribution(body)
+	for _, w := range wroteWords {
+		rest, found := strings.CutSuffix(body, w)
+		if !found {
+			continue
+		}
+		if r, _ := utf8.DecodeLastRuneInString(rest); rest != "" && unicode.IsLetter(r) && w[0] < utf8.RuneSelf {
+			continue // "rewrote" is not "wrote"
+		}
+		return true, at || (starts && hasDigit(body))
+	}
+	for _, p := range []string{"quoting ", "zitat von ", "citando ", "citation de "} {
+		if strings.HasPrefix(body, p) {
+			return true, at
+		}
+	}
+	// Gmail in languages with no word for "wrote" (Russian, Japanese):
+	// "пт, 3 авг. 2027 г. в 10:15, Mary <mary@…>:". Weak: only with ">"
+	// lines under it.
+	if strings.HasSuffix(body, ">") && at && hasDigit(body) {
+		return true, false
+	}
+	return false, false
+}
+
+func hasDigit(s string) bool {
+	return strings.ContainsAny(s, "0123456789")
+}
+
+// dropNoise removes lines that are not words at all: the "[cid:image001…]"
+// and "[image: logo.png]" placeholders Outlook and Gmail leave for
+// pictures, mobile "Sent from my iPhone" lines, and the "CAUTION: This
+// email originated from outside the organisation" banner an organisation's
+// mail server puts above what the person wrote.
+func dropNoise(lines []string) []string {
+	out := lines[:0:0]
+	for i := 0; i < len(lines); i++ {
+		l := bare(lines[i])
+		low := strings.ToLower(l)
+		if (strings.HasPrefix(low, "[cid:") || strings.HasPrefix(low, "[image:")) && strings.HasSuffix(low, "]") {
+			continue
+		}
+		if isMobileSignature(low) {
+			continue
+		}
+		if isBanner(low) {
+			for i+1 < len(lines) && bare(lines[i+1]) != "" {
+				i++
+			}
+			continue
+		}
+		out = append(out, lines[i])
+	}
+	return out
+}
+
+var bannerStarts = []string{
+	"caution: this email originated", "caution: this e-mail originated", "caution: external",
+	"external email:", "external e-mail:", "[external]", "this email originated from outside",
+	"this message originated from outside", "warning: this email originated from outside",
+}
+
+func isBanner(low string) bool {
+	for _, s := range bannerStarts {
+		if strings.HasPrefix(low, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Mobile clients add one line under what the person wrote. It is dropped
+// only as a whole line naming a device or a mail app, so "Sent from my
+// son's email, please book me" is kept.
+var mobileStarts = []string{
+	"sent from my ", "sent from ", "sent via ", "sent using ", "sent with ", "get outlook for ",
+	"envoyé de mon ", "envoyé depuis ", "von meinem ", "gesendet von ", "enviado desde mi ",
+	"enviado do meu ", "inviato da ", "verzonden vanaf mijn ", "verstuurd vanaf mijn ",
+	"wysłane z ", "skickat från min ", "sendt fra min ", "lähetetty ", "отправлено с ",
+}
+
+var mobileWords = []string{
+	"iphone", "ipad", "android", "galaxy", "samsung", "blackberry", "mobile", "phone", "outlook",
+	"yahoo", "aol", "gmail", "proton", "mail for windows", "huawei", "pixel", "tablet", "xiaomi",
+	"motorola", "nokia", "oneplus", "sony", "xperia", "oppo", "bt email", "sky email", "tiscali",
+	"virgin media", "windows", "smartphone", "handy", "ios", "spark", "edison", "bluemail",
+}
+
+func isMobileSignature(low string) bool {
+	if utf8.RuneCountInString(low) > 80 {
+		return false
+	}
+	starts := false
+	for _, s := range mobileStarts {
+		if strings.HasPrefix(low, s) {
+			starts = true
+			break
+		}
+	}
+	if !starts {
+		return false
+	}
+	for _, w := range mobileWords {
+		if strings.Contains(low, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// cutSignature removes everything from the signature separator on: "-- "
+// on a line of its own (RFC 3676 section 4.3), which arrives as "--" once
+// trailing spaces are gone.
+func cutSignature(lines []string) []string {
+	for i, l := range lines {
+		if l == "--" || l == "-- " || strings.TrimSpace(l) == "--" {
+			return lines[:i]
+		}
+	}
+	return lines
+}
+
+// footerStarts begin the legal and "please don't print" notices an
+// organisation's mail server or a signature puts under a message: from
+// there to the end of the person's text is footer.
+var footerStarts = []string{
+	"this email and any", "this e-mail and any", "this message and any", "this email is confidential",
+	"this e-mail is confidential", "this message is confidential", "this email may contain",
+	"this e-mail may contain", "this message may contain", "this email is intended",
+	"this e-mail is intended", "this message is intended", "the information in this email",
+	"the information in this e-mail", "the information in this message", "the information contained in this",
+	"confidentiality notice", "confidentiality:", "confidential:", "disclaimer", "important notice:",
+	"if you are not the intended recipient", "if you have received this email in error",
+	"if you have received this e-mail in error", "please consider the environment",
+	"think before you print", "please think before you print", "please don't print this",
+	"this email has been scanned", "this e-mail has been scanned", "this email was scanned",
+	"any views or opinions", "the views expressed in this", "privileged and confidential",
+	"privileged/confidential", "emails are not secure", "e-mails are not secure",
+	"communications with the council may be monitored", "all communications may be monitored",
+}
+
+func cutFooter(lines []string) []string {
+	for i, l := range lines {
+		low := strings.ToLower(bare(strings.TrimLeft(l, "*_ ")))
+		for _, s := range footerStarts {
+			if strings.HasPrefix(low, s) {
+				return lines[:i]
+			}
+		}
+	}
+	return lines
+}
+
+// signOffs close a message, alone on their line; trailing punctuation and
+// kisses ("Thanks x") don't matter.
+var signOffs = map[string]bool{
+	"thanks": true, "thank you": true, "thanks again": true, "thank you again": true, "many thanks": true,
+	"thanks very much": true, "thank you very much": true, "thanks so much": true, "thank you so much": true,
+	"thanks in advance": true, "many thanks in advance": true, "with thanks": true, "with many thanks": true,
+	"thanks a lot": true, "thanks very much indeed": true, "thank you kindly": true, "ta": true, "thx": true,
+	"regards": true, "kind regards": true, "kindest regards": true, "best regards": true, "warm regards": true,
+	"warmest regards": true, "many regards": true, "with regards": true, "with kind regards": true,
+	"with best regards": true, "best wishes": true, "with best wishes": true, "warm wishes": true,
+	"all the best": true, "best": true, "cheers": true, "yours": true, "yours sincerely": true,
+	"sincerely": true, "yours faithfully": true, "yours truly": true, "take care": true, "love": true,
+	"lots of love": true, "with love": true, "bw": true, "kr": true, "br": true, "speak soon": true,
+	"see you soon": true, "cofion": true, "cofion cynnes": true, "diolch": true, "mvg": true, "lg": true,
+	"mit freundlichen grüßen": true, "viele grüße": true, "cordialement": true, "saludos": true,
+	"un saluto": true, "cordiali saluti": true, "pozdrawiam": true, "met vriendelijke groet": true,
+}
+
+// signOffLine reports whether l is a sign-off, alone or followed by a
+// name on the same line ("Thanks, Mary x", "Kind regards - John Smith").
+func signOffLine(l string) bool {
+	b := trimKisses(bare(l))
+	if signOffs[strings.ToLower(strings.TrimRight(b, ",.!;:- "))] {
+		return true
+	}
+	words := strings.Fields(b)
+	for k := 1; k < len(words) && k <= 4; k++ {
+		head := strings.ToLower(strings.TrimRight(strings.Join(words[:k], " "), ",.!;:-"))
+		if !signOffs[head] {
+			continue
+		}
+		name := strings.TrimLeft(strings.Join(words[k:], " "), "-–—,: ")
+		if isName(name, true) {
+			return true
+		}
+	}
+	return false
+}
+
+func trimKisses(s string) string {
+	for {
+		t := strings.TrimRight(s, " ")
+		if !strings.HasSuffix(t, " x") && !strings.HasSuffix(t, " xx") && !strings.HasSuffix(t, " xxx") &&
+			!strings.HasSuffix(t, " X") && !strings.HasSuffix(t, " XX") {
+			return t
+		}
+		s = t[:strings.LastIndexByte(t, ' ')]
+	}
+}
+
+// isName says whether l could be someone's name as they sign it: one to
+// four words of letters, each with a capital ("Mary", "Mrs J. Smith",
+// "Mary & Dave"), or one short word in any case ("mary").
+func isName(l string, capitals bool) bool {
+	l = trimKisses(strings.TrimRight(l, ",.!"))
+	words := strings.Fields(l)
+	if len(words) == 0 || len(words) > 4 || utf8.RuneCountInString(l) > 40 {
+		return false
+	}
+	for _, w := range words {
+		if w == "&" || w == "and" {
+			continue
+		}
+		for _, r := range w {
+			if !unicode.IsLetter(r) && r != '.' && r != '-' && r != '\'' && r != '’' {
+				return false
+			}
+		}
+		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) && (capitals || len(words) > 1 || len(w) > 15) {
+			return false
+		}
+	}
+	return true
+}
+
+// isSignatureLine says whether a line under a name looks like the rest of
+// a signature: a title or an organisation in Title Case, a telephone
+// number, an address or a web link.
+func isSignatureLine(l string) bool {
+	l = bare(l)
+	if utf8.RuneCountInString(l) > 60 || strings.ContainsRune(l, '?') {
+		return false
+	}
+	low := strings.ToLower(l)
+	if hasDigit(l) || strings.Contains(l, "@") || strings.Contains(low, "www.") || strings.Contains(low, "http") {
+		return true
+	}
+	words, capital := 0, 0
+	for _, w := range strings.Fields(l) {
+		if utf8.RuneCountInString(w) < 3 {
+			continue
+		}
+		words++
+		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) || !unicode.IsLetter(r) {
+			capital++
+		}
+	}
+	return words > 0 && capital*10 >= words*7
+}
+
+// cutSignOff removes a closing "Kind regards" and the name and signature
+// under it from the end of the person's text. It only looks at the last
+// few lines, and only cuts when everything under the sign-off is a name
+// and signature lines, so "Thanks!\nCan I bring my wife\nMary" is kept.
+func cutSignOff(lines []string) []string {
+	lines = trimBlank(lines)
+	const maxTail = 8
+	for k := len(lines) - 1; k >= 0 && k >= len(lines)-maxTail; k-- {
+		if !signOffLine(lines[k]) {
+			continue
+		}
+		if signatureUnder(lines[k+1:]) {
+			return lines[:k]
+		}
+	}
+	return lines
+}
+
+// signatureUnder says whether lines (under a sign-off) are a name, then
+// signature lines, or nothing.
+func signatureUnder(lines []string) bool {
+	seenName := false
+	for _, l := range lines {
+		if bare(l) == "" {
+			continue
+		}
+		if !seenName {
+			if !isName(bare(l), false) {
+				return false
+			}
+			seenName = true
+			continue
+		}
+		if !isSignatureLine(l) {
+			return false
+		}
+	}
+	return true
+}
