@@ -22,6 +22,10 @@ const (
 	maxDepth     = 16
 	maxParts     = 200
 	maxTextBytes = 256 << 10
+	// A forward as attachment is parsed as a message of its own; one
+	// inside that is parsed too, but no deeper.
+	maxForwardDepth  = 2
+	maxAttachedBytes = 32 << 20
 )
 
 // Message is what the bot knows about one email.
@@ -35,7 +39,13 @@ type Message struct {
 	InReplyTo  []string // Message-IDs, without angle brackets
 	References []string
 	Header     mail.Header
-	Text       string // what they wrote, as plain text
+	Text       string // the body as plain text, quoted history and all
+	// Fresh is what the person wrote in this message: Text without the
+	// quoted history, signature and sign-off (see Fresh).
+	Fresh string
+	// Forwarded is the message forwarded in this one, or nil when this is
+	// not a forward (see forward.go for the rule).
+	Forwarded *Forward
 	// Automatic names why the message came from a machine (an auto-reply,
 	// a bounce, a list), or is "" for a message from a person.
 	Automatic string
@@ -45,6 +55,11 @@ type Message struct {
 // read is left empty and reported in the error, so the caller can record the
 // message and still answer the person when their address is readable.
 func Parse(raw []byte) (*Message, error) {
+	return parse(raw, 0)
+}
+
+// parse is Parse for a message found depth forwards deep.
+func parse(raw []byte, depth int) (*Message, error) {
 	m := &Message{Key: keyOf(raw, "")}
 	e, err := message.Read(bytes.NewReader(raw))
 	if e == nil {
@@ -56,11 +71,21 @@ func Parse(raw []byte) (*Message, error) {
 	}
 	m.readHeader(mail.Header{Header: e.Header}, &problems)
 	m.Automatic = Automatic(m.Header, m.From)
-	text, err := bodyText(e, 0, new(int))
-	if err != nil {
+	w := newWalker()
+	m.Text = w.bodyText(e)
+	if err := errors.Join(w.errs...); err != nil {
 		problems = append(problems, fmt.Errorf("body: %w", err))
 	}
-	m.Text = text
+	m.Fresh = Fresh(m.Text)
+	if w.attached != nil && depth < maxForwardDepth {
+		inner, err := parse(w.attached, depth+1)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("attached message: %w", err))
+		}
+		m.Forwarded = attachedForward(inner, m.Fresh)
+	} else {
+		m.Forwarded = inlineForward(m.Text, m.Subject)
+	}
 	return m, errors.Join(problems...)
 }
 
@@ -68,7 +93,7 @@ func Parse(raw []byte) (*Message, error) {
 // whole; size stands in for the body when making a key.
 func ParseHeader(header []byte) (*Message, error) {
 	m, err := Parse(header)
-	m.Text = ""
+	m.Text, m.Fresh, m.Forwarded = "", "", nil
 	return m, err
 }
 
@@ -106,67 +131,137 @@ func keyOf(raw []byte, messageID string) string {
 	return "sha256:" + hex.EncodeToString(sum[:16])
 }
 
-// bodyText finds the best text in e: the first text/plain part that is not
-// an attachment, else the first such text/html part turned into text.
-func bodyText(e *message.Entity, depth int, parts *int) (string, error) {
-	plain, html, err := findText(e, depth, parts)
-	if plain != "" {
-		return plain, err
-	}
-	if html != "" {
-		return HTMLToText(html), err
-	}
-	return "", err
+// walker reads a message body once, front to back, gathering the text the
+// person wrote and the first attached message (a forward as attachment).
+// Its limits keep the cost bounded whatever the message's shape.
+type walker struct {
+	parts     int
+	plainLeft int64 // bytes of text/plain still to be read
+	htmlLeft  int64
+	attached  []byte // the first message/rfc822 part outside a report
+	tooBig    bool   // a limit was reached and reported
+	broken    bool   // reading stopped short: the rest of the stream is unreadable
+	errs      []error
 }
 
-func findText(e *message.Entity, depth int, parts *int) (plain, html string, err error) {
-	*parts++
-	if depth > maxDepth || *parts > maxParts {
-		return "", "", fmt.Errorf("more than %d levels or %d parts: rest ignored", maxDepth, maxParts)
+func newWalker() *walker {
+	return &walker{plainLeft: maxTextBytes, htmlLeft: maxTextBytes}
+}
+
+// bodyText finds the best text in e: the text/plain the person wrote,
+// else their text/html turned into text.
+func (w *walker) bodyText(e *message.Entity) string {
+	plain, html := w.walk(e, 0, false, false)
+	if plain != "" {
+		return plain
 	}
+	if html != "" {
+		return HTMLToText(html)
+	}
+	return ""
+}
+
+// walk returns the plain and HTML text of e. In multipart/alternative and
+// multipart/related only the first part that has each kind counts (RFC 2046
+// section 5.1.4: alternatives say the same thing; RFC 2387: the first part
+// of related is the root, the rest are its pictures). In multipart/mixed
+// and the rest every inline text part counts, in order (section 5.1.3):
+// Apple Mail sends text, picture, text when a picture sits mid-message.
+func (w *walker) walk(e *message.Entity, depth int, inPart, inReport bool) (plain, html string) {
+	w.parts++
+	if depth > maxDepth || w.parts > maxParts {
+		if !w.tooBig {
+			w.tooBig = true
+			w.errs = append(w.errs, fmt.Errorf("more than %d levels or %d parts: rest ignored", maxDepth, maxParts))
+		}
+		return "", ""
+	}
+	ct, params, _ := e.Header.ContentType()
 	if mr := e.MultipartReader(); mr != nil {
-		var errs []error
+		sub := strings.TrimPrefix(ct, "multipart/")
+		first := sub == "alternative" || sub == "related"
+		report := inReport || sub == "report"
+		var plains, htmls []string
 		for {
 			p, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil && p == nil {
-				errs = append(errs, err)
+				w.errs = append(w.errs, err)
 				break
 			}
-			pl, ht, err := findText(p, depth+1, parts)
-			if err != nil {
-				errs = append(errs, err)
+			pl, ht := w.walk(p, depth+1, true, report)
+			if pl != "" && (!first || len(plains) == 0) {
+				plains = append(plains, pl)
 			}
-			if plain == "" {
-				plain = pl
+			if ht != "" && (!first || len(htmls) == 0) {
+				htmls = append(htmls, ht)
 			}
-			if html == "" {
-				html = ht
-			}
-			if plain != "" || *parts > maxParts {
+			if w.parts > maxParts || w.broken {
 				break
 			}
 		}
-		return plain, html, errors.Join(errs...)
+		return strings.Join(plains, "\n\n"), strings.Join(htmls, "\n")
 	}
-	if disp, _, _ := e.Header.ContentDisposition(); disp == "attachment" {
-		return "", "", nil
+	if ct == "message/rfc822" || ct == "message/global" {
+		// RFC 2046 section 5.2.1, RFC 6532 section 3.7: a whole message,
+		// forwarded as an attachment. A delivery report carries the bounced
+		// message the same way; that is not a forward.
+		if !inReport && w.attached == nil {
+			b, err := io.ReadAll(io.LimitReader(e.Body, maxAttachedBytes))
+			if err != nil {
+				w.errs = append(w.errs, fmt.Errorf("attached message: %w", err))
+				w.broken = true
+			}
+			w.attached = b
+		}
+		return "", ""
 	}
-	ct, _, _ := e.Header.ContentType()
+	// A single-part message's one part is its body, whatever its
+	// Content-Disposition says.
+	if inPart && isAttachment(e.Header, params) {
+		return "", ""
+	}
 	if ct == "" {
 		ct = "text/plain" // RFC 2045 section 5.2
 	}
 	if ct != "text/plain" && ct != "text/html" {
-		return "", "", nil
+		return "", ""
 	}
-	b, err := io.ReadAll(io.LimitReader(e.Body, maxTextBytes))
+	left := &w.plainLeft
+	if ct == "text/html" {
+		left = &w.htmlLeft
+	}
+	if *left <= 0 {
+		return "", ""
+	}
+	b, err := io.ReadAll(io.LimitReader(e.Body, *left))
+	*left -= int64(len(b))
+	if err != nil {
+		w.errs = append(w.errs, err)
+		w.broken = true
+	}
 	text := strings.ToValidUTF8(string(b), "\uFFFD")
-	if ct == "text/plain" {
-		return normaliseText(text), "", err
+	if ct == "text/html" {
+		return "", text
 	}
-	return "", text, err
+	if strings.EqualFold(params["format"], "flowed") {
+		text = unflow(text, strings.EqualFold(params["delsp"], "yes"))
+	}
+	return normaliseText(text), ""
+}
+
+// isAttachment says whether a part is a file rather than the message's
+// text: marked as an attachment, or inline but named, as Apple Mail sends a
+// .txt file (RFC 2183 section 2.3; the older "name" Content-Type parameter
+// does the same job).
+func isAttachment(h message.Header, ctParams map[string]string) bool {
+	disp, dparams, _ := h.ContentDisposition()
+	if disp == "attachment" {
+		return true
+	}
+	return dparams["filename"] != "" || ctParams["name"] != ""
 }
 
 // normaliseText gives text one kind of line ending and no trailing spaces.
@@ -183,7 +278,8 @@ func normaliseText(s string) string {
 // OneLine makes a header value safe to show or reuse: decoded, with control
 // characters (a CR or LF smuggled in an encoded word) turned into spaces.
 func OneLine(s string) string {
-	if dec, err := new(mime.WordDecoder).DecodeHeader(s); err == nil {
+	dec := &mime.WordDecoder{CharsetReader: message.CharsetReader}
+	if dec, err := dec.DecodeHeader(s); err == nil {
 		s = dec
 	}
 	s = strings.Map(func(r rune) rune {

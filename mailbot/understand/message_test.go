@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -21,6 +22,15 @@ func summary(m *Message, err error) string {
 		fmt.Fprintf(&b, "problems: %v\n", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	fmt.Fprintf(&b, "--- text ---\n%s\n", m.Text)
+	fmt.Fprintf(&b, "--- fresh ---\n%s\n", m.Fresh)
+	if f := m.Forwarded; f != nil {
+		date := ""
+		if !f.Date.IsZero() {
+			date = f.Date.Format(time.RFC3339)
+		}
+		fmt.Fprintf(&b, "--- forwarded ---\nfrom: %s\nfrom-name: %s\nsubject: %q\nmessage-id: %s\ndate: %s\n", f.From, f.FromName, f.Subject, f.MessageID, date)
+		fmt.Fprintf(&b, "--- forwarded note ---\n%s\n--- forwarded text ---\n%s\n", f.Note, f.Text)
+	}
 	return b.String()
 }
 
