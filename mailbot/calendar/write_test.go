@@ -153,7 +153,7 @@ func checkOffsets(t *testing.T, z *TimeZone, loc *time.Location, from, to int) {
 func TestWriteRepeatedLocalTime(t *testing.T) {
 	loc := mustLoad(t, "Europe/London")
 	first := time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC) // 01:30 BST
-	second := first.Add(time.Hour)                           // 01:30 GMT
+	second := first.Add(time.Hour)                          // 01:30 GMT
 	for _, tt := range []struct {
 		start time.Time
 		want  string
