@@ -26,6 +26,9 @@ const (
 	// inside that is parsed too, but no deeper.
 	maxForwardDepth  = 2
 	maxAttachedBytes = 32 << 20
+	// An iTIP reply is a few kilobytes; the calendar parser refuses more
+	// than this anyway.
+	maxCalendarBytes = 1 << 20
 )
 
 // Message is what the bot knows about one email.
@@ -46,6 +49,10 @@ type Message struct {
 	// Forwarded is the message forwarded in this one, or nil when this is
 	// not a forward (see forward.go for the rule).
 	Forwarded *Forward
+	// Calendar is the first calendar object in the message (text/calendar,
+	// or an attached .ics): how a calendar says someone accepted or
+	// declined our invitation (iTIP REPLY, RFC 6047). Nil when none.
+	Calendar []byte
 	// Automatic names why the message came from a machine (an auto-reply,
 	// a bounce, a list), or is "" for a message from a person.
 	Automatic string
@@ -77,6 +84,7 @@ func parse(raw []byte, depth int) (*Message, error) {
 		problems = append(problems, fmt.Errorf("body: %w", err))
 	}
 	m.Fresh = Fresh(m.Text)
+	m.Calendar = w.calendar
 	if w.attached != nil && depth < maxForwardDepth {
 		inner, err := parse(w.attached, depth+1)
 		if err != nil {
@@ -93,7 +101,7 @@ func parse(raw []byte, depth int) (*Message, error) {
 // whole; size stands in for the body when making a key.
 func ParseHeader(header []byte) (*Message, error) {
 	m, err := Parse(header)
-	m.Text, m.Fresh, m.Forwarded = "", "", nil
+	m.Text, m.Fresh, m.Forwarded, m.Calendar = "", "", nil, nil
 	return m, err
 }
 
@@ -139,6 +147,7 @@ type walker struct {
 	plainLeft int64 // bytes of text/plain still to be read
 	htmlLeft  int64
 	attached  []byte // the first message/rfc822 part outside a report
+	calendar  []byte // the first text/calendar part outside a report
 	tooBig    bool   // a limit was reached and reported
 	broken    bool   // reading stopped short: the rest of the stream is unreadable
 	errs      []error
@@ -215,6 +224,17 @@ func (w *walker) walk(e *message.Entity, depth int, inPart, inReport bool) (plai
 				w.broken = true
 			}
 			w.attached = b
+		}
+		return "", ""
+	}
+	if (ct == "text/calendar" || ct == "application/ics") && !inReport {
+		if w.calendar == nil {
+			b, err := io.ReadAll(io.LimitReader(e.Body, maxCalendarBytes))
+			if err != nil {
+				w.errs = append(w.errs, fmt.Errorf("calendar part: %w", err))
+				w.broken = true
+			}
+			w.calendar = b
 		}
 		return "", ""
 	}

@@ -1,0 +1,220 @@
+package understand
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The date forms people write, British order first. Each is matched on
+// lower-cased text; a match is blanked out so its digits are not read again
+// as a list number or a number of places.
+const (
+	monthRe   = `(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?`
+	weekdayRe = `(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)\.?`
+	dayRe     = `(3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)?`
+	yearRe    = `(20[2-9][0-9])`
+)
+
+var (
+	// "Thursday 15th July 2027", "15 July", "the 15th of July"
+	dayMonth = regexp.MustCompile(`\b(?:` + weekdayRe + `,?\s+)?(?:the\s+)?` + dayRe + `\s+(?:of\s+)?` + monthRe + `(?:,?\s+` + yearRe + `)?\b`)
+	// "July 15th", "Thursday, July 15"
+	monthDay = regexp.MustCompile(`\b(?:` + weekdayRe + `,?\s+)?` + monthRe + `\s+` + dayRe + `(?:,?\s+` + yearRe + `)?\b`)
+	// "26/08", "26/8/27", "26.08.2027"
+	numeric = regexp.MustCompile(`\b(3[01]|[12][0-9]|0?[1-9])[/.](1[0-2]|0?[1-9])(?:[/.]((?:20)?[2-9][0-9]))?\b`)
+	// "Thursday 15th", "Thursday the 15th"
+	weekdayDay = regexp.MustCompile(`\b` + weekdayRe + `,?\s+(?:the\s+)?(3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)\b`)
+	// "next Tuesday", "this Thursday", "on Monday", "tomorrow"
+	relative = regexp.MustCompile(`\b(next|this|coming|on)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(tomorrow|today)\b`)
+	// "the 15th"
+	ordinalDay = regexp.MustCompile(`\bthe\s+(3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)\b`)
+	// "the August one", "in August", "August's session"; "May" only where
+	// it can't be the verb.
+	monthOnly = regexp.MustCompile(`\b(?:the|in|during|for|of|on)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b|\b(january|february|march|april|june|july|august|september|october|november|december)(?:'s)?\b`)
+	// "Thursday", "Thursdays"
+	weekdayOnly = regexp.MustCompile(`\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b`)
+	// Negations belong to preferences ("not in July"), never to targets.
+	notBefore = regexp.MustCompile(`\b(not|except|but not|apart from|no)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?$`)
+)
+
+var months = map[string]time.Month{
+	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+
+func monthOf(s string) time.Month {
+	s = strings.TrimSuffix(s, ".")
+	if len(s) > 3 && s != "sept" {
+		s = s[:3]
+	}
+	return months[s]
+}
+
+var weekdays = map[string]time.Weekday{"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
+
+func weekdayOf(s string) (time.Weekday, bool) {
+	s = strings.TrimSuffix(s, ".")
+	if len(s) < 3 {
+		return 0, false
+	}
+	d, ok := weekdays[s[:3]]
+	return d, ok
+}
+
+// findDates returns the dates s names, in order, and s with them blanked.
+func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
+	if tz == nil {
+		tz = time.UTC
+	}
+	var out []Pattern
+	b := []byte(s)
+	take := func(re *regexp.Regexp, build func(m []string) (Pattern, bool)) {
+		for _, loc := range re.FindAllSubmatchIndex(b, -1) {
+			m := make([]string, len(loc)/2)
+			for i := range m {
+				if loc[2*i] >= 0 {
+					m[i] = string(b[loc[2*i]:loc[2*i+1]])
+				}
+			}
+			if strings.TrimSpace(m[0]) == "" || notBefore.Match(b[max(0, loc[0]-24):loc[0]]) {
+				continue
+			}
+			p, ok := build(m)
+			if !ok {
+				continue
+			}
+			p.Said = strings.TrimSpace(m[0])
+			p.at, p.end = loc[0], loc[1]
+			out = append(out, p)
+			for i := loc[0]; i < loc[1]; i++ {
+				b[i] = ' '
+			}
+		}
+	}
+	dayNum := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	withWeekday := func(p *Pattern, w string) {
+		if d, ok := weekdayOf(w); ok {
+			p.Weekday, p.HasDay = d, true
+		}
+	}
+	take(dayMonth, func(m []string) (Pattern, bool) {
+		p := Pattern{Day: dayNum(m[2]), Month: monthOf(m[3])}
+		withWeekday(&p, m[1])
+		p.Year = dayNum(m[4])
+		return p, p.Month != 0
+	})
+	take(monthDay, func(m []string) (Pattern, bool) {
+		p := Pattern{Month: monthOf(m[2]), Day: dayNum(m[3])}
+		withWeekday(&p, m[1])
+		p.Year = dayNum(m[4])
+		return p, p.Month != 0
+	})
+	take(numeric, func(m []string) (Pattern, bool) {
+		p := Pattern{Day: dayNum(m[1]), Month: time.Month(dayNum(m[2]))}
+		if y := dayNum(m[3]); y > 0 {
+			if y < 100 {
+				y += 2000
+			}
+			p.Year = y
+		}
+		return p, true
+	})
+	take(weekdayDay, func(m []string) (Pattern, bool) {
+		p := Pattern{Day: dayNum(m[2])}
+		withWeekday(&p, m[1])
+		return p, true
+	})
+	take(relative, func(m []string) (Pattern, bool) {
+		today := now.In(tz)
+		var day time.Time
+		switch {
+		case m[3] == "today":
+			day = today
+		case m[3] == "tomorrow":
+			day = today.AddDate(0, 0, 1)
+		default:
+			want, _ := weekdayOf(m[2])
+			ahead := (int(want) - int(today.Weekday()) + 7) % 7
+			if ahead == 0 {
+				ahead = 7 // "next Tuesday" said on a Tuesday is a week away
+			}
+			day = today.AddDate(0, 0, ahead)
+		}
+		return Pattern{Year: day.Year(), Month: day.Month(), Day: day.Day()}, true
+	})
+	take(ordinalDay, func(m []string) (Pattern, bool) {
+		return Pattern{Day: dayNum(m[1])}, true
+	})
+	take(monthOnly, func(m []string) (Pattern, bool) {
+		name := m[1] + m[2]
+		return Pattern{Month: monthOf(name)}, true
+	})
+	take(weekdayOnly, func(m []string) (Pattern, bool) {
+		p := Pattern{}
+		withWeekday(&p, m[1])
+		return p, true
+	})
+	sortByPosition(out)
+	return out, string(b)
+}
+
+// numberWords are how people write small numbers.
+var numberWords = map[string]int{
+	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+	"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+	"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7, "8th": 8, "9th": 9, "10th": 10,
+}
+
+var (
+	// A bare number on its own, or "number 2", "option 3", "the second one":
+	// only these pick from a list, never a number inside a sentence about
+	// something else.
+	pickNumber = regexp.MustCompile(`(?:^|[\s,(])(?:no\.?|number|option|choice|item|#)?\s*(\d{1,2})(?:[).]|\s|,|$)|\b(?:number|option|choice|item)\s+(one|two|three|four|five|six|seven|eight|nine|ten)\b|\bthe\s+(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)(?:\s+one|\s+option|\s+slot|\s+session)?\b`)
+)
+
+// findNumbers reads the list numbers in s; only when we sent a list of n
+// items, and only those in range.
+func findNumbers(s string, n int) []Pattern {
+	if n == 0 {
+		return nil
+	}
+	var out []Pattern
+	seen := map[int]bool{}
+	for _, loc := range pickNumber.FindAllStringSubmatchIndex(s, -1) {
+		var k int
+		switch {
+		case loc[2] >= 0:
+			k, _ = strconv.Atoi(s[loc[2]:loc[3]])
+			if isTimeAfter(s[loc[3]:]) {
+				continue
+			}
+		case loc[4] >= 0:
+			k = numberWords[s[loc[4]:loc[5]]]
+		case loc[6] >= 0:
+			if w := s[loc[6]:loc[7]]; w == "last" {
+				k = n
+			} else {
+				k = numberWords[w]
+			}
+		}
+		if k < 1 || k > n || seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, Pattern{Number: k, Said: strings.TrimSpace(strings.Trim(s[loc[0]:loc[1]], ",()")), at: loc[0], end: loc[1]})
+	}
+	return out
+}
+
+// isTimeAfter reports whether what follows a number makes it a time of day
+// ("2pm", "2 o'clock", "2:30").
+func isTimeAfter(rest string) bool {
+	rest = strings.TrimLeft(rest, " ")
+	for _, suffix := range []string{"am", "pm", "a.m", "p.m", "o'clock", ":", "oclock"} {
+		if strings.HasPrefix(rest, suffix) {
+			return true
+		}
+	}
+	return false
+}

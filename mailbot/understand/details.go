@@ -1,0 +1,115 @@
+package understand
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// relation is who people bring along.
+const relation = `(husband|wife|partner|mum|mother|dad|father|son|daughter|carer|friend|brother|sister|neighbour|support worker|pa|grandson|granddaughter|client|cared-for)`
+
+var (
+	// "for 2", "for two people", "3 places", "the two of us"
+	placesCount = regexp.MustCompile(`\bfor\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)(\s+(people|persons|places|of us|adults|seats|spaces))?\b|\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(places|seats|spaces|tickets|people|persons|of us)\b|\b(both of us|us both|we'?ll both|we will both|the two of us|plus one|\+1)\b`)
+	// "me and my husband", "my wife and I", "I'll bring the person I care for"
+	placesCompanion = regexp.MustCompile(`\b(me|myself) and (my|the|a) \w+|\bmy ` + relation + ` (and i|and me|will come|is coming|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my ` + relation + `|the person i care for|the person i look after)\b`)
+)
+
+// dateAfter is what makes the number before it a day of the month.
+var dateAfter = regexp.MustCompile(`^(/|st\b|nd\b|rd\b|th\b|\s*(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)`)
+
+// findPlaces reads how many places are wanted (0 when not said) and blanks
+// the words it used. A companion counts one more than the person writing.
+func findPlaces(s string, most int) (int, string) {
+	if most <= 0 {
+		most = 10
+	}
+	n := 0
+	if loc := placesCount.FindStringSubmatchIndex(s); loc != nil {
+		m := s[loc[0]:loc[1]]
+		rest := s[loc[1]:]
+		switch {
+		case loc[2] >= 0 && (isTimeAfter(rest) || dateAfter.MatchString(rest)):
+			// "for 2pm", "for 2/8", "for 15 July", "for the 15th": a time
+			// or a date, not places
+		case loc[2] >= 0:
+			n = count(s[loc[2]:loc[3]])
+		case loc[8] >= 0:
+			n = count(s[loc[8]:loc[9]])
+		default:
+			n = 2
+		}
+		if n > 0 {
+			s = s[:loc[0]] + strings.Repeat(" ", len(m)) + s[loc[1]:]
+		}
+	}
+	if n == 0 && placesCompanion.MatchString(s) {
+		n = 2
+	}
+	return min(n, most), s
+}
+
+func count(w string) int {
+	if n, err := strconv.Atoi(w); err == nil {
+		return n
+	}
+	return numberWords[w]
+}
+
+// A UK phone number as people write it: 01305 123456, 07700 900 123,
+// +44 (0)7700 900123, 0300-123-4567.
+var phoneRe = regexp.MustCompile(`(?:\+44\s?(?:\(0\)\s?)?|\b0)\d(?:[\s-]?\d){8,9}\b`)
+
+// findPhone returns the first phone number in s and s with it blanked.
+func findPhone(s string) (string, string) {
+	loc := phoneRe.FindStringIndex(s)
+	if loc == nil {
+		return "", s
+	}
+	phone := strings.Join(strings.Fields(strings.ReplaceAll(s[loc[0]:loc[1]], "-", " ")), " ")
+	return phone, s[:loc[0]] + strings.Repeat(" ", loc[1]-loc[0]) + s[loc[1]:]
+}
+
+// needWords are access needs people mention; the sentence around each is
+// kept in their words, because "a quiet room if possible" says more than a
+// code would.
+var needWords = regexp.MustCompile(`\b(wheelchair|bsl|sign language|interpreter|quiet room|quiet space|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|breaks|toilet|parking|transport)\b`)
+
+// findNeeds returns the sentences of text that mention an access need,
+// as written: "BSL" stays "BSL".
+func findNeeds(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, sentence := range sentences(text) {
+		if needWords.MatchString(normalise(sentence)) && !seen[sentence] {
+			seen[sentence] = true
+			out = append(out, clip(sentence, 200))
+		}
+	}
+	return out
+}
+
+var sentenceEnd = regexp.MustCompile(`[.!?\n]+`)
+
+func sentences(s string) []string {
+	var out []string
+	for _, p := range sentenceEnd.Split(s, -1) {
+		if p = strings.Join(strings.Fields(p), " "); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// clip shortens s to at most n bytes without splitting a character.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,118 @@
+package understand
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Pattern is one session a person pointed at, in the terms they used: a
+// date or part of one, a title, or the number of an item in a list we sent.
+// The zero value of each field means "not said".
+type Pattern struct {
+	Said    string // their words, to repeat back
+	Number  int    // the nth item of the list we sent
+	Year    int
+	Month   time.Month
+	Day     int
+	Weekday time.Weekday
+	HasDay  bool // Weekday is set (Sunday is its zero value)
+	Title   string
+	at, end int // where in the text it was written
+}
+
+// Matches reports whether it fits the pattern. Numbers are not matched here:
+// they index a list (see Pick).
+func (p Pattern) Matches(it Item, tz *time.Location) bool {
+	if p.Number > 0 {
+		return false
+	}
+	t := it.Starts.In(tz)
+	switch {
+	case p.Year != 0 && t.Year() != p.Year,
+		p.Month != 0 && t.Month() != p.Month,
+		p.Day != 0 && t.Day() != p.Day,
+		p.HasDay && t.Weekday() != p.Weekday,
+		p.Title != "" && !strings.EqualFold(it.Title, p.Title):
+		return false
+	}
+	return true
+}
+
+// Pick resolves p among items: the numbered item when p is a number, else
+// every item it matches.
+func (p Pattern) Pick(items []Item, tz *time.Location) []Item {
+	if p.Number > 0 {
+		if p.Number <= len(items) {
+			return items[p.Number-1 : p.Number]
+		}
+		return nil
+	}
+	var out []Item
+	for _, it := range items {
+		if p.Matches(it, tz) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// String is the pattern as the bot repeats it back.
+func (p Pattern) String() string {
+	if p.Said != "" {
+		return p.Said
+	}
+	if p.Number > 0 {
+		return fmt.Sprintf("number %d", p.Number)
+	}
+	return p.Title
+}
+
+// combine joins the dates and titles a message names. A title written next
+// to a date narrows it ("New to caring on 10 August"); otherwise each is its
+// own target.
+func combine(text string, dates, titles []Pattern) []Pattern {
+	var out []Pattern
+	used := make([]bool, len(titles))
+	for _, d := range dates {
+		for i, t := range titles {
+			if !used[i] && adjacent(text, d, t) {
+				used[i] = true
+				d.Title = t.Title
+				d.Said = d.Said + " (" + t.Said + ")"
+				break
+			}
+		}
+		out = append(out, d)
+	}
+	for i, t := range titles {
+		if !used[i] {
+			out = append(out, t)
+		}
+	}
+	// In the order written, so a combined reply follows the person's own.
+	sortByPosition(out)
+	return out
+}
+
+// adjacent reports whether only a few joining words separate a and b.
+func adjacent(text string, a, b Pattern) bool {
+	if b.at < a.at {
+		a, b = b, a
+	}
+	if a.end > b.at || b.at > len(text) {
+		return false
+	}
+	return joiner.MatchString(text[a.end:b.at])
+}
+
+var joiner = regexp.MustCompile(`^[\s,:(-]*(on|for|at|is|which is|,)?(\s+the)?[\s,:()-]*$`)
+
+func sortByPosition(ps []Pattern) {
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && ps[j].at < ps[j-1].at; j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+}

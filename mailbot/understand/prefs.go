@@ -1,0 +1,112 @@
+package understand
+
+import (
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// Prefs is when a drop-in would suit someone. The zero value is "any time".
+type Prefs struct {
+	Weekdays    []time.Weekday // only these days
+	NotWeekdays []time.Weekday
+	Months      []time.Month // only these months
+	NotMonths   []time.Month
+	After       int // minutes after midnight the slot may start from; 0: any
+	Before      int // minutes after midnight the slot must start before; 0: any
+}
+
+var (
+	partOfDay  = regexp.MustCompile(`\b(morning|afternoon|evening)s?\b`)
+	afterTime  = regexp.MustCompile(`\b(after|from|later than|not before)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?|o'?clock)?`)
+	beforeTime = regexp.MustCompile(`\b(before|by|earlier than|not after|until)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?|o'?clock)?`)
+	notWhen    = regexp.MustCompile(`\b(?:not|except|but not|apart from|no|can'?t do|cannot do)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?(?:any\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
+	dayWanted  = regexp.MustCompile(`\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
+	monthIn    = regexp.MustCompile(`\b(?:in|during)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
+)
+
+// findPrefs reads when someone would like a drop-in.
+func findPrefs(s string) Prefs {
+	var p Prefs
+	for _, m := range partOfDay.FindAllStringSubmatch(s, -1) {
+		switch m[1] {
+		case "morning":
+			p.Before = 12 * 60
+		case "afternoon":
+			p.After, p.Before = 12*60, 17*60
+		case "evening":
+			p.After = 17 * 60
+		}
+	}
+	if m := afterTime.FindStringSubmatch(s); m != nil {
+		p.After = clock(m[2], m[3], m[4])
+	}
+	if m := beforeTime.FindStringSubmatch(s); m != nil {
+		p.Before = clock(m[2], m[3], m[4])
+	}
+	negated := map[string]bool{}
+	for _, m := range notWhen.FindAllStringSubmatch(s, -1) {
+		negated[m[1]] = true
+		if d, ok := weekdayOf(m[1]); ok {
+			p.NotWeekdays = append(p.NotWeekdays, d)
+		} else {
+			p.NotMonths = append(p.NotMonths, monthOf(m[1]))
+		}
+	}
+	for _, m := range dayWanted.FindAllStringSubmatch(s, -1) {
+		if d, ok := weekdayOf(m[1]); ok && !negated[m[1]] {
+			p.Weekdays = append(p.Weekdays, d)
+		}
+	}
+	for _, m := range monthIn.FindAllStringSubmatch(s, -1) {
+		if !negated[m[1]] {
+			p.Months = append(p.Months, monthOf(m[1]))
+		}
+	}
+	return p
+}
+
+// clock turns "2", "30", "pm" into minutes after midnight. A bare hour from
+// 1 to 7 means the afternoon: nobody asks for a drop-in "after 2" at night.
+func clock(hour, minute, suffix string) int {
+	h, _ := strconv.Atoi(hour)
+	m, _ := strconv.Atoi(minute)
+	switch {
+	case len(suffix) > 0 && suffix[0] == 'p' && h < 12:
+		h += 12
+	case len(suffix) > 0 && suffix[0] == 'a' && h == 12:
+		h = 0
+	case suffix == "" && h >= 1 && h <= 7:
+		h += 12
+	}
+	return min(h, 24)*60 + min(m, 59)
+}
+
+// Suits reports whether a slot starting at t fits the preferences.
+func (p Prefs) Suits(t time.Time) bool {
+	mins := t.Hour()*60 + t.Minute()
+	switch {
+	case p.After > 0 && mins < p.After,
+		p.Before > 0 && mins >= p.Before,
+		len(p.Weekdays) > 0 && !contains(p.Weekdays, t.Weekday()),
+		contains(p.NotWeekdays, t.Weekday()),
+		len(p.Months) > 0 && !contains(p.Months, t.Month()),
+		contains(p.NotMonths, t.Month()):
+		return false
+	}
+	return true
+}
+
+// Any reports whether any preference was given.
+func (p Prefs) Any() bool {
+	return p.After > 0 || p.Before > 0 || len(p.Weekdays)+len(p.NotWeekdays)+len(p.Months)+len(p.NotMonths) > 0
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,277 @@
+package understand
+
+import (
+	"encoding/csv"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// demoItems reads the demo timetable the bot ships with, so these cases are
+// read against the sessions people will really see.
+func demoItems(t testing.TB) (sessions, dropins []Item, tz *time.Location) {
+	t.Helper()
+	tz, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open("../demo-timetable.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows[1:] {
+		starts, err1 := time.ParseInLocation("2006-01-02 15:04", r[3], tz)
+		ends, err2 := time.ParseInLocation("2006-01-02 15:04", r[4], tz)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("demo timetable row %v: %v %v", r, err1, err2)
+		}
+		it := Item{ID: r[0], Title: r[2], Dropin: r[1] == "dropin", Starts: starts, Ends: ends}
+		if it.Dropin {
+			dropins = append(dropins, it)
+		} else {
+			sessions = append(sessions, it)
+		}
+	}
+	return sessions, dropins, tz
+}
+
+func ids(items []Item) []string {
+	out := []string{}
+	for _, it := range items {
+		out = append(out, it.ID)
+	}
+	return out
+}
+
+// TestRead is the phrasebook: what people write, and what the bot must take
+// it to mean, against the demo timetable on Tuesday 15 June 2027.
+func TestRead(t *testing.T) {
+	sessions, dropins, tz := demoItems(t)
+	now := time.Date(2027, 6, 15, 10, 0, 0, 0, tz)
+	var titles []string
+	for _, s := range sessions {
+		titles = append(titles, s.Title)
+	}
+	slots := ids(dropins[:4]) // a list of four drop-in slots we offered
+	list := ids(sessions)     // the full list of sessions we sent
+
+	type want struct {
+		action  Action
+		targets [][]string // the ids each target resolves to
+		from    [][]string
+		places  int
+		phone   string
+		needs   int
+		sub     bool
+		unsub   bool
+	}
+	tests := []struct {
+		name    string
+		subject string
+		text    string
+		offered []string // the numbered list this replies to
+		staff   bool
+		want    want
+	}{
+		// What's on
+		{name: "what sessions", text: "What sessions are there?", want: want{action: List}},
+		{name: "timetable", text: "timetable", want: want{action: List}},
+		{name: "coming up", text: "Hello, what's coming up?", want: want{action: List}},
+		{name: "blank with subject", subject: "Sessions", text: "", want: want{action: List}},
+		{name: "whats on", text: "what is on please", want: want{action: List}},
+		{name: "upcoming dates", text: "Could you send me the dates?", want: want{action: List}},
+		{name: "reply subject not read", subject: "Re: Better Days: sessions you can book", text: "thank you", want: want{action: Unknown}},
+
+		// Book by title
+		{name: "title words", text: "Please book me on new to caring", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
+		{name: "title unique word", text: "I'd like to come to the independence one", want: want{action: Book, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "title in subject", subject: "Learning new skills", text: "I would like a place", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
+		{name: "title charities", text: "book me onto the charities and forums session", want: want{action: Book, targets: [][]string{{"bd-2027-09"}}}},
+		{name: "title carers break", text: "Can I come to the one about giving carers a break?", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "title local community", text: "sign me up for accessing the local community", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}}},
+		{name: "title by your side", text: "We'd love to attend By your side", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}}},
+		{name: "better days is not a title", text: "Hello Better Days team, can I book a place?", want: want{action: Book}},
+
+		// Book by date, in the forms people write
+		{name: "15 July", text: "Book me on 15 July please", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "15th of July", text: "Can I book the 15th of July", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "July 15th", text: "I want to book July 15th", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "Thursday 15th", text: "I'd like to come on Thursday 15th", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "Thursday the 15th", text: "book thursday the 15th", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "26/08", text: "book me for 26/08", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}}},
+		{name: "26/8/27", text: "Book 26/8/27", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}}},
+		{name: "26.08.2027", text: "place on 26.08.2027 please", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}}},
+		{name: "next Tuesday", text: "Can I come next Tuesday?", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
+		{name: "the August one ambiguous", text: "Please book me on the August one", want: want{action: Book, targets: [][]string{{"bd-2027-06", "bd-2027-07", "bd-2027-08"}}}},
+		{name: "in September", text: "I'll come to the one in September", want: want{action: Book, targets: [][]string{{"bd-2027-09"}}}},
+		{name: "full date with weekday", text: "Book me on Tuesday 10 August 2027", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
+		{name: "abbreviated month", text: "book 7 sept", want: want{action: Book, targets: [][]string{{"bd-2027-09"}}}},
+		{name: "date without verb", text: "10 August please", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
+		{name: "bare date chooses", text: "21 July", want: want{action: Choose, targets: [][]string{{"bd-2027-05"}}}},
+		{name: "the 18th", text: "I'll come along on the 18th", want: want{action: Book, targets: [][]string{{"bd-2027-07"}}}},
+		{name: "date with no session", text: "book me on 1 December", want: want{action: Book, targets: [][]string{{}}}},
+		{name: "title and date together", text: "Book New to caring on 10 August", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
+		{name: "may the verb", text: "May I book a place on the 6th July?", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
+
+		// Several in one message
+		{name: "two dates", text: "book me on 15 July and 26 August", want: want{action: Book, targets: [][]string{{"bd-2027-04"}, {"bd-2027-08"}}}},
+		{name: "three dates numeric", text: "Please book 22/6, 29/6 and 6/7", want: want{action: Book, targets: [][]string{{"bd-2027-01"}, {"bd-2027-02"}, {"bd-2027-03"}}}},
+		{name: "date and title", text: "I'd like to book 21 July and also the charities one", want: want{action: Book, targets: [][]string{{"bd-2027-05"}, {"bd-2027-09"}}}},
+
+		// By number from a list we sent
+		{name: "bare number", text: "2", offered: list, want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "number with words", text: "Number 3 please", offered: list, want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
+		{name: "two numbers", text: "1 and 4", offered: list, want: want{action: Choose, targets: [][]string{{"bd-2027-01"}, {"bd-2027-04"}}}},
+		{name: "option word", text: "option two", offered: list, want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "the second one", text: "I'll take the second one", offered: slots, want: want{action: Book, targets: [][]string{{slots[1]}}}},
+		{name: "the last one", text: "the last one please", offered: slots, want: want{action: Book, targets: [][]string{{slots[3]}}}},
+		{name: "number out of range", text: "12", offered: slots, want: want{action: Unknown}},
+		{name: "number without list", text: "3", want: want{action: Unknown}},
+		{name: "the Thursday one from slots", text: "the Thursday 1st one", offered: slots, want: want{action: Choose, targets: [][]string{{slots[3]}}}},
+		{name: "time is not a number", text: "2pm would be good", offered: slots, want: want{action: Unknown}},
+
+		// Places
+		{name: "for 2", text: "Book 15 July for 2", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 2}},
+		{name: "for two people", text: "Please book New to caring for two people", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}, places: 2}},
+		{name: "me and my husband", text: "Me and my husband would like to come on 21 July", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}, places: 2}},
+		{name: "bring the person I care for", text: "book 26/08, I'll bring the person I care for", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}, places: 2}},
+		{name: "3 places", text: "3 places on 7 September please", want: want{action: Book, targets: [][]string{{"bd-2027-09"}}, places: 3}},
+		{name: "both of us", text: "Can both of us come to learning new skills?", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}, places: 2}},
+		{name: "for a date is not places", text: "Book me for 15 July please", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "for the 15th is not places", text: "Can you book me for the 15th of July", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "for 2pm is not places", text: "book 15 July for 2pm", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "absurd places capped", text: "book 15 july for 40 people", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 10}},
+
+		// Cancel and change
+		{name: "cancel", text: "Cancel", want: want{action: Cancel}},
+		{name: "cant make it", text: "Sorry, I can't make it any more", want: want{action: Cancel}},
+		{name: "cancel a date", text: "please cancel 15 July", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "wont be able", text: "I won't be able to come on the 10th August", want: want{action: Cancel, targets: [][]string{{"bd-2027-06"}}}},
+		{name: "move to august", text: "Can I move to the August one instead?", want: want{action: Move, targets: [][]string{{"bd-2027-06", "bd-2027-07", "bd-2027-08"}}}},
+		{name: "move from to", text: "please change me from 15 July to 26 August", want: want{action: Move, from: [][]string{{"bd-2027-04"}}, targets: [][]string{{"bd-2027-08"}}}},
+		{name: "no to a reminder", text: "No", want: want{action: No}},
+		{name: "no thanks", text: "no thanks.", want: want{action: No}},
+
+		// Drop-ins and preferences
+		{name: "one-to-one", text: "Can I have a one-to-one?", want: want{action: DropIn}},
+		{name: "drop-in", text: "I'd like a drop in appointment", want: want{action: DropIn}},
+		{name: "chat with someone", text: "Could I have a chat with someone on my own, I don't like groups", want: want{action: DropIn}},
+		{name: "dropin with phone", text: "I'd like a one to one. My number is 01305 221000", want: want{action: DropIn, phone: "01305 221000"}},
+		{name: "mobile +44", text: "1:1 please, ring me on +44 7700 900123", want: want{action: DropIn, phone: "+44 7700 900123"}},
+
+		// Access needs
+		{name: "wheelchair", text: "Book me on 15 July. I use a wheelchair.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, needs: 1}},
+		{name: "bsl and quiet", text: "Please book 26 August. I'll need a BSL interpreter. A quiet room please.", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}, needs: 2}},
+		{name: "large print", text: "book learning new skills, large print handouts if possible", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}, needs: 1}},
+
+		// Yes, list and staff
+		{name: "yes please", text: "Yes please!", want: want{action: Yes}},
+		{name: "ok", text: "ok", want: want{action: Yes}},
+		{name: "subscribe", text: "Please add me to your mailing list", want: want{action: Unknown, sub: true}},
+		{name: "book and subscribe", text: "Book me on 15 July and keep me updated", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, sub: true}},
+		{name: "unsubscribe", text: "unsubscribe", want: want{action: Unknown, unsub: true}},
+		{name: "stop alone", text: "STOP", want: want{action: Unknown, unsub: true}},
+		{name: "stop in a sentence", text: "the bus stop is near, book 15 July", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "attendees staff", text: "attendees 15 July", staff: true, want: want{action: Attendees, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "attendees public", text: "attendees 15 July", want: want{action: Choose, targets: [][]string{{"bd-2027-04"}}}},
+
+		// Help and nonsense
+		{name: "help", text: "help", want: want{action: Help}},
+		{name: "hello", text: "Hi there", want: want{action: Help}},
+		{name: "nonsense", text: "asdfgh qwerty", want: want{action: Unknown}},
+		{name: "empty", text: "", want: want{action: Unknown}},
+		{name: "sql-looking", text: "'; DROP TABLE bookings; --", want: want{action: Unknown}},
+		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var offered []Item
+			for _, id := range tt.offered {
+				for _, it := range append(append([]Item(nil), sessions...), dropins...) {
+					if it.ID == id {
+						offered = append(offered, it)
+					}
+				}
+			}
+			r := Read(tt.text, Context{Now: now, TZ: tz, Titles: titles, Subject: tt.subject, Offered: len(offered), IsStaff: tt.staff})
+			resolve := func(ps []Pattern) [][]string {
+				var out [][]string
+				for _, p := range ps {
+					pool := sessions
+					if len(offered) > 0 {
+						pool = offered
+					}
+					out = append(out, ids(p.Pick(pool, tz)))
+				}
+				return out
+			}
+			got := want{action: r.Action, targets: resolve(r.Targets), from: resolve(r.From), places: r.Places,
+				phone: r.Phone, needs: len(r.Needs), sub: r.Subscribe, unsub: r.Unsubscribe}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Read(%q)\n got %+v\nwant %+v\n(targets %+v)", tt.text, got, tt.want, r.Targets)
+			}
+		})
+	}
+}
+
+func TestPrefs(t *testing.T) {
+	_, dropins, tz := demoItems(t)
+	tests := []struct {
+		text string
+		want []string // the demo slots that suit
+	}{
+		{"mornings please", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
+		{"afternoons are best", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
+		{"any time after 2pm", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
+		{"after 2:15", []string{"dropin-2027-07-08-1430"}},
+		{"before 10.30am", []string{"dropin-2027-06-24-1000", "dropin-2027-07-01-1000"}},
+		{"not in July", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-06-24-1400"}},
+		{"in July, mornings", []string{"dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
+		{"Thursdays suit me", ids(dropins)},
+		{"not on a Thursday", []string{}},
+		{"whenever", ids(dropins)},
+	}
+	for _, tt := range tests {
+		p := findPrefs(normalise(tt.text))
+		var got []Item
+		for _, d := range dropins {
+			if p.Suits(d.Starts.In(tz)) {
+				got = append(got, d)
+			}
+		}
+		if g := ids(got); !reflect.DeepEqual(g, tt.want) {
+			t.Errorf("findPrefs(%q) suits %v, want %v (prefs %+v)", tt.text, g, tt.want, p)
+		}
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	for _, s := range []string{"book me on 15 July and 26/08 for 2", "cancel", "move from 15 July to the August one", "2", "01305 221000", strings.Repeat("the 15th ", 500), "after 99:99pm not in may", "+44 (0)7700 900123"} {
+		f.Add(s)
+	}
+	sessions, _, tz := demoItems(f)
+	var titles []string
+	for _, s := range sessions {
+		titles = append(titles, s.Title)
+	}
+	now := time.Date(2027, 6, 15, 10, 0, 0, 0, tz)
+	f.Fuzz(func(t *testing.T, s string) {
+		r := Read(s, Context{Now: now, TZ: tz, Titles: titles, Offered: 5})
+		for _, p := range r.Targets {
+			if p.Number > 5 {
+				t.Fatalf("number %d beyond the list of 5", p.Number)
+			}
+			p.Pick(sessions, tz)
+		}
+		if r.Places < 0 || r.Places > 10 {
+			t.Fatalf("places %d", r.Places)
+		}
+	})
+}
