@@ -76,26 +76,69 @@ func (tx *Tx) UpsertSession(ctx context.Context, s Session, now time.Time) (Sess
 	return change, nil
 }
 
-// UpcomingSessions returns sessions that start after from, soonest first.
-func (s *Store) UpcomingSessions(ctx context.Context, from time.Time) ([]Session, error) {
-	rows, err := s.r.QueryContext(ctx, `
-		SELECT id, kind, title, starts_at, ends_at, capacity, location, description, sequence
-		FROM sessions WHERE starts_at > ? ORDER BY starts_at, id`, millis(from))
+// SessionPlaces is a session with how its places stand.
+type SessionPlaces struct {
+	Session
+	Left    int // places not confirmed to anyone
+	Waiting int // bookings on the waiting list
+}
+
+// UpcomingSessions returns sessions that start after from, soonest first,
+// with their places; kind "" means both kinds.
+func (s *Store) UpcomingSessions(ctx context.Context, from time.Time, kind string) ([]SessionPlaces, error) {
+	return upcoming(ctx, s.r, from, kind)
+}
+
+// UpcomingSessions is Store.UpcomingSessions inside the transaction, so
+// what it reads is what a booking in the same transaction will see.
+func (tx *Tx) UpcomingSessions(ctx context.Context, from time.Time, kind string) ([]SessionPlaces, error) {
+	return upcoming(ctx, tx.tx, from, kind)
+}
+
+func upcoming(ctx context.Context, q querier, from time.Time, kind string) ([]SessionPlaces, error) {
+	return sessionsWith(ctx, q, `s.starts_at > ? AND (? = '' OR s.kind = ?)`, millis(from), kind, kind)
+}
+
+// sessionsWith reads the sessions matching where, soonest first.
+func sessionsWith(ctx context.Context, q querier, where string, args ...any) ([]SessionPlaces, error) {
+	rows, err := q.QueryContext(ctx, `
+		SELECT s.id, s.kind, s.title, s.starts_at, s.ends_at, s.capacity, s.location, s.description, s.sequence,
+			s.capacity - coalesce((SELECT sum(places) FROM bookings b WHERE b.session_id = s.id AND b.status = 'confirmed'), 0),
+			(SELECT count(*) FROM bookings b WHERE b.session_id = s.id AND b.status = 'waitlisted')
+		FROM sessions s WHERE `+where+` ORDER BY s.starts_at, s.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
+		return nil, fmt.Errorf("read sessions: %w", err)
 	}
 	defer rows.Close()
-	var out []Session
+	var out []SessionPlaces
 	for rows.Next() {
-		var ss Session
+		var ss SessionPlaces
 		var starts, ends int64
-		if err := rows.Scan(&ss.ID, &ss.Kind, &ss.Title, &starts, &ends, &ss.Capacity, &ss.Location, &ss.Description, &ss.Sequence); err != nil {
-			return nil, fmt.Errorf("list sessions: %w", err)
+		if err := rows.Scan(&ss.ID, &ss.Kind, &ss.Title, &starts, &ends, &ss.Capacity, &ss.Location, &ss.Description, &ss.Sequence,
+			&ss.Left, &ss.Waiting); err != nil {
+			return nil, fmt.Errorf("read sessions: %w", err)
 		}
 		ss.Starts, ss.Ends = fromMillis(starts), fromMillis(ends)
+		ss.Left = max(ss.Left, 0) // capacity lowered below what is booked
 		out = append(out, ss)
 	}
 	return out, rows.Err()
+}
+
+// Session returns the session with id and its places.
+func (tx *Tx) Session(ctx context.Context, id string) (SessionPlaces, error) {
+	return sessionByID(ctx, tx.tx, id)
+}
+
+func sessionByID(ctx context.Context, q querier, id string) (SessionPlaces, error) {
+	ss, err := sessionsWith(ctx, q, `s.id = ?`, id)
+	if err != nil {
+		return SessionPlaces{}, err
+	}
+	if len(ss) == 0 {
+		return SessionPlaces{}, fmt.Errorf("session %s: %w", id, ErrNotFound)
+	}
+	return ss[0], nil
 }
 
 // CountSessions returns how many sessions the timetable holds, past ones
@@ -106,4 +149,9 @@ func (s *Store) CountSessions(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count sessions: %w", err)
 	}
 	return n, nil
+}
+
+// SessionByID returns the session with id and its places.
+func (s *Store) SessionByID(ctx context.Context, id string) (SessionPlaces, error) {
+	return sessionByID(ctx, s.r, id)
 }

@@ -262,12 +262,12 @@ func TestUpsertSession(t *testing.T) {
 		if got := upsert(tc.ss); got != tc.want {
 			t.Errorf("upsert %+v = %v, want %v", tc.ss, got, tc.want)
 		}
-		list, _ := s.UpcomingSessions(ctx, start.Add(-time.Hour))
+		list, _ := s.UpcomingSessions(ctx, start.Add(-time.Hour), "")
 		if len(list) != 1 || list[0].Sequence != tc.seq {
 			t.Errorf("after upsert: %+v, want one session at sequence %d", list, tc.seq)
 		}
 	}
-	if list, _ := s.UpcomingSessions(ctx, start); len(list) != 0 {
+	if list, _ := s.UpcomingSessions(ctx, start, ""); len(list) != 0 {
 		t.Errorf("UpcomingSessions from its start = %+v, want none", list)
 	}
 	bad := base

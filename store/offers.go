@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Offer kinds.
+const (
+	OfferBook   = "book"   // a numbered list of sessions or slots to book
+	OfferCancel = "cancel" // a numbered list of someone's bookings, to cancel one
+	OfferBooked = "booked" // a confirmation or reminder: the bookings it is about
+)
+
+// Offer is a numbered list or a confirmation we sent, that a reply may
+// refer to.
+type Offer struct {
+	ID        int64
+	Token     string // in the plus-address of our Reply-To
+	MessageID string // of the message that carried it
+	PersonID  int64  // whom it was sent to: nobody else's reply can use it
+	Kind      string
+	Items     []string // session ids (book) or booking ids (cancel, booked), in the order numbered
+	Places    int      // places asked for when the list was sent
+	Phone     string   // phone number given with the request
+	Needs     string   // access needs given with the request
+}
+
+// SaveOffer records o.
+func (tx *Tx) SaveOffer(ctx context.Context, o Offer, now time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, `
+		INSERT INTO offers (token, message_id, person_id, kind, items, places, phone, needs, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.Token, o.MessageID, o.PersonID, o.Kind, strings.Join(o.Items, ","), o.Places, o.Phone, o.Needs, millis(now))
+	if err != nil {
+		return fmt.Errorf("save offer: %w", err)
+	}
+	return nil
+}
+
+// FindOffer returns the offer a reply from personID refers to: by token
+// first, else the newest of the Message-IDs it cites. An offer made to
+// someone else is never returned.
+func (tx *Tx) FindOffer(ctx context.Context, personID int64, token string, messageIDs []string) (Offer, error) {
+	if token != "" {
+		o, err := tx.offerWhere(ctx, `token = ? AND person_id = ?`, token, personID)
+		if !errors.Is(err, ErrNotFound) {
+			return o, err
+		}
+	}
+	// The reply's own parent comes last in References and alone in
+	// In-Reply-To: look from the newest.
+	for i := len(messageIDs) - 1; i >= 0; i-- {
+		o, err := tx.offerWhere(ctx, `message_id = ? AND person_id = ?`, messageIDs[i], personID)
+		if !errors.Is(err, ErrNotFound) {
+			return o, err
+		}
+	}
+	return Offer{}, ErrNotFound
+}
+
+func (tx *Tx) offerWhere(ctx context.Context, where string, args ...any) (Offer, error) {
+	var o Offer
+	var items string
+	err := tx.tx.QueryRowContext(ctx, `SELECT id, token, message_id, person_id, kind, items, places, phone, needs FROM offers WHERE `+where, args...).
+		Scan(&o.ID, &o.Token, &o.MessageID, &o.PersonID, &o.Kind, &items, &o.Places, &o.Phone, &o.Needs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, ErrNotFound
+	}
+	if err != nil {
+		return o, fmt.Errorf("find offer: %w", err)
+	}
+	if items != "" {
+		o.Items = strings.Split(items, ",")
+	}
+	return o, nil
+}
