@@ -16,3 +16,88 @@ type TooLarge struct {
 	Size  string // e.g. "12 MB"
 	Limit string
 }
+
+// Event is one booking as a message describes it.
+type Event struct {
+	Title    string
+	When     string // "Thursday 15 July 2027, 1pm to 2pm"
+	Where    string
+	Places   int
+	Needs    []string // access needs, in the person's words
+	Phone    string
+	Dropin   bool // a one-to-one conversation
+	Position int  // place on the waiting list, from 1
+}
+
+// Choice is one numbered line of a list to reply to.
+type Choice struct {
+	Number int
+	Title  string
+	When   string
+	Where  string
+	Left   int    // places left
+	Full   bool   // only the waiting list is open
+	ID     string // what the number stands for: a session or booking id; not shown
+}
+
+// Answer is the one reply to a message about sessions: everything it asked
+// for, done or asked about, in one email.
+type Answer struct {
+	Name      string
+	Asked     string   // what we understood, in their words
+	Booked    []Event  // confirmed now
+	Waiting   []Event  // put on the waiting list
+	Already   []Event  // they were already booked or waiting
+	Cancelled []Event  // cancelled now
+	NotFound  []string // things named that match no session, in their words
+	Started   []Event  // too late to book or cancel
+	// A numbered list to reply to. ChooseFor says why: "book" (the
+	// sessions on offer), "dropin" (free one-to-one slots), "which" (their
+	// words matched several), "cancel" (which of their bookings).
+	Choices    []Choice
+	ChooseFor  string
+	Which      string  // with ChooseFor "which": the words that matched several
+	NoBookings bool    // asked to cancel, but has nothing booked
+	NoSlots    bool    // asked for a drop-in, none free (that suit)
+	NoSessions bool    // asked what is on, and nothing is
+	Taken      []Event // drop-in times taken by someone else meanwhile
+	StillOn    []Event // kept: a reminder answered yes, or a move that could not be made yet
+	Places     int     // places the list was offered for, when more than one
+}
+
+// Promoted is the data for "promoted": a place came free for someone on the
+// waiting list.
+type Promoted struct {
+	Name  string
+	Event Event
+}
+
+// Changed is the data for "changed": a session they are booked on moved.
+type Changed struct {
+	Name  string
+	Event Event
+}
+
+// Reminder is the data for "reminder".
+type Reminder struct {
+	Name  string
+	Event Event
+	Soon  string // "in 2 days", "in 2 hours"
+}
+
+// Attendees is the data for "attendees": a session's list, for staff.
+type Attendees struct {
+	Title     string
+	When      string
+	Where     string
+	Capacity  int
+	Confirmed []Attendee
+	Waiting   []Attendee
+}
+
+// Attendee is one line of an attendee list.
+type Attendee struct {
+	Name, Email, Phone string
+	Places             int
+	Needs              string
+}

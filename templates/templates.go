@@ -17,6 +17,11 @@ import (
 //go:embed *.txt *.html
 var files embed.FS
 
+// funcs are the few helpers the words need.
+var funcs = map[string]any{
+	"inc": func(i int) int { return i + 1 }, // numbered lists count from 1
+}
+
 // Set is the parsed templates. It is safe for concurrent use.
 type Set struct {
 	text   *texttemplate.Template
@@ -33,11 +38,11 @@ type Rendered struct {
 // Load parses every template and checks that each message kind has both
 // its text and its HTML file.
 func Load() (*Set, error) {
-	text, err := texttemplate.New("").Option("missingkey=error").ParseFS(files, "*.txt")
+	text, err := texttemplate.New("").Option("missingkey=error").Funcs(texttemplate.FuncMap(funcs)).ParseFS(files, "*.txt")
 	if err != nil {
 		return nil, fmt.Errorf("parse text templates: %w", err)
 	}
-	html, err := htmltemplate.New("").Option("missingkey=error").ParseFS(files, "*.html")
+	html, err := htmltemplate.New("").Option("missingkey=error").Funcs(htmltemplate.FuncMap(funcs)).ParseFS(files, "*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse HTML templates: %w", err)
 	}

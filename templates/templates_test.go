@@ -15,6 +15,49 @@ var update = flag.Bool("update", false, "rewrite golden files")
 var samples = map[string]any{
 	"help":      Help{Name: "Mary Jones"},
 	"too-large": TooLarge{Name: "", Size: "12 MB", Limit: "5 MB"},
+	"answer": Answer{
+		Name:     "Mary",
+		Asked:    `book "15 July", "the August one" and "1 December", for 2`,
+		Booked:   []Event{sampleEvent},
+		Waiting:  []Event{{Title: "Promoting independence", When: "Tuesday 29 June 2027, 2pm to 3pm", Where: "Online (Microsoft Teams)", Places: 1, Position: 3}},
+		NotFound: []string{"1 December"},
+		Choices: []Choice{
+			{Number: 1, Title: "New to caring? What support do you need?", When: "Tuesday 10 August 2027, 10am to 11am", Where: "Online (Microsoft Teams)", Left: 1},
+			{Number: 2, Title: "By your side - enjoying our time together", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth community centre, main hall", Full: true},
+		},
+		ChooseFor: "which", Which: "the August one", Places: 2,
+	},
+	"promoted": Promoted{Name: "Sam", Event: sampleEvent},
+	"changed":  Changed{Name: "", Event: sampleEvent},
+	"reminder": Reminder{Name: "Mary", Event: sampleEvent, Soon: "in 2 days"},
+	"attendees": Attendees{Title: sampleEvent.Title, When: sampleEvent.When, Where: sampleEvent.Where, Capacity: 20,
+		Confirmed: []Attendee{{Name: "Mary Jones", Email: "mary@example.org", Places: 2, Phone: "01305 221000", Needs: "I use a wheelchair"}, {Name: "", Email: "sam@example.org", Places: 1}}},
+}
+
+// variants are further samples of a template, each with golden files of
+// its own name: every branch of the answer a person can get.
+var variants = map[string]struct {
+	template string
+	data     any
+}{
+	"answer-cancel": {"answer", Answer{Name: "Ann", Asked: "to cancel a booking", NotFound: []string{"3 March"},
+		ChooseFor: "cancel", Choices: []Choice{
+			{Number: 1, Title: "New to caring? What support do you need?", When: "Tuesday 10 August 2027, 10am to 11am", Where: "Online (Microsoft Teams)"},
+			{Number: 2, Title: "By your side - enjoying our time together", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth community centre, main hall"},
+		}}},
+	"answer-cancelled": {"answer", Answer{Name: "Ann", Cancelled: []Event{sampleEvent}}},
+	"answer-move-waiting": {"answer", Answer{Asked: "to move to the August one",
+		Waiting: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 1, Position: 1}},
+		StillOn: []Event{sampleEvent}}},
+	"answer-still-coming": {"answer", Answer{Name: "Ann", StillOn: []Event{sampleEvent}}},
+	"answer-taken":        {"answer", Answer{Taken: []Event{{Title: "One-to-one", When: "Monday 2 August 2027, 10am to 10:30am", Where: "Phone call", Dropin: true}}, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
+	"answer-no-slots":     {"answer", Answer{NoSlots: true, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
+	"answer-nothing":      {"answer", Answer{NoSessions: true, NoBookings: true, Already: []Event{sampleEvent}, Started: []Event{sampleEvent}}},
+}
+
+var sampleEvent = Event{
+	Title: "Giving my carers a break and doing what I want to do", When: "Thursday 15 July 2027, 1pm to 2pm",
+	Where: "Online (Microsoft Teams)", Places: 2, Needs: []string{"i use a wheelchair"}, Phone: "01305 221000",
 }
 
 func TestGolden(t *testing.T) {
@@ -39,6 +82,23 @@ func TestGolden(t *testing.T) {
 					t.Errorf("text line of %d characters (over 78): %q", n, line)
 				}
 			}
+		})
+	}
+}
+
+func TestGoldenVariants(t *testing.T) {
+	set, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range variants {
+		t.Run(name, func(t *testing.T) {
+			r, err := set.Render(v.template, "Better Days", v.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, name+".txt.golden", r.Text)
+			golden(t, name+".html.golden", r.HTML)
 		})
 	}
 }
