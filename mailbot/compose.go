@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
 	"github.com/emersion/go-message/mail"
 )
 
@@ -27,6 +29,14 @@ type reply struct {
 	subject   string
 	inReplyTo *understand.Message // the message answered, for threading; nil for a new conversation
 	data      any
+	invites   []invite     // calendar objects to attach
+	offer     *store.Offer // what a reply to this message may refer to; its Token goes in Reply-To
+}
+
+// invite is one calendar object attached to a message.
+type invite struct {
+	method calendar.Method
+	ics    []byte
 }
 
 // compose renders r into a complete message ready for the outbox, with a
@@ -43,14 +53,21 @@ func (b *Bot) compose(r reply) (store.OutMessage, error) {
 	var h mail.Header
 	// Asks Exchange not to send us out-of-office replies to our replies.
 	h.Set("X-Auto-Response-Suppress", "All")
+	// RFC 3834 section 5: automatic messages say so, which keeps other
+	// robots from answering us.
 	if m := r.inReplyTo; m != nil {
-		// RFC 3834 section 5: automatic responses say so, which keeps other
-		// robots from answering us.
 		h.Set("Auto-Submitted", "auto-replied")
 		if m.MessageID != "" {
 			h.SetMsgIDList("References", references(m))
 			h.SetMsgIDList("In-Reply-To", []string{m.MessageID})
 		}
+	} else {
+		h.Set("Auto-Submitted", "auto-generated")
+	}
+	if r.offer != nil {
+		// A reply comes back to an address that names this message, even
+		// from a client that drops In-Reply-To.
+		h.SetAddressList("Reply-To", []*mail.Address{{Name: displayName, Address: plusAddress(b.cfg.Address, r.offer.Token)}})
 	}
 	h.Set("MIME-Version", "1.0")
 	h.SetSubject(understand.OneLine(r.subject))
@@ -60,27 +77,7 @@ func (b *Bot) compose(r reply) (store.OutMessage, error) {
 	h.SetDate(b.clock.Now().In(b.cfg.TZ))
 
 	var buf bytes.Buffer
-	w, err := mail.CreateInlineWriter(&buf, h)
-	if err != nil {
-		return store.OutMessage{}, fmt.Errorf("compose %s: %w", r.kind, err)
-	}
-	for _, part := range []struct{ ctype, body string }{
-		{"text/plain", body.Text},
-		{"text/html", body.HTML},
-	} {
-		var ph mail.InlineHeader
-		ph.SetContentType(part.ctype, map[string]string{"charset": "utf-8"})
-		ph.Set("Content-Transfer-Encoding", "quoted-printable")
-		pw, err := w.CreatePart(ph)
-		if err != nil {
-			return store.OutMessage{}, fmt.Errorf("compose %s: %w", r.kind, err)
-		}
-		if _, err := pw.Write([]byte(crlf(part.body))); err != nil {
-			return store.OutMessage{}, fmt.Errorf("compose %s: %w", r.kind, err)
-		}
-		pw.Close()
-	}
-	if err := w.Close(); err != nil {
+	if err := writeBody(&buf, h, body, r.invites); err != nil {
 		return store.OutMessage{}, fmt.Errorf("compose %s: %w", r.kind, err)
 	}
 	return store.OutMessage{
@@ -90,6 +87,96 @@ func (b *Bot) compose(r reply) (store.OutMessage, error) {
 		Rcpt:      r.to,
 		Body:      buf.Bytes(),
 	}, nil
+}
+
+// writeBody writes the message: text and HTML as alternatives, and each
+// calendar object after them. With invites the message is
+// multipart/mixed, the shape Outlook, Gmail and Apple Mail all offer as an
+// invitation to accept.
+func writeBody(buf *bytes.Buffer, h mail.Header, body templates.Rendered, invites []invite) error {
+	if len(invites) == 0 {
+		w, err := mail.CreateInlineWriter(buf, h)
+		if err != nil {
+			return err
+		}
+		if err := writeAlternatives(w, body); err != nil {
+			return err
+		}
+		return w.Close()
+	}
+	w, err := mail.CreateWriter(buf, h)
+	if err != nil {
+		return err
+	}
+	iw, err := w.CreateInline()
+	if err != nil {
+		return err
+	}
+	if err := writeAlternatives(iw, body); err != nil {
+		return err
+	}
+	if err := iw.Close(); err != nil {
+		return err
+	}
+	for i, inv := range invites {
+		var ah mail.AttachmentHeader
+		ah.Set("Content-Type", calendar.ContentType(inv.method))
+		ah.SetFilename(inviteName(inv.method, i, len(invites)))
+		ah.Set("Content-Transfer-Encoding", "base64")
+		aw, err := w.CreateAttachment(ah)
+		if err != nil {
+			return err
+		}
+		if _, err := aw.Write(inv.ics); err != nil {
+			return err
+		}
+		if err := aw.Close(); err != nil {
+			return err
+		}
+	}
+	return w.Close()
+}
+
+func writeAlternatives(w *mail.InlineWriter, body templates.Rendered) error {
+	for _, part := range []struct{ ctype, body string }{
+		{"text/plain", body.Text},
+		{"text/html", body.HTML},
+	} {
+		var ph mail.InlineHeader
+		ph.SetContentType(part.ctype, map[string]string{"charset": "utf-8"})
+		ph.Set("Content-Transfer-Encoding", "quoted-printable")
+		pw, err := w.CreatePart(ph)
+		if err != nil {
+			return err
+		}
+		if _, err := pw.Write([]byte(crlf(part.body))); err != nil {
+			return err
+		}
+		if err := pw.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inviteName is the attachment's file name: what a person sees, and what
+// a calendar opens.
+func inviteName(method calendar.Method, i, n int) string {
+	name := "invite"
+	if method == calendar.Cancel {
+		name = "cancelled"
+	}
+	if n > 1 {
+		name += fmt.Sprintf("-%d", i+1)
+	}
+	return name + ".ics"
+}
+
+// plusAddress is addr with tag after a '+' in its local part, the form
+// RFC 5233 subaddressing servers deliver to addr itself.
+func plusAddress(addr, tag string) string {
+	local, domain, _ := strings.Cut(addr, "@")
+	return local + "+" + tag + "@" + domain
 }
 
 // references continues the thread of m: its References (or, lacking them,
@@ -123,10 +210,16 @@ var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // newMessageID makes a unique Message-ID in the domain of the bot's address.
 func (b *Bot) newMessageID() string {
-	var r [15]byte
-	rand.Read(r[:])
 	_, domain, _ := strings.Cut(b.cfg.Address, "@")
-	return strings.ToLower(idEncoding.EncodeToString(r[:])) + "@" + domain
+	return randomToken(15) + "@" + domain
+}
+
+// randomToken is n random bytes as lower-case base32: safe in a
+// Message-ID and in the local part of an address.
+func randomToken(n int) string {
+	r := make([]byte, n)
+	rand.Read(r)
+	return strings.ToLower(idEncoding.EncodeToString(r))
 }
 
 // crlf gives text the line endings of the wire (RFC 5322 section 2.3).

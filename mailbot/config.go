@@ -1,11 +1,13 @@
 package mailbot
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,9 +24,15 @@ type Config struct {
 	// the bot runs its own loopback mail server.
 	Embedded bool
 	Staff    []string
-	HTTP     string
-	BaseURL  *url.URL
-	TZ       *time.Location
+	// AuthServID is the authserv-id (RFC 8601) of our own receiving mail
+	// server: only its Authentication-Results can prove a staff address.
+	AuthServID string
+	// Reminders are how long before a session each reminder goes to
+	// everyone confirmed, longest first.
+	Reminders []time.Duration
+	HTTP      string
+	BaseURL   *url.URL
+	TZ        *time.Location
 
 	// ProcessedFolder, when set, is where handled messages are moved;
 	// otherwise they are flagged \Seen and left in INBOX.
@@ -121,6 +129,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			c.Staff = append(c.Staff, strings.ToLower(a.Address))
 		}
 	}
+	_, domain, _ := strings.Cut(c.Address, "@")
+	c.AuthServID = strings.ToLower(get("MAILBOT_AUTHSERV_ID", domain))
+	if c.Reminders, err = parseLeads(get("MAILBOT_REMINDERS", "48h,2h")); err != nil {
+		bad("MAILBOT_REMINDERS", err)
+	}
 	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
 		bad("MAILBOT_HTTP", err)
 	}
@@ -173,6 +186,35 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// parseLeads reads reminder lead times: "48h,2h", "2d,2h", or "off" for
+// none.
+func parseLeads(v string) ([]time.Duration, error) {
+	if strings.EqualFold(v, "off") {
+		return nil, nil
+	}
+	var out []time.Duration
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		var d time.Duration
+		var err error
+		if days, ok := strings.CutSuffix(f, "d"); ok {
+			var n int
+			n, err = strconv.Atoi(days)
+			d = time.Duration(n) * 24 * time.Hour
+		} else {
+			d, err = time.ParseDuration(f)
+		}
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%q: want durations such as 48h,2h or 2d,2h, or off", f)
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+	return out, nil
 }
 
 // parseEndpoint reads scheme://user@host:port. A password in the URL is

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
-	"regexp"
 	"strings"
 	"time"
 
@@ -41,14 +40,13 @@ func (b *Bot) Handle(ctx context.Context, d Delivery) error {
 		log.Warn("message partly unreadable", "err", perr)
 	}
 	now := b.clock.Now()
-	outcome, replies := b.decide(m, d)
-
-	queued := false
+	var outcome string
+	var replies []reply
 	err := b.store.Write(ctx, func(tx *store.Tx) error {
 		in := store.Inbound{
 			Key: m.Key, Mailbox: d.Mailbox, UIDValidity: d.UIDValidity, UID: d.UID,
 			Sender: m.From, Subject: m.Subject, Size: d.Size,
-			ReceivedAt: d.Received, HandledAt: now, Outcome: outcome,
+			ReceivedAt: d.Received, HandledAt: now,
 		}
 		seen, err := tx.Handled(ctx, in)
 		if err != nil {
@@ -58,84 +56,90 @@ func (b *Bot) Handle(ctx context.Context, d Delivery) error {
 			outcome, replies = "duplicate", nil
 			return tx.Advance(ctx, d.Mailbox, d.UIDValidity, d.UID)
 		}
-		if len(replies) > 0 {
-			n, err := tx.QueuedFor(ctx, m.From, now.Add(-time.Hour))
-			if err != nil {
-				return err
-			}
-			// A forged From could otherwise turn the bot into a way to
-			// flood a stranger's inbox.
-			if n >= b.cfg.ReplyLimit {
-				log.Warn("reply limit reached; not answering", "sent_last_hour", n)
-				outcome, replies = fmt.Sprintf("not answered: reply limit (%d in the last hour)", n), nil
-				in.Outcome = outcome
-			}
+		outcome, replies, err = b.decide(ctx, tx, m, d, now)
+		if err != nil {
+			return err
 		}
+		in.Outcome = outcome
 		id, err := tx.RecordInbound(ctx, in)
 		if err != nil {
 			return err
 		}
-		if len(replies) > 0 {
-			if _, err := tx.NotePerson(ctx, m.From, m.FromName, now); err != nil {
-				return err
-			}
-		}
-		for _, r := range replies {
-			out, err := b.compose(r)
-			if err != nil {
-				return err
-			}
-			out.InboundID = id
-			if _, err := tx.Enqueue(ctx, out, now); err != nil {
-				return err
-			}
-			queued = true
-		}
-		return nil
+		return b.queue(ctx, tx, replies, id, now)
 	})
 	if err != nil {
 		return fmt.Errorf("handle message uid %d: %w", d.UID, err)
 	}
 	log.Info("handled", "outcome", outcome, "replies", len(replies))
-	if queued && b.queued != nil {
+	if len(replies) > 0 && b.queued != nil {
 		b.queued()
 	}
 	return nil
 }
 
-// decide works out what a message needs: a short description of the outcome
-// for the record, and the replies owed. It reads nothing but the message.
-func (b *Bot) decide(m *understand.Message, d Delivery) (string, []reply) {
-	switch {
-	case m.From == "" || !validAddress(m.From):
-		return "ignored: no valid sender", nil
-	case b.cfg.IsOwnAddress(m.From):
-		return "ignored: from our own address", nil
-	case m.Automatic != "":
-		return "ignored: automatic (" + m.Automatic + ")", nil
+// queue renders replies into the outbox, with the offers they carry, in
+// the caller's transaction.
+func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []reply, inboundID int64, now time.Time) error {
+	for _, r := range replies {
+		if r.offer != nil {
+			r.offer.Token = randomToken(10)
+		}
+		out, err := b.compose(r)
+		if err != nil {
+			return err
+		}
+		out.InboundID = inboundID
+		if _, err := tx.Enqueue(ctx, out, now); err != nil {
+			return err
+		}
+		if r.offer != nil {
+			r.offer.MessageID = out.MessageID
+			if err := tx.SaveOffer(ctx, *r.offer, now); err != nil {
+				return err
+			}
+		}
 	}
-	r := reply{to: m.From, toName: m.FromName, inReplyTo: m,
-		subject: replySubject(m.Subject, "Better Days: what you can do by email")}
-	if d.Truncated {
-		r.kind = "too-large"
-		r.data = templates.TooLarge{Name: firstName(m.FromName), Size: megabytes(d.Size), Limit: megabytes(b.cfg.MaxMessageBytes)}
-		return "replied: too large to read", []reply{r}
-	}
-	asked := askedForHelp(m.Subject + "\n" + m.Text)
-	r.kind = "help"
-	r.data = templates.Help{Name: firstName(m.FromName), NotUnderstood: !asked}
-	if asked {
-		return "replied: help", []reply{r}
-	}
-	return "replied: help (not understood)", []reply{r}
+	return nil
 }
 
-var helpWords = regexp.MustCompile(`(?i)\b(help|info|information|hello|hi|what can (i|you) do)\b`)
-
-// askedForHelp reports whether the person asked what the bot can do, as
-// opposed to asking for something it could not read.
-func askedForHelp(s string) bool {
-	return helpWords.MatchString(s)
+// decide works out what a message needs and does it in tx: a short
+// description of the outcome for the record, and the replies owed.
+func (b *Bot) decide(ctx context.Context, tx *store.Tx, m *understand.Message, d Delivery, now time.Time) (string, []reply, error) {
+	switch {
+	case m.From == "" || !validAddress(m.From):
+		return "ignored: no valid sender", nil, nil
+	case b.cfg.IsOwnAddress(m.From):
+		return "ignored: from our own address", nil, nil
+	case m.Automatic != "" && m.Calendar == nil:
+		// A calendar's answer to our invitation may be marked automatic,
+		// and still says what the person chose.
+		return "ignored: automatic (" + m.Automatic + ")", nil, nil
+	}
+	n, err := tx.QueuedFor(ctx, m.From, now.Add(-time.Hour))
+	if err != nil {
+		return "", nil, err
+	}
+	// A forged From could otherwise turn the bot into a way to flood a
+	// stranger's inbox, or act for them over and over.
+	if n >= b.cfg.ReplyLimit {
+		b.log.Warn("reply limit reached; not answering", "from", m.From, "sent_last_hour", n)
+		return fmt.Sprintf("not answered: reply limit (%d in the last hour)", n), nil, nil
+	}
+	person, err := tx.NotePerson(ctx, m.From, m.FromName, now)
+	if err != nil {
+		return "", nil, err
+	}
+	t := &turn{b: b, ctx: ctx, tx: tx, m: m, now: now, person: person}
+	t.ans.Name = firstName(m.FromName)
+	if d.Truncated {
+		t.answer("too-large", templates.TooLarge{Name: t.ans.Name, Size: megabytes(d.Size), Limit: megabytes(b.cfg.MaxMessageBytes)})
+		return "replied: too large to read", t.replies, nil
+	}
+	outcome, err := t.run()
+	if err != nil {
+		return "", nil, err
+	}
+	return outcome, t.replies, nil
 }
 
 // validAddress accepts what we can safely put in an SMTP RCPT and a To

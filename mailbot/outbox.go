@@ -97,7 +97,9 @@ func (o *Outbox) Run(ctx context.Context) error {
 // message is due, later while the server is unavailable, soon after a
 // database error.
 func (o *Outbox) nextWait(ctx context.Context, drainErr error) time.Duration {
-	wait := time.Hour
+	// Another process (mailbot sessions import) may queue mail too: look
+	// at least once a minute.
+	wait := time.Minute
 	due, ok, err := o.store.NextDue(ctx)
 	switch {
 	case err != nil || drainErr != nil:

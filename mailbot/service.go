@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/betterdays/mailbot/mailbot/mailserver"
 	"github.com/betterdays/mailbot/store"
@@ -72,13 +73,14 @@ func NewService(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) 
 // the work in hand and Run returns. httpLn may be nil for no web endpoint.
 func (s *Service) Run(ctx context.Context, httpLn net.Listener) error {
 	var wg sync.WaitGroup
-	errs := make([]error, 3)
+	errs := make([]error, 4)
 	run := func(i int, f func() error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); errs[i] = f() }()
 	}
 	run(0, func() error { return s.Inbox.Run(ctx) })
 	run(1, func() error { return s.Outbox.Run(ctx) })
+	run(3, func() error { return s.Bot.remind(ctx, time.Minute) })
 	if httpLn != nil {
 		w := &web{svc: s, log: s.log.With("part", "web")}
 		run(2, func() error { return w.serve(ctx, httpLn) })
@@ -91,6 +93,9 @@ func (s *Service) Run(ctx context.Context, httpLn net.Listener) error {
 func (s *Service) Once(ctx context.Context) error {
 	if err := s.Inbox.Once(ctx); err != nil {
 		return fmt.Errorf("inbox: %w", err)
+	}
+	if _, err := s.Bot.SendReminders(ctx); err != nil {
+		return err
 	}
 	sent, err := s.Outbox.Drain(ctx)
 	s.Outbox.sender.Close()

@@ -112,9 +112,15 @@ func parseTimetableTime(s string, tz *time.Location) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q: want a date like 2027-07-15 13:00, or RFC 3339", s)
 }
 
+// MovedFunc is told, inside the import's transaction, of each session whose
+// time or place changed.
+type MovedFunc func(ctx context.Context, tx *store.Tx, s store.Session, now time.Time) error
+
 // ImportTimetable adds and updates sessions in one transaction: a failure
-// anywhere leaves the timetable as it was.
-func ImportTimetable(ctx context.Context, st *store.Store, sessions []store.Session, now time.Time) (ImportResult, error) {
+// anywhere leaves the timetable as it was. moved, when not nil, is called
+// for each session whose time or place changed (Bot.TellMoved emails
+// everyone booked), so the change and the news of it commit together.
+func ImportTimetable(ctx context.Context, st *store.Store, sessions []store.Session, now time.Time, moved MovedFunc) (ImportResult, error) {
 	var res ImportResult
 	err := st.Write(ctx, func(tx *store.Tx) error {
 		res = ImportResult{}
@@ -130,6 +136,11 @@ func ImportTimetable(ctx context.Context, st *store.Store, sessions []store.Sess
 				res.Updated++
 			case store.SessionMoved:
 				res.Moved++
+				if moved != nil {
+					if err := moved(ctx, tx, s, now); err != nil {
+						return fmt.Errorf("session %s: %w", s.ID, err)
+					}
+				}
 			default:
 				res.Unchanged++
 			}
@@ -150,6 +161,6 @@ func LoadDemoTimetable(ctx context.Context, st *store.Store, tz *time.Location, 
 	if err != nil {
 		return false, fmt.Errorf("demo timetable: %w", err)
 	}
-	_, err = ImportTimetable(ctx, st, sessions, now)
+	_, err = ImportTimetable(ctx, st, sessions, now, nil)
 	return err == nil, err
 }

@@ -176,7 +176,7 @@ func TestImportTimetable(t *testing.T) {
 	}
 	for _, step := range steps {
 		step.change(sessions)
-		got, err := ImportTimetable(ctx, st, sessions, now)
+		got, err := ImportTimetable(ctx, st, sessions, now, nil)
 		if err != nil {
 			t.Fatalf("%s: ImportTimetable error = %v", step.name, err)
 		}
@@ -185,13 +185,13 @@ func TestImportTimetable(t *testing.T) {
 		}
 	}
 
-	up, err := st.UpcomingSessions(ctx, now)
+	up, err := st.UpcomingSessions(ctx, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	byID := map[string]store.Session{}
 	for _, s := range up {
-		byID[s.ID] = s
+		byID[s.ID] = s.Session
 	}
 	for _, tt := range []struct {
 		id       string
@@ -232,7 +232,7 @@ func TestLoadDemoTimetable(t *testing.T) {
 			ID: "own-1", Kind: "session", Title: "Our own", Starts: ttUTC(2027, 9, 1, 9, 0), Ends: ttUTC(2027, 9, 1, 10, 0),
 			Capacity: 10, Location: "Town hall",
 		}}
-		if _, err := ImportTimetable(ctx, st, own, now); err != nil {
+		if _, err := ImportTimetable(ctx, st, own, now, nil); err != nil {
 			t.Fatal(err)
 		}
 		loaded, err := LoadDemoTimetable(ctx, st, tz, now)

@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"run":             {"run [--once]", "the daemon: read mail, answer it, send what is due", runCmd},
 	"sessions import": {"sessions import FILE.csv", "add or update sessions and drop-in slots", sessionsImport},
 	"sessions list":   {"sessions list", "upcoming sessions with places left", sessionsList},
+	"bookings export": {"bookings export [--session ID]", "bookings as CSV on standard output", bookingsExport},
 }
 
 // env is what every command gets: configuration, logger and output.

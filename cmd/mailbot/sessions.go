@@ -9,6 +9,7 @@ import (
 
 	"github.com/betterdays/mailbot/mailbot"
 	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
 )
 
 func sessionsImport(ctx context.Context, e *env, args []string) error {
@@ -29,7 +30,14 @@ func sessionsImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := mailbot.ImportTimetable(ctx, st, sessions, time.Now())
+	tpl, err := templates.Load()
+	if err != nil {
+		return err
+	}
+	// People booked on a session that moved are emailed from the outbox:
+	// a running bot sends them within a minute, or the next run does.
+	bot := mailbot.NewBot(e.cfg, st, tpl, mailbot.SystemClock, e.log, nil)
+	res, err := mailbot.ImportTimetable(ctx, st, sessions, time.Now(), bot.TellMoved)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -47,14 +55,14 @@ func sessionsList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	list, err := st.UpcomingSessions(ctx, time.Now())
+	list, err := st.UpcomingSessions(ctx, time.Now(), "")
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tWHEN\tTITLE\tPLACES\tWHERE")
+	fmt.Fprintln(tw, "ID\tKIND\tWHEN\tTITLE\tPLACES LEFT\tWAITING\tWHERE")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", s.ID, s.Kind, mailbot.When(s.Starts, s.Ends, e.cfg.TZ), s.Title, s.Capacity, s.Location)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d of %d\t%d\t%s\n", s.ID, s.Kind, mailbot.When(s.Starts, s.Ends, e.cfg.TZ), s.Title, s.Left, s.Capacity, s.Waiting, s.Location)
 	}
 	return tw.Flush()
 }

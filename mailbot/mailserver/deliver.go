@@ -29,7 +29,7 @@ func stamp(env envelope, hostname string, now time.Time, msg []byte) []byte {
 		if env.from == "" {
 			fmt.Fprintf(&b, "Authentication-Results: %s; auth=pass\r\n", hostname)
 		} else {
-			fmt.Fprintf(&b, "Authentication-Results: %s; auth=pass smtp.mailfrom=%s\r\n", hostname, env.from)
+			fmt.Fprintf(&b, "Authentication-Results: %s; auth=pass smtp.auth=%s smtp.mailfrom=%s\r\n", hostname, env.from, env.from)
 		}
 	}
 	fmt.Fprintf(&b, "Received: from %s (%s) by %s with ESMTP; %s\r\n",

@@ -1,0 +1,172 @@
+package mailbot
+
+import (
+	"github.com/betterdays/mailbot/mailbot/calendar"
+	"github.com/betterdays/mailbot/mailbot/understand"
+	"github.com/betterdays/mailbot/store"
+)
+
+// list answers "what's on?": the group sessions coming up, numbered, for a
+// reply with the number to book.
+func (t *turn) list(upcoming []store.SessionPlaces) error {
+	t.ans.ChooseFor = "book"
+	t.ans.Places = t.req.Places
+	for _, s := range upcoming {
+		if s.Kind == "session" && len(t.ans.Choices) < maxChoices {
+			t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
+		}
+	}
+	t.ans.NoSessions = len(t.ans.Choices) == 0
+	return nil
+}
+
+// book books what the request names. Each target that names exactly one
+// session is booked; one that names several is asked about with a
+// numbered list; one that names none is said so. Nothing is guessed.
+func (t *turn) book(upcoming []store.SessionPlaces) error {
+	if len(t.req.Targets) == 0 {
+		return t.list(upcoming) // "I'd like to book a place": which?
+	}
+	var chosen, which []store.SessionPlaces
+	for _, p := range t.req.Targets {
+		found := t.resolve(p, upcoming)
+		switch len(found) {
+		case 0:
+			t.ans.NotFound = append(t.ans.NotFound, p.String())
+		case 1:
+			chosen = appendSession(chosen, found[0])
+		default:
+			if t.ans.Which == "" {
+				t.ans.Which = p.String()
+			}
+			for _, s := range found {
+				which = appendSession(which, s)
+			}
+		}
+	}
+	places := t.places()
+	for _, s := range chosen {
+		if _, err := t.bookOne(s, places); err != nil {
+			return err
+		}
+	}
+	switch {
+	case len(which) > 0:
+		t.ans.ChooseFor, t.ans.Places = "which", places
+		for _, s := range which[:min(len(which), maxChoices)] {
+			t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
+		}
+	case len(t.ans.Taken) > 0:
+		// Someone else took the time while they chose: offer what is free now.
+		free, err := t.tx.UpcomingSessions(t.ctx, t.now, "dropin")
+		if err != nil {
+			return err
+		}
+		t.offerSlots(free, nil, understand.Prefs{})
+	case len(chosen) == 0:
+		return t.list(upcoming)
+	}
+	return nil
+}
+
+// resolve finds the sessions a pattern names: the numbered item of the
+// list being answered, else matches among that list, else matches among
+// all group sessions coming up.
+func (t *turn) resolve(p understand.Pattern, upcoming []store.SessionPlaces) []store.SessionPlaces {
+	var offered []store.SessionPlaces // aligned with the offer's numbers; zero for one gone by
+	if t.offer != nil && t.offer.Kind == store.OfferBook {
+		byID := make(map[string]store.SessionPlaces, len(upcoming))
+		for _, s := range upcoming {
+			byID[s.ID] = s
+		}
+		for _, id := range t.offer.Items {
+			offered = append(offered, byID[id])
+		}
+	}
+	if p.Number > 0 {
+		if p.Number <= len(offered) && offered[p.Number-1].ID != "" {
+			return offered[p.Number-1 : p.Number]
+		}
+		return nil
+	}
+	if found := t.pick(p, offered); len(found) > 0 {
+		return found
+	}
+	var groups []store.SessionPlaces
+	for _, s := range upcoming {
+		if s.Kind == "session" {
+			groups = append(groups, s)
+		}
+	}
+	return t.pick(p, groups)
+}
+
+// pick returns the sessions p matches.
+func (t *turn) pick(p understand.Pattern, among []store.SessionPlaces) []store.SessionPlaces {
+	var out []store.SessionPlaces
+	for _, s := range among {
+		if s.ID != "" && p.Matches(itemOf(s.Session), t.b.cfg.TZ) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func itemOf(s store.Session) understand.Item {
+	return understand.Item{ID: s.ID, Title: s.Title, Dropin: s.Kind == "dropin", Starts: s.Starts, Ends: s.Ends}
+}
+
+func appendSession(list []store.SessionPlaces, s store.SessionPlaces) []store.SessionPlaces {
+	for _, x := range list {
+		if x.ID == s.ID {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// bookOne books one session and says so in the answer.
+func (t *turn) bookOne(s store.SessionPlaces, places int) (store.BookResult, error) {
+	b, res, err := t.tx.Book(t.ctx, store.NewBooking{
+		SessionID: s.ID, PersonID: t.person, Places: places, Source: "email",
+		Phone: t.phone(), Needs: t.needs(),
+	}, t.now)
+	if err != nil {
+		return res, err
+	}
+	e := t.event(b)
+	if b.Status == store.Waitlisted && b.ID != 0 {
+		if e.Position, err = t.tx.WaitingPosition(t.ctx, b); err != nil {
+			return res, err
+		}
+	}
+	switch res {
+	case store.Booked:
+		t.ans.Booked = append(t.ans.Booked, e)
+		t.about = append(t.about, idString(b.ID))
+		t.attach(calendar.Request, b)
+		t.note("booked %s", s.ID)
+	case store.OnWaitingList:
+		t.ans.Waiting = append(t.ans.Waiting, e)
+		t.about = append(t.about, idString(b.ID))
+		t.note("waiting list %s", s.ID)
+	case store.AlreadyBooked:
+		t.ans.Already = append(t.ans.Already, e)
+		t.about = append(t.about, idString(b.ID))
+		t.note("already booked %s", s.ID)
+	case store.SessionStarted:
+		t.ans.Started = append(t.ans.Started, e)
+		t.note("too late for %s", s.ID)
+	case store.SlotTaken:
+		t.ans.Taken = append(t.ans.Taken, e)
+		t.note("taken meanwhile %s", s.ID)
+	}
+	return res, nil
+}
+
+// attach adds b's calendar object to the answer.
+func (t *turn) attach(method calendar.Method, b store.Booking) {
+	if inv, ok := t.b.invite(method, b, t.now); ok {
+		t.invites = append(t.invites, inv)
+	}
+}

@@ -1,0 +1,55 @@
+package mailbot
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/betterdays/mailbot/mailbot/calendar"
+	"github.com/betterdays/mailbot/store"
+)
+
+// invite builds the calendar object for a booking: a REQUEST when it is
+// booked or has changed, a CANCEL when it is cancelled. The UID is the
+// booking's, so every calendar updates the one event it already holds.
+func (b *Bot) invite(method calendar.Method, bk store.Booking, now time.Time) (invite, bool) {
+	s := bk.Session
+	desc := s.Description
+	if method == calendar.Request {
+		desc = strings.TrimSpace(desc + "\n\nIf you can't come, reply CANCEL to the email this came with.")
+	}
+	ev := calendar.Event{
+		UID: b.bookingUID(bk.ID), Sequence: bk.Sequence,
+		Summary: "Better Days: " + s.Title, Description: desc, Location: s.Location,
+		Start: s.Starts, End: s.Ends,
+		Organizer: calendar.Person{Name: displayName, Email: b.cfg.Address},
+		Attendee:  calendar.Person{Name: bk.Name, Email: bk.Email},
+		Stamp:     now,
+	}
+	var buf bytes.Buffer
+	if err := calendar.Write(&buf, method, b.cfg.TZ, ev); err != nil {
+		// The email still says everything; only the calendar file is lost.
+		b.log.Error("calendar invite not attached", "booking", bk.ID, "err", err)
+		return invite{}, false
+	}
+	return invite{method: method, ics: buf.Bytes()}, true
+}
+
+// bookingUID is the calendar UID of a booking (RFC 5545 section 3.8.4.7):
+// stable for its life, unique to our domain.
+func (b *Bot) bookingUID(id int64) string {
+	_, domain, _ := strings.Cut(b.cfg.Address, "@")
+	return fmt.Sprintf("booking-%d@%s", id, domain)
+}
+
+// bookingOfUID is the booking id in a UID we made, or 0.
+func (b *Bot) bookingOfUID(uid string) int64 {
+	var id int64
+	if _, err := fmt.Sscanf(uid, "booking-%d@", &id); err != nil || b.bookingUID(id) != uid {
+		return 0
+	}
+	return id
+}
+
+func idString(id int64) string { return fmt.Sprint(id) }

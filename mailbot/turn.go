@@ -1,0 +1,288 @@
+package mailbot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/betterdays/mailbot/mailbot/understand"
+	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
+)
+
+// maxChoices bounds a numbered list: more than this is hard to read in an
+// email, and the soonest are what people want.
+const maxChoices = 8
+
+// turn is one message being answered, inside the transaction that records
+// it: what it refers to, what was done, and the mail that is owed.
+type turn struct {
+	b      *Bot
+	ctx    context.Context
+	tx     *store.Tx
+	m      *understand.Message
+	now    time.Time
+	person int64
+	offer  *store.Offer // the list or confirmation this replies to; nil when none
+	req    understand.Request
+
+	ans     templates.Answer
+	invites []invite // attached to the answer
+	about   []string // ids of the bookings the answer confirms, for a reply to it
+	replies []reply
+	did     []string // for the record
+}
+
+// run reads the message and acts on it.
+func (t *turn) run() (string, error) {
+	if t.m.Calendar != nil {
+		if outcome, done, err := t.calendarReply(); done || err != nil {
+			return outcome, err
+		}
+	}
+	if t.m.Automatic != "" {
+		return "ignored: automatic (" + t.m.Automatic + ")", nil
+	}
+	o, err := t.tx.FindOffer(t.ctx, t.person, t.token(), append(append([]string(nil), t.m.InReplyTo...), t.m.References...))
+	switch {
+	case err == nil:
+		t.offer = &o
+	case !errors.Is(err, store.ErrNotFound):
+		return "", err
+	}
+	upcoming, err := t.tx.UpcomingSessions(t.ctx, t.now, "")
+	if err != nil {
+		return "", err
+	}
+	c := understand.Context{Now: t.now, TZ: t.b.cfg.TZ, Subject: t.m.Subject, IsStaff: t.b.isStaff(t.m)}
+	seen := map[string]bool{}
+	for _, s := range upcoming {
+		if !seen[s.Title] {
+			seen[s.Title] = true
+			c.Titles = append(c.Titles, s.Title)
+		}
+	}
+	if t.offer != nil {
+		c.Offered = len(t.offer.Items)
+	}
+	text := t.m.Fresh
+	if strings.TrimSpace(text) == "" {
+		text = t.m.Text // all quote: better than nothing
+	}
+	t.req = understand.Read(text, c)
+	t.ans.Asked = asked(t.req)
+
+	switch t.req.Action {
+	case understand.List:
+		err = t.list(upcoming)
+	case understand.Book, understand.Choose:
+		if t.offer != nil && t.offer.Kind == store.OfferCancel && t.req.Action == understand.Choose {
+			err = t.cancel()
+		} else {
+			err = t.book(upcoming)
+		}
+	case understand.DropIn:
+		err = t.dropin(upcoming)
+	case understand.Cancel:
+		err = t.cancel()
+	case understand.No:
+		if t.offer == nil || t.offer.Kind != store.OfferBooked {
+			return t.help(true)
+		}
+		err = t.cancel()
+	case understand.Yes:
+		if t.offer == nil || t.offer.Kind != store.OfferBooked {
+			return t.help(true)
+		}
+		err = t.stillComing()
+	case understand.Move:
+		err = t.move(upcoming)
+	case understand.Attendees:
+		return t.attendees()
+	case understand.Help:
+		return t.help(false)
+	default:
+		return t.help(true)
+	}
+	if err != nil {
+		return "", err
+	}
+	t.sendAnswer()
+	return "replied: " + t.req.Action.String() + outcomeDetail(t.did), nil
+}
+
+// token is the tag of the plus-address this message was sent to, when it
+// was one of ours.
+func (t *turn) token() string {
+	for _, field := range []string{"To", "Cc", "Delivered-To", "X-Original-To"} {
+		addrs, _ := t.m.Header.AddressList(field)
+		for _, a := range addrs {
+			base, _ := baseAddress(a.Address)
+			local, _, _ := strings.Cut(a.Address, "@")
+			if _, tag, ok := strings.Cut(local, "+"); ok && strings.EqualFold(base, t.b.cfg.Address) {
+				return strings.ToLower(tag)
+			}
+		}
+	}
+	return ""
+}
+
+func (t *turn) help(notUnderstood bool) (string, error) {
+	t.answer("help", templates.Help{Name: t.ans.Name, NotUnderstood: notUnderstood})
+	if notUnderstood {
+		return "replied: help (not understood)", nil
+	}
+	return "replied: help", nil
+}
+
+// answer queues a reply to the message being handled.
+func (t *turn) answer(kind string, data any) *reply {
+	t.replies = append(t.replies, reply{
+		kind: kind, to: t.m.From, toName: t.m.FromName, inReplyTo: t.m,
+		subject: replySubject(t.m.Subject, "Better Days: your booking"),
+		data:    data,
+	})
+	return &t.replies[len(t.replies)-1]
+}
+
+// sendAnswer queues the one answer to a booking message, with its
+// invitations and what a reply to it will refer to.
+func (t *turn) sendAnswer() {
+	r := t.answer("answer", t.ans)
+	r.invites = t.invites
+	switch {
+	case len(t.ans.Choices) > 0:
+		kind := store.OfferBook
+		if t.ans.ChooseFor == "cancel" {
+			kind = store.OfferCancel
+		}
+		r.offer = &store.Offer{PersonID: t.person, Kind: kind, Places: t.ans.Places,
+			Phone: t.phone(), Needs: t.needs()}
+		for _, c := range t.ans.Choices {
+			r.offer.Items = append(r.offer.Items, c.ID)
+		}
+	case len(t.about) > 0:
+		r.offer = &store.Offer{PersonID: t.person, Kind: store.OfferBooked, Items: t.about}
+	}
+}
+
+// phone is the phone number given now, or with the request a list answered.
+func (t *turn) phone() string {
+	if t.req.Phone == "" && t.offer != nil {
+		return t.offer.Phone
+	}
+	return t.req.Phone
+}
+
+// needs is the access needs given now, or with the request a list answered.
+func (t *turn) needs() string {
+	if len(t.req.Needs) == 0 && t.offer != nil {
+		return t.offer.Needs
+	}
+	return strings.Join(t.req.Needs, "; ")
+}
+
+// places is how many places are asked for: said now, or when the list was
+// asked for, else one.
+func (t *turn) places() int {
+	switch {
+	case t.req.Places > 0:
+		return t.req.Places
+	case t.offer != nil && t.offer.Places > 0:
+		return t.offer.Places
+	}
+	return 1
+}
+
+// asked says back what was understood, so a misreading shows at once.
+func asked(r understand.Request) string {
+	var what string
+	switch r.Action {
+	case understand.Book, understand.Choose:
+		what = "to book"
+	case understand.Cancel:
+		what = "to cancel"
+	case understand.Move:
+		what = "to move your booking"
+	case understand.DropIn:
+		what = "for a one-to-one conversation"
+	case understand.List:
+		return "which sessions are coming up"
+	default:
+		return ""
+	}
+	var said []string
+	for _, p := range r.From {
+		said = append(said, "from "+quote(p.String()))
+	}
+	for _, p := range r.Targets {
+		said = append(said, quote(p.String()))
+	}
+	if len(said) > 0 {
+		if r.Action == understand.Move && len(r.From) > 0 {
+			said[len(r.From)] = "to " + said[len(r.From)]
+		}
+		if r.Action == understand.DropIn {
+			what += ":"
+		}
+		what += " " + joinAnd(said)
+	} else if r.Action != understand.DropIn {
+		what += " a place"
+	}
+	if r.Places > 1 {
+		what += fmt.Sprintf(", for %d people", r.Places)
+	}
+	return what
+}
+
+func quote(s string) string {
+	if strings.HasPrefix(s, "number ") {
+		return s
+	}
+	return `"` + s + `"`
+}
+
+// joinAnd is "a", "a and b", "a, b and c".
+func joinAnd(list []string) string {
+	if len(list) < 2 {
+		return strings.Join(list, "")
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
+}
+
+func outcomeDetail(did []string) string {
+	if len(did) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(did, ", ") + ")"
+}
+
+// event is how a message describes a booking.
+func (t *turn) event(b store.Booking) templates.Event {
+	return eventOf(b, t.b.cfg.TZ)
+}
+
+func eventOf(b store.Booking, tz *time.Location) templates.Event {
+	e := templates.Event{
+		Title: b.Session.Title, When: When(b.Session.Starts, b.Session.Ends, tz), Where: b.Session.Location,
+		Places: b.Places, Phone: b.Phone, Dropin: b.Session.Kind == "dropin",
+	}
+	if b.Needs != "" {
+		e.Needs = strings.Split(b.Needs, "; ")
+	}
+	return e
+}
+
+// choice is one numbered line, remembering what it stands for.
+func (t *turn) choice(id, title string, starts, ends time.Time, where string, left int) templates.Choice {
+	return templates.Choice{
+		Number: len(t.ans.Choices) + 1, Title: title, When: When(starts, ends, t.b.cfg.TZ), Where: where,
+		Left: left, Full: left <= 0, ID: id,
+	}
+}
+
+func (t *turn) note(format string, args ...any) {
+	t.did = append(t.did, fmt.Sprintf(format, args...))
+}
