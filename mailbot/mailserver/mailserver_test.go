@@ -104,7 +104,7 @@ func TestSMTPToIMAP(t *testing.T) {
 		if !strings.HasPrefix(lines[0], "Return-Path: <sender@example.net>") {
 			t.Errorf("%s: first header %q, want Return-Path", user, lines[0])
 		}
-		if want := "Authentication-Results: mail.test; auth=pass smtp.mailfrom=sender@example.net"; lines[1] != want {
+		if want := "Authentication-Results: mail.test; auth=pass smtp.auth=sender@example.net smtp.mailfrom=sender@example.net"; lines[1] != want {
 			t.Errorf("%s: second header %q, want %q", user, lines[1], want)
 		}
 		if !strings.HasPrefix(lines[2], "Received: from localhost (127.0.0.1) by mail.test with ESMTP; ") {
