@@ -10,7 +10,7 @@ import (
 // scripts and styles dropped, entities decoded, block elements and <br> as
 // line breaks, list items as "- " lines.
 func HTMLToText(s string) string {
-	z := html.NewTokenizer(strings.NewReader(s))
+	z := html.NewTokenizer(strings.NewReader(strings.ToValidUTF8(s, "\uFFFD")))
 	var b strings.Builder
 	skip := 0 // depth inside <script>, <style>, <head>
 	for {

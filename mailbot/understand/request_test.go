@@ -275,3 +275,28 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRead measures reading a request against the demo timetable:
+// a typical message, and the worst the 4 KB clip allows (every rule
+// finding something everywhere). Method: go test -bench Read -benchmem
+// ./mailbot/understand on the CI machine; compare runs with benchstat.
+func BenchmarkRead(b *testing.B) {
+	sessions, _, tz := demoItems(b)
+	var titles []string
+	for _, s := range sessions {
+		titles = append(titles, s.Title)
+	}
+	c := Context{Now: time.Date(2027, 6, 15, 10, 0, 0, 0, tz), TZ: tz, Titles: titles, Offered: 8}
+	for name, text := range map[string]string{
+		"typical": "Hello, could you book me and my husband on 15 July and the new to caring one in August? " +
+			"I use a wheelchair. My number is 01305 221000. Thanks, Mary",
+		"worst": strings.Repeat("book 15 July 26/08 next tuesday the 3rd for 2 new to caring 01305 221000 wheelchair not in may after 2pm ", 40),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Read(text, c)
+			}
+		})
+	}
+}
