@@ -414,3 +414,21 @@ func TestConcurrentBookings(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkHandleBooking measures one booking request from arrival to
+// commit (understanding, the booking, the rendered confirmation with its
+// .ics queued), on a real SQLite file with synchronous=FULL. Method:
+// go test -run X -bench HandleBooking -benchmem ./mailbot on the CI
+// machine; the disk's fsync dominates.
+func BenchmarkHandleBooking(b *testing.B) {
+	d := newDesk(b, nil)
+	d.timetable("big,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1000000,The hall,\n")
+	i := 0
+	for b.Loop() {
+		i++
+		raw := fmt.Sprintf("From: p%d@example.org\r\nTo: %s\r\nSubject: book\r\nMessage-ID: <b%d@example.org>\r\n\r\nPlease book me on the gardening club for 2. I use a wheelchair.\r\n", i, botAddress, i)
+		if err := d.bot.Handle(context.Background(), Delivery{Mailbox: "INBOX", UIDValidity: 1, UID: uint32(i), Raw: []byte(raw)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

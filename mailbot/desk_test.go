@@ -52,7 +52,7 @@ func mustLoad(name string) *time.Location {
 // directly (as the inbox would) and sending its mail with a real SMTP
 // client to a recording server, where the test reads it back.
 type desk struct {
-	t      *testing.T
+	t      testing.TB
 	bot    *Bot
 	st     *store.Store
 	clock  *testClock
@@ -78,7 +78,7 @@ type sentInvite struct {
 	Obj         *calendar.Object
 }
 
-func newDesk(t *testing.T, env map[string]string) *desk {
+func newDesk(t testing.TB, env map[string]string) *desk {
 	t.Helper()
 	base := map[string]string{
 		"MAILBOT_DB":      filepath.Join(t.TempDir(), "mailbot.db"),
@@ -194,7 +194,7 @@ func (d *desk) one(rcpt string) *sent {
 	return got[0]
 }
 
-func readSent(t *testing.T, raw []byte) *sent {
+func readSent(t testing.TB, raw []byte) *sent {
 	t.Helper()
 	mr, err := mail.CreateReader(bytes.NewReader(raw))
 	if err != nil {

@@ -66,7 +66,7 @@ func recPerm(msg string) *smtp.SMTPError {
 }
 
 // newRecServer starts a recording server; it is closed when the test ends.
-func newRecServer(t *testing.T, cfg recConfig) *recServer {
+func newRecServer(t testing.TB, cfg recConfig) *recServer {
 	t.Helper()
 	addr := cfg.Addr
 	if addr == "" {
