@@ -215,10 +215,10 @@ func asked(r understand.Request) string {
 	}
 	var said []string
 	for _, p := range r.From {
-		said = append(said, "from "+quote(p.String()))
+		said = append(said, "from "+quote(p))
 	}
 	for _, p := range r.Targets {
-		said = append(said, quote(p.String()))
+		said = append(said, quote(p))
 	}
 	if len(said) > 0 {
 		if r.Action == understand.Move && len(r.From) > 0 {
@@ -237,11 +237,13 @@ func asked(r understand.Request) string {
 	return what
 }
 
-func quote(s string) string {
-	if strings.HasPrefix(s, "number ") {
-		return s
+// quote repeats what someone pointed at: their words, or the number they
+// picked from a list.
+func quote(p understand.Pattern) string {
+	if p.Number > 0 {
+		return fmt.Sprintf("number %d", p.Number)
 	}
-	return `"` + s + `"`
+	return `"` + p.String() + `"`
 }
 
 // joinAnd is "a", "a and b", "a, b and c".

@@ -47,7 +47,7 @@ func writeBookings(ctx context.Context, out io.Writer, st *store.Store, session 
 	const layout = "2006-01-02 15:04" // the timetable's own form, in MAILBOT_TZ
 	err := st.ExportBookings(ctx, session, func(b store.Booking) error {
 		return w.Write([]string{
-			b.Session.ID, safeCell(b.Session.Title), b.Session.Starts.In(tz).Format(layout), b.Email, safeCell(b.Name),
+			b.Session.ID, safeCell(b.Session.Title), b.Session.Starts.In(tz).Format(layout), safeCell(b.Email), safeCell(b.Name),
 			strconv.Itoa(b.Places), b.Status, b.BookedAt.In(tz).Format(layout), b.Source, safeCell(b.Phone), safeCell(b.Needs),
 		})
 	})
