@@ -75,7 +75,7 @@ type Promoted struct {
 // Changed is the data for "changed": a session they are booked on moved.
 type Changed struct {
 	Name  string
-	Event Event
+	Event Event // Position set when they are on the waiting list
 }
 
 // Reminder is the data for "reminder".

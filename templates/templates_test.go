@@ -45,6 +45,7 @@ var variants = map[string]struct {
 			{Number: 1, Title: "New to caring? What support do you need?", When: "Tuesday 10 August 2027, 10am to 11am", Where: "Online (Microsoft Teams)"},
 			{Number: 2, Title: "By your side - enjoying our time together", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth community centre, main hall"},
 		}}},
+	"changed-waiting":  {"changed", Changed{Name: "Sam", Event: Event{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 1, Position: 2}}},
 	"answer-cancelled": {"answer", Answer{Name: "Ann", Cancelled: []Event{sampleEvent}}},
 	"answer-move-waiting": {"answer", Answer{Asked: "to move to the August one",
 		Waiting: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 1, Position: 1}},
