@@ -131,6 +131,7 @@ func sessionBookings(ctx context.Context, q querier, sessionID string) ([]Bookin
 // else on the waiting list. Places are counted inside the write transaction,
 // so however many requests arrive together, a session is never overbooked.
 func (tx *Tx) Book(ctx context.Context, nb NewBooking, now time.Time) (Booking, BookResult, error) {
+	nb.Places = max(nb.Places, 1)
 	var existing int64
 	err := tx.tx.QueryRowContext(ctx, `SELECT id FROM bookings WHERE session_id = ? AND person_id = ? AND status <> 'cancelled'`,
 		nb.SessionID, nb.PersonID).Scan(&existing)
@@ -166,7 +167,7 @@ func (tx *Tx) Book(ctx context.Context, nb NewBooking, now time.Time) (Booking, 
 	err = tx.tx.QueryRowContext(ctx, `
 		INSERT INTO bookings (session_id, person_id, places, status, source, phone, access_needs, booked_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		nb.SessionID, nb.PersonID, max(nb.Places, 1), status, nb.Source, nb.Phone, nb.Needs, millis(now), millis(now)).Scan(&id)
+		nb.SessionID, nb.PersonID, nb.Places, status, nb.Source, nb.Phone, nb.Needs, millis(now), millis(now)).Scan(&id)
 	if err != nil {
 		return Booking{}, 0, fmt.Errorf("book %s: %w", nb.SessionID, err)
 	}
@@ -251,6 +252,9 @@ func (tx *Tx) promote(ctx context.Context, sessionID string, now time.Time) ([]B
 func (tx *Tx) BumpSequence(ctx context.Context, id int64) (int, error) {
 	var seq int
 	err := tx.tx.QueryRowContext(ctx, `UPDATE bookings SET sequence = sequence + 1 WHERE id = ? RETURNING sequence`, id).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("booking %d: %w", id, ErrNotFound)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("booking %d: %w", id, err)
 	}
@@ -288,17 +292,23 @@ type Reminder struct {
 	Lead    time.Duration
 }
 
-// DueReminders returns reminders owed at now for each lead time: confirmed
-// bookings of sessions that start within lead and have not started, whose
-// reminder for that lead was not yet sent. When several leads are due at
-// once (a booking made the day before), only the shortest is returned, and
-// the longer ones are recorded as not needed when it is sent.
+// DueReminders returns at most limit reminders owed at now: confirmed
+// bookings of sessions that start within a lead time and have not started,
+// whose reminder for that lead was not yet sent and which were not booked
+// (or promoted) within it — their confirmation is still fresh. When
+// several leads are due at once (the bot was down), only the shortest is
+// returned, and the longer ones are recorded as not needed when it is
+// sent. Leads are read shortest first and reading stops at the limit, so a
+// booking is never handed out with a longer lead than is due.
 func (tx *Tx) DueReminders(ctx context.Context, now time.Time, leads []time.Duration, limit int) ([]Reminder, error) {
 	var out []Reminder
 	seen := map[int64]bool{}
-	for _, lead := range slices.Sorted(slices.Values(leads)) { // shortest first
+	for _, lead := range slices.Sorted(slices.Values(leads)) {
+		if len(out) >= limit {
+			break
+		}
 		bs, err := queryBookings(ctx, tx.tx, `b.status = 'confirmed' AND s.starts_at > ? AND s.starts_at <= ?
-			AND b.booked_at < s.starts_at - ?
+			AND b.updated_at < s.starts_at - ?
 			AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.booking_id = b.id AND r.lead_ms <= ?)
 			ORDER BY s.starts_at, b.id LIMIT ?`,
 			millis(now), millis(now.Add(lead)), lead.Milliseconds(), lead.Milliseconds(), limit)
@@ -306,7 +316,7 @@ func (tx *Tx) DueReminders(ctx context.Context, now time.Time, leads []time.Dura
 			return nil, err
 		}
 		for _, b := range bs {
-			if !seen[b.ID] {
+			if !seen[b.ID] && len(out) < limit {
 				seen[b.ID] = true
 				out = append(out, Reminder{Booking: b, Lead: lead})
 			}

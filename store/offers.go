@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -32,10 +32,15 @@ type Offer struct {
 
 // SaveOffer records o.
 func (tx *Tx) SaveOffer(ctx context.Context, o Offer, now time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, `
+	// JSON, because ids are the organiser's own and may hold any character.
+	items, err := json.Marshal(o.Items)
+	if err != nil {
+		return fmt.Errorf("save offer: %w", err)
+	}
+	_, err = tx.tx.ExecContext(ctx, `
 		INSERT INTO offers (token, message_id, person_id, kind, items, places, phone, needs, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.Token, o.MessageID, o.PersonID, o.Kind, strings.Join(o.Items, ","), o.Places, o.Phone, o.Needs, millis(now))
+		o.Token, o.MessageID, o.PersonID, o.Kind, items, o.Places, o.Phone, o.Needs, millis(now))
 	if err != nil {
 		return fmt.Errorf("save offer: %w", err)
 	}
@@ -74,8 +79,8 @@ func (tx *Tx) offerWhere(ctx context.Context, where string, args ...any) (Offer,
 	if err != nil {
 		return o, fmt.Errorf("find offer: %w", err)
 	}
-	if items != "" {
-		o.Items = strings.Split(items, ",")
+	if err := json.Unmarshal([]byte(items), &o.Items); err != nil {
+		return o, fmt.Errorf("offer %d items: %w", o.ID, err)
 	}
 	return o, nil
 }

@@ -30,8 +30,8 @@ CREATE TABLE offers (
 	token      TEXT NOT NULL UNIQUE,
 	message_id TEXT NOT NULL UNIQUE,
 	person_id  INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
-	-- book: items are session ids to choose from; cancel: booking ids to
-	-- choose from; booked: the bookings a confirmation or reminder is about.
+	-- A JSON array. book: session ids to choose from; cancel: booking ids
+	-- to choose from; booked: the bookings a confirmation or reminder is about.
 	kind       TEXT NOT NULL CHECK (kind IN ('book', 'cancel', 'booked')),
 	items      TEXT NOT NULL,
 	places     INTEGER NOT NULL DEFAULT 0,
