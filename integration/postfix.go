@@ -1,0 +1,125 @@
+package integration
+
+import (
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// postfixMain is a Postfix instance that accepts mail on one loopback port
+// from loopback clients, delivers example.test to Dovecot over LMTP, and
+// sends nothing anywhere else.
+const postfixMain = `# Written by the mailbot integration tests; everything lives under {{dir}}.
+compatibility_level = 3.6
+queue_directory = {{dir}}/postfix/spool
+data_directory = {{dir}}/postfix/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = {{dir}}/postfix.log
+maillog_file_prefixes = {{dir}}
+
+myhostname = mail.example.test
+mydomain = example.test
+myorigin = $mydomain
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8 [::1]/128
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_peername_lookup = no
+biff = no
+alias_maps =
+alias_database =
+
+# Only example.test exists, and it is Dovecot's. Nothing ever leaves.
+mydestination =
+virtual_mailbox_domains = example.test
+virtual_transport = lmtp:inet:{{lmtpAddr}}
+relayhost =
+default_transport = error:5.7.1 the integration-test mail server delivers only to example.test
+relay_transport = $default_transport
+local_transport = $default_transport
+# Accept any example.test recipient and let Dovecot refuse the unknown
+# ones, so mail to them comes back as a real delivery status notification
+# (RFC 3464) rather than an SMTP 550 the sender sees at once.
+smtpd_reject_unlisted_recipient = no
+
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = {{dir}}/cert.pem
+smtpd_tls_key_file = {{dir}}/key.pem
+smtpd_tls_protocols = >=TLSv1.2
+smtpd_tls_mandatory_protocols = >=TLSv1.2
+smtp_tls_security_level = none
+lmtp_tls_security_level = none
+
+# A deferred message is retried within seconds, not minutes.
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+`
+
+// postfixMaster runs every daemon outside a chroot (its state is in the
+// temporary directory) and listens for SMTP on one loopback address.
+const postfixMaster = `# service type  private unpriv  chroot  wakeup  maxproc command
+{{smtpAddr}} inet n     -       n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+`
+
+// writePostfixConf writes main.cf and master.cf and returns the
+// configuration directory, for postfix -c.
+func (s *servers) writePostfixConf() (string, error) {
+	conf := filepath.Join(s.dir, "postfix", "conf")
+	// postfix check fills in the queue directory's inside, with the owners
+	// and modes Postfix insists on; the directory itself is root's.
+	for _, d := range []string{conf, filepath.Join(s.dir, "postfix", "spool"), filepath.Join(s.dir, "postfix", "data")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return "", err
+		}
+	}
+	pf, err := user.Lookup("postfix")
+	if err != nil {
+		return "", err
+	}
+	uid, _ := strconv.Atoi(pf.Uid)
+	gid, _ := strconv.Atoi(pf.Gid)
+	if err := os.Chown(filepath.Join(s.dir, "postfix", "data"), uid, gid); err != nil {
+		return "", err
+	}
+	r := strings.NewReplacer("{{dir}}", s.dir, "{{lmtpAddr}}", s.lmtpAddr, "{{smtpAddr}}", s.smtpAddr)
+	for name, text := range map[string]string{"main.cf": postfixMain, "master.cf": postfixMaster} {
+		file := filepath.Join(conf, name)
+		if err := os.WriteFile(file, []byte(r.Replace(text)), 0o644); err != nil {
+			return "", err
+		}
+		// Postfix waits, re-reading, until a file's modification time is
+		// in the past, lest it read one being written: seconds at startup.
+		old := time.Now().Add(-time.Minute)
+		if err := os.Chtimes(file, old, old); err != nil {
+			return "", err
+		}
+	}
+	return conf, nil
+}
