@@ -66,15 +66,16 @@ type desk struct {
 
 // sent is one message the bot sent, as the recipient reads it.
 type sent struct {
-	To, Subject, MessageID, ReplyTo string
+	To, Subject, MessageID, ReplyTo string // ReplyTo "" when there is none
+	InReplyTo                       []string
 	Header                          mail.Header
 	Text, HTML                      string
 	Invites                         []sentInvite
 }
 
 type sentInvite struct {
-	ContentType string
-	Raw         []byte
+	ContentType string // the part's Content-Type, as sent
+	Raw         string // the object, as sent
 	Obj         *calendar.Object
 }
 
@@ -156,8 +157,12 @@ func (d *desk) deliver(raw string) {
 func (d *desk) reply(from string, m *sent, text string) {
 	d.t.Helper()
 	uid := d.uid.Add(1)
+	to := m.ReplyTo
+	if to == "" {
+		to = botAddress
+	}
 	raw := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: Re: %s\r\nMessage-ID: <r%d@example.org>\r\nIn-Reply-To: <%s>\r\nReferences: <%s>\r\n\r\n%s\r\n\r\nOn Tue, Better Days wrote:\r\n> quoted 1. 2. 3.\r\n",
-		from, m.ReplyTo, m.Subject, uid, m.MessageID, m.MessageID, text)
+		from, to, m.Subject, uid, m.MessageID, m.MessageID, text)
 	d.deliver(raw)
 }
 
@@ -206,7 +211,7 @@ func readSent(t testing.TB, raw []byte) *sent {
 	if to, _ := mr.Header.AddressList("To"); len(to) == 1 {
 		s.To = to[0].Address
 	}
-	s.ReplyTo = botAddress
+	s.InReplyTo, _ = mr.Header.MsgIDList("In-Reply-To")
 	if rt, _ := mr.Header.AddressList("Reply-To"); len(rt) == 1 {
 		s.ReplyTo = rt[0].Address
 	}
@@ -235,7 +240,7 @@ func readSent(t testing.TB, raw []byte) *sent {
 			if err != nil {
 				t.Fatalf("attached calendar does not parse: %v\n%s", err, b)
 			}
-			s.Invites = append(s.Invites, sentInvite{ContentType: p.Header.Get("Content-Type"), Raw: b, Obj: obj})
+			s.Invites = append(s.Invites, sentInvite{ContentType: p.Header.Get("Content-Type"), Raw: string(b), Obj: obj})
 		}
 	}
 	return s

@@ -1,10 +1,8 @@
 package mailbot
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -15,7 +13,6 @@ import (
 	"github.com/betterdays/mailbot/mailbot/mailserver"
 	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/betterdays/mailbot/store"
-	"github.com/emersion/go-message/mail"
 )
 
 // The booking conversation end to end: real SMTP in, the bot reading its
@@ -85,7 +82,7 @@ func (e *ebBot) send(who, name, subject, text string) {
 
 // reply answers m as a mail client does: to its Reply-To, threaded on its
 // Message-ID, with the original quoted below.
-func (e *ebBot) reply(who, name string, m *ebMsg, text string) {
+func (e *ebBot) reply(who, name string, m *sent, text string) {
 	e.t.Helper()
 	if m.ReplyTo == "" {
 		e.t.Fatalf("%q has no Reply-To", m.Subject)
@@ -101,10 +98,10 @@ func (e *ebBot) reply(who, name string, m *ebMsg, text string) {
 }
 
 // next waits until who has n messages and returns the newest.
-func (e *ebBot) next(who string, n int) *ebMsg {
+func (e *ebBot) next(who string, n int) *sent {
 	e.t.Helper()
 	msgs := mailtest.WaitForMail(e.t, e.ms.IMAPAddr(), who, n)
-	return ebRead(e.t, msgs[n-1].Raw)
+	return readSent(e.t, msgs[n-1].Raw)
 }
 
 // bookings is every booking of session, as "email status places".
@@ -138,93 +135,14 @@ func (e *ebBot) bookingID(session, who string) int64 {
 }
 
 // ebMsg is one message from the bot as its recipient reads it.
-type ebMsg struct {
-	Subject, MessageID, ReplyTo, To string
-	InReplyTo                       []string
-	Text, HTML                      string
-	Cals                            []ebCal
-}
-
-// ebCal is one text/calendar part.
-type ebCal struct {
-	ContentType string // the part's Content-Type header, as sent
-	Raw         string // unfolded lines are not needed: checked as written
-	Obj         *calendar.Object
-}
-
-func ebRead(t *testing.T, raw []byte) *ebMsg {
-	t.Helper()
-	mr, err := mail.CreateReader(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("reading the bot's message: %v\n%s", err, raw)
-	}
-	m := &ebMsg{}
-	m.Subject, _ = mr.Header.Subject()
-	m.MessageID, _ = mr.Header.MessageID()
-	m.InReplyTo, _ = mr.Header.MsgIDList("In-Reply-To")
-	if to, _ := mr.Header.AddressList("To"); len(to) == 1 {
-		m.To = to[0].Address
-	}
-	if rt, _ := mr.Header.AddressList("Reply-To"); len(rt) == 1 {
-		m.ReplyTo = rt[0].Address
-	}
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("reading a part of %q: %v", m.Subject, err)
-		}
-		ct, _, _ := p.Header.(interface {
-			ContentType() (string, map[string]string, error)
-		}).ContentType()
-		b, err := io.ReadAll(p.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch ct {
-		case "text/plain":
-			m.Text = strings.ReplaceAll(string(b), "\r\n", "\n")
-		case "text/html":
-			m.HTML = string(b)
-		case "text/calendar":
-			obj, err := calendar.Parse(bytes.NewReader(b))
-			if err != nil {
-				t.Fatalf("the .ics of %q does not parse: %v\n%s", m.Subject, err, b)
-			}
-			m.Cals = append(m.Cals, ebCal{ContentType: p.Header.Get("Content-Type"), Raw: string(b), Obj: obj})
-		}
-	}
-	return m
-}
-
-func (m *ebMsg) must(t *testing.T, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(m.Text, w) {
-			t.Errorf("%q lacks %q; text:\n%s", m.Subject, w, m.Text)
-		}
-	}
-}
-
-func (m *ebMsg) mustNot(t *testing.T, bad ...string) {
-	t.Helper()
-	for _, w := range bad {
-		if strings.Contains(m.Text, w) {
-			t.Errorf("%q has %q; text:\n%s", m.Subject, w, m.Text)
-		}
-	}
-}
-
 // cal is the one calendar object of m, checked to carry method both in
 // its MIME type and its METHOD, with one event.
-func (m *ebMsg) cal(t *testing.T, method calendar.Method) (ebCal, calendar.ParsedEvent) {
+func (m *sent) cal(t *testing.T, method calendar.Method) (sentInvite, calendar.ParsedEvent) {
 	t.Helper()
-	if len(m.Cals) != 1 {
-		t.Fatalf("%q has %d calendar parts, want 1", m.Subject, len(m.Cals))
+	if len(m.Invites) != 1 {
+		t.Fatalf("%q has %d calendar parts, want 1", m.Subject, len(m.Invites))
 	}
-	c := m.Cals[0]
+	c := m.Invites[0]
 	if !strings.Contains(c.ContentType, "method="+string(method)) {
 		t.Errorf("%q: calendar Content-Type %q, want method=%s", m.Subject, c.ContentType, method)
 	}
@@ -241,7 +159,7 @@ var ebUID = regexp.MustCompile(`^booking-([0-9]+)@localhost$`)
 
 // checkTimes checks an event's times are the session's, written as wall
 // clock times in Europe/London with that zone's VTIMEZONE in the object.
-func checkTimes(t *testing.T, c ebCal, ev calendar.ParsedEvent, starts, ends time.Time) {
+func checkTimes(t *testing.T, c sentInvite, ev calendar.ParsedEvent, starts, ends time.Time) {
 	t.Helper()
 	if !ev.Start.Equal(starts) || !ev.End.Equal(ends) {
 		t.Errorf("DTSTART/DTEND = %v / %v, want %v / %v", ev.Start, ev.End, starts, ends)
@@ -284,8 +202,8 @@ func TestE2EBookWaitCancelPromote(t *testing.T) {
 	if !strings.HasPrefix(list.ReplyTo, "betterdays+") || !strings.HasSuffix(list.ReplyTo, "@localhost") {
 		t.Errorf("list Reply-To = %q, want betterdays+TOKEN@localhost", list.ReplyTo)
 	}
-	if len(list.Cals) != 0 {
-		t.Errorf("the list carries %d calendar parts, want none", len(list.Cals))
+	if len(list.Invites) != 0 {
+		t.Errorf("the list carries %d calendar parts, want none", len(list.Invites))
 	}
 
 	// "1" books it.
@@ -325,8 +243,8 @@ func TestE2EBookWaitCancelPromote(t *testing.T) {
 	wait.must(t, "Hello Bob,", "waiting list", "Coffee and conversation", "Thursday 15 July 2027, 1pm to 2pm",
 		"You are number 1 on the waiting list")
 	wait.mustNot(t, "You are booked on")
-	if len(wait.Cals) != 0 {
-		t.Errorf("the waiting-list reply carries %d calendar parts, want none (nothing is booked yet)", len(wait.Cals))
+	if len(wait.Invites) != 0 {
+		t.Errorf("the waiting-list reply carries %d calendar parts, want none (nothing is booked yet)", len(wait.Invites))
 	}
 	if got := e.bookings("eb-1"); strings.Join(got, "|") != ebAnn+" confirmed 1|"+ebBob+" waitlisted 1" {
 		t.Errorf("eb-1 bookings after B asked = %q", got)
@@ -385,8 +303,8 @@ func TestE2EOfferBelongsToItsPerson(t *testing.T) {
 	e.reply(ebCara, "Cara Brown", list, "2")
 	got := e.next(ebCara, 1)
 	got.mustNot(t, "You are booked on", "You were already booked")
-	if len(got.Cals) != 0 {
-		t.Errorf("Cara's reply carries %d calendar parts, want none", len(got.Cals))
+	if len(got.Invites) != 0 {
+		t.Errorf("Cara's reply carries %d calendar parts, want none", len(got.Invites))
 	}
 	for _, s := range []string{"eb-1", "eb-2"} {
 		if b := e.bookings(s); len(b) != 0 {
@@ -458,8 +376,8 @@ func TestE2ETimetableChangeTellsBooked(t *testing.T) {
 	if len(bob) != 2 {
 		t.Fatalf("Bob has %d messages, want 2 (waiting list, then the change)", len(bob))
 	}
-	if m := ebRead(t, bob[1].Raw); len(m.Cals) != 0 || !strings.Contains(m.Text, "still number 1 on the waiting list") {
-		t.Errorf("Bob, only waiting, was sent %q with %d calendar parts:\n%s", m.Subject, len(m.Cals), m.Text)
+	if m := readSent(t, bob[1].Raw); len(m.Invites) != 0 || !strings.Contains(m.Text, "still number 1 on the waiting list") {
+		t.Errorf("Bob, only waiting, was sent %q with %d calendar parts:\n%s", m.Subject, len(m.Invites), m.Text)
 	}
 
 	// A replies CANCEL to the change message: it knows which booking.
