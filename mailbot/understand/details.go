@@ -77,8 +77,9 @@ func findPhone(s string) (string, string) {
 // code would.
 var needWords = regexp.MustCompile(`\b(wheelchair|bsl|sign language|interpreter|quiet room|quiet space|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|breaks|toilet|parking|transport)\b`)
 
-// findNeeds returns the sentences of text that mention an access need,
-// as written: "BSL" stays "BSL".
+// findNeeds returns the phrases of text that mention an access need, as
+// written ("BSL" stays "BSL"): up to a comma or a full stop, so "2 please,
+// I use a wheelchair" gives "I use a wheelchair".
 func findNeeds(text string) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -91,7 +92,7 @@ func findNeeds(text string) []string {
 	return out
 }
 
-var sentenceEnd = regexp.MustCompile(`[.!?\n]+`)
+var sentenceEnd = regexp.MustCompile(`[.!?;,\n]+`)
 
 func sentences(s string) []string {
 	var out []string

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -298,5 +299,23 @@ func BenchmarkRead(b *testing.B) {
 				Read(text, c)
 			}
 		})
+	}
+}
+
+// TestNeedsAsWritten: needs are repeated back in the person's words, case
+// and all, without the rest of the sentence.
+func TestNeedsAsWritten(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"4 please, I use a wheelchair", []string{"I use a wheelchair"}},
+		{"Book 15 July. I'll need a BSL interpreter, and a quiet room if possible!", []string{"I'll need a BSL interpreter", "and a quiet room if possible"}},
+		{"Large print please\nthanks", []string{"Large print please"}},
+		{"book me on 15 July", nil},
+	} {
+		if got := findNeeds(tc.text); !slices.Equal(got, tc.want) {
+			t.Errorf("findNeeds(%q) = %q, want %q", tc.text, got, tc.want)
+		}
 	}
 }
