@@ -2,7 +2,6 @@ package mailbot
 
 import (
 	"slices"
-	"strconv"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/understand"
@@ -106,7 +105,7 @@ func (t *turn) askCancel(bookings []store.Booking) {
 	t.ans.ChooseFor = "cancel"
 	for _, b := range bookings[:min(len(bookings), maxChoices)] {
 		s := b.Session
-		t.ans.Choices = append(t.ans.Choices, t.choice(strconv.FormatInt(b.ID, 10), s.Title, s.Starts, s.Ends, s.Location, 0))
+		t.ans.Choices = append(t.ans.Choices, t.choice(idString(b.ID), s.Title, s.Starts, s.Ends, s.Location, 0))
 	}
 }
 

@@ -23,7 +23,7 @@ type Pattern struct {
 }
 
 // Matches reports whether it fits the pattern. Numbers are not matched here:
-// they index a list (see Pick).
+// they index the list the caller sent.
 func (p Pattern) Matches(it Item, tz *time.Location) bool {
 	if p.Number > 0 {
 		return false
@@ -38,24 +38,6 @@ func (p Pattern) Matches(it Item, tz *time.Location) bool {
 		return false
 	}
 	return true
-}
-
-// Pick resolves p among items: the numbered item when p is a number, else
-// every item it matches.
-func (p Pattern) Pick(items []Item, tz *time.Location) []Item {
-	if p.Number > 0 {
-		if p.Number <= len(items) {
-			return items[p.Number-1 : p.Number]
-		}
-		return nil
-	}
-	var out []Item
-	for _, it := range items {
-		if p.Matches(it, tz) {
-			out = append(out, it)
-		}
-	}
-	return out
 }
 
 // String is the pattern as the bot repeats it back.
