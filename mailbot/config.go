@@ -55,6 +55,24 @@ type Config struct {
 	// GiveUpAfter is how long a message may keep failing temporarily before
 	// it is recorded as failed.
 	GiveUpAfter time.Duration
+
+	// SecretFile holds the key that signs links and addresses we hand out
+	// (unsubscribe, confirm, bounce); it is made on first run, mode 0600.
+	SecretFile string
+	// Sending limits, for every message the bot sends: the mail provider's
+	// (Microsoft 365 allows a mailbox 30 a minute, 10,000 a day and 3
+	// connections). Zero means no limit. Newsletters leave a tenth of the
+	// day to replies.
+	PerMinute   int
+	PerDay      int
+	Connections int
+	// ConfirmWithin is how long a request to join the list waits for its
+	// "yes" before it lapses.
+	ConfirmWithin time.Duration
+	// SoftBounces temporary failures within SoftBounceWindow stop mail to
+	// an address, as one permanent failure does at once.
+	SoftBounces      int
+	SoftBounceWindow time.Duration
 }
 
 // Endpoint is a mail server to connect to.
@@ -131,6 +149,32 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	_, domain, _ := strings.Cut(c.Address, "@")
 	c.AuthServID = strings.ToLower(get("MAILBOT_AUTHSERV_ID", domain))
+	c.SecretFile = get("MAILBOT_SECRET_FILE", c.DB+".secret")
+	for _, n := range []struct {
+		key, def string
+		min      int
+		to       *int
+	}{
+		{"MAILBOT_SEND_PER_MINUTE", "30", 0, &c.PerMinute},
+		{"MAILBOT_SEND_PER_DAY", "10000", 0, &c.PerDay},
+		{"MAILBOT_SMTP_CONNECTIONS", "3", 1, &c.Connections},
+		{"MAILBOT_SOFT_BOUNCES", "3", 1, &c.SoftBounces},
+	} {
+		if *n.to, err = strconv.Atoi(get(n.key, n.def)); err != nil || *n.to < n.min {
+			bad(n.key, fmt.Errorf("want a whole number, %d or more", n.min))
+		}
+	}
+	for _, d := range []struct {
+		key, def string
+		to       *time.Duration
+	}{
+		{"MAILBOT_CONFIRM_WITHIN", "30d", &c.ConfirmWithin},
+		{"MAILBOT_SOFT_BOUNCE_WINDOW", "30d", &c.SoftBounceWindow},
+	} {
+		if *d.to, err = parseSpan(get(d.key, d.def)); err != nil {
+			bad(d.key, err)
+		}
+	}
 	if c.Reminders, err = parseLeads(get("MAILBOT_REMINDERS", "48h,2h")); err != nil {
 		bad("MAILBOT_REMINDERS", err)
 	}
@@ -196,18 +240,9 @@ func parseLeads(v string) ([]time.Duration, error) {
 	}
 	var out []time.Duration
 	for _, f := range strings.Split(v, ",") {
-		f = strings.TrimSpace(f)
-		var d time.Duration
-		var err error
-		if days, ok := strings.CutSuffix(f, "d"); ok {
-			var n int
-			n, err = strconv.Atoi(days)
-			d = time.Duration(n) * 24 * time.Hour
-		} else {
-			d, err = time.ParseDuration(f)
-		}
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("%q: want durations such as 48h,2h or 2d,2h, or off", f)
+		d, err := parseSpan(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q: want durations such as 48h,2h or 2d,2h, or off", strings.TrimSpace(f))
 		}
 		if !slices.Contains(out, d) {
 			out = append(out, d)
@@ -215,6 +250,25 @@ func parseLeads(v string) ([]time.Duration, error) {
 	}
 	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) })
 	return out, nil
+}
+
+// parseSpan reads a positive duration in Go's form ("90m", "48h") or in
+// days ("30d"), which is how people think of anything longer.
+func parseSpan(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(v)
+	}
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q: want a duration such as 30d or 12h", v)
+	}
+	return d, nil
 }
 
 // parseEndpoint reads scheme://user@host:port. A password in the URL is

@@ -40,6 +40,13 @@ func TestFromEnvDefaults(t *testing.T) {
 		{"ReplyLimit", c.ReplyLimit, 10},
 		{"NoIdle", c.NoIdle, false},
 		{"ProcessedFolder", c.ProcessedFolder, ""},
+		{"SecretFile", c.SecretFile, "./mailbot.db.secret"},
+		{"PerMinute", c.PerMinute, 30},
+		{"PerDay", c.PerDay, 10000},
+		{"Connections", c.Connections, 3},
+		{"ConfirmWithin", c.ConfirmWithin, 30 * 24 * time.Hour},
+		{"SoftBounces", c.SoftBounces, 3},
+		{"SoftBounceWindow", c.SoftBounceWindow, 30 * 24 * time.Hour},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -141,6 +148,14 @@ func TestFromEnvSettings(t *testing.T) {
 
 		"MAILBOT_REPLY_LIMIT":      "3",
 		"MAILBOT_PROCESSED_FOLDER": "Processed",
+
+		"MAILBOT_SECRET_FILE":        "/etc/mailbot/secret",
+		"MAILBOT_SEND_PER_MINUTE":    "0",
+		"MAILBOT_SEND_PER_DAY":       "500",
+		"MAILBOT_SMTP_CONNECTIONS":   "8",
+		"MAILBOT_CONFIRM_WITHIN":     "7d",
+		"MAILBOT_SOFT_BOUNCES":       "5",
+		"MAILBOT_SOFT_BOUNCE_WINDOW": "72h",
 	}))
 	if err != nil {
 		t.Fatalf("FromEnv error = %v, want nil", err)
@@ -160,6 +175,13 @@ func TestFromEnvSettings(t *testing.T) {
 		{"ReplyLimit", c.ReplyLimit, 3},
 		{"ProcessedFolder", c.ProcessedFolder, "Processed"},
 		{"IMAP.User", c.IMAP.User, "betterdays@council.gov.uk"},
+		{"SecretFile", c.SecretFile, "/etc/mailbot/secret"},
+		{"PerMinute", c.PerMinute, 0},
+		{"PerDay", c.PerDay, 500},
+		{"Connections", c.Connections, 8},
+		{"ConfirmWithin", c.ConfirmWithin, 7 * 24 * time.Hour},
+		{"SoftBounces", c.SoftBounces, 5},
+		{"SoftBounceWindow", c.SoftBounceWindow, 72 * time.Hour},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -217,6 +239,14 @@ func TestFromEnvRefused(t *testing.T) {
 			[]string{"MAILBOT_REPLY_LIMIT"}},
 		{"idle", map[string]string{"MAILBOT_IDLE": "sometimes"},
 			[]string{"MAILBOT_IDLE", "sometimes"}},
+		{"connections", map[string]string{"MAILBOT_SMTP_CONNECTIONS": "0"},
+			[]string{"MAILBOT_SMTP_CONNECTIONS"}},
+		{"per day", map[string]string{"MAILBOT_SEND_PER_DAY": "-1"},
+			[]string{"MAILBOT_SEND_PER_DAY"}},
+		{"confirm within", map[string]string{"MAILBOT_CONFIRM_WITHIN": "a month"},
+			[]string{"MAILBOT_CONFIRM_WITHIN"}},
+		{"soft bounce window", map[string]string{"MAILBOT_SOFT_BOUNCE_WINDOW": "0d"},
+			[]string{"MAILBOT_SOFT_BOUNCE_WINDOW"}},
 		{"every problem at once", map[string]string{"MAILBOT_TZ": "Nowhere/Land", "MAILBOT_STAFF": "@@", "MAILBOT_BASE_URL": "x"},
 			[]string{"MAILBOT_TZ", "MAILBOT_STAFF", "MAILBOT_BASE_URL"}},
 	}
