@@ -110,7 +110,7 @@ func newDesk(t testing.TB, env map[string]string) *desk {
 	d.rec = newRecServer(t, recConfig{})
 	log := testLogger(t)
 	d.outbox = NewOutbox(st, NewSMTPSender(Endpoint{Host: d.rec.Addr}, "localhost", log), clock, log, time.Millisecond, time.Hour)
-	t.Cleanup(func() { d.outbox.sender.Close() })
+	t.Cleanup(func() { d.outbox.Close() })
 	d.bot = NewBot(cfg, st, tpl, clock, log, nil)
 	if _, err := LoadDemoTimetable(context.Background(), st, cfg.TZ, clock.Now()); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/betterdays/mailbot/store"
@@ -34,26 +35,60 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // Outbox sends what the handlers queued. A row is marked sent only after the
 // server accepted it; temporary failures are retried with exponential
 // backoff, permanent ones recorded with the server's words.
+//
+// It sends over up to conns connections at once, each kept open for many
+// messages, within the provider's limits per minute and per day. Each
+// connection waits for its message's outcome to be committed before it
+// sends the next, so a crash can leave at most one message per connection
+// sent but not marked (SMTP cannot close that window); the commits of all
+// connections share one fsync.
 type Outbox struct {
 	store   *store.Store
-	sender  Sender
+	senders []Sender // one per connection
+	dial    func() Sender
 	clock   Clock
 	log     *slog.Logger
 	base    time.Duration
 	giveUp  time.Duration
 	wake    chan struct{}
-	idleFor time.Duration // close the SMTP connection after this long with nothing to send
+	idleFor time.Duration // close the SMTP connections after this long with nothing to send
 	down    int           // consecutive times the server was unavailable
+
+	perMinute, perDay int // 0: no limit
+	throttled         bool
+
+	// prepare, when set, gives a message its envelope sender and, for a
+	// newsletter copy, its bytes, just before it is sent.
+	prepare func(context.Context, *store.Outgoing) error
 }
 
-// NewOutbox returns an outbox sending through sender.
+// NewOutbox returns an outbox sending through sender, one message at a
+// time and without limits; WithConnections and WithLimits change that.
 func NewOutbox(st *store.Store, sender Sender, clock Clock, log *slog.Logger, retryBase, giveUp time.Duration) *Outbox {
 	return &Outbox{
-		store: st, sender: sender, clock: clock, log: log,
+		store: st, senders: []Sender{sender}, clock: clock, log: log,
 		base: retryBase, giveUp: giveUp,
 		wake:    make(chan struct{}, 1),
 		idleFor: 30 * time.Second,
 	}
+}
+
+// WithConnections lets the outbox send over up to n connections, dialling
+// more with dial as the queue needs them.
+func (o *Outbox) WithConnections(n int, dial func() Sender) *Outbox {
+	o.dial = dial
+	for len(o.senders) < n {
+		o.senders = append(o.senders, nil)
+	}
+	return o
+}
+
+// WithLimits caps the messages sent in any minute and in any day (zero: no
+// cap). List mail may use nine tenths of the day, so replies to people
+// still go when a newsletter has used its share.
+func (o *Outbox) WithLimits(perMinute, perDay int) *Outbox {
+	o.perMinute, o.perDay = perMinute, perDay
+	return o
 }
 
 // Wake tells the outbox that something was queued. It never blocks.
@@ -64,9 +99,10 @@ func (o *Outbox) Wake() {
 	}
 }
 
-// Run sends until ctx is done, then finishes the message in hand and returns.
+// Run sends until ctx is done, then finishes the messages in hand and
+// returns.
 func (o *Outbox) Run(ctx context.Context) error {
-	defer o.sender.Close()
+	defer o.Close()
 	idle := time.NewTimer(o.idleFor)
 	defer idle.Stop()
 	for {
@@ -85,17 +121,27 @@ func (o *Outbox) Run(ctx context.Context) error {
 		case <-o.wake:
 		case <-t.C:
 		case <-idle.C:
-			if err := o.sender.Close(); err != nil {
-				o.log.Debug("closing idle SMTP connection", "err", err)
-			}
+			o.Close()
 		}
 		t.Stop()
 	}
 }
 
+// Close ends every open SMTP connection.
+func (o *Outbox) Close() {
+	for _, s := range o.senders {
+		if s == nil {
+			continue
+		}
+		if err := s.Close(); err != nil {
+			o.log.Debug("closing SMTP connection", "err", err)
+		}
+	}
+}
+
 // nextWait is how long Run sleeps before draining again: until the next
-// message is due, later while the server is unavailable, soon after a
-// database error.
+// message is due or the sending limit allows more, later while the server
+// is unavailable, soon after a database error.
 func (o *Outbox) nextWait(ctx context.Context, drainErr error) time.Duration {
 	// Another process (mailbot sessions import) may queue mail too: look
 	// at least once a minute.
@@ -104,6 +150,10 @@ func (o *Outbox) nextWait(ctx context.Context, drainErr error) time.Duration {
 	switch {
 	case err != nil || drainErr != nil:
 		return o.base
+	case o.throttled:
+		// Sent mail leaves the minute's window one by one: look again
+		// when the next could have.
+		wait = time.Minute / time.Duration(max(o.perMinute, 60))
 	case ok:
 		wait = max(due.Sub(o.clock.Now()), 10*time.Millisecond)
 	}
@@ -113,75 +163,174 @@ func (o *Outbox) nextWait(ctx context.Context, drainErr error) time.Duration {
 	return wait
 }
 
-// Drain sends every message due now and returns how many were accepted. It
-// stops early, between messages, when ctx is done or the server is
-// unavailable.
+// batchPerConn is how many messages each connection is given per look at
+// the queue: enough to keep them busy, few enough that a reply queued
+// meanwhile waits behind little list mail.
+const batchPerConn = 64
+
+// Drain sends every message due now, within the limits, and returns how
+// many were accepted. It stops early, between messages, when ctx is done
+// or the server is unavailable.
 func (o *Outbox) Drain(ctx context.Context) (int, error) {
 	sent := 0
 	for ctx.Err() == nil {
-		batch, err := o.store.DueOutbox(ctx, o.clock.Now(), 100)
+		limit, bulk, err := o.allowance(ctx)
+		if err != nil || limit == 0 {
+			return sent, err
+		}
+		batch, err := o.store.DueOutbox(ctx, o.clock.Now(), bulk, limit)
 		if err != nil {
 			return sent, err
 		}
 		if len(batch) == 0 {
 			return sent, nil
 		}
-		for _, m := range batch {
-			if ctx.Err() != nil {
-				return sent, nil
-			}
-			ok, err := o.sendOne(ctx, m)
-			if err != nil {
-				return sent, err
-			}
-			if o.down > 0 {
-				return sent, nil
-			}
-			if ok {
-				sent++
-			}
+		n, err := o.sendBatch(ctx, batch)
+		sent += n
+		if err != nil || o.down > 0 {
+			return sent, err
 		}
 	}
 	return sent, nil
 }
 
-// sendOne tries m once and records the outcome. Only a failure to record
-// is returned as an error.
-func (o *Outbox) sendOne(ctx context.Context, m store.Outgoing) (bool, error) {
-	// The message in hand is finished even when shutdown begins: a send cut
-	// off after the server took the data is a send we cannot account for.
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
-	err := o.sender.Send(sendCtx, m.MailFrom, m.Rcpt, m.Body)
-	cancel()
+// allowance is how many messages may go now, and whether list mail may be
+// among them.
+func (o *Outbox) allowance(ctx context.Context) (int, bool, error) {
+	limit, bulk := batchPerConn*len(o.senders), true
+	o.throttled = false
 	now := o.clock.Now()
-	log := o.log.With("msgid", m.MessageID, "to", m.Rcpt, "attempt", m.Attempts+1)
-	var perm *PermanentError
-	var unavailable *UnavailableError
-	if errors.As(err, &unavailable) {
+	if o.perMinute > 0 {
+		all, _, err := o.store.SentSince(ctx, now.Add(-time.Minute))
+		if err != nil {
+			return 0, false, err
+		}
+		limit = min(limit, o.perMinute-all)
+	}
+	if o.perDay > 0 {
+		all, _, err := o.store.SentSince(ctx, now.Add(-24*time.Hour))
+		if err != nil {
+			return 0, false, err
+		}
+		limit = min(limit, o.perDay-all)
+		if room := o.perDay*9/10 - all; room <= 0 {
+			bulk = false
+		} else {
+			limit = min(limit, room)
+		}
+	}
+	if limit <= 0 {
+		o.throttled = true
+		return 0, false, nil
+	}
+	return limit, bulk, nil
+}
+
+// sendBatch sends batch over the connections and records every outcome.
+func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, error) {
+	jobs := make(chan store.Outgoing)
+	rec := newRecorder(o.store)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sent, unavailable := 0, false
+	for i := range min(len(o.senders), len(batch)) {
+		if o.senders[i] == nil {
+			o.senders[i] = o.dial()
+		}
+		wg.Add(1)
+		go func(s Sender) {
+			defer wg.Done()
+			for m := range jobs {
+				mu.Lock()
+				skip := unavailable
+				mu.Unlock()
+				if skip {
+					continue // the queue waits; these stay queued as they are
+				}
+				out, unav := o.attempt(ctx, s, m)
+				if err := rec.record(out); err != nil {
+					o.log.Error("recording what was sent", "msgid", m.MessageID, "err", err)
+				}
+				mu.Lock()
+				if out.Status == store.Sent {
+					sent++
+				}
+				unavailable = unavailable || unav
+				mu.Unlock()
+			}
+		}(o.senders[i])
+	}
+	for _, m := range batch {
+		mu.Lock()
+		stop := unavailable
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		jobs <- m
+	}
+	close(jobs)
+	wg.Wait()
+	err := rec.close()
+	if unavailable {
 		o.down++
 	} else {
 		o.down = 0
 	}
+	return sent, err
+}
+
+// attempt sends m once over s and says what became of it, and whether the
+// server was unavailable.
+func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing) (store.Outcome, bool) {
+	log := o.log.With("msgid", m.MessageID, "to", m.Rcpt, "attempt", m.Attempts+1)
+	out := store.Outcome{ID: m.ID, At: o.clock.Now()}
+	wanted, why, err := o.store.Wanted(ctx, m)
+	if err == nil && !wanted {
+		log.Info(why)
+		out.Status, out.Reason = store.Dropped, why
+		return out, false
+	}
+	if err == nil && o.prepare != nil {
+		err = o.prepare(ctx, &m)
+	}
+	if err != nil {
+		// Ours, not the server's: try again later like a temporary failure.
+		log.Error("preparing message", "err", err)
+		out.Status, out.Next, out.Reason = store.Retry, out.At.Add(o.backoff(m.Attempts)), err.Error()
+		return out, false
+	}
+	// The message in hand is finished even when shutdown begins: a send cut
+	// off after the server took the data is a send we cannot account for.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	err = s.Send(sendCtx, m.MailFrom, m.Rcpt, m.Body)
+	cancel()
+	now := o.clock.Now()
+	out.At = now
+	var perm *PermanentError
+	var unavailable *UnavailableError
+	errors.As(err, &unavailable)
 	switch {
 	case err == nil:
 		log.Info("sent")
-		return true, o.store.MarkSent(ctx, m.ID, now)
+		out.Status = store.Sent
 	case unavailable != nil && now.Sub(m.CreatedAt) <= o.giveUp:
 		// Not this message's fault: the whole queue waits with it.
-		retry := o.backoff(o.down - 1)
+		retry := o.backoff(o.down)
 		log.Warn("mail server unavailable; the queue waits", "err", err, "retry_in", retry)
-		return false, o.store.MarkRetry(ctx, m.ID, now.Add(retry), err.Error())
+		out.Status, out.Next, out.Reason = store.Retry, now.Add(retry), err.Error()
 	case errors.As(err, &perm):
 		log.Warn("refused by the mail server; not retrying", "err", err)
-		return false, o.store.MarkFailed(ctx, m.ID, err.Error())
+		out.Status, out.Reason = store.Failed, err.Error()
 	case now.Sub(m.CreatedAt) > o.giveUp:
 		log.Warn("giving up after temporary failures", "err", err, "since", m.CreatedAt)
-		return false, o.store.MarkFailed(ctx, m.ID, fmt.Sprintf("gave up after %d attempts: %v", m.Attempts+1, err))
+		out.Status, out.Reason = store.Failed, fmt.Sprintf("gave up after %d attempts: %v", m.Attempts+1, err)
 	default:
 		next := now.Add(o.backoff(m.Attempts))
 		log.Warn("temporary failure; will retry", "err", err, "retry_at", next)
-		return false, o.store.MarkRetry(ctx, m.ID, next, err.Error())
+		out.Status, out.Next, out.Reason = store.Retry, next, err.Error()
 	}
+	return out, unavailable != nil
 }
 
 // backoff doubles from the base with each attempt, up to an hour.

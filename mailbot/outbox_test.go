@@ -184,7 +184,7 @@ func TestOutboxPermanentFailure(t *testing.T) {
 	const rcpt = "nobody@example.org"
 	recEnqueue(t, st, rcpt, recBody(rcpt, 1), time.Now())
 	ob := recNewOutbox(t, st, rs.Addr, 20*time.Millisecond, time.Hour)
-	defer ob.sender.Close()
+	defer ob.Close()
 
 	ctx := context.Background()
 	for i := range 2 { // the second pass must find nothing to do
@@ -229,7 +229,7 @@ func TestOutboxReusesConnection(t *testing.T) {
 	if sent != n || err != nil {
 		t.Errorf("Drain() = %d, %v, want %d, nil", sent, err, n)
 	}
-	if err := ob.sender.Close(); err != nil {
+	if err := ob.senders[0].Close(); err != nil {
 		t.Errorf("sender.Close() = %v, want nil", err)
 	}
 	if got, want := rs.Conns(), 1; got != want {
@@ -261,7 +261,7 @@ func TestOutboxReusesConnectionAfterRefusal(t *testing.T) {
 		recEnqueue(t, st, rcpt, recBody(rcpt, i), now)
 	}
 	ob := recNewOutbox(t, st, rs.Addr, time.Hour, 2*time.Hour)
-	defer ob.sender.Close()
+	defer ob.Close()
 	if sent, err := ob.Drain(context.Background()); sent != 1 || err != nil {
 		t.Errorf("Drain() = %d, %v, want 1, nil", sent, err)
 	}
@@ -369,7 +369,7 @@ func TestOutboxGiveUp(t *testing.T) {
 			// Queued a second ago: older than the give-up time.
 			recEnqueue(t, st, rcpt, recBody(rcpt, 1), time.Now().Add(-time.Second))
 			ob := recNewOutbox(t, st, rs.Addr, time.Hour, tt.giveUp)
-			defer ob.sender.Close()
+			defer ob.Close()
 			if sent, err := ob.Drain(context.Background()); sent != 0 || err != nil {
 				t.Errorf("Drain() = %d, %v, want 0, nil", sent, err)
 			}
@@ -432,7 +432,7 @@ func TestOutboxLogsInOnLoopback(t *testing.T) {
 	log := recLogger(t)
 	ep := Endpoint{Host: rs.Addr, User: "betterdays@council.example", Password: "pa55-word"}
 	ob := NewOutbox(st, NewSMTPSender(ep, "localhost", log), SystemClock, log, time.Hour, 2*time.Hour)
-	defer ob.sender.Close()
+	defer ob.Close()
 	if sent, err := ob.Drain(context.Background()); sent != 1 || err != nil {
 		t.Errorf("Drain() = %d, %v, want 1, nil", sent, err)
 	}
@@ -485,10 +485,10 @@ func TestOutboxSenderCloseReleasesConnection(t *testing.T) {
 	if sent, err := ob.Drain(context.Background()); sent != 1 || err != nil {
 		t.Fatalf("Drain() = %d, %v, want 1, nil", sent, err)
 	}
-	client := ob.sender.(*smtpSender).client
+	client := ob.senders[0].(*smtpSender).client
 	rs.DropConns()
 	recWaitFor(t, "the server to end the session", func() bool { return rs.Ended() == 1 })
-	if err := ob.sender.Close(); err == nil {
+	if err := ob.senders[0].Close(); err == nil {
 		t.Fatal("sender.Close() = nil, want an error from QUIT on a closed connection")
 	}
 	// Closing the client again fails only if Close above released it.

@@ -62,8 +62,10 @@ func NewService(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) 
 		}
 	}
 	_, domain, _ := strings.Cut(cfg.Address, "@")
-	sender := NewSMTPSender(s.Config.SMTP, domain, log.With("part", "smtp"))
-	s.Outbox = NewOutbox(st, sender, clock, log.With("part", "outbox"), cfg.RetryBase, cfg.GiveUpAfter)
+	dial := func() Sender { return NewSMTPSender(s.Config.SMTP, domain, log.With("part", "smtp")) }
+	s.Outbox = NewOutbox(st, dial(), clock, log.With("part", "outbox"), cfg.RetryBase, cfg.GiveUpAfter).
+		WithConnections(cfg.Connections, dial).
+		WithLimits(cfg.PerMinute, cfg.PerDay)
 	s.Bot = NewBot(s.Config, st, tpl, clock, log.With("part", "bot"), s.Outbox.Wake)
 	s.Inbox = NewInbox(s.Config, st, s.Bot, log.With("part", "inbox"))
 	return s, nil
@@ -98,7 +100,7 @@ func (s *Service) Once(ctx context.Context) error {
 		return err
 	}
 	sent, err := s.Outbox.Drain(ctx)
-	s.Outbox.sender.Close()
+	s.Outbox.Close()
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}

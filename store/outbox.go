@@ -21,12 +21,18 @@ type OutMessage struct {
 // Outgoing is a queued message due for an attempt.
 type Outgoing struct {
 	ID        int64
+	Kind      string
 	MessageID string
 	MailFrom  string
 	Rcpt      string
-	Body      []byte
+	Body      []byte // empty for a newsletter copy, which is made as it is sent
 	Attempts  int
 	CreatedAt time.Time
+	Bulk      bool
+	// NewsletterID and PersonID say whose copy of which newsletter this
+	// is; zero for other mail.
+	NewsletterID int64
+	PersonID     int64
 }
 
 // Enqueue adds m to the outbox, due at once.
@@ -58,12 +64,19 @@ func (tx *Tx) QueuedFor(ctx context.Context, rcpt string, since time.Time) (int,
 }
 
 // DueOutbox returns up to limit queued messages whose next attempt is due at
-// now, oldest first.
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]Outgoing, error) {
+// now: replies to people first, then list mail, each oldest first. List
+// mail is left out when bulk is false.
+func (s *Store) DueOutbox(ctx context.Context, now time.Time, bulk bool, limit int) ([]Outgoing, error) {
+	maxBulk := 0
+	if bulk {
+		maxBulk = 1
+	}
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT id, message_id, mail_from, rcpt, body, attempts, created_at FROM outbox
-		WHERE status = 'queued' AND next_attempt <= ?
-		ORDER BY next_attempt, id LIMIT ?`, millis(now), limit)
+		SELECT id, kind, message_id, mail_from, rcpt, body, attempts, created_at, bulk,
+			coalesce(newsletter_id, 0), coalesce(person_id, 0)
+		FROM outbox
+		WHERE status = 'queued' AND bulk <= ? AND next_attempt <= ?
+		ORDER BY bulk, next_attempt, id LIMIT ?`, maxBulk, millis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
@@ -72,13 +85,44 @@ func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]Outg
 	for rows.Next() {
 		var m Outgoing
 		var created int64
-		if err := rows.Scan(&m.ID, &m.MessageID, &m.MailFrom, &m.Rcpt, &m.Body, &m.Attempts, &created); err != nil {
+		if err := rows.Scan(&m.ID, &m.Kind, &m.MessageID, &m.MailFrom, &m.Rcpt, &m.Body, &m.Attempts, &created,
+			&m.Bulk, &m.NewsletterID, &m.PersonID); err != nil {
 			return nil, fmt.Errorf("read outbox: %w", err)
 		}
 		m.CreatedAt = fromMillis(created)
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// Wanted says whether m should still go: not to an address that bounced,
+// and list mail only to someone still on the list. Both can change after
+// it was queued, so the sender asks just before sending.
+func (s *Store) Wanted(ctx context.Context, m Outgoing) (bool, string, error) {
+	var suppressed bool
+	var status sql.NullString
+	err := s.r.QueryRowContext(ctx, `
+		SELECT coalesce((SELECT suppressed_at IS NOT NULL FROM people WHERE email = ?), 0),
+			(SELECT status FROM subscriptions WHERE person_id = ?)`, m.Rcpt, m.PersonID).Scan(&suppressed, &status)
+	switch {
+	case err != nil:
+		return false, "", fmt.Errorf("check recipient of message %d: %w", m.ID, err)
+	case suppressed:
+		return false, "not sent: the address bounced", nil
+	case m.Bulk && status.String != Confirmed:
+		return false, "not sent: no longer on the list", nil
+	}
+	return true, "", nil
+}
+
+// SentSince counts the messages the server accepted since t, and how many
+// of them were list mail: what a sending limit is measured against.
+func (s *Store) SentSince(ctx context.Context, t time.Time) (all, bulk int, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(bulk), 0) FROM outbox WHERE sent_at >= ?`, millis(t)).Scan(&all, &bulk)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count mail sent: %w", err)
+	}
+	return all, bulk, nil
 }
 
 // NextDue returns when the earliest queued message is due; ok is false when
@@ -94,29 +138,48 @@ func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error)
 	return fromMillis(ms.Int64), true, nil
 }
 
-// MarkSent records the server's acceptance of message id.
-func (s *Store) MarkSent(ctx context.Context, id int64, now time.Time) error {
-	return s.setOutcome(ctx, id, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?`, millis(now), id)
+// What became of an attempt to send.
+const (
+	Sent    = "sent"    // the server accepted it
+	Retry   = "retry"   // a temporary failure: try again at Next
+	Failed  = "failed"  // refused for good, or given up on
+	Dropped = "dropped" // not sent: see Wanted
+)
+
+// Outcome is what became of one attempt at message ID.
+type Outcome struct {
+	ID     int64
+	Status string
+	At     time.Time // when it was sent, or failed
+	Next   time.Time // Retry: when to try again
+	Reason string    // the server's words, or why it was dropped
 }
 
-// MarkRetry records a temporary failure; the message is tried again at next.
-func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, reason string) error {
-	return s.setOutcome(ctx, id, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?`, millis(next), reason, id)
-}
-
-// MarkFailed records a permanent failure with the server's reason.
-func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
-	return s.setOutcome(ctx, id, `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`, reason, id)
-}
-
-func (s *Store) setOutcome(ctx context.Context, id int64, query string, args ...any) error {
+// Record writes outcomes in one transaction: with several connections
+// sending, one fsync covers every message accepted meanwhile.
+func (s *Store) Record(ctx context.Context, outcomes ...Outcome) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, query, args...)
-		if err != nil {
-			return fmt.Errorf("update outbox message %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("update outbox message %d: no such message", id)
+		for _, o := range outcomes {
+			var res sql.Result
+			var err error
+			switch o.Status {
+			case Sent:
+				res, err = tx.tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?`, millis(o.At), o.ID)
+			case Retry:
+				res, err = tx.tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?`, millis(o.Next), o.Reason, o.ID)
+			case Failed:
+				res, err = tx.tx.ExecContext(ctx, `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`, o.Reason, o.ID)
+			case Dropped:
+				res, err = tx.tx.ExecContext(ctx, `UPDATE outbox SET status = 'dropped', last_error = ? WHERE id = ?`, o.Reason, o.ID)
+			default:
+				return fmt.Errorf("update outbox message %d: unknown outcome %q", o.ID, o.Status)
+			}
+			if err != nil {
+				return fmt.Errorf("update outbox message %d: %w", o.ID, err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return fmt.Errorf("update outbox message %d: no such message", o.ID)
+			}
 		}
 		return nil
 	})

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -22,4 +24,84 @@ func (tx *Tx) NotePerson(ctx context.Context, email, name string, now time.Time)
 		return 0, fmt.Errorf("note person %s: %w", email, err)
 	}
 	return id, nil
+}
+
+// Person is someone who wrote to us or was written about.
+type Person struct {
+	ID         int64
+	Email      string
+	Name       string
+	Suppressed bool
+}
+
+// Person returns the person with id, or ErrNotFound.
+func (s *Store) Person(ctx context.Context, id int64) (Person, error) {
+	return personWhere(ctx, s.r, `id = ?`, id)
+}
+
+// PersonByEmail returns the person with that address, or ErrNotFound.
+func (tx *Tx) PersonByEmail(ctx context.Context, email string) (Person, error) {
+	return personWhere(ctx, tx.tx, `email = ?`, email)
+}
+
+func personWhere(ctx context.Context, q querier, where string, args ...any) (Person, error) {
+	var p Person
+	err := q.QueryRowContext(ctx, `SELECT id, email, name, suppressed_at IS NOT NULL FROM people WHERE `+where, args...).
+		Scan(&p.ID, &p.Email, &p.Name, &p.Suppressed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNotFound
+	}
+	if err != nil {
+		return p, fmt.Errorf("read person: %w", err)
+	}
+	return p, nil
+}
+
+// Unsuppress lets mail go to personID again: they wrote to us, so their
+// address works.
+func (tx *Tx) Unsuppress(ctx context.Context, personID int64) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE people SET suppressed_at = NULL, suppressed_why = '' WHERE id = ? AND suppressed_at IS NOT NULL`, personID); err != nil {
+		return fmt.Errorf("unsuppress person %d: %w", personID, err)
+	}
+	return nil
+}
+
+// Bounce is one failure a delivery report told us of.
+type Bounce struct {
+	PersonID   int64
+	OutboxID   int64 // the message that bounced, or 0 when unknown
+	Status     string
+	Hard       bool
+	Diagnostic string
+}
+
+// RecordBounce records b and suppresses the address when it is permanent,
+// or when it is the soft-th temporary failure since window began. It
+// returns whether the address is now suppressed.
+func (tx *Tx) RecordBounce(ctx context.Context, b Bounce, soft int, window time.Time, now time.Time) (bool, error) {
+	var outbox sql.NullInt64
+	if b.OutboxID != 0 {
+		outbox = sql.NullInt64{Int64: b.OutboxID, Valid: true}
+	}
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO bounces (person_id, outbox_id, status, hard, diagnostic, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		b.PersonID, outbox, b.Status, b.Hard, b.Diagnostic, millis(now)); err != nil {
+		return false, fmt.Errorf("record bounce for person %d: %w", b.PersonID, err)
+	}
+	why := "permanent failure " + b.Status
+	if !b.Hard {
+		var n int
+		if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM bounces WHERE person_id = ? AND hard = 0 AND at >= ?`,
+			b.PersonID, millis(window)).Scan(&n); err != nil {
+			return false, fmt.Errorf("count bounces for person %d: %w", b.PersonID, err)
+		}
+		if n < soft {
+			return false, nil
+		}
+		why = fmt.Sprintf("%d temporary failures, the last %s", n, b.Status)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE people SET suppressed_at = coalesce(suppressed_at, ?), suppressed_why = ? WHERE id = ?`,
+		millis(now), why, b.PersonID); err != nil {
+		return false, fmt.Errorf("suppress person %d: %w", b.PersonID, err)
+	}
+	return true, nil
 }

@@ -198,26 +198,24 @@ func TestOutboxLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	due, err := s.DueOutbox(ctx, t0, 10)
+	due, err := s.DueOutbox(ctx, t0, true, 10)
 	if err != nil || len(due) != 3 || due[0].Rcpt != "a@x" {
 		t.Fatalf("DueOutbox = %+v, %v; want a, b, c", due, err)
 	}
-	if err := s.MarkSent(ctx, due[0].ID, t0); err != nil {
+	err = s.Record(ctx,
+		Outcome{ID: due[0].ID, Status: Sent, At: t0},
+		Outcome{ID: due[1].ID, Status: Retry, Next: t0.Add(time.Minute), Reason: "451 try later"},
+		Outcome{ID: due[2].ID, Status: Failed, Reason: "550 no such user"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkRetry(ctx, due[1].ID, t0.Add(time.Minute), "451 try later"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.MarkFailed(ctx, due[2].ID, "550 no such user"); err != nil {
-		t.Fatal(err)
-	}
-	if due, _ := s.DueOutbox(ctx, t0.Add(time.Second), 10); len(due) != 0 {
+	if due, _ := s.DueOutbox(ctx, t0.Add(time.Second), true, 10); len(due) != 0 {
 		t.Errorf("due before retry time: %+v, want none", due)
 	}
 	if next, ok, _ := s.NextDue(ctx); !ok || !next.Equal(t0.Add(time.Minute)) {
 		t.Errorf("NextDue = %v, %v; want %v", next, ok, t0.Add(time.Minute))
 	}
-	due, _ = s.DueOutbox(ctx, t0.Add(time.Minute), 10)
+	due, _ = s.DueOutbox(ctx, t0.Add(time.Minute), true, 10)
 	if len(due) != 1 || due[0].Rcpt != "b@x" || due[0].Attempts != 1 {
 		t.Errorf("due after retry time: %+v, want b@x after 1 attempt", due)
 	}
@@ -229,8 +227,11 @@ func TestOutboxLifecycle(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].Status != "failed" || msgs[0].LastError != "550 no such user" {
 		t.Errorf("OutboxByRcpt(c) = %+v", msgs)
 	}
-	if err := s.MarkSent(ctx, 999, t0); err == nil {
-		t.Error("MarkSent of a missing row succeeded")
+	if err := s.Record(ctx, Outcome{ID: 999, Status: Sent, At: t0}); err == nil {
+		t.Error("Record of a missing row succeeded")
+	}
+	if all, bulk, err := s.SentSince(ctx, t0); all != 1 || bulk != 0 || err != nil {
+		t.Errorf("SentSince = %d, %d, %v; want 1, 0, nil", all, bulk, err)
 	}
 }
 

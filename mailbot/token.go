@@ -1,0 +1,121 @@
+package mailbot
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+)
+
+// secretBytes is the signing key's length: HMAC-SHA256's block-size key.
+const secretBytes = 32
+
+// loadSecret reads the signing key from path, making it on first run. It
+// is refused if anyone but its owner can read it: whoever holds it can
+// unsubscribe anyone and forge bounces.
+func loadSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		b = make([]byte, secretBytes)
+		rand.Read(b)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("create secret %s: %w", path, err)
+		}
+		_, werr := f.Write(b)
+		if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+			return nil, fmt.Errorf("write secret %s: %w", path, err)
+		}
+		return b, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("secret %s: readable by others (mode %v); chmod 600 it", path, fi.Mode().Perm())
+	}
+	if len(b) != secretBytes {
+		return nil, fmt.Errorf("secret %s: want %d bytes, found %d", path, secretBytes, len(b))
+	}
+	return b, nil
+}
+
+// Token purposes: a token made for one is refused for any other.
+const (
+	purposeLeave   byte = 'u' // leave the list (links and List-Unsubscribe)
+	purposeConfirm byte = 'c' // confirm joining the list
+	purposeBounce  byte = 'b' // the envelope sender of one outbox message
+)
+
+// signer makes and checks the short signed tokens the bot hands out in
+// links and addresses, so that nobody can act for a person, or a message,
+// whose token they were not sent.
+type signer struct {
+	key   []byte
+	clock Clock
+}
+
+// tokenText is lower-case base32 without padding: safe in a URL path and
+// in the local part of an address, and unharmed by servers that fold an
+// address to lower case.
+var tokenText = idEncoding
+
+// make signs id for purpose. A zero ttl never expires: an unsubscribe
+// link in last year's newsletter must still work.
+func (s signer) make(purpose byte, id int64, ttl time.Duration) string {
+	var exp int64
+	if ttl > 0 {
+		exp = s.clock.Now().Add(ttl).Unix()
+	}
+	msg := binary.AppendUvarint(binary.AppendUvarint([]byte{purpose}, uint64(id)), uint64(exp))
+	mac := s.mac(msg)
+	return strings.ToLower(tokenText.EncodeToString(append(msg[1:], mac...)))
+}
+
+// macBytes is the truncated HMAC's length: 80 bits, beyond guessing by
+// email or web request.
+const macBytes = 10
+
+func (s signer) mac(msg []byte) []byte {
+	h := hmac.New(sha256.New, s.key)
+	h.Write(msg)
+	return h.Sum(nil)[:macBytes]
+}
+
+// Token problems, for the page or log that refuses one.
+var (
+	errBadToken     = errors.New("not a link or address we made")
+	errExpiredToken = errors.New("expired")
+)
+
+// check returns the id token was made for, if it was made by us for
+// purpose and has not expired.
+func (s signer) check(purpose byte, token string) (int64, error) {
+	raw, err := tokenText.DecodeString(strings.ToUpper(token))
+	if err != nil || len(raw) <= macBytes {
+		return 0, errBadToken
+	}
+	body, mac := raw[:len(raw)-macBytes], raw[len(raw)-macBytes:]
+	msg := append([]byte{purpose}, body...)
+	if !hmac.Equal(mac, s.mac(msg)) {
+		return 0, errBadToken
+	}
+	id, n := binary.Uvarint(body)
+	if n <= 0 {
+		return 0, errBadToken
+	}
+	exp, m := binary.Uvarint(body[n:])
+	if m <= 0 || n+m != len(body) {
+		return 0, errBadToken
+	}
+	if exp != 0 && s.clock.Now().Unix() > int64(exp) {
+		return 0, errExpiredToken
+	}
+	return int64(id), nil
+}
