@@ -81,15 +81,24 @@ type Endpoint struct {
 	TLS      bool   // implicit TLS (imaps, smtps); otherwise STARTTLS when offered
 	User     string
 	Password string
+	// TokenCmd, when set, prints an OAuth access token to log in with
+	// (XOAUTH2 or OAUTHBEARER) instead of a password; see oauth.go.
+	TokenCmd string
+	tokens   *tokenSource // the command's cached token, shared by copies
 }
 
-// LogValue keeps the password out of every log line.
+// LogValue keeps the password, and the token command (which may hold a
+// client secret), out of every log line.
 func (e Endpoint) LogValue() slog.Value {
 	scheme := "starttls-if-offered"
 	if e.TLS {
 		scheme = "tls"
 	}
-	return slog.GroupValue(slog.String("host", e.Host), slog.String("user", e.User), slog.String("security", scheme))
+	attrs := []slog.Attr{slog.String("host", e.Host), slog.String("user", e.User), slog.String("security", scheme)}
+	if e.TokenCmd != "" {
+		attrs = append(attrs, slog.String("auth", "oauth"))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // Loopback reports whether the server is on this machine, the one place a
@@ -225,6 +234,25 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			bad("MAILBOT_SMTP", err)
 		}
 		c.SMTP.Password = getenv("MAILBOT_SMTP_PASSWORD")
+	}
+	for _, t := range []struct {
+		server string
+		ep     *Endpoint
+	}{{"IMAP", &c.IMAP}, {"SMTP", &c.SMTP}} {
+		key := "MAILBOT_" + t.server + "_TOKEN_CMD"
+		switch cmd := get(key, ""); {
+		case cmd == "":
+		case c.Embedded:
+			bad(key, fmt.Errorf("for a real mail server only: set MAILBOT_IMAP and MAILBOT_SMTP, or unset this for the embedded one"))
+		case t.ep.Host == "":
+			// MAILBOT_IMAP or MAILBOT_SMTP is missing or bad: said above.
+		case t.ep.Password != "":
+			errs = append(errs, fmt.Sprintf("MAILBOT_%s_PASSWORD and %s: set one or the other, not both", t.server, key))
+		case t.ep.User == "":
+			bad(key, fmt.Errorf("MAILBOT_%s has no user name to log in with the token (want …://user@host)", t.server))
+		default:
+			t.ep.TokenCmd, t.ep.tokens = cmd, newTokenSource(key, cmd)
+		}
 	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))

@@ -135,6 +135,75 @@ func TestFromEnvPasswords(t *testing.T) {
 	}
 }
 
+func TestFromEnvTokenCmd(t *testing.T) {
+	const imapCmd = "az account get-access-token --resource https://outlook.office.com --query accessToken -o tsv"
+	const smtpCmd = "oauth2l fetch --credentials /etc/mailbot/client.json --scope https://mail.google.com/"
+	c, err := FromEnv(ttEnv(map[string]string{
+		"MAILBOT_IMAP":           "imaps://bot@mail.example.org",
+		"MAILBOT_SMTP":           "smtp://bot@mail.example.org",
+		"MAILBOT_IMAP_TOKEN_CMD": imapCmd,
+		"MAILBOT_SMTP_TOKEN_CMD": " " + smtpCmd + "\n",
+	}))
+	if err != nil {
+		t.Fatalf("FromEnv error = %v, want nil", err)
+	}
+	for _, tt := range []struct {
+		name string
+		ep   Endpoint
+		want string
+	}{{"IMAP", c.IMAP, imapCmd}, {"SMTP", c.SMTP, smtpCmd}} {
+		if tt.ep.TokenCmd != tt.want || tt.ep.Password != "" {
+			t.Errorf("%s: TokenCmd, Password = %q, %q; want %q, empty", tt.name, tt.ep.TokenCmd, tt.ep.Password, tt.want)
+		}
+		if tt.ep.tokens == nil || tt.ep.tokens.cmd != tt.want {
+			t.Errorf("%s: no token source for the command", tt.name)
+		}
+	}
+}
+
+// A token command is refused where it cannot be used, naming the variables
+// and never quoting the command, which may hold a client secret.
+func TestFromEnvTokenCmdErrors(t *testing.T) {
+	const cmd = "get-token --client-secret s3cr3t"
+	real := map[string]string{"MAILBOT_IMAP": "imaps://bot@mail.example.org", "MAILBOT_SMTP": "smtps://bot@mail.example.org"}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"IMAP password and token", map[string]string{"MAILBOT_IMAP_PASSWORD": "pw", "MAILBOT_IMAP_TOKEN_CMD": cmd},
+			[]string{"MAILBOT_IMAP_PASSWORD and MAILBOT_IMAP_TOKEN_CMD"}},
+		{"SMTP password and token", map[string]string{"MAILBOT_SMTP_PASSWORD": "pw", "MAILBOT_SMTP_TOKEN_CMD": cmd},
+			[]string{"MAILBOT_SMTP_PASSWORD and MAILBOT_SMTP_TOKEN_CMD"}},
+		{"no user", map[string]string{"MAILBOT_IMAP": "imaps://mail.example.org", "MAILBOT_IMAP_TOKEN_CMD": cmd},
+			[]string{"MAILBOT_IMAP_TOKEN_CMD", "no user name"}},
+		{"embedded", map[string]string{"MAILBOT_IMAP": "", "MAILBOT_SMTP": "", "MAILBOT_SMTP_TOKEN_CMD": cmd},
+			[]string{"MAILBOT_SMTP_TOKEN_CMD", "real mail server only"}},
+	}
+	for _, tt := range tests {
+		env := map[string]string{}
+		for k, v := range real {
+			env[k] = v
+		}
+		for k, v := range tt.env {
+			env[k] = v
+		}
+		_, err := FromEnv(ttEnv(env))
+		if err == nil {
+			t.Errorf("%s: FromEnv error = nil, want one", tt.name)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: FromEnv error = %q, want it to contain %q", tt.name, err, w)
+			}
+		}
+		if strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("%s: FromEnv error = %q, want no part of the command", tt.name, err)
+		}
+	}
+}
+
 func TestFromEnvSettings(t *testing.T) {
 	c, err := FromEnv(ttEnv(map[string]string{
 		"MAILBOT_DB":       "/var/lib/mailbot/bot.db",
@@ -314,6 +383,16 @@ func TestConfigEndpointLogHidesPassword(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestConfigEndpointLogHidesTokenCmd(t *testing.T) {
+	const secret = "client_secret=s3cr3t"
+	ep := Endpoint{Host: "outlook.office365.com:993", TLS: true, User: "bot@example.org", TokenCmd: "get-token " + secret}
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "ep", ep)
+	if out := buf.String(); strings.Contains(out, secret) || !strings.Contains(out, "ep.auth=oauth") {
+		t.Errorf("log of an endpoint with a token command = %q, want ep.auth=oauth and no command", out)
 	}
 }
 

@@ -3,8 +3,10 @@ package mailbot
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -12,7 +14,9 @@ import (
 )
 
 // dialIMAP connects and logs in: implicit TLS for imaps, STARTTLS whenever
-// the server offers it, and no password over plaintext except on loopback.
+// the server offers it, and no password or token over plaintext except on
+// loopback. With a token command it logs in by OAUTHBEARER or XOAUTH2 and
+// never with a password.
 func dialIMAP(ctx context.Context, ep Endpoint, opts imapclient.Options) (*imapclient.Client, error) {
 	host, _, _ := net.SplitHostPort(ep.Host)
 	opts.TLSConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
@@ -30,16 +34,37 @@ func dialIMAP(ctx context.Context, ep Endpoint, opts imapclient.Options) (*imapc
 			}
 		} else if !ep.Loopback() {
 			c.Close()
-			return nil, fmt.Errorf("IMAP %s offers no STARTTLS: refusing to send a password unencrypted (use imaps:// or a server with STARTTLS)", ep.Host)
+			return nil, fmt.Errorf("IMAP %s offers no STARTTLS: refusing to send %s unencrypted (use imaps:// or a server with STARTTLS)", ep.Host, ep.secretName())
 		}
 	}
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if err := c.Login(ep.User, ep.Password).Wait(); err != nil {
+	if ep.TokenCmd != "" {
+		err = loginIMAPToken(ctx, c, ep)
+	} else {
+		err = c.Login(ep.User, ep.Password).Wait()
+	}
+	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("IMAP %s: log in as %s: %w", ep.Host, ep.User, err)
 	}
 	return c, nil
+}
+
+// loginIMAPToken authenticates with an access token (RFC 7628 section 3.2 for
+// OAUTHBEARER; XOAUTH2 is the same exchange). A NO is the server refusing
+// the token: RFC 5530's AUTHENTICATIONFAILED, or a bare NO from servers
+// that give no code.
+func loginIMAPToken(ctx context.Context, c *imapclient.Client, ep Endpoint) error {
+	caps := c.Caps()
+	mech, ok := oauthMech(func(m string) bool { return caps.Has(imap.AuthCap(m)) })
+	if !ok {
+		return fmt.Errorf("the server offers neither AUTH=OAUTHBEARER nor AUTH=XOAUTH2, and with MAILBOT_IMAP_TOKEN_CMD set the bot logs in with a token only (offered: %s)", strings.Join(caps.AuthMechanisms(), " "))
+	}
+	return oauthLogin(ctx, ep.tokenSource("MAILBOT_IMAP_TOKEN_CMD"), mech, ep.User, ep.Host, c.Authenticate, func(err error) bool {
+		var ie *imap.Error
+		return errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo
+	})
 }
 
 func openIMAP(ctx context.Context, ep Endpoint, opts *imapclient.Options, startTLS bool) (*imapclient.Client, error) {

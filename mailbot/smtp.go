@@ -27,6 +27,11 @@ var _ Sender = (*smtpSender)(nil)
 
 // NewSMTPSender returns a Sender for the server at ep.
 func NewSMTPSender(ep Endpoint, helo string, log *slog.Logger) Sender {
+	if ep.TokenCmd != "" {
+		// Keep one token across reconnections even for an Endpoint that did
+		// not come from FromEnv.
+		ep.tokens = ep.tokenSource("MAILBOT_SMTP_TOKEN_CMD")
+	}
 	return &smtpSender{ep: ep, helo: helo, log: log}
 }
 
@@ -101,8 +106,9 @@ func (s *smtpSender) Close() error {
 }
 
 // dialSMTP connects, secures and logs in: implicit TLS for smtps, STARTTLS
-// whenever the server offers it, and no password over plaintext except on
-// loopback.
+// whenever the server offers it, and no password or token over plaintext
+// except on loopback. With a token command it logs in by OAUTHBEARER or
+// XOAUTH2 and never with a password.
 func dialSMTP(ctx context.Context, ep Endpoint, helo string) (*smtp.Client, error) {
 	c, err := openSMTP(ctx, ep, helo, false)
 	if err != nil {
@@ -116,12 +122,17 @@ func dialSMTP(ctx context.Context, ep Endpoint, helo string) (*smtp.Client, erro
 			if c, err = openSMTP(ctx, ep, helo, true); err != nil {
 				return nil, err
 			}
-		} else if ep.User != "" && !ep.Loopback() {
+		} else if (ep.User != "" || ep.TokenCmd != "") && !ep.Loopback() {
 			c.Close()
-			return nil, fmt.Errorf("SMTP %s offers no STARTTLS: refusing to send a password unencrypted (use smtps:// or a server with STARTTLS)", ep.Host)
+			return nil, fmt.Errorf("SMTP %s offers no STARTTLS: refusing to send %s unencrypted (use smtps:// or a server with STARTTLS)", ep.Host, ep.secretName())
 		}
 	}
-	if ep.User != "" {
+	if ep.TokenCmd != "" {
+		if err := loginSMTPToken(ctx, c, ep); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("SMTP %s: log in as %s: %w", ep.Host, ep.User, err)
+		}
+	} else if ep.User != "" {
 		var auth sasl.Client
 		switch {
 		case c.SupportsAuth(sasl.Plain):
@@ -138,6 +149,23 @@ func dialSMTP(ctx context.Context, ep Endpoint, helo string) (*smtp.Client, erro
 		}
 	}
 	return c, nil
+}
+
+// loginSMTPToken authenticates with an access token (RFC 7628 section 3.2;
+// RFC 4954 for SMTP AUTH). 535 5.7.8 is the server refusing the token.
+// go-smtp's client takes no context: the token command gets ctx, and
+// closing the connection is what interrupts the exchange itself.
+func loginSMTPToken(ctx context.Context, c *smtp.Client, ep Endpoint) error {
+	mech, ok := oauthMech(c.SupportsAuth)
+	if !ok {
+		return errors.New("the server offers neither AUTH OAUTHBEARER nor AUTH XOAUTH2, and with MAILBOT_SMTP_TOKEN_CMD set the bot logs in with a token only")
+	}
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	return oauthLogin(ctx, ep.tokenSource("MAILBOT_SMTP_TOKEN_CMD"), mech, ep.User, ep.Host, c.Auth, func(err error) bool {
+		var se *smtp.SMTPError
+		return errors.As(err, &se) && se.Code == 535
+	})
 }
 
 // openSMTP dials and greets the server, with implicit TLS for smtps and

@@ -1,0 +1,792 @@
+package mailbot
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// The OAuth tests log in through the real dialIMAP and SMTP sender, with a
+// real token command run by /bin/sh, against in-process go-imap and go-smtp
+// servers that take nothing but OAUTHBEARER or XOAUTH2 and check the token.
+
+const oauthUser = "betterdays@council.example"
+
+// tokenScript writes a token command that prints tokens[0] on its first
+// run, tokens[1] on its second, and the last one ever after. runs counts
+// how often it ran.
+func tokenScript(t *testing.T, tokens ...string) (cmd string, runs func() int) {
+	t.Helper()
+	dir := t.TempDir()
+	for i, tok := range tokens {
+		if err := os.WriteFile(filepath.Join(dir, "tok."+strconv.Itoa(i+1)), []byte(tok+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := fmt.Sprintf(`#!/bin/sh
+d='%s'
+n=$(cat "$d/runs" 2>/dev/null || echo 0)
+n=$((n + 1))
+echo $n >"$d/runs"
+f="$d/tok.$n"
+[ -f "$f" ] || f="$d/tok.%d"
+cat "$f"
+`, dir, len(tokens))
+	path := filepath.Join(dir, "token.sh")
+	if err := os.WriteFile(path, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return path, func() int {
+		b, err := os.ReadFile(filepath.Join(dir, "runs"))
+		if err != nil {
+			return 0
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return n
+	}
+}
+
+// oauthCheck is what a test server knows of tokens: which one it takes,
+// which mechanisms it offers, and every attempt it saw.
+type oauthCheck struct {
+	valid string   // the one token accepted; "" accepts none
+	mechs []string // offered, in order
+
+	mu        sync.Mutex
+	tries     []string // "MECH token" per SASL exchange that reached the token
+	passwords int      // LOGIN or AUTH PLAIN attempts
+}
+
+func (o *oauthCheck) try(mech, user, token string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.tries = append(o.tries, mech+" "+token)
+	return user == oauthUser && o.valid != "" && token == o.valid
+}
+
+func (o *oauthCheck) Tries() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.tries...)
+}
+
+func (o *oauthCheck) Passwords() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.passwords
+}
+
+// server returns a SASL server for mech that refuses a bad token as real
+// servers do: an RFC 7628 error challenge, then refuse once the client has
+// answered it. ok runs when the token is taken.
+func (o *oauthCheck) server(mech string, refuse error, ok func()) (sasl.Server, error) {
+	switch mech {
+	case sasl.OAuthBearer:
+		// go-sasl's server is an independent check of our encoding.
+		return &refusingServer{
+			Server: sasl.NewOAuthBearerServer(func(opts sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+				if !o.try(mech, opts.Username, opts.Token) || opts.Host != "127.0.0.1" || opts.Port == 0 {
+					return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer", Scope: "https://mail.example/.default"}
+				}
+				return nil
+			}),
+			refuse: refuse, ok: ok,
+		}, nil
+	case mechXOAuth2:
+		return &refusingServer{Server: &xoauth2Server{o: o}, refuse: refuse, ok: ok}, nil
+	}
+	return nil, fmt.Errorf("mechanism %s not offered", mech)
+}
+
+// refusingServer turns the end of a refused exchange into the protocol's
+// own refusal (NO [AUTHENTICATIONFAILED], 535 5.7.8) and tells the session
+// when it succeeded.
+type refusingServer struct {
+	sasl.Server
+	refuse error
+	ok     func()
+}
+
+func (s *refusingServer) Next(resp []byte) ([]byte, bool, error) {
+	challenge, done, err := s.Server.Next(resp)
+	switch {
+	case done && err == nil:
+		s.ok()
+	case err != nil:
+		var oe *sasl.OAuthBearerError
+		if errors.As(err, &oe) || errors.Is(err, errXOAuth2Refused) {
+			err = s.refuse
+		}
+	}
+	return challenge, done, err
+}
+
+var errXOAuth2Refused = errors.New("xoauth2: refused")
+
+// xoauth2Server is the server side of XOAUTH2 as Google documents it
+// (https://developers.google.com/gmail/imap/xoauth2-protocol): the
+// initial response "user=U^Aauth=Bearer T^A^A"; a bad token gets a JSON
+// challenge, and whatever the client answers, the refusal.
+type xoauth2Server struct {
+	o       *oauthCheck
+	refused bool
+}
+
+func (s *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
+	if s.refused {
+		return nil, true, errXOAuth2Refused
+	}
+	if resp == nil {
+		return []byte{}, false, nil
+	}
+	fields := strings.Split(string(resp), "\x01")
+	if len(fields) != 4 || fields[2] != "" || fields[3] != "" ||
+		!strings.HasPrefix(fields[0], "user=") || !strings.HasPrefix(fields[1], "auth=Bearer ") {
+		return nil, true, fmt.Errorf("malformed XOAUTH2 response")
+	}
+	user, token := strings.TrimPrefix(fields[0], "user="), strings.TrimPrefix(fields[1], "auth=Bearer ")
+	if s.o.try(mechXOAuth2, user, token) {
+		return nil, true, nil
+	}
+	s.refused = true
+	return []byte(`{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}`), false, nil
+}
+
+// startOAuthIMAP starts an IMAP server on 127.0.0.1 whose one mailbox,
+// oauthUser's, opens only with o's token. Its INBOX is returned for the
+// test to put mail in.
+func startOAuthIMAP(t *testing.T, o *oauthCheck) (addr string, user *imapmemserver.User) {
+	t.Helper()
+	user = imapmemserver.NewUser(oauthUser, "")
+	if err := user.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return &oauthIMAPSession{o: o, user: user}, nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapUIDPlus: {}, imap.CapMove: {}, imap.CapNamespace: {}},
+		InsecureAuth: true, // loopback, as the bot allows
+		Logger:       log.New(io.Discard, "", 0),
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Serve(ln) }()
+	t.Cleanup(func() {
+		srv.Close()
+		ln.Close() // Close does not see a listener Serve has not registered yet
+		<-done
+	})
+	return ln.Addr().String(), user
+}
+
+// oauthIMAPSession refuses LOGIN; AUTHENTICATE with the right token opens
+// the mailbox.
+type oauthIMAPSession struct {
+	*imapmemserver.UserSession
+	o    *oauthCheck
+	user *imapmemserver.User
+}
+
+var _ imapserver.SessionSASL = (*oauthIMAPSession)(nil)
+
+func (s *oauthIMAPSession) Login(string, string) error {
+	s.o.mu.Lock()
+	s.o.passwords++
+	s.o.mu.Unlock()
+	return &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed, Text: "Basic authentication is disabled"}
+}
+
+func (s *oauthIMAPSession) AuthenticateMechanisms() []string { return s.o.mechs }
+
+func (s *oauthIMAPSession) Authenticate(mech string) (sasl.Server, error) {
+	if mech == sasl.Plain {
+		return sasl.NewPlainServer(func(_, user, pass string) error { return s.Login(user, pass) }), nil
+	}
+	refuse := &imap.Error{Type: imap.StatusResponseTypeNo, Code: imap.ResponseCodeAuthenticationFailed, Text: "Invalid credentials (Failure)"}
+	return s.o.server(mech, refuse, func() { s.UserSession = imapmemserver.NewUserSession(s.user) })
+}
+
+// startOAuthSMTP starts a recording SMTP server (recServer's sessions) on
+// 127.0.0.1 that takes mail only after AUTH with o's token.
+func startOAuthSMTP(t *testing.T, o *oauthCheck) *recServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &recServer{Addr: ln.Addr().String()}
+	rs.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		s, err := rs.NewSession(c)
+		if err != nil {
+			return nil, err
+		}
+		return &oauthSMTPSession{recSession: s.(*recSession), o: o}, nil
+	}))
+	rs.srv.Domain = "oauth.test"
+	rs.srv.AllowInsecureAuth = true // loopback, as the bot allows
+	rs.srv.ErrorLog = log.New(io.Discard, "", 0)
+	done := make(chan struct{})
+	go func() { defer close(done); rs.srv.Serve(&recListener{Listener: ln, rs: rs}) }()
+	t.Cleanup(func() {
+		rs.srv.Close()
+		ln.Close()
+		<-done
+	})
+	return rs
+}
+
+type oauthSMTPSession struct {
+	*recSession
+	o      *oauthCheck
+	authed bool
+}
+
+var _ smtp.AuthSession = (*oauthSMTPSession)(nil)
+
+func (s *oauthSMTPSession) AuthMechanisms() []string { return s.o.mechs }
+
+func (s *oauthSMTPSession) Auth(mech string) (sasl.Server, error) {
+	if mech == sasl.Plain {
+		s.o.mu.Lock()
+		s.o.passwords++
+		s.o.mu.Unlock()
+		return nil, &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 139}, Message: "Basic authentication is disabled"}
+	}
+	refuse := &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Username and Password not accepted"}
+	return s.o.server(mech, refuse, func() { s.authed = true })
+}
+
+func (s *oauthSMTPSession) Mail(from string, opts *smtp.MailOptions) error {
+	if !s.authed {
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
+	}
+	return s.recSession.Mail(from, opts)
+}
+
+// oauthEnv is the operator's configuration for the bot against imapAddr
+// and smtpAddr, logging in with the token commands.
+func oauthEnv(t *testing.T, imapAddr, smtpAddr, imapCmd, smtpCmd string) Config {
+	t.Helper()
+	env := map[string]string{
+		"MAILBOT_DB":             filepath.Join(t.TempDir(), "mailbot.db"),
+		"MAILBOT_ADDRESS":        oauthUser,
+		"MAILBOT_IMAP":           "imap://" + oauthUser + "@" + imapAddr,
+		"MAILBOT_SMTP":           "smtp://" + oauthUser + "@" + smtpAddr,
+		"MAILBOT_IMAP_TOKEN_CMD": imapCmd,
+		"MAILBOT_SMTP_TOKEN_CMD": smtpCmd,
+		"MAILBOT_HTTP":           "127.0.0.1:0",
+	}
+	cfg, err := FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// lockedBuffer collects log output from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// checkNoSecret fails the test if text holds any of tokens, plain or as
+// base64 (a SASL response quoted whole).
+func checkNoSecret(t *testing.T, what, text string, tokens ...string) {
+	t.Helper()
+	for _, tok := range tokens {
+		for _, form := range []string{tok, base64.StdEncoding.EncodeToString([]byte(tok))} {
+			if strings.Contains(text, form) {
+				t.Errorf("%s contains the token %q:\n%s", what, tok, text)
+			}
+		}
+	}
+}
+
+var oauthMechCases = []struct {
+	name   string
+	offers []string
+	want   string
+}{
+	{"both offered", []string{mechXOAuth2, sasl.OAuthBearer}, sasl.OAuthBearer},
+	{"XOAUTH2 only", []string{mechXOAuth2}, mechXOAuth2},
+	{"OAUTHBEARER only", []string{sasl.OAuthBearer}, sasl.OAuthBearer},
+}
+
+// The server refuses the first token; the bot runs the command again and
+// logs in with the second. The next connection uses the cached token.
+func TestOAuthIMAPRefreshesRefusedToken(t *testing.T) {
+	const stale, fresh = "tok-stale-1111", "tok-fresh-2222"
+	for _, tt := range oauthMechCases {
+		t.Run(tt.name, func(t *testing.T) {
+			o := &oauthCheck{valid: fresh, mechs: tt.offers}
+			addr, user := startOAuthIMAP(t, o)
+			if _, err := user.Append("INBOX", bytes.NewReader([]byte(message("mary@example.org", "hello", "m1@example.org", "hello"))), &imap.AppendOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			cmd, runs := tokenScript(t, stale, fresh)
+			cfg := oauthEnv(t, addr, addr, cmd, cmd)
+			ctx := context.Background()
+
+			c, err := dialIMAP(ctx, cfg.IMAP, imapclient.Options{})
+			if err != nil {
+				t.Fatalf("dialIMAP() error = %v, want nil", err)
+			}
+			sel, err := c.Select("INBOX", nil).Wait()
+			c.Close()
+			if err != nil || sel.NumMessages != 1 {
+				t.Fatalf("Select(INBOX) = %v, %v; want 1 message", sel, err)
+			}
+			if got, want := runs(), 2; got != want {
+				t.Errorf("token command ran %d times, want %d", got, want)
+			}
+			want := []string{tt.want + " " + stale, tt.want + " " + fresh}
+			if got := o.Tries(); strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("server saw %q, want %q", got, want)
+			}
+
+			c, err = dialIMAP(ctx, cfg.IMAP, imapclient.Options{})
+			if err != nil {
+				t.Fatalf("second dialIMAP() error = %v, want nil", err)
+			}
+			c.Close()
+			if got, want := runs(), 2; got != want {
+				t.Errorf("after a second login the token command ran %d times, want %d (the token cached)", got, want)
+			}
+			if got, want := len(o.Tries()), 3; got != want {
+				t.Errorf("server saw %d attempts, want %d", got, want)
+			}
+			if n := o.Passwords(); n != 0 {
+				t.Errorf("server saw %d password logins, want 0", n)
+			}
+		})
+	}
+}
+
+func TestOAuthSMTPRefreshesRefusedToken(t *testing.T) {
+	const stale, fresh = "tok-stale-3333", "tok-fresh-4444"
+	for _, tt := range oauthMechCases {
+		t.Run(tt.name, func(t *testing.T) {
+			o := &oauthCheck{valid: fresh, mechs: tt.offers}
+			rs := startOAuthSMTP(t, o)
+			cmd, runs := tokenScript(t, stale, fresh)
+			cfg := oauthEnv(t, rs.Addr, rs.Addr, cmd, cmd)
+			var logs lockedBuffer
+			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			ctx := context.Background()
+
+			s := NewSMTPSender(cfg.SMTP, "localhost", log)
+			if err := s.Send(ctx, oauthUser, "mary@example.org", recBody("mary@example.org", 1)); err != nil {
+				t.Fatalf("Send() error = %v, want nil", err)
+			}
+			// A new connection logs in again, with the cached token.
+			s.Close()
+			if err := s.Send(ctx, oauthUser, "mary@example.org", recBody("mary@example.org", 2)); err != nil {
+				t.Fatalf("second Send() error = %v, want nil", err)
+			}
+			s.Close()
+			if got, want := len(rs.Accepted()), 2; got != want {
+				t.Errorf("server accepted %d messages, want %d", got, want)
+			}
+			if got, want := runs(), 2; got != want {
+				t.Errorf("token command ran %d times, want %d", got, want)
+			}
+			want := []string{tt.want + " " + stale, tt.want + " " + fresh, tt.want + " " + fresh}
+			if got := o.Tries(); strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("server saw %q, want %q", got, want)
+			}
+			log.Info("sender", "smtp", cfg.SMTP)
+			checkNoSecret(t, "log", logs.String(), stale, fresh)
+			checkNoSecret(t, "log", logs.String(), cmd)
+		})
+	}
+}
+
+// A server that takes no token at all: one fresh token is tried, then the
+// bot gives up with an error that names the variable and holds no token.
+func TestOAuthTokenRefusedTwice(t *testing.T) {
+	const first, second = "tok-first-5555", "tok-second-6666"
+	o := &oauthCheck{mechs: []string{sasl.OAuthBearer, mechXOAuth2}}
+	addr, _ := startOAuthIMAP(t, o)
+	rs := startOAuthSMTP(t, o)
+	imapCmd, imapRuns := tokenScript(t, first, second)
+	smtpCmd, smtpRuns := tokenScript(t, first, second)
+	cfg := oauthEnv(t, addr, rs.Addr, imapCmd, smtpCmd)
+
+	_, ierr := dialIMAP(context.Background(), cfg.IMAP, imapclient.Options{})
+	serr := NewSMTPSender(cfg.SMTP, "localhost", slog.New(slog.DiscardHandler)).Send(context.Background(), oauthUser, "p@example.org", recBody("p@example.org", 1))
+	var ue *UnavailableError
+	if !errors.As(serr, &ue) {
+		t.Errorf("Send() error = %v (%T), want an *UnavailableError, for the outbox to retry later", serr, serr)
+	}
+	for _, c := range []struct {
+		name string
+		err  error
+		runs int
+		want []string
+	}{
+		{"IMAP", ierr, imapRuns(), []string{"refused a fresh token too", "MAILBOT_IMAP_TOKEN_CMD", "AUTHENTICATIONFAILED", "invalid_token", oauthUser}},
+		{"SMTP", serr, smtpRuns(), []string{"refused a fresh token too", "MAILBOT_SMTP_TOKEN_CMD", "535", "invalid_token", oauthUser}},
+	} {
+		if c.err == nil {
+			t.Errorf("%s login error = nil, want a refusal", c.name)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(c.err.Error(), w) {
+				t.Errorf("%s login error = %q, want it to contain %q", c.name, c.err, w)
+			}
+		}
+		checkNoSecret(t, c.name+" error", c.err.Error(), first, second)
+		if c.runs != 2 {
+			t.Errorf("%s token command ran %d times, want 2", c.name, c.runs)
+		}
+	}
+	if got, want := len(o.Tries()), 4; got != want {
+		t.Errorf("servers saw %d token attempts, want %d (two each)", got, want)
+	}
+}
+
+// A command that prints the same token again (it caches it itself) gets no
+// second login: it would be refused the same way.
+func TestOAuthSameTokenNotRetried(t *testing.T) {
+	const tok = "tok-same-7777"
+	o := &oauthCheck{mechs: []string{mechXOAuth2}}
+	addr, _ := startOAuthIMAP(t, o)
+	cmd, runs := tokenScript(t, tok)
+	cfg := oauthEnv(t, addr, addr, cmd, cmd)
+	_, err := dialIMAP(context.Background(), cfg.IMAP, imapclient.Options{})
+	if err == nil || !strings.Contains(err.Error(), "printed the same token again") {
+		t.Errorf("dialIMAP() error = %v, want one saying the command printed the same token again", err)
+	}
+	if err != nil {
+		checkNoSecret(t, "error", err.Error(), tok)
+	}
+	if got, want := runs(), 2; got != want {
+		t.Errorf("token command ran %d times, want %d", got, want)
+	}
+	if got, want := len(o.Tries()), 1; got != want {
+		t.Errorf("server saw %d attempts, want %d", got, want)
+	}
+}
+
+// With a token command set, a server offering only passwords is refused
+// before the command runs: no fallback to a password.
+func TestOAuthNoPasswordFallback(t *testing.T) {
+	o := &oauthCheck{valid: "tok-x-8888", mechs: []string{sasl.Plain, sasl.Login}}
+	addr, _ := startOAuthIMAP(t, o)
+	rs := startOAuthSMTP(t, o)
+	cmd, runs := tokenScript(t, "tok-x-8888")
+	cfg := oauthEnv(t, addr, rs.Addr, cmd, cmd)
+	if _, err := dialIMAP(context.Background(), cfg.IMAP, imapclient.Options{}); err == nil || !strings.Contains(err.Error(), "neither AUTH=OAUTHBEARER nor AUTH=XOAUTH2") {
+		t.Errorf("dialIMAP() error = %v, want one saying the server offers neither mechanism", err)
+	}
+	err := NewSMTPSender(cfg.SMTP, "localhost", slog.New(slog.DiscardHandler)).Send(context.Background(), oauthUser, "p@example.org", recBody("p@example.org", 1))
+	if err == nil || !strings.Contains(err.Error(), "neither AUTH OAUTHBEARER nor AUTH XOAUTH2") {
+		t.Errorf("Send() error = %v, want one saying the server offers neither mechanism", err)
+	}
+	if n := o.Passwords(); n != 0 {
+		t.Errorf("servers saw %d password logins, want 0", n)
+	}
+	if n := runs(); n != 0 {
+		t.Errorf("token command ran %d times, want 0", n)
+	}
+}
+
+// A failing command's error output reaches the operator, without the
+// token it may have printed or echoed.
+func TestOAuthTokenCommandFails(t *testing.T) {
+	const leaked = "tok-leaked-9999"
+	o := &oauthCheck{valid: leaked, mechs: []string{sasl.OAuthBearer}}
+	addr, _ := startOAuthIMAP(t, o)
+	cmd := `echo ` + leaked + `; echo "refreshing ` + leaked + ` failed" >&2; echo "AADSTS700082: The refresh token has expired due to inactivity." >&2; exit 3`
+	cfg := oauthEnv(t, addr, addr, cmd, cmd)
+	_, err := dialIMAP(context.Background(), cfg.IMAP, imapclient.Options{})
+	if err == nil {
+		t.Fatal("dialIMAP() error = nil, want the command's failure")
+	}
+	for _, w := range []string{"MAILBOT_IMAP_TOKEN_CMD", "exit status 3", "AADSTS700082: The refresh token has expired due to inactivity.", "refreshing [redacted] failed | AADSTS700082"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("dialIMAP() error = %q, want it to contain %q", err, w)
+		}
+	}
+	checkNoSecret(t, "error", err.Error(), leaked)
+	if len(o.Tries()) != 0 {
+		t.Errorf("server saw %q, want no attempt", o.Tries())
+	}
+}
+
+// The whole bot, as `mailbot run --once` runs it, reads a message over IMAP
+// and answers over SMTP, both logged in with tokens that are refused once
+// and refreshed; no token reaches its log.
+func TestOAuthServiceOnce(t *testing.T) {
+	const imapStale, imapFresh = "tok-imap-stale-1212", "tok-imap-fresh-3434"
+	const smtpStale, smtpFresh = "tok-smtp-stale-5656", "tok-smtp-fresh-7878"
+	ic := &oauthCheck{valid: imapFresh, mechs: []string{mechXOAuth2, sasl.OAuthBearer}}
+	sc := &oauthCheck{valid: smtpFresh, mechs: []string{mechXOAuth2}}
+	imapAddr, user := startOAuthIMAP(t, ic)
+	rs := startOAuthSMTP(t, sc)
+	if _, err := user.Append("INBOX", bytes.NewReader([]byte(message("Mary <mary@example.org>", "help", "q1@example.org", "help"))), &imap.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	imapCmd, _ := tokenScript(t, imapStale, imapFresh)
+	smtpCmd, _ := tokenScript(t, smtpStale, smtpFresh)
+	cfg := oauthEnv(t, imapAddr, rs.Addr, imapCmd, smtpCmd)
+	cfg.RetryBase = 10 * time.Millisecond
+
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	svc, err := NewService(ctx, cfg, SystemClock, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if err := svc.Once(ctx); err != nil {
+		t.Fatalf("Once() error = %v\nlog:\n%s", err, logs.String())
+	}
+	acc := rs.Accepted()
+	if len(acc) != 1 || len(acc[0].To) != 1 || acc[0].To[0] != "mary@example.org" {
+		t.Fatalf("server accepted %+v, want one reply to mary@example.org\nlog:\n%s", acc, logs.String())
+	}
+	if got, want := strings.Join(ic.Tries(), ","), "OAUTHBEARER "+imapStale+",OAUTHBEARER "+imapFresh; got != want {
+		t.Errorf("IMAP server saw %q, want %q", got, want)
+	}
+	if got, want := strings.Join(sc.Tries(), ","), "XOAUTH2 "+smtpStale+",XOAUTH2 "+smtpFresh; got != want {
+		t.Errorf("SMTP server saw %q, want %q", got, want)
+	}
+	if !strings.Contains(logs.String(), "auth=oauth") {
+		t.Errorf("log does not say the inbox logs in with a token (auth=oauth):\n%s", logs.String())
+	}
+	checkNoSecret(t, "log", logs.String(), imapStale, imapFresh, smtpStale, smtpFresh, imapCmd, smtpCmd)
+}
+
+// jwt makes an unsigned JWT-shaped token with the given claims.
+func jwt(claims string) string {
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString([]byte(`{"alg":"none"}`)) + "." + enc.EncodeToString([]byte(claims)) + ".c2ln"
+}
+
+func TestTokenParseOutput(t *testing.T) {
+	now := time.Date(2027, 6, 21, 9, 0, 0, 0, time.UTC)
+	exp := now.Add(time.Hour)
+	jt := jwt(fmt.Sprintf(`{"aud":"https://outlook.office.com","exp":%d}`, exp.Unix()))
+	tests := []struct {
+		name, out string
+		tok       string
+		until     time.Time // when the token stops being used
+	}{
+		{"bare token, kept five minutes", "ya29.a0AfB_byC-abc~def+/g==\n", "ya29.a0AfB_byC-abc~def+/g==", now.Add(5 * time.Minute)},
+		{"bare JWT: its exp", jt + "\n", jt, exp.Add(-time.Minute)},
+		{"token endpoint JSON", `{"access_token":"at-1","token_type":"Bearer","expires_in":3599}`, "at-1", now.Add(3599*time.Second - time.Minute)},
+		{"expires_in as a string", `{"access_token":"at-2","expires_in":"600"}`, "at-2", now.Add(9 * time.Minute)},
+		{"Azure CLI", fmt.Sprintf(`{"accessToken":"at-3","expiresOn":"2027-06-21 10:00:00.000000","expires_on":%d,"tokenType":"Bearer"}`, exp.Unix()), "at-3", exp.Add(-time.Minute)},
+		{"oauth2l", `{"access_token":"at-4","token_type":"Bearer","expiry":"2027-06-21T09:30:00Z"}`, "at-4", now.Add(29 * time.Minute)},
+		{"JSON without expiry, token a JWT", `{"access_token":"` + jt + `"}`, jt, exp.Add(-time.Minute)},
+		{"JSON without expiry", `{"access_token":"at-5"}`, "at-5", now.Add(5 * time.Minute)},
+		{"nearly expired: used once", `{"access_token":"at-6","expires_in":30}`, "at-6", now.Add(-30 * time.Second)},
+	}
+	for _, tt := range tests {
+		tok, until, err := parseTokenOutput([]byte(tt.out), now)
+		if err != nil || tok != tt.tok || !until.Equal(tt.until) {
+			t.Errorf("%s: parseTokenOutput(%q) = %q, %v, %v; want %q, %v, nil", tt.name, tt.out, tok, until, err, tt.tok, tt.until)
+		}
+	}
+}
+
+func TestTokenParseOutputErrors(t *testing.T) {
+	const secret = "s3cr3t-t0ken-value"
+	for _, out := range []string{
+		"",
+		"  \n",
+		"Opening a browser to log in...\n" + secret + "\n",
+		"Bearer " + secret,
+		secret + "\x01",
+		`{"access_token":"` + secret + `"`,
+		`{"token":"` + secret + `"}`,
+		`{"access_token":"` + secret + ` x"}`,
+	} {
+		_, _, err := parseTokenOutput([]byte(out), time.Now())
+		if err == nil {
+			t.Errorf("parseTokenOutput(%q) error = nil, want an error", out)
+			continue
+		}
+		checkNoSecret(t, "error", err.Error(), secret)
+	}
+}
+
+// newTestSource is a token source for cmd on a clock the test moves.
+func newTestSource(cmd string, now *time.Time) *tokenSource {
+	s := newTokenSource("MAILBOT_IMAP_TOKEN_CMD", cmd)
+	s.now = func() time.Time { return *now }
+	return s
+}
+
+func TestTokenSourceCache(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2027, 6, 21, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		tokens   []string
+		after    time.Duration // when the second Token call comes
+		wantRuns int
+	}{
+		{"bare token within five minutes", []string{"tok-a", "tok-b"}, 4*time.Minute + 59*time.Second, 1},
+		{"bare token after five minutes", []string{"tok-a", "tok-b"}, 5 * time.Minute, 2},
+		{"expires_in: kept until a minute before", []string{`{"access_token":"tok-a","expires_in":3600}`, "tok-b"}, 58 * time.Minute, 1},
+		{"expires_in: run again at the margin", []string{`{"access_token":"tok-a","expires_in":3600}`, "tok-b"}, 59 * time.Minute, 2},
+		{"too short to keep", []string{`{"access_token":"tok-a","expires_in":20}`, "tok-b"}, 0, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, runs := tokenScript(t, tt.tokens...)
+			clock := now
+			s := newTestSource(cmd, &clock)
+			if tok, err := s.Token(ctx); err != nil || tok != "tok-a" {
+				t.Fatalf("Token() = %q, %v; want tok-a", tok, err)
+			}
+			clock = clock.Add(tt.after)
+			want := "tok-a"
+			if tt.wantRuns == 2 {
+				want = "tok-b"
+			}
+			if tok, err := s.Token(ctx); err != nil || tok != want {
+				t.Errorf("Token() after %v = %q, %v; want %q", tt.after, tok, err, want)
+			}
+			if got := runs(); got != tt.wantRuns {
+				t.Errorf("command ran %d times, want %d", got, tt.wantRuns)
+			}
+		})
+	}
+}
+
+// Connections that find the token refused together run the command once:
+// the first refreshes, the others take its token.
+func TestTokenSourceConcurrent(t *testing.T) {
+	ctx := context.Background()
+	cmd, runs := tokenScript(t, "tok-a", "tok-b", "tok-c")
+	s := newTokenSource("MAILBOT_SMTP_TOKEN_CMD", cmd)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if tok, err := s.Token(ctx); err != nil || tok != "tok-a" {
+				t.Errorf("Token() = %q, %v; want tok-a", tok, err)
+			}
+		})
+	}
+	wg.Wait()
+	for range 8 {
+		wg.Go(func() {
+			if tok, err := s.Refresh(ctx, "tok-a"); err != nil || tok != "tok-b" {
+				t.Errorf("Refresh(tok-a) = %q, %v; want tok-b", tok, err)
+			}
+		})
+	}
+	wg.Wait()
+	if got, want := runs(), 2; got != want {
+		t.Errorf("command ran %d times, want %d", got, want)
+	}
+}
+
+func TestTokenSourceTimeout(t *testing.T) {
+	now := time.Now()
+	s := newTestSource("echo starting >&2; sleep 20; echo tok-late", &now)
+	s.timeout = 200 * time.Millisecond
+	start := time.Now()
+	_, err := s.Token(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "did not finish within 200ms") || !strings.Contains(err.Error(), "starting") {
+		t.Errorf("Token() error = %v, want one saying the command did not finish, with its error output", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Token() took %v, want the timeout (and the pipes' grace) to end it", d)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Token(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Token(cancelled) error = %v, want context.Canceled", err)
+	}
+}
+
+// A command that succeeds without a token says so, and does not show what
+// it printed on standard error, which might be the token.
+func TestTokenSourceNoOutput(t *testing.T) {
+	now := time.Now()
+	_, err := newTestSource("echo tok-on-stderr-0000 >&2", &now).Token(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "printed no token on standard output") {
+		t.Errorf("Token() error = %v, want one saying no token was printed", err)
+	}
+	if err != nil {
+		checkNoSecret(t, "error", err.Error(), "tok-on-stderr-0000")
+	}
+}
+
+func TestTokenRedact(t *testing.T) {
+	jt := jwt(`{"exp":1800000000,"upn":"betterdays@council.example"}`)
+	tests := []struct{ in, want string }{
+		{"AADSTS700082: The refresh token has expired.", "AADSTS700082: The refresh token has expired."},
+		{"token " + jt + " rejected", "token [redacted] rejected"},
+		{`File "/usr/lib/python3/dist-packages/azure/cli/core/auth/identity.py", line 151`, `File "/usr/lib/python3/dist-packages/azure/cli/core/auth/identity.py", line 151`},
+		{"got ya29.a0AfB_byAbcdefghijklmnopqrstuvwxyz0123456789", "got [redacted]"},
+	}
+	for _, tt := range tests {
+		if got := redact(tt.in); got != tt.want {
+			t.Errorf("redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// The initial responses are byte for byte what RFC 7628 section 3.1 and
+// Google's XOAUTH2 description give.
+func TestOAuthClientInitialResponse(t *testing.T) {
+	tests := []struct {
+		mech, user, hostport string
+		want                 string
+	}{
+		{sasl.OAuthBearer, "user@example.com", "server.example.com:143", "n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"},
+		{sasl.OAuthBearer, "a=b,c@example.com", "[::1]:993", "n,a=a=3Db=2Cc@example.com,\x01host=::1\x01port=993\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"},
+		{mechXOAuth2, "someuser@example.com", "imap.gmail.com:993", "user=someuser@example.com\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"},
+	}
+	for _, tt := range tests {
+		mech, ir, err := newOAuthClient(tt.mech, tt.user, "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==", tt.hostport).Start()
+		if err != nil || mech != tt.mech || string(ir) != tt.want {
+			t.Errorf("newOAuthClient(%s, %s).Start() = %s, %q, %v; want %s, %q", tt.mech, tt.user, mech, ir, err, tt.mech, tt.want)
+		}
+	}
+}
