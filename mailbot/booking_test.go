@@ -254,7 +254,10 @@ func TestRemindersOnceAcrossRestart(t *testing.T) {
 		t.Errorf("again: %d reminders, want 0", n)
 	}
 	// A restart: a new bot on the same database owes nothing more.
-	restarted := NewBot(d.bot.cfg, d.st, d.bot.tpl, d.clock, d.bot.log, nil)
+	restarted, err := NewBot(d.bot.cfg, d.st, d.bot.tpl, d.clock, d.bot.log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if n := remind(restarted, starts.Add(-45*time.Hour)); n != 0 {
 		t.Errorf("after restart: %d reminders, want 0", n)
 	}

@@ -2,6 +2,7 @@ package mailbot
 
 import (
 	"log/slog"
+	"strings"
 
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
@@ -16,10 +17,31 @@ type Bot struct {
 	clock  Clock
 	log    *slog.Logger
 	queued func() // told after a commit that queued mail, to wake the outbox
+	sign   signer // the tokens in our links and addresses
+	issues issues // newsletters being sent, rendered once each
 }
 
-// NewBot returns a Bot. queued is called after every commit that put mail
-// in the outbox.
-func NewBot(cfg Config, st *store.Store, tpl *templates.Set, clock Clock, log *slog.Logger, queued func()) *Bot {
-	return &Bot{cfg: cfg, store: st, tpl: tpl, clock: clock, log: log, queued: queued}
+// NewBot returns a Bot, reading (or, on first run, making) the signing key
+// in cfg.SecretFile. queued is called after every commit that put mail in
+// the outbox.
+func NewBot(cfg Config, st *store.Store, tpl *templates.Set, clock Clock, log *slog.Logger, queued func()) (*Bot, error) {
+	key, err := loadSecret(cfg.SecretFile)
+	if err != nil {
+		return nil, err
+	}
+	return &Bot{cfg: cfg, store: st, tpl: tpl, clock: clock, log: log, queued: queued, sign: signer{key: key, clock: clock}}, nil
+}
+
+// NewOutbox returns the outbox that sends what b queues, as configured:
+// its connections, limits and lock, and b's newsletter copies and bounce
+// addresses.
+func (b *Bot) NewOutbox(log *slog.Logger) *Outbox {
+	_, domain, _ := strings.Cut(b.cfg.Address, "@")
+	dial := func() Sender { return NewSMTPSender(b.cfg.SMTP, domain, log) }
+	o := NewOutbox(b.store, dial(), b.clock, log, b.cfg.RetryBase, b.cfg.GiveUpAfter).
+		WithConnections(b.cfg.Connections, dial).
+		WithLimits(b.cfg.PerMinute, b.cfg.PerDay).
+		WithLock(b.cfg.DB + ".sending")
+	o.prepare = b.prepare
+	return o
 }

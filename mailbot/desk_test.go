@@ -111,7 +111,10 @@ func newDesk(t testing.TB, env map[string]string) *desk {
 	log := testLogger(t)
 	d.outbox = NewOutbox(st, NewSMTPSender(Endpoint{Host: d.rec.Addr}, "localhost", log), clock, log, time.Millisecond, time.Hour)
 	t.Cleanup(func() { d.outbox.Close() })
-	d.bot = NewBot(cfg, st, tpl, clock, log, nil)
+	if d.bot, err = NewBot(cfg, st, tpl, clock, log, nil); err != nil {
+		t.Fatal(err)
+	}
+	d.outbox.prepare = d.bot.prepare
 	if _, err := LoadDemoTimetable(context.Background(), st, cfg.TZ, clock.Now()); err != nil {
 		t.Fatal(err)
 	}

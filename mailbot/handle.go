@@ -110,9 +110,13 @@ func (b *Bot) decide(ctx context.Context, tx *store.Tx, m *understand.Message, d
 		return "ignored: no valid sender", nil, nil
 	case b.cfg.IsOwnAddress(m.From):
 		return "ignored: from our own address", nil, nil
-	case m.Automatic != "" && m.Calendar == nil:
+	case m.Automatic != "" && m.Calendar == nil && !strings.HasPrefix(b.plusTag(m), leaveTag):
 		// A calendar's answer to our invitation may be marked automatic,
-		// and still says what the person chose.
+		// and still says what the person chose; a message to our
+		// List-Unsubscribe address unsubscribes whoever sent it.
+		if outcome, done, err := b.bounce(ctx, tx, m, d.Raw, now); done || err != nil {
+			return outcome, nil, err
+		}
 		return "ignored: automatic (" + m.Automatic + ")", nil, nil
 	}
 	n, err := tx.QueuedFor(ctx, m.From, now.Add(-time.Hour))
@@ -127,6 +131,10 @@ func (b *Bot) decide(ctx context.Context, tx *store.Tx, m *understand.Message, d
 	}
 	person, err := tx.NotePerson(ctx, m.From, m.FromName, now)
 	if err != nil {
+		return "", nil, err
+	}
+	// They wrote: their address works, whatever bounced before.
+	if err := tx.Unsuppress(ctx, person); err != nil {
 		return "", nil, err
 	}
 	t := &turn{b: b, ctx: ctx, tx: tx, m: m, now: now, person: person}

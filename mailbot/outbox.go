@@ -56,6 +56,8 @@ type Outbox struct {
 
 	perMinute, perDay int // 0: no limit
 	throttled         bool
+	lock              sendLock
+	elsewhere         bool // another process holds the send lock
 
 	// prepare, when set, gives a message its envelope sender and, for a
 	// newsletter copy, its bytes, just before it is sent.
@@ -127,8 +129,16 @@ func (o *Outbox) Run(ctx context.Context) error {
 	}
 }
 
-// Close ends every open SMTP connection.
+// WithLock makes the outbox send only while it holds the lock file at
+// path, so that two processes never send the same queue.
+func (o *Outbox) WithLock(path string) *Outbox {
+	o.lock.path = path
+	return o
+}
+
+// Close ends every open SMTP connection, and lets another process send.
 func (o *Outbox) Close() {
+	o.lock.release()
 	for _, s := range o.senders {
 		if s == nil {
 			continue
@@ -173,6 +183,15 @@ const batchPerConn = 64
 // or the server is unavailable.
 func (o *Outbox) Drain(ctx context.Context) (int, error) {
 	sent := 0
+	held, err := o.lock.try()
+	if err != nil || !held {
+		if !o.elsewhere && err == nil {
+			o.log.Info("another mailbot process is sending the outbox; leaving it to that one")
+		}
+		o.elsewhere = !held
+		return 0, err
+	}
+	o.elsewhere = false
 	for ctx.Err() == nil {
 		limit, bulk, err := o.allowance(ctx)
 		if err != nil || limit == 0 {

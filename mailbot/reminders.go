@@ -91,6 +91,9 @@ func (b *Bot) remind(ctx context.Context, every time.Duration) error {
 		if _, err := b.SendReminders(ctx); err != nil && ctx.Err() == nil {
 			b.log.Error("reminders", "err", err)
 		}
+		if err := b.LapseRequests(ctx); err != nil && ctx.Err() == nil {
+			b.log.Error("lapsing requests to join", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return nil

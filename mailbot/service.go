@@ -61,12 +61,13 @@ func NewService(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) 
 			log.Info("new database: demo timetable loaded")
 		}
 	}
-	_, domain, _ := strings.Cut(cfg.Address, "@")
-	dial := func() Sender { return NewSMTPSender(s.Config.SMTP, domain, log.With("part", "smtp")) }
-	s.Outbox = NewOutbox(st, dial(), clock, log.With("part", "outbox"), cfg.RetryBase, cfg.GiveUpAfter).
-		WithConnections(cfg.Connections, dial).
-		WithLimits(cfg.PerMinute, cfg.PerDay)
-	s.Bot = NewBot(s.Config, st, tpl, clock, log.With("part", "bot"), s.Outbox.Wake)
+	var wake func()
+	if s.Bot, err = NewBot(s.Config, st, tpl, clock, log.With("part", "bot"), func() { wake() }); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Outbox = s.Bot.NewOutbox(log.With("part", "outbox"))
+	wake = s.Outbox.Wake
 	s.Inbox = NewInbox(s.Config, st, s.Bot, log.With("part", "inbox"))
 	return s, nil
 }
@@ -97,6 +98,9 @@ func (s *Service) Once(ctx context.Context) error {
 		return fmt.Errorf("inbox: %w", err)
 	}
 	if _, err := s.Bot.SendReminders(ctx); err != nil {
+		return err
+	}
+	if err := s.Bot.LapseRequests(ctx); err != nil {
 		return err
 	}
 	sent, err := s.Outbox.Drain(ctx)

@@ -42,6 +42,16 @@ func (t *turn) run() (string, error) {
 			return outcome, err
 		}
 	}
+	if left, err := t.leaveByAddress(); left || err != nil {
+		if err != nil {
+			return "", err
+		}
+		if t.m.Automatic != "" {
+			return "left the list (List-Unsubscribe address); not answered: automatic", nil
+		}
+		t.sendAnswer()
+		return "replied: left the list (List-Unsubscribe address)", nil
+	}
 	if t.m.Automatic != "" {
 		return "ignored: automatic (" + t.m.Automatic + ")", nil
 	}
@@ -71,8 +81,22 @@ func (t *turn) run() (string, error) {
 	if strings.TrimSpace(text) == "" {
 		text = t.m.Text // all quote: better than nothing
 	}
+	if outcome, done, err := t.newsletter(text, c.IsStaff); done || err != nil {
+		return outcome, err
+	}
 	t.req = understand.Read(text, c)
 	t.ans.Asked = asked(t.req)
+	listed, err := t.listRequest()
+	if err != nil {
+		return "", err
+	}
+	if listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown) {
+		if t.ans.List == "" {
+			return "not answered: asked to join, and a request to confirm went today", nil
+		}
+		t.sendAnswer()
+		return "replied: list" + outcomeDetail(t.did), nil
+	}
 
 	switch t.req.Action {
 	case understand.List:
@@ -88,15 +112,24 @@ func (t *turn) run() (string, error) {
 	case understand.Cancel:
 		err = t.cancel()
 	case understand.No:
-		if t.offer == nil || t.offer.Kind != store.OfferBooked {
+		switch {
+		case t.listAnswer():
+			t.ans.List = "declined"
+			t.note("declined the list")
+		case t.offer == nil || t.offer.Kind != store.OfferBooked:
 			return t.help(true)
+		default:
+			err = t.cancel()
 		}
-		err = t.cancel()
 	case understand.Yes:
-		if t.offer == nil || t.offer.Kind != store.OfferBooked {
+		switch {
+		case t.listAnswer():
+			err = t.joinByReply()
+		case t.offer == nil || t.offer.Kind != store.OfferBooked:
 			return t.help(true)
+		default:
+			err = t.stillComing()
 		}
-		err = t.stillComing()
 	case understand.Move:
 		err = t.move(upcoming)
 	case understand.Attendees:
@@ -106,6 +139,9 @@ func (t *turn) run() (string, error) {
 	default:
 		return t.help(true)
 	}
+	if err == nil {
+		err = t.offerList()
+	}
 	if err != nil {
 		return "", err
 	}
@@ -113,21 +149,28 @@ func (t *turn) run() (string, error) {
 	return "replied: " + t.req.Action.String() + outcomeDetail(t.did), nil
 }
 
+// listRequest does what the message asks of the mailing list, beside
+// whatever else it asks, and says whether it asked anything of it.
+func (t *turn) listRequest() (bool, error) {
+	switch {
+	case t.req.Unsubscribe:
+		if t.ans.Asked == "" {
+			t.ans.Asked = "to leave our mailing list"
+		}
+		return true, t.leave(leftByEmail)
+	case t.req.Subscribe:
+		if t.ans.Asked == "" {
+			t.ans.Asked = "to join our mailing list"
+		}
+		_, err := t.askToJoin("email")
+		return true, err
+	}
+	return false, nil
+}
+
 // token is the tag of the plus-address this message was sent to, when it
 // was one of ours.
-func (t *turn) token() string {
-	for _, field := range []string{"To", "Cc", "Delivered-To", "X-Original-To"} {
-		addrs, _ := t.m.Header.AddressList(field)
-		for _, a := range addrs {
-			base, _ := baseAddress(a.Address)
-			local, _, _ := strings.Cut(a.Address, "@")
-			if _, tag, ok := strings.Cut(local, "+"); ok && strings.EqualFold(base, t.b.cfg.Address) {
-				return strings.ToLower(tag)
-			}
-		}
-	}
-	return ""
-}
+func (t *turn) token() string { return t.b.plusTag(t.m) }
 
 func (t *turn) help(notUnderstood bool) (string, error) {
 	t.answer("help", templates.Help{Name: t.ans.Name, NotUnderstood: notUnderstood})
@@ -165,6 +208,11 @@ func (t *turn) sendAnswer() {
 		}
 	case len(t.about) > 0:
 		r.offer = &store.Offer{PersonID: t.person, Kind: store.OfferBooked, Items: t.about}
+	case t.ans.List == "confirm":
+		r.offer = &store.Offer{PersonID: t.person, Kind: store.OfferJoin, Items: []string{}}
+	}
+	if r.offer != nil {
+		r.offer.JoinList = t.ans.List == "offer" || t.ans.List == "confirm"
 	}
 }
 

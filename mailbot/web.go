@@ -5,13 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
 )
 
-// web serves the HTTP side: for now the health check that monitoring polls.
+// web serves the HTTP side: the health check that monitoring polls, and
+// the mailing list's one-click pages.
 type web struct {
 	svc *Service
 	log *slog.Logger
@@ -20,7 +25,55 @@ type web struct {
 func (w *web) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", w.health)
+	mux.HandleFunc("GET /list/leave/{token}", w.listPage("page-leave", purposeLeave, nil))
+	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", purposeLeave, w.svc.Bot.LeaveByLink))
+	mux.HandleFunc("GET /list/join/{token}", w.listPage("page-join", purposeConfirm, nil))
+	mux.HandleFunc("POST /list/join/{token}", w.listPage("page-join", purposeConfirm, w.svc.Bot.JoinByLink))
 	return mux
+}
+
+// listPage serves one of the list's pages. GET only shows a button: mail
+// scanners follow links, and must change nothing. POST, from the button or
+// from a mailbox provider's one-click unsubscribe (RFC 8058), does it; it
+// needs no cookie, as the token in the address is the proof.
+func (w *web) listPage(page string, purpose byte, do func(context.Context, string) (string, error)) http.HandlerFunc {
+	return func(rw http.ResponseWriter, r *http.Request) {
+		token := r.PathValue("token")
+		data := templates.ListPage{Stage: "ask"}
+		var err error
+		if do == nil {
+			data.Email, err = w.svc.Bot.LinkOwner(r.Context(), purpose, token)
+		} else {
+			data.Stage = "done"
+			data.Email, err = do(r.Context(), token)
+		}
+		status := http.StatusOK
+		switch {
+		case errors.Is(err, errBadToken), errors.Is(err, store.ErrNotFound):
+			data.Stage, data.Problem, status = "bad", "not one of ours, or it has been cut short", http.StatusBadRequest
+		case errors.Is(err, errExpiredToken):
+			data.Stage, data.Problem, status = "bad", "out of date", http.StatusGone
+		case err != nil:
+			w.log.Error("list page", "page", page, "err", err)
+			http.Error(rw, "Sorry, something went wrong. Please try again later.", http.StatusInternalServerError)
+			return
+		}
+		if data.Stage == "bad" {
+			w.log.Warn("list link refused", "page", page, "problem", data.Problem, "remote", r.RemoteAddr)
+		}
+		html, err := w.svc.Bot.tpl.Page(page, "Better Days mailing list", data)
+		if err != nil {
+			w.log.Error("list page", "page", page, "err", err)
+			http.Error(rw, "Sorry, something went wrong. Please try again later.", http.StatusInternalServerError)
+			return
+		}
+		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+		rw.Header().Set("Cache-Control", "no-store")
+		rw.Header().Set("Referrer-Policy", "no-referrer") // the token is in the address
+		rw.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+		rw.WriteHeader(status)
+		io.WriteString(rw, html)
+	}
 }
 
 type healthReport struct {

@@ -114,3 +114,11 @@ func (tx *Tx) offerWhere(ctx context.Context, where string, args ...any) (Offer,
 	}
 	return o, nil
 }
+
+// DropOffer forgets offer id: what it offered is no longer open.
+func (tx *Tx) DropOffer(ctx context.Context, id int64) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM offers WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("drop offer %d: %w", id, err)
+	}
+	return nil
+}

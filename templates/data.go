@@ -1,5 +1,7 @@
 package templates
 
+import "html/template"
+
 // The data each message kind is rendered with. Fields are plain strings and
 // flags: formatting (dates, sizes) is done by the caller, so the words here
 // stay readable.
@@ -63,6 +65,35 @@ type Answer struct {
 	Taken      []Event // drop-in times taken by someone else meanwhile
 	StillOn    []Event // kept: a reminder answered yes, or a move that could not be made yet
 	Places     int     // places the list was offered for, when more than one
+
+	// List is what happened about the mailing list: "offer" (booked, and
+	// never asked: a yes joins), "confirm" (asked to join: a yes
+	// confirms), "joined", "already" (on it already), "left", "not-on"
+	// (asked to leave, was not on it), "declined" (said no to joining).
+	List       string
+	ConfirmURL string // with "confirm": the link that confirms instead of a reply
+	// HasBookings, with "left": leaving the list cancels no booking.
+	HasBookings bool
+}
+
+// Newsletter is the data for "newsletter": one person's copy.
+type Newsletter struct {
+	Name     string
+	Text     string        // the Markdown, which reads as plain text
+	HTML     template.HTML // the Markdown rendered: safe, raw HTML dropped
+	LeaveURL string        // their one-click unsubscribe page
+}
+
+// NewsletterStaff is the data for "newsletter-staff": what the bot tells a
+// member of staff who sent it a newsletter. Stage is "preview" (reply SEND
+// to send), "sending" (queued) or "cancelled".
+type NewsletterStaff struct {
+	Name       string
+	Stage      string
+	Subject    string
+	Recipients int
+	Finish     string // with "sending": when it should be done, e.g. "within the hour"
+	Preview    Newsletter
 }
 
 // Promoted is the data for "promoted": a place came free for someone on the
@@ -100,4 +131,14 @@ type Attendee struct {
 	Name, Email, Phone string
 	Places             int
 	Needs              string
+}
+
+// ListPage is the data for the web pages "page-leave" and "page-join".
+// Stage is "ask" (one button, which POSTs: a mail scanner following the
+// link changes nothing), "done", or "bad" (a link we did not make, or one
+// that has expired: Problem says which).
+type ListPage struct {
+	Stage   string
+	Email   string
+	Problem string
 }

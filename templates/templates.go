@@ -73,19 +73,30 @@ func (s *Set) Names() []string {
 // Render fills the message kind name with data. title names the HTML
 // document for screen readers.
 func (s *Set) Render(name, title string, data any) (Rendered, error) {
-	var text, content, page bytes.Buffer
+	var text bytes.Buffer
 	if err := s.text.ExecuteTemplate(&text, name+".txt", data); err != nil {
 		return Rendered{}, fmt.Errorf("render %s text: %w", name, err)
 	}
+	html, err := s.Page(name, title, data)
+	if err != nil {
+		return Rendered{}, err
+	}
+	return Rendered{Text: text.String(), HTML: html}, nil
+}
+
+// Page fills the HTML template name with data, in the layout: a message's
+// HTML part, or one of the bot's few web pages (page-*.html).
+func (s *Set) Page(name, title string, data any) (string, error) {
+	var content, page bytes.Buffer
 	if err := s.html.ExecuteTemplate(&content, name+".html", data); err != nil {
-		return Rendered{}, fmt.Errorf("render %s HTML: %w", name, err)
+		return "", fmt.Errorf("render %s HTML: %w", name, err)
 	}
 	err := s.layout.Execute(&page, struct {
 		Title   string
 		Content htmltemplate.HTML // already escaped by its own template
 	}{title, htmltemplate.HTML(content.String())})
 	if err != nil {
-		return Rendered{}, fmt.Errorf("render %s layout: %w", name, err)
+		return "", fmt.Errorf("render %s layout: %w", name, err)
 	}
-	return Rendered{Text: text.String(), HTML: page.String()}, nil
+	return page.String(), nil
 }

@@ -32,6 +32,14 @@ var samples = map[string]any{
 	"reminder": Reminder{Name: "Mary", Event: sampleEvent, Soon: "in 2 days"},
 	"attendees": Attendees{Title: sampleEvent.Title, When: sampleEvent.When, Where: sampleEvent.Where, Capacity: 20,
 		Confirmed: []Attendee{{Name: "Mary Jones", Email: "mary@example.org", Places: 2, Phone: "01305 221000", Needs: "I use a wheelchair"}, {Name: "", Email: "sam@example.org", Places: 1}}},
+	"newsletter":       sampleNewsletter,
+	"newsletter-staff": NewsletterStaff{Name: "Jo", Stage: "preview", Subject: "August news", Recipients: 1234, Preview: sampleNewsletter},
+}
+
+var sampleNewsletter = Newsletter{
+	Name: "Mary", Text: "# August news\n\nThree new sessions <b>this</b> month.\n",
+	HTML:     "<h1>August news</h1>\n<p>Three new sessions &lt;b&gt;this&lt;/b&gt; month.</p>\n",
+	LeaveURL: "https://betterdays.example.org/list/leave/abc123",
 }
 
 // variants are further samples of a template, each with golden files of
@@ -50,10 +58,19 @@ var variants = map[string]struct {
 	"answer-move-waiting": {"answer", Answer{Asked: "to move to the August one",
 		Waiting: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 1, Position: 1}},
 		StillOn: []Event{sampleEvent}}},
-	"answer-still-coming": {"answer", Answer{Name: "Ann", StillOn: []Event{sampleEvent}}},
-	"answer-taken":        {"answer", Answer{Taken: []Event{{Title: "One-to-one", When: "Monday 2 August 2027, 10am to 10:30am", Where: "Phone call", Dropin: true}}, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
-	"answer-no-slots":     {"answer", Answer{NoSlots: true, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
-	"answer-nothing":      {"answer", Answer{NoSessions: true, NoBookings: true, Already: []Event{sampleEvent}, Started: []Event{sampleEvent}}},
+	"answer-still-coming":  {"answer", Answer{Name: "Ann", StillOn: []Event{sampleEvent}}},
+	"answer-taken":         {"answer", Answer{Taken: []Event{{Title: "One-to-one", When: "Monday 2 August 2027, 10am to 10:30am", Where: "Phone call", Dropin: true}}, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
+	"answer-no-slots":      {"answer", Answer{NoSlots: true, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
+	"answer-list-offer":    {"answer", Answer{Name: "Ann", Booked: []Event{sampleEvent}, List: "offer"}},
+	"answer-list-confirm":  {"answer", Answer{Name: "Ann", Asked: "to join our mailing list", List: "confirm", ConfirmURL: "https://betterdays.example.org/list/join/abc123"}},
+	"answer-list-joined":   {"answer", Answer{Name: "Ann", List: "joined"}},
+	"answer-list-already":  {"answer", Answer{List: "already"}},
+	"answer-list-left":     {"answer", Answer{Name: "Ann", Asked: "to leave our mailing list", List: "left", HasBookings: true}},
+	"answer-list-not-on":   {"answer", Answer{List: "not-on"}},
+	"answer-list-declined": {"answer", Answer{List: "declined"}},
+	"newsletter-sending":   {"newsletter-staff", NewsletterStaff{Name: "Jo", Stage: "sending", Subject: "August news", Recipients: 1, Finish: "by about 3pm tomorrow"}},
+	"newsletter-cancelled": {"newsletter-staff", NewsletterStaff{Stage: "cancelled", Subject: "August news"}},
+	"answer-nothing":       {"answer", Answer{NoSessions: true, NoBookings: true, Already: []Event{sampleEvent}, Started: []Event{sampleEvent}}},
 }
 
 var sampleEvent = Event{

@@ -245,7 +245,10 @@ func TestBookingsExportFromMail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bot := mailbot.NewBot(cfg, st, tpl, bxClock{bxNow}, bxQuietLog(), nil)
+	bot, err := mailbot.NewBot(cfg, st, tpl, bxClock{bxNow}, bxQuietLog(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, from := range []string{
 		`"=2+5" <pat@example.org>`,
 		`Sam <=cmd|'/Ccalc'!A0@example.org>`,

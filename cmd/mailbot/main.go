@@ -23,10 +23,13 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"run":             {"run [--once]", "the daemon: read mail, answer it, send what is due", runCmd},
-	"sessions import": {"sessions import FILE.csv", "add or update sessions and drop-in slots", sessionsImport},
-	"sessions list":   {"sessions list", "upcoming sessions with places left", sessionsList},
-	"bookings export": {"bookings export [--session ID]", "bookings as CSV on standard output", bookingsExport},
+	"run":                {"run [--once]", "the daemon: read mail, answer it, send what is due", runCmd},
+	"sessions import":    {"sessions import FILE.csv", "add or update sessions and drop-in slots", sessionsImport},
+	"sessions list":      {"sessions list", "upcoming sessions with places left", sessionsList},
+	"bookings export":    {"bookings export [--session ID]", "bookings as CSV on standard output", bookingsExport},
+	"subscribers export": {"subscribers export", "the mailing list as CSV on standard output", subscribersExport},
+	"newsletter send": {"newsletter send --subject S --file BODY.md [--dry-run]",
+		"send a newsletter to the mailing list; run again to resume", newsletterSend},
 }
 
 // env is what every command gets: configuration, logger and output.

@@ -36,7 +36,10 @@ func sessionsImport(ctx context.Context, e *env, args []string) error {
 	}
 	// People booked on a session that moved are emailed from the outbox:
 	// a running bot sends them within a minute, or the next run does.
-	bot := mailbot.NewBot(e.cfg, st, tpl, mailbot.SystemClock, e.log, nil)
+	bot, err := mailbot.NewBot(e.cfg, st, tpl, mailbot.SystemClock, e.log, nil)
+	if err != nil {
+		return err
+	}
 	res, err := mailbot.ImportTimetable(ctx, st, sessions, time.Now(), bot.TellMoved)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/betterdays/mailbot/mailbot"
+	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
+)
+
+// errDryRun rolls back the dry run's draft: it writes nothing.
+var errDryRun = errors.New("dry run")
+
+// newsletterSend queues a newsletter for every confirmed subscriber and
+// sends it, showing progress, until every copy is sent or has failed. Run
+// again with the same subject and file, it resumes: nobody gets it twice,
+// and nobody is skipped.
+func newsletterSend(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("newsletter send", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	subject := fs.String("subject", "", "the newsletter's `SUBJECT`")
+	file := fs.String("file", "", "its text, in Markdown (`BODY.md`); {{sessions}} lists the sessions coming up")
+	dry := fs.Bool("dry-run", false, "show one copy and count the recipients; send nothing")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || strings.TrimSpace(*subject) == "" || *file == "" {
+		return fmt.Errorf("usage: mailbot newsletter send --subject S --file BODY.md [--dry-run]")
+	}
+	body, err := os.ReadFile(*file)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, e.cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tpl, err := templates.Load()
+	if err != nil {
+		return err
+	}
+	bot, err := mailbot.NewBot(e.cfg, st, tpl, mailbot.SystemClock, e.log, nil)
+	if err != nil {
+		return err
+	}
+	var n store.Newsletter
+	var queued int
+	err = st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if n, err = bot.DraftNewsletter(ctx, tx, *subject, string(body), "cli"); err != nil {
+			return err
+		}
+		if *dry {
+			return errDryRun
+		}
+		queued, err = bot.QueueNewsletter(ctx, tx, n)
+		return err
+	})
+	if *dry && errors.Is(err, errDryRun) {
+		return dryRun(ctx, e, st, bot, n)
+	}
+	if err != nil {
+		return err
+	}
+	p, err := st.NewsletterProgress(ctx, n.ID)
+	if err != nil {
+		return err
+	}
+	if queued > 0 {
+		fmt.Fprintf(e.stderr, "newsletter %d queued for %d people; it should have reached everyone %s.\n", n.ID, queued, bot.Finish(queued))
+	} else {
+		fmt.Fprintf(e.stderr, "newsletter %d was queued before: resuming, %d of %d left.\n", n.ID, p.Queued, p.Total())
+	}
+	if e.cfg.Embedded {
+		fmt.Fprintln(e.stderr, "With the embedded mail server, `mailbot run` sends it.")
+		return nil
+	}
+	return sendNewsletter(ctx, e, st, bot, n.ID)
+}
+
+// dryRun prints one copy, as its first recipient would get it, and how
+// many would get it.
+func dryRun(ctx context.Context, e *env, st *store.Store, bot *mailbot.Bot, n store.Newsletter) error {
+	count, err := st.CountConfirmed(ctx)
+	if err != nil {
+		return err
+	}
+	sample, err := bot.Sample(n, store.Person{Email: "sample.reader@example.org", Name: "Sample Reader"})
+	if err != nil {
+		return err
+	}
+	e.stdout.Write(sample)
+	fmt.Fprintf(e.stderr, "dry run: would go to %d people; it should reach everyone %s. Nothing was sent.\n", count, bot.Finish(count))
+	return nil
+}
+
+// sendNewsletter runs the outbox until newsletter id has no copy left to
+// send, printing progress. If `mailbot run` is sending already, it leaves
+// the sending to it and only follows along.
+func sendNewsletter(ctx context.Context, e *env, st *store.Store, bot *mailbot.Bot, id int64) error {
+	ob := bot.NewOutbox(e.log.With("part", "outbox"))
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- ob.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+
+	pr := newProgress(e.stderr)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		p, err := st.NewsletterProgress(ctx, id)
+		if err != nil {
+			return err
+		}
+		pr.show(p, bot)
+		if p.Queued == 0 {
+			pr.end(p)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			pr.end(p)
+			fmt.Fprintln(e.stderr, "stopped: run the same command again to carry on.")
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// progress shows sent / failed / left, the rate and the time to go: on one
+// rewritten line on a terminal, every ten seconds in a log.
+type progress struct {
+	w        io.Writer
+	terminal bool
+	start    time.Time
+	first    int // sent when progress began: the rate is this run's
+	last     time.Time
+}
+
+func newProgress(w io.Writer) *progress {
+	pr := &progress{w: w, start: time.Now(), first: -1}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			pr.terminal = true
+		}
+	}
+	return pr
+}
+
+func (pr *progress) line(p store.NewsletterProgress, bot *mailbot.Bot) string {
+	if pr.first < 0 {
+		pr.first = p.Sent
+	}
+	elapsed := time.Since(pr.start).Seconds()
+	rate := float64(p.Sent-pr.first) / max(elapsed, 0.001)
+	togo := "-"
+	switch {
+	case p.Queued == 0:
+		togo = "done"
+	case rate > 0:
+		togo = (time.Duration(float64(p.Queued)/rate) * time.Second).Round(time.Second).String()
+	case bot != nil:
+		togo = bot.Finish(p.Queued)
+	}
+	return fmt.Sprintf("sent %d, failed %d, not sent (left the list or bounced) %d, left %d; %.1f/s; to go: %s",
+		p.Sent, p.Failed, p.Dropped, p.Queued, rate, togo)
+}
+
+func (pr *progress) show(p store.NewsletterProgress, bot *mailbot.Bot) {
+	switch {
+	case pr.terminal:
+		fmt.Fprintf(pr.w, "\r\033[K%s", pr.line(p, bot))
+	case time.Since(pr.last) >= 10*time.Second:
+		fmt.Fprintln(pr.w, pr.line(p, bot))
+		pr.last = time.Now()
+	}
+}
+
+func (pr *progress) end(p store.NewsletterProgress) {
+	if pr.terminal {
+		fmt.Fprintln(pr.w)
+	}
+	fmt.Fprintln(pr.w, pr.line(p, nil))
+}

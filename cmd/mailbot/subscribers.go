@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"time"
+
+	"github.com/betterdays/mailbot/store"
+)
+
+// subscribersExport writes the mailing list as CSV, with the evidence of
+// each consent, streaming from the database.
+func subscribersExport(ctx context.Context, e *env, args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("usage: mailbot subscribers export")
+	}
+	st, err := store.Open(ctx, e.cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w := csv.NewWriter(e.stdout)
+	if err := w.Write([]string{"email", "name", "status", "consented_at", "source"}); err != nil {
+		return err
+	}
+	err = st.ExportSubscribers(ctx, func(s store.Subscription) error {
+		consented := ""
+		if !s.ConsentedAt.IsZero() {
+			consented = s.ConsentedAt.Format(time.RFC3339)
+		}
+		return w.Write([]string{safeCell(s.Email), safeCell(s.Name), s.Status, consented, s.Source})
+	})
+	if err != nil {
+		return err
+	}
+	w.Flush()
+	return w.Error()
+}
