@@ -1,0 +1,89 @@
+package mailbot
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Many messages go over several connections at once, each used for many
+// messages, and every message is sent exactly once.
+func TestOutboxConnections(t *testing.T) {
+	rs := newRecServer(t, recConfig{})
+	st := recOpenStore(t)
+	const n = 300
+	for i := range n {
+		rcpt := fmt.Sprintf("p%03d@example.org", i)
+		recEnqueue(t, st, rcpt, recBody(rcpt, i), time.Now())
+	}
+	log := recLogger(t)
+	dial := func() Sender { return NewSMTPSender(Endpoint{Host: rs.Addr}, "localhost", log) }
+	ob := recNewOutbox(t, st, rs.Addr, time.Hour, 2*time.Hour).WithConnections(3, dial)
+	defer ob.Close()
+	sent, err := ob.Drain(context.Background())
+	if sent != n || err != nil {
+		t.Fatalf("Drain() = %d, %v, want %d, nil", sent, err, n)
+	}
+	if got := rs.Conns(); got != 3 {
+		t.Errorf("connections = %d, want 3", got)
+	}
+	seen := map[string]int{}
+	for _, m := range rs.Accepted() {
+		seen[m.To[0]]++
+	}
+	if len(seen) != n {
+		t.Errorf("%d recipients got mail, want %d", len(seen), n)
+	}
+	for rcpt, c := range seen {
+		if c != 1 {
+			t.Errorf("%s got %d copies", rcpt, c)
+		}
+	}
+}
+
+// The limit per minute holds across drains, and the rest waits.
+func TestOutboxPerMinuteLimit(t *testing.T) {
+	rs := newRecServer(t, recConfig{})
+	st := recOpenStore(t)
+	for i := range 12 {
+		rcpt := fmt.Sprintf("p%02d@example.org", i)
+		recEnqueue(t, st, rcpt, recBody(rcpt, i), time.Now())
+	}
+	ob := recNewOutbox(t, st, rs.Addr, time.Hour, 2*time.Hour).WithLimits(5, 0)
+	defer ob.Close()
+	for range 3 {
+		if _, err := ob.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(rs.Accepted()); got != 5 {
+		t.Errorf("sent %d in a minute, want the limit of 5", got)
+	}
+	if !ob.throttled {
+		t.Errorf("outbox not throttled at the limit")
+	}
+}
+
+// Only one process sends at a time: a second outbox on the same database
+// leaves the queue alone while the first holds the lock.
+func TestOutboxSendLock(t *testing.T) {
+	rs := newRecServer(t, recConfig{})
+	st := recOpenStore(t)
+	recEnqueue(t, st, "a@example.org", recBody("a@example.org", 1), time.Now())
+	lock := filepath.Join(t.TempDir(), "mailbot.db.sending")
+	first := recNewOutbox(t, st, rs.Addr, time.Hour, 2*time.Hour).WithLock(lock)
+	if held, err := first.lock.try(); !held || err != nil {
+		t.Fatalf("first lock = %v, %v", held, err)
+	}
+	second := recNewOutbox(t, st, rs.Addr, time.Hour, 2*time.Hour).WithLock(lock)
+	if sent, err := second.Drain(context.Background()); sent != 0 || err != nil {
+		t.Fatalf("second Drain() = %d, %v; want 0, nil while the first holds the lock", sent, err)
+	}
+	first.Close()
+	if sent, err := second.Drain(context.Background()); sent != 1 || err != nil {
+		t.Fatalf("second Drain() after release = %d, %v; want 1, nil", sent, err)
+	}
+	second.Close()
+}
