@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/betterdays/mailbot/mailbot/mailserver"
+)
+
+// The scenarios' numbers depend on the machine, so these tests check only
+// that each still runs and still does all its work correctly: every letter
+// handled, flagged and answered, every reply arrived. bench/run.sh --smoke
+// runs them at a larger size against Dovecot and smtp-sink.
+
+// mailbench runs one scenario in-process and returns its result line.
+func mailbench(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	env := map[string]string{}
+	if code := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr); code != 0 {
+		t.Fatalf("mailbench %s: exit %d\n%s", strings.Join(args, " "), code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	got := map[string]string{}
+	for _, f := range strings.Fields(lines[len(lines)-1]) {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			t.Fatalf("result line %q: %q is not key=value", lines[len(lines)-1], f)
+		}
+		got[k] = v
+	}
+	return got
+}
+
+func want(t *testing.T, got map[string]string, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if got[k] == "" {
+			t.Errorf("result has no %s: %v", k, got)
+		}
+	}
+}
+
+func TestLatency(t *testing.T) {
+	got := mailbench(t, "latency", "-n", "5")
+	want(t, got, "p50_ms", "p90_ms", "p99_ms", "max_ms")
+	if got["n"] != "5" {
+		t.Errorf("n = %s, want 5 replies timed", got["n"])
+	}
+}
+
+func TestInboundEmbedded(t *testing.T) {
+	for _, mode := range []string{"run", "once"} {
+		t.Run(mode, func(t *testing.T) {
+			got := mailbench(t, "inbound", "-n", "40", "-mode", mode, "-watch", "5ms")
+			want(t, got, "seconds", "rate", "peak_rss_mb")
+			for k, v := range map[string]string{"handled": "40", "replied": "40", "seen": "40", "order_violations": "0"} {
+				if got[k] != v {
+					t.Errorf("%s = %s, want %s", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+// TestIMAPFetch fills an embedded server's mailbox and fetches it back;
+// a second run reuses what the first left, as run.sh's inbound does.
+func TestIMAPFetch(t *testing.T) {
+	ms, err := mailserver.Start(mailserver.Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ms.Close()
+	u := (&url.URL{Scheme: "imap", User: url.User("bot@example.test"), Host: ms.IMAPAddr()}).String()
+	for range 2 {
+		got := mailbench(t, "imapfetch", "-n", "30", "-imap", u, "-batch", "7")
+		if got["fetched"] != "30" {
+			t.Errorf("fetched = %s, want 30", got["fetched"])
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"nonsense"}, func(string) string { return "" }, io.Discard, &stderr); code != 2 {
+		t.Errorf("exit %d, want 2", code)
+	}
+	for name := range scenarios {
+		if !strings.Contains(stderr.String(), name) {
+			t.Errorf("usage does not name %s:\n%s", name, stderr.String())
+		}
+	}
+}
