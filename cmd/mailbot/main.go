@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/betterdays/mailbot/mailbot"
+	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
 )
 
 // command is one entry of the command table: the words that name it, a
@@ -91,4 +93,23 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  mailbot %-28s %s\n", commands[n].usage, commands[n].help)
 	}
 	fmt.Fprintln(w, "Configuration is read from MAILBOT_* environment variables: see README.md.")
+}
+
+// openBot opens the database and the bot on it, for commands that queue
+// mail: what they queue, a running `mailbot run` sends. The caller closes
+// the store.
+func openBot(ctx context.Context, e *env) (*store.Store, *mailbot.Bot, error) {
+	st, err := store.Open(ctx, e.cfg.DB)
+	if err != nil {
+		return nil, nil, err
+	}
+	tpl, err := templates.Load()
+	if err == nil {
+		var bot *mailbot.Bot
+		if bot, err = mailbot.NewBot(e.cfg, st, tpl, mailbot.SystemClock, e.log, nil); err == nil {
+			return st, bot, nil
+		}
+	}
+	st.Close()
+	return nil, nil, err
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/betterdays/mailbot/mailbot"
 	"github.com/betterdays/mailbot/store"
-	"github.com/betterdays/mailbot/templates"
 )
 
 // errDryRun rolls back the dry run's draft: it writes nothing.
@@ -38,19 +37,11 @@ func newsletterSend(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, e.cfg.DB)
+	st, bot, err := openBot(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tpl, err := templates.Load()
-	if err != nil {
-		return err
-	}
-	bot, err := mailbot.NewBot(e.cfg, st, tpl, mailbot.SystemClock, e.log, nil)
-	if err != nil {
-		return err
-	}
 	var n store.Newsletter
 	var queued int
 	err = st.Write(ctx, func(tx *store.Tx) error {

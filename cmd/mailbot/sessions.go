@@ -9,7 +9,6 @@ import (
 
 	"github.com/betterdays/mailbot/mailbot"
 	"github.com/betterdays/mailbot/store"
-	"github.com/betterdays/mailbot/templates"
 )
 
 func sessionsImport(ctx context.Context, e *env, args []string) error {
@@ -25,21 +24,13 @@ func sessionsImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
-	st, err := store.Open(ctx, e.cfg.DB)
+	// People booked on a session that moved are emailed from the outbox:
+	// a running bot sends them within a minute, or the next run does.
+	st, bot, err := openBot(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tpl, err := templates.Load()
-	if err != nil {
-		return err
-	}
-	// People booked on a session that moved are emailed from the outbox:
-	// a running bot sends them within a minute, or the next run does.
-	bot, err := mailbot.NewBot(e.cfg, st, tpl, mailbot.SystemClock, e.log, nil)
-	if err != nil {
-		return err
-	}
 	res, err := mailbot.ImportTimetable(ctx, st, sessions, time.Now(), bot.TellMoved)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
