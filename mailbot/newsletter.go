@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -96,24 +97,25 @@ func (b *Bot) issue(ctx context.Context, id int64) (issue, error) {
 	return is, nil
 }
 
-// copyData is one person's copy of an issue.
-func (b *Bot) copyData(is issue, p store.Person) templates.Newsletter {
+// copyData is one person's copy of an issue, with the token of their
+// unsubscribe link and address.
+func (b *Bot) copyData(is issue, p store.Person) (templates.Newsletter, string) {
+	leave := b.sign.make(purposeLeave, p.ID, 0)
 	return templates.Newsletter{
 		Name: firstName(p.Name), Text: is.n.Markdown, HTML: is.html,
-		LeaveURL: b.link("leave", b.sign.make(purposeLeave, p.ID, 0)),
-	}
+		LeaveURL: b.link("leave", leave),
+	}, leave
 }
 
 // newsletterCopy renders person p's copy of an issue. It is the same bytes
 // every time for the same copy: the Message-ID was fixed when it was
 // queued, and the Date is the newsletter's.
 func (b *Bot) newsletterCopy(is issue, p store.Person, messageID string) ([]byte, error) {
-	data := b.copyData(is, p)
+	data, leave := b.copyData(is, p)
 	body, err := b.tpl.Render("newsletter", is.n.Subject, data)
 	if err != nil {
 		return nil, err
 	}
-	leave := b.sign.make(purposeLeave, p.ID, 0)
 	var h mail.Header
 	h.Set("X-Auto-Response-Suppress", "All")
 	h.Set("Auto-Submitted", "auto-generated")
@@ -225,9 +227,9 @@ func (t *turn) newsletter(text string, isStaff bool) (string, bool, error) {
 	if err != nil {
 		return "", true, err
 	}
+	preview, _ := t.b.copyData(is, store.Person{ID: t.person, Email: t.m.From, Name: t.m.FromName})
 	r := t.answer("newsletter-staff", templates.NewsletterStaff{
-		Name: t.ans.Name, Stage: "preview", Subject: n.Subject, Recipients: count,
-		Preview: t.b.copyData(is, store.Person{ID: t.person, Email: t.m.From, Name: t.m.FromName}),
+		Name: t.ans.Name, Stage: "preview", Subject: n.Subject, Recipients: count, Preview: preview,
 	})
 	r.subject = "Preview: " + n.Subject
 	r.offer = &store.Offer{PersonID: t.person, Kind: store.OfferNewsletter, Items: []string{idString(n.ID)}}
@@ -237,8 +239,13 @@ func (t *turn) newsletter(text string, isStaff bool) (string, bool, error) {
 // sendNewsletter answers a preview: SEND from the same, proven, staff
 // address sends it; any other answer cancels it.
 func (t *turn) sendNewsletter(text string, isStaff bool) (string, bool, error) {
-	var id int64
-	fmt.Sscan(t.offer.Items[0], &id)
+	if len(t.offer.Items) != 1 {
+		return "", true, fmt.Errorf("newsletter offer %d: want one newsletter id, have %q", t.offer.ID, t.offer.Items)
+	}
+	id, err := strconv.ParseInt(t.offer.Items[0], 10, 64)
+	if err != nil {
+		return "", true, fmt.Errorf("newsletter offer %d: %w", t.offer.ID, err)
+	}
 	n, err := t.tx.Newsletter(t.ctx, id)
 	if err != nil {
 		return "", true, err

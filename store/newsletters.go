@@ -131,25 +131,22 @@ func (s *Store) NewsletterProgress(ctx context.Context, id int64) (NewsletterPro
 // OutboxByMessageID finds the message we sent with that Message-ID: what a
 // bounce is about.
 func (tx *Tx) OutboxByMessageID(ctx context.Context, messageID string) (id int64, rcpt string, err error) {
-	err = tx.tx.QueryRowContext(ctx, `SELECT id, rcpt FROM outbox WHERE message_id = ?`, messageID).Scan(&id, &rcpt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", ErrNotFound
-	}
-	if err != nil {
-		return 0, "", fmt.Errorf("find sent message %s: %w", messageID, err)
-	}
-	return id, rcpt, nil
+	return tx.outboxWhere(ctx, `message_id = ?`, messageID)
 }
 
 // OutboxRcpt is the recipient of outbox message id.
 func (tx *Tx) OutboxRcpt(ctx context.Context, id int64) (string, error) {
-	var rcpt string
-	err := tx.tx.QueryRowContext(ctx, `SELECT rcpt FROM outbox WHERE id = ?`, id).Scan(&rcpt)
+	_, rcpt, err := tx.outboxWhere(ctx, `id = ?`, id)
+	return rcpt, err
+}
+
+func (tx *Tx) outboxWhere(ctx context.Context, where string, arg any) (id int64, rcpt string, err error) {
+	err = tx.tx.QueryRowContext(ctx, `SELECT id, rcpt FROM outbox WHERE `+where, arg).Scan(&id, &rcpt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
+		return 0, "", ErrNotFound
 	}
 	if err != nil {
-		return "", fmt.Errorf("find sent message %d: %w", id, err)
+		return 0, "", fmt.Errorf("find sent message %v: %w", arg, err)
 	}
-	return rcpt, nil
+	return id, rcpt, nil
 }
