@@ -66,12 +66,12 @@ func newsletterSend(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if queued > 0 {
-		fmt.Fprintf(e.stderr, "newsletter %d queued for %d people; it should have reached everyone %s.\n", n.ID, queued, bot.Finish(queued))
+		fmt.Fprintf(e.stderr, "newsletter %d queued for %s; it should have reached everyone %s.\n", n.ID, people(queued), bot.Finish(queued))
 	} else {
 		fmt.Fprintf(e.stderr, "newsletter %d was queued before: resuming, %d of %d left.\n", n.ID, p.Queued, p.Total())
 	}
 	if e.cfg.Embedded {
-		fmt.Fprintln(e.stderr, "With the embedded mail server, `mailbot run` sends it.")
+		fmt.Fprintln(e.stderr, "With the embedded mail server, `mailbot run` sends it, starting within a minute.")
 		return nil
 	}
 	return sendNewsletter(ctx, e, st, bot, n.ID)
@@ -89,7 +89,7 @@ func dryRun(ctx context.Context, e *env, st *store.Store, bot *mailbot.Bot, n st
 		return err
 	}
 	e.stdout.Write(sample)
-	fmt.Fprintf(e.stderr, "dry run: would go to %d people; it should reach everyone %s. Nothing was sent.\n", count, bot.Finish(count))
+	fmt.Fprintf(e.stderr, "dry run: would go to %s; it should reach everyone %s. Nothing was sent.\n", people(count), bot.Finish(count))
 	return nil
 }
 
@@ -180,4 +180,12 @@ func (pr *progress) end(p store.NewsletterProgress) {
 		fmt.Fprintln(pr.w)
 	}
 	fmt.Fprintln(pr.w, pr.line(p, nil))
+}
+
+// people is "1 person", "2 people".
+func people(n int) string {
+	if n == 1 {
+		return "1 person"
+	}
+	return fmt.Sprintf("%d people", n)
 }
