@@ -37,21 +37,7 @@ func TestReadBounceCorpus(t *testing.T) {
 			if err := enc.Encode(bounceGolden{ok, r}); err != nil {
 				t.Fatal(err)
 			}
-			got := b.String()
-			golden := filepath.Join("testdata/bounces", name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("ReadBounce(%s) =\n%s\nwant\n%s", name, got, want)
-			}
+			checkGolden(t, filepath.Join("testdata/bounces", name+".golden"), "ReadBounce("+name+")", b.String())
 			checkReport(t, r, ok)
 		})
 	}

@@ -47,22 +47,27 @@ func TestParseCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := summary(Parse(raw))
-			golden := filepath.Join("testdata/messages", name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test -update creates it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("Parse(%s) =\n%s\nwant\n%s", name, got, want)
-			}
+			checkGolden(t, filepath.Join("testdata/messages", name+".golden"), "Parse("+name+")", summary(Parse(raw)))
 		})
+	}
+}
+
+// checkGolden compares got with the golden file, or rewrites the file
+// under -update.
+func checkGolden(t *testing.T, golden, what, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s =\n%s\nwant\n%s", what, got, want)
 	}
 }
 
