@@ -436,3 +436,35 @@ func TestBounceSuppresses(t *testing.T) {
 		t.Errorf("still suppressed after writing to us")
 	}
 }
+
+func TestListStaffAsksForSomeone(t *testing.T) {
+	d := newDesk(t, nil)
+	const jane = "jane@example.org"
+	d.send(officer, "mailing list", "Hi, Jane Smith <jane@example.org> rang: please add her to the mailing list.", provenStaff)
+	d.one(officer).must(t, "You asked: to add jane@example.org to our mailing list", "I have emailed jane@example.org")
+	ask := d.one(jane)
+	ask.must(t, "A member of the Better Days team asked us to add you", "reply\nYES", "If you don't want it")
+	if sub := d.subscription(jane); sub.Status != store.Pending || sub.Source != "staff" {
+		t.Fatalf("after staff asked: %+v, want pending from staff", sub)
+	}
+	d.reply(jane, ask, "yes")
+	d.one(jane).must(t, "you are on our mailing list")
+	if sub := d.subscription(jane); sub.Status != store.Confirmed || sub.Source != "staff" || sub.ConsentHow != consentReply {
+		t.Errorf("after Jane's yes: %+v, want confirmed by her reply, source staff", sub)
+	}
+
+	// A forward: the person whose message it is gets asked.
+	fwd := "From: " + officer + "\r\nTo: " + botAddress + "\r\nSubject: Fwd: newsletter\r\nMessage-ID: <f1@localhost>\r\n" + provenStaff + "\r\n\r\n" +
+		"Can you add this lady please\r\n\r\n---------- Forwarded message ---------\r\nFrom: Olive Brown <olive@example.org>\r\n" +
+		"Date: Mon, 14 Jun 2027 at 10:00\r\nSubject: newsletter\r\nTo: <" + officer + ">\r\n\r\nPlease put me on your mailing list.\r\n"
+	d.deliver(fwd)
+	d.one(officer).must(t, "I have emailed olive@example.org")
+	d.one("olive@example.org").must(t, "A member of the Better Days team asked us")
+
+	// Without our server's proof, the same words only concern the sender.
+	d.send(officer, "mailing list", "please add victim@example.org to the mailing list")
+	if got := d.mail("victim@example.org"); len(got) != 0 {
+		t.Errorf("an unproven staff address got mail sent to someone else")
+	}
+	d.one(officer).must(t, "You asked: to join our mailing list")
+}

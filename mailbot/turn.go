@@ -26,6 +26,7 @@ type turn struct {
 	now    time.Time
 	person int64
 	offer  *store.Offer // the list or confirmation this replies to; nil when none
+	staff  bool         // sent by a member of staff, proven (see isStaff)
 	req    understand.Request
 
 	ans     templates.Answer
@@ -66,7 +67,8 @@ func (t *turn) run() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c := understand.Context{Now: t.now, TZ: t.b.cfg.TZ, Subject: t.m.Subject, IsStaff: t.b.isStaff(t.m)}
+	t.staff = t.b.isStaff(t.m)
+	c := understand.Context{Now: t.now, TZ: t.b.cfg.TZ, Subject: t.m.Subject, IsStaff: t.staff}
 	seen := map[string]bool{}
 	for _, s := range upcoming {
 		if !seen[s.Title] {
@@ -90,7 +92,9 @@ func (t *turn) run() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown) {
+	// Acting for someone else, the list request is all that is done: the
+	// rest of a staff note ("please", "thanks") is not theirs to act on.
+	if listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown || t.ans.For != "") {
 		if t.ans.List == "" {
 			return "not answered: asked to join, and a request to confirm went today", nil
 		}
@@ -158,7 +162,11 @@ func (t *turn) listRequest() (bool, error) {
 			t.ans.Asked = "to leave our mailing list"
 		}
 		return true, t.leave(leftByEmail)
-	case t.req.Subscribe:
+	case t.req.Subscribe || t.forwardAsksToJoin():
+		if addr, name := t.forWhom(); addr != "" {
+			t.ans.Asked = "to add " + addr + " to our mailing list"
+			return true, t.askFor(addr, name)
+		}
 		if t.ans.Asked == "" {
 			t.ans.Asked = "to join our mailing list"
 		}

@@ -69,11 +69,17 @@ type Answer struct {
 	// List is what happened about the mailing list: "offer" (booked, and
 	// never asked: a yes joins), "confirm" (asked to join: a yes
 	// confirms), "joined", "already" (on it already), "left", "not-on"
-	// (asked to leave, was not on it), "declined" (said no to joining).
+	// (asked to leave, was not on it), "declined" (said no to joining),
+	// and for staff "asked-for" and "already-for" (see For).
 	List       string
 	ConfirmURL string // with "confirm": the link that confirms instead of a reply
 	// HasBookings, with "left": leaving the list cancels no booking.
 	HasBookings bool
+	// ByStaff, with "confirm": a member of staff asked for them.
+	ByStaff bool
+	// For, to a member of staff: whom they asked to add. List is then
+	// "asked-for" (we asked For to confirm) or "already-for".
+	For string
 }
 
 // Newsletter is the data for "newsletter": one person's copy.
