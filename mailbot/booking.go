@@ -128,7 +128,7 @@ func appendSession(list []store.SessionPlaces, s store.SessionPlaces) []store.Se
 // bookOne books one session and says so in the answer.
 func (t *turn) bookOne(s store.SessionPlaces, places int) (store.BookResult, error) {
 	b, res, err := t.tx.Book(t.ctx, store.NewBooking{
-		SessionID: s.ID, PersonID: t.person, Places: places, Source: "email",
+		SessionID: s.ID, PersonID: t.person, Places: places, Source: t.source(),
 		Phone: t.phone(), Needs: t.needs(),
 	}, t.now)
 	if err != nil {

@@ -67,8 +67,8 @@ func TestBookFromWords(t *testing.T) {
 		{"book me on 25 December", nil, []string{`I couldn't find a session for "25 december"`, "These are the sessions coming up"}, 0},
 		{"I'd like to book a place", nil, []string{"These are the sessions coming up"}, 0},
 		{"Book me for 15 July. I use a wheelchair. My number is 07700 900123.", map[string]string{"bd-2027-04": "confirmed 1"}, []string{"You told us: I use a wheelchair", "We will call you on: 07700 900123"}, 1},
-		{"Hello, is this thing on?", nil, []string{"Here is what you can do"}, 0},
-		{"asdfgh qwerty", nil, []string{"couldn't tell from your message"}, 0},
+		{"Hello, how does this work?", nil, []string{"Here is what you can do"}, 0},
+		{"asdfgh qwerty", nil, []string{"passed your email to a member of the Better Days team"}, 0},
 	} {
 		t.Run(tc.text, func(t *testing.T) {
 			d := newDesk(t, nil)

@@ -31,6 +31,9 @@ type reply struct {
 	data      any
 	invites   []invite     // calendar objects to attach
 	offer     *store.Offer // what a reply to this message may refer to; its Token goes in Reply-To
+	// replyTo, for mail to staff about someone: where their reply goes.
+	replyTo, replyToName string
+	original             []byte // a message passed on, attached as it came
 }
 
 // invite is one calendar object attached to a message.
@@ -64,20 +67,27 @@ func (b *Bot) compose(r reply) (store.OutMessage, error) {
 	} else {
 		h.Set("Auto-Submitted", "auto-generated")
 	}
+	if r.replyTo != "" {
+		h.SetAddressList("Reply-To", []*mail.Address{{Name: understand.OneLine(r.replyToName), Address: r.replyTo}})
+	}
 	if r.offer != nil {
 		// A reply comes back to an address that names this message, even
 		// from a client that drops In-Reply-To.
 		h.SetAddressList("Reply-To", []*mail.Address{{Name: displayName, Address: plusAddress(b.cfg.Address, r.offer.Token)}})
 	}
 	h.Set("MIME-Version", "1.0")
-	h.SetSubject(understand.OneLine(r.subject))
+	subject := understand.OneLine(r.subject)
+	if r.offer != nil {
+		subject += " [BD-" + r.offer.SubjectRef() + "]"
+	}
+	h.SetSubject(subject)
 	h.SetAddressList("To", []*mail.Address{{Name: understand.OneLine(r.toName), Address: r.to}})
 	h.SetAddressList("From", []*mail.Address{{Name: displayName, Address: b.cfg.Address}})
 	h.SetMessageID(id)
 	h.SetDate(b.clock.Now().In(b.cfg.TZ))
 
 	var buf bytes.Buffer
-	if err := writeBody(&buf, h, body, r.invites); err != nil {
+	if err := writeBody(&buf, h, body, r.invites, r.original); err != nil {
 		return store.OutMessage{}, fmt.Errorf("compose %s: %w", r.kind, err)
 	}
 	return store.OutMessage{
@@ -89,12 +99,12 @@ func (b *Bot) compose(r reply) (store.OutMessage, error) {
 	}, nil
 }
 
-// writeBody writes the message: text and HTML as alternatives, and each
-// calendar object after them. With invites the message is
-// multipart/mixed, the shape Outlook, Gmail and Apple Mail all offer as an
-// invitation to accept.
-func writeBody(buf *bytes.Buffer, h mail.Header, body templates.Rendered, invites []invite) error {
-	if len(invites) == 0 {
+// writeBody writes the message: text and HTML as alternatives, each
+// calendar object after them, and last the message passed on, if any. With
+// invites the message is multipart/mixed, the shape Outlook, Gmail and
+// Apple Mail all offer as an invitation to accept.
+func writeBody(buf *bytes.Buffer, h mail.Header, body templates.Rendered, invites []invite, original []byte) error {
+	if len(invites) == 0 && original == nil {
 		w, err := mail.CreateInlineWriter(buf, h)
 		if err != nil {
 			return err
@@ -134,7 +144,56 @@ func writeBody(buf *bytes.Buffer, h mail.Header, body templates.Rendered, invite
 			return err
 		}
 	}
+	if original != nil {
+		if err := attachMessage(w, original); err != nil {
+			return err
+		}
+	}
 	return w.Close()
+}
+
+// attachMessage attaches raw as message/rfc822, so that mail programs show
+// it as the email it was. RFC 2046 wants such a part unencoded, which only
+// a 7-bit message with short lines can be without 8BITMIME; anything else
+// goes as base64, which every program we know of still opens.
+func attachMessage(w *mail.Writer, raw []byte) error {
+	raw = []byte(crlf(string(raw)))
+	var ah mail.AttachmentHeader
+	ah.Set("Content-Type", "message/rfc822")
+	ah.SetFilename("message.eml")
+	if sevenBit(raw) {
+		ah.Set("Content-Transfer-Encoding", "7bit")
+	} else {
+		ah.Set("Content-Transfer-Encoding", "base64")
+	}
+	aw, err := w.CreateAttachment(ah)
+	if err != nil {
+		return err
+	}
+	if _, err := aw.Write(raw); err != nil {
+		return err
+	}
+	return aw.Close()
+}
+
+// sevenBit reports whether raw is 7-bit data in lines of at most 998
+// characters (RFC 5322 section 2.1.1), with no NUL.
+func sevenBit(raw []byte) bool {
+	line := 0
+	for _, c := range raw {
+		switch {
+		case c == 0 || c >= 0x80:
+			return false
+		case c == '\n':
+			line = 0
+		default:
+			line++
+			if line > 998+1 { // the CR before LF is counted
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func writeAlternatives(w *mail.InlineWriter, body templates.Rendered) error {
@@ -193,9 +252,10 @@ func references(m *understand.Message) []string {
 	return refs
 }
 
-// replySubject is "Re: " and theirs, once.
+// replySubject is "Re: " and theirs, once, without our old reference:
+// the message it goes on gets its own.
 func replySubject(subject, fallback string) string {
-	s := understand.OneLine(subject)
+	s := understand.WithoutSubjectRef(understand.OneLine(subject))
 	switch {
 	case s == "":
 		return fallback

@@ -71,6 +71,7 @@ type sent struct {
 	Header                          mail.Header
 	Text, HTML                      string
 	Invites                         []sentInvite
+	Attached                        [][]byte // message/rfc822 parts, decoded
 }
 
 type sentInvite struct {
@@ -238,6 +239,8 @@ func readSent(t testing.TB, raw []byte) *sent {
 			s.Text = strings.ReplaceAll(string(b), "\r\n", "\n")
 		case "text/html":
 			s.HTML = string(b)
+		case "message/rfc822":
+			s.Attached = append(s.Attached, b)
 		case "text/calendar":
 			obj, err := calendar.Parse(bytes.NewReader(b))
 			if err != nil {

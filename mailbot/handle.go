@@ -126,8 +126,7 @@ func (b *Bot) decide(ctx context.Context, tx *store.Tx, m *understand.Message, d
 	// A forged From could otherwise turn the bot into a way to flood a
 	// stranger's inbox, or act for them over and over.
 	if n >= b.cfg.ReplyLimit {
-		b.log.Warn("reply limit reached; not answering", "from", m.From, "sent_last_hour", n)
-		return fmt.Sprintf("not answered: reply limit (%d in the last hour)", n), nil, nil
+		return b.overLimit(ctx, tx, m, d.Raw, now, n)
 	}
 	person, err := tx.NotePerson(ctx, m.From, m.FromName, now)
 	if err != nil {
@@ -137,7 +136,7 @@ func (b *Bot) decide(ctx context.Context, tx *store.Tx, m *understand.Message, d
 	if err := tx.Unsuppress(ctx, person); err != nil {
 		return "", nil, err
 	}
-	t := &turn{b: b, ctx: ctx, tx: tx, m: m, now: now, person: person}
+	t := &turn{b: b, ctx: ctx, tx: tx, m: m, now: now, person: person, raw: d.Raw}
 	t.ans.Name = firstName(m.FromName)
 	if d.Truncated {
 		t.answer("too-large", templates.TooLarge{Name: t.ans.Name, Size: megabytes(d.Size), Limit: megabytes(b.cfg.MaxMessageBytes)})

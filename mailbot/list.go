@@ -3,7 +3,6 @@ package mailbot
 import (
 	"context"
 	"errors"
-	"regexp"
 	"strings"
 	"time"
 
@@ -75,7 +74,7 @@ func (t *turn) leave(how string) error {
 // a stranger may have written from their address. It returns false when
 // a request already went to them today and nothing else needs saying, so
 // the bot cannot be made to flood an inbox with requests.
-func (t *turn) askToJoin(source string) (bool, error) {
+func (t *turn) askToJoin() (bool, error) {
 	sub, err := t.tx.Subscription(t.ctx, t.person)
 	switch {
 	case err == nil && sub.Status == store.Confirmed:
@@ -84,7 +83,7 @@ func (t *turn) askToJoin(source string) (bool, error) {
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return false, err
 	}
-	if err := t.tx.AskToJoin(t.ctx, t.person, source, t.now); err != nil {
+	if err := t.tx.AskToJoin(t.ctx, t.person, t.source(), t.now); err != nil {
 		return false, err
 	}
 	if !sub.RequestSentAt.IsZero() && t.now.Sub(sub.RequestSentAt) < 24*time.Hour {
@@ -106,63 +105,6 @@ func (t *turn) joinByReply() error {
 		return t.join("booking", consentBooking)
 	}
 	return t.join("", consentReply)
-}
-
-// forWhom is whom a proven member of staff asks to add to the list: the
-// sender of the message they forward, or the address they wrote ("please
-// add jane@example.org"). It is "" for anyone else: nothing a stranger
-// writes acts for another person.
-func (t *turn) forWhom() (addr, name string) {
-	if !t.staff {
-		return "", ""
-	}
-	if f := t.m.Forwarded; f != nil && validAddress(f.From) && !t.b.cfg.IsOwnAddress(f.From) {
-		return f.From, f.FromName
-	}
-	for _, a := range addressPattern.FindAllString(t.m.Fresh, -1) {
-		a = strings.ToLower(a)
-		if a != t.m.From && validAddress(a) && !t.b.cfg.IsOwnAddress(a) {
-			return a, ""
-		}
-	}
-	return "", ""
-}
-
-// forwardAsksToJoin is whether a message a member of staff forwards asks
-// to join the list, whatever their note above it says.
-func (t *turn) forwardAsksToJoin() bool {
-	f := t.m.Forwarded
-	return t.staff && f != nil && understand.Read(f.Text, understand.Context{Now: t.now, TZ: t.b.cfg.TZ}).Subscribe
-}
-
-// addressPattern finds an email address written in a sentence.
-var addressPattern = regexp.MustCompile(`[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)
-
-// askFor asks addr, on a member of staff's word, to confirm joining the
-// list; only their own YES puts them on it. The staff member is told.
-func (t *turn) askFor(addr, name string) error {
-	pid, err := t.tx.NotePerson(t.ctx, addr, name, t.now)
-	if err != nil {
-		return err
-	}
-	them := &turn{b: t.b, ctx: t.ctx, tx: t.tx, now: t.now, person: pid,
-		m: &understand.Message{From: addr, FromName: name}}
-	them.ans.Name, them.ans.ByStaff = firstName(name), true
-	sent, err := them.askToJoin("staff")
-	if err != nil {
-		return err
-	}
-	t.ans.For, t.ans.List = addr, "asked-for"
-	switch {
-	case them.ans.List == "already":
-		t.ans.List = "already-for"
-	case sent:
-		them.sendAnswer()
-		them.replies[0].subject = "Joining the Better Days mailing list"
-		t.replies = append(t.replies, them.replies...)
-		t.note("asked %s to confirm joining the list", addr)
-	}
-	return nil
 }
 
 // join confirms the person's place on the list. A request to join they

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 )
 
@@ -375,7 +376,7 @@ func TestNewsletterByStaffEmail(t *testing.T) {
 	d.send(officer, "Newsletter: August at Better Days", "Dear all,\n\nHere is what's on:\n\n{{sessions}}\n", provenStaff)
 	preview := d.one(officer)
 	preview.must(t, "It would go to\n2 people", "reply SEND", "1. **Better Days: what makes a good day?**")
-	if preview.Subject != "Preview: August at Better Days" {
+	if understand.WithoutSubjectRef(preview.Subject) != "Preview: August at Better Days" || understand.SubjectRef(preview.Subject) == "" {
 		t.Errorf("preview subject %q", preview.Subject)
 	}
 	if got := d.mail(mary); len(got) != 0 {
@@ -441,7 +442,7 @@ func TestListStaffAsksForSomeone(t *testing.T) {
 	d := newDesk(t, nil)
 	const jane = "jane@example.org"
 	d.send(officer, "mailing list", "Hi, Jane Smith <jane@example.org> rang: please add her to the mailing list.", provenStaff)
-	d.one(officer).must(t, "You asked: to add jane@example.org to our mailing list", "I have emailed jane@example.org")
+	d.one(officer).must(t, "I have done this for Jane Smith <jane@example.org>", "A member of the Better Days team asked us to add you")
 	ask := d.one(jane)
 	ask.must(t, "A member of the Better Days team asked us to add you", "reply\nYES", "If you don't want it")
 	if sub := d.subscription(jane); sub.Status != store.Pending || sub.Source != "staff" {
@@ -458,8 +459,10 @@ func TestListStaffAsksForSomeone(t *testing.T) {
 		"Can you add this lady please\r\n\r\n---------- Forwarded message ---------\r\nFrom: Olive Brown <olive@example.org>\r\n" +
 		"Date: Mon, 14 Jun 2027 at 10:00\r\nSubject: newsletter\r\nTo: <" + officer + ">\r\n\r\nPlease put me on your mailing list.\r\n"
 	d.deliver(fwd)
-	d.one(officer).must(t, "I have emailed olive@example.org")
-	d.one("olive@example.org").must(t, "A member of the Better Days team asked us")
+	d.one(officer).must(t, "I have done this for Olive Brown <olive@example.org>")
+	olive := d.one("olive@example.org")
+	olive.must(t, "A member of the Better Days team asked us")
+	olive.mustNot(t, "Reply with the number to book")
 
 	// Without our server's proof, the same words only concern the sender.
 	d.send(officer, "mailing list", "please add victim@example.org to the mailing list")

@@ -16,6 +16,11 @@ import (
 // email, and the soonest are what people want.
 const maxChoices = 8
 
+// openQuestionFor is how long a question we asked stays the one a reply
+// without any reference answers: long enough for someone who reads their
+// mail weekly, short enough that an old list is not taken up by mistake.
+const openQuestionFor = 14 * 24 * time.Hour
+
 // turn is one message being answered, inside the transaction that records
 // it: what it refers to, what was done, and the mail that is owed.
 type turn struct {
@@ -27,6 +32,8 @@ type turn struct {
 	person int64
 	offer  *store.Offer // the list or confirmation this replies to; nil when none
 	staff  bool         // sent by a member of staff, proven (see isStaff)
+	by     *turn        // the member of staff's turn, when acting for someone on their word
+	raw    []byte       // the message as it came, to pass to staff
 	req    understand.Request
 
 	ans     templates.Answer
@@ -56,7 +63,12 @@ func (t *turn) run() (string, error) {
 	if t.m.Automatic != "" {
 		return "ignored: automatic (" + t.m.Automatic + ")", nil
 	}
-	o, err := t.tx.FindOffer(t.ctx, t.person, t.token(), append(append([]string(nil), t.m.InReplyTo...), t.m.References...))
+	o, err := t.tx.FindOffer(t.ctx, t.person, store.OfferRef{
+		MessageIDs: append(append([]string(nil), t.m.InReplyTo...), t.m.References...),
+		Subject:    understand.SubjectRef(t.m.Subject),
+		Token:      t.token(),
+		Since:      t.now.Add(-openQuestionFor),
+	})
 	switch {
 	case err == nil:
 		t.offer = &o
@@ -86,36 +98,41 @@ func (t *turn) run() (string, error) {
 	if outcome, done, err := t.newsletter(text, c.IsStaff); done || err != nil {
 		return outcome, err
 	}
+	if t.staff {
+		if who, ok := t.m.OnBehalf(t.b.notActedFor(t.m.From)); ok {
+			return t.actFor(who, upcoming, c)
+		}
+	}
 	t.req = understand.Read(text, c)
+	return t.act(upcoming, understand.NeedsPerson(text, t.req))
+}
+
+// act does what t.req asks, passes the message to staff when h says a
+// person should see it, and answers.
+func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string, error) {
 	t.ans.Asked = asked(t.req)
 	listed, err := t.listRequest()
 	if err != nil {
 		return "", err
 	}
-	// Acting for someone else, the list request is all that is done: the
-	// rest of a staff note ("please", "thanks") is not theirs to act on.
-	if listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown || t.ans.For != "") {
-		if t.ans.List == "" {
+	switch {
+	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
+		if t.ans.List == "" && len(h.Urgent) == 0 {
 			return "not answered: asked to join, and a request to confirm went today", nil
 		}
-		t.sendAnswer()
-		return "replied: list" + outcomeDetail(t.did), nil
-	}
-
-	switch t.req.Action {
-	case understand.List:
+	case t.req.Action == understand.List:
 		err = t.list(upcoming)
-	case understand.Book, understand.Choose:
+	case t.req.Action == understand.Book, t.req.Action == understand.Choose:
 		if t.offer != nil && t.offer.Kind == store.OfferCancel && t.req.Action == understand.Choose {
 			err = t.cancel()
 		} else {
 			err = t.book(upcoming)
 		}
-	case understand.DropIn:
+	case t.req.Action == understand.DropIn:
 		err = t.dropin(upcoming)
-	case understand.Cancel:
+	case t.req.Action == understand.Cancel:
 		err = t.cancel()
-	case understand.No:
+	case t.req.Action == understand.No:
 		switch {
 		case t.listAnswer():
 			t.ans.List = "declined"
@@ -125,7 +142,7 @@ func (t *turn) run() (string, error) {
 		default:
 			err = t.cancel()
 		}
-	case understand.Yes:
+	case t.req.Action == understand.Yes:
 		switch {
 		case t.listAnswer():
 			err = t.joinByReply()
@@ -134,14 +151,12 @@ func (t *turn) run() (string, error) {
 		default:
 			err = t.stillComing()
 		}
-	case understand.Move:
+	case t.req.Action == understand.Move:
 		err = t.move(upcoming)
-	case understand.Attendees:
+	case t.req.Action == understand.Attendees:
 		return t.attendees()
-	case understand.Help:
-		return t.help(false)
-	default:
-		return t.help(true)
+	case !t.canHandOver(h):
+		return t.help(t.req.Action == understand.Unknown)
 	}
 	if err == nil {
 		err = t.offerList()
@@ -149,8 +164,16 @@ func (t *turn) run() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	outcome := "replied: " + t.req.Action.String()
+	if listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown) {
+		outcome = "replied: list"
+	}
+	if t.canHandOver(h) {
+		t.handOver(h)
+		outcome += ", passed to staff (" + h.String() + ")"
+	}
 	t.sendAnswer()
-	return "replied: " + t.req.Action.String() + outcomeDetail(t.did), nil
+	return outcome + outcomeDetail(t.did), nil
 }
 
 // listRequest does what the message asks of the mailing list, beside
@@ -162,15 +185,11 @@ func (t *turn) listRequest() (bool, error) {
 			t.ans.Asked = "to leave our mailing list"
 		}
 		return true, t.leave(leftByEmail)
-	case t.req.Subscribe || t.forwardAsksToJoin():
-		if addr, name := t.forWhom(); addr != "" {
-			t.ans.Asked = "to add " + addr + " to our mailing list"
-			return true, t.askFor(addr, name)
-		}
-		if t.ans.Asked == "" {
+	case t.req.Subscribe:
+		if t.ans.Asked == "" && t.by == nil {
 			t.ans.Asked = "to join our mailing list"
 		}
-		_, err := t.askToJoin("email")
+		_, err := t.askToJoin()
 		return true, err
 	}
 	return false, nil
@@ -188,14 +207,24 @@ func (t *turn) help(notUnderstood bool) (string, error) {
 	return "replied: help", nil
 }
 
-// answer queues a reply to the message being handled.
+// answer queues a reply to the message being handled; acting for someone,
+// a new message to them.
 func (t *turn) answer(kind string, data any) *reply {
-	t.replies = append(t.replies, reply{
-		kind: kind, to: t.m.From, toName: t.m.FromName, inReplyTo: t.m,
-		subject: replySubject(t.m.Subject, "Better Days: your booking"),
-		data:    data,
-	})
+	r := reply{kind: kind, to: t.m.From, toName: t.m.FromName, data: data,
+		subject: replySubject(t.m.Subject, "Better Days: your booking")}
+	if t.by == nil {
+		r.inReplyTo = t.m
+	}
+	t.replies = append(t.replies, r)
 	return &t.replies[len(t.replies)-1]
+}
+
+// source is how a booking or list request came, for the record.
+func (t *turn) source() string {
+	if t.by != nil {
+		return "staff"
+	}
+	return "email"
 }
 
 // sendAnswer queues the one answer to a booking message, with its

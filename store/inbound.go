@@ -166,3 +166,17 @@ func (s *Store) CountInbound(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// HandedOver counts the messages from sender passed to staff since the
+// given time (each counted once, however many staff it went to).
+func (tx *Tx) HandedOver(ctx context.Context, sender string, since time.Time) (int, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx, `
+		SELECT count(DISTINCT o.inbound_id) FROM outbox o JOIN inbound i ON i.id = o.inbound_id
+		WHERE o.kind = 'handoff' AND o.created_at >= ? AND i.sender = ? COLLATE NOCASE`,
+		millis(since), sender).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count messages from %s passed to staff: %w", sender, err)
+	}
+	return n, nil
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -52,34 +53,67 @@ func (tx *Tx) SaveOffer(ctx context.Context, o Offer, now time.Time) error {
 	return nil
 }
 
-// FindOffer returns the offer a reply from personID refers to: by token
-// first, else the newest of the Message-IDs it cites. An offer made to
-// someone else is never returned. A newsletter's copy is an offer to book
-// the sessions it listed.
-func (tx *Tx) FindOffer(ctx context.Context, personID int64, token string, messageIDs []string) (Offer, error) {
-	if token != "" {
-		o, err := tx.offerWhere(ctx, `token = ? AND person_id = ?`, token, personID)
+// OfferRef is what a reply carries that may name the offer it answers.
+type OfferRef struct {
+	MessageIDs []string // its In-Reply-To and References
+	Subject    string   // the reference in our subjects ("[BD-7Q3KAB]"), lower case, without "bd-"
+	Token      string   // the tag of the plus-address it was sent to
+	// Since, when set, lets a reply that carries none of the above
+	// answer the person's newest question asked since then: some mail
+	// clients drop every header we could match.
+	Since time.Time
+}
+
+// subjectRefLen is how much of an offer's token its subject reference
+// shows: short enough to read, and with the person it is bound to, long
+// enough never to be guessed or to collide.
+const subjectRefLen = 6
+
+// SubjectRef is the reference to o that goes in a subject line.
+func (o Offer) SubjectRef() string {
+	return strings.ToUpper(o.Token[:min(len(o.Token), subjectRefLen)])
+}
+
+// FindOffer returns the offer a reply from personID refers to, trying, in
+// order, the Message-IDs it cites (the newest first), our reference in its
+// subject, the plus-address token, and the newest open question. An offer
+// made to someone else is never returned. A newsletter's copy is an offer
+// to book the sessions it listed.
+func (tx *Tx) FindOffer(ctx context.Context, personID int64, ref OfferRef) (Offer, error) {
+	// The reply's own parent comes last in References and alone in
+	// In-Reply-To: look from the newest.
+	for i := len(ref.MessageIDs) - 1; i >= 0; i-- {
+		o, err := tx.offerWhere(ctx, `message_id = ? AND person_id = ?`, ref.MessageIDs[i], personID)
+		if !errors.Is(err, ErrNotFound) {
+			return o, err
+		}
+		o, err = tx.newsletterCopy(ctx, personID, ref.MessageIDs[i])
 		if !errors.Is(err, ErrNotFound) {
 			return o, err
 		}
 	}
-	// The reply's own parent comes last in References and alone in
-	// In-Reply-To: look from the newest.
-	for i := len(messageIDs) - 1; i >= 0; i-- {
-		o, err := tx.offerWhere(ctx, `message_id = ? AND person_id = ?`, messageIDs[i], personID)
+	if len(ref.Subject) == subjectRefLen {
+		o, err := tx.offerWhere(ctx, `person_id = ? AND substr(token, 1, ?) = ? ORDER BY created_at DESC LIMIT 1`,
+			personID, subjectRefLen, strings.ToLower(ref.Subject))
 		if !errors.Is(err, ErrNotFound) {
 			return o, err
 		}
-		o, err = tx.newsletterCopy(ctx, personID, messageIDs[i])
+	}
+	if ref.Token != "" {
+		o, err := tx.offerWhere(ctx, `token = ? AND person_id = ?`, ref.Token, personID)
 		if !errors.Is(err, ErrNotFound) {
 			return o, err
 		}
+	}
+	if !ref.Since.IsZero() && len(ref.MessageIDs) == 0 {
+		// Not a staff member's newsletter preview: SEND must answer it
+		// by name, never by guess.
+		return tx.offerWhere(ctx, `person_id = ? AND created_at >= ? AND kind != ? ORDER BY created_at DESC, id DESC LIMIT 1`,
+			personID, millis(ref.Since), OfferNewsletter)
 	}
 	return Offer{}, ErrNotFound
 }
 
-// newsletterCopy is the offer made by the copy of a newsletter with
-// messageID, when it went to personID.
 func (tx *Tx) newsletterCopy(ctx context.Context, personID int64, messageID string) (Offer, error) {
 	o := Offer{Kind: OfferBook, MessageID: messageID, PersonID: personID}
 	var items string

@@ -12,11 +12,11 @@ func (e *bookingsEnv) saveOffer(o Offer) {
 	e.write(func(tx *Tx) error { return tx.SaveOffer(e.ctx, o, bookT0) })
 }
 
-func (e *bookingsEnv) findOffer(personID int64, token string, messageIDs []string) (Offer, error) {
+func (e *bookingsEnv) findOffer(personID int64, ref OfferRef) (Offer, error) {
 	e.t.Helper()
 	var o Offer
 	var findErr error
-	e.write(func(tx *Tx) error { o, findErr = tx.FindOffer(e.ctx, personID, token, messageIDs); return nil })
+	e.write(func(tx *Tx) error { o, findErr = tx.FindOffer(e.ctx, personID, ref); return nil })
 	return o, findErr
 }
 
@@ -41,14 +41,14 @@ func TestOfferRoundTrip(t *testing.T) {
 		t.Run(o.Token, func(t *testing.T) {
 			o.PersonID = ann
 			e.saveOffer(o)
-			got, err := e.findOffer(ann, o.Token, nil)
+			got, err := e.findOffer(ann, OfferRef{Token: o.Token})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got.ID == 0 || !sameOffer(got, o) {
 				t.Errorf("FindOffer by token = %+v, want %+v", got, o)
 			}
-			byMsg, err := e.findOffer(ann, "", []string{o.MessageID})
+			byMsg, err := e.findOffer(ann, OfferRef{MessageIDs: []string{o.MessageID}})
 			if err != nil || byMsg.ID != got.ID || !sameOffer(byMsg, o) {
 				t.Errorf("FindOffer by message id = %+v, %v; want %+v", byMsg, err, got)
 			}
@@ -63,7 +63,7 @@ func TestOfferItemsWithComma(t *testing.T) {
 	ann := e.person("ann@example.org")
 	o := Offer{Token: "t1", MessageID: "<m@bot>", PersonID: ann, Kind: OfferBook, Items: []string{"Dorchester, 1 July", "s2"}}
 	e.saveOffer(o)
-	got, err := e.findOffer(ann, "t1", nil)
+	got, err := e.findOffer(ann, OfferRef{Token: "t1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,40 +76,49 @@ func TestFindOffer(t *testing.T) {
 	e := newBookingsEnv(t)
 	ann, bob := e.person("ann@example.org"), e.person("bob@example.org")
 	offers := map[string]Offer{
-		"a1": {Token: "tA1", MessageID: "<a1@bot>", PersonID: ann, Kind: OfferBook, Items: []string{"s1", "s2"}},
-		"a2": {Token: "tA2", MessageID: "<a2@bot>", PersonID: ann, Kind: OfferBooked, Items: []string{"5"}},
-		"b1": {Token: "tB1", MessageID: "<b1@bot>", PersonID: bob, Kind: OfferCancel, Items: []string{"7"}},
+		"a1": {Token: "aaaaaa1t", MessageID: "<a1@bot>", PersonID: ann, Kind: OfferBook, Items: []string{"s1", "s2"}},
+		"a2": {Token: "aaaaab2t", MessageID: "<a2@bot>", PersonID: ann, Kind: OfferBooked, Items: []string{"5"}},
+		"b1": {Token: "bbbbbb1t", MessageID: "<b1@bot>", PersonID: bob, Kind: OfferCancel, Items: []string{"7"}},
+		"b2": {Token: "bbbbbc2t", MessageID: "<b2@bot>", PersonID: bob, Kind: OfferNewsletter, Items: []string{"1"}},
 	}
-	for _, k := range []string{"a1", "a2", "b1"} {
+	for _, k := range []string{"a1", "a2", "b1", "b2"} {
 		e.saveOffer(offers[k])
 	}
+	since := bookT0.Add(-time.Hour)
 	for _, tc := range []struct {
 		name   string
 		person int64
-		token  string
-		ids    []string
+		ref    OfferRef
 		want   string // key in offers, "" for ErrNotFound
 	}{
-		{"by token", ann, "tA1", nil, "a1"},
-		{"token before message ids", ann, "tA1", []string{"<a2@bot>"}, "a1"},
-		{"by In-Reply-To", ann, "", []string{"<a1@bot>"}, "a1"},
-		{"newest in References wins", ann, "", []string{"<a1@bot>", "<a2@bot>"}, "a2"},
-		{"newest in References wins, other order", ann, "", []string{"<a2@bot>", "<a1@bot>"}, "a1"},
-		{"unknown ids skipped", ann, "", []string{"<x@elsewhere>", "<a1@bot>", "<y@elsewhere>"}, "a1"},
-		{"unknown token falls back to message ids", ann, "nope", []string{"<a2@bot>"}, "a2"},
-		{"the other person's own", bob, "tB1", nil, "b1"},
-		{"another's token", ann, "tB1", nil, ""},
-		{"another's token, own message id", ann, "tB1", []string{"<a1@bot>"}, "a1"},
-		{"another's message id", ann, "", []string{"<b1@bot>"}, ""},
-		{"another's newer message id skipped", ann, "", []string{"<a1@bot>", "<b1@bot>"}, "a1"},
-		{"another's offers by token and message id", bob, "tA1", []string{"<a1@bot>", "<a2@bot>"}, ""},
-		{"nothing cited", ann, "", nil, ""},
-		{"empty token and ids", ann, "", []string{}, ""},
-		{"unknown person", 999, "tA1", []string{"<a1@bot>"}, ""},
-		{"message id is exact", ann, "", []string{"a1@bot"}, ""},
+		{"by token", ann, OfferRef{Token: "aaaaaa1t"}, "a1"},
+		{"message ids before token", ann, OfferRef{Token: "aaaaaa1t", MessageIDs: []string{"<a2@bot>"}}, "a2"},
+		{"by In-Reply-To", ann, OfferRef{MessageIDs: []string{"<a1@bot>"}}, "a1"},
+		{"newest in References wins", ann, OfferRef{MessageIDs: []string{"<a1@bot>", "<a2@bot>"}}, "a2"},
+		{"newest in References wins, other order", ann, OfferRef{MessageIDs: []string{"<a2@bot>", "<a1@bot>"}}, "a1"},
+		{"unknown ids skipped", ann, OfferRef{MessageIDs: []string{"<x@elsewhere>", "<a1@bot>", "<y@elsewhere>"}}, "a1"},
+		{"unknown token falls back to nothing", ann, OfferRef{Token: "nope"}, ""},
+		{"unknown ids fall back to the subject", ann, OfferRef{MessageIDs: []string{"<x@elsewhere>"}, Subject: "aaaaab", Token: "aaaaaa1t"}, "a2"},
+		{"subject before token", ann, OfferRef{Subject: "AAAAAA", Token: "aaaaab2t"}, "a1"},
+		{"short subject reference ignored", ann, OfferRef{Subject: "aaaaa"}, ""},
+		{"the other person's own", bob, OfferRef{Token: "bbbbbb1t"}, "b1"},
+		{"another's token", ann, OfferRef{Token: "bbbbbb1t"}, ""},
+		{"another's subject reference", ann, OfferRef{Subject: "bbbbbb"}, ""},
+		{"another's token, own message id", ann, OfferRef{Token: "bbbbbb1t", MessageIDs: []string{"<a1@bot>"}}, "a1"},
+		{"another's message id", ann, OfferRef{MessageIDs: []string{"<b1@bot>"}}, ""},
+		{"another's newer message id skipped", ann, OfferRef{MessageIDs: []string{"<a1@bot>", "<b1@bot>"}}, "a1"},
+		{"another's offers by token and message id", bob, OfferRef{Token: "aaaaaa1t", MessageIDs: []string{"<a1@bot>", "<a2@bot>"}}, ""},
+		{"nothing cited", ann, OfferRef{}, ""},
+		{"nothing cited: the newest question", ann, OfferRef{Since: since}, "a2"},
+		{"nothing cited, none since", ann, OfferRef{Since: bookT0.Add(time.Hour)}, ""},
+		{"the newest question is never a newsletter preview", bob, OfferRef{Since: since}, "b1"},
+		{"a reply to something else is not guessed", ann, OfferRef{MessageIDs: []string{"<x@elsewhere>"}, Since: since}, ""},
+		{"empty token and ids", ann, OfferRef{MessageIDs: []string{}}, ""},
+		{"unknown person", 999, OfferRef{Token: "aaaaaa1t", MessageIDs: []string{"<a1@bot>"}, Since: since}, ""},
+		{"message id is exact", ann, OfferRef{MessageIDs: []string{"a1@bot"}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := e.findOffer(tc.person, tc.token, tc.ids)
+			got, err := e.findOffer(tc.person, tc.ref)
 			if tc.want == "" {
 				if !errors.Is(err, ErrNotFound) {
 					t.Errorf("FindOffer = %+v, %v; want ErrNotFound", got, err)
@@ -144,7 +153,7 @@ func TestSaveOfferRejects(t *testing.T) {
 		})
 	}
 	// The first is untouched.
-	if o, err := e.findOffer(ann, "t1", nil); err != nil || o.MessageID != "<m1@bot>" || !slices.Equal(o.Items, []string{"s1"}) {
+	if o, err := e.findOffer(ann, OfferRef{Token: "t1"}); err != nil || o.MessageID != "<m1@bot>" || !slices.Equal(o.Items, []string{"s1"}) {
 		t.Errorf("original offer = %+v, %v", o, err)
 	}
 }

@@ -69,17 +69,44 @@ type Answer struct {
 	// List is what happened about the mailing list: "offer" (booked, and
 	// never asked: a yes joins), "confirm" (asked to join: a yes
 	// confirms), "joined", "already" (on it already), "left", "not-on"
-	// (asked to leave, was not on it), "declined" (said no to joining),
-	// and for staff "asked-for" and "already-for" (see For).
+	// (asked to leave, was not on it), "declined" (said no to joining).
 	List       string
 	ConfirmURL string // with "confirm": the link that confirms instead of a reply
 	// HasBookings, with "left": leaving the list cancels no booking.
 	HasBookings bool
-	// ByStaff, with "confirm": a member of staff asked for them.
+	// ByStaff: a member of staff asked for this on their behalf.
 	ByStaff bool
-	// For, to a member of staff: whom they asked to add. List is then
-	// "asked-for" (we asked For to confirm) or "already-for".
-	For string
+
+	// PassedOn: the message went to a member of staff too, who will
+	// answer it themselves.
+	PassedOn bool
+	// Urgent: the message suggests someone may be at risk; the answer
+	// says where to get help now.
+	Urgent bool
+}
+
+// ActedFor is the data for "acted-for": what the bot tells a member of
+// staff who asked it to act for someone.
+type ActedFor struct {
+	Name string // the member of staff's
+	For  string // the person acted for, as "Name <address>"
+	// Sent is the text of the email the person was sent; "" when none
+	// was, and Why says why not.
+	Sent string
+	Why  string
+	// NotUnderstood: nothing was done, as the request could not be read.
+	NotUnderstood bool
+}
+
+// Handoff is the data for "handoff": a person's message passed to staff,
+// with the original attached.
+type Handoff struct {
+	From    string // "Name <address>"
+	Subject string
+	Summary string   // one line: what the bot could and couldn't read
+	Urgent  []string // the words that suggest risk, as written
+	Did     string   // what the bot did about it, in plain words
+	Text    string   // what they wrote, without quoted history
 }
 
 // Newsletter is the data for "newsletter": one person's copy.

@@ -32,7 +32,10 @@ var samples = map[string]any{
 	"reminder": Reminder{Name: "Mary", Event: sampleEvent, Soon: "in 2 days"},
 	"attendees": Attendees{Title: sampleEvent.Title, When: sampleEvent.When, Where: sampleEvent.Where, Capacity: 20,
 		Confirmed: []Attendee{{Name: "Mary Jones", Email: "mary@example.org", Places: 2, Phone: "01305 221000", Needs: "I use a wheelchair"}, {Name: "", Email: "sam@example.org", Places: 1}}},
-	"newsletter":       sampleNewsletter,
+	"newsletter": sampleNewsletter,
+	"acted-for":  ActedFor{Name: "Jo", For: "Jane Smith <jane@example.org>", Sent: "Hello Jane,\n\nA member of the Better Days team asked me to book \"new to caring\" for you.\n"},
+	"handoff": Handoff{From: "Mary Jones <mary@example.org>", Subject: "Re: Your booking", Summary: "I couldn't tell what they would like.",
+		Urgent: []string{"unsafe"}, Did: "I told them a member of the team will reply.", Text: "I don't feel unsafe <b>at home</b> but I need to talk."},
 	"newsletter-staff": NewsletterStaff{Name: "Jo", Stage: "preview", Subject: "August news", Recipients: 1234, Preview: sampleNewsletter},
 }
 
@@ -64,7 +67,10 @@ var variants = map[string]struct {
 	"answer-list-offer":         {"answer", Answer{Name: "Ann", Booked: []Event{sampleEvent}, List: "offer"}},
 	"answer-list-confirm":       {"answer", Answer{Name: "Ann", Asked: "to join our mailing list", List: "confirm", ConfirmURL: "https://betterdays.example.org/list/join/abc123"}},
 	"answer-list-confirm-staff": {"answer", Answer{Name: "Jane", List: "confirm", ByStaff: true, ConfirmURL: "https://betterdays.example.org/list/join/abc123"}},
-	"answer-list-asked-for":     {"answer", Answer{Name: "Jo", Asked: "to add jane@example.org to our mailing list", List: "asked-for", For: "jane@example.org"}},
+	"answer-by-staff":           {"answer", Answer{Name: "Jane", Asked: `to book "new to caring"`, ByStaff: true, Booked: []Event{sampleEvent}, List: "offer"}},
+	"answer-passed-on":          {"answer", Answer{Name: "Ann", PassedOn: true, Urgent: true}},
+	"acted-for-not-understood":  {"acted-for", ActedFor{Name: "Jo", For: "Jane Smith <jane@example.org>", NotUnderstood: true}},
+	"acted-for-not-sent":        {"acted-for", ActedFor{Name: "Jo", For: "jane@example.org", Why: "I asked them to confirm joining the mailing list less than a day ago"}},
 	"answer-list-joined":        {"answer", Answer{Name: "Ann", List: "joined"}},
 	"answer-list-already":       {"answer", Answer{List: "already"}},
 	"answer-list-left":          {"answer", Answer{Name: "Ann", Asked: "to leave our mailing list", List: "left", HasBookings: true}},

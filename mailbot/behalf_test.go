@@ -1,0 +1,139 @@
+package mailbot
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/betterdays/mailbot/store"
+)
+
+// outlookForward is a member of staff's Outlook forward of mary's message,
+// with their note on top.
+func outlookForward(note, header string) string {
+	return "From: Officer <" + officer + ">\r\nTo: " + botAddress + "\r\nSubject: FW: Learning new skills\r\n" +
+		"Message-ID: <fw1@localhost>\r\n" + header + "\r\n\r\n" + note + "\r\n\r\nKind regards\r\nOfficer\r\n\r\n" +
+		"From: Mary Jones <" + mary + ">\r\nSent: 14 June 2027 10:15\r\nTo: Officer <" + officer + ">\r\nSubject: Learning new skills\r\n\r\n" +
+		"Hello,\r\n\r\nCould I come to the learning new skills session on 6 July? I use a wheelchair.\r\n\r\nThanks,\r\nMary\r\n"
+}
+
+func TestStaffBooksForwardedRequest(t *testing.T) {
+	d := newDesk(t, nil)
+	d.deliver(outlookForward("Please book her on this one, thanks", provenStaff))
+
+	got := d.one(mary)
+	got.must(t, "Hello Mary,", "A member of the Better Days team asked me to book", "You are booked on:", "Learning new skills",
+		"Tuesday 6 July 2027, 10am to 11am", "You told us: I use a wheelchair", "reply CANCEL")
+	if len(got.Invites) != 1 || len(got.InReplyTo) != 0 || got.To != mary {
+		t.Errorf("mary's confirmation: %d invites, In-Reply-To %q, To %q; want one invite, a new thread, to her", len(got.Invites), got.InReplyTo, got.To)
+	}
+	copyTo := d.one(officer)
+	copyTo.must(t, "I have done this for Mary Jones <"+mary+">, and sent them this email:", "You are booked on:")
+	if len(copyTo.Invites) != 0 {
+		t.Errorf("the staff copy carries %d invites; only Mary's calendar wants one", len(copyTo.Invites))
+	}
+	if b := d.bookings("bd-2027-03"); !slices.Equal(b, []string{mary + " confirmed 1"}) {
+		t.Fatalf("bookings = %q, want mary's alone", b)
+	}
+	if src := d.bookingSource(mary); src != "staff" {
+		t.Errorf("booking source %q, want staff", src)
+	}
+
+	// The confirmation is Mary's own: her reply to it cancels.
+	d.reply(mary, got, "Sorry, I can't come after all")
+	d.one(mary).must(t, "I have cancelled:")
+	if b := d.bookings("bd-2027-03"); len(b) != 0 {
+		t.Errorf("after Mary's cancel, bookings = %q", b)
+	}
+}
+
+func TestStaffActsForNamedPerson(t *testing.T) {
+	d := newDesk(t, nil)
+	const jane = "jane@example.org"
+	d.send(officer, "Phone booking", "Book Jane Smith <jane@example.org> on Promoting independence, 2 places please", provenStaff)
+	d.one(jane).must(t, "Hello Jane,", "You are booked on:", "Promoting independence", "Places: 2")
+	d.one(officer).must(t, "I have done this for Jane Smith <jane@example.org>")
+	if b := d.bookings("bd-2027-02"); !slices.Equal(b, []string{jane + " confirmed 2"}) {
+		t.Fatalf("bookings = %q", b)
+	}
+
+	d.send(officer, "Re: Phone booking", "Cancel jane@example.org from Promoting independence", provenStaff)
+	d.one(jane).must(t, "I have cancelled:", "Promoting independence")
+	d.one(officer).must(t, "I have done this for jane@example.org")
+	if b := d.bookings("bd-2027-02"); len(b) != 0 {
+		t.Errorf("after staff cancelled, bookings = %q", b)
+	}
+
+	// Words the bot can't act on: staff are told, Jane gets nothing.
+	d.send(officer, "Jane", "Jane Smith <jane@example.org> rang earlier", provenStaff)
+	d.one(officer).must(t, "I couldn't tell what you would like me to do for Jane Smith <jane@example.org>")
+	if got := d.mail(jane); len(got) != 0 {
+		t.Errorf("jane got %d messages from an unreadable staff note", len(got))
+	}
+}
+
+func TestStaffForwardAsAttachment(t *testing.T) {
+	d := newDesk(t, nil)
+	inner := "From: Mary Jones <" + mary + ">\r\nTo: " + officer + "\r\nSubject: Booking\r\nMessage-ID: <orig@example.org>\r\n\r\n" +
+		"Please can I book on Learning new skills?\r\n"
+	d.deliver("From: " + officer + "\r\nTo: " + botAddress + "\r\nSubject: Fwd: Booking\r\nMessage-ID: <fa1@localhost>\r\n" + provenStaff +
+		"\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee attached\r\n" +
+		"--b\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "--b--\r\n")
+	d.one(mary).must(t, "You are booked on:", "Learning new skills")
+	d.one(officer).must(t, "I have done this for Mary Jones <"+mary+">")
+}
+
+// TestSpoofedStaffActsForNobody: the same words from a staff From that
+// our server did not vouch for act only for the sender.
+func TestSpoofedStaffActsForNobody(t *testing.T) {
+	d := newDesk(t, nil)
+	const jane = "jane@example.org"
+	d.send(mary, "Booking", "Please book me on Promoting independence")
+	d.one(mary).must(t, "You are booked on:")
+	for _, tc := range []struct{ name, raw string }{
+		{"named", "From: " + officer + "\r\nTo: " + botAddress + "\r\nSubject: Booking\r\nMessage-ID: <s1@x>\r\n\r\n" +
+			"Book Jane Smith <jane@example.org> on Promoting independence\r\n"},
+		{"forged Authentication-Results from elsewhere", "From: " + officer + "\r\nTo: " + botAddress + "\r\nSubject: Booking\r\nMessage-ID: <s2@x>\r\n" +
+			"Authentication-Results: evil.example; dmarc=pass header.from=localhost\r\n\r\nCancel mary@example.org from Promoting independence\r\n"},
+		{"forward", strings.Replace(outlookForward("Please book her on this one", "X-Nothing: 1"), "<fw1@localhost>", "<s3@x>", 1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d.deliver(tc.raw)
+			for _, who := range []string{jane, mary} {
+				if got := d.mail(who); len(got) != 0 {
+					t.Errorf("%s got %q from an unproven staff address", who, got[0].Subject)
+				}
+			}
+			if b := d.bookings("bd-2027-02"); !slices.Contains(b, mary+" confirmed 1") {
+				t.Errorf("mary's booking gone after a forged staff message: %q", b)
+			}
+			for _, id := range []string{"bd-2027-02", "bd-2027-03"} {
+				for _, b := range d.bookings(id) {
+					if !strings.HasPrefix(b, officer) && b != mary+" confirmed 1" {
+						t.Errorf("booking %q made on a forged staff message", b)
+					}
+				}
+			}
+			for _, m := range d.mail(officer) {
+				m.mustNot(t, "I have done this for")
+			}
+		})
+	}
+}
+
+// bookingSource is how addr's live booking was made.
+func (d *desk) bookingSource(addr string) string {
+	d.t.Helper()
+	var src []string
+	err := d.st.ExportBookings(context.Background(), "", func(b store.Booking) error {
+		if b.Email == addr && b.Status != store.Cancelled {
+			src = append(src, b.Source)
+		}
+		return nil
+	})
+	if err != nil || len(src) != 1 {
+		d.t.Fatalf("bookings of %s: sources %q, err %v; want one", addr, src, err)
+	}
+	return src[0]
+}

@@ -1,0 +1,123 @@
+package mailbot
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/betterdays/mailbot/mailbot/understand"
+)
+
+func TestHandOverQuestion(t *testing.T) {
+	d := newDesk(t, map[string]string{"MAILBOT_STAFF": officer + ",second@localhost"})
+	id := d.send(mary, "Parking", "Hello, is there parking near the library?\n\nMary")
+	got := d.one(mary)
+	got.must(t, "I have passed your email to a member of the Better Days team")
+	got.mustNot(t, "999", "Reply with any of these")
+	for _, staff := range []string{officer, "second@localhost"} {
+		h := d.one(staff)
+		h.must(t, "mary@example.org wrote to Better Days", "They ask something I can't answer.", "Subject: Parking", "is there parking near the library?")
+		if h.ReplyTo != mary || !strings.HasPrefix(h.Subject, "Please reply: ") {
+			t.Errorf("to staff: Reply-To %q, subject %q; want Mary's address, so a reply goes to her", h.ReplyTo, h.Subject)
+		}
+		if len(h.Attached) != 1 {
+			t.Fatalf("to staff: %d messages attached, want the original", len(h.Attached))
+		}
+		orig, _ := understand.Parse(h.Attached[0])
+		if orig.MessageID != id || orig.From != mary {
+			t.Errorf("attached message is %q from %q, want %q from mary", orig.MessageID, orig.From, id)
+		}
+	}
+}
+
+func TestHandOverUrgentAlongsideBooking(t *testing.T) {
+	d := newDesk(t, nil)
+	d.send(mary, "Booking", "Please book me on Learning new skills. Things are hard, I don't feel safe at home.")
+	got := d.one(mary)
+	got.must(t, "You are booked on:", "Learning new skills", "I have passed your email", "please call 999", "116 123")
+	h := d.one(officer)
+	if !strings.HasPrefix(h.Subject, "URGENT") {
+		t.Errorf("subject %q, want it marked urgent", h.Subject)
+	}
+	h.must(t, `PLEASE READ THIS SOON: it mentions "don't feel safe"`, "some words in it suggest someone may be at risk",
+		`they asked to book "Learning new skills"`, "999 and Samaritans")
+}
+
+// TestHandOverHostileText: what a person wrote is shown to staff as text,
+// never as markup, and a name cannot add header fields.
+func TestHandOverHostileText(t *testing.T) {
+	d := newDesk(t, nil)
+	raw := "From: =?utf-8?q?Eve=0D=0AX-Bcc=3A_all?= <" + mary + ">\r\nTo: " + botAddress + "\r\nSubject: =?utf-8?q?Hi=0D=0AX-Evil:_1?=\r\nMessage-ID: <h1@x>\r\n\r\n" +
+		"<script>alert(1)</script> is there a loop for hearing aids?\r\n"
+	d.deliver(raw)
+	d.one(mary)
+	h := d.one(officer)
+	if strings.Contains(h.HTML, "<script>") || !strings.Contains(h.HTML, "&lt;script&gt;") {
+		t.Errorf("the HTML part does not escape what they wrote:\n%s", h.HTML)
+	}
+	if h.Header.Get("X-Evil") != "" || h.Header.Get("X-Bcc") != "" {
+		t.Errorf("a header was injected: %v", h.Header)
+	}
+}
+
+func TestNoStaffMeansHelp(t *testing.T) {
+	d := newDesk(t, map[string]string{"MAILBOT_STAFF": ""})
+	d.send(mary, "hm", "asdfgh qwerty")
+	got := d.one(mary)
+	got.must(t, "couldn't tell from your message")
+	got.mustNot(t, "I have passed your email")
+}
+
+func TestOverReplyLimitGoesToStaff(t *testing.T) {
+	d := newDesk(t, nil)
+	d.bot.cfg.ReplyLimit = 2
+	for i := range 2 {
+		d.send(mary, "what's on", "what's on?")
+		if got := d.mail(mary); len(got) != 1 {
+			t.Fatalf("message %d: %d replies", i+1, len(got))
+		}
+	}
+	// Over the limit: Mary hears nothing more, staff see her messages...
+	for range 2 {
+		d.send(mary, "please", "I keep writing: can someone call me?")
+		if got := d.mail(mary); len(got) != 0 {
+			t.Fatalf("over the limit, mary got %q", got[0].Subject)
+		}
+		d.one(officer).must(t, "I have sent them 2 emails in the last hour")
+	}
+	// ...up to as many again, so a forged From floods nobody.
+	d.send(mary, "please", "again")
+	if got := d.mail(officer); len(got) != 0 {
+		t.Errorf("staff got %d more after the second limit", len(got))
+	}
+	if got := d.mail(mary); len(got) != 0 {
+		t.Errorf("mary got %d more after the second limit", len(got))
+	}
+}
+
+// TestReplyFindsItsQuestion: a reply is matched to what it answers even
+// from a client that drops In-Reply-To and Reply-To, by the reference in
+// our subject, and failing that by the person's newest question — never
+// by someone else's.
+func TestReplyFindsItsQuestion(t *testing.T) {
+	d := newDesk(t, nil)
+	d.send(mary, "What's on", "what sessions are there?")
+	list := d.one(mary)
+	ref := understand.SubjectRef(list.Subject)
+	if ref == "" {
+		t.Fatalf("no reference in the subject %q", list.Subject)
+	}
+	bare := func(from, subject, text string) {
+		d.deliver("From: " + from + "\r\nTo: " + botAddress + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + text + from + ">\r\n\r\n" + text + "\r\n")
+	}
+	// Someone else quoting Mary's subject gets no use of it.
+	bare(sam, "Re: "+list.Subject, "3")
+	d.one(sam).mustNot(t, "You are booked on:")
+
+	bare(mary, "Re: "+list.Subject, "3")
+	d.one(mary).must(t, "You are booked on:", "Learning new skills")
+
+	d.send(mary, "What's on", "what sessions are there?")
+	d.one(mary)
+	bare(mary, "no subject", "2")
+	d.one(mary).must(t, "You are booked on:", "Promoting independence")
+}

@@ -1,0 +1,133 @@
+package understand
+
+import (
+	"reflect"
+	"regexp"
+	"strings"
+)
+
+// Behalf is the person a message asks us to act for, read the way staff
+// write: the sender of the message they forward, or someone they name with
+// an address ("Book Jane Smith <jane@example.org> on New to caring",
+// "please add jane@example.org"). Whether the sender may act for anyone is
+// not for this package to say: it only reads.
+type Behalf struct {
+	Addr string // lower case
+	Name string // "" when not given
+	// Note is what the sender wrote, with the person's address taken out
+	// so that it reads as a request.
+	Note string
+	// Text is what the person wrote themselves, in a forward; "" when
+	// the sender named them.
+	Text string
+}
+
+// OnBehalf returns whom m asks to act for, skipping addresses for which
+// skip is true (the sender's own, the bot's). The forwarded sender comes
+// first: a note above a forward is about that person.
+func (m *Message) OnBehalf(skip func(addr string) bool) (Behalf, bool) {
+	if f := m.Forwarded; f != nil && f.From != "" && !skip(f.From) {
+		return Behalf{Addr: f.From, Name: f.FromName, Note: f.Note, Text: f.Text}, true
+	}
+	text := clip(m.Fresh, maxRead)
+	for _, loc := range namedAddress.FindAllStringSubmatchIndex(text, -1) {
+		addr := strings.ToLower(text[loc[4]:loc[5]])
+		if skip(addr) {
+			continue
+		}
+		b := Behalf{Addr: addr, Note: text[:loc[0]] + " " + text[loc[1]:]}
+		switch {
+		case loc[2] >= 0:
+			b.Name = nameBefore(text[loc[2]:loc[3]])
+			// The name stays in the note: "book Jane Smith on …" reads
+			// as a request once the address is gone.
+			b.Note = text[:loc[3]] + " " + text[loc[1]:]
+		case loc[6] >= 0:
+			b.Name = OneLine(text[loc[6]:loc[7]])
+		}
+		return b, true
+	}
+	return Behalf{}, false
+}
+
+// namedAddress is an address written in a sentence, with the name written
+// before it in angle brackets ("Jane Smith <jane@example.org>") or after
+// it in parentheses ("jane@example.org (Jane Smith)"), or neither.
+var namedAddress = regexp.MustCompile(
+	`(?:([^<>\n]{0,80})<\s*)?` +
+		`([A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8})` +
+		`(?:\s*>)?(?:\s*\(([^()\n]{1,60})\))?`)
+
+// nameBefore is the name at the end of the words before "<": the last few
+// capitalised words, less any that ask for something ("Book", "Please").
+func nameBefore(s string) string {
+	ws := strings.Fields(strings.Trim(s, " \t,:;\"'"))
+	start := len(ws)
+	for start > 0 && len(ws)-start < 4 && isNameWord(ws[start-1]) {
+		// "Hi, Jane Smith": a comma ends the words before the name.
+		if start < len(ws) && strings.HasSuffix(ws[start-1], ",") {
+			break
+		}
+		start--
+	}
+	for start < len(ws) && askingWords[strings.ToLower(strings.Trim(ws[start], `"',`))] {
+		start++
+	}
+	return strings.Trim(strings.Join(ws[start:], " "), `"',`)
+}
+
+func isNameWord(w string) bool {
+	w = strings.Trim(w, `"',`)
+	if w == "" {
+		return false
+	}
+	r := []rune(w)[0]
+	return r >= 'A' && r <= 'Z' || r > 0x7f && strings.ToUpper(string(r)) == string(r)
+}
+
+// askingWords open a request, and so are not part of a name that follows
+// them.
+var askingWords = map[string]bool{
+	"book": true, "please": true, "pls": true, "add": true, "cancel": true, "sign": true,
+	"register": true, "enrol": true, "enroll": true, "put": true, "for": true, "can": true,
+	"could": true, "subscribe": true, "move": true, "remove": true, "hi": true, "hello": true,
+}
+
+// ReadFor reads what a message asks for the person it is on behalf of: the
+// sender's note first, and where the note names no action, or no session
+// for one, the person's own words beneath it ("please sort this out for
+// Mary" above Mary's "can I come on the 10th?").
+func ReadFor(b Behalf, c Context) Request {
+	r := Read(b.Note, c)
+	if strings.TrimSpace(b.Text) == "" {
+		return r
+	}
+	c.Subject = ""
+	own := Read(b.Text, c)
+	ownListOnly := (own.Subscribe || own.Unsubscribe) && (own.Action == Unknown || own.Action == Help)
+	switch {
+	case r.Action == Unknown || r.Action == Help,
+		// "Can you add this lady please" above "put me on your mailing
+		// list": the note's "please" asks nothing of its own.
+		len(r.Targets) == 0 && ownListOnly:
+		own.Subscribe = own.Subscribe || r.Subscribe
+		own.Unsubscribe = own.Unsubscribe || r.Unsubscribe
+		return own
+	case len(r.Targets) == 0 && (r.Action == Book || r.Action == Cancel || r.Action == Move || r.Action == DropIn):
+		r.Targets, r.From = own.Targets, own.From
+	}
+	if r.Places == 0 {
+		r.Places = own.Places
+	}
+	if r.Phone == "" {
+		r.Phone = own.Phone
+	}
+	if len(r.Needs) == 0 {
+		r.Needs = own.Needs
+	}
+	if r.Action == DropIn && reflect.ValueOf(r.Prefs).IsZero() {
+		r.Prefs = own.Prefs
+	}
+	r.Subscribe = r.Subscribe || own.Subscribe && !r.Unsubscribe
+	return r
+}

@@ -1,0 +1,153 @@
+package understand
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestOnBehalfNamed(t *testing.T) {
+	staff := "john.smith@council.example"
+	skip := func(a string) bool { return a == staff || a == "betterdays@council.example" }
+	for _, tc := range []struct {
+		fresh      string
+		addr, name string
+		note       string // a phrase the note must keep
+		none       bool
+	}{
+		{fresh: "Book Jane Smith <jane@example.org> on New to caring", addr: "jane@example.org", name: "Jane Smith", note: "Book Jane Smith on New to caring"},
+		{fresh: "Hi,\nplease book Mary O'Neill <Mary.ONeill@Example.org> on the memory cafe, thanks", addr: "mary.oneill@example.org", name: "Mary O'Neill"},
+		{fresh: "Hi, Jane Smith <jane@example.org> rang: please add her", addr: "jane@example.org", name: "Jane Smith"},
+		{fresh: "please add jane@example.org to the mailing list", addr: "jane@example.org", note: "please add to the mailing list"},
+		{fresh: "Cancel bob@example.org (Bob Lee) from Tuesday's session", addr: "bob@example.org", name: "Bob Lee"},
+		{fresh: "Book Ann on the carers session. Reply to betterdays@council.example if needed, or john.smith@council.example", none: true},
+		{fresh: "book me on new to caring", none: true},
+		{fresh: "Please book <sam@example.org> on Friday", addr: "sam@example.org"},
+	} {
+		m := &Message{From: staff, Fresh: tc.fresh}
+		b, ok := m.OnBehalf(skip)
+		if ok == tc.none {
+			t.Errorf("OnBehalf(%q) ok = %v, want %v", tc.fresh, ok, !tc.none)
+			continue
+		}
+		if tc.none {
+			continue
+		}
+		if b.Addr != tc.addr || b.Name != tc.name {
+			t.Errorf("OnBehalf(%q) = %q %q, want %q %q", tc.fresh, b.Addr, b.Name, tc.addr, tc.name)
+		}
+		if strings.Contains(b.Note, "@") {
+			t.Errorf("OnBehalf(%q).Note = %q: the address should be gone", tc.fresh, b.Note)
+		}
+		if tc.note != "" && strings.Join(strings.Fields(b.Note), " ") != tc.note {
+			t.Errorf("OnBehalf(%q).Note = %q, want %q", tc.fresh, b.Note, tc.note)
+		}
+	}
+}
+
+func TestOnBehalfForwardComesFirst(t *testing.T) {
+	m := &Message{From: "john.smith@council.example", Fresh: "FYI, cc ann@example.org",
+		Forwarded: &Forward{From: "mary.jones@example.org", FromName: "Mary Jones", Note: "FYI, cc ann@example.org", Text: "Can I come on the 10th?"}}
+	b, ok := m.OnBehalf(func(string) bool { return false })
+	if !ok || b.Addr != "mary.jones@example.org" || b.Text != "Can I come on the 10th?" {
+		t.Errorf("OnBehalf = %+v, %v; want the forwarded sender with her words", b, ok)
+	}
+	// A forward of our own mail, or of a colleague's, is not on anyone's
+	// behalf; an address in the note may still be.
+	b, ok = m.OnBehalf(func(a string) bool { return a == "mary.jones@example.org" })
+	if !ok || b.Addr != "ann@example.org" || b.Text != "" {
+		t.Errorf("OnBehalf, forwarded sender skipped = %+v, %v; want ann from the note", b, ok)
+	}
+}
+
+func TestReadFor(t *testing.T) {
+	london, _ := time.LoadLocation("Europe/London")
+	c := Context{Now: time.Date(2027, 8, 1, 9, 0, 0, 0, london), TZ: london,
+		Titles: []string{"New to caring", "Memory cafe", "Carers session"}}
+	for _, tc := range []struct {
+		name     string
+		b        Behalf
+		action   Action
+		targets  string // Pattern.String()s joined by "|"
+		sub      bool
+		phone    bool
+		needsLen int
+	}{
+		{name: "note says it all", b: Behalf{Note: "Please book Mary on the memory cafe", Text: "Can I come to new to caring?"},
+			action: Book, targets: "Memory cafe"},
+		{name: "note without a session", b: Behalf{Note: "Please book her in", Text: "I'd like to come to the memory cafe on 10 August, I use a wheelchair. My number is 07700 900123"},
+			action: Book, phone: true, needsLen: 1},
+		{name: "note says nothing", b: Behalf{Note: "See below, thanks", Text: "Please cancel my place on new to caring"},
+			action: Cancel, targets: "New to caring"},
+		{name: "list from the person", b: Behalf{Note: "FYI", Text: "Please add me to your mailing list"},
+			action: Unknown, sub: true},
+		{name: "a polite note above a list request", b: Behalf{Note: "Can you add this lady please", Text: "Please put me on your mailing list."},
+			action: Unknown, sub: true},
+		{name: "named, no forward", b: Behalf{Note: "Book Jane Smith  on New to caring"},
+			action: Book, targets: "New to caring"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ReadFor(tc.b, c)
+			var targets []string
+			for _, p := range r.Targets {
+				targets = append(targets, p.String())
+			}
+			got := strings.Join(targets, "|")
+			if r.Action != tc.action || (tc.targets != "" && !strings.Contains(got, tc.targets)) || r.Subscribe != tc.sub ||
+				(r.Phone != "") != tc.phone || len(r.Needs) != tc.needsLen {
+				t.Errorf("ReadFor = %v targets %q subscribe %v phone %q needs %q; want %v with %q, subscribe %v, phone %v, %d needs",
+					r.Action, got, r.Subscribe, r.Phone, r.Needs, tc.action, tc.targets, tc.sub, tc.phone, tc.needsLen)
+			}
+		})
+	}
+}
+
+func TestNeedsPerson(t *testing.T) {
+	for _, tc := range []struct {
+		text   string
+		urgent string
+		why    string
+	}{
+		{text: "Please book me on the memory cafe", why: ""},
+		{text: "Hello", why: ""},
+		{text: "Hi, how does this work?", why: ""},
+		{text: "Hello, is there parking near the library?", why: "a question"},
+		{text: "Hi there\nCan I bring my dog", why: "a question"},
+		{text: "I want to complain about how I was spoken to last week", why: "a complaint"},
+		{text: "My husband hit me again and I don't feel safe at home. Please book me on the carers session.", urgent: "hit me"},
+		{text: "I CAN'T COPE ANY MORE", urgent: "can't cope", why: "not understood"},
+		{text: "Sometimes I think about suicide", urgent: "suicide", why: "not understood"},
+		{text: "asdf qwerty", why: "not understood"},
+	} {
+		r := Read(tc.text, Context{Now: time.Now(), TZ: time.UTC, Titles: []string{"Memory cafe", "Carers session"}})
+		h := NeedsPerson(tc.text, r)
+		if tc.urgent != "" && !slices.Contains(h.Urgent, tc.urgent) || tc.urgent == "" && len(h.Urgent) > 0 {
+			t.Errorf("NeedsPerson(%q).Urgent = %q, want %q", tc.text, h.Urgent, tc.urgent)
+		}
+		if tc.why != "" && h.Why != tc.why || tc.why == "" && tc.urgent == "" && h.Why != "" {
+			t.Errorf("NeedsPerson(%q).Why = %q (read as %v), want %q", tc.text, h.Why, r.Action, tc.why)
+		}
+		if h.Needed() != (tc.urgent != "" || tc.why != "") {
+			t.Errorf("NeedsPerson(%q).Needed() = %v", tc.text, h.Needed())
+		}
+	}
+}
+
+func FuzzOnBehalf(f *testing.F) {
+	for _, s := range []string{"Book Jane Smith <jane@example.org> on New to caring", "a@b.c (x", "<<<@>>>", "x@y.zz (Name) <q@r.st>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m := &Message{Fresh: s}
+		b, ok := m.OnBehalf(func(string) bool { return false })
+		if ok && (!strings.Contains(b.Addr, "@") || strings.ContainsAny(b.Name, "\r\n") || strings.Contains(b.Note, b.Addr) && b.Addr != "") {
+			// The note may name the address again elsewhere; only the
+			// first mention is taken out.
+			if strings.Count(strings.ToLower(s), b.Addr) < 2 {
+				t.Errorf("OnBehalf(%q) = %+v", s, b)
+			}
+		}
+		NeedsPerson(s, Read(s, Context{Now: time.Now(), TZ: time.UTC}))
+	})
+}
