@@ -2,9 +2,13 @@ package mailbot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/understand"
@@ -28,53 +32,114 @@ type Delivery struct {
 // nothing could be committed, so the caller must not flag the message and
 // will see it again.
 func (b *Bot) Handle(ctx context.Context, d Delivery) error {
-	var m *understand.Message
-	var perr error
-	if d.Truncated {
-		m, perr = understand.ParseHeader(d.Raw)
-	} else {
-		m, perr = understand.Parse(d.Raw)
-	}
-	log := b.log.With("uid", d.UID, "msgid", m.Key, "from", m.From)
-	if perr != nil {
-		log.Warn("message partly unreadable", "err", perr)
-	}
+	_, err := b.HandleBatch(ctx, []Delivery{d})
+	return err
+}
+
+// HandleBatch is Handle for several messages in a row, in one transaction:
+// a backlog then costs one commit (one fsync) for the batch, not one for
+// each message. Each message is still all-or-nothing, in a savepoint of
+// its own. It returns how many of ds, from the first, were committed; an
+// error says why the next one was not, and that none after it were tried.
+func (b *Bot) HandleBatch(ctx context.Context, ds []Delivery) (int, error) {
+	msgs := parseAll(ds)
 	now := b.clock.Now()
-	var outcome string
-	var replies []reply
+	type result struct {
+		outcome string
+		replies int
+	}
+	var results []result
+	var failed error
 	err := b.store.Write(ctx, func(tx *store.Tx) error {
-		in := store.Inbound{
-			Key: m.Key, Mailbox: d.Mailbox, UIDValidity: d.UIDValidity, UID: d.UID,
-			Sender: m.From, Subject: m.Subject, Size: d.Size,
-			ReceivedAt: d.Received, HandledAt: now,
+		for i, d := range ds {
+			var r result
+			err := tx.Savepoint(ctx, func() error {
+				var err error
+				r.outcome, r.replies, err = b.handleOne(ctx, tx, msgs[i].m, d, now)
+				return err
+			})
+			if errors.Is(err, store.ErrTxBroken) {
+				return err
+			}
+			if err != nil {
+				failed = fmt.Errorf("handle message uid %d: %w", d.UID, err)
+				break
+			}
+			results = append(results, r)
 		}
-		seen, err := tx.Handled(ctx, in)
-		if err != nil {
-			return err
-		}
-		if seen {
-			outcome, replies = "duplicate", nil
-			return tx.Advance(ctx, d.Mailbox, d.UIDValidity, d.UID)
-		}
-		outcome, replies, err = b.decide(ctx, tx, m, d, now)
-		if err != nil {
-			return err
-		}
-		in.Outcome = outcome
-		id, err := tx.RecordInbound(ctx, in)
-		if err != nil {
-			return err
-		}
-		return b.queue(ctx, tx, replies, id, now)
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("handle message uid %d: %w", d.UID, err)
+		return 0, fmt.Errorf("handle messages from uid %d: %w", ds[0].UID, err)
 	}
-	log.Info("handled", "outcome", outcome, "replies", len(replies))
-	if len(replies) > 0 && b.queued != nil {
+	queued := false
+	for i, r := range results {
+		m := msgs[i]
+		log := b.log.With("uid", ds[i].UID, "msgid", m.m.Key, "from", m.m.From)
+		if m.err != nil {
+			log.Warn("message partly unreadable", "err", m.err)
+		}
+		log.Info("handled", "outcome", r.outcome, "replies", r.replies)
+		queued = queued || r.replies > 0
+	}
+	if queued && b.queued != nil {
 		b.queued()
 	}
-	return nil
+	return len(results), failed
+}
+
+// parsed is one message read, and what could not be read of it.
+type parsed struct {
+	m   *understand.Message
+	err error
+}
+
+// parseAll parses ds on every core: parsing is pure, and in a backlog it
+// is much of the work.
+func parseAll(ds []Delivery) []parsed {
+	out := make([]parsed, len(ds))
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range min(len(ds), runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(ds); i = int(next.Add(1) - 1) {
+				if ds[i].Truncated {
+					out[i].m, out[i].err = understand.ParseHeader(ds[i].Raw)
+				} else {
+					out[i].m, out[i].err = understand.Parse(ds[i].Raw)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// handleOne records m and does what it needs in tx, unless it was handled
+// before: the outcome, and how many replies it queued.
+func (b *Bot) handleOne(ctx context.Context, tx *store.Tx, m *understand.Message, d Delivery, now time.Time) (string, int, error) {
+	in := store.Inbound{
+		Key: m.Key, Mailbox: d.Mailbox, UIDValidity: d.UIDValidity, UID: d.UID,
+		Sender: m.From, Subject: m.Subject, Size: d.Size,
+		ReceivedAt: d.Received, HandledAt: now,
+	}
+	seen, err := tx.Handled(ctx, in)
+	if err != nil {
+		return "", 0, err
+	}
+	if seen {
+		return "duplicate", 0, tx.Advance(ctx, d.Mailbox, d.UIDValidity, d.UID)
+	}
+	outcome, replies, err := b.decide(ctx, tx, m, d, now)
+	if err != nil {
+		return "", 0, err
+	}
+	in.Outcome = outcome
+	id, err := tx.RecordInbound(ctx, in)
+	if err != nil {
+		return "", 0, err
+	}
+	return outcome, len(replies), b.queue(ctx, tx, replies, id, now)
 }
 
 // queue renders replies into the outbox, with the offers they carry, in

@@ -14,9 +14,9 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-// Handler does what a message asks and commits it; see Bot.Handle.
+// Handler does what messages ask and commits them; see Bot.HandleBatch.
 type Handler interface {
-	Handle(ctx context.Context, d Delivery) error
+	HandleBatch(ctx context.Context, ds []Delivery) (int, error)
 }
 
 var _ Handler = (*Bot)(nil)
@@ -287,28 +287,28 @@ func (in *Inbox) handleBatch(ctx context.Context, c *imapclient.Client, uidValid
 		}
 	}
 
-	var done []uint32
-	var herr error
+	ds := make([]Delivery, 0, len(metas))
 	for _, m := range metas {
-		if ctx.Err() != nil {
-			break // stop taking new work; what is done is flagged below
-		}
 		raw, ok := bodies[m.UID]
 		if !ok {
 			// Expunged by someone else between listing and fetching.
 			in.log.Info("message vanished before it could be read", "uid", m.UID)
 			continue
 		}
-		d := Delivery{
+		ds = append(ds, Delivery{
 			Mailbox: inboxName, UIDValidity: uidValidity, UID: uint32(m.UID),
 			Received: m.InternalDate, Size: m.RFC822Size, Raw: raw,
 			Truncated: m.RFC822Size > in.maxBytes,
-		}
-		// The commit is never cut off half-way by shutdown.
-		if herr = in.handler.Handle(context.WithoutCancel(ctx), d); herr != nil {
-			break
-		}
-		done = append(done, uint32(m.UID))
+		})
+	}
+	if len(ds) == 0 {
+		return nil
+	}
+	// The commit is never cut off half-way by shutdown.
+	n, herr := in.handler.HandleBatch(context.WithoutCancel(ctx), ds)
+	done := make([]uint32, n)
+	for i := range done {
+		done[i] = ds[i].UID
 	}
 	if err := in.mark(ctx, c, uidValidity, done); err != nil {
 		return err

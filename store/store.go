@@ -95,6 +95,32 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
+// ErrTxBroken says a transaction cannot be committed in part: roll it
+// back whole.
+var ErrTxBroken = errors.New("the transaction cannot go on")
+
+// Savepoint runs fn inside tx as one unit: if it fails, what it wrote is
+// undone and the rest of tx stands. Several messages can then share one
+// commit without one message's failure costing the others.
+func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	if _, err := tx.tx.ExecContext(ctx, "SAVEPOINT one"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.tx.ExecContext(ctx, "ROLLBACK TO one"); rerr != nil {
+			// SQLite ends the whole transaction on some errors (a full
+			// disk, an I/O error): nothing of it may be committed now.
+			return errors.Join(err, fmt.Errorf("%w: %v", ErrTxBroken, rerr))
+		}
+		tx.tx.ExecContext(ctx, "RELEASE one")
+		return err
+	}
+	if _, err := tx.tx.ExecContext(ctx, "RELEASE one"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
 // IntegrityCheck runs SQLite's own consistency check.
 func (s *Store) IntegrityCheck(ctx context.Context) error {
 	var res string
