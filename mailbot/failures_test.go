@@ -24,10 +24,10 @@ import (
 // refusing connections, answering 421 or 451, or hanging up after the
 // data; an IMAP server going away and coming back; and, in
 // storefail_test.go, a database another process has locked and a full
-// disk. Each time the bot must say plainly
-// what is wrong, keep running, try again with backoff, and once the
-// trouble is over answer everything exactly once. A message is flagged
-// \Seen only once what it asked for is committed.
+// disk. Each time the bot must say plainly what is wrong, keep running,
+// try again with backoff, and once the trouble is over answer everything
+// exactly once. A message is flagged \Seen only once what it asked for is
+// committed.
 
 // fltLog keeps everything the bot logs, for the test to read, and shows it
 // when the test fails.
