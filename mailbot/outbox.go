@@ -1,6 +1,7 @@
 package mailbot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,10 @@ import (
 // open between calls; Close ends it.
 type Sender interface {
 	Send(ctx context.Context, from, to string, msg []byte) error
+	// SendAfter is Send, but the server cannot take the message before
+	// ready (when not nil) returns nil; if ready fails, the message is
+	// not sent and its error is returned.
+	SendAfter(ctx context.Context, from, to string, msg []byte, ready func() error) error
 	Close() error
 }
 
@@ -37,11 +42,13 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // backoff, permanent ones recorded with the server's words.
 //
 // It sends over up to conns connections at once, each kept open for many
-// messages, within the provider's limits per minute and per day. Each
-// connection waits for its message's outcome to be committed before it
-// sends the next, so a crash can leave at most one message per connection
-// sent but not marked (SMTP cannot close that window); the commits of all
-// connections share one fsync.
+// messages, within the provider's limits per minute and per day. A
+// connection's next message cannot be taken by the server until the
+// previous one's outcome is committed, so a crash can leave at most one
+// message per connection sent but not marked (SMTP cannot close that
+// window). The wait is short: the commits of all connections share one
+// fsync, and a connection sends all of its next message but the final
+// "." while that fsync runs.
 type Outbox struct {
 	store   *store.Store
 	senders []Sender // one per connection
@@ -248,28 +255,51 @@ func (o *Outbox) allowance(ctx context.Context) (int, bool, error) {
 // sendBatch sends batch over the connections and records every outcome.
 func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, error) {
 	jobs := make(chan store.Outgoing)
-	rec := newRecorder(o.store)
+	conns := min(len(o.senders), len(batch))
+	rec := newRecorder(o.store, conns)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	sent, unavailable := 0, false
-	for i := range min(len(o.senders), len(batch)) {
+	var stopErr error // recording failed: stop sending, or more would go unrecorded
+	for i := range conns {
 		if o.senders[i] == nil {
 			o.senders[i] = o.dial()
 		}
 		wg.Add(1)
 		go func(s Sender) {
 			defer wg.Done()
+			// committed waits for this connection's previous outcome to
+			// be durable; the next message is ended only after it.
+			var pending *ticket
+			committed := func() error {
+				if pending == nil {
+					return nil
+				}
+				err := rec.wait(pending)
+				pending = nil
+				return err
+			}
 			for m := range jobs {
 				mu.Lock()
-				skip := unavailable
+				skip := unavailable || stopErr != nil
 				mu.Unlock()
 				if skip {
 					continue // the queue waits; these stay queued as they are
 				}
-				out, unav := o.attempt(ctx, s, m)
-				if err := rec.record(out); err != nil {
-					o.log.Error("recording what was sent", "msgid", m.MessageID, "err", err)
+				out, unav, err := o.attempt(ctx, s, m, committed)
+				if err == nil {
+					// A message not sent (dropped, or failed to prepare)
+					// did not wait for the previous outcome: wait now.
+					err = committed()
 				}
+				if err != nil {
+					o.log.Error("recording what was sent; stopping this connection", "err", err)
+					mu.Lock()
+					stopErr = cmp.Or(stopErr, err)
+					mu.Unlock()
+					continue
+				}
+				pending = rec.submit(out)
 				mu.Lock()
 				if out.Status == store.Sent {
 					sent++
@@ -277,11 +307,14 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 				unavailable = unavailable || unav
 				mu.Unlock()
 			}
+			if err := committed(); err != nil {
+				o.log.Error("recording what was sent", "err", err)
+			}
 		}(o.senders[i])
 	}
 	for _, m := range batch {
 		mu.Lock()
-		stop := unavailable
+		stop := unavailable || stopErr != nil
 		mu.Unlock()
 		if stop || ctx.Err() != nil {
 			break
@@ -296,19 +329,21 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 	} else {
 		o.down = 0
 	}
-	return sent, err
+	return sent, cmp.Or(err, stopErr)
 }
 
 // attempt sends m once over s and says what became of it, and whether the
-// server was unavailable.
-func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing) (store.Outcome, bool) {
+// server was unavailable. The server cannot take m before committed
+// returns; if committed fails, m is not sent and attempt returns its
+// error and no outcome.
+func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, committed func() error) (store.Outcome, bool, error) {
 	log := o.log.With("msgid", m.MessageID, "to", m.Rcpt, "attempt", m.Attempts+1)
 	out := store.Outcome{ID: m.ID, At: o.clock.Now()}
 	wanted, why, err := o.store.Wanted(ctx, m)
 	if err == nil && !wanted {
 		log.Info(why)
 		out.Status, out.Reason = store.Dropped, why
-		return out, false
+		return out, false, nil
 	}
 	if err == nil && o.prepare != nil {
 		err = o.prepare(ctx, &m)
@@ -317,13 +352,20 @@ func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing) (store
 		// Ours, not the server's: try again later like a temporary failure.
 		log.Error("preparing message", "err", err)
 		out.Status, out.Next, out.Reason = store.Retry, out.At.Add(o.backoff(m.Attempts)), err.Error()
-		return out, false
+		return out, false, nil
 	}
 	// The message in hand is finished even when shutdown begins: a send cut
 	// off after the server took the data is a send we cannot account for.
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
-	err = s.Send(sendCtx, m.MailFrom, m.Rcpt, m.Body)
+	var notReady error
+	err = s.SendAfter(sendCtx, m.MailFrom, m.Rcpt, m.Body, func() error {
+		notReady = committed()
+		return notReady
+	})
 	cancel()
+	if notReady != nil {
+		return out, false, notReady
+	}
 	now := o.clock.Now()
 	out.At = now
 	var perm *PermanentError
@@ -349,7 +391,7 @@ func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing) (store
 		log.Warn("temporary failure; will retry", "err", err, "retry_at", next)
 		out.Status, out.Next, out.Reason = store.Retry, next, err.Error()
 	}
-	return out, unavailable != nil
+	return out, unavailable != nil, nil
 }
 
 // backoff doubles from the base with each attempt, up to an hour.

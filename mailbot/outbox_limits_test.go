@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/betterdays/mailbot/store"
 )
 
 // Many messages go over several connections at once, each used for many
@@ -40,6 +43,44 @@ func TestOutboxConnections(t *testing.T) {
 		if c != 1 {
 			t.Errorf("%s got %d copies", rcpt, c)
 		}
+	}
+}
+
+// However fast it sends, the outbox never lets the server take a message
+// on a connection before the previous one's outcome there is committed:
+// when the server receives the end of message n, every message it took
+// before is recorded as sent, except at most one on each other connection
+// (in flight, or its outcome in the commit under way). That is the whole
+// of what a crash can send twice.
+func TestOutboxCrashWindow(t *testing.T) {
+	const n, conns = 300, 3
+	var st *store.Store
+	var mu sync.Mutex
+	worst := 0
+	rs := newRecServer(t, recConfig{Reply: func(i int, _ recMessage) recReply {
+		sent, _, err := st.SentSince(context.Background(), time.Time{})
+		if err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		worst = max(worst, i-sent)
+		mu.Unlock()
+		return recReply{}
+	}})
+	st = recOpenStore(t)
+	for i := range n {
+		rcpt := fmt.Sprintf("p%03d@example.org", i)
+		recEnqueue(t, st, rcpt, recBody(rcpt, i), time.Now())
+	}
+	log := recLogger(t)
+	dial := func() Sender { return NewSMTPSender(Endpoint{Host: rs.Addr}, "localhost", log) }
+	ob := recNewOutbox(t, st, rs.Addr, time.Hour, 2*time.Hour).WithConnections(conns, dial)
+	defer ob.Close()
+	if sent, err := ob.Drain(context.Background()); sent != n || err != nil {
+		t.Fatalf("Drain() = %d, %v, want %d, nil", sent, err, n)
+	}
+	if worst > conns-1 {
+		t.Errorf("the server took messages while %d before them were not recorded as sent, want at most %d (one per other connection)", worst, conns-1)
 	}
 }
 

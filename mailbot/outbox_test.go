@@ -575,3 +575,28 @@ func TestOutboxAuthRequiredIsNotPermanent(t *testing.T) {
 	recRun(t, ob)
 	recWaitStatus(t, st, rcpt, "sent")
 }
+
+// A message whose previous outcome could not be recorded is not sent: the
+// connection is closed before the end of its data, so the server drops it,
+// and the next message goes over a new connection.
+func TestOutboxSendAfterNotReady(t *testing.T) {
+	rs := newRecServer(t, recConfig{})
+	s := NewSMTPSender(Endpoint{Host: rs.Addr}, "localhost", recLogger(t))
+	defer s.Close()
+	const rcpt = "someone@example.org"
+	notRecorded := fmt.Errorf("database is locked")
+	err := s.SendAfter(context.Background(), "bot@localhost", rcpt, recBody(rcpt, 1), func() error { return notRecorded })
+	if err != notRecorded {
+		t.Fatalf("SendAfter = %v, want the error from ready", err)
+	}
+	recWaitFor(t, "the session to end", func() bool { return rs.Ended() == 1 })
+	if got := rs.DataCalls(); got != 0 {
+		t.Errorf("the server finished %d DATA, want 0: the message must not be complete", got)
+	}
+	if err := s.SendAfter(context.Background(), "bot@localhost", rcpt, recBody(rcpt, 2), func() error { return nil }); err != nil {
+		t.Fatalf("SendAfter after a refused ready = %v", err)
+	}
+	if got := len(rs.Accepted()); got != 1 || rs.Conns() != 2 {
+		t.Errorf("accepted %d over %d connections, want 1 over 2", got, rs.Conns())
+	}
+}

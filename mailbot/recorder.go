@@ -2,75 +2,120 @@ package mailbot
 
 import (
 	"context"
+	"sync"
 
 	"github.com/betterdays/mailbot/store"
 )
 
-// recorder commits send outcomes for several connections at once: each
-// caller waits for its own outcome's commit, and all the outcomes that
-// arrived meanwhile share that commit's fsync (group commit).
+// recorder commits send outcomes for several connections at once (group
+// commit). A group is committed when every connection has handed in an
+// outcome, or when a connection needs one of the outcomes waiting, since
+// it may not end its next message before then: one commit, and one fsync,
+// per round of the connections rather than per message.
 type recorder struct {
-	st   *store.Store
-	in   chan pending
-	done chan error
+	st    *store.Store
+	conns int // connections handing in outcomes: a full round
+
+	mu     sync.Mutex
+	queue  []*ticket // handed in, not yet committing
+	demand bool      // someone waits for an outcome in queue
+	closed bool
+	kick   chan struct{}
+	done   chan error
 }
 
-type pending struct {
-	out store.Outcome
-	ack chan error
+// ticket is one outcome on its way to the database.
+type ticket struct {
+	out    store.Outcome
+	queued bool // still in the queue, not yet committing
+	ack    chan error
 }
 
-// maxGroup bounds one commit, so a slow disk delays no outcome for long.
-const maxGroup = 256
-
-func newRecorder(st *store.Store) *recorder {
-	r := &recorder{st: st, in: make(chan pending), done: make(chan error, 1)}
+func newRecorder(st *store.Store, conns int) *recorder {
+	r := &recorder{st: st, conns: conns, kick: make(chan struct{}, 1), done: make(chan error, 1)}
 	go r.loop()
 	return r
 }
 
-// record commits out, and returns once it is durable. It takes no context:
-// the commit must happen even during shutdown, because the server has the
-// message and forgetting that would send it again.
-func (r *recorder) record(out store.Outcome) error {
-	ack := make(chan error, 1)
-	r.in <- pending{out, ack}
-	return <-ack
+// submit hands out over for commit and returns at once. It takes no
+// context: the commit must happen even during shutdown, because the server
+// has the message and forgetting that would send it again.
+func (r *recorder) submit(out store.Outcome) *ticket {
+	t := &ticket{out: out, queued: true, ack: make(chan error, 1)}
+	r.mu.Lock()
+	r.queue = append(r.queue, t)
+	full := len(r.queue) >= r.conns
+	r.mu.Unlock()
+	if full {
+		r.wake()
+	}
+	return t
+}
+
+// wait returns once t's outcome is committed, with the commit's error.
+func (r *recorder) wait(t *ticket) error {
+	r.mu.Lock()
+	if t.queued {
+		r.demand = true
+	}
+	r.mu.Unlock()
+	r.wake()
+	return <-t.ack
+}
+
+func (r *recorder) wake() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
 }
 
 func (r *recorder) loop() {
 	var first error
-	for p := range r.in {
-		group := []pending{p}
-	more:
-		for len(group) < maxGroup {
-			select {
-			case q, ok := <-r.in:
-				if !ok {
-					break more
+	for range r.kick {
+		for {
+			r.mu.Lock()
+			n := len(r.queue)
+			if n == 0 || !(r.demand || r.closed || n >= r.conns) {
+				closed := r.closed
+				r.mu.Unlock()
+				if closed {
+					r.done <- first
+					return
 				}
-				group = append(group, q)
-			default:
-				break more
+				break
+			}
+			// Each connection waits for its outcome before it hands in
+			// another, so a group is at most one round.
+			group := r.queue
+			r.queue = nil
+			r.demand = false
+			for _, t := range group {
+				t.queued = false
+			}
+			r.mu.Unlock()
+
+			outs := make([]store.Outcome, len(group))
+			for i, t := range group {
+				outs[i] = t.out
+			}
+			err := r.st.Record(context.Background(), outs...)
+			if err != nil && first == nil {
+				first = err
+			}
+			for _, t := range group {
+				t.ack <- err
 			}
 		}
-		outs := make([]store.Outcome, len(group))
-		for i, g := range group {
-			outs[i] = g.out
-		}
-		err := r.st.Record(context.Background(), outs...)
-		if err != nil && first == nil {
-			first = err
-		}
-		for _, g := range group {
-			g.ack <- err
-		}
 	}
-	r.done <- first
 }
 
-// close waits for the last commit and returns the first error, if any.
+// close commits what is left and returns the first error, if any.
+// Nothing may be submitted after it.
 func (r *recorder) close() error {
-	close(r.in)
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.wake()
 	return <-r.done
 }

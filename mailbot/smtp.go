@@ -1,7 +1,6 @@
 package mailbot
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -36,6 +35,16 @@ func NewSMTPSender(ep Endpoint, helo string, log *slog.Logger) Sender {
 }
 
 func (s *smtpSender) Send(ctx context.Context, from, to string, msg []byte) error {
+	return s.SendAfter(ctx, from, to, msg, nil)
+}
+
+// SendAfter writes the whole transaction but the final "." first, and
+// calls ready (when not nil) only then: the slow part of one message
+// overlaps whatever the caller waits for, and the server still cannot
+// have taken it before ready returns. If ready fails, the connection is
+// closed without the ".", and the server must drop the message (RFC 5321
+// section 4.1.1.4).
+func (s *smtpSender) SendAfter(ctx context.Context, from, to string, msg []byte, ready func() error) error {
 	if s.client == nil {
 		c, err := dialSMTP(ctx, s.ep, s.helo)
 		if err != nil {
@@ -47,9 +56,10 @@ func (s *smtpSender) Send(ctx context.Context, from, to string, msg []byte) erro
 	// go-smtp takes no context: closing the connection is how a deadline
 	// or shutdown interrupts a stuck server.
 	stop := context.AfterFunc(ctx, func() { c.Close() })
-	err := c.SendMail(from, []string{to}, bytes.NewReader(msg))
+	err := transaction(c, from, to, msg, ready)
 	interrupted := !stop()
 	var se *smtp.SMTPError
+	var nr *notReadyError
 	switch {
 	case err == nil:
 		// The server took it, even if the deadline then closed the
@@ -58,6 +68,9 @@ func (s *smtpSender) Send(ctx context.Context, from, to string, msg []byte) erro
 			s.drop()
 		}
 		return nil
+	case errors.As(err, &nr):
+		s.drop()
+		return nr.err
 	case errors.As(err, &se):
 		// The server answered: the connection is still good for the next
 		// message once the failed transaction is reset.
@@ -82,6 +95,48 @@ func (s *smtpSender) Send(ctx context.Context, from, to string, msg []byte) erro
 		}
 		return fmt.Errorf("SMTP %s: %w", s.ep.Host, err)
 	}
+}
+
+// notReadyError is ready's failure: the message was not sent.
+type notReadyError struct{ err error }
+
+func (e *notReadyError) Error() string { return e.err.Error() }
+
+// transaction is go-smtp's SendMail for one recipient, with ready called
+// before the end of the data.
+func transaction(c *smtp.Client, from, to string, msg []byte, ready func() error) error {
+	var opts *smtp.MailOptions
+	if !isASCII(from) || !isASCII(to) {
+		opts = &smtp.MailOptions{UTF8: true} // RFC 6531
+	}
+	if err := c.Mail(from, opts); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to, nil); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	if ready != nil {
+		if err := ready(); err != nil {
+			return &notReadyError{err}
+		}
+	}
+	return w.Close()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *smtpSender) drop() {
