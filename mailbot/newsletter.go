@@ -58,6 +58,7 @@ func (b *Bot) DraftNewsletter(ctx context.Context, tx *store.Tx, subject, markdo
 type issue struct {
 	n    store.Newsletter
 	html template.HTML
+	form *copyForm // nil: each copy is rendered whole
 }
 
 // issues keeps each newsletter's rendering while its copies go out.
@@ -90,6 +91,7 @@ func (b *Bot) issue(ctx context.Context, id int64) (issue, error) {
 	if err != nil {
 		return issue{}, err
 	}
+	is.form = b.newCopyForm(is)
 	if b.issues.byID == nil {
 		b.issues.byID = map[int64]issue{}
 	}
@@ -112,7 +114,7 @@ func (b *Bot) copyData(is issue, p store.Person) (templates.Newsletter, string) 
 // queued, and the Date is the newsletter's.
 func (b *Bot) newsletterCopy(is issue, p store.Person, messageID string) ([]byte, error) {
 	data, leave := b.copyData(is, p)
-	body, err := b.tpl.Render("newsletter", is.n.Subject, data)
+	body, err := is.form.render(b, is, data)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +138,7 @@ func (b *Bot) newsletterCopy(is issue, p store.Person, messageID string) ([]byte
 	if err := writeBody(&buf, h, body, nil, nil); err != nil {
 		return nil, fmt.Errorf("newsletter %d copy for %s: %w", is.n.ID, p.Email, err)
 	}
-	return buf.Bytes(), nil
+	return is.form.fill(buf.Bytes(), leave), nil
 }
 
 // prepare gives an outbox message its envelope sender, which names the
