@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -137,8 +138,8 @@ func TestHelperHoldDatabaseLock(t *testing.T) {
 //
 // A full disk only stops a commit that needs more of it. SQLite reuses
 // its write-ahead log from the start once a checkpoint has emptied it, so
-// fill first checkpoints the database at db and truncates the log: the
-// bot's next commit must grow the file, and cannot.
+// fill first checkpoints the database at db (if not "") and truncates the
+// log: the bot's next commit must grow the file, and cannot.
 func tinyDisk(t *testing.T) (dir string, fill func(db string) (free func())) {
 	t.Helper()
 	if os.Geteuid() != 0 {
@@ -158,18 +159,8 @@ func tinyDisk(t *testing.T) (dir string, fill func(db string) (free func())) {
 	})
 	fill = func(db string) func() {
 		t.Helper()
-		conn, err := sql.Open("sqlite3", "file:"+db+"?_busy_timeout=10000")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var busy, frames, copied int
-		err = conn.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied)
-		conn.Close()
-		if err != nil || busy != 0 {
-			t.Fatalf("checkpoint before filling the disk: %v (busy %d)", err, busy)
-		}
-		if fi, err := os.Stat(db + "-wal"); err == nil && fi.Size() != 0 {
-			t.Fatalf("the write-ahead log is %d bytes after a truncating checkpoint", fi.Size())
+		if db != "" {
+			checkpoint(t, db)
 		}
 		path := filepath.Join(dir, "filler")
 		f, err := os.Create(path)
@@ -195,6 +186,24 @@ func tinyDisk(t *testing.T) (dir string, fill func(db string) (free func())) {
 		}
 	}
 	return dir, fill
+}
+
+// checkpoint copies the write-ahead log of the database at path into it
+// and truncates the log to nothing.
+func checkpoint(t *testing.T, path string) {
+	t.Helper()
+	conn, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var busy, frames, copied int
+	if err := conn.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied); err != nil || busy != 0 {
+		t.Fatalf("checkpoint before filling the disk: %v (busy %d)", err, busy)
+	}
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() != 0 {
+		t.Fatalf("the write-ahead log is %d bytes after a truncating checkpoint", fi.Size())
+	}
 }
 
 // TestDiskFullNothingSeen: the disk holding the database fills up. The bot
@@ -290,4 +299,36 @@ func TestDiskFullSentOnce(t *testing.T) {
 		t.Errorf("Ann got the reply %d times while the disk was full, %d in all; want once", during, got)
 	}
 	b.running()
+}
+
+// TestSecretAfterFullDisk: at the first start the signing key cannot be
+// written, because the disk it goes on (MAILBOT_SECRET_FILE, here apart
+// from the database) is full. The bot must say so and stop; and once there
+// is room, the next start must make the key and run, not find a key file
+// left empty and refuse to start ever after. (A power cut, or a kill,
+// between creating the file and writing it leaves the same empty file.)
+func TestSecretAfterFullDisk(t *testing.T) {
+	disk, fill := tinyDisk(t)
+	ms := startMailServer(t)
+	cfg := e2eConfig(t, ms, t.TempDir(), nil)
+	cfg.SecretFile = filepath.Join(disk, "mailbot.secret")
+
+	free := fill("")
+	_, log := newFltLog(t)
+	if svc, err := NewService(context.Background(), cfg, SystemClock, log); err == nil {
+		svc.Close()
+		t.Fatal("NewService made a signing key on a full disk, want an error")
+	} else if !strings.Contains(err.Error(), "no space left on device") {
+		t.Errorf("NewService on a full disk: %v\nwant it to say the disk is full", err)
+	}
+	free()
+
+	svc, err := NewService(context.Background(), cfg, SystemClock, log)
+	if err != nil {
+		t.Fatalf("NewService once there is room again: %v", err)
+	}
+	svc.Close()
+	if fi, err := os.Stat(cfg.SecretFile); err != nil || fi.Size() != secretBytes || fi.Mode().Perm() != 0o600 {
+		t.Errorf("signing key after the second start: %v, %v; want %d bytes, mode 0600", fi, err, secretBytes)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -21,18 +22,11 @@ const secretBytes = 32
 // unsubscribe anyone and forge bounces.
 func loadSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		b = make([]byte, secretBytes)
-		rand.Read(b)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("create secret %s: %w", path, err)
-		}
-		_, werr := f.Write(b)
-		if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-			return nil, fmt.Errorf("write secret %s: %w", path, err)
-		}
-		return b, nil
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(b) == 0) {
+		// An empty file is what a start that could not write the key
+		// leaves (a full disk, a power cut before the write reached the
+		// disk): nothing was ever signed with it, so make the key now.
+		return makeSecret(path, err == nil)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read secret: %w", err)
@@ -42,6 +36,41 @@ func loadSecret(path string) ([]byte, error) {
 	}
 	if len(b) != secretBytes {
 		return nil, fmt.Errorf("secret %s: want %d bytes, found %d", path, secretBytes, len(b))
+	}
+	return b, nil
+}
+
+// makeSecret writes a new key to a file of its own beside path, made
+// durable, and only then links it in as path: path is never seen half
+// written. If another process starting at the same moment linked its key
+// first, that one is used. empty says path is an empty file to replace.
+func makeSecret(path string, empty bool) ([]byte, error) {
+	b := make([]byte, secretBytes)
+	rand.Read(b)
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".mailbot-secret-*") // mode 0600
+	if err != nil {
+		return nil, fmt.Errorf("create secret %s: %w", path, err)
+	}
+	defer os.Remove(f.Name())
+	_, werr := f.Write(b)
+	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
+		return nil, fmt.Errorf("write secret %s: %w", path, err)
+	}
+	if empty {
+		os.Remove(path)
+	}
+	if err := os.Link(f.Name(), path); errors.Is(err, fs.ErrExist) {
+		return loadSecret(path)
+	} else if err != nil {
+		return nil, fmt.Errorf("create secret %s: %w", path, err)
+	}
+	// The new name must survive a power cut too.
+	if d, err := os.Open(dir); err == nil {
+		err = errors.Join(d.Sync(), d.Close())
+		if err != nil {
+			return nil, fmt.Errorf("create secret %s: %w", path, err)
+		}
 	}
 	return b, nil
 }
