@@ -30,9 +30,9 @@ var (
 	relative = regexp.MustCompile(`\b(next|this|coming|on)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(tomorrow|today)\b`)
 	// "the 15th"
 	ordinalDay = regexp.MustCompile(`\bthe\s+(3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)\b`)
-	// "the August one", "in August", "August's session"; "May" only where
-	// it can't be the verb.
-	monthOnly = regexp.MustCompile(`\b(?:the|in|during|for|of|on)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b|\b(january|february|march|april|june|july|august|september|october|november|december)(?:'s)?\b`)
+	// "the August one", "in August", "August's session"; "May" and "March"
+	// only where they can't be the verbs.
+	monthOnly = regexp.MustCompile(`\b(?:the|in|during|for|of|on)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b|\b(january|february|april|june|july|august|september|october|november|december)(?:'s)?\b`)
 	// "Thursday", "Thursdays"
 	weekdayOnly = regexp.MustCompile(`\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b`)
 	// Negations belong to preferences ("not in July"), never to targets.
@@ -141,7 +141,7 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 			}
 			day = today.AddDate(0, 0, ahead)
 		}
-		return Pattern{Year: day.Year(), Month: day.Month(), Day: day.Day()}, true
+		return Pattern{Year: day.Year(), Month: day.Month(), Day: day.Day(), aside: m[3] != ""}, true
 	})
 	take(ordinalDay, func(m []string) (Pattern, bool) {
 		return Pattern{Day: dayNum(m[1])}, true
@@ -202,7 +202,7 @@ func findNumbers(s string, n int) []Pattern {
 			continue
 		}
 		seen[k] = true
-		out = append(out, Pattern{Number: k, Said: strings.TrimSpace(strings.Trim(s[loc[0]:loc[1]], ",()")), at: loc[0], end: loc[1]})
+		out = append(out, Pattern{Number: k, Said: strings.TrimSpace(strings.Trim(s[loc[0]:loc[1]], ",.()")), at: loc[0], end: loc[1]})
 	}
 	return out
 }

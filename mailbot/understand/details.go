@@ -14,7 +14,8 @@ var (
 	// "for 2", "for two people", "3 places", "the two of us"
 	placesCount = regexp.MustCompile(`\bfor\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)(\s+(people|persons|places|of us|adults|seats|spaces))?\b|\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(places|seats|spaces|tickets|people|persons|of us)\b|\b(both of us|us both|we'?ll both|we will both|the two of us|plus one|\+1)\b`)
 	// "me and my husband", "my wife and I", "I'll bring the person I care for"
-	placesCompanion = regexp.MustCompile(`\b(me|myself) and (my|the|a) \w+|\bmy ` + relation + ` (and i|and me|will come|is coming|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my ` + relation + `|the person i care for|the person i look after)\b`)
+	// Staff write the same of others: "him and his wife", "with her husband".
+	placesCompanion = regexp.MustCompile(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|is coming|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
 )
 
 // dateAfter is what makes the number before it a day of the month.
@@ -45,10 +46,29 @@ func findPlaces(s string, most int) (int, string) {
 			s = s[:loc[0]] + strings.Repeat(" ", len(m)) + s[loc[1]:]
 		}
 	}
-	if n == 0 && placesCompanion.MatchString(s) {
+	if n == 0 && companion(s) {
 		n = 2
 	}
 	return min(n, most), s
+}
+
+// caresFor is what comes before the person someone looks after when they
+// are only saying so: "I look after my mum and I'd like to come" brings
+// nobody.
+var caresFor = regexp.MustCompile(`\b(look(s|ing)? after|care(s)? for|caring for|support(s|ing)?)\s+$`)
+
+// notAPerson is what people bring that takes no place: "can I bring my
+// guide dog?"
+var notAPerson = regexp.MustCompile(`^\S*\s+(my|his|her|the|a)\s+(own\s+)?(guide\s+|assistance\s+|hearing\s+|service\s+)?(dog|wheelchair|scooter|walker|walking frame|frame|stick|lunch|laptop|phone|tablet|oxygen)\b`)
+
+// companion reports whether s says the writer brings someone.
+func companion(s string) bool {
+	for _, loc := range placesCompanion.FindAllStringIndex(s, -1) {
+		if !caresFor.MatchString(s[max(0, loc[0]-24):loc[0]]) && !notAPerson.MatchString(s[loc[0]:min(len(s), loc[1]+32)]) {
+			return true
+		}
+	}
+	return false
 }
 
 func count(w string) int {
@@ -75,7 +95,7 @@ func findPhone(s string) (string, string) {
 // needWords are access needs people mention; the sentence around each is
 // kept in their words, because "a quiet room if possible" says more than a
 // code would.
-var needWords = regexp.MustCompile(`\b(wheelchair|bsl|sign language|interpreter|quiet room|quiet space|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|breaks|toilet|parking|transport)\b`)
+var needWords = regexp.MustCompile(`\b(wheelchair|bsl|sign language|interpreter|quiet room|quiet space|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|walk(s|ing)? with a (frame|stick|walker)|near the (door|entrance|exit|toilets?)|can'?t (walk|stand) (far|for long)|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|alzheimer'?s?|breaks|toilet|parking|transport)\b`)
 
 // findNeeds returns the phrases of text that mention an access need, as
 // written ("BSL" stays "BSL"): up to a comma or a full stop, so "2 please,
@@ -84,7 +104,7 @@ func findNeeds(text string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, sentence := range sentences(text) {
-		if needWords.MatchString(normalise(sentence)) && !seen[sentence] {
+		if needWords.MatchString(plainWords(normalise(sentence), nil)) && !seen[sentence] {
 			seen[sentence] = true
 			out = append(out, clip(sentence, 200))
 		}

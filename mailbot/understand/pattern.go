@@ -20,6 +20,9 @@ type Pattern struct {
 	HasDay  bool // Weekday is set (Sunday is its zero value)
 	Title   string
 	at, end int // where in the text it was written
+	// aside is a "today" or "tomorrow", which people write as often to
+	// say when something happened as to name a session.
+	aside bool
 }
 
 // Matches reports whether it fits the pattern. Numbers are not matched here:
@@ -63,13 +66,23 @@ func combine(text string, dates, titles []Pattern) []Pattern {
 				used[i] = true
 				d.Title = t.Title
 				d.Said = d.Said + " (" + t.Said + ")"
+				// Both sets of words are this one target's, so "from New to
+				// caring on the 10th to …" leaves the 10th's.
+				d.at, d.end = min(d.at, t.at), max(d.end, t.end)
 				break
 			}
 		}
 		out = append(out, d)
 	}
+	// A title written again elsewhere (often in the subject) is the same
+	// target, not another.
+	seen := map[string]bool{}
+	for _, d := range out {
+		seen[d.Title] = true
+	}
 	for i, t := range titles {
-		if !used[i] {
+		if !used[i] && !seen[t.Title] {
+			seen[t.Title] = true
 			out = append(out, t)
 		}
 	}
@@ -89,7 +102,7 @@ func adjacent(text string, a, b Pattern) bool {
 	return joiner.MatchString(text[a.end:b.at])
 }
 
-var joiner = regexp.MustCompile(`^[\s,:(-]*(on|for|at|is|which is|,)?(\s+the)?[\s,:()-]*$`)
+var joiner = regexp.MustCompile(`^[\s,:(-]*((session|one|meeting|group)\s+)?(on|for|at|is|which is|,)?(\s+the)?[\s,:()-]*$`)
 
 func sortByPosition(ps []Pattern) {
 	for i := 1; i < len(ps); i++ {

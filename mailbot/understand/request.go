@@ -69,9 +69,9 @@ type Request struct {
 // to ask.
 func Read(text string, c Context) Request {
 	text = clip(text, maxRead)
-	s := normalise(text)
+	s := plainWords(normalise(text), c.Titles)
 	if subj := normalise(c.Subject); subj != "" && !replyPrefix.MatchString(subj) {
-		s = subj + "\n" + s
+		s = plainWords(subj, c.Titles) + "\n" + s
 	}
 	var r Request
 	r.Phone, s = findPhone(s)
@@ -83,15 +83,70 @@ func Read(text string, c Context) Request {
 	titles := findTitles(s, c.Titles)
 	numbers := findNumbers(s, c.Offered)
 
-	r.Targets = combine(s, dates, titles)
+	r.Targets = dropAsides(s, combine(s, dates, titles))
 	r.Targets = append(r.Targets, numbers...)
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, text, &r, c)
-	if r.Action == Move {
+	switch r.Action {
+	case Move:
 		r.From, r.Targets = splitMove(s, r.Targets)
+	case Cancel:
+		r.Targets = cancelTargets(s, r.Targets)
 	}
 	return r
+}
+
+// comingWords say the writer means to come to something: in a
+// cancellation, what they name there is not what they cancel.
+var comingWords = regexp.MustCompile(`\b(i'?ll|i will|we'?ll|we will|i'?d like to|we'?d like to|i would like to|hope to|want to|wish to)\s+(still\s+)?(come|attend|join|book|go)\b|\b(book|put|sign)\s+(me|us)\s+(on|in|up|down|onto)\b`)
+
+// cancelTargets drops from a cancellation the sessions named in a sentence
+// about coming to another: "Please cancel - I'm ill. I'll come to the one
+// in September" cancels the booking they replied to, not September's.
+func cancelTargets(s string, targets []Pattern) []Pattern {
+	var out []Pattern
+	for _, p := range targets {
+		if sentence := sentenceAt(s, p.at); comingWords.MatchString(sentence) && !cancelWords.MatchString(sentence) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// dropAsides drops "today" and "tomorrow" where they only say when
+// something happened ("thanks for the chat today"): in a sentence that
+// asks nothing, when another sentence names what is asked for.
+func dropAsides(s string, targets []Pattern) []Pattern {
+	firm := false
+	for _, p := range targets {
+		firm = firm || !p.aside
+	}
+	if !firm {
+		return targets
+	}
+	var out []Pattern
+	for _, p := range targets {
+		if p.aside {
+			sentence := sentenceAt(s, p.at)
+			if !bookWords.MatchString(sentence) && !cancelWords.MatchString(sentence) && !moveWords.MatchString(sentence) && !dropinWords.MatchString(sentence) {
+				continue
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// sentenceAt is the sentence of s around byte i.
+func sentenceAt(s string, i int) string {
+	start := strings.LastIndexAny(s[:i], ".!?\n") + 1
+	end := strings.IndexAny(s[i:], ".!?\n")
+	if end < 0 {
+		return s[start:]
+	}
+	return s[start : i+end]
 }
 
 // maxRead bounds the words read for a request: people ask in a few lines,
@@ -103,8 +158,10 @@ var moveFrom = regexp.MustCompile(`\b(from|off)\b.*?\b(to|onto|for)\b`)
 var replyPrefix = regexp.MustCompile(`^(re|fwd?|aw|wg|sv|tr|rv)\s*:`)
 
 var (
-	cancelWords    = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go)|cannot (make|come|attend|go)|can not (make|come|attend|go)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|want)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
-	moveWords      = regexp.MustCompile(`\b(move|change|switch|swap|transfer|instead|rearrange|reschedule|rebook)\b`)
+	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go)|cannot (make|come|attend|go)|can not (make|come|attend|go)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|want)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
+	// "change" only as a verb: "people who find change upsetting" moves
+	// nobody.
+	moveWords      = regexp.MustCompile(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place))\b`)
 	dropinWords    = regexp.MustCompile(`\b(one[- ]to[- ]one|1[- ]to[- ]1|1:1|1-2-1|121|drop[- ]?ins?|chat with (someone|somebody|a person|a member of staff)|talk (to|with) (someone|somebody|a person|a member of staff)|speak (to|with) (someone|somebody|a person|a member of staff)|appointments?|on my own|individual(ly)?)\b`)
 	listWords      = regexp.MustCompile(`\b(what (sessions|is on|events|dates|groups|conversations)|what'?s (on|coming up|happening|available)|timetable|coming up|sessions|upcoming|schedule|programme|program|events|list of|what dates|which dates|(the )?dates|when are)\b`)
 	bookWords      = regexp.MustCompile(`\b(book|booking|reserve|sign (me|us|him|her) up|put (me|us|him|her) (down|on)|register|come (to|along)|attend|join|places?|a space|a spot|count (me|us) in|like to come|love to come|want to come|i'?ll come|i will come|(can|could) (i|we) come|(i|we) can come|i'?ll take|i will take|take (it|that|the|this|slot|number)|want (it|that|that one|this one)|please)\b`)
@@ -112,8 +169,8 @@ var (
 	subscribeWords = regexp.MustCompile(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|add me to (your|the) (list|emails)|hear about future|on your list)\b`)
 	// "stop" and "remove me" are only about the list when nothing else is
 	// said: "stop" inside a sentence is as likely a bus stop.
-	unsubscribeWords = regexp.MustCompile(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|the (e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails))\b|^(stop|remove me|unsubscribe)[.! ]*$`)
-	yesWords         = regexp.MustCompile(`^(yes|yes please|yes thanks|yes thank you|yeah|yep|ok|okay|confirm|confirmed|i confirm|sure|y|still coming|i'?m still coming|i'?ll be there|see you there)[.! ]*$`)
+	unsubscribeWords = regexp.MustCompile(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails))\b|^(stop|remove me|unsubscribe)[.! ]*$`)
+	yesWords         = regexp.MustCompile(`^((yes|yeah|yep|ok|okay|sure)([,.! ]+(please|thanks|thank you|ok|okay|yes|that'?s (fine|great|lovely)))*|confirm|confirmed|i confirm|y|still coming|i'?m still coming|i'?ll be there|see you there)[.! ]*$`)
 	noWords          = regexp.MustCompile(`^(no|nope|no thanks|no thank you|n|not coming|no sorry|sorry no)[.! ]*$`)
 	helpWords        = regexp.MustCompile(`\b(help|info|information|hello|hi|what can (i|you) do|how does (this|it) work)\b`)
 )
@@ -136,7 +193,8 @@ func action(s, raw string, r *Request, c Context) Action {
 		return Cancel
 	case dropinWords.MatchString(s):
 		return DropIn
-	case len(r.Targets) > 0 && bookWords.MatchString(s):
+	case len(r.Targets) > 0 && (bookWords.MatchString(s) || r.Places > 0):
+		// "2 places on the memory cafe": asking for places is booking.
 		return Book
 	case len(r.Targets) > 0:
 		return Choose
@@ -152,26 +210,52 @@ func action(s, raw string, r *Request, c Context) Action {
 }
 
 // splitMove separates "from A to B": patterns written before the word "to"
-// (or "for") after the move verb are the booking to leave.
+// (or "for") after the move verb are the booking to leave, and so are
+// those in a clause that says they can't come ("I can't make the 10th but
+// could I come on the 12th instead?").
 func splitMove(s string, targets []Pattern) (from, to []Pattern) {
 	loc := moveFrom.FindStringIndex(s)
-	if loc == nil {
-		return nil, targets
-	}
 	for _, p := range targets {
-		if p.at >= loc[0] && p.at < loc[1] {
+		switch {
+		case loc != nil && p.at >= loc[0] && p.at < loc[1]:
 			from = append(from, p)
-		} else {
+		case loc == nil && cancelWords.MatchString(clauseAt(s, p.at)):
+			from = append(from, p)
+		default:
 			to = append(to, p)
 		}
+	}
+	if len(to) == 0 {
+		// Every session named is one they can't make: where to go
+		// instead is still to ask.
+		return nil, targets
 	}
 	return from, to
 }
 
-// normalise lowercases and straightens what keyboards and phones vary:
-// curly quotes, dashes, non-breaking spaces.
-func normalise(s string) string {
-	s = strings.ToLower(s)
-	return strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u201c", `"`, "\u201d", `"`,
-		"\u2013", "-", "\u2014", "-", "\u00a0", " ", "\r", "").Replace(s)
+var clauseEnd = regexp.MustCompile(`[.,;!?\n]|\bbut\b`)
+
+// clauseAt is the clause of s around byte i.
+func clauseAt(s string, i int) string {
+	start := 0
+	for _, loc := range clauseEnd.FindAllStringIndex(s[:i], -1) {
+		start = loc[1]
+	}
+	end := len(s)
+	if loc := clauseEnd.FindStringIndex(s[i:]); loc != nil {
+		end = i + loc[0]
+	}
+	return s[start:end]
 }
+
+// normalise lowercases and straightens what keyboards and phones vary:
+// curly quotes, dashes, non-breaking spaces, and the accents some put on
+// "café" and others leave off.
+func normalise(s string) string {
+	return straighten.Replace(strings.ToLower(s))
+}
+
+var straighten = strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u201c", `"`, "\u201d", `"`,
+	"\u2013", "-", "\u2014", "-", "\u00a0", " ", "\r", "",
+	"á", "a", "à", "a", "â", "a", "ä", "a", "é", "e", "è", "e", "ê", "e", "ë", "e", "í", "i", "ì", "i", "î", "i", "ï", "i",
+	"ó", "o", "ò", "o", "ô", "o", "ö", "o", "ú", "u", "ù", "u", "û", "u", "ü", "u", "ç", "c", "ñ", "n")

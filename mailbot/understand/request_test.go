@@ -149,14 +149,26 @@ func TestRead(t *testing.T) {
 		{name: "for the 15th is not places", text: "Can you book me for the 15th of July", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "for 2pm is not places", text: "book 15 July for 2pm", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "absurd places capped", text: "book 15 july for 40 people", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 10}},
+		{name: "my wife and I", text: "My wife and I would like to come on 21 July", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}, places: 2}},
+		{name: "staff: him and his wife", text: "Please book him and his wife on 21 July", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}, places: 2}},
+		{name: "staff: with her husband", text: "She'd like to come on 21 July with her husband", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}, places: 2}},
+		{name: "a guide dog takes no place", text: "Can I bring my guide dog on 21 July?", want: want{action: Choose, targets: [][]string{{"bd-2027-05"}}, needs: 1}},
+		{name: "caring for is not bringing", text: "I look after my mum and I'd like to come on 21 July", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}}},
 
 		// Cancel and change
 		{name: "cancel", text: "Cancel", want: want{action: Cancel}},
 		{name: "cant make it", text: "Sorry, I can't make it any more", want: want{action: Cancel}},
 		{name: "cancel a date", text: "please cancel 15 July", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "cancel, and come another time", text: "Please cancel - I'm ill. I'll come to the next one in September", want: want{action: Cancel}},
+		{name: "cancel a date in another sentence", text: "I'm sorry, I need to cancel. It was 15 July.", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "wont be able", text: "I won't be able to come on the 10th August", want: want{action: Cancel, targets: [][]string{{"bd-2027-06"}}}},
 		{name: "move to august", text: "Can I move to the August one instead?", want: want{action: Move, targets: [][]string{{"bd-2027-06", "bd-2027-07", "bd-2027-08"}}}},
 		{name: "move from to", text: "please change me from 15 July to 26 August", want: want{action: Move, from: [][]string{{"bd-2027-04"}}, targets: [][]string{{"bd-2027-08"}}}},
+		{name: "cant make one, another instead", text: "I can't make 15 July but could I come on 26 August instead?", want: want{action: Move, from: [][]string{{"bd-2027-04"}}, targets: [][]string{{"bd-2027-08"}}}},
+		{name: "move from title and date", text: "Could I switch from New to caring on 10 August to the one on 7 September?", want: want{action: Move, from: [][]string{{"bd-2027-06"}}, targets: [][]string{{"bd-2027-09"}}}},
+		{name: "change the noun", text: "21 July was upsetting, people with dementia find change hard", want: want{action: Choose, targets: [][]string{{"bd-2027-05"}}, needs: 1}},
+		{name: "today as an aside", text: "Thanks for the chat today. Please put me down for 21 July.", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}}},
+		{name: "title session on date", text: "book the learning new skills session on 6 July", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
 		{name: "no to a reminder", text: "No", want: want{action: No}},
 		{name: "no thanks", text: "no thanks.", want: want{action: No}},
 
@@ -179,6 +191,7 @@ func TestRead(t *testing.T) {
 		{name: "book and subscribe", text: "Book me on 15 July and keep me updated", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, sub: true}},
 		{name: "unsubscribe", text: "unsubscribe", want: want{action: Unknown, unsub: true}},
 		{name: "stop alone", text: "STOP", want: want{action: Unknown, unsub: true}},
+		{name: "stop the emails", text: "could you stop the better days emails please", want: want{action: Unknown, unsub: true}},
 		{name: "stop in a sentence", text: "the bus stop is near, book 15 July", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "attendees staff", text: "attendees 15 July", staff: true, want: want{action: Attendees, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "attendees public", text: "attendees 15 July", want: want{action: Choose, targets: [][]string{{"bd-2027-04"}}}},
@@ -254,7 +267,7 @@ func TestPrefs(t *testing.T) {
 }
 
 func FuzzRead(f *testing.F) {
-	for _, s := range []string{"book me on 15 July and 26/08 for 2", "cancel", "move from 15 July to the August one", "2", "01305 221000", strings.Repeat("the 15th ", 500), "after 99:99pm not in may", "+44 (0)7700 900123"} {
+	for _, s := range []string{"book me on 15 July and 26/08 for 2", "cancel", "cud u bok me on weds pls ta", "PLEASE BOOK ME ON NEW TO CARRING TMROW", "cancle wendesday independance", "move from 15 July to the August one", "2", "01305 221000", strings.Repeat("the 15th ", 500), "after 99:99pm not in may", "+44 (0)7700 900123"} {
 		f.Add(s)
 	}
 	sessions, _, tz := demoItems(f)

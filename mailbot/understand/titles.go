@@ -44,9 +44,13 @@ func wordsAt(s string) (ws []string, starts, ends []int) {
 
 // findTitles returns the titles s names: a title is named by two of its
 // meaningful words written together in its own order ("new to caring"), or
-// by one long word no other title has ("independence").
+// by one long word no other title has ("independence"). A word a letter or
+// two from a title's word counts as that word ("New to carring"), but
+// alone it names a title only when a single letter is wrong: "independent"
+// is a word of its own, "independance" a slip.
 func findTitles(s string, titles []string) []Pattern {
 	text, offsets, ends := wordsAt(s)
+	miss := nearTitleWords(text, titles)
 	pos := map[string][]int{}
 	for i, w := range text {
 		pos[w] = append(pos[w], i)
@@ -69,37 +73,94 @@ func findTitles(s string, titles []string) []Pattern {
 			continue
 		}
 		done[t] = true
-		if first, last, ok := named(text, pos, words(t), owners); ok {
-			out = append(out, Pattern{Title: t, Said: t, at: offsets[first], end: ends[last]})
+		for _, at := range named(text, pos, miss, words(t), owners) {
+			out = append(out, Pattern{Title: t, Said: t, at: offsets[at[0]], end: ends[at[1]]})
 		}
 	}
+	sortByPosition(out)
 	return out
 }
 
-// named reports whether the text's words name a title, and which of them
-// do (the first and last word's index).
-func named(text []string, pos map[string][]int, title []string, owners map[string]int) (int, int, bool) {
+// nearTitleWords replaces each word of text that is a near miss of a
+// meaningful title word with that word, and returns how many letters each
+// word was out (0 for one written right). Words that mean something of
+// their own here (stop words, generic ones, "care") are left alone.
+func nearTitleWords(text []string, titles []string) []int {
+	inTitle := map[string]bool{}
+	var vocab []string
+	for _, t := range titles {
+		for _, w := range words(t) {
+			if !inTitle[w] && !stopWords[w] {
+				vocab = append(vocab, w)
+			}
+			inTitle[w] = true
+		}
+	}
+	miss := make([]int, len(text))
+	for i, w := range text {
+		if inTitle[w] || stopWords[w] || generic[w] {
+			continue
+		}
+		if v, d := nearest(w, vocab); v != "" {
+			text[i], miss[i] = v, d
+		}
+	}
+	return miss
+}
+
+// named returns where the text's words name a title, each place as the
+// index of its first and last word. A title is often written twice (in
+// the subject and again beside its date), and combine wants the place
+// that sits by the date.
+func named(text []string, pos map[string][]int, miss []int, title []string, owners map[string]int) [][2]int {
+	var out [][2]int
+	taken := make([]bool, len(text))
+	add := func(p, q int) {
+		for i := p; i <= q; i++ {
+			if taken[i] {
+				return
+			}
+		}
+		for i := p; i <= q; i++ {
+			taken[i] = true
+		}
+		out = append(out, [2]int{p, q})
+	}
 	// Three title words running together, or two meaningful ones with only
-	// stop words between, as in the title ("by your side", "new to caring").
+	// stop words between, as in the title ("by your side", "new to caring"),
+	// or the whole title when it is two words ("carers session").
 	for i := range title {
 		for _, p := range pos[title[i]] {
-			sig, q := 0, p
+			sig, q, last := 0, p, -1
+			// As far as the title's words run on, so its place ends where
+			// the person's naming of it does.
 			for j := i; j < len(title) && q < len(text) && text[q] == title[j]; j, q = j+1, q+1 {
 				if !stopWords[title[j]] {
 					sig++
 				}
-				if (sig >= 2 || (sig >= 1 && q-p >= 2)) && !stopWords[text[q]] {
-					return p, q, true
+				whole := i == 0 && j == len(title)-1 && j > 0
+				if (sig >= 2 || sig >= 1 && q-p >= 2) && !stopWords[text[q]] || sig >= 1 && whole {
+					last = q
+				}
+			}
+			if last >= 0 {
+				add(p, last)
+			}
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, w := range title {
+		if len(w) >= 6 && owners[w] == 1 && !stopWords[w] && !generic[w] {
+			for _, p := range pos[w] {
+				if miss[p] <= 1 {
+					add(p, p)
 				}
 			}
 		}
 	}
-	for _, w := range title {
-		if len(w) >= 6 && owners[w] == 1 && !stopWords[w] && !generic[w] && len(pos[w]) > 0 {
-			return pos[w][0], pos[w][0], true
-		}
-	}
-	return 0, 0, false
+	return out
 }
 
 func set(ws []string) map[string]bool {
