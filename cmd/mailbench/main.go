@@ -7,9 +7,11 @@
 //	mailbench latency   -n 200                         time from SMTP 250 to the reply in the sender's mailbox
 //	mailbench inbound   -n 10000 -imap URL -smtp ADDR  a backlog through inbox → understand → handle → outbox
 //	mailbench imapfetch -n 10000 -imap URL             the anchor for inbound: a plain IMAP client, no processing
+//	mailbench newsletter -n 100000 -smtp ADDR -conns 3  a newsletter through the real outbox, throttling off
 //
-// bench/run.sh runs them beside their anchors (smtp-source into smtp-sink,
-// imapfetch against the same Dovecot) and writes bench/RESULTS.md.
+// bench/run.sh runs them beside their anchors (smtp-source into smtp-sink
+// for the newsletter, imapfetch against the same Dovecot for inbound) and
+// writes bench/RESULTS.md.
 package main
 
 import (
@@ -35,10 +37,10 @@ type scenario struct {
 // scenarios is the command table. A new scenario is one file with its run
 // function and one line here.
 var scenarios = map[string]scenario{
-	"latency":   {"latency [-n 200]", "embedded server: SMTP acceptance to the reply in the sender's mailbox", latency},
-	"inbound":   {"inbound [-n 10000] [-imap URL -smtp HOST:PORT]", "a backlog handled by the real inbox, handler and outbox", inbound},
-	"imapfetch": {"imapfetch [-n 10000] -imap URL", "anchor: fetch the same messages with a plain IMAP client", imapFetch},
-	// "newsletter": added with the newsletter code (newsletter.go).
+	"latency":    {"latency [-n 200]", "embedded server: SMTP acceptance to the reply in the sender's mailbox", latency},
+	"inbound":    {"inbound [-n 10000] [-imap URL -smtp HOST:PORT]", "a backlog handled by the real inbox, handler and outbox", inbound},
+	"imapfetch":  {"imapfetch [-n 10000] -imap URL", "anchor: fetch the same messages with a plain IMAP client", imapFetch},
+	"newsletter": {"newsletter [-n 100000] [-smtp HOST:PORT] [-conns C]", "a newsletter to n subscribers through the real outbox", newsletter},
 }
 
 // env is what every scenario gets.

@@ -68,6 +68,18 @@ func TestInboundEmbedded(t *testing.T) {
 	}
 }
 
+// TestNewsletter sends to the scenario's own checking sink: every
+// subscriber gets one copy, their own, and every copy is recorded as sent.
+func TestNewsletter(t *testing.T) {
+	got := mailbench(t, "newsletter", "-n", "60", "-conns", "2")
+	want(t, got, "seconds", "rate", "peak_rss_mb", "bytes", "cpu_us")
+	for k, v := range map[string]string{"sent": "60", "failed": "0", "delivered": "60", "duplicates": "0", "conns": "2"} {
+		if got[k] != v {
+			t.Errorf("%s = %s, want %s", k, got[k], v)
+		}
+	}
+}
+
 // TestIMAPFetch fills an embedded server's mailbox and fetches it back;
 // a second run reuses what the first left, as run.sh's inbound does.
 func TestIMAPFetch(t *testing.T) {

@@ -95,3 +95,14 @@ func rate(count int, d time.Duration) string {
 	}
 	return strconv.FormatFloat(float64(count)/d.Seconds(), 'f', 1, 64)
 }
+
+// cpuTime is the CPU time the process has used so far, user and system:
+// divided by the work done, it is a cost that other load on the machine
+// changes much less than it changes a rate.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

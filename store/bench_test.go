@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// BenchmarkOutboxRound is the database's part of sending one message, as
+// the outbox does it: claimed with the others due (DueOutbox, a batch of
+// 192, 64 for each of three connections), checked just before it goes
+// (Wanted), and its outcome committed in a group with the other
+// connections' (Record, one or three at a time: one fsync each at
+// synchronous=FULL). One op is one message.
+//
+//	go test -bench OutboxRound -benchmem ./store
+func BenchmarkOutboxRound(b *testing.B) {
+	for _, group := range []int{1, 3} {
+		b.Run(fmt.Sprintf("group=%d", group), func(b *testing.B) {
+			ctx := context.Background()
+			s, err := Open(ctx, filepath.Join(b.TempDir(), "mailbot.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			now := time.Now()
+			// The queue holds every message the benchmark will send, as a
+			// newsletter's rows would: one per recipient, due now.
+			err = s.Write(ctx, func(tx *Tx) error {
+				for i := range b.N {
+					rcpt := fmt.Sprintf("reader%07d@example.org", i)
+					if _, err := tx.Enqueue(ctx, OutMessage{Kind: "bench", MessageID: fmt.Sprintf("<%d@bench>", i), MailFrom: "bot@example.org", Rcpt: rcpt, Body: []byte("x")}, now); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			done := 0
+			for done < b.N {
+				batch, err := s.DueOutbox(ctx, now, true, 192)
+				if err != nil || len(batch) == 0 {
+					b.Fatalf("DueOutbox = %d, %v with %d of %d done", len(batch), err, done, b.N)
+				}
+				outs := make([]Outcome, 0, group)
+				for _, m := range batch {
+					if ok, why, err := s.Wanted(ctx, m); err != nil || !ok {
+						b.Fatalf("Wanted = %v, %q, %v", ok, why, err)
+					}
+					outs = append(outs, Outcome{ID: m.ID, Status: Sent, At: time.Now()})
+					if len(outs) == group {
+						if err := s.Record(ctx, outs...); err != nil {
+							b.Fatal(err)
+						}
+						outs = outs[:0]
+					}
+				}
+				if len(outs) > 0 {
+					if err := s.Record(ctx, outs...); err != nil {
+						b.Fatal(err)
+					}
+				}
+				done += len(batch)
+			}
+		})
+	}
+}
