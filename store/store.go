@@ -54,6 +54,8 @@ func openDB(path string, conns int) (*sql.DB, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
+	// Erased and pruned data is overwritten, not left in free space (forget.go).
+	q.Set("_secure_delete", "on")
 	db, err := sql.Open("sqlite3", "file:"+url.PathEscape(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
