@@ -1,0 +1,56 @@
+package understand
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Words that ask us to erase what we hold about the writer (UK GDPR
+// article 17). Each needs "me" or "my" near the thing to erase, so "delete
+// the 15 July booking" or "remove the old session" are not taken for it.
+const eraseVerb = `(delete|remove|erase|wipe|destroy|purge|clear|get rid of|scrub)`
+
+var forgetWords = []*regexp.Regexp{
+	// "delete my data", "please remove all my details", "erase all of my
+	// personal information", "delete my account"
+	regexp.MustCompile(`\b` + eraseVerb + ` (all |any |every )?(of )?my (personal |contact |private )?(data|details|information|info|records?|account|e-?mail address(es)?|contact details|name and (e-?mail )?address)\b`),
+	// "delete the data you hold about me", "remove everything you have on me"
+	regexp.MustCompile(`\b` + eraseVerb + `\b[^.!?]{0,30}\b(data|details|information|info|records?|everything)\b[^.!?]{0,30}\b(on|about|of) me\b`),
+	// "remove me from your records", "delete me from your system"
+	regexp.MustCompile(`\b` + eraseVerb + ` me (completely |entirely |altogether )?from (all (of )?)?(your|the) (records?|database|databases|system|systems|files?|books|contacts)\b`),
+	// "forget me", "please forget my details"
+	regexp.MustCompile(`\bforget (about )?(me|(all )?my (personal )?(data|details|information|info))\b`),
+	regexp.MustCompile(`\bright (to be forgotten|to erasure|of erasure)\b`),
+	regexp.MustCompile(`\b(data )?(erasure|deletion) request\b|\brequest (for |the )?(erasure|deletion) of my\b`),
+	// "I don't want you to keep my details", "stop storing my data"
+	regexp.MustCompile(`\b(((don'?t|do not) want (you|the council|anyone) to)|stop) (keep|hold|have|stor)(e|ing)? (any of )?my (personal )?(data|details|information|info)\b`),
+}
+
+// notWanted is what, just before those words, turns them round: "please
+// don't delete my details", "never forget me".
+var notWanted = regexp.MustCompile(`\b(don'?t|do not|never|not|no need to|without)( please)? $`)
+
+// fromTheList is what, just after them, makes them a request to leave the
+// mailing list: "remove my email address from your mailing list".
+var fromTheList = regexp.MustCompile(`^ from (your|the|this|our) (mailing |e-?mail(ing)? )?(list|newsletters?|e-?mails?|mailings?)\b`)
+
+// AsksToForget reports whether text (a person's fresh words) or, unless it
+// is a reply, the subject asks us to erase what we hold about them. Like
+// Read, it only reads: the bot asks them to confirm before anything is
+// erased.
+func AsksToForget(text, subject string) bool {
+	s := normalise(clip(text, maxRead))
+	if subj := normalise(subject); subj != "" && !replyPrefix.MatchString(subj) {
+		s = subj + ". " + s
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	for _, re := range forgetWords {
+		for _, loc := range re.FindAllStringIndex(s, -1) {
+			if notWanted.MatchString(s[max(0, loc[0]-24):loc[0]]) || fromTheList.MatchString(s[loc[1]:]) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
