@@ -1,0 +1,17 @@
+package templates
+
+// Forget is the data for "forget", the bot's answers to someone who asks
+// it to erase their details, and for "forgotten", the one message that
+// tells them it is done.
+type Forget struct {
+	Name string
+	// Stage, for "forget": "ask" (reply YES to erase) or "kept" (they
+	// said no, and nothing was erased).
+	Stage string
+	// Booked are their places to come, which stay booked without their
+	// name; Waiting the waiting lists they are taken off.
+	Booked  []Event
+	Waiting []Event
+	// LeftList: they asked to leave the mailing list too, and are off it.
+	LeftList bool
+}
