@@ -74,7 +74,8 @@ var realWords = set(strings.Fields(`
 // read. Words of a session's title are kept as they are, whatever they
 // resemble.
 func plainWords(s string, titles []string) string {
-	s = strings.ReplaceAll(s, " & ", " and ")
+	// Twice, as the space between "& &" serves both.
+	s = strings.ReplaceAll(strings.ReplaceAll(s, " & ", " and "), " & ", " and ")
 	keep := set(words(strings.Join(titles, " ")))
 	var b strings.Builder
 	last := 0

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestReadPlainWords is the phrasebook of plain words: text speak, British
@@ -194,4 +195,25 @@ func TestRealWordsComplete(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("realWords lacks %q", missing)
 	}
+}
+
+// FuzzPlainWords: rewriting is done in one pass (what it writes it would
+// leave alone), keeps the text valid, and grows it by a bounded amount.
+func FuzzPlainWords(f *testing.F) {
+	for _, s := range []string{"cud u bok me on weds pls", "tmrw's session & more", "cancle wendesday", "café ty", strings.Repeat("u ", 100)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = normalise(s)
+		once := plainWords(s, corpusTitles)
+		if twice := plainWords(once, corpusTitles); twice != once {
+			t.Fatalf("plainWords(%q) = %q, and again %q", s, once, twice)
+		}
+		if utf8.ValidString(s) && !utf8.ValidString(once) {
+			t.Fatalf("plainWords(%q) = %q: not UTF-8", s, once)
+		}
+		if len(once) > 5*len(s) {
+			t.Fatalf("plainWords grew %d bytes to %d", len(s), len(once))
+		}
+	})
 }
