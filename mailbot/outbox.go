@@ -66,6 +66,11 @@ type Outbox struct {
 	lock              sendLock
 	elsewhere         bool // another process holds the send lock
 
+	// unrecorded are outcomes whose commit failed (a full disk, a locked
+	// database). The server has the sent ones: sending them again would
+	// send them twice, so nothing more is sent until these are recorded.
+	unrecorded []store.Outcome
+
 	// prepare, when set, gives a message its envelope sender and, for a
 	// newsletter copy, its bytes, just before it is sent.
 	prepare func(context.Context, *store.Outgoing) error
@@ -199,6 +204,13 @@ func (o *Outbox) Drain(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	o.elsewhere = false
+	if len(o.unrecorded) > 0 {
+		if err := o.store.Record(context.WithoutCancel(ctx), o.unrecorded...); err != nil {
+			return 0, fmt.Errorf("still cannot record what became of %d messages, so sending nothing more: %w", len(o.unrecorded), err)
+		}
+		o.log.Info("recorded what became of messages sent earlier", "messages", len(o.unrecorded))
+		o.unrecorded = nil
+	}
 	for ctx.Err() == nil {
 		limit, bulk, err := o.allowance(ctx)
 		if err != nil || limit == 0 {
@@ -324,6 +336,7 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 	close(jobs)
 	wg.Wait()
 	err := rec.close()
+	o.unrecorded = append(o.unrecorded, rec.failed...)
 	if unavailable {
 		o.down++
 	} else {

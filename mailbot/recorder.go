@@ -1,6 +1,7 @@
 package mailbot
 
 import (
+	"cmp"
 	"context"
 	"sync"
 
@@ -22,6 +23,10 @@ type recorder struct {
 	closed bool
 	kick   chan struct{}
 	done   chan error
+
+	// failed are the outcomes whose commit failed, for the outbox to
+	// record later; read it only after close.
+	failed []store.Outcome
 }
 
 // ticket is one outcome on its way to the database.
@@ -100,8 +105,9 @@ func (r *recorder) loop() {
 				outs[i] = t.out
 			}
 			err := r.st.Record(context.Background(), outs...)
-			if err != nil && first == nil {
-				first = err
+			if err != nil {
+				first = cmp.Or(first, err)
+				r.failed = append(r.failed, outs...)
 			}
 			for _, t := range group {
 				t.ack <- err
