@@ -56,6 +56,10 @@ func openDB(path string, conns int) (*sql.DB, error) {
 	q.Set("_txlock", "immediate")
 	// Erased and pruned data is overwritten, not left in free space (forget.go).
 	q.Set("_secure_delete", "on")
+	// Keep each connection's prepared statements: the outbox runs the same
+	// few statements for every message it sends, and preparing one again
+	// costs as much as running it.
+	q.Set("_stmt_cache_size", "64")
 	db, err := sql.Open("sqlite3", "file:"+url.PathEscape(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
