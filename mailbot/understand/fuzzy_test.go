@@ -48,7 +48,8 @@ func TestReadPlainWords(t *testing.T) {
 		{"Yes ta", want{action: Yes}},
 		{"yes pls", want{action: Yes}},
 		{"yup", want{action: Yes}},
-		{"ok, thanks", want{action: Yes}},
+		{"yes ok, thanks", want{action: Yes}},
+		{"ok, thanks", want{action: Unknown}}, // an acknowledgement, not consent
 		{"nah ta", want{action: No}},
 		{"pls take me off ur list", want{action: Unknown, unsub: true}},
 		{"Unsubscibe", want{action: Unknown, unsub: true}},

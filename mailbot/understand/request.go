@@ -170,9 +170,11 @@ var (
 	// "stop" and "remove me" are only about the list when nothing else is
 	// said: "stop" inside a sentence is as likely a bus stop.
 	unsubscribeWords = regexp.MustCompile(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails))\b|^(stop|remove me|unsubscribe)[.! ]*$`)
-	yesWords         = regexp.MustCompile(`^((yes|yeah|yep|ok|okay|sure)([,.! ]+(please|thanks|thank you|ok|okay|yes|that'?s (fine|great|lovely)))*|confirm|confirmed|i confirm|y|still coming|i'?m still coming|i'?ll be there|see you there)[.! ]*$`)
-	noWords          = regexp.MustCompile(`^(no|nope|no thanks|no thank you|n|not coming|no sorry|sorry no)[.! ]*$`)
-	helpWords        = regexp.MustCompile(`\b(help|info|information|hello|hi|what can (i|you) do|how does (this|it) work)\b`)
+	// A yes may join someone to the list, so only a yes is one: "ok
+	// thanks" under a confirmation acknowledges it.
+	yesWords  = regexp.MustCompile(`^((yes|yeah|yep)([,.! ]+(please|thanks|thank you|ok|okay|yes|that'?s (fine|great|lovely)))*|ok|okay|sure|confirm|confirmed|i confirm|y|still coming|i'?m still coming|i'?ll be there|see you there)[.! ]*$`)
+	noWords   = regexp.MustCompile(`^(no|nope|no thanks|no thank you|n|not coming|no sorry|sorry no)[.! ]*$`)
+	helpWords = regexp.MustCompile(`\b(help|info|information|hello|hi|what can (i|you) do|how does (this|it) work)\b`)
 )
 
 // action picks the main thing asked. The order matters: "cancel 15 July"
