@@ -73,6 +73,10 @@ type Config struct {
 	// an address, as one permanent failure does at once.
 	SoftBounces      int
 	SoftBounceWindow time.Duration
+	// KeepBodiesDays is how many days what people wrote, and what we
+	// wrote them, is kept; after that only what keeps a message from
+	// being handled or sent twice stays (see PruneBodies).
+	KeepBodiesDays int
 }
 
 // Endpoint is a mail server to connect to.
@@ -168,6 +172,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		{"MAILBOT_SEND_PER_DAY", "10000", 0, &c.PerDay},
 		{"MAILBOT_SMTP_CONNECTIONS", "3", 1, &c.Connections},
 		{"MAILBOT_SOFT_BOUNCES", "3", 1, &c.SoftBounces},
+		{"MAILBOT_KEEP_BODIES_DAYS", "90", 1, &c.KeepBodiesDays},
 	} {
 		if *n.to, err = strconv.Atoi(get(n.key, n.def)); err != nil || *n.to < n.min {
 			bad(n.key, fmt.Errorf("want a whole number, %d or more", n.min))

@@ -76,7 +76,7 @@ func NewService(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) 
 // the work in hand and Run returns. httpLn may be nil for no web endpoint.
 func (s *Service) Run(ctx context.Context, httpLn net.Listener) error {
 	var wg sync.WaitGroup
-	errs := make([]error, 4)
+	errs := make([]error, 5)
 	run := func(i int, f func() error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); errs[i] = f() }()
@@ -84,6 +84,7 @@ func (s *Service) Run(ctx context.Context, httpLn net.Listener) error {
 	run(0, func() error { return s.Inbox.Run(ctx) })
 	run(1, func() error { return s.Outbox.Run(ctx) })
 	run(3, func() error { return s.Bot.remind(ctx, time.Minute) })
+	run(4, func() error { return s.Bot.pruneEvery(ctx, time.Hour) })
 	if httpLn != nil {
 		w := &web{svc: s, log: s.log.With("part", "web")}
 		run(2, func() error { return w.serve(ctx, httpLn) })
@@ -107,6 +108,10 @@ func (s *Service) Once(ctx context.Context) error {
 	s.Outbox.Close()
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
+	}
+	// After sending, so the write-ahead log keeps nothing a sent erasure message cleared.
+	if err := s.Bot.PruneBodies(ctx); err != nil {
+		return err
 	}
 	st, err := s.Store.OutboxStats(ctx)
 	if err != nil {

@@ -95,6 +95,9 @@ func (t *turn) run() (string, error) {
 	if strings.TrimSpace(text) == "" {
 		text = t.m.Text // all quote: better than nothing
 	}
+	if outcome, done, err := t.forget(text); done || err != nil {
+		return outcome, err
+	}
 	if outcome, done, err := t.newsletter(text, c.IsStaff); done || err != nil {
 		return outcome, err
 	}

@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"subscribers export": {"subscribers export", "the mailing list as CSV on standard output", subscribersExport},
 	"newsletter send": {"newsletter send --subject S --file BODY.md [--dry-run]",
 		"send a newsletter to the mailing list; run again to resume", newsletterSend},
+	"forget": {"forget EMAIL", "erase a person's details (UK GDPR); their bookings still count", forget},
 }
 
 // env is what every command gets: configuration, logger and output.
