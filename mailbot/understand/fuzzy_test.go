@@ -45,6 +45,8 @@ func TestReadPlainWords(t *testing.T) {
 		{"wud luv 2 places on coffee n chat", want{action: Book, targets: []string{`"Coffee and chat" → coffee-0812`}, places: 2}},
 		{"I need to chnage to 7th Sept", want{action: Move, targets: []string{`"7th september" → new-0907`}}},
 		{"can i hav an apointment", want{action: DropIn}},
+		{"thx, can u cancel my place on thurs", want{action: Cancel, targets: []string{`"on thursday" → cafe-0805`}}},
+		{"Any sessions in Febuary?", want{action: Choose, targets: []string{`"in february" → (nothing)`}}},
 		{"Yes ta", want{action: Yes}},
 		{"yes pls", want{action: Yes}},
 		{"yup", want{action: Yes}},
