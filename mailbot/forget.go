@@ -52,9 +52,11 @@ func (t *turn) forget(text string) (outcome string, done bool, err error) {
 }
 
 // cites is whether the message replies to o itself: by the token of our
-// Reply-To, or by the Message-ID of the message that carried it.
+// Reply-To, the reference in our subject, or the Message-ID of the
+// message that carried it.
 func (t *turn) cites(o store.Offer) bool {
-	return t.token() == o.Token || slices.Contains(t.m.InReplyTo, o.MessageID) || slices.Contains(t.m.References, o.MessageID)
+	return t.token() == o.Token || slices.Contains(t.m.InReplyTo, o.MessageID) || slices.Contains(t.m.References, o.MessageID) ||
+		understand.SubjectRef(t.m.Subject) == strings.ToLower(o.SubjectRef())
 }
 
 // askToForget asks the writer to confirm that their details should be
