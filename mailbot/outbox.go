@@ -182,6 +182,11 @@ func (o *Outbox) nextWait(ctx context.Context, drainErr error) time.Duration {
 	if o.down > 0 {
 		wait = max(wait, o.backoff(o.down-1))
 	}
+	if o.elsewhere {
+		// Another process is sending what is due: look now and then
+		// whether it still is, rather than at every due message.
+		wait = max(wait, o.base)
+	}
 	return wait
 }
 
