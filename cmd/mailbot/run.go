@@ -16,6 +16,11 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// A wrong host, port or password is the operator's to fix, not the
+	// bot's to retry: say so now, while someone is watching.
+	if err := mailbot.CheckServers(ctx, e.cfg); err != nil {
+		return err
+	}
 	svc, err := mailbot.NewService(ctx, e.cfg, mailbot.SystemClock, e.log)
 	if err != nil {
 		return err
