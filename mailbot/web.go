@@ -76,16 +76,26 @@ func (w *web) listPage(page string, purpose byte, do func(context.Context, strin
 	}
 }
 
+// healthReport is what GET /healthz answers, for monitoring: the inbox's
+// connection and when it last finished looking for mail, and how much mail
+// is waiting to go and for how long. Ages are given in seconds as well as
+// times, so a check can compare them with a number.
 type healthReport struct {
 	OK             bool      `json:"ok"`
 	IMAPConnected  bool      `json:"imap_connected"`
 	LastPoll       time.Time `json:"last_poll,omitzero"`
+	LastPollS      *float64  `json:"last_poll_seconds,omitempty"`
 	OutboxQueued   int       `json:"outbox_queued"`
 	OutboxFailed   int       `json:"outbox_failed"`
 	OldestQueuedAt time.Time `json:"oldest_queued_at,omitzero"`
 	OldestQueuedS  float64   `json:"oldest_queued_seconds"`
+	// Problem says why OK is false, in words for whoever is paged.
+	Problem string `json:"problem,omitempty"`
 }
 
+// health answers 200 when the bot is reading its inbox and can read its
+// database, and 503 otherwise, so a load balancer or monitor needs only
+// the status.
 func (w *web) health(rw http.ResponseWriter, r *http.Request) {
 	in := w.svc.Inbox.Status()
 	st, err := w.svc.Store.OutboxStats(r.Context())
@@ -93,10 +103,22 @@ func (w *web) health(rw http.ResponseWriter, r *http.Request) {
 		IMAPConnected: in.Connected, LastPoll: in.LastPoll,
 		OutboxQueued: st.Queued, OutboxFailed: st.Failed, OldestQueuedAt: st.OldestQueued,
 	}
+	if !in.LastPoll.IsZero() {
+		s := time.Since(in.LastPoll).Seconds()
+		rep.LastPollS = &s
+	}
 	if !st.OldestQueued.IsZero() {
 		rep.OldestQueuedS = time.Since(st.OldestQueued).Seconds()
 	}
-	rep.OK = err == nil && in.Connected
+	switch {
+	case err != nil:
+		w.log.Error("health: reading the outbox", "err", err)
+		rep.Problem = "the database cannot be read"
+	case !in.Connected:
+		rep.Problem = "not connected to the IMAP server"
+	default:
+		rep.OK = true
+	}
 	rw.Header().Set("Content-Type", "application/json")
 	rw.Header().Set("Cache-Control", "no-store")
 	if !rep.OK {

@@ -1,0 +1,150 @@
+package mailbot
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/betterdays/mailbot/mailbot/mailtest"
+)
+
+// health is GET /healthz as a monitor reads it: the status, the JSON's
+// fields by name, and its headers.
+func health(t *testing.T, url string) (int, map[string]any, http.Header) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var rep map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&rep); err != nil {
+		t.Fatalf("healthz is not JSON: %v", err)
+	}
+	return res.StatusCode, rep, res.Header
+}
+
+// at reads a time field of the report, failing the test when it is not
+// RFC 3339.
+func at(t *testing.T, rep map[string]any, key string) time.Time {
+	t.Helper()
+	s, _ := rep[key].(string)
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("%s = %v, want an RFC 3339 time: %v", key, rep[key], err)
+	}
+	return v
+}
+
+// TestHealthReport follows /healthz over real HTTP through a bot's life:
+// connected with nothing waiting; a reply stuck in the outbox because the
+// SMTP server is down, its age growing; then the IMAP server gone, which
+// is a 503 that still says when the inbox was last read.
+func TestHealthReport(t *testing.T) {
+	ms := startMailServer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String() // a port nothing listens on, once closed
+	ln.Close()
+	cfg := e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_SMTP": "smtp://" + dead})
+	svc, err := NewService(context.Background(), cfg, SystemClock, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/healthz"
+	start := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+
+	var code int
+	var rep map[string]any
+	var hdr http.Header
+	mailtest.WaitFor(t, "the inbox to be read once", func() bool {
+		code, rep, hdr = health(t, url)
+		return rep["last_poll"] != nil
+	})
+	if code != http.StatusOK || rep["ok"] != true || rep["imap_connected"] != true {
+		t.Fatalf("connected: %d %v, want 200, ok and imap_connected", code, rep)
+	}
+	if ct, cc := hdr.Get("Content-Type"), hdr.Get("Cache-Control"); ct != "application/json" || cc != "no-store" {
+		t.Errorf("headers: Content-Type %q, Cache-Control %q", ct, cc)
+	}
+	if p := at(t, rep, "last_poll"); p.Before(start) || p.After(time.Now()) {
+		t.Errorf("last_poll %v, want between the start %v and now", p, start)
+	}
+	if s, ok := rep["last_poll_seconds"].(float64); !ok || s < 0 || s > 10 {
+		t.Errorf("last_poll_seconds = %v, want the few seconds since the last look", rep["last_poll_seconds"])
+	}
+	if rep["outbox_queued"] != 0.0 || rep["oldest_queued_seconds"] != 0.0 || rep["oldest_queued_at"] != nil {
+		t.Errorf("empty outbox reported as %v", rep)
+	}
+
+	// A reply that cannot go waits in the outbox, and the report says
+	// since when.
+	mailtest.Send(t, ms.SMTPAddr(), "pat@example.org", botAddress, message("pat@example.org", "help", "h1@example.org", "help"))
+	mailtest.WaitFor(t, "the reply to wait in the outbox", func() bool {
+		_, rep, _ = health(t, url)
+		return rep["outbox_queued"] == 1.0
+	})
+	queued := at(t, rep, "oldest_queued_at")
+	if queued.Before(start.Add(-time.Second)) || queued.After(time.Now()) {
+		t.Errorf("oldest_queued_at %v, want since the test started at %v", queued, start)
+	}
+	first := rep["oldest_queued_seconds"].(float64)
+	time.Sleep(1100 * time.Millisecond)
+	_, rep, _ = health(t, url)
+	if later := rep["oldest_queued_seconds"].(float64); later < first+1 {
+		t.Errorf("oldest_queued_seconds went from %v to %v over a second", first, later)
+	}
+	if rep["ok"] != true {
+		t.Errorf("a slow outbox made the bot unhealthy: %v", rep)
+	}
+
+	// The IMAP server goes: 503, and the last look is still reported.
+	lastPoll := at(t, rep, "last_poll")
+	ms.Close()
+	mailtest.WaitFor(t, "healthz to see the inbox gone", func() bool {
+		code, rep, _ = health(t, url)
+		return code == http.StatusServiceUnavailable
+	})
+	if rep["ok"] != false || rep["imap_connected"] != false || !strings.Contains(rep["problem"].(string), "IMAP") {
+		t.Errorf("disconnected: %v, want not ok, not connected, and the problem named", rep)
+	}
+	if p := at(t, rep, "last_poll"); p.Before(lastPoll) {
+		t.Errorf("last_poll went back from %v to %v", lastPoll, p)
+	}
+	if rep["outbox_queued"] != 1.0 {
+		t.Errorf("outbox_queued = %v after the disconnection, want the 1 still waiting", rep["outbox_queued"])
+	}
+}
+
+// TestHealthDatabaseUnreadable: a database that cannot be read is a 503
+// that says so, not a report of an empty outbox.
+func TestHealthDatabaseUnreadable(t *testing.T) {
+	d := newDesk(t, nil)
+	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
+	in.connected.Store(true)
+	srv := httptest.NewServer((&web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log}).handler())
+	t.Cleanup(srv.Close)
+	if code, rep, _ := health(t, srv.URL+"/healthz"); code != http.StatusOK || rep["ok"] != true {
+		t.Fatalf("before: %d %v, want 200 and ok", code, rep)
+	}
+	d.st.Close()
+	code, rep, _ := health(t, srv.URL+"/healthz")
+	if code != http.StatusServiceUnavailable || rep["ok"] != false || !strings.Contains(rep["problem"].(string), "database") {
+		t.Errorf("database closed: %d %v, want 503 naming the database", code, rep)
+	}
+}
