@@ -49,6 +49,10 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 			return "replied: not understood what to do for " + who.Addr, nil
 		}
 	}
+	// Staff have read the message they forward; words in it that suggest
+	// risk still get the person the numbers to ring, and staff a nudge.
+	data.Urgent = understand.Urgent(who.Text)
+	them.ans.Urgent = len(data.Urgent) > 0
 	outcome, err := them.act(upcoming, understand.Handoff{})
 	if err != nil {
 		return "", err

@@ -137,3 +137,24 @@ func (d *desk) bookingSource(addr string) string {
 	}
 	return src[0]
 }
+
+// TestStaffForwardOfColleague: a forward of a colleague's message is for
+// nobody; the bot must not act for the member of staff instead.
+func TestStaffForwardOfColleague(t *testing.T) {
+	d := newDesk(t, map[string]string{"MAILBOT_STAFF": officer + ",bob@localhost"})
+	d.deliver("From: " + officer + "\r\nTo: " + botAddress + "\r\nSubject: FW: Mary\r\nMessage-ID: <fc1@localhost>\r\n" + provenStaff + "\r\n\r\n" +
+		"See below\r\n\r\n---------- Forwarded message ---------\r\nFrom: Bob <bob@localhost>\r\nDate: Mon, 14 Jun 2027 at 10:00\r\n" +
+		"Subject: Mary\r\nTo: <" + officer + ">\r\n\r\nCan you book Mary onto Learning new skills please?\r\n")
+	d.one(officer).must(t, "I couldn't tell whom you would like me to act for")
+	if b := d.bookings("bd-2027-03"); len(b) != 0 {
+		t.Errorf("bookings = %q after a colleague's forward", b)
+	}
+}
+
+func TestStaffForwardWithUrgentWords(t *testing.T) {
+	d := newDesk(t, nil)
+	d.deliver(strings.Replace(outlookForward("Please book her on this one", provenStaff),
+		"I use a wheelchair.", "I use a wheelchair. I don't feel safe at home at the moment.", 1))
+	d.one(mary).must(t, "You are booked on:", "please call 999")
+	d.one(officer).must(t, `Their message mentions "don't feel safe"`, "follows it up today")
+}

@@ -1,10 +1,12 @@
 package mailbot
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/betterdays/mailbot/mailbot/understand"
+	"github.com/betterdays/mailbot/store"
 )
 
 func TestHandOverQuestion(t *testing.T) {
@@ -120,4 +122,56 @@ func TestReplyFindsItsQuestion(t *testing.T) {
 	d.one(mary)
 	bare(mary, "no subject", "2")
 	d.one(mary).must(t, "You are booked on:", "Promoting independence")
+}
+
+// TestPersonNotBot: what a person should answer is not done by the bot
+// instead, and thanks are not answered at all.
+func TestPersonNotBot(t *testing.T) {
+	d := newDesk(t, nil)
+	for _, tc := range []struct{ name, text, why string }{
+		{"a complaint naming a session", "I want to complain about the Learning new skills session, the room was cold", "It reads like a complaint."},
+		{"a question about a session", "Is there step-free access to Learning new skills?", "They ask something I can't answer."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d.send(mary, "Learning new skills", tc.text)
+			got := d.one(mary)
+			got.must(t, "I have passed your email")
+			got.mustNot(t, "You are booked on:", "You asked:")
+			d.one(officer).must(t, tc.why)
+			if b := d.bookings("bd-2027-03"); len(b) != 0 {
+				t.Errorf("bookings = %q: the bot acted on words meant for a person", b)
+			}
+		})
+	}
+
+	d.send(mary, "Booking", "Please book me on Learning new skills, is there a bus from Weymouth?")
+	conf := d.one(mary)
+	conf.must(t, "You are booked on:", "I have passed your email")
+	d.one(officer).must(t, "They ask something I can't answer.", `they asked to book "Learning new skills"`)
+
+	// "ok" under a confirmation acknowledges it: it joins nobody to the
+	// list, which needs a plain yes.
+	d.reply(mary, conf, "ok")
+	d.one(mary).mustNot(t, "you are on our mailing list")
+	err := d.st.Write(context.Background(), func(tx *store.Tx) error {
+		p, err := tx.PersonByEmail(context.Background(), mary)
+		if err != nil {
+			return err
+		}
+		sub, err := tx.Subscription(context.Background(), p.ID)
+		if err == nil {
+			t.Errorf("a bare ok joined the list: %+v", sub)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.reply(mary, conf, "Thanks, see you then!")
+	if got := d.mail(mary); len(got) != 0 {
+		t.Errorf("thanks were answered with %q", got[0].Subject)
+	}
+	if got := d.mail(officer); len(got) != 0 {
+		t.Errorf("thanks went to staff")
+	}
 }

@@ -105,9 +105,15 @@ func (t *turn) run() (string, error) {
 		if who, ok := t.m.OnBehalf(t.b.notActedFor(t.m.From)); ok {
 			return t.actFor(who, upcoming, c)
 		}
+		if t.m.Forwarded != nil {
+			// A colleague's message, or one whose sender can't be read:
+			// acting for the member of staff instead would be wrong.
+			t.answer("acted-for", templates.ActedFor{Name: t.ans.Name, NoOne: true})
+			return "replied: a forward, and nobody to act for", nil
+		}
 	}
 	t.req = understand.Read(text, c)
-	return t.act(upcoming, understand.NeedsPerson(text, t.req))
+	return t.act(upcoming, understand.NeedsPerson(text, t.req, c))
 }
 
 // act does what t.req asks, passes the message to staff when h says a
@@ -118,7 +124,15 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	if err != nil {
 		return "", err
 	}
+	// A complaint, or a question about a session, is for a person to
+	// answer: booking the complainant onto what they complain of, or the
+	// asker onto what they ask about, would be no answer.
+	holdOnly := t.canHandOver(h) && (h.Why == "a complaint" ||
+		h.Why == "a question" && t.req.Action == understand.Choose && t.offer == nil)
 	switch {
+	case holdOnly:
+	case t.req.Action == understand.Unknown && understand.Courtesy(t.m.Fresh) && len(h.Urgent) == 0:
+		return "not answered: thanks or an acknowledgement", nil
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
 		if t.ans.List == "" && len(h.Urgent) == 0 {
 			return "not answered: asked to join, and a request to confirm went today", nil
@@ -147,7 +161,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 		}
 	case t.req.Action == understand.Yes:
 		switch {
-		case t.listAnswer():
+		case t.listAnswer() && (t.offer.Kind == store.OfferJoin || understand.ExplicitYes(t.m.Fresh)):
 			err = t.joinByReply()
 		case t.offer == nil || t.offer.Kind != store.OfferBooked:
 			return t.help(true)
@@ -168,7 +182,11 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 		return "", err
 	}
 	outcome := "replied: " + t.req.Action.String()
-	if listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown) {
+	switch {
+	case holdOnly:
+		outcome = "replied: holding"
+		t.ans.Asked = ""
+	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
 		outcome = "replied: list"
 	}
 	if t.canHandOver(h) {

@@ -96,6 +96,11 @@ type ActedFor struct {
 	Why  string
 	// NotUnderstood: nothing was done, as the request could not be read.
 	NotUnderstood bool
+	// NoOne: nothing was done, as the message forwarded is a colleague's
+	// or ours, or its sender could not be read.
+	NoOne bool
+	// Urgent: words in the person's message that suggest risk.
+	Urgent []string
 }
 
 // Handoff is the data for "handoff": a person's message passed to staff,

@@ -113,6 +113,14 @@ func ReadFor(b Behalf, c Context) Request {
 		own.Subscribe = own.Subscribe || r.Subscribe
 		own.Unsubscribe = own.Unsubscribe || r.Unsubscribe
 		return own
+	case own.Action == DropIn && (r.Action == Book || r.Action == Choose):
+		// "Book Mary onto the 12th" above her "could I have a drop-in on
+		// Thursday 12 August? Mornings are best": what she asked for,
+		// on the day the note names.
+		r.Action, r.Prefs = DropIn, own.Prefs
+		if len(r.Targets) == 0 {
+			r.Targets = own.Targets
+		}
 	case len(r.Targets) == 0 && (r.Action == Book || r.Action == Cancel || r.Action == Move || r.Action == DropIn):
 		r.Targets, r.From = own.Targets, own.From
 	}

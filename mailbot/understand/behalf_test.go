@@ -84,6 +84,8 @@ func TestReadFor(t *testing.T) {
 			action: Unknown, sub: true},
 		{name: "a polite note above a list request", b: Behalf{Note: "Can you add this lady please", Text: "Please put me on your mailing list."},
 			action: Unknown, sub: true},
+		{name: "a drop-in asked for, booked by the note", b: Behalf{Note: "Bob, please book Mary onto the 12th", Text: "Could I have a drop-in slot on Thursday 12 August? Mornings are best"},
+			action: DropIn, targets: "12"},
 		{name: "named, no forward", b: Behalf{Note: "Book Jane Smith  on New to caring"},
 			action: Book, targets: "New to caring"},
 	} {
@@ -120,8 +122,9 @@ func TestNeedsPerson(t *testing.T) {
 		{text: "Sometimes I think about suicide", urgent: "suicide", why: "not understood"},
 		{text: "asdf qwerty", why: "not understood"},
 	} {
-		r := Read(tc.text, Context{Now: time.Now(), TZ: time.UTC, Titles: []string{"Memory cafe", "Carers session"}})
-		h := NeedsPerson(tc.text, r)
+		c := Context{Now: time.Now(), TZ: time.UTC, Titles: []string{"Memory cafe", "Carers session"}}
+		r := Read(tc.text, c)
+		h := NeedsPerson(tc.text, r, c)
 		if tc.urgent != "" && !slices.Contains(h.Urgent, tc.urgent) || tc.urgent == "" && len(h.Urgent) > 0 {
 			t.Errorf("NeedsPerson(%q).Urgent = %q, want %q", tc.text, h.Urgent, tc.urgent)
 		}
@@ -148,6 +151,14 @@ func FuzzOnBehalf(f *testing.F) {
 				t.Errorf("OnBehalf(%q) = %+v", s, b)
 			}
 		}
-		NeedsPerson(s, Read(s, Context{Now: time.Now(), TZ: time.UTC}))
+		NeedsPerson(s, Read(s, Context{Now: time.Now(), TZ: time.UTC}), Context{Now: time.Now(), TZ: time.UTC})
 	})
+}
+
+func TestReadForKeepsDropInPrefs(t *testing.T) {
+	c := Context{Now: time.Date(2027, 8, 1, 9, 0, 0, 0, time.UTC), TZ: time.UTC}
+	r := ReadFor(Behalf{Note: "please book Mary onto the 12th", Text: "Could I have a drop-in on Thursday 12 August? Mornings are best"}, c)
+	if r.Action != DropIn || r.Prefs.Before != 12*60 {
+		t.Errorf("ReadFor = %v with prefs %+v; want a drop-in before noon", r.Action, r.Prefs)
+	}
 }

@@ -33,26 +33,123 @@ func (h Handoff) String() string {
 }
 
 // NeedsPerson reads text (the person's fresh words) beside what Read made
-// of it, and says whether a person should see it. It errs towards a
+// of it in c, and says whether a person should see it. It errs towards a
 // person: a bot that answers a worried carer with its help text has failed
 // them.
-func NeedsPerson(text string, r Request) Handoff {
+func NeedsPerson(text string, r Request, c Context) Handoff {
 	s := normalise(clip(text, maxRead))
 	h := Handoff{Urgent: Urgent(text)}
 	switch {
 	case complaintWords.MatchString(s):
 		h.Why = "a complaint"
-	case r.Subscribe || r.Unsubscribe:
-		// Read, and answered: the list is the bot's to run.
-	case r.Action == Unknown && strings.TrimSpace(s) != "":
+	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && strings.TrimSpace(s) != "" && !Courtesy(text):
 		h.Why = "not understood"
-	case r.Action == Help && question(s):
-		// "Hello, is there parking?" reads as a greeting: the question
-		// is what they want answered.
+	case r.Action != Attendees && asksMore(s, c):
+		// "Hello, is there parking?" reads as a greeting, and "book me
+		// on Tuesday, is there a bus?" as a booking: the question is
+		// what they want answered too.
 		h.Why = "a question"
 	}
 	return h
 }
+
+// asksMore reports whether s holds a question the bot cannot answer: one
+// that asks for nothing the bot does, or, outside a reply to a numbered
+// list, one that names a session without asking for a place ("is there
+// step-free access to the Tuesday session?").
+func asksMore(s string, c Context) bool {
+	c.Subject = ""
+	for _, q := range questions(s) {
+		if helpQuestion.MatchString(q) || len(meaningful(q)) < 2 {
+			continue
+		}
+		r := Read(q, c)
+		switch {
+		case r.Subscribe || r.Unsubscribe:
+		case r.Action == Unknown, r.Action == Help:
+			return true
+		case r.Action == Choose && c.Offered == 0:
+			return true
+		}
+	}
+	return false
+}
+
+// questions are the sentences of s that ask something.
+func questions(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		end := strings.IndexAny(s, ".!?\n")
+		if end < 0 {
+			end = len(s) - 1
+		}
+		sentence := strings.TrimSpace(s[:end+1])
+		s = s[end+1:]
+		if !strings.HasSuffix(sentence, "?") && !questionStart.MatchString(sentence) {
+			continue
+		}
+		out = append(out, sentence)
+		// "yes I'd like to come, is there a bus?": the question is the
+		// last clause.
+		if i := strings.LastIndexAny(sentence, ",;"); i >= 0 {
+			if clause := strings.TrimSpace(sentence[i+1:]); questionStart.MatchString(clause) {
+				out = append(out, clause)
+			}
+		}
+	}
+	return out
+}
+
+// meaningful is the words of s that say something: not greetings.
+func meaningful(s string) []string {
+	var out []string
+	for _, w := range words(s) {
+		if len(w) > 2 && !greetings[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+var greetings = map[string]bool{"hello": true, "hiya": true, "hey": true, "anyone": true,
+	"anybody": true, "dear": true, "good": true, "morning": true, "afternoon": true, "evening": true}
+
+// Courtesy reports whether text only thanks or acknowledges ("Thanks, see
+// you then", "Cheers Jo"): nothing to do, and nothing to answer, or two
+// polite people would write to each other for ever.
+func Courtesy(text string) bool {
+	ws := words(normalise(clip(text, maxRead)))
+	if len(ws) == 0 || len(ws) > 12 {
+		return false
+	}
+	n := 0
+	for _, w := range ws {
+		if courtesyWords[w] {
+			n++
+		}
+	}
+	return n > 0 && n >= len(ws)-2 // a name or two besides
+}
+
+var courtesyWords = map[string]bool{
+	"thanks": true, "thank": true, "you": true, "thankyou": true, "cheers": true, "ta": true, "ok": true,
+	"okay": true, "great": true, "lovely": true, "brilliant": true, "perfect": true, "wonderful": true,
+	"fab": true, "fantastic": true, "noted": true, "done": true, "will": true, "do": true, "got": true,
+	"it": true, "received": true, "see": true, "then": true, "there": true, "soon": true, "bye": true,
+	"goodbye": true, "regards": true, "kind": true, "best": true, "wishes": true, "many": true,
+	"much": true, "appreciated": true, "very": true, "so": true, "x": true, "xx": true, "xxx": true,
+	"that's": true, "that": true, "all": true, "fine": true, "good": true, "super": true, "again": true,
+}
+
+// ExplicitYes reports whether text is a plain yes. Joining the mailing
+// list from a booking confirmation needs one: "ok" there acknowledges the
+// booking, and consent must be clear (UK GDPR article 4(11)).
+func ExplicitYes(text string) bool {
+	short := strings.Trim(strings.Join(strings.Fields(normalise(clip(text, maxRead))), " "), ".! ")
+	return explicitYes.MatchString(short)
+}
+
+var explicitYes = regexp.MustCompile(`^(yes|yeah|yep|yup|i confirm|confirm|confirmed)( (please|pls|thanks|thank you|ta|thx))?$`)
 
 // Urgent returns the words in text that suggest someone may be at risk,
 // each once, in the order written.
@@ -69,19 +166,6 @@ func Urgent(text string) []string {
 // Excerpt is at most n bytes of s, cut at a character boundary: enough of
 // someone's words to quote.
 func Excerpt(s string, n int) string { return clip(s, n) }
-
-// question reports whether s asks something other than how the bot works.
-func question(s string) bool {
-	for _, line := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '.' || r == '!' }) {
-		line = strings.TrimSpace(line)
-		if strings.HasSuffix(line, "?") || questionStart.MatchString(line) {
-			if !helpQuestion.MatchString(line) {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 var (
 	// urgentWords suggest someone may be at risk. A false alarm costs a

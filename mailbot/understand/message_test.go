@@ -66,22 +66,29 @@ func reading(m *Message, items []Item, c Context) string {
 		text = m.Text // all quote: the bot reads it rather than nothing
 	}
 	var r Request
+	var h Handoff
 	// As the bot does, never on behalf of the sender, the bot or staff: a
 	// forward between colleagues is not a request from the public.
 	behalf, ok := m.OnBehalf(func(a string) bool { return a == m.From || a == corpusBot || strings.HasSuffix(a, corpusStaff) })
 	switch {
 	case ok && c.IsStaff:
-		r, text = ReadFor(behalf, c), behalf.Note+"\n"+behalf.Text
+		// Staff have read what they forward: only its words of risk
+		// are flagged, as the bot does.
+		r, h = ReadFor(behalf, c), Handoff{Urgent: Urgent(behalf.Text)}
 		fmt.Fprintf(&b, "acting: %s", behalf.Addr)
 		if behalf.Name != "" {
 			fmt.Fprintf(&b, " (%s)", behalf.Name)
 		}
 		b.WriteString("\n")
+	case c.IsStaff && m.Forwarded != nil:
+		b.WriteString("acting: nobody (a staff forward of a colleague's message, or of one whose sender can't be read)\n")
 	case ok:
 		r = Read(text, c)
+		h = NeedsPerson(text, r, c)
 		fmt.Fprintf(&b, "acting: sender (names %s, but only staff act for others)\n", behalf.Addr)
 	default:
 		r = Read(text, c)
+		h = NeedsPerson(text, r, c)
 		b.WriteString("acting: sender\n")
 	}
 	fmt.Fprintf(&b, "action: %s\n", r.Action)
@@ -109,7 +116,6 @@ func reading(m *Message, items []Item, c Context) string {
 	if r.Unsubscribe {
 		b.WriteString("unsubscribe\n")
 	}
-	h := NeedsPerson(text, r)
 	b.WriteString("--- handoff ---\n")
 	if !h.Needed() {
 		b.WriteString("none\n")
