@@ -147,10 +147,15 @@ func (in *Inbox) session(ctx context.Context, once bool) error {
 		}
 	}
 	uidValidity := sel.UIDValidity
-	// Messages committed before a crash but not yet flagged.
+	// Messages committed before a crash but not yet flagged (or moved).
 	pending, err := in.store.Unmarked(ctx, inboxName, uidValidity)
 	if err != nil {
 		return err
+	}
+	if in.processed != "" && len(pending) > 0 {
+		if pending, err = in.stillHere(ctx, c, uidValidity, pending); err != nil {
+			return err
+		}
 	}
 	if err := in.mark(ctx, c, uidValidity, pending); err != nil {
 		return err
@@ -337,6 +342,39 @@ func (in *Inbox) mark(ctx context.Context, c *imapclient.Client, uidValidity uin
 		}
 	}
 	return in.store.SetMarked(context.WithoutCancel(ctx), inboxName, uidValidity, uids)
+}
+
+// stillHere returns those of uids still in the INBOX, and records the
+// others as marked: a crash after their move but before its record left
+// them moved already, and moving a message that is not there is an error
+// on some servers (go-imap's own answers it with a broken response).
+func (in *Inbox) stillHere(ctx context.Context, c *imapclient.Client, uidValidity uint32, uids []uint32) ([]uint32, error) {
+	var set imap.UIDSet
+	for _, u := range uids {
+		set.AddNum(imap.UID(u))
+	}
+	data, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+	if err != nil {
+		return nil, fmt.Errorf("look for %v in %s: %w", set, inboxName, err)
+	}
+	here := map[uint32]bool{}
+	for _, u := range data.AllUIDs() {
+		here[uint32(u)] = true
+	}
+	var keep, gone []uint32
+	for _, u := range uids {
+		if here[u] {
+			keep = append(keep, u)
+		} else {
+			gone = append(gone, u)
+		}
+	}
+	if len(gone) > 0 {
+		if err := in.store.SetMarked(context.WithoutCancel(ctx), inboxName, uidValidity, gone); err != nil {
+			return nil, err
+		}
+	}
+	return keep, nil
 }
 
 // ensureFolder creates the processed folder if it is missing. go-imap's

@@ -44,107 +44,29 @@ func TestCrashSafety(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts the bot some forty times")
 	}
-	start := time.Now()
-	ms, err := mailserver.Start(mailserver.Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: discardLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ms.Close()
-	r := newCrashRig(t, 20270615, ms.IMAPAddr(), ms.SMTPAddr())
-	dbPath := filepath.Join(r.dir, "mailbot.db")
-	r.env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"MAILBOT_DB=" + dbPath,
-		"MAILBOT_ADDRESS=" + crashBot,
-		"MAILBOT_IMAP=imap://" + crashBot + "@" + r.imap.Addr(),
-		"MAILBOT_SMTP=smtp://" + r.smtp.Addr(),
-		"MAILBOT_HTTP=127.0.0.1:0",
-		"MAILBOT_POLL=5s",
-		"MAILBOT_REMINDERS=off",
-		"MAILBOT_SEND_PER_MINUTE=0",
-		"MAILBOT_SEND_PER_DAY=0",
-		fmt.Sprintf("MAILBOT_SMTP_CONNECTIONS=%d", crashConns),
-	}
+	sc := newCrashScene(t, "")
+	r, c := sc.r, sc.c
 
-	// A session with five places, six weeks ahead, imported by the CLI.
-	london, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		t.Fatal(err)
-	}
-	day := time.Now().In(london).AddDate(0, 0, 42)
-	starts := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, london)
-	csv := filepath.Join(r.dir, "timetable.csv")
-	writeFile(t, csv, "id,kind,title,starts,ends,capacity,location,description\n"+
-		fmt.Sprintf("%s,session,Tea and talk,%s,%s,%d,Town Hall,A cup of tea and a chat\n",
-			crashSession, starts.Format("2006-01-02 15:04"), starts.Add(time.Hour).Format("2006-01-02 15:04"), crashCapacity))
-	imp := r.start(nil, "sessions", "import", csv)
-	if <-imp.done; imp.err != nil {
-		t.Fatalf("sessions import: %v\n%s", imp.err, tail(imp.log, 20))
-	}
-	db, err := sql.Open("sqlite3", "file:"+dbPath+"?_busy_timeout=10000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	c := &crashCheck{t: t, ms: ms, db: db}
-	// After each kill: which messages the server took from that run that
-	// it did not live to record as sent. Each will go again, the same.
-	unrecorded, midNewsletter := 0, 0
-	r.afterKill = func(p *botProc) {
-		r.mu.Lock()
-		took := maps.Clone(r.accepted[p.gen])
-		r.mu.Unlock()
-		n := 0
-		for _, id := range c.queued() {
-			if took[id] {
-				n++
-			}
-		}
-		if n > crashConns {
-			t.Errorf("run %d left %d messages sent but not recorded, more than one per SMTP connection (%d)", p.gen, n, crashConns)
-		}
-		unrecorded += n
-		c.seenMeansCommitted(p.gen)
-		if sent, all := c.count(`SELECT count(*) FROM outbox WHERE kind = 'newsletter' AND status = 'sent'`),
-			c.count(`SELECT count(*) FROM outbox WHERE kind = 'newsletter'`); sent > 0 && sent < all {
-			midNewsletter++
-		}
-	}
-
-	// 1. Requests: a backlog of twenty, and four more before each run.
-	// Every third person books, every third asks to join the list, the
-	// rest ask for help; more people book than there are places.
-	var people []*crashPerson
-	feed := func(n int) {
-		for range n {
-			p := &crashPerson{addr: fmt.Sprintf("person%03d@example.org", len(people)), kind: []string{"book", "join", "help"}[len(people)%3]}
-			p.request = fmt.Sprintf("req.%03d@example.org", len(people))
-			w := crashWords[p.kind]
-			c.deliver(p.addr, crashBot, p.request, "", w.subject, w.text)
-			people = append(people, p)
-		}
-	}
-	feed(20)
+	// 1. Requests: a backlog, and more before each run.
 	requestPoints := []killPoint{
 		{random: true},
 		{ev: evFetchCmd, nth: 1},
 		{ev: evFetchData, nth: 2},
 		{ev: evFetchDone, nth: 1, after: 5 * time.Millisecond},
-		{ev: evStoreCmd, nth: 1},
-		{ev: evStoreDone, nth: 1},
+		{ev: evMarkCmd, nth: 1},
+		{ev: evMarkDone, nth: 1},
 		{ev: evDataCmd, nth: 2},
 		{ev: evAccepted, nth: 1},
 		{ev: evAccepted, nth: 3},
 		{ev: evAccepted, nth: 2, after: 2 * time.Millisecond},
 		{ev: evFetchDone, nth: 1, after: 30 * time.Millisecond},
 		{random: true},
-		{ev: evStoreCmd, nth: 1},
+		{ev: evMarkCmd, nth: 1},
 		{ev: evAccepted, nth: 2},
 		{random: true},
 	}
+	people := sc.requests(requestPoints)
 	run := []string{"run"}
-	p := r.rounds(rounds(run, requestPoints), run, func(i int) { feed(4) }, c.allDone)
-	r.stop(p)
 
 	// 2. Everyone who asked to join says YES to the bot's question, a few
 	// before each run.
@@ -155,7 +77,7 @@ func TestCrashSafety(t *testing.T) {
 		}
 	}
 	yesPoints := []killPoint{
-		{ev: evStoreCmd, nth: 1},
+		{ev: evMarkCmd, nth: 1},
 		{ev: evAccepted, nth: 2},
 		{random: true},
 		{ev: evFetchDone, nth: 1, after: 10 * time.Millisecond},
@@ -172,14 +94,14 @@ func TestCrashSafety(t *testing.T) {
 			c.deliver(p.addr, ask.replyTo, p.yes, ask.id, "Re: "+ask.subject, "Yes")
 		}
 	}
-	p = r.rounds(rounds(run, yesPoints), run, sayYes, c.allDone)
+	p := r.rounds(rounds(run, yesPoints), run, sayYes, c.allDone)
 	r.stop(p)
 
 	// 3. A newsletter to them and to sixty people already on the list,
 	// sent by `mailbot newsletter send`, killed and run again, with a
 	// `mailbot run` in between, which sends list mail too.
 	readers := slices.Clone(joiners)
-	seedSubscribers(t, dbPath, 60, func(addr string) { readers = append(readers, &crashPerson{addr: addr, kind: "reader"}) })
+	seedSubscribers(t, sc.dbPath, 60, func(addr string) { readers = append(readers, &crashPerson{addr: addr, kind: "reader"}) })
 	body := filepath.Join(r.dir, "news.md")
 	writeFile(t, body, "Hello,\n\nThe summer sessions are filling up. Reply to this email to book.\n")
 	send := []string{"newsletter", "send", "--subject", crashSubject, "--file", body}
@@ -205,27 +127,36 @@ func TestCrashSafety(t *testing.T) {
 	}
 	r.checkLogs()
 
-	// What the kills hit.
-	r.mu.Lock()
-	kills, fired, total := r.kills, maps.Clone(r.fired), r.total
-	r.mu.Unlock()
-	t.Logf("%d runs, %d kills (%d leaving a message sent but not recorded), in %v; kills by point: %v; events seen: %v",
-		len(r.runs), kills, unrecorded, time.Since(start).Round(time.Millisecond), fired, total)
-	for _, k := range slices.Concat(requestPoints, yesPoints) {
-		if !k.random && fired[k.String()] == 0 {
-			t.Errorf("no run was killed %v: the test missed that window", k)
-		}
+	sc.checkKills(slices.Concat(requestPoints, yesPoints))
+	if sc.midNewsletter < 3 {
+		t.Errorf("%d runs were killed part of the way through the newsletter, want at least 3", sc.midNewsletter)
 	}
-	if midNewsletter < 3 {
-		t.Errorf("%d runs were killed part of the way through the newsletter, want at least 3", midNewsletter)
-	}
+	sc.check(people, joiners, readers)
+}
 
-	// Every copy beyond the first is one the server took from a run that
-	// died before recording it: nothing else is sent twice.
-	if extra := c.checkMail(people, readers); extra != unrecorded {
-		t.Errorf("%d extra copies of messages, want %d: one for each message a killed run had sent but not recorded", extra, unrecorded)
+// TestCrashSafetyProcessedFolder is TestCrashSafety's first part with
+// MAILBOT_PROCESSED_FOLDER set: handled messages are moved out of the
+// INBOX rather than flagged \Seen, and a crash around the move must lose
+// or repeat nothing either.
+func TestCrashSafetyProcessedFolder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts the bot a dozen times")
 	}
-	c.checkDatabase(people, joiners, readers)
+	sc := newCrashScene(t, "Handled")
+	points := []killPoint{
+		{ev: evFetchData, nth: 2},
+		{ev: evMarkCmd, nth: 1},
+		{ev: evMarkDone, nth: 1},
+		{ev: evAccepted, nth: 2},
+		{random: true},
+		{ev: evFetchDone, nth: 1, after: 5 * time.Millisecond},
+		{ev: evMarkCmd, nth: 1},
+		{ev: evMarkDone, nth: 1},
+	}
+	people := sc.requests(points)
+	sc.r.checkLogs()
+	sc.checkKills(points)
+	sc.check(people, nil, nil)
 }
 
 // crashWords is what each kind of person writes.
@@ -247,4 +178,146 @@ func rounds(args []string, points []killPoint) []round {
 		rs = append(rs, round{args, k})
 	}
 	return rs
+}
+
+// crashScene is a bot binary, its database and a mail server, with the
+// kill proxies between them, and what the kills did.
+type crashScene struct {
+	t      *testing.T
+	r      *crashRig
+	c      *crashCheck
+	dbPath string
+	start  time.Time
+	// unrecorded counts the messages the server took from killed runs
+	// that were still queued after them: each will be sent again.
+	unrecorded int
+	// midNewsletter counts the kills that left the newsletter part sent.
+	midNewsletter int
+}
+
+// newCrashScene starts the mail server and the proxies, and imports by the
+// CLI a timetable of one session with five places, six weeks ahead.
+// folder, when set, is MAILBOT_PROCESSED_FOLDER.
+func newCrashScene(t *testing.T, folder string) *crashScene {
+	t.Helper()
+	ms, err := mailserver.Start(mailserver.Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ms.Close() })
+	r := newCrashRig(t, 20270615, ms.IMAPAddr(), ms.SMTPAddr())
+	sc := &crashScene{t: t, r: r, dbPath: filepath.Join(r.dir, "mailbot.db"), start: time.Now()}
+	r.env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"MAILBOT_DB=" + sc.dbPath,
+		"MAILBOT_ADDRESS=" + crashBot,
+		"MAILBOT_IMAP=imap://" + crashBot + "@" + r.imap.Addr(),
+		"MAILBOT_SMTP=smtp://" + r.smtp.Addr(),
+		"MAILBOT_HTTP=127.0.0.1:0",
+		"MAILBOT_POLL=5s",
+		"MAILBOT_REMINDERS=off",
+		"MAILBOT_SEND_PER_MINUTE=0",
+		"MAILBOT_SEND_PER_DAY=0",
+		fmt.Sprintf("MAILBOT_SMTP_CONNECTIONS=%d", crashConns),
+	}
+	if folder != "" {
+		r.env = append(r.env, "MAILBOT_PROCESSED_FOLDER="+folder)
+	}
+
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Now().In(london).AddDate(0, 0, 42)
+	starts := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, london)
+	csv := filepath.Join(r.dir, "timetable.csv")
+	writeFile(t, csv, "id,kind,title,starts,ends,capacity,location,description\n"+
+		fmt.Sprintf("%s,session,Tea and talk,%s,%s,%d,Town Hall,A cup of tea and a chat\n",
+			crashSession, starts.Format("2006-01-02 15:04"), starts.Add(time.Hour).Format("2006-01-02 15:04"), crashCapacity))
+	imp := r.start(nil, "sessions", "import", csv)
+	if <-imp.done; imp.err != nil {
+		t.Fatalf("sessions import: %v\n%s", imp.err, tail(imp.log, 20))
+	}
+	db, err := sql.Open("sqlite3", "file:"+sc.dbPath+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sc.c = &crashCheck{t: t, ms: ms, db: db, folder: folder}
+
+	// After each kill: which messages the server took from that run that
+	// it did not live to record as sent. Each will go again, the same.
+	r.afterKill = func(p *botProc) {
+		r.mu.Lock()
+		took := maps.Clone(r.accepted[p.gen])
+		r.mu.Unlock()
+		n := 0
+		for _, id := range sc.c.queued() {
+			if took[id] {
+				n++
+			}
+		}
+		if n > crashConns {
+			t.Errorf("run %d left %d messages sent but not recorded, more than one per SMTP connection (%d)", p.gen, n, crashConns)
+		}
+		sc.unrecorded += n
+		sc.c.markedMeansCommitted(p.gen)
+		if sent, all := sc.c.count(`SELECT count(*) FROM outbox WHERE kind = 'newsletter' AND status = 'sent'`),
+			sc.c.count(`SELECT count(*) FROM outbox WHERE kind = 'newsletter'`); sent > 0 && sent < all {
+			sc.midNewsletter++
+		}
+	}
+	return sc
+}
+
+// requests feeds the bot a backlog of twenty requests, and four more
+// before each run, killing one run at each point, until every request is
+// answered, and then stops the bot cleanly. Every third person books,
+// every third asks to join the list, the rest ask for help; more people
+// book than there are places.
+func (sc *crashScene) requests(points []killPoint) []*crashPerson {
+	sc.t.Helper()
+	var people []*crashPerson
+	feed := func(n int) {
+		for range n {
+			p := &crashPerson{addr: fmt.Sprintf("person%03d@example.org", len(people)), kind: []string{"book", "join", "help"}[len(people)%3]}
+			p.request = fmt.Sprintf("req.%03d@example.org", len(people))
+			w := crashWords[p.kind]
+			sc.c.deliver(p.addr, crashBot, p.request, "", w.subject, w.text)
+			people = append(people, p)
+		}
+	}
+	feed(20)
+	run := []string{"run"}
+	p := sc.r.rounds(rounds(run, points), run, func(int) { feed(4) }, sc.c.allDone)
+	sc.r.stop(p)
+	return people
+}
+
+// checkKills logs what the kills hit, and fails the test for each point
+// no run was killed at.
+func (sc *crashScene) checkKills(points []killPoint) {
+	sc.t.Helper()
+	r := sc.r
+	r.mu.Lock()
+	kills, fired, total := r.kills, maps.Clone(r.fired), r.total
+	r.mu.Unlock()
+	sc.t.Logf("%d runs, %d kills (%d leaving a message sent but not recorded), in %v; kills by point: %v; events seen: %v",
+		len(r.runs), kills, sc.unrecorded, time.Since(sc.start).Round(time.Millisecond), fired, total)
+	for _, k := range points {
+		if !k.random && fired[k.String()] == 0 {
+			sc.t.Errorf("no run was killed %v: the test missed that window", k)
+		}
+	}
+}
+
+// check checks the mailboxes and the database once all is done. Every
+// copy beyond the first must be one the server took from a run that died
+// before recording it: nothing else goes twice.
+func (sc *crashScene) check(people, joiners, readers []*crashPerson) {
+	sc.t.Helper()
+	if extra := sc.c.checkMail(people, readers); extra != sc.unrecorded {
+		sc.t.Errorf("%d extra copies of messages, want %d: one for each message a killed run had sent but not recorded", extra, sc.unrecorded)
+	}
+	sc.c.checkDatabase(people, joiners, readers)
 }

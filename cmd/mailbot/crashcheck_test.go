@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	netmail "net/mail"
 	"os"
 	"slices"
 	"strings"
@@ -16,6 +17,8 @@ import (
 	"github.com/betterdays/mailbot/mailbot/mailserver"
 	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/betterdays/mailbot/store"
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 )
@@ -33,9 +36,11 @@ type crashPerson struct {
 
 // crashCheck reads the mailboxes and the database from outside the bot.
 type crashCheck struct {
-	t  *testing.T
-	ms *mailserver.Server
-	db *sql.DB
+	t         *testing.T
+	ms        *mailserver.Server
+	db        *sql.DB
+	folder    string // MAILBOT_PROCESSED_FOLDER, or "" for \Seen in INBOX
+	delivered int    // messages put in the bot's INBOX
 }
 
 // deliver puts a message from addr into the bot's INBOX, as the mail
@@ -51,6 +56,7 @@ func (c *crashCheck) deliver(from, to, id, inReplyTo, subject, text string) {
 	if err := c.ms.Deliver(from, to, []byte(raw)); err != nil {
 		c.t.Fatal(err)
 	}
+	c.delivered++
 }
 
 func (c *crashCheck) count(query string, args ...any) int {
@@ -62,33 +68,81 @@ func (c *crashCheck) count(query string, args ...any) int {
 	return n
 }
 
-// allDone holds when every message in the bot's INBOX is recorded, marked
-// and flagged \Seen, and nothing is left to send.
+// allDone holds when every message given to the bot is recorded, and
+// marked handled on the server (flagged \Seen, or moved out of the
+// INBOX), and nothing is left to send.
 func (c *crashCheck) allDone() bool {
-	inbox := mailtest.Mailbox(c.t, c.ms.IMAPAddr(), crashBot)
-	if c.count(`SELECT count(*) FROM inbound`) != len(inbox) ||
+	if c.count(`SELECT count(*) FROM inbound`) != c.delivered ||
 		c.count(`SELECT count(*) FROM inbound WHERE marked = 0`) != 0 ||
 		c.count(`SELECT count(*) FROM outbox WHERE status = 'queued'`) != 0 {
 		return false
 	}
-	for _, m := range inbox {
-		if !m.Seen() {
+	for _, m := range mailtest.Mailbox(c.t, c.ms.IMAPAddr(), crashBot) {
+		if c.folder != "" || !m.Seen() {
 			return false
 		}
 	}
 	return true
 }
 
-// seenMeansCommitted checks that every message flagged \Seen in the bot's
-// INBOX has its record in the database: the flag comes only after the
-// commit.
-func (c *crashCheck) seenMeansCommitted(gen int) {
+// markedMeansCommitted checks that every message flagged \Seen in the
+// bot's INBOX, or moved to the processed folder, has its record in the
+// database: the mark comes only after the commit.
+func (c *crashCheck) markedMeansCommitted(gen int) {
 	c.t.Helper()
+	marked := c.folderMessages(c.folder)
 	for _, m := range mailtest.Mailbox(c.t, c.ms.IMAPAddr(), crashBot) {
-		if m.Seen() && c.count(`SELECT count(*) FROM inbound WHERE uid = ?`, m.UID) == 0 {
-			c.t.Errorf("after run %d was killed, message %d is \\Seen but not recorded", gen, m.UID)
+		if m.Seen() {
+			marked = append(marked, m)
 		}
 	}
+	for _, m := range marked {
+		if id := messageID(m.Raw); c.count(`SELECT count(*) FROM inbound WHERE message_key = ?`, id) == 0 {
+			c.t.Errorf("after run %d was killed, message %s is marked handled but not recorded", gen, id)
+		}
+	}
+}
+
+// folderMessages returns every message in the bot's folder name, or none
+// if there is no such folder (or name is "").
+func (c *crashCheck) folderMessages(name string) []mailtest.Message {
+	c.t.Helper()
+	if name == "" {
+		return nil
+	}
+	cl, err := imapclient.DialInsecure(c.ms.IMAPAddr(), nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Login(crashBot, "any").Wait(); err != nil {
+		c.t.Fatal(err)
+	}
+	sel, err := cl.Select(name, nil).Wait()
+	if err != nil || sel.NumMessages == 0 {
+		return nil // not made yet, or empty
+	}
+	var all imap.SeqSet
+	all.AddRange(1, 0)
+	body := &imap.FetchItemBodySection{Peek: true}
+	bufs, err := cl.Fetch(all, &imap.FetchOptions{UID: true, Flags: true, BodySection: []*imap.FetchItemBodySection{body}}).Collect()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var out []mailtest.Message
+	for _, b := range bufs {
+		out = append(out, mailtest.Message{UID: b.UID, Flags: b.Flags, Raw: b.FindBodySection(body)})
+	}
+	return out
+}
+
+// messageID is a raw message's Message-ID, without angle brackets.
+func messageID(raw []byte) string {
+	m, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return ""
+	}
+	return strings.Trim(strings.TrimSpace(m.Header.Get("Message-Id")), "<>")
 }
 
 // newsletterDone holds when the newsletter's n copies are all sent.
@@ -217,9 +271,13 @@ func (c *crashCheck) checkMail(people, readers []*crashPerson) int {
 				news++
 			}
 		}
-		want := map[string]int{"book": 1, "help": 1, "join": 3, "reader": 1}[p.kind]
-		if p.kind == "book" && onList[p.addr] {
-			want++
+		// An answer to each message they wrote, and the newsletter if
+		// they are on the list.
+		want := 0
+		for _, owed := range []bool{p.request != "", p.yes != "", onList[p.addr]} {
+			if owed {
+				want++
+			}
 		}
 		if p.request != "" && answers(p.request) != 1 {
 			c.t.Errorf("%s (%s) has %d distinct answers to their request, want 1", p.addr, p.kind, answers(p.request))
@@ -325,15 +383,31 @@ func (c *crashCheck) checkDatabase(people, joiners, readers []*crashPerson) {
 	if got := c.count(`SELECT count(*) FROM outbox WHERE kind = 'newsletter'`); got != len(readers) {
 		c.t.Errorf("%d newsletter copies queued, want %d", got, len(readers))
 	}
-	if got := c.count(`SELECT count(*) FROM newsletters`); got != 1 {
-		c.t.Errorf("%d newsletters recorded, want 1", got)
+	if got, want := c.count(`SELECT count(*) FROM newsletters`), min(len(readers), 1); got != want {
+		c.t.Errorf("%d newsletters recorded, want %d", got, want)
 	}
 	if got := c.count(`SELECT count(*) FROM outbox WHERE status <> 'sent'`); got != 0 {
 		c.t.Errorf("%d outbox rows not sent", got)
 	}
-	for _, m := range mailtest.Mailbox(c.t, c.ms.IMAPAddr(), crashBot) {
+	inbox := mailtest.Mailbox(c.t, c.ms.IMAPAddr(), crashBot)
+	for _, m := range inbox {
 		if !m.Seen() {
 			c.t.Errorf("message %d in the bot's INBOX is not \\Seen", m.UID)
+		}
+	}
+	if c.folder != "" {
+		// Moved once each: none left behind, none copied twice.
+		moved := map[string]int{}
+		for _, m := range c.folderMessages(c.folder) {
+			moved[messageID(m.Raw)]++
+		}
+		if len(inbox) != 0 || len(moved) != in {
+			c.t.Errorf("%d messages left in the INBOX and %d distinct ones in %s, want 0 and %d", len(inbox), len(moved), c.folder, in)
+		}
+		for id, n := range moved {
+			if n != 1 {
+				c.t.Errorf("%s is in %s %d times", id, c.folder, n)
+			}
 		}
 	}
 }

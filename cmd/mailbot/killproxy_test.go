@@ -31,14 +31,14 @@ const (
 	evFetchCmd  event = iota // the bot asks for message bodies
 	evFetchData              // a message body is on its way to the bot
 	evFetchDone              // every body asked for has been sent; the bot now handles them
-	evStoreCmd               // the bot asks for \Seen: it has committed those messages
-	evStoreDone              // the server has flagged them; the bot has not recorded that
+	evMarkCmd                // the bot asks for \Seen, or to move them: it has committed those messages
+	evMarkDone               // the server has flagged or moved them; the bot has not recorded that
 	evDataCmd                // the bot is about to send a message's data
 	evAccepted               // the server took a message (250 after the data); the bot does not know yet
 	numEvents
 )
 
-var eventNames = [numEvents]string{"fetch command", "fetch data", "fetch done", "store \\Seen", "store done", "DATA", "250 after data"}
+var eventNames = [numEvents]string{"fetch command", "fetch data", "fetch done", "mark (\\Seen or move)", "mark done", "DATA", "250 after data"}
 
 func (e event) String() string { return eventNames[e] }
 
@@ -456,9 +456,9 @@ func (s *wireState) read(fromClient bool, line []byte) (event, bool) {
 		case fromClient && len(f) > 3 && f[1] == "UID" && f[2] == "FETCH" && strings.Contains(text, "BODY.PEEK[]"):
 			s.tags[f[0]] = evFetchDone
 			return evFetchCmd, true
-		case fromClient && len(f) > 3 && f[1] == "UID" && f[2] == "STORE" && strings.Contains(text, `\Seen`):
-			s.tags[f[0]] = evStoreDone
-			return evStoreCmd, true
+		case fromClient && len(f) > 3 && f[1] == "UID" && (f[2] == "STORE" && strings.Contains(text, `\Seen`) || f[2] == "MOVE"):
+			s.tags[f[0]] = evMarkDone
+			return evMarkCmd, true
 		case !fromClient && len(f) > 2 && f[0] == "*" && f[2] == "FETCH" && strings.Contains(text, "BODY[]"):
 			return evFetchData, true
 		case !fromClient && len(f) > 1 && f[1] == "OK":
