@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -598,5 +599,72 @@ func TestOutboxSendAfterNotReady(t *testing.T) {
 	}
 	if got := len(rs.Accepted()); got != 1 || rs.Conns() != 2 {
 		t.Errorf("accepted %d over %d connections, want 1 over 2", got, rs.Conns())
+	}
+}
+
+// countConn counts the writes that reach the connection.
+type countConn struct {
+	net.Conn
+	writes int
+}
+
+func (c *countConn) Write(p []byte) (int, error) {
+	c.writes++
+	return c.Conn.Write(p)
+}
+
+// What the client writes before it next reads goes out in one write, in
+// order, and a large message does not wait for the read.
+func TestBatchConn(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	cc := &countConn{Conn: client}
+	bc := &batchConn{Conn: cc}
+	defer bc.Close()
+	// A read that does not send what was held back waits for ever.
+	bc.SetDeadline(time.Now().Add(5 * time.Second))
+	// The server answers each time it has the next n bytes.
+	answer := func(n int) <-chan []byte {
+		got := make(chan []byte, 1)
+		go func() {
+			all := make([]byte, n)
+			if _, err := io.ReadFull(server, all); err != nil {
+				t.Error(err)
+			}
+			server.Write([]byte("250 ok\r\n"))
+			got <- all
+		}()
+		return got
+	}
+	reply := func() {
+		t.Helper()
+		b := make([]byte, 8)
+		if _, err := io.ReadFull(bc, b); err != nil || string(b) != "250 ok\r\n" {
+			t.Fatalf("Read = %q, %v", b, err)
+		}
+	}
+
+	msg := append([]byte("MAIL FROM:<a@b>\r\n"), bytes.Repeat([]byte("x"), 3*4096)...)
+	got := answer(len(msg))
+	for rest := msg; len(rest) > 0; rest = rest[min(len(rest), 4096):] {
+		bc.Write(rest[:min(len(rest), 4096)])
+	}
+	if cc.writes != 0 {
+		t.Fatalf("%d writes before the read, want all held back", cc.writes)
+	}
+	reply()
+	if cc.writes != 1 || !bytes.Equal(<-got, msg) {
+		t.Errorf("%d writes for what came before the read, want 1 with all of it in order", cc.writes)
+	}
+
+	big := bytes.Repeat([]byte("z"), batchMax)
+	got = answer(len(big))
+	bc.Write(big)
+	if cc.writes != 2 {
+		t.Errorf("%d writes in all after %d bytes, want the bytes sent without waiting for a read", cc.writes, batchMax)
+	}
+	reply()
+	if !bytes.Equal(<-got, big) {
+		t.Error("the server did not get the large write")
 	}
 }
