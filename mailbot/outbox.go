@@ -300,8 +300,10 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 				mu.Lock()
 				skip := unavailable || stopErr != nil
 				mu.Unlock()
-				if skip {
-					continue // the queue waits; these stay queued as they are
+				if skip || ctx.Err() != nil {
+					// The queue waits, or we are stopping and this one is
+					// not in hand yet: it stays queued as it is.
+					continue
 				}
 				out, unav, err := o.attempt(ctx, s, m, committed)
 				if err == nil {
@@ -357,6 +359,9 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, committed func() error) (store.Outcome, bool, error) {
 	log := o.log.With("msgid", m.MessageID, "to", m.Rcpt, "attempt", m.Attempts+1)
 	out := store.Outcome{ID: m.ID, At: o.clock.Now()}
+	// From here m is in hand, and is finished even if shutdown begins:
+	// a stop is no reason to put it off as though it had failed.
+	ctx = context.WithoutCancel(ctx)
 	wanted, why, err := o.store.Wanted(ctx, m)
 	if err == nil && !wanted {
 		log.Info(why)
@@ -372,9 +377,9 @@ func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, commit
 		out.Status, out.Next, out.Reason = store.Retry, out.At.Add(o.backoff(m.Attempts)), err.Error()
 		return out, false, nil
 	}
-	// The message in hand is finished even when shutdown begins: a send cut
-	// off after the server took the data is a send we cannot account for.
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	// Not cut off by shutdown (ctx has no cancel now): a send cut off after
+	// the server took the data is a send we cannot account for.
+	sendCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	var notReady error
 	err = s.SendAfter(sendCtx, m.MailFrom, m.Rcpt, m.Body, func() error {
 		notReady = committed()

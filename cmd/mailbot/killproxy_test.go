@@ -44,22 +44,29 @@ func (e event) String() string { return eventNames[e] }
 
 // killPoint says when to kill: at the nth event of its kind since the bot
 // started, after a delay (0: before the event's line is passed on), or,
-// when random is set, at a random moment of the run.
+// when random is set, at a random moment of the run. With term, the bot
+// is sent SIGTERM instead, and the line passed on: it must finish what it
+// has in hand and stop cleanly.
 type killPoint struct {
 	ev     event
 	nth    int
 	after  time.Duration
 	random bool
+	term   bool
 }
 
 func (k killPoint) String() string {
+	how := ""
+	if k.term {
+		how = "SIGTERM "
+	}
 	switch {
 	case k.random:
-		return "at random"
+		return how + "at random"
 	case k.after > 0:
-		return fmt.Sprintf("%v after %s #%d", k.after, k.ev, k.nth)
+		return fmt.Sprintf("%s%v after %s #%d", how, k.after, k.ev, k.nth)
 	}
-	return fmt.Sprintf("at %s #%d", k.ev, k.nth)
+	return fmt.Sprintf("%sat %s #%d", how, k.ev, k.nth)
 }
 
 // botProc is one run of the binary.
@@ -68,9 +75,17 @@ type botProc struct {
 	gen  int
 	log  string // its standard error, in a file
 	done chan struct{}
-	err  error // from Wait, once done is closed
+	err  error        // from Wait, once done is closed
+	how  atomic.Value // "kill" or "term" once the test stopped it
 
 	killOnce sync.Once
+}
+
+// stoppedBy says how the test stopped p: "kill", "term", or "" when it
+// exited by itself.
+func (p *botProc) stoppedBy() string {
+	how, _ := p.how.Load().(string)
+	return how
 }
 
 // kill SIGKILLs the process and returns once it has gone: nothing it had
@@ -112,8 +127,8 @@ type crashRig struct {
 	// SMTP server took from it: what its crash may leave sent but not
 	// recorded.
 	accepted map[int]map[string]bool
-	// afterKill, when set, is called once a killed run has gone and the
-	// servers have said their last to it.
+	// afterKill, when set, is called once a run the test stopped (killed
+	// or sent SIGTERM) has gone and the servers have said their last to it.
 	afterKill func(p *botProc)
 	open      map[int]int // proxied connections still open, by run
 }
@@ -164,7 +179,13 @@ func (r *crashRig) start(k *killPoint, args ...string) *botProc {
 	if k != nil && k.random {
 		// Most of a run's work is done within its first second.
 		d := time.Duration(r.rng.Int64N(int64(700*time.Millisecond))) + 50*time.Millisecond
-		time.AfterFunc(d, func() { r.killNow(p, k.String()) })
+		time.AfterFunc(d, func() {
+			if k.term {
+				r.termNow(p, k.String())
+			} else {
+				r.killNow(p, k.String())
+			}
+		})
 	}
 	return p
 }
@@ -179,7 +200,21 @@ func (r *crashRig) killNow(p *botProc, why string) {
 	r.fired[why]++
 	r.kills++
 	r.mu.Unlock()
+	p.how.CompareAndSwap(nil, "kill")
 	p.kill()
+}
+
+// termNow sends p SIGTERM, counting it under why, unless p has exited
+// already, and returns at once: p has work in hand to finish.
+func (r *crashRig) termNow(p *botProc, why string) {
+	if p.exited() {
+		return
+	}
+	r.mu.Lock()
+	r.fired[why]++
+	r.mu.Unlock()
+	p.how.CompareAndSwap(nil, "term")
+	p.cmd.Process.Signal(syscall.SIGTERM)
 }
 
 // observe is told of every event by the proxies, before its line is passed
@@ -208,6 +243,10 @@ func (r *crashRig) observe(gen int, ev event, msgID string) bool {
 	r.mu.Unlock()
 	switch {
 	case !fire:
+		return true
+	case k.term:
+		// The bot must see this line to finish its work.
+		time.AfterFunc(k.after, func() { r.termNow(p, k.String()) })
 		return true
 	case k.after > 0:
 		time.AfterFunc(k.after, func() { r.killNow(p, k.String()) })
@@ -267,16 +306,28 @@ func (r *crashRig) rounds(rs []round, final []string, feed func(i int), done fun
 		for !p.exited() && !done() && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
+		if !p.exited() && p.stoppedBy() == "term" {
+			select { // finishing what it has in hand
+			case <-p.done:
+			case <-time.After(15 * time.Second):
+				r.t.Errorf("run %d still running 15s after SIGTERM", p.gen)
+			}
+		}
 		if !p.exited() {
 			// Its point never came: this run ends all the same, as a
 			// crash at whatever it was doing.
 			r.killNow(p, "idle: its point never came")
 		}
-		if r.afterKill != nil && p.err != nil {
+		if r.afterKill != nil && p.stoppedBy() != "" {
 			r.drained(p.gen)
 			r.afterKill(p)
 		}
-		if p.err != nil && !strings.Contains(p.err.Error(), "killed") {
+		if b, _ := os.ReadFile(p.log); p.stoppedBy() == "term" && bytes.Contains(b, []byte("level=ERROR")) {
+			// A clean stop is not a failure: nothing to report, and no
+			// message put off as though its sending had failed.
+			r.t.Errorf("run %d logged errors while stopping cleanly (%v):\n%s", p.gen, rd.kill, tail(p.log, 20))
+		}
+		if p.err != nil && (p.stoppedBy() != "kill" || !strings.Contains(p.err.Error(), "killed")) {
 			r.t.Errorf("run %d (%s, kill %v): %v\n%s", p.gen, strings.Join(rd.args, " "), rd.kill, p.err, tail(p.log, 30))
 		}
 	}
