@@ -27,10 +27,12 @@ const (
 // SIGKILLed again and again: while fetching, while handling, after its
 // commit but before \Seen, after \Seen but before recording it, before and
 // after the SMTP server's 250 in the middle of a batch of replies, and in
-// the middle of `mailbot newsletter send`. Each time it is started again on
-// the same database and mailbox. In the end every request has exactly one
-// answer, every booking and subscriber is there once, every newsletter
-// reader has one copy, and SQLite's own check passes.
+// the middle of `mailbot newsletter send`; and a few times it is stopped
+// with SIGTERM instead, which must log no error and leave nothing sent but
+// not recorded. Each time it is started again on the same database and
+// mailbox. In the end every request has exactly one answer, every booking
+// and subscriber is there once, every newsletter reader has one copy, and
+// SQLite's own check passes.
 //
 // The one repeat the design allows is a message the server took (250) just
 // before the crash and the bot could not record as sent: it goes again with
