@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/understand"
@@ -45,6 +46,9 @@ type invite struct {
 // compose renders r into a complete message ready for the outbox, with a
 // Message-ID fixed now so every retry sends the same message.
 func (b *Bot) compose(r reply) (store.OutMessage, error) {
+	// What we echo of theirs is one line and short: a subject or name of
+	// any size must not grow our header past what servers accept.
+	r.subject, r.toName, r.replyToName = clip(r.subject, maxEchoSubject), clip(r.toName, maxEchoName), clip(r.replyToName, maxEchoName)
 	body, err := b.tpl.Render(r.kind, r.subject, r.data)
 	if err != nil {
 		return store.OutMessage{}, err
@@ -280,6 +284,22 @@ func randomToken(n int) string {
 	r := make([]byte, n)
 	rand.Read(r)
 	return strings.ToLower(idEncoding.EncodeToString(r))
+}
+
+// The longest subject and name we echo, in characters: far beyond any a
+// person writes, and well inside a header line once encoded.
+const (
+	maxEchoSubject = 200
+	maxEchoName    = 100
+)
+
+// clip is s on one line, cut to n characters with an ellipsis.
+func clip(s string, n int) string {
+	s = understand.OneLine(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return strings.TrimSpace(string([]rune(s)[:n-1])) + "…"
 }
 
 // crlf gives text the line endings of the wire (RFC 5322 section 2.3).

@@ -29,6 +29,9 @@ const (
 	// An iTIP reply is a few kilobytes; the calendar parser refuses more
 	// than this anyway.
 	maxCalendarBytes = 1 << 20
+	// Nobody writes a subject longer than a line; every pattern the bot
+	// looks for reads it, so the rest of a longer one is not kept.
+	maxSubjectBytes = 998
 )
 
 // Message is what the bot knows about one email.
@@ -121,6 +124,9 @@ func (m *Message) readHeader(h mail.Header, problems *[]error) {
 		m.Subject = OneLine(s)
 	} else {
 		m.Subject = OneLine(h.Get("Subject"))
+	}
+	if len(m.Subject) > maxSubjectBytes {
+		m.Subject = strings.ToValidUTF8(m.Subject[:maxSubjectBytes], "")
 	}
 	if d, err := h.Date(); err == nil {
 		m.Date = d
