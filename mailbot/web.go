@@ -127,9 +127,22 @@ func (w *web) health(rw http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(rw).Encode(rep)
 }
 
+// maxRequestHeader bounds a request's header: a browser's is a few
+// kilobytes, and the longest address we hand out is well under one.
+const maxRequestHeader = 64 << 10
+
 // serve listens on addr until ctx is done.
 func (w *web) serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: w.handler(), ReadHeaderTimeout: 10 * time.Second}
+	// The pages may face the internet: a client that sends slowly, sends
+	// a huge header or holds a connection idle is cut off.
+	srv := &http.Server{
+		Handler:           w.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxRequestHeader,
+	}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

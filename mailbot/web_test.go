@@ -3,14 +3,17 @@ package mailbot
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/mailtest"
+	"github.com/betterdays/mailbot/store"
 )
 
 // health is GET /healthz as a monitor reads it: the status, the JSON's
@@ -146,5 +149,76 @@ func TestHealthDatabaseUnreadable(t *testing.T) {
 	code, rep, _ := health(t, srv.URL+"/healthz")
 	if code != http.StatusServiceUnavailable || rep["ok"] != false || !strings.Contains(rep["problem"].(string), "database") {
 		t.Errorf("database closed: %d %v, want 503 naming the database", code, rep)
+	}
+}
+
+// TestWebHostileRequests sends the web endpoint what a scanner or an
+// attacker might, through the server as the bot runs it: each gets a
+// plain refusal, never a 500 or a hang, and nothing changes.
+func TestWebHostileRequests(t *testing.T) {
+	d := newDesk(t, nil)
+	d.joined(mary)
+	leave := regexp.MustCompile(`/list/leave/[a-z0-9]+`).FindString(d.newsletter("News", "Hello")[mary][0].Header.Get("List-Unsubscribe"))
+	// A link for someone the database no longer has.
+	ghost := "/list/leave/" + d.bot.sign.make(purposeLeave, 999999, 0)
+
+	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
+	w := &web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	base := "http://" + ln.Addr().String()
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	for _, tc := range []struct {
+		name, method, path string
+		header             map[string]string
+		body               string
+		code               int
+	}{
+		{"PUT a leave link", "PUT", leave, nil, "", http.StatusMethodNotAllowed},
+		{"DELETE the health check", "DELETE", "/healthz", nil, "", http.StatusMethodNotAllowed},
+		{"no token", "POST", "/list/leave/", nil, "", http.StatusNotFound},
+		{"a 60 KB token", "POST", "/list/leave/" + strings.Repeat("a", 60<<10), nil, "", http.StatusBadRequest},
+		{"a token with markup", "GET", "/list/leave/%3Cscript%3Ealert(1)%3C%2Fscript%3E", nil, "", http.StatusBadRequest},
+		{"a link for someone forgotten", "POST", ghost, nil, "", http.StatusBadRequest},
+		{"a 100 KB header", "GET", leave, map[string]string{"X-Junk": strings.Repeat("j", 100<<10)}, "", http.StatusRequestHeaderFieldsTooLarge},
+		{"a 10 MB form", "POST", "/list/leave/aaaa", map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+			"List-Unsubscribe=One-Click&" + strings.Repeat("x=y&", 10<<18), http.StatusBadRequest},
+		{"an unknown page", "GET", "/admin", nil, "", http.StatusNotFound},
+		{"up and out of the path", "GET", "/list/leave/../../../etc/passwd", nil, "", http.StatusTemporaryRedirect}, // to /etc/passwd: a 404
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, base+tc.path, strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.code {
+				t.Errorf("%d, want %d: %.200s", res.StatusCode, tc.code, b)
+			}
+			if strings.Contains(string(b), "<script") {
+				t.Errorf("the answer echoes markup: %.300s", b)
+			}
+			if tc.code == http.StatusBadRequest && !strings.Contains(string(b), "this link doesn't work") {
+				t.Errorf("a refused link gets %.300s, want the plain page", b)
+			}
+		})
+	}
+	if sub := d.subscription(mary); sub.Status != store.Confirmed {
+		t.Errorf("after all that mary is %s, want still on the list", sub.Status)
 	}
 }
