@@ -183,11 +183,14 @@ func (b *fltBot) unseen() int {
 
 // gate stands between the bot and a server: it passes connections on, and
 // can go down (every connection cut, new ones refused, as while a server
-// restarts) and come up again on the same address.
+// restarts) and come up again on the same address. While busy is set it
+// answers new connections itself, with a greeting it sends instead of the
+// server's, and closes them: "421 Too many connections".
 type gate struct {
 	t      *testing.T
 	addr   string
 	target string
+	busy   atomic.Value // string: the greeting, or ""
 	mu     sync.Mutex
 	ln     net.Listener
 	conns  []net.Conn
@@ -210,6 +213,11 @@ func (g *gate) serve(ln net.Listener) {
 		c, err := ln.Accept()
 		if err != nil {
 			return
+		}
+		if greeting, _ := g.busy.Load().(string); greeting != "" {
+			io.WriteString(c, greeting+"\r\n")
+			c.Close()
+			continue
 		}
 		s, err := net.Dial("tcp", g.target)
 		if err != nil {
@@ -272,14 +280,18 @@ func TestSMTPFailuresRecover(t *testing.T) {
 	const outage = time.Second
 	tests := []struct {
 		name string
-		// refuse: the server is not listening; otherwise reply is its
+		// refuse: the server is not listening; busy: it greets new
+		// connections with this and hangs up; otherwise reply is its
 		// answer to each message's data while it fails.
 		refuse bool
+		busy   string
 		reply  recReply
 		logged string // a regexp the failure's log line must match
 	}{
 		{name: "refusing connections", refuse: true,
 			logged: `level=WARN msg="mail server unavailable; the queue waits" .*err="connect to SMTP server 127\.0\.0\.1:\d+: .*connection refused"`},
+		{name: "421 at the greeting", busy: "421 4.7.0 rec.test Too many connections, try again later",
+			logged: `level=WARN msg="mail server unavailable; the queue waits" .*err="SMTP 127\.0\.0\.1:\d+: hello: SMTP error 421: .*Too many connections, try again later"`},
 		{name: "421 closing", reply: recReply{Err: &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service shutting down"}},
 			logged: `level=WARN msg="mail server unavailable; the queue waits" .*err="421 Service shutting down"`},
 		{name: "451 try later", reply: recReply{Err: recTemp("Local error in processing, try again later")},
@@ -301,9 +313,12 @@ func TestSMTPFailuresRecover(t *testing.T) {
 			cfg := e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_SMTP": "smtp://" + g.addr})
 			b := startFltBot(t, ms, cfg, true)
 
-			if tc.refuse {
+			switch {
+			case tc.refuse:
 				g.Down()
-			} else {
+			case tc.busy != "":
+				g.busy.Store(tc.busy)
+			default:
 				failing.Store(true)
 			}
 			who := []string{"ann@example.org", "bob@example.org", "cy@example.org", "di@example.org"}
@@ -329,9 +344,12 @@ func TestSMTPFailuresRecover(t *testing.T) {
 				t.Errorf("a failing mail server logged as errors, want warnings:\n%s", strings.Join(got, "\n"))
 			}
 
-			if tc.refuse {
+			switch {
+			case tc.refuse:
 				g.Up()
-			} else {
+			case tc.busy != "":
+				g.busy.Store("")
+			default:
 				failing.Store(false)
 			}
 			recWaitFor(t, "the queue to drain", func() bool {
