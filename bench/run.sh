@@ -278,8 +278,9 @@ $(go version | cut -d' ' -f3), $(/usr/sbin/dovecot --version | cut -d' ' -f1 | s
 
 Settings, as in the bot's code at this commit: SQLite in WAL mode with
 \`synchronous=FULL\` (every commit survives power loss), one writer
-connection, one transaction per inbound message (its record, effects and
-replies together), one per batch of \\Seen flags; the inbox fetches $(setting mailbot/inbox.go 'fetchBatch *=') messages per UID FETCH; the outbox
+connection, one transaction per fetched batch of inbound messages, with a
+savepoint per message (its record, effects and replies together), one per
+batch of \\Seen flags; the inbox fetches $(setting mailbot/inbox.go 'fetchBatch *=') messages per UID FETCH; the outbox
 sends over up to $SMTP_CONNS SMTP connections, claiming $(setting mailbot/outbox.go 'batchPerConn *=') messages per connection
 per look at the queue, and commits send outcomes with \`synchronous=FULL\` too,
 one commit (one fsync) per round of the connections: a connection writes
@@ -324,6 +325,15 @@ CPU time per message, in µs (two cores in all, shared by sender and sink):
 | --- | --- | --- | --- |
 | smtp-source | $(val cpu_us "$source") | $(val sink_cpu_us "$source") | $(( $(val cpu_us "$source") + $(val sink_cpu_us "$source") )) |
 | mailbench newsletter | $(val cpu_us "$newsletter") | $newsletter_sink | $(( $(val cpu_us "$newsletter") + newsletter_sink )) |
+
+Where the cores are the limit, each rate is about the CPU time the run
+gets divided by the "together" column, and the newsletter's ratio follows
+theirs. smtp-source writes a fixed buffer; the bot, for each copy, checks
+that the person is still on the list and not bouncing, makes their copy
+(VERP sender, unsubscribe token and link, headers), speaks SMTP through
+go-smtp, whose DATA writer dot-stuffs the message a byte at a time, logs
+it, and commits its outcome, one fsync per round of the connections.
+\`PROFILE_DIR=dir bench/run.sh\` writes the CPU profile that splits it up.
 
 Result lines, as printed:
 
