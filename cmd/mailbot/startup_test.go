@@ -157,6 +157,10 @@ func TestRunRefusesBadServers(t *testing.T) {
 			[]string{"IMAP " + imapAddr, "log in as " + botUser, "MAILBOT_IMAP_PASSWORD"}},
 		{"wrong SMTP password", map[string]string{"MAILBOT_SMTP_PASSWORD": badPassword},
 			[]string{"SMTP " + smtpAddr, "log in as " + botUser, "535", "MAILBOT_SMTP_PASSWORD"}},
+		// --once would otherwise read the inbox, then leave every reply
+		// queued and exit 0.
+		{"wrong SMTP password, once", map[string]string{"MAILBOT_SMTP_PASSWORD": badPassword},
+			[]string{"SMTP " + smtpAddr, "log in as " + botUser, "535", "MAILBOT_SMTP_PASSWORD"}},
 		{"no SMTP password", map[string]string{"MAILBOT_SMTP_PASSWORD": ""},
 			[]string{"SMTP " + smtpAddr, "log in as " + botUser, "MAILBOT_SMTP_PASSWORD"}},
 		{"IMAP port closed", map[string]string{"MAILBOT_IMAP": "imap://" + botUser + "@" + closedPort(t)},
@@ -194,7 +198,11 @@ func TestRunRefusesBadServers(t *testing.T) {
 					env = append(env, k+"="+v)
 				}
 			}
-			code, stderr := runBinary(t, env, 30*time.Second, "run")
+			args := []string{"run"}
+			if strings.HasSuffix(tc.name, ", once") {
+				args = append(args, "--once")
+			}
+			code, stderr := runBinary(t, env, 30*time.Second, args...)
 			if code != 1 {
 				t.Fatalf("exit status %d, want 1; stderr:\n%s", code, stderr)
 			}
