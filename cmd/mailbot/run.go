@@ -17,7 +17,16 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	// A wrong host, port or password is the operator's to fix, not the
-	// bot's to retry: say so now, while someone is watching.
+	// bot's to retry: say so now, while someone is watching, and before
+	// anything is set up.
+	var ln net.Listener
+	if !*once {
+		var err error
+		if ln, err = net.Listen("tcp", e.cfg.HTTP); err != nil {
+			return fmt.Errorf("web endpoint (MAILBOT_HTTP): %w", err)
+		}
+		defer ln.Close()
+	}
 	if err := mailbot.CheckServers(ctx, e.cfg); err != nil {
 		return err
 	}
@@ -28,10 +37,6 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	defer svc.Close()
 	if *once {
 		return svc.Once(ctx)
-	}
-	ln, err := net.Listen("tcp", e.cfg.HTTP)
-	if err != nil {
-		return fmt.Errorf("web endpoint (MAILBOT_HTTP): %w", err)
 	}
 	if svc.Mail != nil {
 		printTryIt(e, svc.Config)

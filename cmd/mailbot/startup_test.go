@@ -148,6 +148,13 @@ func TestRunRefusesBadServers(t *testing.T) {
 		"MAILBOT_SMTP":          "smtp://" + botUser + "@" + smtpAddr,
 		"MAILBOT_SMTP_PASSWORD": goodPassword,
 	}
+	// A port someone else has.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	taken := busy.Addr().String()
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
@@ -183,6 +190,8 @@ func TestRunRefusesBadServers(t *testing.T) {
 			[]string{"MAILBOT_SMTP", `scheme "https"`}},
 		{"bad base URL", map[string]string{"MAILBOT_BASE_URL": "127.0.0.1:8080/list"},
 			[]string{"MAILBOT_BASE_URL", "http://"}},
+		{"web port taken", map[string]string{"MAILBOT_HTTP": taken},
+			[]string{"MAILBOT_HTTP", "address already in use"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
