@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
@@ -236,8 +237,14 @@ func firstName(name string) string {
 		name = strings.TrimSpace(name[i+1:])
 	}
 	f, _, _ := strings.Cut(name, " ")
+	if utf8.RuneCountInString(f) > maxFirstName {
+		return "" // no one's first name: "Hello," reads better than a page of it
+	}
 	return f
 }
+
+// maxFirstName is the longest first name a greeting uses.
+const maxFirstName = 40
 
 // megabytes rounds up, so a message just over the limit never reads as
 // being the limit.

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+	"golang.org/x/net/idna"
 )
 
 // smtpSender sends over one SMTP connection, kept open between messages and
@@ -68,6 +70,8 @@ func (s *smtpSender) SendAfter(ctx context.Context, from, to string, msg []byte,
 			s.drop()
 		}
 		return nil
+	case errors.Is(err, errNeedsSMTPUTF8):
+		return &PermanentError{Err: err}
 	case errors.As(err, &nr):
 		s.drop()
 		return nr.err
@@ -106,7 +110,11 @@ func (e *notReadyError) Error() string { return e.err.Error() }
 // before the end of the data.
 func transaction(c *smtp.Client, from, to string, msg []byte, ready func() error) error {
 	var opts *smtp.MailOptions
+	to = asciiDomain(to)
 	if !isASCII(from) || !isASCII(to) {
+		if ok, _ := c.Extension("SMTPUTF8"); !ok {
+			return errNeedsSMTPUTF8
+		}
 		opts = &smtp.MailOptions{UTF8: true} // RFC 6531
 	}
 	if err := c.Mail(from, opts); err != nil {
@@ -128,6 +136,26 @@ func transaction(c *smtp.Client, from, to string, msg []byte, ready func() error
 		}
 	}
 	return w.Close()
+}
+
+// errNeedsSMTPUTF8 is a message to an address with a non-ASCII local
+// part through a server that cannot take one (RFC 6531): no retry will
+// change that.
+var errNeedsSMTPUTF8 = errors.New("the address is not ASCII, and the server does not offer SMTPUTF8")
+
+// asciiDomain writes addr's domain in ASCII (IDNA A-labels, RFC 5891),
+// which every server takes: mary@bücher.example goes as
+// mary@xn--bcher-kva.example.
+func asciiDomain(addr string) string {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || isASCII(domain) {
+		return addr
+	}
+	a, err := idna.Lookup.ToASCII(domain)
+	if err != nil {
+		return addr
+	}
+	return local + "@" + a
 }
 
 func isASCII(s string) bool {
