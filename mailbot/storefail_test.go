@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/mailserver"
 	"github.com/betterdays/mailbot/mailbot/mailtest"
 )
 
@@ -45,32 +46,7 @@ func TestDatabaseLockedNothingSeen(t *testing.T) {
 	for _, w := range who {
 		b.ask(w)
 	}
-	line := b.log.waitFor(regexp.MustCompile(`level=WARN msg="inbox stopped; starting again" .*database is locked`))
-	t.Logf("logged: %s", line)
-	b.running()
-	b.seenMeansCommitted()
-	if n := b.unseen(); n != len(who) {
-		t.Errorf("%d messages unseen while the database is locked, want %d", n, len(who))
-	}
-	for _, w := range who {
-		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 0 {
-			t.Errorf("%s was answered while the database was locked", w)
-		}
-	}
-
-	release()
-	for _, w := range who {
-		mailtest.WaitForMail(t, ms.IMAPAddr(), w, 1)
-	}
-	mailtest.WaitFor(t, "every message flagged", func() bool { return b.unseen() == 0 })
-	sentinel(t, ms, "zed@example.org")
-	for _, w := range who {
-		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 1 {
-			t.Errorf("%s has %d answers, want 1", w, n)
-		}
-	}
-	b.seenMeansCommitted()
-	b.running()
+	nothingSeenUntil(t, ms, b, who, "database is locked", release)
 }
 
 // holdDatabaseLock starts another process that takes the database's write
@@ -188,6 +164,41 @@ func tinyDisk(t *testing.T) (dir string, fill func(db string) (free func())) {
 	return dir, fill
 }
 
+// nothingSeenUntil checks the bot while its database cannot be written,
+// which it must log as why: it keeps running, and flags and answers none
+// of who. Once restore gives the database back, it answers each exactly
+// once, and flags only what it committed.
+func nothingSeenUntil(t *testing.T, ms *mailserver.Server, b *fltBot, who []string, why string, restore func()) {
+	t.Helper()
+	line := b.log.waitFor(regexp.MustCompile(`level=WARN msg="inbox stopped; starting again" .*` + regexp.QuoteMeta(why)))
+	t.Logf("logged: %s", line)
+	time.Sleep(500 * time.Millisecond) // time for a wrong flag or answer to show
+	b.running()
+	b.seenMeansCommitted()
+	if n := b.unseen(); n != len(who) {
+		t.Errorf("%d messages unseen while %s, want %d", n, why, len(who))
+	}
+	for _, w := range who {
+		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 0 {
+			t.Errorf("%s was answered while %s", w, why)
+		}
+	}
+
+	restore()
+	for _, w := range who {
+		mailtest.WaitForMail(t, ms.IMAPAddr(), w, 1)
+	}
+	mailtest.WaitFor(t, "every message flagged", func() bool { return b.unseen() == 0 })
+	sentinel(t, ms, "zed@example.org")
+	for _, w := range who {
+		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 1 {
+			t.Errorf("%s has %d answers, want 1", w, n)
+		}
+	}
+	b.seenMeansCommitted()
+	b.running()
+}
+
 // checkpoint copies the write-ahead log of the database at path into it
 // and truncates the log to nothing.
 func checkpoint(t *testing.T, path string) {
@@ -223,32 +234,7 @@ func TestDiskFullNothingSeen(t *testing.T) {
 	for _, w := range who {
 		b.ask(w)
 	}
-	line := b.log.waitFor(regexp.MustCompile(`level=WARN msg="inbox stopped; starting again" .*database or disk is full`))
-	t.Logf("logged: %s", line)
-	time.Sleep(500 * time.Millisecond)
-	b.running()
-	b.seenMeansCommitted()
-	if n := b.unseen(); n != len(who) {
-		t.Errorf("%d messages unseen while the disk is full, want %d", n, len(who))
-	}
-	for _, w := range who {
-		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 0 {
-			t.Errorf("%s was answered while the disk was full", w)
-		}
-	}
-
-	free()
-	for _, w := range who {
-		mailtest.WaitForMail(t, ms.IMAPAddr(), w, 1)
-	}
-	mailtest.WaitFor(t, "every message flagged", func() bool { return b.unseen() == 0 })
-	sentinel(t, ms, "zed@example.org")
-	for _, w := range who {
-		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 1 {
-			t.Errorf("%s has %d answers, want 1", w, n)
-		}
-	}
-	b.running()
+	nothingSeenUntil(t, ms, b, who, "database or disk is full", free)
 }
 
 // TestDiskFullSentOnce: a reply is waiting for the SMTP server when the
