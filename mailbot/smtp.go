@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -96,6 +97,9 @@ func (s *smtpSender) SendAfter(ctx context.Context, from, to string, msg []byte,
 		s.drop()
 		if err == nil {
 			err = ctx.Err()
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("SMTP %s: the server closed the connection without answering: %w", s.ep.Host, err)
 		}
 		return fmt.Errorf("SMTP %s: %w", s.ep.Host, err)
 	}
