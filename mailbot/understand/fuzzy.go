@@ -76,11 +76,11 @@ var realWords = set(strings.Fields(`
 func plainWords(s string, titles []string) string {
 	// Twice, as the space between "& &" serves both.
 	s = strings.ReplaceAll(strings.ReplaceAll(s, " & ", " and "), " & ", " and ")
-	keep := set(words(strings.Join(titles, " ")))
+	keep := titleIndexOf(titles).inTitle
 	var b strings.Builder
 	last := 0
-	for _, loc := range wordRe.FindAllStringIndex(s, -1) {
-		w := s[loc[0]:loc[1]]
+	for start, end := nextWord(s, 0); end >= 0; start, end = nextWord(s, end) {
+		w := s[start:end]
 		stem, suffix := w, ""
 		if strings.HasSuffix(stem, "'s") {
 			stem, suffix = stem[:len(stem)-2], "'s"
@@ -92,10 +92,10 @@ func plainWords(s string, titles []string) string {
 		if to == "" || to == stem {
 			continue
 		}
-		b.WriteString(s[last:loc[0]])
+		b.WriteString(s[last:start])
 		b.WriteString(to)
 		b.WriteString(suffix)
-		last = loc[1]
+		last = end
 	}
 	if last == 0 {
 		return s

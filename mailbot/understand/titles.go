@@ -1,8 +1,11 @@
 package understand
 
 import (
-	"regexp"
+	"encoding/binary"
 	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // stopWords carry no meaning of their own in a session title. "Better Days"
@@ -22,8 +25,6 @@ var generic = map[string]bool{
 	"people": true, "day": true, "local": true, "new": true, "good": true, "together": true,
 }
 
-var wordRe = regexp.MustCompile(`[\p{L}\p{N}']+`)
-
 func words(s string) []string {
 	ws, _, _ := wordsAt(s)
 	return ws
@@ -33,13 +34,43 @@ func words(s string) []string {
 // ends.
 func wordsAt(s string) (ws []string, starts, ends []int) {
 	s = strings.ToLower(s)
-	locs := wordRe.FindAllStringIndex(s, -1)
-	ws, starts, ends = make([]string, len(locs)), make([]int, len(locs)), make([]int, len(locs))
-	for i, l := range locs {
-		ws[i] = strings.TrimSuffix(strings.Trim(s[l[0]:l[1]], "'"), "'s")
-		starts[i], ends[i] = l[0], l[1]
+	n := 0
+	for _, end := nextWord(s, 0); end >= 0; _, end = nextWord(s, end) {
+		n++
+	}
+	ws, starts, ends = make([]string, 0, n), make([]int, 0, n), make([]int, 0, n)
+	for start, end := nextWord(s, 0); end >= 0; start, end = nextWord(s, end) {
+		ws = append(ws, strings.TrimSuffix(strings.Trim(s[start:end], "'"), "'s"))
+		starts, ends = append(starts, start), append(ends, end)
 	}
 	return ws, starts, ends
+}
+
+// nextWord returns where the first word of s at or after byte i starts and
+// ends, or -1, -1 when there is none. A word is a longest run of letters,
+// digits and apostrophes, as the regular expression [\p{L}\p{N}']+ finds
+// them (a byte that is not UTF-8 ends a word); a scan costs a fraction of
+// the regular expression, and words are read several times a message.
+func nextWord(s string, i int) (start, end int) {
+	start = -1
+	for i < len(s) {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		in := r == '\'' || unicode.IsLetter(r) || unicode.IsNumber(r)
+		switch {
+		case in && start < 0:
+			start = i
+		case !in && start >= 0:
+			return start, i
+		}
+		i += size
+	}
+	if start < 0 {
+		return -1, -1
+	}
+	return start, len(s)
 }
 
 // findTitles returns the titles s names: a title is named by two of its
@@ -49,31 +80,21 @@ func wordsAt(s string) (ws []string, starts, ends []int) {
 // alone it names a title only when a single letter is wrong: "independent"
 // is a word of its own, "independance" a slip.
 func findTitles(s string, titles []string) []Pattern {
+	ix := titleIndexOf(titles)
 	text, offsets, ends := wordsAt(s)
-	miss := nearTitleWords(text, titles)
+	miss := nearTitleWords(text, ix)
 	pos := map[string][]int{}
 	for i, w := range text {
 		pos[w] = append(pos[w], i)
 	}
-	owners := map[string]int{}
-	seenTitle := map[string]bool{}
-	for _, t := range titles {
-		if seenTitle[t] {
-			continue
-		}
-		seenTitle[t] = true
-		for w := range set(words(t)) {
-			owners[w]++
-		}
-	}
 	var out []Pattern
 	done := map[string]bool{}
-	for _, t := range titles {
+	for i, t := range titles {
 		if done[t] {
 			continue
 		}
 		done[t] = true
-		for _, at := range named(text, pos, miss, words(t), owners) {
+		for _, at := range named(text, pos, miss, ix.words[i], ix.owners) {
 			out = append(out, Pattern{Title: t, Said: t, at: offsets[at[0]], end: ends[at[1]]})
 		}
 	}
@@ -85,27 +106,93 @@ func findTitles(s string, titles []string) []Pattern {
 // meaningful title word with that word, and returns how many letters each
 // word was out (0 for one written right). Words that mean something of
 // their own here (stop words, generic ones, "care") are left alone.
-func nearTitleWords(text []string, titles []string) []int {
-	inTitle := map[string]bool{}
-	var vocab []string
-	for _, t := range titles {
-		for _, w := range words(t) {
-			if !inTitle[w] && !stopWords[w] {
-				vocab = append(vocab, w)
-			}
-			inTitle[w] = true
-		}
-	}
+func nearTitleWords(text []string, ix *titleIndex) []int {
 	miss := make([]int, len(text))
 	for i, w := range text {
-		if inTitle[w] || stopWords[w] || generic[w] {
+		if ix.inTitle[w] || stopWords[w] || generic[w] {
 			continue
 		}
-		if v, d := nearest(w, vocab); v != "" {
+		if v, d := nearest(w, ix.vocab); v != "" {
 			text[i], miss[i] = v, d
 		}
 	}
 	return miss
+}
+
+// titleIndex is what reading needs to know of a list of titles. Every
+// message is read against the same list, and twice or more (the subject,
+// the words, each question), so titleIndexOf works it out once per list.
+// It is never changed once made.
+type titleIndex struct {
+	words   [][]string      // the words of each title, in the list's order
+	inTitle map[string]bool // every word of any title
+	vocab   []string        // the title words near misses are corrected to: each once, no stop words
+	owners  map[string]int  // how many different titles have each word
+}
+
+func newTitleIndex(titles []string) *titleIndex {
+	ix := &titleIndex{words: make([][]string, len(titles)), inTitle: map[string]bool{}, owners: map[string]int{}}
+	seenTitle := map[string]bool{}
+	for i, t := range titles {
+		ix.words[i] = words(t)
+		for _, w := range ix.words[i] {
+			if !ix.inTitle[w] && !stopWords[w] {
+				ix.vocab = append(ix.vocab, w)
+			}
+			ix.inTitle[w] = true
+		}
+		if seenTitle[t] {
+			continue
+		}
+		seenTitle[t] = true
+		for w := range set(ix.words[i]) {
+			ix.owners[w]++
+		}
+	}
+	return ix
+}
+
+// titleIndexes holds the indexes of the lists lately read against, keyed
+// by titleKey. Messages are parsed on several goroutines, so it is guarded.
+// It is emptied when full: the timetable changes seldom, so a few lists
+// are all that are in use at once.
+var titleIndexes = struct {
+	sync.Mutex
+	m map[string]*titleIndex
+}{m: map[string]*titleIndex{}}
+
+const maxTitleIndexes = 32
+
+var noTitles = newTitleIndex(nil)
+
+// titleIndexOf returns the index of titles, made once per list.
+func titleIndexOf(titles []string) *titleIndex {
+	if len(titles) == 0 {
+		return noTitles
+	}
+	var buf [512]byte
+	key := titleKey(buf[:0], titles)
+	titleIndexes.Lock()
+	defer titleIndexes.Unlock()
+	if ix, ok := titleIndexes.m[string(key)]; ok {
+		return ix
+	}
+	if len(titleIndexes.m) >= maxTitleIndexes {
+		clear(titleIndexes.m)
+	}
+	ix := newTitleIndex(titles)
+	titleIndexes.m[string(key)] = ix
+	return ix
+}
+
+// titleKey appends to b each title preceded by its length, so that no two
+// lists share a key whatever bytes their titles hold.
+func titleKey(b []byte, titles []string) []byte {
+	for _, t := range titles {
+		b = binary.AppendUvarint(b, uint64(len(t)))
+		b = append(b, t...)
+	}
+	return b
 }
 
 // named returns where the text's words name a title, each place as the
