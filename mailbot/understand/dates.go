@@ -39,6 +39,10 @@ var (
 	notBefore = regexp.MustCompile(`\b(not|except|but not|apart from|no)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?$`)
 )
 
+// monthStarts are the first three letters of every month's name, which
+// every way monthRe and monthOnly write a month begins with.
+var monthStarts = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
 var months = map[string]time.Month{
 	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
 }
@@ -69,7 +73,20 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 	}
 	var out []Pattern
 	b := []byte(s)
-	take := func(re *regexp.Regexp, build func(m []string) (Pattern, bool)) {
+	// Each form below needs digits, a month's name or a day's, and a
+	// regular expression with no literal prefix is tried at every byte:
+	// these checks spare the scans that cannot match. Blanking only takes
+	// letters and digits away, so what s lacks b lacks too.
+	digits := strings.ContainsAny(s, "0123456789")
+	month := false
+	for _, m := range monthStarts {
+		month = month || strings.Contains(s, m)
+	}
+	day := strings.Contains(s, "day") || strings.Contains(s, "tomorrow")
+	take := func(re *regexp.Regexp, can bool, build func(m []string) (Pattern, bool)) {
+		if !can {
+			return
+		}
 		for _, loc := range re.FindAllSubmatchIndex(b, -1) {
 			m := make([]string, len(loc)/2)
 			for i := range m {
@@ -98,19 +115,19 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 			p.Weekday, p.HasDay = d, true
 		}
 	}
-	take(dayMonth, func(m []string) (Pattern, bool) {
+	take(dayMonth, digits && month, func(m []string) (Pattern, bool) {
 		p := Pattern{Day: dayNum(m[2]), Month: monthOf(m[3])}
 		withWeekday(&p, m[1])
 		p.Year = dayNum(m[4])
 		return p, p.Month != 0
 	})
-	take(monthDay, func(m []string) (Pattern, bool) {
+	take(monthDay, digits && month, func(m []string) (Pattern, bool) {
 		p := Pattern{Month: monthOf(m[2]), Day: dayNum(m[3])}
 		withWeekday(&p, m[1])
 		p.Year = dayNum(m[4])
 		return p, p.Month != 0
 	})
-	take(numeric, func(m []string) (Pattern, bool) {
+	take(numeric, digits, func(m []string) (Pattern, bool) {
 		p := Pattern{Day: dayNum(m[1]), Month: time.Month(dayNum(m[2]))}
 		if y := dayNum(m[3]); y > 0 {
 			if y < 100 {
@@ -120,12 +137,12 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 		}
 		return p, true
 	})
-	take(weekdayDay, func(m []string) (Pattern, bool) {
+	take(weekdayDay, digits, func(m []string) (Pattern, bool) {
 		p := Pattern{Day: dayNum(m[2])}
 		withWeekday(&p, m[1])
 		return p, true
 	})
-	take(relative, func(m []string) (Pattern, bool) {
+	take(relative, day, func(m []string) (Pattern, bool) {
 		today := now.In(tz)
 		var day time.Time
 		switch {
@@ -143,14 +160,14 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 		}
 		return Pattern{Year: day.Year(), Month: day.Month(), Day: day.Day(), aside: m[3] != ""}, true
 	})
-	take(ordinalDay, func(m []string) (Pattern, bool) {
+	take(ordinalDay, digits, func(m []string) (Pattern, bool) {
 		return Pattern{Day: dayNum(m[1])}, true
 	})
-	take(monthOnly, func(m []string) (Pattern, bool) {
+	take(monthOnly, month, func(m []string) (Pattern, bool) {
 		name := m[1] + m[2]
 		return Pattern{Month: monthOf(name)}, true
 	})
-	take(weekdayOnly, func(m []string) (Pattern, bool) {
+	take(weekdayOnly, day, func(m []string) (Pattern, bool) {
 		p := Pattern{}
 		withWeekday(&p, m[1])
 		return p, true
