@@ -1,7 +1,6 @@
 package understand
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -112,7 +111,7 @@ const maxNear = 16
 // and how many letters apart they are; "" when there is none, or more than
 // one equally near. w is lower case.
 func nearest(w string, vocab []string) (string, int) {
-	if len(w) < 4 || len(w) > maxNear || !asciiLetters.MatchString(w) || realWords[w] {
+	if len(w) < 4 || len(w) > maxNear || !asciiLetters(w) || realWords[w] {
 		return "", 0
 	}
 	best, bestD, tie := "", maxNear, false
@@ -136,7 +135,17 @@ func nearest(w string, vocab []string) (string, int) {
 	return best, bestD
 }
 
-var asciiLetters = regexp.MustCompile(`^[a-z]+$`)
+// asciiLetters reports whether s is one or more of the letters a to z. It
+// is asked of nearly every word of every message, where a regular
+// expression costs several times this loop.
+func asciiLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'a' || s[i] > 'z' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // allowance is how many letters may be wrong in a word of n letters: none
 // in a short word, where one letter makes another word ("bok", "box"),

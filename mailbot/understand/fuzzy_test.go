@@ -185,7 +185,7 @@ func TestRealWordsComplete(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		w := strings.ToLower(sc.Text())
-		if !asciiLetters.MatchString(w) || realWords[w] || slices.Contains(nearWords, w) {
+		if !asciiLetters(w) || realWords[w] || slices.Contains(nearWords, w) {
 			continue
 		}
 		for _, v := range nearWords {
