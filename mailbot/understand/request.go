@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Action is what a person asks the bot to do.
@@ -254,7 +255,23 @@ func clauseAt(s string, i int) string {
 // curly quotes, dashes, non-breaking spaces, and the accents some put on
 // "café" and others leave off.
 func normalise(s string) string {
-	return straighten.Replace(strings.ToLower(s))
+	s = strings.ToLower(s)
+	// Every pattern straighten replaces but "\r" starts with a byte above
+	// ASCII. Most text has neither, and the replacer would still go through
+	// it byte by byte and copy it.
+	if isASCII(s) && !strings.Contains(s, "\r") {
+		return s
+	}
+	return straighten.Replace(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 var straighten = strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u201c", `"`, "\u201d", `"`,
