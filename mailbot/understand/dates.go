@@ -39,6 +39,21 @@ var (
 	notBefore = regexp.MustCompile(`\b(not|except|but not|apart from|no)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?$`)
 )
 
+// clues are what the date forms, and the preferences' days and months,
+// need a text to have at all: digits, a month's name (each begins with one
+// of monthStarts) or "day" (each weekday's name, and "today"). A regular
+// expression with no literal prefix is tried at every byte of its text, so
+// checking these first spares the scans that cannot match.
+type clues struct{ digits, month, day bool }
+
+func cluesIn(s string) clues {
+	c := clues{digits: strings.ContainsAny(s, "0123456789"), day: strings.Contains(s, "day")}
+	for _, m := range monthStarts {
+		c.month = c.month || strings.Contains(s, m)
+	}
+	return c
+}
+
 // monthStarts are the first three letters of every month's name, which
 // every way monthRe and monthOnly write a month begins with.
 var monthStarts = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
@@ -73,16 +88,10 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 	}
 	var out []Pattern
 	b := []byte(s)
-	// Each form below needs digits, a month's name or a day's, and a
-	// regular expression with no literal prefix is tried at every byte:
-	// these checks spare the scans that cannot match. Blanking only takes
-	// letters and digits away, so what s lacks b lacks too.
-	digits := strings.ContainsAny(s, "0123456789")
-	month := false
-	for _, m := range monthStarts {
-		month = month || strings.Contains(s, m)
-	}
-	day := strings.Contains(s, "day") || strings.Contains(s, "tomorrow")
+	// Blanking only takes letters and digits away, so what s lacks b
+	// lacks too.
+	has := cluesIn(s)
+	digits, month, day := has.digits, has.month, has.day || strings.Contains(s, "tomorrow")
 	take := func(re *regexp.Regexp, can bool, build func(m []string) (Pattern, bool)) {
 		if !can {
 			return

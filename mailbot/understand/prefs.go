@@ -28,6 +28,7 @@ var (
 // findPrefs reads when someone would like a drop-in.
 func findPrefs(s string) Prefs {
 	var p Prefs
+	has := cluesIn(s)
 	for _, m := range partOfDay.FindAllStringSubmatch(s, -1) {
 		switch m[1] {
 		case "morning":
@@ -38,11 +39,17 @@ func findPrefs(s string) Prefs {
 			p.After = 17 * 60
 		}
 	}
-	if m := afterTime.FindStringSubmatch(s); m != nil {
-		p.After = clock(m[2], m[3], m[4])
+	// Times need digits, and the rest a day's or a month's name (see clues).
+	if has.digits {
+		if m := afterTime.FindStringSubmatch(s); m != nil {
+			p.After = clock(m[2], m[3], m[4])
+		}
+		if m := beforeTime.FindStringSubmatch(s); m != nil {
+			p.Before = clock(m[2], m[3], m[4])
+		}
 	}
-	if m := beforeTime.FindStringSubmatch(s); m != nil {
-		p.Before = clock(m[2], m[3], m[4])
+	if !has.day && !has.month {
+		return p
 	}
 	negated := map[string]bool{}
 	for _, m := range notWhen.FindAllStringSubmatch(s, -1) {
@@ -53,14 +60,18 @@ func findPrefs(s string) Prefs {
 			p.NotMonths = append(p.NotMonths, monthOf(m[1]))
 		}
 	}
-	for _, m := range dayWanted.FindAllStringSubmatch(s, -1) {
-		if d, ok := weekdayOf(m[1]); ok && !negated[m[1]] {
-			p.Weekdays = append(p.Weekdays, d)
+	if has.day {
+		for _, m := range dayWanted.FindAllStringSubmatch(s, -1) {
+			if d, ok := weekdayOf(m[1]); ok && !negated[m[1]] {
+				p.Weekdays = append(p.Weekdays, d)
+			}
 		}
 	}
-	for _, m := range monthIn.FindAllStringSubmatch(s, -1) {
-		if !negated[m[1]] {
-			p.Months = append(p.Months, monthOf(m[1]))
+	if has.month {
+		for _, m := range monthIn.FindAllStringSubmatch(s, -1) {
+			if !negated[m[1]] {
+				p.Months = append(p.Months, monthOf(m[1]))
+			}
 		}
 	}
 	return p
