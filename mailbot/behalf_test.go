@@ -158,3 +158,17 @@ func TestStaffForwardWithUrgentWords(t *testing.T) {
 	d.one(mary).must(t, "You are booked on:", "please call 999")
 	d.one(officer).must(t, `Their message mentions "don't feel safe"`, "follows it up today")
 }
+
+// TestStaffNamesSomeoneWithoutAddress: "book Mary on …" from staff, with
+// no address for Mary, must not book the member of staff.
+func TestStaffNamesSomeoneWithoutAddress(t *testing.T) {
+	d := newDesk(t, nil)
+	d.send(officer, "Mary", "Please book Mary on Learning new skills", provenStaff)
+	d.one(officer).must(t, "I couldn't tell whom you would like me to act for")
+	if b := d.bookings("bd-2027-03"); len(b) != 0 {
+		t.Errorf("bookings = %q", b)
+	}
+	// Booking themselves still works.
+	d.send(officer, "Me", "Please book me on Learning new skills", provenStaff)
+	d.one(officer).must(t, "You are booked on:")
+}

@@ -105,11 +105,12 @@ func (t *turn) run() (string, error) {
 		if who, ok := t.m.OnBehalf(t.b.notActedFor(t.m.From)); ok {
 			return t.actFor(who, upcoming, c)
 		}
-		if t.m.Forwarded != nil {
-			// A colleague's message, or one whose sender can't be read:
-			// acting for the member of staff instead would be wrong.
+		if t.m.Forwarded != nil || understand.NamesSomeoneElse(text, c.Titles) {
+			// A colleague's message, one whose sender can't be read, or
+			// "book Mary on the 12th" without Mary's address: acting for
+			// the member of staff instead would be wrong.
 			t.answer("acted-for", templates.ActedFor{Name: t.ans.Name, NoOne: true})
-			return "replied: a forward, and nobody to act for", nil
+			return "replied: for someone, but no address to act for", nil
 		}
 	}
 	t.req = understand.Read(text, c)

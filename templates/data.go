@@ -96,8 +96,9 @@ type ActedFor struct {
 	Why  string
 	// NotUnderstood: nothing was done, as the request could not be read.
 	NotUnderstood bool
-	// NoOne: nothing was done, as the message forwarded is a colleague's
-	// or ours, or its sender could not be read.
+	// NoOne: nothing was done, as there is no address to act for: the
+	// message forwarded is a colleague's or ours, its sender could not be
+	// read, or the note names someone without their address.
 	NoOne bool
 	// Urgent: words in the person's message that suggest risk.
 	Urgent []string

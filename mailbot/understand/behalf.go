@@ -139,3 +139,32 @@ func ReadFor(b Behalf, c Context) Request {
 	r.Subscribe = r.Subscribe || own.Subscribe && !r.Unsubscribe
 	return r
 }
+
+// NamesSomeoneElse reports whether text asks for something for another
+// person without their address ("book Mary on the 12th", "cancel her
+// place"): a member of staff writing so is not asking for themselves.
+func NamesSomeoneElse(text string, titles []string) bool {
+	for _, m := range thirdPerson.FindAllStringSubmatch(clip(text, maxRead), -1) {
+		if m[1] == "" || !startsTitle(m[1], titles) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsTitle reports whether words begin one of titles ("Promoting
+// Independence" is a session, not a person).
+func startsTitle(words string, titles []string) bool {
+	for _, t := range titles {
+		if len(t) >= len(words) && strings.EqualFold(t[:len(words)], words) {
+			return true
+		}
+	}
+	return false
+}
+
+// thirdPerson is a request verb followed by a pronoun, or by a capitalised
+// name and the word that leads to a session ("Book Mary on …"); a title
+// after the verb ("Book Memory cafe on …") has no such word after its
+// first.
+var thirdPerson = regexp.MustCompile(`(?i:\b(?:book|cancel|add|put|register|enrol|sign up)\s+(?:her|him|them|his|their)\b)|\b(?i:book|cancel|add|put|register|enrol)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?i:on|onto|in|into|for|from|to)\b`)

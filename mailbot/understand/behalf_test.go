@@ -152,6 +152,7 @@ func FuzzOnBehalf(f *testing.F) {
 			}
 		}
 		NeedsPerson(s, Read(s, Context{Now: time.Now(), TZ: time.UTC}), Context{Now: time.Now(), TZ: time.UTC})
+		NamesSomeoneElse(s, []string{s, "Memory cafe"})
 	})
 }
 
@@ -160,5 +161,23 @@ func TestReadForKeepsDropInPrefs(t *testing.T) {
 	r := ReadFor(Behalf{Note: "please book Mary onto the 12th", Text: "Could I have a drop-in on Thursday 12 August? Mornings are best"}, c)
 	if r.Action != DropIn || r.Prefs.Before != 12*60 {
 		t.Errorf("ReadFor = %v with prefs %+v; want a drop-in before noon", r.Action, r.Prefs)
+	}
+}
+
+func TestNamesSomeoneElse(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Please book Mary on the 12th":             true,
+		"book Mary Jones onto Learning new skills": true,
+		"Can you cancel her place on Tuesday":      true,
+		"please add him to the mailing list":       true,
+		"Book Memory cafe on Tuesday":              false,
+		"book me on the memory cafe":               false,
+		"Book Learning new skills for 2 people":    false,
+		"attendees for Tuesday":                    false,
+		"Book Promoting Independence on Tuesday":   false,
+	} {
+		if got := NamesSomeoneElse(text, []string{"Promoting independence", "Memory cafe"}); got != want {
+			t.Errorf("NamesSomeoneElse(%q) = %v, want %v", text, got, want)
+		}
 	}
 }

@@ -80,8 +80,8 @@ func reading(m *Message, items []Item, c Context) string {
 			fmt.Fprintf(&b, " (%s)", behalf.Name)
 		}
 		b.WriteString("\n")
-	case c.IsStaff && m.Forwarded != nil:
-		b.WriteString("acting: nobody (a staff forward of a colleague's message, or of one whose sender can't be read)\n")
+	case c.IsStaff && (m.Forwarded != nil || NamesSomeoneElse(text, c.Titles)):
+		b.WriteString("acting: nobody (a staff forward of a colleague's message or of one whose sender can't be read, or someone named without an address)\n")
 	case ok:
 		r = Read(text, c)
 		h = NeedsPerson(text, r, c)
