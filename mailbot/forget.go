@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -27,36 +26,24 @@ func (t *turn) forget(text string) (outcome string, done bool, err error) {
 	if t.m.Forwarded != nil {
 		return "", false, nil // a forward is about someone else
 	}
+	// FindOffer never guesses a request to confirm erasure: this one was
+	// cited by the person's own reply.
 	if t.offer != nil && t.offer.Kind == store.OfferForget {
-		if !t.cites(*t.offer) {
-			// Found only as their newest question: not proof enough to
-			// erase anyone.
-			t.offer = nil
-		} else {
-			switch understand.Read(text, understand.Context{Now: t.now, TZ: t.b.cfg.TZ}).Action {
-			case understand.Yes:
-				return t.erase()
-			case understand.No:
-				return t.keep()
-			}
-			if understand.AsksToForget(text, "") { // "yes, delete my data"
-				return t.erase()
-			}
-			// Anything else erases nothing, and is read as a new request.
+		switch understand.Read(text, understand.Context{Now: t.now, TZ: t.b.cfg.TZ}).Action {
+		case understand.Yes:
+			return t.erase()
+		case understand.No:
+			return t.keep()
 		}
+		if understand.AsksToForget(text, "") { // "yes, delete my data"
+			return t.erase()
+		}
+		// Anything else erases nothing, and is read as a new request.
 	}
 	if !understand.AsksToForget(text, t.m.Subject) {
 		return "", false, nil
 	}
 	return t.askToForget(text)
-}
-
-// cites is whether the message replies to o itself: by the token of our
-// Reply-To, the reference in our subject, or the Message-ID of the
-// message that carried it.
-func (t *turn) cites(o store.Offer) bool {
-	return t.token() == o.Token || slices.Contains(t.m.InReplyTo, o.MessageID) || slices.Contains(t.m.References, o.MessageID) ||
-		understand.SubjectRef(t.m.Subject) == strings.ToLower(o.SubjectRef())
 }
 
 // askToForget asks the writer to confirm that their details should be

@@ -106,10 +106,11 @@ func (tx *Tx) FindOffer(ctx context.Context, personID int64, ref OfferRef) (Offe
 		}
 	}
 	if !ref.Since.IsZero() && len(ref.MessageIDs) == 0 {
-		// Not a staff member's newsletter preview: SEND must answer it
-		// by name, never by guess.
-		return tx.offerWhere(ctx, `person_id = ? AND created_at >= ? AND kind != ? ORDER BY created_at DESC, id DESC LIMIT 1`,
-			personID, millis(ref.Since), OfferNewsletter)
+		// Never a newsletter preview or a request to confirm erasure: a
+		// SEND, or a YES that erases someone, must answer it by name,
+		// never by guess.
+		return tx.offerWhere(ctx, `person_id = ? AND created_at >= ? AND kind NOT IN (?, ?) ORDER BY created_at DESC, id DESC LIMIT 1`,
+			personID, millis(ref.Since), OfferNewsletter, OfferForget)
 	}
 	return Offer{}, ErrNotFound
 }

@@ -80,8 +80,9 @@ func TestFindOffer(t *testing.T) {
 		"a2": {Token: "aaaaab2t", MessageID: "<a2@bot>", PersonID: ann, Kind: OfferBooked, Items: []string{"5"}},
 		"b1": {Token: "bbbbbb1t", MessageID: "<b1@bot>", PersonID: bob, Kind: OfferCancel, Items: []string{"7"}},
 		"b2": {Token: "bbbbbc2t", MessageID: "<b2@bot>", PersonID: bob, Kind: OfferNewsletter, Items: []string{"1"}},
+		"b3": {Token: "bbbbbd3t", MessageID: "<b3@bot>", PersonID: bob, Kind: OfferForget, Items: []string{}},
 	}
-	for _, k := range []string{"a1", "a2", "b1", "b2"} {
+	for _, k := range []string{"a1", "a2", "b1", "b2", "b3"} {
 		e.saveOffer(offers[k])
 	}
 	since := bookT0.Add(-time.Hour)
@@ -111,7 +112,8 @@ func TestFindOffer(t *testing.T) {
 		{"nothing cited", ann, OfferRef{}, ""},
 		{"nothing cited: the newest question", ann, OfferRef{Since: since}, "a2"},
 		{"nothing cited, none since", ann, OfferRef{Since: bookT0.Add(time.Hour)}, ""},
-		{"the newest question is never a newsletter preview", bob, OfferRef{Since: since}, "b1"},
+		{"the newest question is never a newsletter preview nor an erasure", bob, OfferRef{Since: since}, "b1"},
+		{"an erasure is found when cited", bob, OfferRef{Subject: "BBBBBD"}, "b3"},
 		{"a reply to something else is not guessed", ann, OfferRef{MessageIDs: []string{"<x@elsewhere>"}, Since: since}, ""},
 		{"empty token and ids", ann, OfferRef{MessageIDs: []string{}}, ""},
 		{"unknown person", 999, OfferRef{Token: "aaaaaa1t", MessageIDs: []string{"<a1@bot>"}, Since: since}, ""},
