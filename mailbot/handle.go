@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -33,18 +30,18 @@ type Delivery struct {
 // nothing could be committed, so the caller must not flag the message and
 // will see it again.
 func (b *Bot) Handle(ctx context.Context, d Delivery) error {
-	_, err := b.HandleBatch(ctx, []Delivery{d})
+	_, err := b.HandleBatch(ctx, b.ReadAhead(ctx, []Delivery{d}))
 	return err
 }
 
 // HandleBatch is Handle for several messages in a row, in one transaction:
 // a backlog then costs one commit (one fsync) for the batch, not one for
 // each message. Each message is still all-or-nothing, in a savepoint of
-// its own. It returns how many of ds, from the first, were committed; an
-// error says why the next one was not, and that none after it were tried.
-func (b *Bot) HandleBatch(ctx context.Context, ds []Delivery) (int, error) {
-	msgs := parseAll(ds)
-	now := b.clock.Now()
+// its own. It returns how many of the batch's messages, from the first,
+// were committed; an error says why the next one was not, and that none
+// after it were tried.
+func (b *Bot) HandleBatch(ctx context.Context, batch *Batch) (int, error) {
+	ds, msgs := batch.ds, batch.msgs
 	type result struct {
 		outcome string
 		replies int
@@ -56,7 +53,7 @@ func (b *Bot) HandleBatch(ctx context.Context, ds []Delivery) (int, error) {
 			var r result
 			err := tx.Savepoint(ctx, func() error {
 				var err error
-				r.outcome, r.replies, err = b.handleOne(ctx, tx, msgs[i].m, d, now)
+				r.outcome, r.replies, err = b.handleOne(ctx, tx, &msgs[i], d, batch.now)
 				return err
 			})
 			if errors.Is(err, store.ErrTxBroken) {
@@ -89,36 +86,10 @@ func (b *Bot) HandleBatch(ctx context.Context, ds []Delivery) (int, error) {
 	return len(results), failed
 }
 
-// parsed is one message read, and what could not be read of it.
-type parsed struct {
-	m   *understand.Message
-	err error
-}
-
-// parseAll parses ds on every core: parsing is pure, and in a backlog it
-// is much of the work.
-func parseAll(ds []Delivery) []parsed {
-	out := make([]parsed, len(ds))
-	var wg sync.WaitGroup
-	next := atomic.Int64{}
-	for range min(len(ds), runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(ds); i = int(next.Add(1) - 1) {
-				if ds[i].Truncated {
-					out[i].m, out[i].err = understand.ParseHeader(ds[i].Raw)
-				} else {
-					out[i].m, out[i].err = understand.Parse(ds[i].Raw)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return out
-}
-
 // handleOne records m and does what it needs in tx, unless it was handled
 // before: the outcome, and how many replies it queued.
-func (b *Bot) handleOne(ctx context.Context, tx *store.Tx, m *understand.Message, d Delivery, now time.Time) (string, int, error) {
+func (b *Bot) handleOne(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time) (string, int, error) {
+	m := ra.m
 	in := store.Inbound{
 		Key: m.Key, Mailbox: d.Mailbox, UIDValidity: d.UIDValidity, UID: d.UID,
 		Sender: m.From, Subject: m.Subject, Size: d.Size,
@@ -131,7 +102,7 @@ func (b *Bot) handleOne(ctx context.Context, tx *store.Tx, m *understand.Message
 	if seen {
 		return "duplicate", 0, tx.Advance(ctx, d.Mailbox, d.UIDValidity, d.UID)
 	}
-	outcome, replies, err := b.decide(ctx, tx, m, d, now)
+	outcome, replies, err := b.decide(ctx, tx, ra, d, now)
 	if err != nil {
 		return "", 0, err
 	}
@@ -170,7 +141,8 @@ func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []reply, inboundI
 
 // decide works out what a message needs and does it in tx: a short
 // description of the outcome for the record, and the replies owed.
-func (b *Bot) decide(ctx context.Context, tx *store.Tx, m *understand.Message, d Delivery, now time.Time) (string, []reply, error) {
+func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time) (string, []reply, error) {
+	m := ra.m
 	switch {
 	case m.From == "" || !validAddress(m.From):
 		return "ignored: no valid sender", nil, nil
@@ -202,7 +174,7 @@ func (b *Bot) decide(ctx context.Context, tx *store.Tx, m *understand.Message, d
 	if err := tx.Unsuppress(ctx, person); err != nil {
 		return "", nil, err
 	}
-	t := &turn{b: b, ctx: ctx, tx: tx, m: m, now: now, person: person, raw: d.Raw}
+	t := &turn{b: b, ctx: ctx, tx: tx, m: m, now: now, person: person, raw: d.Raw, ahead: ra.reading}
 	t.ans.Name = firstName(m.FromName)
 	if d.Truncated {
 		t.answer("too-large", templates.TooLarge{Name: t.ans.Name, Size: megabytes(d.Size), Limit: megabytes(b.cfg.MaxMessageBytes)})

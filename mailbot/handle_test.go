@@ -3,7 +3,13 @@ package mailbot
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/betterdays/mailbot/mailbot/understand"
 )
 
 // TestHandleBatch: messages handled together, in one commit, behave as if
@@ -24,7 +30,7 @@ func TestHandleBatch(t *testing.T) {
 	for i := range 3 {
 		add(sam, fmt.Sprintf("s%d@x", i))
 	}
-	n, err := d.bot.HandleBatch(context.Background(), ds)
+	n, err := d.bot.HandleBatch(context.Background(), d.bot.ReadAhead(context.Background(), ds))
 	if err != nil || n != len(ds) {
 		t.Fatalf("HandleBatch = %d, %v; want all %d", n, err, len(ds))
 	}
@@ -48,5 +54,68 @@ func TestHandleBatch(t *testing.T) {
 	}
 	if n, _ := d.st.CountInbound(context.Background()); n != 4 {
 		t.Errorf("%d messages recorded, want 4", n)
+	}
+}
+
+// TestReadAheadStale: a message read ahead against a timetable that
+// changes before its transaction is read again against the new one, and a
+// reply to a numbered list (read ahead as answering none) takes the item
+// it names.
+func TestReadAheadStale(t *testing.T) {
+	d := newDesk(t, nil)
+	ctx := context.Background()
+	raw := func(id, text string, header ...string) []byte {
+		return fmt.Appendf(nil, "From: %s\r\nTo: %s\r\nSubject: hello\r\nMessage-ID: <%s>\r\n%s\r\n%s\r\n", mary, botAddress, id, strings.Join(header, ""), text)
+	}
+	batch := d.bot.ReadAhead(ctx, []Delivery{{Mailbox: "INBOX", UIDValidity: 1, UID: d.uid.Add(1), Received: d.clock.Now(),
+		Raw: raw("a@x", "Please book me on the Poetry circle")}})
+	if r := batch.msgs[0].reading; !r.ok || len(r.req.Targets) != 0 {
+		t.Fatalf("read ahead before the session exists: %+v; want read, naming no session", r)
+	}
+	d.timetable("poetry,session,Poetry circle,2027-07-20 10:00,2027-07-20 11:00,8,The library,\n")
+	if n, err := d.bot.HandleBatch(ctx, batch); n != 1 || err != nil {
+		t.Fatalf("HandleBatch = %d, %v", n, err)
+	}
+	if b := d.bookings("poetry"); !slices.Equal(b, []string{mary + " confirmed 1"}) {
+		t.Fatalf("poetry bookings %v; want Mary's, read against the new timetable", b)
+	}
+	d.one(mary)
+
+	d.send(mary, "what's on", "what's on?")
+	list := d.one(mary)
+	batch = d.bot.ReadAhead(ctx, []Delivery{{Mailbox: "INBOX", UIDValidity: 1, UID: d.uid.Add(1), Received: d.clock.Now(),
+		Raw: raw("b@x", "2", "In-Reply-To: <"+list.MessageID+">\r\n")}})
+	if n, err := d.bot.HandleBatch(ctx, batch); n != 1 || err != nil {
+		t.Fatalf("HandleBatch = %d, %v", n, err)
+	}
+	if got := d.one(mary); !strings.Contains(got.Text, "booked") {
+		t.Errorf("reply to \"2\" under the list:\n%s", got.Text)
+	}
+}
+
+// TestReadingAgain: whatever was read ahead, what a turn gets is the
+// reading of its own words against its own context.
+func TestReadingAgain(t *testing.T) {
+	c := understand.Context{Now: deskNow, TZ: time.UTC, Titles: []string{"Memory cafe"}}
+	ahead := readWords("book the memory cafe", c)
+	offered := c
+	offered.Offered = 3
+	more := c
+	more.Titles = []string{"Memory cafe", "Walk"}
+	for _, tc := range []struct {
+		name, text string
+		c          understand.Context
+		ahead      reading
+	}{
+		{"same", "book the memory cafe", c, ahead},
+		{"other words", "2", c, ahead},
+		{"answers a list", "2", offered, readWords("2", c)},
+		{"other titles", "book the memory cafe", more, ahead},
+		{"not read ahead", "book the memory cafe", c, reading{}},
+	} {
+		got, want := tc.ahead.again(tc.text, tc.c), readWords(tc.text, tc.c)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %+v\nwant %+v", tc.name, got.req, want.req)
+		}
 	}
 }

@@ -14,9 +14,11 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 )
 
-// Handler does what messages ask and commits them; see Bot.HandleBatch.
+// Handler does what messages ask and commits them; see Bot.ReadAhead and
+// Bot.HandleBatch.
 type Handler interface {
-	HandleBatch(ctx context.Context, ds []Delivery) (int, error)
+	ReadAhead(ctx context.Context, ds []Delivery) *Batch
+	HandleBatch(ctx context.Context, b *Batch) (int, error)
 }
 
 var _ Handler = (*Bot)(nil)
@@ -229,19 +231,102 @@ func (in *Inbox) catchUp(ctx context.Context, c *imapclient.Client, uidValidity 
 		if err != nil || len(metas) == 0 {
 			return err
 		}
-		for len(metas) > 0 && ctx.Err() == nil {
-			n, size := 0, int64(0)
-			for n < len(metas) && n < fetchBatch && (n == 0 || size+min(metas[n].RFC822Size, in.maxBytes) <= fetchBatchBytes) {
-				size += min(metas[n].RFC822Size, in.maxBytes)
-				n++
-			}
-			if err := in.handleBatch(ctx, c, uidValidity, metas[:n]); err != nil {
-				return err
-			}
-			metas = metas[n:]
+		if err := in.handleAll(ctx, c, uidValidity, metas); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// handleAll handles metas in batches, in order. While the handler commits
+// one batch, the next is fetched and read ahead: the transaction is one
+// core's work, and this keeps the other busy. The connection still carries
+// one command at a time: a batch is marked after the next one is fetched.
+func (in *Inbox) handleAll(ctx context.Context, c *imapclient.Client, uidValidity uint32, metas []*imapclient.FetchMessageBuffer) error {
+	next := func() *ahead {
+		if len(metas) == 0 || ctx.Err() != nil {
+			return nil
+		}
+		n := batchLen(metas, in.maxBytes)
+		a := in.fetchAhead(ctx, c, uidValidity, metas[:n])
+		metas = metas[n:]
+		return a
+	}
+	var a *ahead
+	// Nothing read ahead outlives the session.
+	defer func() {
+		if a != nil {
+			a.read()
+		}
+	}()
+	for a = next(); a != nil; {
+		b, err := a.read()
+		if err != nil {
+			return err
+		}
+		a = next()
+		var done []uint32
+		var herr error
+		if b != nil {
+			// The commit is never cut off half-way by shutdown.
+			var n int
+			n, herr = in.handler.HandleBatch(context.WithoutCancel(ctx), b)
+			for _, d := range b.ds[:n] {
+				done = append(done, d.UID)
+			}
+		}
+		if a != nil {
+			// Whatever happens next, nothing may be left in flight on
+			// the connection.
+			<-a.fetched
+		}
+		if err := in.mark(ctx, c, uidValidity, done); err != nil {
+			return err
+		}
+		if herr != nil {
+			return herr
+		}
+	}
+	return nil
+}
+
+// ahead is a batch being fetched and read ahead.
+type ahead struct {
+	fetched chan struct{} // closed when the connection is free again
+	done    chan struct{} // closed when b and err are set
+	b       *Batch        // nil when every message vanished
+	err     error
+}
+
+// fetchAhead starts fetching metas and reading them ahead.
+func (in *Inbox) fetchAhead(ctx context.Context, c *imapclient.Client, uidValidity uint32, metas []*imapclient.FetchMessageBuffer) *ahead {
+	a := &ahead{fetched: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		ds, err := in.fetch(c, uidValidity, metas)
+		close(a.fetched)
+		if a.err = err; err == nil && len(ds) > 0 {
+			a.b = in.handler.ReadAhead(ctx, ds)
+		}
+	}()
+	return a
+}
+
+// read waits for the batch.
+func (a *ahead) read() (*Batch, error) {
+	<-a.done
+	return a.b, a.err
+}
+
+// batchLen is how many of metas the next fetch asks for: at most
+// fetchBatch messages and about fetchBatchBytes.
+func batchLen(metas []*imapclient.FetchMessageBuffer, maxBytes int64) int {
+	n, size := 0, int64(0)
+	for n < len(metas) && n < fetchBatch && (n == 0 || size+min(metas[n].RFC822Size, maxBytes) <= fetchBatchBytes) {
+		size += min(metas[n].RFC822Size, maxBytes)
+		n++
+	}
+	return n
 }
 
 // newMessages lists the UID, size and arrival time of messages above last.
@@ -264,9 +349,9 @@ var (
 	headerSection = &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
 )
 
-// handleBatch fetches a few messages in one command, hands each to the
-// handler in UID order, then flags the ones it committed.
-func (in *Inbox) handleBatch(ctx context.Context, c *imapclient.Client, uidValidity uint32, metas []*imapclient.FetchMessageBuffer) error {
+// fetch reads metas' messages in one command (two when some are too large
+// to read whole), in UID order.
+func (in *Inbox) fetch(c *imapclient.Client, uidValidity uint32, metas []*imapclient.FetchMessageBuffer) ([]Delivery, error) {
 	var whole, headers imap.UIDSet
 	for _, m := range metas {
 		if m.RFC822Size > in.maxBytes {
@@ -285,7 +370,7 @@ func (in *Inbox) handleBatch(ctx context.Context, c *imapclient.Client, uidValid
 		}
 		msgs, err := c.Fetch(f.set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{f.section}}).Collect()
 		if err != nil {
-			return fmt.Errorf("fetch messages %v: %w", f.set, err)
+			return nil, fmt.Errorf("fetch messages %v: %w", f.set, err)
 		}
 		for _, m := range msgs {
 			bodies[m.UID] = m.FindBodySection(f.section)
@@ -306,19 +391,7 @@ func (in *Inbox) handleBatch(ctx context.Context, c *imapclient.Client, uidValid
 			Truncated: m.RFC822Size > in.maxBytes,
 		})
 	}
-	if len(ds) == 0 {
-		return nil
-	}
-	// The commit is never cut off half-way by shutdown.
-	n, herr := in.handler.HandleBatch(context.WithoutCancel(ctx), ds)
-	done := make([]uint32, n)
-	for i := range done {
-		done[i] = ds[i].UID
-	}
-	if err := in.mark(ctx, c, uidValidity, done); err != nil {
-		return err
-	}
-	return herr
+	return ds, nil
 }
 
 // mark flags handled messages \Seen, or moves them to the processed folder,

@@ -35,6 +35,7 @@ type turn struct {
 	by     *turn        // the member of staff's turn, when acting for someone on their word
 	raw    []byte       // the message as it came, to pass to staff
 	req    understand.Request
+	ahead  reading // m's words as read ahead of the transaction, if they were
 
 	ans     templates.Answer
 	invites []invite // attached to the answer
@@ -80,21 +81,8 @@ func (t *turn) run() (string, error) {
 		return "", err
 	}
 	t.staff = t.b.isStaff(t.m)
-	c := understand.Context{Now: t.now, TZ: t.b.cfg.TZ, Subject: t.m.Subject, IsStaff: t.staff}
-	seen := map[string]bool{}
-	for _, s := range upcoming {
-		if !seen[s.Title] {
-			seen[s.Title] = true
-			c.Titles = append(c.Titles, s.Title)
-		}
-	}
-	if t.offer != nil {
-		c.Offered = len(t.offer.Items)
-	}
-	text := t.m.Fresh
-	if strings.TrimSpace(text) == "" {
-		text = t.m.Text // all quote: better than nothing
-	}
+	c := t.b.readContext(t.m, t.now, titlesOf(upcoming), t.offer)
+	text := wordsOf(t.m)
 	if outcome, done, err := t.forget(text); done || err != nil {
 		return outcome, err
 	}
@@ -113,8 +101,9 @@ func (t *turn) run() (string, error) {
 			return "replied: for someone, but no address to act for", nil
 		}
 	}
-	t.req = understand.Read(text, c)
-	return t.act(upcoming, understand.NeedsPerson(text, t.req, c))
+	r := t.ahead.again(text, c)
+	t.req = r.req
+	return t.act(upcoming, r.h)
 }
 
 // act does what t.req asks, passes the message to staff when h says a
