@@ -280,7 +280,8 @@ Settings, as in the bot's code at this commit: SQLite in WAL mode with
 \`synchronous=FULL\` (every commit survives power loss), one writer
 connection, one transaction per fetched batch of inbound messages, with a
 savepoint per message (its record, effects and replies together), one per
-batch of \\Seen flags; the inbox fetches $(setting mailbot/inbox.go 'fetchBatch *=') messages per UID FETCH; the outbox
+batch of \\Seen flags; while one batch is handled, the next is fetched, parsed and
+read on the other core; the inbox fetches $(setting mailbot/inbox.go 'fetchBatch *=') messages per UID FETCH; the outbox
 sends over up to $SMTP_CONNS SMTP connections, claiming $(setting mailbot/outbox.go 'batchPerConn *=') messages per connection
 per look at the queue, and commits send outcomes with \`synchronous=FULL\` too,
 one commit (one fsync) per round of the connections: a connection writes
