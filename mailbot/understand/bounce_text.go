@@ -1,0 +1,359 @@
+package understand
+
+// Bounces that are not standard reports: the texts that Exchange, Gmail,
+// Postfix, qmail, Sendmail and Exim write in their place, read line by line
+// for the recipients that failed and what their servers said.
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/emersion/go-message/mail"
+)
+
+// looksLikeBounce says whether a message without a delivery-status part was
+// written by a mail system about a failure: by its sender, or by its subject
+// when something else says a machine sent it. A person can give their
+// message any subject ("Undeliverable: my booking?"); they do not send with
+// a null Return-Path or an Auto-Submitted field.
+func looksLikeBounce(h mail.Header) bool {
+	if ct, params, _ := h.ContentType(); ct == "multipart/report" && strings.EqualFold(params["report-type"], "delivery-status") {
+		return true
+	}
+	// The sender is read by hand: Sendmail writes "<MAILER-DAEMON>" with no
+	// domain, which no address parser accepts.
+	from := strings.ToLower(OneLine(h.Get("From")))
+	if strings.Contains(from, "mail delivery subsystem") || strings.Contains(from, "mail delivery system") {
+		return true
+	}
+	addr := from
+	if i := strings.LastIndexByte(addr, '<'); i >= 0 {
+		addr, _, _ = strings.Cut(addr[i+1:], ">")
+	}
+	local, _, _ := strings.Cut(strings.TrimSpace(addr), "@")
+	switch local {
+	case "mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster":
+		return true
+	}
+	if strings.HasPrefix(local, "microsoftexchange") { // Exchange's own sender
+		return true
+	}
+	if Automatic(h, "") == "" && !h.Has("X-Failed-Recipients") {
+		return false
+	}
+	subject := asciiLower(OneLine(h.Get("Subject")))
+	return prefixAny(subject, bounceSubjects) != ""
+}
+
+// bounceSubjects start the subjects mail systems give their bounces. A reply
+// ("Re: Undeliverable: …") is a person writing about one, not a bounce.
+var bounceSubjects = []string{
+	"undeliverable:", "undeliverable mail", "undelivered mail returned to sender",
+	"delivery status notification (failure)", "mail delivery failed", "failure notice",
+	"returned mail:", "delivery failure", "mail delivery failure", "message not delivered",
+	"mail system error - returned mail", "non remis", "unzustellbar",
+}
+
+// delayMarkers are what warnings say: the mail system is still trying, so
+// nobody has failed yet.
+var delayMarkers = []string{
+	"warning message only", "this is a warning only", "you do not need to resend",
+	"(delay)", "has been delayed", "have been delayed", "delivery delayed", "delayed mail",
+	"will retry", "will keep trying", "delivery attempts will continue",
+	"has not yet been delivered", "still being retried",
+}
+
+// copyMarkers start the copy of the returned message in a non-standard
+// bounce; the addresses in it are not failures.
+var copyMarkers = []string{
+	"below this line is a copy of the message", "this is a copy of the message",
+	"original message headers:", "original message follows", "----- original message",
+	"unsent message below", "message header follows",
+}
+
+// Lines that start a list of recipients: Exchange, Gmail, Exim, Sendmail.
+var (
+	failedSections = []string{
+		"delivery has failed to these recipients or groups", "diagnostic information for administrators",
+		"delivery to the following recipient failed permanently",
+		"delivery to the following recipients failed permanently",
+		"the following recipient(s) cannot be reached", "the following address(es) failed",
+		"following addresses had permanent fatal errors",
+	}
+	otherSections = []string{
+		"following addresses had transient non-fatal errors",
+		"following addresses had successful delivery notifications",
+	}
+	// Lines after which the server's reply follows.
+	replyLeads = []string{
+		"the response from the remote server was:", "the response was:",
+		"the error that the other server returned was:", "technical details of permanent failure:",
+		"remote server returned",
+	}
+	// Sentences naming one failed recipient: Office 365 and Gmail.
+	failedSentences = []string{
+		"wasn't delivered to ", "wasn’t delivered to ", "was not delivered to ",
+		"problem delivering your message to ", "could not be delivered to ", "couldn't be delivered to ",
+	}
+	// A reply in Sendmail's transcript: "<<< 550 5.1.1 <user@host>... User
+	// unknown".
+	transcriptRE = regexp.MustCompile(`^(?:<<< )?[245][0-9][0-9][ -](?:[245]\.[0-9]{1,3}\.[0-9]{1,3} )?<([^<>\s]{3,254})>\.\.\. `)
+	// "<user@host>: reply" at the start of a line: Postfix, qmail, Yahoo.
+	// Postfix adds "(expanded from <alias>)" for an alias.
+	angleLineRE = regexp.MustCompile(`^<([^<>\s]{3,254})>(?:\s*\(expanded from <[^<>]*>\))?:\s*(.*)$`)
+)
+
+// readText finds failed recipients in a non-standard bounce's text.
+func (l *bounceList) readText(text, subject string) {
+	low := asciiLower(text)
+	cut := len(text)
+	for _, m := range copyMarkers {
+		if i := strings.Index(low, m); i >= 0 && i < cut {
+			cut = i
+		}
+	}
+	text, low = text[:cut], low[:cut]
+	for _, m := range delayMarkers {
+		if strings.Contains(low, m) || strings.Contains(subject, m) {
+			return
+		}
+	}
+	if strings.Contains(low, "successfully delivered") {
+		return
+	}
+	s := textScan{list: l, last: -1, lines: strings.Split(strings.ReplaceAll(text, "\r", ""), "\n")}
+	for i := range s.lines {
+		if len(s.lines[i]) > maxBounceLine {
+			s.lines[i] = s.lines[i][:maxBounceLine]
+		}
+	}
+	s.scan()
+}
+
+// textScan reads a non-standard bounce line by line. Every step moves i on,
+// so it reads each line a bounded number of times.
+type textScan struct {
+	list  *bounceList
+	lines []string
+	last  int // the recipient last named, for a reply that follows; -1 for none
+}
+
+func (s *textScan) scan() {
+	for i := 0; i < len(s.lines); {
+		line := strings.TrimRight(s.lines[i], " \t")
+		t := strings.TrimSpace(line)
+		low := asciiLower(t) // byte for byte t, so offsets in one hold in the other
+		var angle, transcript []string
+		if strings.HasPrefix(line, "<") {
+			angle = angleLineRE.FindStringSubmatch(line)
+		}
+		if t != "" && (t[0] == '<' || '2' <= t[0] && t[0] <= '5') {
+			transcript = transcriptRE.FindStringSubmatch(t)
+		}
+		lead := prefixAny(low, replyLeads)
+		switch {
+		case t == "":
+			i++
+		case hasAny(low, failedSections):
+			i = s.section(i+1, true)
+		case hasAny(low, otherSections):
+			i = s.section(i+1, false)
+		case angle != nil:
+			detail, next := s.paragraph(i + 1)
+			s.mention(angle[1], angle[2]+" "+detail)
+			i = next
+		case transcript != nil:
+			// Only for a recipient already listed as failed: a transcript
+			// also shows replies to recipients that are still being tried.
+			if s.list.index(cleanAddress(transcript[1])) >= 0 {
+				s.mention(transcript[1], strings.TrimPrefix(t, "<<< "))
+			}
+			i++
+		case lead != "":
+			same := strings.TrimSpace(t[len(lead):])
+			next := i + 1
+			for same == "" && next < len(s.lines) && next < i+4 && strings.TrimSpace(s.lines[next]) == "" {
+				next++ // Gmail leaves a blank line before the reply
+			}
+			detail, next := s.paragraph(next)
+			s.reply(same + " " + detail)
+			i = next
+		default:
+			for _, p := range failedSentences {
+				if j := strings.Index(low, p); j >= 0 {
+					s.mention(firstAddress(t[j+len(p):]), "")
+					break
+				}
+			}
+			if j := strings.Index(low, "your message to "); j >= 0 && strings.Contains(low, "be delivered") {
+				s.mention(firstAddress(t[j+len("your message to "):]), "")
+			}
+			i++
+		}
+	}
+}
+
+// paragraph joins the lines from i up to a blank line or the start of
+// something else, and returns where it stopped.
+func (s *textScan) paragraph(i int) (string, int) {
+	var b strings.Builder
+	for ; i < len(s.lines); i++ {
+		t := strings.TrimSpace(s.lines[i])
+		low := asciiLower(t)
+		if t == "" || angleLineRE.MatchString(s.lines[i]) || hasAny(low, failedSections) || hasAny(low, otherSections) {
+			break
+		}
+		if b.Len() < maxBounceDetail {
+			b.WriteString(t)
+			b.WriteByte(' ')
+		}
+	}
+	return b.String(), i
+}
+
+// section reads a list of recipients, each on a line of its own with any
+// explanation on the lines after it. A few lines before the first address
+// are passed over ("Generating server: …"); after it, a blank line followed
+// by something other than an address ends the list. Addresses in a list of
+// delays or successes (failed=false) are passed over.
+func (s *textScan) section(i int, failed bool) int {
+	seen, blank, skipped := false, false, 0
+	addr := ""
+	var detail strings.Builder
+	flush := func() {
+		if addr != "" && failed {
+			s.mention(addr, detail.String())
+		}
+		addr = ""
+		detail.Reset()
+	}
+	defer flush()
+	for ; i < len(s.lines); i++ {
+		t := strings.TrimSpace(s.lines[i])
+		if t == "" {
+			blank = true
+			continue
+		}
+		low := asciiLower(t)
+		if hasAny(low, failedSections) || hasAny(low, otherSections) {
+			return i
+		}
+		if a := lineAddress(t); a != "" {
+			flush()
+			addr, seen, blank = a, true, false
+			continue
+		}
+		if !seen {
+			if skipped++; skipped > 6 {
+				return i
+			}
+			continue
+		}
+		if blank {
+			return i
+		}
+		if detail.Len() < maxBounceDetail {
+			detail.WriteString(t)
+			detail.WriteByte(' ')
+		}
+	}
+	return i
+}
+
+// mention records that the text names addr as failed, with the server's
+// words if it gives them. A recipient whose reply says it was delivered
+// (2.x.x, 2yz) has not failed.
+func (s *textScan) mention(addr, detail string) {
+	addr = cleanAddress(addr)
+	s.last = -1 // a reply that follows is not for an earlier recipient
+	if addr == "" {
+		return
+	}
+	diag := oneLineDiagnostic(detail)
+	// The server's words start at its reply code; before it is the
+	// reporting MTA's account of whom it was talking to.
+	if m := smtpReplyRE.FindStringSubmatchIndex(diag); m != nil && m[2] > 0 {
+		diag = diag[m[2]:]
+	}
+	diag = clipDiagnostic(diag)
+	status := enhancedCode(diag)
+	if strings.HasPrefix(status, "2.") || status == "" && strings.HasPrefix(smtpReply(diag), "2") {
+		return
+	}
+	s.last = s.list.add(Bounce{Recipient: addr, Status: status, Hard: permanent(status, diag), Diagnostic: diag})
+}
+
+// reply gives the recipient last named the server's words that follow it.
+func (s *textScan) reply(detail string) {
+	if s.last < 0 {
+		return
+	}
+	s.mention(s.list.bounces[s.last].Recipient, detail)
+}
+
+// lineAddress returns the address a line in a list of recipients starts
+// with or, Exchange's way, ends with: "Name (addr)", "addr<mailto:addr>".
+func lineAddress(t string) string {
+	first, _, _ := strings.Cut(t, " ")
+	if i := strings.Index(first, "<mailto:"); i > 0 {
+		first = first[:i]
+	}
+	if a := cleanAddress(strings.Trim(first, "<>:,;")); a != "" {
+		return a
+	}
+	if strings.HasSuffix(t, ")") {
+		if i := strings.LastIndexByte(t, '('); i >= 0 {
+			return cleanAddress(t[i+1 : len(t)-1])
+		}
+	}
+	if i := strings.LastIndex(t, "<mailto:"); i >= 0 && strings.HasSuffix(t, ">") {
+		return cleanAddress(t[i+len("<mailto:") : len(t)-1])
+	}
+	return ""
+}
+
+// firstAddress is the address at the start of s, as a sentence writes it:
+// "john@example.com couldn't be delivered", "<john@example.com>.".
+func firstAddress(s string) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+	return strings.Trim(first, "<>.,;:()'\"")
+}
+
+// asciiLower lower-cases A to Z only, so the result is byte for byte the
+// input and an index found in one can slice the other (strings.ToLower
+// changes the length of some characters).
+func asciiLower(s string) string {
+	hasUpper := false
+	for i := 0; i < len(s) && !hasUpper; i++ {
+		hasUpper = 'A' <= s[i] && s[i] <= 'Z'
+	}
+	if !hasUpper {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func hasAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// prefixAny returns the first of prefixes that s starts with, or "".
+func prefixAny(s string, prefixes []string) string {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return p
+		}
+	}
+	return ""
+}
