@@ -19,10 +19,11 @@ import (
 // one message saying it is done commit together; that message keeps
 // their address only until it has gone (see migration 0005).
 
-// forget answers a request to erase the writer's details, or their reply
-// to our question about it. done is false when the message is about
-// something else, and is read as usual.
-func (t *turn) forget(text string) (outcome string, done bool, err error) {
+// forget answers a request to erase the writer's details (asks: text, with
+// the subject, asks for it; see understand.AsksToForget), or their reply to
+// our question about it. done is false when the message is about something
+// else, and is read as usual.
+func (t *turn) forget(text string, asks bool) (outcome string, done bool, err error) {
 	if t.m.Forwarded != nil {
 		return "", false, nil // a forward is about someone else
 	}
@@ -40,7 +41,7 @@ func (t *turn) forget(text string) (outcome string, done bool, err error) {
 		}
 		// Anything else erases nothing, and is read as a new request.
 	}
-	if !understand.AsksToForget(text, t.m.Subject) {
+	if !asks {
 		return "", false, nil
 	}
 	return t.askToForget(text)

@@ -35,11 +35,12 @@ type readAhead struct {
 
 // reading is text read against c.
 type reading struct {
-	ok   bool
-	text string
-	c    understand.Context
-	req  understand.Request
-	h    understand.Handoff
+	ok     bool
+	text   string
+	c      understand.Context
+	req    understand.Request
+	h      understand.Handoff
+	forget bool // asks for their details to be erased
 }
 
 // ReadAhead parses ds and reads their words on every core. The words are
@@ -79,7 +80,8 @@ func (b *Bot) ReadAhead(ctx context.Context, ds []Delivery) *Batch {
 // readWords reads text against c.
 func readWords(text string, c understand.Context) reading {
 	req := understand.Read(text, c)
-	return reading{ok: true, text: text, c: c, req: req, h: understand.NeedsPerson(text, req, c)}
+	return reading{ok: true, text: text, c: c, req: req, h: understand.NeedsPerson(text, req, c),
+		forget: understand.AsksToForget(text, c.Subject)}
 }
 
 // again is r if it read text against c, else text read now.

@@ -83,7 +83,8 @@ func (t *turn) run() (string, error) {
 	t.staff = t.b.isStaff(t.m)
 	c := t.b.readContext(t.m, t.now, titlesOf(upcoming), t.offer)
 	text := wordsOf(t.m)
-	if outcome, done, err := t.forget(text); done || err != nil {
+	r := t.ahead.again(text, c)
+	if outcome, done, err := t.forget(text, r.forget); done || err != nil {
 		return outcome, err
 	}
 	if outcome, done, err := t.newsletter(text, c.IsStaff); done || err != nil {
@@ -101,7 +102,6 @@ func (t *turn) run() (string, error) {
 			return "replied: for someone, but no address to act for", nil
 		}
 	}
-	r := t.ahead.again(text, c)
 	t.req = r.req
 	return t.act(upcoming, r.h)
 }
