@@ -17,6 +17,8 @@
 #   latency  SMTP 250 to the reply in the sender's mailbox, embedded server
 #   newsletter  a ~4 KB Markdown issue to N_NEWSLETTER confirmed subscribers
 #            through the real outbox, into that smtp-sink, throttling off
+#   smtponly  the newsletter's floor: the bot's SMTP sender alone, the same
+#            size and connections, no database, into that smtp-sink
 #
 # Dovecot runs from a configuration written here, on a free loopback port,
 # with its state in a temporary directory; IMAP is plain (no TLS) on
@@ -225,6 +227,12 @@ s0=$(sink_cpu)
 newsletter=$("$work/mailbench" newsletter -n "$N_NEWSLETTER" -smtp "127.0.0.1:$sink_port" -conns "$SMTP_CONNS" $(profile newsletter))
 newsletter_sink=$(( ($(sink_cpu) - s0) / $(val sent "$newsletter") ))
 step "newsletter: $newsletter (smtp-sink: ${newsletter_sink} µs CPU per message)"
+# The floor under the newsletter: the bot's SMTP sender alone, the same
+# message size and connections, no database and no copies to make.
+s0=$(sink_cpu)
+floor=$("$work/mailbench" smtponly -n "$N_SMTP" -size "$SIZE" -smtp "127.0.0.1:$sink_port" -conns "$SMTP_CONNS" $(profile smtponly))
+floor_sink=$(( ($(sink_cpu) - s0) / $(val sent "$floor") ))
+step "smtponly: $floor (smtp-sink: ${floor_sink} µs CPU per message)"
 source2=$(smtp_source)
 step "smtp-source again: $source2"
 # As for IMAP, the anchor is the better of the two.
@@ -236,6 +244,8 @@ fi
 smtp_rate=$(val rate "$source")
 newsletter_rate=$(val rate "$newsletter")
 newsletter_ratio=$(ratio "$newsletter_rate" "$smtp_rate")
+floor_rate=$(val rate "$floor")
+floor_ratio=$(ratio "$floor_rate" "$smtp_rate")
 
 inbound_ratio=$(ratio "$inbound_rate" "$imap_rate")
 cat <<EOF
@@ -244,6 +254,7 @@ cat <<EOF
 inbound           $(printf '%-21s' "$inbound_rate/s") $(printf '%-24s' "imapfetch $imap_rate/s") $(printf '%-7s' "$inbound_ratio") >= 0.50
 latency p50/p99   $(printf '%-21s' "$(val p50_ms "$latency")/$(val p99_ms "$latency") ms") $(printf '%-24s' "-") $(printf '%-7s' "-") < 500 / < 2000 ms
 newsletter        $(printf '%-21s' "$newsletter_rate/s") $(printf '%-24s' "smtp-source $smtp_rate/s") $(printf '%-7s' "$newsletter_ratio") >= 0.90, peak RSS $(val peak_rss_mb "$newsletter") MB (<= 100)
+  its floor       $(printf '%-21s' "$floor_rate/s") $(printf '%-24s' "smtp-source $smtp_rate/s") $(printf '%-7s' "$floor_ratio") (the SMTP sender alone)
 EOF
 
 if ((smoke)); then
@@ -319,6 +330,7 @@ smtp-sink's (from /proc) in the same stretch.
 | inbound, $N_INBOUND letters from Dovecot | $inbound_rate/s ($(val seconds "$inbound") s, peak RSS $(val peak_rss_mb "$inbound") MB) | imapfetch $imap_rate/s | $inbound_ratio | ≥ 0.50 |
 | latency, $N_LATENCY letters, embedded server | p50 $(val p50_ms "$latency") ms, p90 $(val p90_ms "$latency") ms, p99 $(val p99_ms "$latency") ms, max $(val max_ms "$latency") ms | | | p50 < 500 ms, p99 < 2 s |
 | newsletter, $N_NEWSLETTER copies of $(val bytes "$newsletter") B, $SMTP_CONNS connections | $newsletter_rate/s ($(val seconds "$newsletter") s, peak RSS $(val peak_rss_mb "$newsletter") MB) | smtp-source $smtp_rate/s ($N_SMTP × $SIZE B) | $newsletter_ratio | ≥ 0.90, ≤ 100 MB |
+| its floor: the bot's SMTP sender alone, $N_SMTP × $(val bytes "$floor") B, $SMTP_CONNS connections, no database | $floor_rate/s | smtp-source $smtp_rate/s | $floor_ratio | |
 
 CPU time per message, in µs (two cores in all, shared by sender and sink):
 
@@ -326,6 +338,7 @@ CPU time per message, in µs (two cores in all, shared by sender and sink):
 | --- | --- | --- | --- |
 | smtp-source | $(val cpu_us "$source") | $(val sink_cpu_us "$source") | $(( $(val cpu_us "$source") + $(val sink_cpu_us "$source") )) |
 | mailbench newsletter | $(val cpu_us "$newsletter") | $newsletter_sink | $(( $(val cpu_us "$newsletter") + newsletter_sink )) |
+| mailbench smtponly | $(val cpu_us "$floor") | $floor_sink | $(( $(val cpu_us "$floor") + floor_sink )) |
 
 Where the cores are the limit, each rate is about the CPU time the run
 gets divided by the "together" column, and the newsletter's ratio follows
@@ -335,6 +348,10 @@ that the person is still on the list and not bouncing, makes their copy
 go-smtp, whose DATA writer dot-stuffs the message a byte at a time, logs
 it, and commits its outcome, one fsync per round of the connections.
 \`PROFILE_DIR=dir bench/run.sh\` writes the CPU profile that splits it up.
+\`mailbench smtponly\` is the floor under all that: the bot's SMTP sender
+(go-smtp, with the outbox's write batching) sending one fixed message over
+the same connections, with nothing else. What it cannot reach, no change
+to the bot can.
 
 Result lines, as printed:
 
@@ -344,6 +361,7 @@ Result lines, as printed:
     imapfetch     $fetch2
     latency       $latency
     newsletter    $newsletter
+    smtponly      $floor
     smtp-source   $source2
 
 ## History

@@ -8,6 +8,7 @@
 //	mailbench inbound   -n 10000 -imap URL -smtp ADDR  a backlog through inbox → understand → handle → outbox
 //	mailbench imapfetch -n 10000 -imap URL             the anchor for inbound: a plain IMAP client, no processing
 //	mailbench newsletter -n 100000 -smtp ADDR -conns 3  a newsletter through the real outbox, throttling off
+//	mailbench smtponly  -n 20000 -smtp ADDR            the floor under it: the bot's SMTP sender alone, no database
 //
 // bench/run.sh runs them beside their anchors (smtp-source into smtp-sink
 // for the newsletter, imapfetch against the same Dovecot for inbound) and
@@ -41,6 +42,7 @@ var scenarios = map[string]scenario{
 	"inbound":    {"inbound [-n 10000] [-imap URL -smtp HOST:PORT]", "a backlog handled by the real inbox, handler and outbox", inbound},
 	"imapfetch":  {"imapfetch [-n 10000] -imap URL", "anchor: fetch the same messages with a plain IMAP client", imapFetch},
 	"newsletter": {"newsletter [-n 100000] [-smtp HOST:PORT] [-conns C]", "a newsletter to n subscribers through the real outbox", newsletter},
+	"smtponly":   {"smtponly [-n 20000] -smtp HOST:PORT [-conns C] [-size B]", "floor: the bot's SMTP sender alone, no database", smtpOnly},
 }
 
 // env is what every scenario gets.
