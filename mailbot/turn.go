@@ -80,8 +80,8 @@ func (t *turn) run() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	t.staff = t.b.isStaff(t.m)
 	c := t.b.readContext(t.m, t.now, titlesOf(upcoming), t.offer)
+	t.staff = c.IsStaff
 	text := wordsOf(t.m)
 	r := t.ahead.again(text, c)
 	if outcome, done, err := t.forget(text, r.forget); done || err != nil {
