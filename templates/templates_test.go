@@ -174,3 +174,37 @@ func TestMissingFieldIsAnError(t *testing.T) {
 		t.Error("rendering with a missing field succeeded")
 	}
 }
+
+// TestUrgentHelpFirst: when someone's words suggest they may be at risk,
+// the answer opens with where to get help now, before the greeting and
+// whatever else it says: on a phone, four appointment times above it would
+// push it off the first screen.
+func TestUrgentHelpFirst(t *testing.T) {
+	set, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := Choice{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}
+	r, err := set.Render("answer", "Better Days", Answer{Name: "Ann", Asked: "for a one-to-one", Urgent: true, PassedOn: true,
+		ChooseFor: "dropin", Choices: []Choice{slot, slot, slot, slot}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(r.Text, "\n", 4)
+	if len(lines) < 4 || !strings.Contains(lines[0], "999") || !strings.Contains(lines[1]+lines[2], "Samaritans") ||
+		!strings.Contains(lines[1]+" "+lines[2], "116 123") {
+		t.Errorf("the text does not open with 999 and Samaritans:\n%s", r.Text)
+	}
+	body := r.HTML[strings.Index(r.HTML, "<main"):]
+	help, hello := strings.Index(body, "999"), strings.Index(body, "Hello")
+	if help < 0 || hello < 0 || help > hello || strings.Index(body, "116 123") > hello || strings.Count(body[:help], "<p") > 1 {
+		t.Errorf("the HTML does not open with 999 and Samaritans:\n%s", body)
+	}
+	r, err = set.Render("answer", "Better Days", Answer{Name: "Ann", PassedOn: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(r.Text, "Hello Ann,") || strings.Contains(r.Text+r.HTML, "999") {
+		t.Errorf("an answer to someone not at risk gives the numbers:\n%s", r.Text)
+	}
+}

@@ -156,7 +156,7 @@ var explicitYes = regexp.MustCompile(`^(yes|yeah|yep|yup|i confirm|confirm|confi
 func Urgent(text string) []string {
 	var out []string
 	for _, w := range urgentWords.FindAllString(normalise(clip(text, maxRead)), 8) {
-		if !slices.Contains(out, w) {
+		if w = strings.TrimRight(w, ".!?,; \t"); !slices.Contains(out, w) {
 			out = append(out, w)
 		}
 	}
@@ -167,10 +167,39 @@ func Urgent(text string) []string {
 // someone's words to quote.
 func Excerpt(s string, n int) string { return clip(s, n) }
 
+// urgentWords suggest someone may be at risk. A false alarm costs a member
+// of staff a minute; a missed one could cost a life, so they are read for
+// what people mean, not only for the words a form would use: few write
+// "suicidal", many write "I don't know how much longer I can go on". What
+// keeps the near misses out is the words around: "I can't go on Tuesday"
+// and "what's the point of the form" say nothing of harm.
+var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
+	`emergency`, `urgent(ly)?`, `hurt(ing)?`, `injur(ed|y)`, `unsafe`, `not safe`, `(don'?t|do not|never) feel safe`,
+	`danger(ous)?`, `suicid(e|al)`, `kill(ing)? (my|him|her)self`, `self[- ]harm(ing)?`, `harm(ing)? (my|him|her)self`,
+	`abus(e|ed|ive)`, `police`, `ambulance`, `999`, `overdose`, `safeguarding`, `neglect(ed)?`, `crisis`, `desperate`,
+	// Violence and fear at home.
+	`hit me`, `hits me`, `hitting me`, `beat(s|ing)? me up`, `beating me`, `scared`, `frightened`, `afraid`, `terrified`,
+	`threaten(ed|ing)?`,
+	// Not coping, in the words people use.
+	`can'?t cope`, `cannot cope`, `can not cope`, `not coping`, `end of my tether`, `breaking point`,
+	`(can'?t|cannot|can not) take (it|this) any ?more`, `(can'?t|cannot|can not) take (any|much) more`,
+	`(can'?t|cannot|can not) (go on|carry on|keep going) (like this|any ?more|any longer|much longer|living|with (it|this|life))`,
+	`how (much )?long(er)? (i|we) can (go on|carry on|keep going|cope|take (it|this)|keep this up|manage)`,
+	`(can'?t|cannot|can not) keep (myself|him|her|them) safe`,
+	// Wishing not to be alive, said without the word.
+	`end (my|it all|my life)`, `ending it( all)?`, `(to|i'?ll|i will|could|should|might|just) end it`, `end(ing)? things`,
+	`tak(e|ing) my (own )?life`, `want(ed)? to die`, `wish (i was|i were|i'?d been) dead`, `rather be dead`,
+	`better off (dead|without me)`, `(don'?t|do not) want to (be here|live|be alive|wake up|go on living)`,
+	`not (want|wanting) to (be here|live|be alive)`, `no point (in )?(living|going on|carrying on|trying any ?more)`,
+	`no point any ?more`, `no point to (it|any of it|anything|life)`, `what'?s the point (of|in) (living|going on|carrying on|anything|it all)`,
+	`no reason to (live|go on|carry on)`, `nothing (left )?to live for`, `tired of (living|life)`, `give up on life`,
+	`(nobody|no one|no-one) would miss me`, `not be here (for )?much longer`, `goodbye forever`,
+}, "|") + `)\b` +
+	// "I can't go on." ends there; "I can't go on Tuesday" is about a
+	// session.
+	`|\b(can'?t|cannot|can not) (go on|carry on|keep going)\s*([.!?,;]|$)`)
+
 var (
-	// urgentWords suggest someone may be at risk. A false alarm costs a
-	// member of staff a minute; a missed one could cost far more.
-	urgentWords    = regexp.MustCompile(`\b(emergency|urgent(ly)?|hurt(ing)?|injur(ed|y)|unsafe|not safe|(don'?t|do not|never) feel safe|danger(ous)?|suicid(e|al)|kill (my|him|her)self|end (my|it all|my life)|self[- ]harm|harm(ing)? (my|him|her)self|abus(e|ed|ive)|hit me|hits me|scared|frightened|afraid|threaten(ed|ing)?|police|ambulance|999|overdose|safeguarding|neglect(ed)?|can'?t cope|cannot cope|crisis|desperate)\b`)
 	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern)\b`)
 	questionStart  = regexp.MustCompile(`^(is|are|can|could|do|does|will|would|where|when|why|how|who|which|what|should|may)\b`)
 	// helpQuestion asks how to use the bot, which its help text answers.

@@ -1,0 +1,69 @@
+package understand
+
+import "testing"
+
+// TestUrgent: the veiled ways people say they are at risk are flagged, as
+// well as the plain words; the sentences that share their words but say
+// nothing of harm are not. A miss here is worse than a false alarm, so
+// every phrase someone finds missed belongs in the first list.
+func TestUrgent(t *testing.T) {
+	for _, text := range []string{
+		"Honestly I don't know how much longer I can go on like this",
+		"I don't know how much longer I can go on",
+		"i dont know how long i can keep going",
+		"Some days I feel like ending it.",
+		"I just want to end it all",
+		"What's the point of living",
+		"There's no point any more",
+		"no point anymore",
+		"They'd all be better off without me",
+		"I can't keep myself safe tonight",
+		"I don't want to be here any more",
+		"I want to die",
+		"I keep thinking I'll hurt myself",
+		"he hit me again last night",
+		"I'm scared of him",
+		"I can't go on.",
+		"I can't go on like this",
+		"I cant carry on anymore",
+		"I can't take it any more",
+		"I'm at breaking point with mum",
+		"I'm not coping at all",
+		"I have nothing left to live for",
+		"nobody would miss me",
+		"I've been thinking about taking my own life",
+		"I'm suicidal",
+		"my son is being abusive",
+	} {
+		if got := Urgent(text); len(got) == 0 {
+			t.Errorf("Urgent(%q) = nothing, want it flagged", text)
+		}
+	}
+	for _, text := range []string{
+		"I can't go on Tuesday",
+		"Sorry, I can't go on the walk this week",
+		"the session is ending at 3",
+		"what's the point of the form?",
+		"I'm on holiday until the 20th",
+		"In the end it was a lovely morning",
+		"I can't take this one, is there another time?",
+		"Is there any point booking if I'm late?",
+		"I don't want to go on the waiting list",
+		"Please book me on 15 July",
+		"Goodbye all, see you next week",
+		"It was a pleasure, I hope it goes on for years",
+	} {
+		if got := Urgent(text); len(got) > 0 {
+			t.Errorf("Urgent(%q) = %q, want nothing", text, got)
+		}
+	}
+}
+
+// TestUrgentWordsAsWritten: staff are told what was found in the
+// person's words, without the full stop after them, each once.
+func TestUrgentWordsAsWritten(t *testing.T) {
+	got := Urgent("I can't go on. I'm scared, so scared.")
+	if len(got) != 2 || got[0] != "can't go on" || got[1] != "scared" {
+		t.Errorf("Urgent = %q, want [\"can't go on\" \"scared\"]", got)
+	}
+}
