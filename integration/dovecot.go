@@ -65,6 +65,14 @@ service lmtp {
     port = {{lmtpPort}}
   }
 }
+# Postfix's submission port checks logins here (smtpd_sasl_type = dovecot).
+service auth {
+  unix_listener auth-postfix {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
 service stats {
   unix_listener stats-writer {
     mode = 0666

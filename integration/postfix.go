@@ -54,6 +54,16 @@ smtpd_tls_mandatory_protocols = >=TLSv1.2
 smtp_tls_security_level = none
 lmtp_tls_security_level = none
 
+# Authentication-Results, which Postfix cannot write itself: a milter in
+# the test process strips forged ones naming us and adds ours (milter.go).
+# Only smtpd's mail passes it; Postfix's own bounces do not. A message that
+# comes while the filter is unreachable waits rather than pass unstamped.
+smtpd_milters = inet:{{stampMilter}}
+non_smtpd_milters =
+milter_protocol = 6
+milter_default_action = tempfail
+milter_mail_macros = i {auth_type} {auth_authen} {mail_addr}
+
 # A deferred message is retried within seconds, not minutes.
 queue_run_delay = 1s
 minimal_backoff_time = 1s
@@ -61,9 +71,27 @@ maximal_backoff_time = 2s
 `
 
 // postfixMaster runs every daemon outside a chroot (its state is in the
-// temporary directory) and listens for SMTP on one loopback address.
+// temporary directory) and listens for SMTP on three loopback addresses:
+// the public port, a second public port whose filter stamps only what it
+// proved, and submission. Submission is as port 587 is at most
+// organisations: TLS first, then a login through Dovecot's auth, then
+// mail to anywhere; deliberately without smtpd_sender_login_maps, so a
+// logged-in user may write any From, as many organisations' servers allow.
 const postfixMaster = `# service type  private unpriv  chroot  wakeup  maxproc command
 {{smtpAddr}} inet n     -       n       -       -       smtpd
+{{quietAddr}} inet n    -       n       -       -       smtpd
+  -o syslog_name=postfix/quiet
+  -o smtpd_milters=inet:{{quietMilter}}
+{{submitAddr}} inet n   -       n       -       -       smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_type=dovecot
+  -o smtpd_sasl_path={{dir}}/dovecot/run/auth-postfix
+  -o smtpd_sasl_security_options=noanonymous
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -108,7 +136,9 @@ func (s *servers) writePostfixConf() (string, error) {
 	if err := os.Chown(filepath.Join(s.dir, "postfix", "data"), uid, gid); err != nil {
 		return "", err
 	}
-	r := strings.NewReplacer("{{dir}}", s.dir, "{{lmtpAddr}}", s.lmtpAddr, "{{smtpAddr}}", s.smtpAddr)
+	r := strings.NewReplacer("{{dir}}", s.dir, "{{lmtpAddr}}", s.lmtpAddr, "{{smtpAddr}}", s.smtpAddr,
+		"{{quietAddr}}", s.quietAddr, "{{submitAddr}}", s.submitAddr,
+		"{{stampMilter}}", s.stamp.addr, "{{quietMilter}}", s.quiet.addr)
 	for name, text := range map[string]string{"main.cf": postfixMain, "master.cf": postfixMaster} {
 		file := filepath.Join(conf, name)
 		if err := os.WriteFile(file, []byte(r.Replace(text)), 0o644); err != nil {

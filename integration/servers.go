@@ -28,6 +28,7 @@ import (
 	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -52,10 +53,21 @@ type servers struct {
 	dir      string
 	imapAddr string // Dovecot IMAP, STARTTLS, passwords only after it
 	lmtpAddr string // Dovecot LMTP, where Postfix delivers
-	smtpAddr string // Postfix SMTP: open to loopback, STARTTLS offered
-	caFile   string // the self-signed certificate both servers present
-	roots    *x509.CertPool
-	uid, gid int // owner of the mailboxes
+	smtpAddr string // Postfix SMTP, the public port: open to loopback, STARTTLS offered
+	// quietAddr is a second public port whose filter strips forged
+	// Authentication-Results but adds none for a stranger (stampProven).
+	quietAddr string
+	// submitAddr is Postfix's submission port, as 587: STARTTLS, then
+	// SASL AUTH through Dovecot, then any From at all (no
+	// smtpd_sender_login_maps).
+	submitAddr string
+	caFile     string // the self-signed certificate both servers present
+	roots      *x509.CertPool
+	uid, gid   int // owner of the mailboxes
+
+	// stamp filters the public and submission ports, quiet the quiet port
+	// (see authFilter).
+	stamp, quiet *authFilter
 
 	mu      sync.Mutex // guards users and the passwd-file
 	users   []string
@@ -108,11 +120,20 @@ func startServers(dir string) (s *servers, err error) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return s, err
 	}
-	ports, err := freePorts(3)
+	ports, err := freePorts(5)
 	if err != nil {
 		return s, err
 	}
-	s.imapAddr, s.lmtpAddr, s.smtpAddr = ports[0], ports[1], ports[2]
+	s.imapAddr, s.lmtpAddr, s.smtpAddr, s.quietAddr, s.submitAddr = ports[0], ports[1], ports[2], ports[3], ports[4]
+	// The filters listen before Postfix starts; a message that comes while
+	// one is unreachable waits (milter_default_action = tempfail), it is
+	// never let through unstamped.
+	if s.stamp, err = startAuthFilter(stampAlways); err != nil {
+		return s, err
+	}
+	if s.quiet, err = startAuthFilter(stampProven); err != nil {
+		return s, err
+	}
 
 	s.caFile = filepath.Join(dir, "cert.pem")
 	cert, err := writeCert(s.caFile, filepath.Join(dir, "key.pem"))
@@ -159,7 +180,7 @@ func startServers(dir string) (s *servers, err error) {
 	if err := dovecot.waitListening(s.imapAddr, s.lmtpAddr); err != nil {
 		return s, err
 	}
-	if err := postfix.waitListening(s.smtpAddr); err != nil {
+	if err := postfix.waitListening(s.smtpAddr, s.quietAddr, s.submitAddr); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -172,6 +193,12 @@ func (s *servers) close() error {
 		errs = append(errs, d.stop())
 	}
 	s.daemons = nil
+	for _, f := range []*authFilter{s.stamp, s.quiet} {
+		if f != nil {
+			errs = append(errs, f.close())
+		}
+	}
+	s.stamp, s.quiet = nil, nil
 	return errors.Join(errs...)
 }
 
@@ -337,29 +364,71 @@ func (s *servers) tlsConfig() *tls.Config {
 // returns the Message-ID, without angle brackets.
 func (s *servers) send(t testing.TB, from, to, subject, body string) string {
 	t.Helper()
-	sender, err := netmail.ParseAddress(from)
-	if err != nil {
-		t.Fatalf("send: From %q: %v", from, err)
-	}
-	id := fmt.Sprintf("%d.%s", time.Now().UnixNano(), sender.Address)
-	raw := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s>\r\n"+
-		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
-		sender, to, subject, time.Now().Format(time.RFC1123Z), id, strings.ReplaceAll(body, "\n", "\r\n"))
+	id, raw := compose(t, from, to, subject, body)
+	sender, _ := netmail.ParseAddress(from)
 	s.sendRaw(t, sender.Address, to, raw)
 	return id
 }
 
-// sendRaw submits raw to Postfix over SMTP with STARTTLS, with envFrom as
-// the envelope sender ("" for a null sender).
+// compose writes a plain message as a person's mail client would, and
+// returns its Message-ID (without angle brackets) and its text.
+func compose(t testing.TB, from, to, subject, body string, extra ...string) (id, raw string) {
+	t.Helper()
+	sender, err := netmail.ParseAddress(from)
+	if err != nil {
+		t.Fatalf("compose: From %q: %v", from, err)
+	}
+	id = fmt.Sprintf("%d.%s", time.Now().UnixNano(), sender.Address)
+	var top strings.Builder
+	for _, h := range extra {
+		top.WriteString(h + "\r\n")
+	}
+	raw = fmt.Sprintf("%sFrom: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s>\r\n"+
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
+		top.String(), sender, to, subject, time.Now().Format(time.RFC1123Z), id, strings.ReplaceAll(body, "\n", "\r\n"))
+	return id, raw
+}
+
+// sendRaw submits raw to Postfix's public port over SMTP with STARTTLS,
+// with envFrom as the envelope sender ("" for a null sender), as anyone on
+// the internet may.
 func (s *servers) sendRaw(t testing.TB, envFrom, to, raw string) {
 	t.Helper()
-	c, err := smtp.DialStartTLS(s.smtpAddr, s.tlsConfig())
+	s.sendVia(t, s.smtpAddr, "", envFrom, to, raw)
+}
+
+// submitRaw sends raw through the submission port logged in as login, as
+// a person's mail program does; envFrom and the From in raw may be anyone.
+func (s *servers) submitRaw(t testing.TB, login, envFrom, to, raw string) {
+	t.Helper()
+	s.sendVia(t, s.submitAddr, login, envFrom, to, raw)
+}
+
+// submit is send through the submission port, logged in as login.
+func (s *servers) submit(t testing.TB, login, from, to, subject, body string) string {
+	t.Helper()
+	id, raw := compose(t, from, to, subject, body)
+	sender, _ := netmail.ParseAddress(from)
+	s.submitRaw(t, login, sender.Address, to, raw)
+	return id
+}
+
+// sendVia hands raw to Postfix at addr after STARTTLS, first logging in as
+// login with AUTH PLAIN unless login is "".
+func (s *servers) sendVia(t testing.TB, addr, login, envFrom, to, raw string) {
+	t.Helper()
+	c, err := smtp.DialStartTLS(addr, s.tlsConfig())
 	if err != nil {
-		t.Fatalf("SMTP %s: %v", s.smtpAddr, err)
+		t.Fatalf("SMTP %s: %v", addr, err)
 	}
 	defer c.Close()
+	if login != "" {
+		if err := c.Auth(sasl.NewPlainClient("", login, password)); err != nil {
+			t.Fatalf("SMTP AUTH as %s at %s: %v", login, addr, err)
+		}
+	}
 	if err := c.SendMail(envFrom, []string{to}, strings.NewReader(raw)); err != nil {
-		t.Fatalf("send to %s: %v", to, err)
+		t.Fatalf("send to %s via %s: %v", to, addr, err)
 	}
 	if err := c.Quit(); err != nil {
 		t.Fatalf("SMTP QUIT: %v", err)
