@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Handoff says why a message needs a person rather than (or as well as)
@@ -145,22 +146,33 @@ var courtesyWords = map[string]bool{
 // list from a booking confirmation needs one: "ok" there acknowledges the
 // booking, and consent must be clear (UK GDPR article 4(11)).
 func ExplicitYes(text string) bool {
-	short := strings.Trim(strings.Join(strings.Fields(normalise(clip(text, maxRead))), " "), ".! ")
+	text = unsigned(clip(text, maxRead), Context{TZ: time.UTC})
+	short := strings.Trim(strings.Join(strings.Fields(normalise(text)), " "), ".! ")
 	return explicitYes.MatchString(short)
 }
 
-var explicitYes = regexp.MustCompile(`^(yes|yeah|yep|yup|i confirm|confirm|confirmed)( (please|pls|thanks|thank you|ta|thx))?$`)
+var explicitYes = regexp.MustCompile(`^(yes|yeah|yep|yup|i confirm|confirm|confirmed)(,? (please|pls|thanks|thank you|ta|thx|that'?s fine|that is fine))*$`)
 
 // Urgent returns the words in text that suggest someone may be at risk,
 // each once, in the order written.
 func Urgent(text string) []string {
 	var out []string
-	for _, w := range urgentWords.FindAllString(normalise(clip(text, maxRead)), 8) {
+	for _, w := range urgentWords.FindAllString(unwrap(normalise(clip(text, maxRead))), 8) {
 		if w = strings.TrimRight(w, ".!?,; \t"); !slices.Contains(out, w) {
 			out = append(out, w)
 		}
 	}
 	return out
+}
+
+// unwrap puts each paragraph of s on one line, single spaced: phones and
+// mail clients break lines anywhere, "how much longer I can\ngo on" too.
+func unwrap(s string) string {
+	paras := strings.Split(s, "\n\n")
+	for i, p := range paras {
+		paras[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return strings.Join(paras, "\n")
 }
 
 // Excerpt is at most n bytes of s, cut at a character boundary: enough of

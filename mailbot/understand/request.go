@@ -69,7 +69,7 @@ type Request struct {
 // matches against its timetable, and more than one match is the caller's cue
 // to ask.
 func Read(text string, c Context) Request {
-	text = clip(text, maxRead)
+	text = unsigned(clip(text, maxRead), c)
 	s := plainWords(normalise(text), c.Titles)
 	if subj := normalise(c.Subject); subj != "" && !replyPrefix.MatchString(subj) {
 		s = plainWords(subj, c.Titles) + "\n" + s
@@ -177,6 +177,52 @@ var (
 	noWords   = regexp.MustCompile(`^(no|nope|no thanks|no thank you|n|not coming|no sorry|sorry no)[.! ]*$`)
 	helpWords = regexp.MustCompile(`\b(help|info|information|hello|hi|what can (i|you) do|how does (this|it) work)\b`)
 )
+
+// maxSigned is the most a one-line answer and the name under it take.
+const maxSigned = 120
+
+// unsigned is text without the name someone signs a one-line yes or no
+// with: "Yes please\nLily", "YES\nMrs P Hughes", "No sorry, Walter". Fresh
+// keeps a name under a single line, as alone it can't tell "Mary" from
+// "Thursday" or a session's title; under a bare yes or no, a word that
+// names nothing to book can only be the writer's name.
+func unsigned(text string, c Context) string {
+	if len(text) > maxSigned {
+		return text
+	}
+	var lines []string
+	for _, l := range splitLines(text) {
+		if l = bare(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	var answer, name string
+	switch len(lines) {
+	case 2:
+		answer, name = lines[0], lines[1]
+	case 1:
+		// On the same line it needs a stop or a comma before it, and a
+		// capital: "Yes please Lily" could be anything.
+		i := strings.LastIndexAny(lines[0], ".,!-")
+		if i < 0 {
+			return text
+		}
+		answer, name = lines[0][:i+1], lines[0][i+1:]
+	default:
+		return text
+	}
+	answer = strings.TrimRight(answer, ",;:- ")
+	if !isName(strings.TrimSpace(name), len(lines) == 1) {
+		return text
+	}
+	if short := strings.Join(strings.Fields(plainWords(normalise(answer), c.Titles)), " "); !yesWords.MatchString(short) && !noWords.MatchString(short) {
+		return text
+	}
+	if r := Read(name, c); r.Action != Unknown || len(r.Targets) > 0 || r.Subscribe || r.Unsubscribe || len(r.Needs) > 0 {
+		return text
+	}
+	return answer
+}
 
 // action picks the main thing asked. The order matters: "cancel 15 July"
 // names a date but is a cancellation; "can I move to the August one" is a

@@ -34,6 +34,8 @@ func TestUrgent(t *testing.T) {
 		"I've been thinking about taking my own life",
 		"I'm suicidal",
 		"my son is being abusive",
+		"honestly I don't know how much longer I can\ngo on like this",
+		"I can't go on\n\nJean",
 	} {
 		if got := Urgent(text); len(got) == 0 {
 			t.Errorf("Urgent(%q) = nothing, want it flagged", text)
