@@ -15,36 +15,20 @@ import (
 // mail to an address that fails for good (or keeps failing). done is false
 // when raw is not a delivery report.
 //
-// The message that bounced is found by our envelope sender, which names
-// it with a signed token (VERP), or else by the Message-ID the report
-// quotes, when the report also names the address it went to: otherwise a
-// stranger could stop someone else's mail with a made-up report.
+// A report counts only against the address of the message our envelope
+// sender names, by a token signed with our key (VERP): only the servers
+// that carried that message, and its recipient, have seen the token. The
+// addresses and Message-ID a report quotes are the sender's to invent: a
+// stranger who knows someone's address, and even a Message-ID of ours from
+// mail they were shown, could otherwise stop that person's mail.
 func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time) (string, bool, error) {
 	rep, ok := understand.ReadBounce(raw)
 	if !ok {
 		return "", false, nil
 	}
-	var outboxID int64
-	var rcpt string
-	var err error
-	byVERP := false
-	if tok, ok := strings.CutPrefix(b.plusTag(m), bounceTag); ok {
-		if id, cerr := b.sign.check(purposeBounce, tok); cerr == nil {
-			outboxID, byVERP = id, true
-			rcpt, err = tx.OutboxRcpt(ctx, id)
-		} else {
-			b.log.Warn("bounce to an address with a bad token", "from", m.From, "err", cerr)
-		}
-	}
-	if outboxID == 0 && rep.MessageID != "" {
-		outboxID, rcpt, err = tx.OutboxByMessageID(ctx, rep.MessageID)
-	}
-	switch {
-	case errors.Is(err, store.ErrNotFound) || outboxID == 0:
-		b.log.Warn("delivery report about no message of ours", "from", m.From, "message_id", rep.MessageID)
-		return "recorded: delivery report about no message of ours", true, nil
-	case err != nil:
-		return "", true, err
+	outboxID, rcpt, why, err := b.bounced(ctx, tx, m, rep)
+	if outboxID == 0 || err != nil {
+		return why, true, err
 	}
 	failed, named := rep.Bounces[0], false
 	for _, f := range rep.Bounces {
@@ -53,9 +37,11 @@ func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, r
 			break
 		}
 	}
-	if !byVERP && !named {
-		b.log.Warn("delivery report names another address than the message went to; ignored", "rcpt", rcpt, "report_for", failed.Recipient)
-		return "recorded: delivery report for another address", true, nil
+	if !named {
+		// A forwarding or alias address fails further on, and the report
+		// names where it was going: it is still our mail to rcpt that
+		// went nowhere. Whoever else it names is no one we wrote to.
+		b.log.Info("delivery report for a message to rcpt names other addresses; counted against rcpt alone", "rcpt", rcpt, "report_for", failed.Recipient)
 	}
 	p, err := tx.PersonByEmail(ctx, rcpt)
 	if errors.Is(err, store.ErrNotFound) {
@@ -80,6 +66,43 @@ func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, r
 		b.log.Warn("address suppressed after bounces", "rcpt", rcpt, "status", failed.Status, "diagnostic", failed.Diagnostic)
 	}
 	return outcome, true, nil
+}
+
+// bounced finds the message of ours a delivery report is about: the one
+// its envelope sender's token names. outboxID is 0, and why says why, when
+// there is none; such a report is recorded, logged and counted against
+// nobody.
+func (b *Bot) bounced(ctx context.Context, tx *store.Tx, m *understand.Message, rep understand.Report) (outboxID int64, rcpt, why string, err error) {
+	tok, ok := strings.CutPrefix(b.plusTag(m), bounceTag)
+	if !ok {
+		args := []any{"from", m.From, "message_id", rep.MessageID, "report_for", rep.Bounces[0].Recipient}
+		// Whose mail a forged report was after, for the operator: a
+		// report about a message of ours should have come back to its
+		// bounce address.
+		if rep.MessageID != "" {
+			if _, to, err := tx.OutboxByMessageID(ctx, rep.MessageID); err == nil {
+				args = append(args, "quotes_our_message_to", to)
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return 0, "", "", err
+			}
+		}
+		b.log.Warn("delivery report not sent to a bounce address of ours; counted against nobody", args...)
+		return 0, "", "recorded: delivery report without our bounce token; counted against nobody", nil
+	}
+	id, err := b.sign.check(purposeBounce, tok)
+	if err != nil {
+		b.log.Warn("delivery report to a bounce address with a bad token; counted against nobody", "from", m.From, "err", err)
+		return 0, "", "recorded: delivery report with a bad bounce token; counted against nobody", nil
+	}
+	rcpt, err = tx.OutboxRcpt(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		b.log.Warn("delivery report about no message of ours", "from", m.From, "outbox_id", id)
+		return 0, "", "recorded: delivery report about no message of ours", nil
+	}
+	if err != nil {
+		return 0, "", "", err
+	}
+	return id, rcpt, "", nil
 }
 
 // plusTag is the tag of the plus-address of ours that m was sent to, or

@@ -56,8 +56,9 @@ type Report struct {
 // recipients are found by the texts Exchange, Gmail, Postfix, Sendmail, Exim,
 // qmail and Yahoo are known to write.
 //
-// Anyone can send a message that looks like a bounce. Before acting on one,
-// check that MessageID is a message we sent to that recipient.
+// Anyone can send a message that looks like a bounce, naming any address
+// and quoting any Message-ID. Count one against an address only when it
+// came back to the envelope sender of a message we sent there.
 func ReadBounce(raw []byte) (r Report, ok bool) {
 	e, _ := message.Read(bytes.NewReader(raw))
 	if e == nil {
