@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Forward is a message forwarded inside another: typically a member of
@@ -61,11 +62,23 @@ func attachedForward(inner *Message, note string) *Forward {
 // inlineForward finds a forward written into the text of a message, or
 // returns nil.
 func inlineForward(text, subject string) *Forward {
+	// Outlook puts a forward's header above the message as it puts a
+	// reply's: only the subject tells them apart, and a reply says so in
+	// its subject, so one with no subject at all is taken as a forward.
+	forwarded := forwardSubject(subject) || strings.TrimSpace(subject) == ""
 	lines := splitLines(text)
 	at, mk := -1, marker{}
 	for i := range lines {
 		if isQuoted(lines[i]) {
-			return nil
+			// Apple Mail quotes a forward with ">", its marker too; so
+			// does 1&1 its "Original Message" line.
+			un := unquote(lines[i:])
+			if j := nextNonBlank(un, 0); j >= 0 {
+				if m := historyAt(un, j); m.kind == forwardMark || m.kind == separatorMark && forwarded {
+					lines, at, mk = append(lines[:i:i], un...), i+j, m
+				}
+			}
+			break
 		}
 		if mk = historyAt(lines, i); mk.n > 0 {
 			at = i
@@ -85,13 +98,38 @@ func inlineForward(text, subject string) *Forward {
 		if j := nextNonBlank(body, 0); j >= 0 && isQuoted(body[j]) {
 			body = unquote(body)
 		}
-		if j := nextNonBlank(body, 0); j >= 0 {
+		if of, ok := oneLineForward(bare(lines[at])); ok {
+			f, body = of, dedent(body)
+		} else if j := nextNonBlank(body, 0); j >= 0 {
 			if n, bf := readBlock(body, j); n > 0 && (bf.has("from") || bf.has("subject")) {
 				f, body = bf, body[j+n:]
 			}
 		}
+		// Missive quotes the message under the header it writes plain.
+		if j := nextNonBlank(body, 0); j >= 0 && isQuoted(body[j]) {
+			body = unquote(body)
+		}
+	case attributionMark:
+		// Outlook for Mac forwards as it replies, "On 28/10/2021 12:46,
+		// "Mary" <mary@…> wrote:" above the message indented: this is a
+		// forward only by Outlook's "FW:", and only one naming an
+		// address. Clients that write "Fwd:" mark a forward their own way.
+		att := bare(strings.Join(lines[at:at+mk.n], " "))
+		loc := emailAddress.FindStringIndex(att)
+		if subjectPrefix(subject) != "fw" || loc == nil {
+			return nil
+		}
+		head := quotedName(att[:loc[0]])
+		f = fields{"from": head + att[loc[0]:loc[1]] + ">"}
+		if !strings.Contains(head, "<") {
+			f["from"] = att[loc[0]:loc[1]]
+		}
+		body = dedent(lines[at+mk.n:])
+		if j := nextNonBlank(body, 0); j >= 0 && isQuoted(body[j]) {
+			body = unquote(body)
+		}
 	case separatorMark, headerBlockMark:
-		if !forwardSubject(subject) {
+		if !forwarded {
 			return nil
 		}
 		j := at
@@ -125,6 +163,86 @@ func inlineForward(text, subject string) *Forward {
 	return fw
 }
 
+// quotedName is the name written just before an address in an
+// attribution: the quoted one ("John Doe", « John Doe », „John Doe”) when
+// there is one, else what follows the last comma; with the "<" after it.
+func quotedName(head string) string {
+	t := strings.TrimRight(head, " <(")
+	for _, q := range [][2]string{{`"`, `"`}, {"“", "”"}, {"„", "”"}, {"«", "»"}} {
+		if inner, ok := strings.CutSuffix(t, q[1]); ok {
+			if k := strings.LastIndex(inner, q[0]); k >= 0 {
+				return inner[k+len(q[0]):] + head[len(t):]
+			}
+		}
+	}
+	if k := strings.LastIndex(head, ","); k >= 0 {
+		return head[k+1:]
+	}
+	return head
+}
+
+// dedent takes away the indent every line of a message shares: Outlook
+// for Mac indents what it forwards.
+func dedent(lines []string) []string {
+	indent := -1
+	for _, l := range lines {
+		if bare(l) == "" {
+			continue
+		}
+		if n := len(l) - len(strings.TrimLeft(l, " \t")); indent < 0 || n < indent {
+			indent = n
+		}
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l[min(max(indent, 0), len(l)-len(strings.TrimLeft(l, " \t"))):]
+	}
+	return out
+}
+
+// oneLineForward reads the forward header Yahoo's plain text puts on one
+// line, its fields run together: "----- Forwarded Message ----- From: Mary
+// <mary@…>To: …Sent: … BSTSubject: Booking". A field starts at a capital
+// after anything but a small letter, with a name from fieldNames and a
+// colon.
+func oneLineForward(l string) (fields, bool) {
+	rest, ok := strings.CutPrefix(l, "--")
+	if !ok {
+		return nil, false
+	}
+	rest = strings.TrimLeft(rest, "-")
+	i := strings.Index(rest, "--")
+	if i < 0 || !forwardPhrases[phrase(rest[:i])] {
+		return nil, false
+	}
+	rest = strings.TrimSpace(strings.TrimLeft(rest[i:], "-"))
+	f := fields{}
+	name, start := "", 0
+	for i := 0; i < len(rest); {
+		r, size := utf8.DecodeRuneInString(rest[i:])
+		prev, _ := utf8.DecodeLastRuneInString(rest[:i])
+		if unicode.IsUpper(r) && (i == 0 || !unicode.IsLower(prev)) {
+			head := rest[i:min(len(rest), i+30)]
+			if j := strings.IndexAny(head, ":："); j > 0 {
+				if n, ok := fieldNames[strings.ToLower(strings.TrimSpace(head[:j]))]; ok {
+					if name != "" {
+						f[name] = strings.TrimSpace(rest[start:i])
+					}
+					_, colon := utf8.DecodeRuneInString(head[j:])
+					name, start = n, i+j+colon
+					i = start
+					continue
+				}
+			}
+		}
+		i += size
+	}
+	if name != "" {
+		f[name] = strings.TrimSpace(rest[start:])
+	}
+	return f, f.has("from") && len(f) >= 2
+}
+
 func unquote(lines []string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {
@@ -144,12 +262,17 @@ func unquote(lines []string) []string {
 var forwardPrefixes = map[string]bool{
 	"fw": true, "fwd": true, "wg": true, "tr": true, "rv": true, "enc": true, "i": true,
 	"doorst": true, "vb": true, "vs": true, "vl": true, "pd": true, "yml": true,
+	"redir.": true, "videresend": true, "ilt": true, // Romanian, Norwegian, Turkish Outlook
 }
 
-func forwardSubject(s string) bool {
+func forwardSubject(s string) bool { return forwardPrefixes[subjectPrefix(s)] }
+
+// subjectPrefix is the prefix of a subject ("fw", "re"), lower case, after
+// the tags an organisation's mail server adds in front ("[EXTERNAL]"), or
+// "" when there is none.
+func subjectPrefix(s string) string {
 	s = strings.TrimSpace(s)
 	for range 4 {
-		// Tags an organisation's mail server adds in front: "[EXTERNAL]".
 		if strings.HasPrefix(s, "[") {
 			if end := strings.IndexByte(s, ']'); end > 0 {
 				s = strings.TrimSpace(s[end+1:])
@@ -158,16 +281,16 @@ func forwardSubject(s string) bool {
 		}
 		head, rest, ok := strings.Cut(s, ":")
 		if !ok || len(head) > 10 {
-			return false
+			return ""
 		}
-		head = strings.ToLower(strings.TrimSpace(head))
+		head = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(head)), "\u0307", "")
 		if head == "external" || head == "ext" {
 			s = strings.TrimSpace(rest)
 			continue
 		}
-		return forwardPrefixes[head]
+		return head
 	}
-	return false
+	return ""
 }
 
 // fieldNames are the header fields clients copy into a reply or forward,
@@ -194,6 +317,17 @@ var fieldNames = map[string]string{
 	"件名": "subject", "主题": "subject", "主旨": "subject", "konu": "subject", "assunto": "subject",
 	"reply-to": "reply-to", "antwort an": "reply-to", "répondre à": "reply-to",
 	"message-id": "message-id",
+	// Thunderbird, Gmail, Yahoo and Outlook in the other languages of Europe.
+	"saatja": "from", "šalje": "from", "de la": "from", "gönderen": "from", "від": "from", "від кого": "from",
+	"送信元": "from", "mittente": "from", "nadawca": "from", "expeditorul": "from", "отправитель": "from",
+	"päiväys": "date", "dato": "date", "dátum": "date", "dată": "date", "trimis": "date", "odoslané": "date",
+	"gönderilen": "date", "відправлено": "date", "message du": "date",
+	"komu": "to", "prima": "to", "către": "to", "destinatarul": "to", "adresat": "to", "pour": "to",
+	"送信先": "to", "pre": "to",
+	"předmět": "subject", "predmet": "subject", "sujet": "subject", "naslov": "subject", "subiect": "subject",
+	"subiectul": "subject",
+	"kópia":     "cc", "kopi": "cc", "másolat": "cc", "másolatot kap": "cc", "kopie (cc)": "cc", "dw": "cc",
+	"bilgi": "cc", "копия": "cc", "копія": "cc",
 }
 
 // fieldLine reads a header line as a client prints it in a body:
@@ -286,6 +420,11 @@ func sender(v string) (addr, name string) {
 	v = strings.ReplaceAll(v, "*", "")
 	v = mailtoLink.ReplaceAllString(v, "")
 	v = mailtoBracket.ReplaceAllString(v, "<$1>")
+	// Outlook: "Mary Jones <mary@…> on behalf of bookings@…": the person
+	// is the first.
+	if i := strings.Index(strings.ToLower(v), " on behalf of "); i > 0 {
+		v = v[:i]
+	}
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return "", ""

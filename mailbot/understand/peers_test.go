@@ -111,7 +111,7 @@ func requestOf(text string, c Context) string {
 func TestPeerReplies(t *testing.T) {
 	_, c := corpusTimetable(t)
 	// The floor is the score reached; raise it with every fixture fixed.
-	floors := map[string]int{"github-email_reply_parser": 19, "crisp-email-reply-parser": 48, "talon": 77}
+	floors := map[string]int{"github-email_reply_parser": 19, "crisp-email-reply-parser": 49, "talon": 77}
 	total, passed := 0, 0
 	for _, folder := range slices.Sorted(maps.Keys(floors)) {
 		var suite struct{ Cases []peerReply }
@@ -148,7 +148,7 @@ type peerForward struct {
 	FromAddr    string  `json:"from_addr"`
 	FromName    string  `json:"from_name"`
 	BodyWant    *string `json:"body_want"`
-	BodyStarts  *string `json:"body_starts"`
+	BodyStarts  *string `json:"body_starts"` // when set, all the peer asserts of the text
 	NoteWant    *string `json:"note_want"`
 }
 
@@ -176,7 +176,7 @@ func (c peerForward) check(fw *Forward) string {
 		return "no forward found"
 	case fw.From != strings.ToLower(c.FromAddr) || (c.FromName != "" && fw.FromName != c.FromName):
 		return fmt.Sprintf("sender %q <%s>, want %q <%s>", fw.FromName, fw.From, c.FromName, c.FromAddr)
-	case c.BodyWant != nil && !sameWords(fw.Text, *c.BodyWant):
+	case c.BodyStarts == nil && c.BodyWant != nil && !sameWords(fw.Text, *c.BodyWant):
 		return fmt.Sprintf("text %q, want %q", fw.Text, *c.BodyWant)
 	case c.BodyStarts != nil && !strings.HasPrefix(strings.Join(strings.Fields(fw.Text), " "), strings.Join(strings.Fields(*c.BodyStarts), " ")):
 		return fmt.Sprintf("text %q, want it to start %q", fw.Text, *c.BodyStarts)
@@ -194,7 +194,7 @@ func TestPeerForwards(t *testing.T) {
 	var suite struct{ Cases []peerForward }
 	dir := peerSuite(t, "crisp-email-forward-parser", &suite)
 	// The floors are the scores reached; raise them with every fixture fixed.
-	const floorAll, floorEnglish = 90, 34
+	const floorAll, floorEnglish = 197, 67
 	all, allOK, en, enOK := 0, 0, 0, 0
 	for _, pc := range suite.Cases {
 		subject := ""

@@ -176,6 +176,9 @@ func historyAt(lines []string, i int) marker {
 	if isForwardMarker(l) {
 		return marker{n: 1, rest: true, kind: forwardMark}
 	}
+	if _, ok := oneLineForward(l); ok {
+		return marker{n: 1, rest: true, kind: forwardMark}
+	}
 	if isSeparator(lines, i) {
 		// Outlook can prefix the old message with ">" under its header:
 		// then only the separator and header go, and the person's lines
@@ -236,6 +239,16 @@ var forwardPhrases = map[string]bool{
 	"videresendt melding": true, "videresendt meddelelse": true, "vidarebefordrat meddelande": true,
 	"edelleenlähetetty viesti": true, "přeposlaná zpráva": true, "пересылаемое сообщение": true,
 	"neges wedi'i hanfon ymlaen": true, "転送されたメッセージ": true, "转发的邮件": true,
+	"message transmis": true, "mensagem reencaminhada": true, "mesaj redirecționat": true,
+	"wiadomość przesłana dalej": true, "przekazana wiadomość": true, "treść przekazanej wiadomości": true,
+	"välitetty viesti": true, "välitetty viesti alkaa": true, "fwd.msg": true, "proslijeđena poruka": true,
+	"továbbított üzenet": true, "továbbított levél kezdete": true, "preposlaná správa": true,
+	"začátek přeposílané zprávy": true, "vidarebefordrat mejl": true, "iletilen ileti": true,
+	"iletilmiş mesaj": true, "ileti başlangıcı": true, "перенаправленное сообщение": true,
+	"переслане повідомлення": true, "перенаправлене повідомлення": true, "メッセージを転送": true,
+	"start på videresendt besked": true, "započni proslijeđenu poruku": true, "începe mesajul redirecționat": true,
+	"начало переадресованного сообщения": true, "začiatok preposlanej správy": true,
+	"початок листа, що пересилається": true,
 }
 
 // originalPhrases name the old message under Outlook's, AOL's and old
@@ -251,14 +264,27 @@ var originalPhrases = map[string]bool{
 }
 
 // phrase is a marker line without its dashes, spaces and final colon,
-// lower case.
+// lower case. Turkish "İ" lower-cases to "i" and a combining dot, which
+// nobody types.
 func phrase(l string) string {
 	l = strings.Trim(l, "-–—_=* \t:")
-	return strings.ToLower(strings.Join(strings.Fields(l), " "))
+	return strings.ReplaceAll(strings.ToLower(strings.Join(strings.Fields(l), " ")), "\u0307", "")
 }
 
+// isForwardMarker reports a forward marker line. Thunderbird in some
+// languages gives two names for it: "Välitetty viesti / Fwd.Msg",
+// "Preposlaná správa --- Forwarded Message".
 func isForwardMarker(l string) bool {
-	return forwardPhrases[phrase(l)]
+	p := phrase(l)
+	if forwardPhrases[p] {
+		return true
+	}
+	for _, sep := range []string{" / ", " --- "} {
+		if a, b, ok := strings.Cut(p, sep); ok && (forwardPhrases[phrase(a)] || forwardPhrases[phrase(b)]) {
+			return true
+		}
+	}
+	return false
 }
 
 // isSeparator reports a line that only divides the reply from the old
