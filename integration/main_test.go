@@ -123,6 +123,9 @@ func startBot(t *testing.T, s *servers, extra map[string]string) *mailbot.Servic
 		"MAILBOT_SMTP":          "smtp://" + s.smtpAddr,
 		"MAILBOT_HTTP":          "127.0.0.1:0",
 		"MAILBOT_POLL":          "5s",
+		// Whose Authentication-Results to trust: the test Postfix's, as
+		// an operator names their own server's (milter.go).
+		"MAILBOT_AUTHSERV_ID": authservID,
 	}
 	for k, v := range extra {
 		env[k] = v
