@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/betterdays/mailbot/store"
 )
@@ -59,11 +61,51 @@ func writeBookings(ctx context.Context, out io.Writer, st *store.Store, session 
 }
 
 // safeCell keeps what a stranger wrote from running as a formula when
-// staff open the export in a spreadsheet (CSV injection): a cell starting
-// =, +, - or @ gets a leading apostrophe.
+// staff open an export in a spreadsheet (CSV injection, OWASP's list): an
+// apostrophe, which makes the rest text, goes before each = + - @ (or
+// full-width form: cheap, and we cannot try every spreadsheet) or control
+// character that begins a cell.
+//
+// A cell begins at the start of the field and after every ';', ',', tab
+// and line break in it, past any spaces and quotes. Excel in a locale
+// whose list separator is ';' (most of continental Europe) splits an
+// unquoted line at each ';' and reads our quotes as plain characters, so
+// `x;=cmd|' /C calc'!A0` opens as a cell "x" and a formula; a line break
+// ends the row there however the field is quoted, and an importer may be
+// told to split at tabs or commas too. Guarding the front of the field
+// alone would leave all of those.
+//
+// Anything else is left as written, so a phone number "07700-900123" or
+// "a - b" keeps its dash. A leading '-' is guarded though ("-" becomes
+// "'-"): "-1+cmd|..." is a formula, and a spreadsheet cannot tell the
+// harmless ones from it.
 func safeCell(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
-		return "'" + s
+	var b strings.Builder
+	const seps = ";,\t\r\n"
+	last, start := 0, true // start: at a place a cell may begin
+	for i, r := range s {
+		switch {
+		case i == 0 && unicode.IsControl(r):
+			// OWASP's leading tab and CR too, though each also begins a cell.
+			b.WriteByte('\'')
+			start = strings.ContainsRune(seps, r)
+		case strings.ContainsRune(seps, r):
+			start = true
+		case !start:
+		case r == '"' || (unicode.IsSpace(r) && !unicode.IsControl(r)) || unicode.Is(unicode.Cf, r):
+			// Still before the cell's first character as a spreadsheet
+			// sees it: a space it may trim, a quote, an invisible mark.
+		case strings.ContainsRune("=+-@＝＋－＠", r) || unicode.IsControl(r):
+			b.WriteString(s[last:i])
+			b.WriteByte('\'')
+			last, start = i, false
+		default:
+			start = false
+		}
 	}
-	return s
+	if b.Len() == 0 { // nothing guarded
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/betterdays/mailbot/mailbot"
 	"github.com/betterdays/mailbot/store"
@@ -281,4 +283,104 @@ func TestBookingsExportFromMail(t *testing.T) {
 			t.Errorf("column %d starts with %q: %q", i+1, cell[:1], cell)
 		}
 	}
+}
+
+func TestSafeCell(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"Ann Smith", "Ann Smith"},
+		{"ann@example.org", "ann@example.org"},
+		{"I use a wheelchair; large print", "I use a wheelchair; large print"},
+		{"Smith, Jo", "Smith, Jo"},
+		{"x; y", "x; y"},
+		{"07700-900123", "07700-900123"},
+		{"07700 900123 - mobile", "07700 900123 - mobile"},
+		{"'=1", "'=1"}, // text already
+		{"=1+1", "'=1+1"},
+		{"+44 7700 900456", "'+44 7700 900456"},
+		{"-", "'-"},
+		{"-1+cmd|' /C calc'!A0", "'-1+cmd|' /C calc'!A0"},
+		{"@large print", "'@large print"},
+		{"＝1+1", "'＝1+1"},
+		// A separator begins a cell in some locale or importer.
+		{`x;=HYPERLINK("http://evil.example/";"click")`, `x;'=HYPERLINK("http://evil.example/";"click")`},
+		{"x;=cmd|' /C calc'!A0", "x;'=cmd|' /C calc'!A0"},
+		{";=HYPERLINK(1)", ";'=HYPERLINK(1)"},
+		{" ;, =1", " ;, '=1"},
+		{"a,@SUM(1)", "a,'@SUM(1)"},
+		{"a\t+1", "a\t'+1"},
+		{"line one\n=1+1", "line one\n'=1+1"},
+		{"line one\r\n-2", "line one\r\n'-2"},
+		{"=1;=2", "'=1;'=2"},
+		// Past what a spreadsheet may trim or read as a quote.
+		{`"=1"`, `"'=1"`},
+		{"\u00a0=1", "\u00a0'=1"},
+		{"\u200b=1", "\u200b'=1"},
+		// Control characters.
+		{"\t=1", "'\t'=1"},
+		{"\rhello", "'\rhello"},
+		{"\x07bell", "'\x07bell"},
+		{"x;\x00y", "x;'\x00y"},
+		{"ok\x07", "ok\x07"}, // not where a cell begins
+	} {
+		if got := safeCell(tc.in); got != tc.want {
+			t.Errorf("safeCell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// formulaAt finds, in text as written to a file, a cell that a spreadsheet
+// splitting at any of ; , tab and line breaks and ignoring quotes would take
+// as a formula: one whose first character past spaces, quotes and invisible
+// marks is = + - @ (or full-width), or a control character.
+func formulaAt(text string) (string, bool) {
+	cells := strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(";,\t\r\n", r) })
+	for _, c := range cells {
+		rest := strings.TrimLeftFunc(c, func(r rune) bool {
+			return r == '"' || (unicode.IsSpace(r) && !unicode.IsControl(r)) || unicode.Is(unicode.Cf, r)
+		})
+		if r, _ := utf8.DecodeRuneInString(rest); rest != "" && (strings.ContainsRune("=+-@＝＋－＠", r) || unicode.IsControl(r)) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// FuzzSafeCell writes whatever a stranger might send as a cell of a CSV
+// row and reads it back: CSV gives back the guarded cell; the guard only
+// ever adds apostrophes, and adds none to a cell that needs none; and no
+// locale's split of the line as written finds a formula.
+func FuzzSafeCell(f *testing.F) {
+	for _, s := range []string{"Ann", "=1+1", "x;=HYPERLINK(\"a\";\"b\")", " ;,\t@x", "07700-900123", "\"=1\"", "a\n-1", "\x00", "＠x", "\u200b+1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return // the store keeps what mail decoding made: UTF-8
+		}
+		got := safeCell(s)
+		if strings.ReplaceAll(got, "'", "") != strings.ReplaceAll(s, "'", "") {
+			t.Fatalf("safeCell(%q) = %q: more than apostrophes added", s, got)
+		}
+		if r, _ := utf8.DecodeRuneInString(s); unicode.IsControl(r) {
+			// OWASP's leading tab or CR: guarded though a split finds no formula.
+		} else if _, bad := formulaAt(s); !bad && got != s {
+			t.Fatalf("safeCell(%q) = %q, but nothing in it runs as a formula", s, got)
+		}
+		if again := safeCell(got); again != got {
+			t.Fatalf("safeCell(safeCell(%q)) = %q, want %q: guarded twice", s, again, got)
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Write([]string{"s-a", got, "1"})
+		w.Flush()
+		if c, bad := formulaAt(buf.String()); bad {
+			t.Fatalf("safeCell(%q) = %q is written as %q: cell %q is a formula", s, got, buf.String(), c)
+		}
+		rec, err := csv.NewReader(&buf).Read()
+		// CSV readers drop a CR before a line feed, in quotes too.
+		if err != nil || len(rec) != 3 || rec[1] != strings.ReplaceAll(got, "\r\n", "\n") {
+			t.Fatalf("safeCell(%q) = %q reads back as %q, %v", s, got, rec, err)
+		}
+	})
 }
