@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/betterdays/mailbot/store"
@@ -29,7 +30,75 @@ func (w *web) handler() http.Handler {
 	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", purposeLeave, w.svc.Bot.LeaveByLink))
 	mux.HandleFunc("GET /list/join/{token}", w.listPage("page-join", purposeConfirm, nil))
 	mux.HandleFunc("POST /list/join/{token}", w.listPage("page-join", purposeConfirm, w.svc.Bot.JoinByLink))
-	return mux
+	return framingDenied(mux)
+}
+
+// framingDenied gives every answer of next, the mux's own 404s, 405s and
+// redirects and every error page included, the headers that stop another
+// site framing our pages (clickjacking the leave and join buttons) and a
+// browser reading one as other than its Content-Type says. Answers
+// net/http writes before any handler runs (a malformed request, a header
+// over maxRequestHeader) are its own short plain text, beyond our reach.
+func framingDenied(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		h := rw.Header()
+		h.Set("X-Frame-Options", "DENY") // for browsers older than CSP's frame-ancestors
+		h.Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(&cspWriter{ResponseWriter: rw}, r)
+	})
+}
+
+// cspWriter adds frame-ancestors 'none' to the page's own
+// Content-Security-Policy as the header goes out, as the page may set one
+// of its own after framingDenied ran.
+type cspWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (c *cspWriter) WriteHeader(code int) {
+	if !c.wrote {
+		c.wrote = true
+		h := c.ResponseWriter.Header()
+		h["Content-Security-Policy"] = noFraming(h.Values("Content-Security-Policy"))
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *cspWriter) Write(b []byte) (int, error) {
+	c.WriteHeader(http.StatusOK)
+	return c.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (c *cspWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// noFraming returns the policies with frame-ancestors 'none' in the first
+// and in no other form anywhere. It is merged into the page's policy, not
+// sent as a second header: a browser enforces every policy it is sent, so
+// a second one would also work, but a reader of the headers would see two
+// policies that seem to disagree.
+func noFraming(policies []string) []string {
+	const deny = "frame-ancestors 'none'"
+	if len(policies) == 0 {
+		return []string{deny}
+	}
+	out := make([]string, 0, len(policies))
+	for i, p := range policies {
+		var keep []string
+		for d := range strings.SplitSeq(p, ";") {
+			if f := strings.Fields(d); len(f) > 0 && !strings.EqualFold(f[0], "frame-ancestors") {
+				keep = append(keep, strings.Join(f, " "))
+			}
+		}
+		if i == 0 {
+			keep = append(keep, deny)
+		}
+		if len(keep) > 0 {
+			out = append(out, strings.Join(keep, "; "))
+		}
+	}
+	return out
 }
 
 // listPage serves one of the list's pages. GET only shows a button: mail

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,23 @@ func TestHealthDatabaseUnreadable(t *testing.T) {
 	}
 }
 
+// serveWeb serves w as the bot does, on a port of its own until the test
+// ends, and returns its address and a client that shows redirects rather
+// than following them.
+func serveWeb(t *testing.T, w *web) (string, *http.Client) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return "http://" + ln.Addr().String(), client
+}
+
 // TestWebHostileRequests sends the web endpoint what a scanner or an
 // attacker might, through the server as the bot runs it: each gets a
 // plain refusal, never a 500 or a hang, and nothing changes.
@@ -163,17 +181,7 @@ func TestWebHostileRequests(t *testing.T) {
 	ghost := "/list/leave/" + d.bot.sign.make(purposeLeave, 999999, 0)
 
 	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
-	w := &web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	base := "http://" + ln.Addr().String()
-	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	base, client := serveWeb(t, &web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log})
 
 	for _, tc := range []struct {
 		name, method, path string
@@ -220,5 +228,98 @@ func TestWebHostileRequests(t *testing.T) {
 	}
 	if sub := d.subscription(mary); sub.Status != store.Confirmed {
 		t.Errorf("after all that mary is %s, want still on the list", sub.Status)
+	}
+}
+
+// TestWebFramingHeaders asks the web endpoint, over real HTTP as the bot
+// serves it, for every kind of answer it gives: each must forbid framing
+// (one policy, merged with the page's own) and sniffing.
+func TestWebFramingHeaders(t *testing.T) {
+	d := newDesk(t, nil)
+	d.joined(mary)
+	leave := regexp.MustCompile(`/list/leave/[a-z0-9]+`).FindString(d.newsletter("News", "Hello")[mary][0].Header.Get("List-Unsubscribe"))
+	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
+	in.connected.Store(true)
+	base, client := serveWeb(t, &web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log})
+
+	type ask struct {
+		name, method, path string
+		code               int
+		ownCSP             bool // the page sends a policy of its own, which must survive
+	}
+	check := func(t *testing.T, tc ask) {
+		res, err := client.Do(mustRequest(t, tc.method, base+tc.path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != tc.code {
+			t.Errorf("%s %s = %d, want %d", tc.method, tc.path, res.StatusCode, tc.code)
+		}
+		if got := res.Header.Values("X-Frame-Options"); len(got) != 1 || got[0] != "DENY" {
+			t.Errorf("X-Frame-Options = %q, want DENY once", got)
+		}
+		if got := res.Header.Values("X-Content-Type-Options"); len(got) != 1 || got[0] != "nosniff" {
+			t.Errorf("X-Content-Type-Options = %q, want nosniff once", got)
+		}
+		csp := res.Header.Values("Content-Security-Policy")
+		if len(csp) != 1 || !strings.Contains(csp[0], "frame-ancestors 'none'") {
+			t.Fatalf("Content-Security-Policy = %q, want one policy with frame-ancestors 'none'", csp)
+		}
+		if own := strings.Contains(csp[0], "default-src 'none'"); own != tc.ownCSP {
+			t.Errorf("Content-Security-Policy = %q: the page's own policy kept is %v, want %v", csp[0], own, tc.ownCSP)
+		}
+	}
+	for _, tc := range []ask{
+		{"health", "GET", "/healthz", http.StatusOK, false},
+		{"the leave page", "GET", leave, http.StatusOK, true},
+		{"a bad link", "GET", "/list/join/nonsense", http.StatusBadRequest, true},
+		{"an unknown page", "GET", "/admin", http.StatusNotFound, false},
+		{"a wrong method", "DELETE", "/healthz", http.StatusMethodNotAllowed, false},
+		{"a path cleaned by redirect", "GET", "/list/../healthz", http.StatusTemporaryRedirect, false},
+		{"leaving", "POST", leave, http.StatusOK, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { check(t, tc) })
+	}
+	// The error pages too: a database gone makes the list pages 500 and
+	// the health check 503.
+	d.st.Close()
+	for _, tc := range []ask{
+		{"health, the database gone", "GET", "/healthz", http.StatusServiceUnavailable, false},
+		{"a page, the database gone", "GET", leave, http.StatusInternalServerError, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) { check(t, tc) })
+	}
+}
+
+func mustRequest(t *testing.T, method, url string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// TestNoFraming merges frame-ancestors 'none' into the policies a page
+// sends: one policy stays one, and no page can allow framing back.
+func TestNoFraming(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want []string
+	}{
+		{nil, []string{"frame-ancestors 'none'"}},
+		{[]string{"default-src 'none'; style-src 'unsafe-inline'"}, []string{"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"}},
+		{[]string{"default-src 'self';"}, []string{"default-src 'self'; frame-ancestors 'none'"}},
+		{[]string{"frame-ancestors https://evil.example; img-src *"}, []string{"img-src *; frame-ancestors 'none'"}},
+		{[]string{"  FRAME-ANCESTORS\t* ;default-src   'none'  "}, []string{"default-src 'none'; frame-ancestors 'none'"}},
+		{[]string{"default-src 'none'", "frame-ancestors *; script-src 'self'"}, []string{"default-src 'none'; frame-ancestors 'none'", "script-src 'self'"}},
+		{[]string{"frame-ancestors *"}, []string{"frame-ancestors 'none'"}},
+		{[]string{"default-src 'none'", "frame-ancestors *"}, []string{"default-src 'none'; frame-ancestors 'none'"}},
+	} {
+		if got := noFraming(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("noFraming(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
