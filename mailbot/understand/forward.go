@@ -401,8 +401,18 @@ func readBlock(lines []string, i int) (int, fields) {
 // outlookBlock says whether fields, found with no separator or forward
 // marker above them, are the header Outlook writes above the old message:
 // From, then when it was sent, then To or Subject.
+//
+// From and when, or when and To, are enough when the date reads as one and
+// an address is given: "From: mary@…\nDate: Wed, 16 May 2012 00:15:02
+// -0600", as talon's users' clients write.
 func outlookBlock(f fields) bool {
-	return f.has("from") && f.has("date") && (f.has("to") || f.has("subject"))
+	switch {
+	case f.has("from") && f.has("date") && (f.has("to") || f.has("subject")):
+		return true
+	case f.has("date") && (strings.Contains(f.get("from"), "@") || strings.Contains(f.get("to"), "@")):
+		return !looseDate(f.get("date")).IsZero()
+	}
+	return false
 }
 
 var (

@@ -104,6 +104,12 @@ func requestOf(text string, c Context) string {
 	return b.String()
 }
 
+// forwardKept are the peers' replies that are forwards, which the peer
+// expects kept whole as the person's words.
+var forwardKept = map[string]string{
+	"talon/text_quotations_test.py:test_dont_parse_quotations_for_forwarded_messages": "talon leaves forwards alone",
+}
+
 // TestPeerReplies: on every reply in the peers' suites, what the bot reads
 // from the person's words (Fresh) is what it would read from the words the
 // peer's own tests say the person wrote. Signatures and sign-offs the peer
@@ -111,7 +117,7 @@ func requestOf(text string, c Context) string {
 func TestPeerReplies(t *testing.T) {
 	_, c := corpusTimetable(t)
 	// The floor is the score reached; raise it with every fixture fixed.
-	floors := map[string]int{"github-email_reply_parser": 19, "crisp-email-reply-parser": 49, "talon": 77}
+	floors := map[string]int{"github-email_reply_parser": 22, "crisp-email-reply-parser": 61, "talon": 86}
 	total, passed := 0, 0
 	for _, folder := range slices.Sorted(maps.Keys(floors)) {
 		var suite struct{ Cases []peerReply }
@@ -123,6 +129,17 @@ func TestPeerReplies(t *testing.T) {
 				continue
 			}
 			n++
+			if why, kept := forwardKept[folder+"/"+pc.Name]; kept {
+				// The peer keeps a forward whole; the bot reads the note
+				// as the sender's words and the forward apart, so that
+				// is what must hold.
+				if fw := inlineForward(want, ""); fw != nil && fw.Note == fresh {
+					ok++
+				} else {
+					t.Logf("%s/%s (%s): fresh %q, forward %+v", folder, pc.Name, why, fresh, fw)
+				}
+				continue
+			}
 			got, exp := requestOf(fresh, c), requestOf(want, c)
 			if got == exp {
 				ok++
@@ -194,7 +211,7 @@ func TestPeerForwards(t *testing.T) {
 	var suite struct{ Cases []peerForward }
 	dir := peerSuite(t, "crisp-email-forward-parser", &suite)
 	// The floors are the scores reached; raise them with every fixture fixed.
-	const floorAll, floorEnglish = 197, 67
+	const floorAll, floorEnglish = 200, 67
 	all, allOK, en, enOK := 0, 0, 0, 0
 	for _, pc := range suite.Cases {
 		subject := ""

@@ -149,7 +149,7 @@ const (
 	maxMarkerLen   = 400
 	maxLookahead   = 4  // blank lines between a marker and what it marks
 	maxBlockLines  = 16 // lines an Outlook header block may span
-	maxAttribLines = 3
+	maxAttribLines = 5
 )
 
 type markerKind int
@@ -327,18 +327,27 @@ func attribution(lines []string, i int) (n int, strong bool) {
 	if strings.HasSuffix(l, ".") || strings.HasSuffix(l, "?") || strings.HasSuffix(l, "!") {
 		return 0, false
 	}
-	joined := l
+	joined, blanks := l, 0
 	for k := 1; k < maxAttribLines && i+k < len(lines); k++ {
 		next := bare(lines[i+k])
-		if next == "" || isQuoted(lines[i+k]) || startsAttribution(next) {
+		if next == "" {
+			// Polymail and Gmail's HTML turned into text leave blank
+			// lines in one: "On Tue, …, John Smith\n\n<\nmailto:…>\n> wrote:".
+			if blanks++; blanks > 1 || !startsAttribution(l) || !hasDigit(l) {
+				break
+			}
+			continue
+		}
+		// A ">" that closes an address broken over lines is no quote.
+		if isQuoted(lines[i+k]) && strings.Count(joined, "<") <= strings.Count(joined, ">") || startsAttribution(next) {
 			break
 		}
 		joined += " " + next
 		if len(joined) > maxMarkerLen {
 			break
 		}
-		if ok, st := attributionText(joined); ok && st && (startsAttribution(l) || strings.Contains(joined, "@")) {
-			return k + 1, true
+		if ok, st := attributionText(joined); ok && (startsAttribution(l) || strings.Contains(joined, "@")) {
+			return k + 1, st
 		}
 	}
 	return 0, false
@@ -350,7 +359,7 @@ var wroteWords = []string{
 	"wrote", "writes", "schrieb", "a écrit", "escribió", "escribio", "ha scritto", "scrisse",
 	"schreef", "escreveu", "skrev", "kirjoitti", "napisał(a)", "napisał", "napisała", "pisze",
 	"ysgrifennodd", "yazdı", "написал(а)", "написал", "написала", "написав", "a scris", "írta",
-	"napsal", "napísal", "rašė", "rakstīja", "kirjutas", "έγραψε", "כתב", "كتب", "写道", "寫道",
+	"napsal(a)", "napsal", "geschreven", "följande", "napísal", "rašė", "rakstīja", "kirjutas", "έγραψε", "כתב", "كتب", "写道", "寫道",
 }
 
 // attribStarts begin attributions: "On" (English), "Am" (German), "Le"
@@ -375,19 +384,30 @@ func startsAttribution(l string) bool {
 // attributionText reports whether s, one line or several joined, is an
 // attribution, and whether it is strong: it names an address, or it
 // starts like one and carries a date.
+//
+// Some clients leave the colon off: Zoho and Android frame it in dashes
+// ("---- On Wed, 14 Nov 2018 10:02:11 +0000 Mary <m@…> wrote ----",
+// "---- Mary wrote ----"), and others write "… Mary <m@…> wrote" or
+// "2011/4/7 Mary <m@…>". Without its colon a line is an attribution only
+// when framed so or when it names an address, so "On 15 July my daughter
+// wrote" stays the person's.
 func attributionText(s string) (ok, strong bool) {
 	if len(s) > maxMarkerLen {
 		return false, false
+	}
+	dashed := strings.HasPrefix(s, "---") && strings.HasSuffix(s, "---")
+	if dashed {
+		s = strings.TrimSpace(strings.Trim(s, "-"))
 	}
 	body, colon := strings.CutSuffix(s, ":")
 	if !colon {
 		body, colon = strings.CutSuffix(s, "：")
 	}
-	if !colon {
-		return false, false
-	}
 	body = strings.ToLower(strings.TrimRightFunc(body, unicode.IsSpace))
 	at := strings.Contains(body, "@")
+	if !colon && !dashed && !at {
+		return false, false
+	}
 	starts := startsAttribution(body)
 	for _, w := range wroteWords {
 		rest, found := strings.CutSuffix(body, w)
@@ -397,20 +417,38 @@ func attributionText(s string) (ok, strong bool) {
 		if r, _ := utf8.DecodeLastRuneInString(rest); rest != "" && unicode.IsLetter(r) && w[0] < utf8.RuneSelf {
 			continue // "rewrote" is not "wrote"
 		}
-		return true, at || (starts && hasDigit(body))
+		return true, at || dashed || (starts && hasDigit(body))
+	}
+	if !colon && !dashed && !datedStart(body) {
+		return false, false
+	}
+	if strings.HasSuffix(body, " sent") && at {
+		return true, true // "On 11-Apr-2011, at 6:54 PM, Mary <m@…> sent:"
 	}
 	for _, p := range []string{"quoting ", "zitat von ", "citando ", "citation de "} {
 		if strings.HasPrefix(body, p) {
 			return true, at
 		}
 	}
-	// Gmail in languages with no word for "wrote" (Russian, Japanese):
-	// "пт, 3 авг. 2027 г. в 10:15, Mary <mary@…>:". Weak: only with ">"
-	// lines under it.
+	// No word for "wrote": "26.06.2014, 14:41, "Mary" <mary@…>:" (Yandex),
+	// "Thu, 26 Jun 2014 14:00:51 +0400 от Mary <mary@…>:" (Mail.ru). Strong
+	// when it starts with the date or the way attributions start; else,
+	// as Gmail's Russian "пт, 3 авг. 2027 г. в 10:15, Mary <mary@…>:", only
+	// with ">" lines under it.
 	if strings.HasSuffix(body, ">") && at && hasDigit(body) {
-		return true, false
+		return true, starts || datedStart(body)
 	}
 	return false, false
+}
+
+// datedStart reports whether s starts with a date or time, or an English
+// day name: "30.09.2017, …", "11:00 AM, …", "Wednesday, 17 November …".
+func datedStart(s string) bool {
+	if s != "" && s[0] >= '0' && s[0] <= '9' {
+		return true
+	}
+	first, _, _ := strings.Cut(s, " ")
+	return weekday(strings.TrimRight(first, ","))
 }
 
 func hasDigit(s string) bool {
@@ -431,7 +469,10 @@ func dropNoise(lines []string) []string {
 			continue
 		}
 		if isMobileSignature(low) {
-			continue
+			// The phone puts it under all the person wrote: Outlook
+			// for Android's "Get Outlook for Android" has the old message
+			// under it unmarked.
+			break
 		}
 		if isBanner(low) {
 			for i+1 < len(lines) && bare(lines[i+1]) != "" {
@@ -531,6 +572,13 @@ var footerStarts = []string{
 
 func cutFooter(lines []string) []string {
 	for i, l := range lines {
+		// A mailing list's footer: Mailman's rule, then "riak-users
+		// mailing list", its address and its link.
+		if b := bare(l); len(b) >= 2 && strings.Trim(b, "_") == "" {
+			if j := nextNonBlank(lines, i+1); j >= 0 && strings.HasSuffix(strings.ToLower(bare(lines[j])), "mailing list") {
+				return lines[:i]
+			}
+		}
 		low := strings.ToLower(bare(strings.TrimLeft(l, "*_ ")))
 		for _, s := range footerStarts {
 			if strings.HasPrefix(low, s) {

@@ -74,6 +74,17 @@ func TestFresh(t *testing.T) {
 		{"polish gmail", "Tak proszę\n\nwt., 3 sie 2027 o 10:15 Better Days <bd@example.org> napisał(a):\n" + quote(newsletter), "Tak proszę"},
 		{"welsh gmail", "Ie os gwelwch yn dda\n\nAr Maw, 3 Awst 2027 am 10:15, Better Days <bd@example.org> ysgrifennodd:\n" + quote(newsletter), "Ie os gwelwch yn dda"},
 		{"russian gmail", "Да\n\nвт, 3 авг. 2027 г. в 10:15, Better Days <bd@example.org>:\n" + quote(newsletter), "Да"},
+		{"no colon", "Yes please\n\nOn Wed, 14 Nov 2018 at 10:02, Better Days <bd@example.org> wrote\n\n" + newsletter, "Yes please"},
+		{"zoho", "Yes please\n\n---- On Wed, 14 Nov 2018 10:02:11 +0000 Better Days <bd@example.org> wrote ----\n\n" + newsletter, "Yes please"},
+		{"android, name only", "Yes please\n\n---- Better Days wrote ----\n\n" + newsletter, "Yes please"},
+		{"samsung original message", "Yes please\n\n-------- Original message --------\nFrom: Better Days <bd@example.org>\nDate: 14/11/2018 10:02 (GMT+00:00)\n\n" + newsletter, "Yes please"},
+		{"yahoo long date", "Yes please\n\nOn Wednesday, 14 November 2018, 10:02:11 GMT, Better Days <bd@example.org> wrote:\n\n" + newsletter, "Yes please"},
+		{"yandex, no word for wrote", "Yes please\n\n14.11.2018, 10:02, \"Better Days\" <bd@example.org>:\n\n" + newsletter, "Yes please"},
+		{"address broken before its >", "Yes please\n\ntir. 18. apr. 2017 kl. 13:09 skrev Better Days <bd@example.org\n>:\n\n" + quote(newsletter), "Yes please"},
+		{"polymail", "Yes please\n\nOn Tue, Apr 11, 2017 at 10:07 PM Better Days\n\n<\nmailto:Better Days <bd@example.org>\n> wrote:\n" + newsletter, "Yes please"},
+		{"outlook for android, old message unmarked", "Yes please\n\nGet Outlook for Android<https://aka.ms/AAb9ysg>\n\n" + newsletter, "Yes please"},
+		{"mailing list footer", "Book me please\n\n_______________________________________________\ncarers mailing list\ncarers@lists.example.org", "Book me please"},
+		{"daughter wrote, no colon", "On 15 July my daughter wrote\nto ask about the 20th. Is there room?", "On 15 July my daughter wrote\nto ask about the 20th. Is there room?"},
 		{"horde", "Yes\n\nQuoting Better Days <bd@example.org>:\n\n" + quote(newsletter), "Yes"},
 
 		// Outlook: header blocks and separators, no ">".
