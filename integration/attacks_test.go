@@ -301,10 +301,12 @@ func TestMadeUpAddressesTakeNoPlaces(t *testing.T) {
 	bot := startDemoBot(t, s, nil)
 	const ask = "Please book me for 10 places on The role of charities and forums"
 
+	var ids []string
 	for i := range 3 {
 		from := fmt.Sprintf("made-up-%d-%d@example.test", i, time.Now().UnixNano())
-		handled(t, bot, s.forge(t, s.smtpAddr, from, "Booking", ask))
+		ids = append(ids, s.forge(t, s.smtpAddr, from, "Booking", ask))
 	}
+	handled(t, bot, ids...)
 	if got := held(t, bot, on(charities)); total(got) != 0 {
 		t.Errorf("made-up addresses hold %v, want no places", got)
 	}
@@ -325,11 +327,15 @@ func TestHandOffsDoNotSilenceStaff(t *testing.T) {
 	s := needServers(t)
 	s.fresh(t, staffAddr)
 	bot := startDemoBot(t, s, map[string]string{"MAILBOT_STAFF": staffAddr})
+	// Sent at once and awaited together: the order does not matter, and
+	// one by one each waits for the bot's next look at its inbox.
+	var ids []string
 	for i := range 11 {
 		from := fmt.Sprintf("asker%d@example.test", i)
 		s.addUser(t, from)
-		handled(t, bot, s.forge(t, s.smtpAddr, from, "Parking", "Is there parking near the library?"))
+		ids = append(ids, s.forge(t, s.smtpAddr, from, "Parking", "Is there parking near the library?"))
 	}
+	handled(t, bot, ids...)
 	if n := queued(t, bot, "handoff", is(staffAddr)); n != 11 {
 		t.Errorf("%d questions handed to staff, want all 11", n)
 	}
@@ -345,9 +351,11 @@ func TestForgedFloodDoesNotSilence(t *testing.T) {
 	s := needServers(t)
 	s.fresh(t, maryAddr)
 	bot := startDemoBot(t, s, map[string]string{"MAILBOT_STAFF": staffAddr})
+	var ids []string
 	for range 20 {
-		handled(t, bot, s.forge(t, s.smtpAddr, maryAddr, "help", "help"))
+		ids = append(ids, s.forge(t, s.smtpAddr, maryAddr, "help", "help"))
 	}
+	handled(t, bot, ids...)
 	handled(t, bot, s.submit(t, maryAddr, maryAddr, botAddress, "Booking", "Please book me on Learning new skills"))
 	if n := held(t, bot, on(skills))[maryAddr]; n != 1 {
 		t.Errorf("Mary's own booking after 20 forgeries: %d places, want 1", n)
@@ -361,9 +369,11 @@ func TestPlusAddressesShareOneLimit(t *testing.T) {
 	s.fresh(t, maryAddr)
 	const limit = 3
 	bot := startDemoBot(t, s, map[string]string{"MAILBOT_REPLY_LIMIT": fmt.Sprint(limit), "MAILBOT_STAFF": staffAddr})
+	var ids []string
 	for i := range 2 * limit {
-		handled(t, bot, s.forge(t, s.smtpAddr, fmt.Sprintf("mary+%d@example.test", i), "help", "help"))
+		ids = append(ids, s.forge(t, s.smtpAddr, fmt.Sprintf("mary+%d@example.test", i), "help", "help"))
 	}
+	handled(t, bot, ids...)
 	if n := queued(t, bot, "", plusOf(maryAddr)); n == 0 || n > limit {
 		t.Errorf("%d messages queued for Mary's plus-addresses, want 1 to %d", n, limit)
 	}
