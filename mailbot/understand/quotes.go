@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -389,8 +390,8 @@ func startsAttribution(l string) bool {
 // ("---- On Wed, 14 Nov 2018 10:02:11 +0000 Mary <m@…> wrote ----",
 // "---- Mary wrote ----"), and others write "… Mary <m@…> wrote" or
 // "2011/4/7 Mary <m@…>". Without its colon a line is an attribution only
-// when framed so or when it names an address, so "On 15 July my daughter
-// wrote" stays the person's.
+// when framed so or when it names an address in angle brackets, so "On
+// 15 July my daughter wrote" stays the person's.
 func attributionText(s string) (ok, strong bool) {
 	if len(s) > maxMarkerLen {
 		return false, false
@@ -405,7 +406,7 @@ func attributionText(s string) (ok, strong bool) {
 	}
 	body = strings.ToLower(strings.TrimRightFunc(body, unicode.IsSpace))
 	at := strings.Contains(body, "@")
-	if !colon && !dashed && !at {
+	if !colon && !dashed && !angleAddress.MatchString(body) {
 		return false, false
 	}
 	starts := startsAttribution(body)
@@ -440,6 +441,8 @@ func attributionText(s string) (ok, strong bool) {
 	}
 	return false, false
 }
+
+var angleAddress = regexp.MustCompile(`<[^<>\s]+@[^<>\s]+>`)
 
 // datedStart reports whether s starts with a date or time, or an English
 // day name: "30.09.2017, …", "11:00 AM, …", "Wednesday, 17 November …".
