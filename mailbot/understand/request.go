@@ -191,9 +191,12 @@ func unsigned(text string, c Context) string {
 		return text
 	}
 	var lines []string
-	for _, l := range splitLines(text) {
+	var buf [3]string
+	for rest := text; rest != "" && len(lines) < len(buf); {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
 		if l = bare(l); l != "" {
-			lines = append(lines, l)
+			lines = append(buf[:len(lines)], l)
 		}
 	}
 	var answer, name string
