@@ -181,10 +181,13 @@ func TestForgedStaffResults(t *testing.T) {
 	lists := func() int { return queued(t, bot, "attendees", is(staffAddr)) }
 	for _, f := range forgeries {
 		listsBefore, before := lists(), held(t, bot, on(independence))
+		// Sent together: each is judged alone, in any order.
+		var ids []string
 		for _, r := range requests {
-			handled(t, bot, s.forge(t, f.port, staffAddr, r.subject, r.body,
+			ids = append(ids, s.forge(t, f.port, staffAddr, r.subject, r.body,
 				"Authentication-Results: "+f.authservID+"; auth=pass smtp.auth="+staffAddr))
 		}
+		handled(t, bot, ids...)
 		if n := lists() - listsBefore; n != 0 {
 			t.Errorf("%s: the bot queued %d attendee lists for %s", f.name, n, staffAddr)
 		}
@@ -197,7 +200,8 @@ func TestForgedStaffResults(t *testing.T) {
 		}
 	}
 
-	// Staff themselves, logged in: the same three requests are done.
+	// Staff themselves, logged in: the same three requests are done, one
+	// by one, so the list is made while Ann is still booked.
 	listsBefore := lists()
 	for _, r := range requests {
 		handled(t, bot, s.submit(t, staffAddr, staffAddr, botAddress, r.subject, r.body))
@@ -226,6 +230,27 @@ func TestDomainProofNotStaff(t *testing.T) {
 	}
 	if n := asksAttendees(t, s, bot, staffAddr); n != 1 {
 		t.Errorf("staff logged in as themselves: %d attendee lists queued, want 1", n)
+	}
+}
+
+// TestStaffDomainProof: MAILBOT_STAFF_PROOF=domain is the operator saying
+// their server binds each From to its login; the bot then takes the
+// domain's DMARC pass as proof, and Zed, on a server that does not bind
+// them, passes for staff. That is what the setting does, and why the
+// README warns of it.
+func TestStaffDomainProof(t *testing.T) {
+	s := needServers(t)
+	s.fresh(t, staffAddr, zedAddr)
+	bot := startDemoBot(t, s, map[string]string{"MAILBOT_STAFF": staffAddr, "MAILBOT_STAFF_PROOF": "domain"})
+	if n := asksAttendees(t, s, bot, zedAddr); n != 1 {
+		t.Errorf("MAILBOT_STAFF_PROOF=domain, DMARC passed for example.test: %d attendee lists queued, want 1", n)
+	}
+	// A stranger on the public port has no pass for the domain at all.
+	lists := queued(t, bot, "attendees", is(staffAddr))
+	handled(t, bot, s.forge(t, s.smtpAddr, staffAddr, "Attendees", "attendees Learning new skills",
+		"Authentication-Results: "+forgedLongS+"; dmarc=pass header.from=example.test"))
+	if n := queued(t, bot, "attendees", is(staffAddr)) - lists; n != 0 {
+		t.Errorf("MAILBOT_STAFF_PROOF=domain, a stranger with a forged DMARC pass: %d attendee lists queued, want none", n)
 	}
 }
 
