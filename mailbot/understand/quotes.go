@@ -404,11 +404,12 @@ func attributionText(s string) (ok, strong bool) {
 	if !colon {
 		body, colon = strings.CutSuffix(s, "：")
 	}
-	body = strings.ToLower(strings.TrimRightFunc(body, unicode.IsSpace))
-	at := strings.Contains(body, "@")
-	if !colon && !dashed && !angleAddress.MatchString(body) {
+	// Most lines are none: leave them before the copy ToLower makes.
+	if !colon && !dashed && (!strings.Contains(body, "@") || !angleAddress.MatchString(body)) {
 		return false, false
 	}
+	body = strings.ToLower(strings.TrimRightFunc(body, unicode.IsSpace))
+	at := strings.Contains(body, "@")
 	starts := startsAttribution(body)
 	for _, w := range wroteWords {
 		rest, found := strings.CutSuffix(body, w)
