@@ -72,6 +72,12 @@ func inlineForward(text, subject string) *Forward {
 		if isQuoted(lines[i]) {
 			// Apple Mail quotes a forward with ">", its marker too; so
 			// does 1&1 its "Original Message" line.
+			// A reply's quote is the rule: only a marker at its head is
+			// worth unquoting the rest for.
+			head := unquote(lines[i:min(i+maxLookahead, len(lines))])
+			if k := nextNonBlank(head, 0); k < 0 || !strings.HasPrefix(bare(head[k]), "-") && !isForwardMarker(bare(head[k])) {
+				break
+			}
 			un := unquote(lines[i:])
 			if j := nextNonBlank(un, 0); j >= 0 {
 				if m := historyAt(un, j); m.kind == forwardMark || m.kind == separatorMark && forwarded {
