@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/betterdays/mailbot/mailbot/mailserver"
 	"github.com/betterdays/mailbot/mailbot/mailtest"
+	"github.com/betterdays/mailbot/store"
 )
 
 // The bot when its database fails under it: locked by another process, or
@@ -36,22 +39,31 @@ func TestDatabaseLockedNothingSeen(t *testing.T) {
 		t.Skip("waits out the database's ten-second busy timeout")
 	}
 	ms := startMailServer(t)
-	b := startFltBot(t, ms, e2eConfig(t, ms, t.TempDir(), nil), true)
-	b.ask("first@example.org")
-	mailtest.WaitForMail(t, ms.IMAPAddr(), "first@example.org", 1)
-	mailtest.WaitFor(t, "the first message flagged", func() bool { return b.unseen() == 0 })
+	b := startAnswering(t, ms, t.TempDir())
 
-	release := holdDatabaseLock(t, b.svc.Config.DB)
+	pid, release := holdDatabaseLock(t, b.svc.Config.DB)
 	who := []string{"ann@example.org", "bob@example.org"}
 	for _, w := range who {
 		b.ask(w)
 	}
-	nothingSeenUntil(t, ms, b, who, "database is locked", release)
+	nothingSeenUntil(t, ms, b, who, "database is locked", store.FaultLocked,
+		fmt.Sprintf("the database %s is locked by another program (it is open in mailbot.test, pid %d): stop it", b.svc.Config.DB, pid), release)
+}
+
+// startAnswering starts the bot with its database in dir, and waits until
+// it has answered a first message and flagged it.
+func startAnswering(t *testing.T, ms *mailserver.Server, dir string) *fltBot {
+	t.Helper()
+	b := startFltBot(t, ms, e2eConfig(t, ms, dir, nil), true)
+	b.ask("first@example.org")
+	mailtest.WaitForMail(t, ms.IMAPAddr(), "first@example.org", 1)
+	mailtest.WaitFor(t, "the first message flagged", func() bool { return b.unseen() == 0 })
+	return b
 }
 
 // holdDatabaseLock starts another process that takes the database's write
-// lock (BEGIN IMMEDIATE) and holds it until release is called.
-func holdDatabaseLock(t *testing.T, path string) (release func()) {
+// lock (BEGIN IMMEDIATE) and holds it until release is called; and its pid.
+func holdDatabaseLock(t *testing.T, path string) (pid int, release func()) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldDatabaseLock$")
 	cmd.Env = append(os.Environ(), "MAILBOT_TEST_HOLD_LOCK="+path)
@@ -84,7 +96,7 @@ func holdDatabaseLock(t *testing.T, path string) (release func()) {
 		})
 	}
 	t.Cleanup(release)
-	return release
+	return cmd.Process.Pid, release
 }
 
 // TestHelperHoldDatabaseLock is the process holdDatabaseLock starts; run
@@ -165,13 +177,25 @@ func tinyDisk(t *testing.T) (dir string, fill func(db string) (free func())) {
 }
 
 // nothingSeenUntil checks the bot while its database cannot be written,
-// which it must log as why: it keeps running, and flags and answers none
-// of who. Once restore gives the database back, it answers each exactly
-// once, and flags only what it committed.
-func nothingSeenUntil(t *testing.T, ms *mailserver.Server, b *fltBot, who []string, why string, restore func()) {
+// which it must log as why (SQLite's words) and name as a fault of kind
+// with problem (what is wrong and the fix), in the log and on /healthz: it
+// keeps running, and flags and answers none of who. Once restore gives the
+// database back, it answers each exactly once, flags only what it
+// committed, and is healthy again. A nil restore is a fault the test
+// cannot undo: only the first half is checked.
+func nothingSeenUntil(t *testing.T, ms *mailserver.Server, b *fltBot, who []string, why string, kind store.FaultKind, problem string, restore func()) {
 	t.Helper()
 	line := b.log.waitFor(regexp.MustCompile(`level=WARN msg="inbox stopped; starting again" .*` + regexp.QuoteMeta(why)))
 	t.Logf("logged: %s", line)
+	if !strings.Contains(line, problem) {
+		t.Errorf("the log line does not name the fault and the fix, %q", problem)
+	}
+	healthz := httptest.NewServer((&web{svc: b.svc, log: b.svc.log}).handler())
+	defer healthz.Close()
+	code, rep, _ := health(t, healthz.URL+"/healthz")
+	if code != http.StatusServiceUnavailable || rep["problem"] != problem || rep["database_fault"] != string(kind) {
+		t.Errorf("/healthz = %d %v\nwant 503, problem %q, database_fault %q", code, rep, problem, kind)
+	}
 	time.Sleep(500 * time.Millisecond) // time for a wrong flag or answer to show
 	b.running()
 	b.seenMeansCommitted()
@@ -184,6 +208,9 @@ func nothingSeenUntil(t *testing.T, ms *mailserver.Server, b *fltBot, who []stri
 		}
 	}
 
+	if restore == nil {
+		return
+	}
 	restore()
 	for _, w := range who {
 		mailtest.WaitForMail(t, ms.IMAPAddr(), w, 1)
@@ -197,6 +224,13 @@ func nothingSeenUntil(t *testing.T, ms *mailserver.Server, b *fltBot, who []stri
 	}
 	b.seenMeansCommitted()
 	b.running()
+	mailtest.WaitFor(t, "/healthz to be well again", func() bool {
+		code, rep, _ = health(t, healthz.URL+"/healthz")
+		return code == http.StatusOK
+	})
+	if rep["problem"] != nil || rep["database_fault"] != nil {
+		t.Errorf("/healthz once the database is back: %v", rep)
+	}
 }
 
 // checkpoint copies the write-ahead log of the database at path into it
@@ -224,17 +258,15 @@ func checkpoint(t *testing.T, path string) {
 func TestDiskFullNothingSeen(t *testing.T) {
 	disk, fill := tinyDisk(t)
 	ms := startMailServer(t)
-	b := startFltBot(t, ms, e2eConfig(t, ms, disk, nil), true)
-	b.ask("first@example.org")
-	mailtest.WaitForMail(t, ms.IMAPAddr(), "first@example.org", 1)
-	mailtest.WaitFor(t, "the first message flagged", func() bool { return b.unseen() == 0 })
+	b := startAnswering(t, ms, disk)
 
 	free := fill(b.svc.Config.DB)
 	who := []string{"ann@example.org", "bob@example.org"}
 	for _, w := range who {
 		b.ask(w)
 	}
-	nothingSeenUntil(t, ms, b, who, "database or disk is full", free)
+	nothingSeenUntil(t, ms, b, who, "database or disk is full", store.FaultDiskFull,
+		fmt.Sprintf("the disk holding the database %s is full: free some space on it", b.svc.Config.DB), free)
 }
 
 // TestDiskFullSentOnce: a reply is waiting for the SMTP server when the
@@ -309,4 +341,118 @@ func TestSecretAfterFullDisk(t *testing.T) {
 	if fi, err := os.Stat(cfg.SecretFile); err != nil || fi.Size() != secretBytes || fi.Mode().Perm() != 0o600 {
 		t.Errorf("signing key after the second start: %v, %v; want %d bytes, mode 0600", fi, err, secretBytes)
 	}
+}
+
+// TestDatabaseReadOnlyAtStart: the bot starts on a database it cannot
+// write: on a disk mounted read-only (a restored backup, a disk the
+// kernel remounted after errors), or whose folder is missing. SQLite's
+// words for all of them are "unable to open database file: no such file
+// or directory"; the bot must say which it is and what to do.
+func TestDatabaseReadOnlyAtStart(t *testing.T) {
+	ms := startMailServer(t)
+	start := func(t *testing.T, cfg Config, want string) {
+		t.Helper()
+		_, log := newFltLog(t)
+		svc, err := NewService(context.Background(), cfg, SystemClock, log)
+		if err == nil {
+			svc.Close()
+			t.Fatalf("the bot started, want it to say %q", want)
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("NewService: %v\nwant it to say %q", err, want)
+		}
+		if f := (*store.Fault)(nil); !errors.As(err, &f) {
+			t.Errorf("NewService: %v is not a store.Fault", err)
+		}
+	}
+	t.Run("a folder that is not there", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "nowhere")
+		start(t, e2eConfig(t, ms, dir, nil), fmt.Sprintf("the folder %s for the database does not exist: create it", dir))
+	})
+
+	disk, _ := tinyDisk(t)
+	cfg := e2eConfig(t, ms, disk, nil)
+	svc, err := NewService(context.Background(), cfg, SystemClock, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Close()
+	// Read-only now that nothing has a file on it open for writing.
+	if err := syscall.Mount("tmpfs", disk, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, "size=2m,mode=0700"); err != nil {
+		t.Fatalf("remount %s read-only: %v", disk, err)
+	}
+	readOnly := "is mounted read-only: check the disk for errors, then mount it read-write"
+	t.Run("a read-only disk", func(t *testing.T) {
+		start(t, cfg, fmt.Sprintf("the disk holding the database %s %s", cfg.DB, readOnly))
+	})
+	t.Run("a new database on a read-only disk", func(t *testing.T) {
+		cfg := cfg
+		cfg.DB = filepath.Join(disk, "new.db")
+		start(t, cfg, fmt.Sprintf("the disk holding the database's folder %s %s", disk, readOnly))
+	})
+}
+
+// brittleDisk mounts a small ext4 file system, which remounts itself
+// read-only on an error, for the test's database, and returns its folder
+// and break, which makes the kernel take it for damaged: it is read-only
+// from then on, under files already open for writing too, as a real disk
+// that fails is.
+func brittleDisk(t *testing.T) (dir string, breakIt func()) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("a disk that turns read-only is a loop-mounted ext4, and mounting one needs root")
+	}
+	if _, err := exec.LookPath("mkfs.ext4"); err != nil {
+		t.Skip("no mkfs.ext4: a disk that turns read-only is not tested here")
+	}
+	base := t.TempDir()
+	img, dir := filepath.Join(base, "disk.img"), filepath.Join(base, "disk")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", img, "8M").CombinedOutput(); err != nil {
+		t.Fatalf("mkfs.ext4: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("mount", "-o", "loop,errors=remount-ro", img, dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot loop-mount an ext4 image (%v: %s): a disk that turns read-only is not tested here", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v\n%s", dir, err, out)
+		}
+	})
+	dev, err := exec.Command("findmnt", "-n", "-o", "SOURCE", dir).Output()
+	if err != nil {
+		t.Fatalf("findmnt %s: %v", dir, err)
+	}
+	trigger := filepath.Join("/sys/fs/ext4", filepath.Base(strings.TrimSpace(string(dev))), "trigger_fs_error")
+	return dir, func() {
+		t.Helper()
+		if err := os.WriteFile(trigger, []byte("mailbot test\n"), 0); err != nil {
+			t.Skipf("cannot make the disk fail (%v): a disk that turns read-only is not tested here", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "probe"), nil, 0o600); !errors.Is(err, syscall.EROFS) {
+			t.Fatalf("the failed disk took a write (%v), want read-only file system", err)
+		}
+	}
+}
+
+// TestDatabaseReadOnlyNothingSeen: the disk under the running bot fails
+// and the kernel makes it read-only. The bot cannot commit what new
+// messages ask for, so it must not flag them \Seen nor answer them; it
+// says the disk is read-only, on /healthz too, and keeps running. (A disk
+// in that state is mounted read-write again only after a check, so what
+// follows is not tested: the messages are still unread, for later.)
+func TestDatabaseReadOnlyNothingSeen(t *testing.T) {
+	disk, breakIt := brittleDisk(t)
+	ms := startMailServer(t)
+	b := startAnswering(t, ms, disk)
+
+	breakIt()
+	who := []string{"ann@example.org", "bob@example.org"}
+	for _, w := range who {
+		b.ask(w)
+	}
+	nothingSeenUntil(t, ms, b, who, "read-only file system", store.FaultReadOnly,
+		fmt.Sprintf("the disk holding the database %s is mounted read-only: check the disk for errors, then mount it read-write", b.svc.Config.DB), nil)
 }

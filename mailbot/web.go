@@ -160,6 +160,10 @@ type healthReport struct {
 	OldestQueuedS  float64   `json:"oldest_queued_seconds"`
 	// Problem says why OK is false, in words for whoever is paged.
 	Problem string `json:"problem,omitempty"`
+	// DatabaseFault is the kind of fault of the database's file or disk
+	// (store.FaultKind: "read-only", "disk full", "locked", …), for a
+	// check that acts on it.
+	DatabaseFault string `json:"database_fault,omitempty"`
 }
 
 // health answers 200 when the bot is reading its inbox and can read its
@@ -179,9 +183,18 @@ func (w *web) health(rw http.ResponseWriter, r *http.Request) {
 	if !st.OldestQueued.IsZero() {
 		rep.OldestQueuedS = time.Since(st.OldestQueued).Seconds()
 	}
-	switch {
-	case err != nil:
+	// A database fault comes first: it is also why the inbox disconnects,
+	// and what whoever is paged must fix.
+	fault := w.svc.Store.Fault()
+	if err != nil {
+		err = w.svc.Store.Classify(err)
 		w.log.Error("health: reading the outbox", "err", err)
+		errors.As(err, &fault)
+	}
+	switch {
+	case fault != nil:
+		rep.Problem, rep.DatabaseFault = fault.Problem, string(fault.Kind)
+	case err != nil:
 		rep.Problem = "the database cannot be read"
 	case !in.Connected:
 		rep.Problem = "not connected to the IMAP server"

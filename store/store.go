@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -20,27 +22,56 @@ import (
 
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
-	w *sql.DB // the one writer connection
-	r *sql.DB // readers; WAL lets them run beside the writer
+	w     *sql.DB // the one writer connection
+	r     *sql.DB // readers; WAL lets them run beside the writer
+	path  string  // absolute, for messages that name the file
+	fault atomic.Pointer[Fault]
 }
 
 // Open opens (creating if needed) the database at path and brings its schema
-// up to date. A database written by a newer mailbot is refused.
+// up to date. A database written by a newer mailbot is refused. A database
+// that cannot be opened or written for a reason an operator must fix is
+// refused with a *Fault.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
 	w, err := openDB(path, 1)
 	if err != nil {
-		return nil, err
+		return nil, asFault(path, err)
 	}
 	if err := migrate(ctx, w); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("database %s: %w", path, err)
+		return nil, asFault(path, fmt.Errorf("database %s: %w", path, err))
 	}
 	r, err := openDB(path, 4)
 	if err != nil {
 		w.Close()
-		return nil, err
+		return nil, asFault(path, err)
 	}
-	return &Store{w: w, r: r}, nil
+	return &Store{w: w, r: r, path: path}, nil
+}
+
+// Fault is the fault the database's last failed write met (a *Fault),
+// or nil when no write has failed since the last one that succeeded: a
+// fixed fault clears with the next write, which the bot retries by itself.
+func (s *Store) Fault() *Fault {
+	return s.fault.Load()
+}
+
+// Classify returns err as a *Fault of this database when it is one (for
+// a failed read, say), and err unchanged otherwise.
+func (s *Store) Classify(err error) error {
+	return asFault(s.path, err)
+}
+
+// failed records err as the database's fault when it is one.
+func (s *Store) failed(err error) error {
+	f, err := faultOf(s.path, err)
+	if f != nil {
+		s.fault.Store(f)
+	}
+	return err
 }
 
 // openDB is the one place connection settings live. synchronous=FULL keeps a
@@ -82,6 +113,10 @@ func (s *Store) Close() error {
 // database.
 type Tx struct {
 	tx *sql.Tx
+	s  *Store
+	// faulted is set when a savepoint met a fault: the transaction may
+	// still commit the rest, but that does not mean the fault is gone.
+	faulted bool
 }
 
 // Write runs fn in one immediate transaction and commits it if fn returns
@@ -89,14 +124,18 @@ type Tx struct {
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin write: %w", err)
+		return s.failed(fmt.Errorf("begin write: %w", err))
 	}
-	if err := fn(&Tx{tx: tx}); err != nil {
+	t := &Tx{tx: tx, s: s}
+	if err := fn(t); err != nil {
 		tx.Rollback()
-		return err
+		return s.failed(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return s.failed(fmt.Errorf("commit: %w", err))
+	}
+	if !t.faulted {
+		s.fault.Store(nil)
 	}
 	return nil
 }
@@ -113,6 +152,13 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	if err := fn(); err != nil {
+		// A caller may carry on past a failed savepoint, so its fault is
+		// recorded here, not only when Write returns.
+		var f *Fault
+		if f, err = faultOf(tx.s.path, err); f != nil {
+			tx.s.fault.Store(f)
+			tx.faulted = true
+		}
 		if _, rerr := tx.tx.ExecContext(ctx, "ROLLBACK TO one"); rerr != nil {
 			// SQLite ends the whole transaction on some errors (a full
 			// disk, an I/O error): nothing of it may be committed now.
