@@ -35,8 +35,14 @@ const (
 // flags it \Seen (or moves it) only after the Handler committed it. Where it
 // has got to is kept in the store as UIDVALIDITY and the last UID handled, so
 // a restart neither skips nor repeats a message, whoever else reads the
-// mailbox.
+// mailbox. A database's first look at a mailbox leaves alone what was read
+// there before (see firstLook).
 type Inbox struct {
+	// ReplaySeen makes a first look handle messages already read too, and
+	// a later look handle those a first look left alone: for an operator
+	// who wants the mailbox's history answered. Set it before Run or Once.
+	ReplaySeen bool
+
 	ep        Endpoint
 	processed string
 	maxBytes  int64
@@ -139,11 +145,17 @@ func (in *Inbox) session(ctx context.Context, once bool) error {
 	if err != nil {
 		return err
 	}
-	if !known || state.UIDValidity != sel.UIDValidity {
-		if known {
-			in.log.Warn("UIDVALIDITY changed: reading the whole mailbox again; messages already handled are recognised by Message-ID",
-				"old", state.UIDValidity, "new", sel.UIDValidity)
+	switch {
+	case !known:
+		if err := in.firstLook(ctx, c, sel); err != nil {
+			return err
 		}
+	case state.UIDValidity != sel.UIDValidity:
+		// Not a first look: this database has the Message-IDs of what it
+		// handled, so nothing is answered twice and nothing need be left
+		// alone.
+		in.log.Warn("UIDVALIDITY changed: reading the whole mailbox again; messages already handled are recognised by Message-ID",
+			"old", state.UIDValidity, "new", sel.UIDValidity)
 		if err := in.store.ResetMailbox(ctx, inboxName, sel.UIDValidity); err != nil {
 			return err
 		}
@@ -162,10 +174,14 @@ func (in *Inbox) session(ctx context.Context, once bool) error {
 	if err := in.mark(ctx, c, uidValidity, pending); err != nil {
 		return err
 	}
+	skip, err := in.leftAlone(ctx, c, uidValidity)
+	if err != nil {
+		return err
+	}
 
 	hasIdle := c.Caps().Has(imap.CapIdle) && !in.noIdle
 	for {
-		if err := in.catchUp(ctx, c, uidValidity); err != nil {
+		if err := in.catchUp(ctx, c, uidValidity, skip); err != nil {
 			return err
 		}
 		in.lastPoll.Store(time.Now().UnixMilli())
@@ -220,16 +236,111 @@ func (in *Inbox) sleep(ctx context.Context, c *imapclient.Client) error {
 	return c.Noop().Wait()
 }
 
-// catchUp handles every message above the last UID handled, in UID order.
-func (in *Inbox) catchUp(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
+// firstLook starts this database's record of a mailbox it has never read.
+// What is already read there (\Seen) was handled before the database
+// existed, by the bot on a lost or replaced database or by a person:
+// answering it again would send second replies and make bookings again, so
+// it is left alone, and the log says so and how to have it handled. With a
+// processed folder, INBOX holds only what is still to be handled (handled
+// mail was moved), so all of it is handled, read or not.
+func (in *Inbox) firstLook(ctx context.Context, c *imapclient.Client, sel *imap.SelectData) error {
+	log := in.log.With("mailbox", inboxName, "uidvalidity", sel.UIDValidity)
+	if in.processed != "" {
+		st, err := c.Status(in.processed, &imap.StatusOptions{NumMessages: true}).Wait()
+		if err != nil {
+			return fmt.Errorf("count the messages in %s: %w", in.processed, err)
+		}
+		var n uint32
+		if st.NumMessages != nil {
+			n = *st.NumMessages
+		}
+		log.Info("first look at this mailbox: every message in it is handled; those in the processed folder were handled before and are left alone (move one back to the mailbox to have it handled)",
+			"folder", in.processed, "left_alone", n, "to_handle", sel.NumMessages)
+		return in.store.ResetMailbox(ctx, inboxName, sel.UIDValidity)
+	}
+	if in.ReplaySeen {
+		log.Info("first look at this mailbox: every message in it is handled, read or not (--replay-seen)",
+			"left_alone", 0, "to_handle", sel.NumMessages)
+		return in.store.ResetMailbox(ctx, inboxName, sel.UIDValidity)
+	}
+	data, err := c.UIDSearch(&imap.SearchCriteria{Flag: []imap.Flag{imap.FlagSeen}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("look for messages already read in %s: %w", inboxName, err)
+	}
+	seen := data.AllUIDs()
+	var set imap.UIDSet
+	set.AddNum(seen...)
+	ranges := make([]store.UIDRange, 0, len(set))
+	for _, r := range set {
+		ranges = append(ranges, store.UIDRange{First: uint32(r.Start), Last: uint32(r.Stop)})
+	}
+	if err := in.store.FirstLook(ctx, inboxName, sel.UIDValidity, ranges); err != nil {
+		return err
+	}
+	toHandle := max(int(sel.NumMessages)-len(seen), 0)
+	if len(seen) == 0 {
+		log.Info("first look at this mailbox: nothing in it was read before; every message is handled",
+			"left_alone", 0, "to_handle", toHandle)
+		return nil
+	}
+	log.Warn("first look at this mailbox: messages already marked read were handled before this database and are left alone; to have them handled too, run `mailbot run --once --replay-seen`",
+		"left_alone", len(seen), "to_handle", toHandle)
+	return nil
+}
+
+// leftAlone returns the messages a first look left alone, to be skipped.
+// With ReplaySeen it handles them instead, and forgets them once done.
+func (in *Inbox) leftAlone(ctx context.Context, c *imapclient.Client, uidValidity uint32) (imap.UIDSet, error) {
+	ranges, err := in.store.LeftAlone(ctx, inboxName, uidValidity)
+	if err != nil || len(ranges) == 0 {
+		return nil, err
+	}
+	var set imap.UIDSet
+	for _, r := range ranges {
+		set.AddRange(imap.UID(r.First), imap.UID(r.Last))
+	}
+	if !in.ReplaySeen {
+		return set, nil
+	}
+	metas, err := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("list the messages left alone in %s: %w", inboxName, err)
+	}
+	slices.SortFunc(metas, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
+	in.log.Info("handling the messages the first look left alone (--replay-seen)", "mailbox", inboxName, "messages", len(metas))
+	if err := in.handleAll(ctx, c, uidValidity, metas); err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		// Stopped part-way: the rest are still left alone, and a run
+		// with --replay-seen again handles them (those done are known).
+		return set, nil
+	}
+	return nil, in.store.ForgetLeftAlone(context.WithoutCancel(ctx), inboxName)
+}
+
+// catchUp handles every message above the last UID handled, in UID order,
+// but those in skip.
+func (in *Inbox) catchUp(ctx context.Context, c *imapclient.Client, uidValidity uint32, skip imap.UIDSet) error {
 	for ctx.Err() == nil {
 		state, _, err := in.store.MailboxState(ctx, inboxName)
 		if err != nil {
 			return err
 		}
-		metas, err := in.newMessages(c, state.LastUID)
-		if err != nil || len(metas) == 0 {
+		metas, skipped, err := in.newMessages(c, state.LastUID, skip)
+		if err != nil {
 			return err
+		}
+		if len(metas) == 0 {
+			if skipped == 0 {
+				return nil
+			}
+			// Nothing but messages left alone lies above the last one
+			// handled: step over them, or every look lists them again.
+			if err := in.store.SkipTo(ctx, inboxName, uidValidity, skipped); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := in.handleAll(ctx, c, uidValidity, metas); err != nil {
 			return err
@@ -329,19 +440,30 @@ func batchLen(metas []*imapclient.FetchMessageBuffer, maxBytes int64) int {
 	return n
 }
 
-// newMessages lists the UID, size and arrival time of messages above last.
-func (in *Inbox) newMessages(c *imapclient.Client, last uint32) ([]*imapclient.FetchMessageBuffer, error) {
+// newMessages lists the UID, size and arrival time of messages above last,
+// but those in skip; skipped is the highest UID it left out for being in
+// skip, or 0.
+func (in *Inbox) newMessages(c *imapclient.Client, last uint32, skip imap.UIDSet) (msgs []*imapclient.FetchMessageBuffer, skipped uint32, err error) {
 	var set imap.UIDSet
 	set.AddRange(imap.UID(last+1), 0) // last+1:*
-	msgs, err := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}).Collect()
+	msgs, err = c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}).Collect()
 	if err != nil {
-		return nil, fmt.Errorf("list new messages: %w", err)
+		return nil, 0, fmt.Errorf("list new messages: %w", err)
 	}
 	// "last+1:*" names the newest message even when its UID is below
 	// last+1 (RFC 9051 section 6.4.8), so filter.
-	msgs = slices.DeleteFunc(msgs, func(m *imapclient.FetchMessageBuffer) bool { return uint32(m.UID) <= last })
+	msgs = slices.DeleteFunc(msgs, func(m *imapclient.FetchMessageBuffer) bool {
+		if uint32(m.UID) <= last {
+			return true
+		}
+		if skip.Contains(m.UID) {
+			skipped = max(skipped, uint32(m.UID))
+			return true
+		}
+		return false
+	})
 	slices.SortFunc(msgs, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
-	return msgs, nil
+	return msgs, skipped, nil
 }
 
 var (

@@ -47,16 +47,78 @@ func (s *Store) MailboxState(ctx context.Context, mailbox string) (st MailboxSta
 // before means nothing now. Messages already handled are still recognised by
 // their Message-ID.
 func (s *Store) ResetMailbox(ctx context.Context, mailbox string, uidValidity uint32) error {
+	return s.FirstLook(ctx, mailbox, uidValidity, nil)
+}
+
+// UIDRange is the UIDs First to Last, both included.
+type UIDRange struct{ First, Last uint32 }
+
+// FirstLook starts mailbox afresh under uidValidity, as ResetMailbox does,
+// and records in the same transaction the messages to leave alone: a crash
+// half-way through the first look must not make them look new.
+func (s *Store) FirstLook(ctx context.Context, mailbox string, uidValidity uint32, leaveAlone []UIDRange) error {
 	return s.Write(ctx, func(tx *Tx) error {
 		_, err := tx.tx.ExecContext(ctx, `
 			INSERT INTO mailbox_state (mailbox, uid_validity, last_uid) VALUES (?, ?, 0)
 			ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = 0`,
 			mailbox, uidValidity)
+		if err == nil {
+			_, err = tx.tx.ExecContext(ctx, `DELETE FROM mailbox_left_alone WHERE mailbox = ?`, mailbox)
+		}
+		for _, r := range leaveAlone {
+			if err != nil {
+				break
+			}
+			_, err = tx.tx.ExecContext(ctx, `
+				INSERT INTO mailbox_left_alone (mailbox, uid_validity, first_uid, last_uid) VALUES (?, ?, ?, ?)`,
+				mailbox, uidValidity, r.First, r.Last)
+		}
 		if err != nil {
 			return fmt.Errorf("reset mailbox %s: %w", mailbox, err)
 		}
 		return nil
 	})
+}
+
+// LeftAlone returns the UIDs the first look at mailbox left alone, in
+// order.
+func (s *Store) LeftAlone(ctx context.Context, mailbox string, uidValidity uint32) ([]UIDRange, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT first_uid, last_uid FROM mailbox_left_alone
+		WHERE mailbox = ? AND uid_validity = ? ORDER BY first_uid`, mailbox, uidValidity)
+	if err != nil {
+		return nil, fmt.Errorf("list messages left alone in %s: %w", mailbox, err)
+	}
+	defer rows.Close()
+	var out []UIDRange
+	for rows.Next() {
+		var r UIDRange
+		if err := rows.Scan(&r.First, &r.Last); err != nil {
+			return nil, fmt.Errorf("list messages left alone in %s: %w", mailbox, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list messages left alone in %s: %w", mailbox, err)
+	}
+	return out, nil
+}
+
+// ForgetLeftAlone drops the record of what the first look at mailbox left
+// alone, once those messages have been handled after all.
+func (s *Store) ForgetLeftAlone(ctx context.Context, mailbox string) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM mailbox_left_alone WHERE mailbox = ?`, mailbox); err != nil {
+			return fmt.Errorf("forget messages left alone in %s: %w", mailbox, err)
+		}
+		return nil
+	})
+}
+
+// SkipTo records that the reader is done with every UID up to uid in
+// mailbox without handling any: each was one left alone.
+func (s *Store) SkipTo(ctx context.Context, mailbox string, uidValidity, uid uint32) error {
+	return s.Write(ctx, func(tx *Tx) error { return tx.Advance(ctx, mailbox, uidValidity, uid) })
 }
 
 // Advance records that the reader is done with uid in mailbox. It never
