@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,7 +27,7 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"run":                {"run [--once]", "the daemon: read mail, answer it, send what is due", runCmd},
+	"run":                {"run [--once] [--replay-seen]", "the daemon: read mail, answer it, send what is due", runCmd},
 	"sessions import":    {"sessions import FILE.csv", "add or update sessions and drop-in slots", sessionsImport},
 	"sessions list":      {"sessions list", "upcoming sessions with places left", sessionsList},
 	"bookings export":    {"bookings export [--session ID]", "bookings as CSV on standard output", bookingsExport},
@@ -65,7 +67,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	ctx, stop := signalContext(log)
 	defer stop()
-	if err := commands[name].run(ctx, &env{cfg: cfg, log: log, stdout: stdout, stderr: stderr}, rest); err != nil {
+	err = commands[name].run(ctx, &env{cfg: cfg, log: log, stdout: stdout, stderr: stderr}, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0 // the flag set has printed the command's help
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "mailbot %s: %v\n", name, err)
 		return 1
 	}

@@ -13,6 +13,8 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	once := fs.Bool("once", false, "handle every message waiting, send everything due, then exit")
+	replaySeen := fs.Bool("replay-seen", false, "handle mail already read (\\Seen) before this database first looked at the mailbox, "+
+		"which is otherwise left alone: on that first look, or later for what it left alone")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -35,6 +37,7 @@ func runCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer svc.Close()
+	svc.Inbox.ReplaySeen = *replaySeen
 	if *once {
 		return svc.Once(ctx)
 	}
