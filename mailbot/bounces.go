@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/address"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 )
@@ -32,7 +33,7 @@ func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, r
 	}
 	failed, named := rep.Bounces[0], false
 	for _, f := range rep.Bounces {
-		if strings.EqualFold(f.Recipient, rcpt) {
+		if address.Equal(f.Recipient, rcpt) {
 			failed, named = f, true
 			break
 		}
@@ -112,10 +113,8 @@ func (b *Bot) plusTag(m *understand.Message) string {
 	for _, field := range []string{"To", "Cc", "Delivered-To", "X-Original-To"} {
 		addrs, _ := m.Header.AddressList(field)
 		for _, a := range addrs {
-			base, _ := baseAddress(a.Address)
-			local, _, _ := strings.Cut(a.Address, "@")
-			if _, tag, ok := strings.Cut(local, "+"); ok && strings.EqualFold(base, b.cfg.Address) {
-				return strings.ToLower(tag)
+			if tag, ok := address.Tag(a.Address); ok && address.Base(a.Address) == address.Base(b.cfg.Address) {
+				return tag
 			}
 		}
 	}

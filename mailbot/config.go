@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/betterdays/mailbot/mailbot/address"
 )
 
 // Config is everything the operator can set. FromEnv reads it from the
@@ -46,6 +48,14 @@ type Config struct {
 	// ReplyLimit is the most mail the bot sends one address in an hour;
 	// past it, messages are recorded and not answered.
 	ReplyLimit int
+	// StaffDomainProof lets a pass for a staff address's domain (DMARC,
+	// or an aligned DKIM or SPF) prove the address. Only safe where the
+	// mail server lets an account send with its own From alone
+	// (MAILBOT_STAFF_PROOF=domain); by default the server must vouch for
+	// the address itself.
+	StaffDomainProof bool
+	// MaxPlaces is the most places one request may take.
+	MaxPlaces int
 	// NoIdle makes the inbox poll even where the server offers IDLE, for
 	// servers whose IDLE is unreliable (MAILBOT_IDLE=off).
 	NoIdle bool
@@ -148,7 +158,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if err != nil {
 		bad("MAILBOT_ADDRESS", err)
 	} else {
-		c.Address = strings.ToLower(addr.Address)
+		c.Address = address.Canonical(addr.Address)
 	}
 	for _, s := range strings.Split(getenv("MAILBOT_STAFF"), ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -157,11 +167,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if a, err := mail.ParseAddress(s); err != nil {
 			bad("MAILBOT_STAFF", fmt.Errorf("%q: %w", s, err))
 		} else {
-			c.Staff = append(c.Staff, strings.ToLower(a.Address))
+			c.Staff = append(c.Staff, address.Canonical(a.Address))
 		}
 	}
 	_, domain, _ := strings.Cut(c.Address, "@")
 	c.AuthServID = strings.ToLower(get("MAILBOT_AUTHSERV_ID", domain))
+	if !address.ASCII(c.AuthServID) {
+		bad("MAILBOT_AUTHSERV_ID", fmt.Errorf("%q: want the ASCII name your mail server writes", c.AuthServID))
+	}
+	switch v := strings.ToLower(get("MAILBOT_STAFF_PROOF", "address")); v {
+	case "address":
+	case "domain":
+		c.StaffDomainProof = true
+	default:
+		bad("MAILBOT_STAFF_PROOF", fmt.Errorf("%q: want address or domain", v))
+	}
 	c.SecretFile = get("MAILBOT_SECRET_FILE", c.DB+".secret")
 	for _, n := range []struct {
 		key, def string
@@ -173,6 +193,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		{"MAILBOT_SMTP_CONNECTIONS", "3", 1, &c.Connections},
 		{"MAILBOT_SOFT_BOUNCES", "3", 1, &c.SoftBounces},
 		{"MAILBOT_KEEP_BODIES_DAYS", "90", 1, &c.KeepBodiesDays},
+		{"MAILBOT_MAX_PLACES", "4", 1, &c.MaxPlaces},
 	} {
 		if *n.to, err = strconv.Atoi(get(n.key, n.def)); err != nil || *n.to < n.min {
 			bad(n.key, fmt.Errorf("want a whole number, %d or more", n.min))
@@ -339,17 +360,5 @@ func parseEndpoint(raw, plain string, plainPort int, tls string, tlsPort int) (E
 // IsOwnAddress reports whether addr is the bot's, plus-addresses included:
 // mail from ourselves is never answered.
 func (c *Config) IsOwnAddress(addr string) bool {
-	a, ok := baseAddress(addr)
-	own, _ := baseAddress(c.Address)
-	return ok && a == own
-}
-
-// baseAddress is addr in lower case without its +tag (RFC 5233 subaddress).
-func baseAddress(addr string) (string, bool) {
-	local, domain, ok := strings.Cut(strings.ToLower(addr), "@")
-	if !ok {
-		return "", false
-	}
-	local, _, _ = strings.Cut(local, "+")
-	return local + "@" + domain, true
+	return strings.Contains(addr, "@") && address.Base(addr) == address.Base(c.Address)
 }

@@ -47,6 +47,8 @@ func TestFromEnvDefaults(t *testing.T) {
 		{"ConfirmWithin", c.ConfirmWithin, 30 * 24 * time.Hour},
 		{"SoftBounces", c.SoftBounces, 3},
 		{"SoftBounceWindow", c.SoftBounceWindow, 30 * 24 * time.Hour},
+		{"MaxPlaces", c.MaxPlaces, 4},
+		{"StaffDomainProof", c.StaffDomainProof, false},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -316,6 +318,12 @@ func TestFromEnvRefused(t *testing.T) {
 			[]string{"MAILBOT_CONFIRM_WITHIN"}},
 		{"soft bounce window", map[string]string{"MAILBOT_SOFT_BOUNCE_WINDOW": "0d"},
 			[]string{"MAILBOT_SOFT_BOUNCE_WINDOW"}},
+		{"staff proof", map[string]string{"MAILBOT_STAFF_PROOF": "dmarc"},
+			[]string{"MAILBOT_STAFF_PROOF", "address or domain"}},
+		{"max places", map[string]string{"MAILBOT_MAX_PLACES": "0"},
+			[]string{"MAILBOT_MAX_PLACES"}},
+		{"look-alike authserv-id", map[string]string{"MAILBOT_AUTHSERV_ID": "bd.te\u017ft"},
+			[]string{"MAILBOT_AUTHSERV_ID", "ASCII"}},
 		{"every problem at once", map[string]string{"MAILBOT_TZ": "Nowhere/Land", "MAILBOT_STAFF": "@@", "MAILBOT_BASE_URL": "x"},
 			[]string{"MAILBOT_TZ", "MAILBOT_STAFF", "MAILBOT_BASE_URL"}},
 	}

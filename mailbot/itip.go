@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/betterdays/mailbot/mailbot/address"
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/store"
 )
@@ -42,7 +43,7 @@ func (t *turn) calendarReply() (outcome string, done bool, err error) {
 			continue
 		}
 		for _, a := range ev.Attendees {
-			if !strings.EqualFold(a.Email, t.m.From) {
+			if !address.Equal(a.Email, t.m.From) {
 				continue
 			}
 			answers = append(answers, strings.ToLower(a.PartStat)+" "+b.Session.ID)

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/betterdays/mailbot/mailbot/address"
 )
 
 // Forward is a message forwarded inside another: typically a member of
@@ -446,7 +448,7 @@ func sender(v string) (addr, name string) {
 		return "", ""
 	}
 	if a, err := mail.ParseAddress(v); err == nil {
-		return strings.ToLower(a.Address), OneLine(a.Name)
+		return address.Canonical(a.Address), OneLine(a.Name)
 	}
 	loc := emailAddress.FindStringIndex(v)
 	if loc == nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/address"
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // windows-1252, ISO-8859-*, ISO-2022-JP and the rest
 	"github.com/emersion/go-message/mail"
@@ -117,7 +118,7 @@ func (m *Message) readHeader(h mail.Header, problems *[]error) {
 	if addrs, err := h.AddressList("From"); err != nil {
 		*problems = append(*problems, fmt.Errorf("From: %w", err))
 	} else if len(addrs) > 0 {
-		m.From = strings.ToLower(addrs[0].Address)
+		m.From = address.Canonical(addrs[0].Address)
 		m.FromName = OneLine(addrs[0].Name)
 	}
 	if s, err := h.Subject(); err == nil {
