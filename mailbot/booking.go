@@ -1,6 +1,8 @@
 package mailbot
 
 import (
+	"fmt"
+
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
@@ -45,6 +47,9 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		}
 	}
 	places := t.places()
+	if t.tooMany(places) {
+		return nil
+	}
 	for _, s := range chosen {
 		if _, err := t.bookOne(s, places); err != nil {
 			return err
@@ -67,6 +72,18 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		return t.list(upcoming)
 	}
 	return nil
+}
+
+// tooMany reports whether places is more than one email from the public
+// may book, and says so in the answer: a stranger's "book me for 30"
+// must not take a whole session. Staff, proven, may book a group.
+func (t *turn) tooMany(places int) bool {
+	if places <= t.b.cfg.MaxPlaces || t.staff || t.by != nil {
+		return false
+	}
+	t.ans.TooManyPlaces = t.b.cfg.MaxPlaces
+	t.note("asked for %d places, more than %d", places, t.b.cfg.MaxPlaces)
+	return true
 }
 
 // resolve finds the sessions a pattern names: the numbered item of the
@@ -138,6 +155,14 @@ func (t *turn) bookOne(s store.SessionPlaces, places int) (store.BookResult, err
 	if b.Status == store.Waitlisted && b.ID != 0 {
 		if e.Position, err = t.tx.WaitingPosition(t.ctx, b); err != nil {
 			return res, err
+		}
+	}
+	if res == store.Booked || res == store.OnWaitingList {
+		switch {
+		case places > 1:
+			t.risk(fmt.Sprintf("book %d places on", places), &e)
+		case t.offer != nil && t.offer.Guessed:
+			t.risk("book a place on", &e)
 		}
 	}
 	switch res {

@@ -305,13 +305,17 @@ func TestCalendarReplies(t *testing.T) {
 	d.send(mary, "book", "book me on 15 July")
 	conf := d.one(mary)
 	uid := conf.Invites[0].Obj.Events[0].UID
-	reply := func(partstat, from string) {
+	// Calendars answer as new messages, citing nothing: what proves one
+	// is the sender's provider (DMARC), as for most people's mail.
+	proven := "Authentication-Results: localhost; dmarc=pass header.from=example.org\r\n"
+	replyAs := func(partstat, from, ar string) {
 		ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:" + uid +
 			"\r\nDTSTAMP:20270616T090000Z\r\nATTENDEE;PARTSTAT=" + partstat + ":mailto:" + from + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-		d.deliver(fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: Accepted: x\r\nMessage-ID: <%s-%s@example.org>\r\nMIME-Version: 1.0\r\n"+
+		d.deliver(fmt.Sprintf("%sFrom: %s\r\nTo: %s\r\nSubject: Accepted: x\r\nMessage-ID: <%s-%s-%d@example.org>\r\nMIME-Version: 1.0\r\n"+
 			"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n%s has %s\r\n--b\r\n"+
-			"Content-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n%s--b--\r\n", from, botAddress, partstat, from, from, partstat, ics))
+			"Content-Type: text/calendar; method=REPLY; charset=utf-8\r\n\r\n%s--b--\r\n", ar, from, botAddress, partstat, from, len(ar), from, partstat, ics))
 	}
+	reply := func(partstat, from string) { replyAs(partstat, from, proven) }
 	reply("ACCEPTED", mary)
 	if got := d.mail(mary); len(got) != 0 {
 		t.Errorf("an acceptance was answered: %q", got[0].Subject)
@@ -321,6 +325,13 @@ func TestCalendarReplies(t *testing.T) {
 		t.Fatalf("someone else's decline changed the booking: %q", got)
 	}
 	d.mail(sam)
+	// A decline in Mary's name that nothing proves is hers (the booking's
+	// UID is no secret) cancels nothing until she says so.
+	replyAs("DECLINED", mary, "")
+	d.one(mary).must(t, "- cancel your place on:")
+	if got := d.bookings("bd-2027-04"); !slices.Equal(got, []string{mary + " confirmed 1"}) {
+		t.Fatalf("an unproven decline changed the booking: %q", got)
+	}
 	reply("DECLINED", mary)
 	m := d.one(mary)
 	m.must(t, "I have cancelled:", "Giving my carers")

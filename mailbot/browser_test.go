@@ -225,7 +225,7 @@ func TestListPagesHeaders(t *testing.T) {
 		for k, want := range map[string]string{
 			// No script, frame, image, font or connection may load from
 			// anywhere; inline style only; the form posts only to us.
-			"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+			"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 			"Referrer-Policy":         "no-referrer",
 			"Cache-Control":           "no-store",
 			"Content-Type":            "text/html; charset=utf-8",

@@ -116,7 +116,13 @@ func (t *turn) cancelOne(b store.Booking) error {
 	if err != nil {
 		return err
 	}
-	t.ans.Cancelled = append(t.ans.Cancelled, t.event(c))
+	e := t.event(c)
+	if b.Status == store.Waitlisted {
+		t.risk("give up your place on the waiting list for", &e)
+	} else {
+		t.risk("cancel your place on", &e)
+	}
+	t.ans.Cancelled = append(t.ans.Cancelled, e)
 	if b.Status == store.Confirmed {
 		t.attach(calendar.Cancel, c)
 	}
@@ -182,6 +188,9 @@ func (t *turn) move(upcoming []store.SessionPlaces) error {
 	}
 	if len(from) != 1 && len(ask) > 0 {
 		t.askCancel(append(from, ask...)) // first, which place to give up
+		return nil
+	}
+	if t.tooMany(t.places()) {
 		return nil
 	}
 	res, err := t.bookOne(to[0], t.places())

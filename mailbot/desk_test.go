@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -134,8 +135,31 @@ func (d *desk) timetable(csv string) {
 	}
 }
 
-// send hands the bot a message from a person; header lines may be added.
+// send hands the bot a message from a person, as our server receives it
+// from their provider: with DMARC passed for their domain, as most
+// people's mail does, unless header gives an Authentication-Results of
+// its own. Other header lines may be added too.
 func (d *desk) send(from, subject, text string, header ...string) string {
+	d.t.Helper()
+	if !slices.ContainsFunc(header, func(h string) bool {
+		return strings.HasPrefix(strings.ToLower(h), "authentication-results:")
+	}) {
+		if a, err := mail.ParseAddress(from); err == nil {
+			_, domain, _ := strings.Cut(a.Address, "@")
+			header = append(header, "Authentication-Results: localhost; dmarc=pass header.from="+domain)
+		}
+	}
+	return d.sendAs(from, subject, text, header...)
+}
+
+// unproven hands the bot a message that nothing proves is from its From:
+// a forger's, or a person's whose provider doesn't authenticate mail.
+func (d *desk) unproven(from, subject, text string, header ...string) string {
+	d.t.Helper()
+	return d.sendAs(from, subject, text, append(header, "Authentication-Results: localhost; none")...)
+}
+
+func (d *desk) sendAs(from, subject, text string, header ...string) string {
 	d.t.Helper()
 	id := fmt.Sprintf("m%d@example.org", d.uid.Add(1))
 	var extra strings.Builder

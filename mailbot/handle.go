@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/betterdays/mailbot/mailbot/address"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
@@ -102,7 +103,7 @@ func (b *Bot) handleOne(ctx context.Context, tx *store.Tx, ra *readAhead, d Deli
 	if seen {
 		return "duplicate", 0, tx.Advance(ctx, d.Mailbox, d.UIDValidity, d.UID)
 	}
-	outcome, replies, err := b.decide(ctx, tx, ra, d, now)
+	outcome, replies, err := b.decide(ctx, tx, ra, d, now, &in)
 	if err != nil {
 		return "", 0, err
 	}
@@ -140,8 +141,9 @@ func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []reply, inboundI
 }
 
 // decide works out what a message needs and does it in tx: a short
-// description of the outcome for the record, and the replies owed.
-func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time) (string, []reply, error) {
+// description of the outcome for the record, and the replies owed. It
+// notes in in whether the message proved its sender.
+func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time, in *store.Inbound) (string, []reply, error) {
 	m := ra.m
 	switch {
 	case m.From == "" || !validAddress(m.From):
@@ -157,14 +159,31 @@ func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Deliver
 		}
 		return "ignored: automatic (" + m.Automatic + ")", nil, nil
 	}
-	n, err := tx.QueuedFor(ctx, m.From, now.Add(-time.Hour))
-	if err != nil {
-		return "", nil, err
+	proof := serverProof(m.Header, b.cfg.AuthServID, m.From)
+	staff := b.staffBy(m.From, proof)
+	if proof == Unproven {
+		cites, err := tx.Cites(ctx, m.From, b.offerRef(m, now))
+		if err != nil {
+			return "", nil, err
+		}
+		if cites {
+			proof = Cited
+		}
 	}
+	in.Proven = proof != Unproven
 	// A forged From could otherwise turn the bot into a way to flood a
-	// stranger's inbox, or act for them over and over.
-	if n >= b.cfg.ReplyLimit {
-		return b.overLimit(ctx, tx, m, d.Raw, now, n)
+	// stranger's inbox, or act for them over and over. Mail that proves
+	// its sender has a limit of its own, so a forger's flood can't
+	// silence the person; it still has one, against a loop with a
+	// program that answers every email. Proven staff at work have none.
+	if !staff {
+		n, err := tx.QueuedFor(ctx, address.Base(m.From), in.Proven, now.Add(-time.Hour))
+		if err != nil {
+			return "", nil, err
+		}
+		if n >= b.cfg.ReplyLimit {
+			return b.overLimit(ctx, tx, m, d.Raw, now, n)
+		}
 	}
 	person, err := tx.NotePerson(ctx, m.From, m.FromName, now)
 	if err != nil {
@@ -174,15 +193,19 @@ func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Deliver
 	if err := tx.Unsuppress(ctx, person); err != nil {
 		return "", nil, err
 	}
-	t := &turn{b: b, ctx: ctx, tx: tx, m: m, now: now, person: person, raw: d.Raw, ahead: ra.reading}
+	t := &turn{b: b, ctx: ctx, tx: tx, m: m, now: now, person: person, raw: d.Raw, ahead: ra.reading, proof: proof}
 	t.ans.Name = firstName(m.FromName)
 	if d.Truncated {
 		t.answer("too-large", templates.TooLarge{Name: t.ans.Name, Size: megabytes(d.Size), Limit: megabytes(b.cfg.MaxMessageBytes)})
 		return "replied: too large to read", t.replies, nil
 	}
-	outcome, err := t.run()
+	outcome, kept, err := t.guarded()
 	if err != nil {
 		return "", nil, err
+	}
+	if !kept {
+		outcome, replies := b.askProof(t)
+		return outcome, replies, nil
 	}
 	return outcome, t.replies, nil
 }

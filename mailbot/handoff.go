@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/address"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
@@ -81,7 +82,7 @@ func (b *Bot) overLimit(ctx context.Context, tx *store.Tx, m *understand.Message
 		b.log.Warn("reply limit reached; not answering, and no staff to pass it to", "from", m.From, "sent_last_hour", replies)
 		return outcome, nil, nil
 	}
-	n, err := tx.HandedOver(ctx, m.From, now.Add(-time.Hour))
+	n, err := tx.HandedOver(ctx, address.Base(m.From), now.Add(-time.Hour))
 	if err != nil {
 		return "", nil, err
 	}

@@ -99,7 +99,8 @@ func TestOverReplyLimitGoesToStaff(t *testing.T) {
 // TestReplyFindsItsQuestion: a reply is matched to what it answers even
 // from a client that drops In-Reply-To and Reply-To, by the reference in
 // our subject, and failing that by the person's newest question — never
-// by someone else's.
+// by someone else's, and, as anyone could send that guess, acted on only
+// when the sender is proven or says YES.
 func TestReplyFindsItsQuestion(t *testing.T) {
 	d := newDesk(t, nil)
 	d.send(mary, "What's on", "what sessions are there?")
@@ -121,7 +122,15 @@ func TestReplyFindsItsQuestion(t *testing.T) {
 	d.send(mary, "What's on", "what sessions are there?")
 	d.one(mary)
 	bare(mary, "no subject", "2")
+	ask := d.one(mary)
+	ask.must(t, "- book a place on:", "Promoting independence")
+	d.reply(mary, ask, "yes")
 	d.one(mary).must(t, "You are booked on:", "Promoting independence")
+
+	d.send(mary, "What's on", "what sessions are there?")
+	d.one(mary)
+	d.send(mary, "no subject", "5") // DMARC passed for her domain: proven
+	d.one(mary).must(t, "You are booked on:", "Accessing the local community")
 }
 
 // TestPersonNotBot: what a person should answer is not done by the bot

@@ -29,7 +29,7 @@ const leaveTag = "leave-"
 // returns false when the token is not ours, and the message is read like
 // any other.
 func (t *turn) leaveByAddress() (bool, error) {
-	tok, ok := strings.CutPrefix(t.token(), leaveTag)
+	tok, ok := strings.CutPrefix(t.b.plusTag(t.m), leaveTag)
 	if !ok {
 		return false, nil
 	}
@@ -100,6 +100,7 @@ func (t *turn) askToJoin() (bool, error) {
 // that offered the list: their reply to a message only they were sent is
 // the proof it is them.
 func (t *turn) joinByReply() error {
+	t.risk("join our mailing list", nil)
 	_, err := t.tx.Subscription(t.ctx, t.person)
 	if errors.Is(err, store.ErrNotFound) {
 		return t.join("booking", consentBooking)

@@ -32,16 +32,26 @@ type turn struct {
 	person int64
 	offer  *store.Offer // the list or confirmation this replies to; nil when none
 	staff  bool         // sent by a member of staff, proven (see isStaff)
+	proof  Proof        // how far the message shows it is from its From
 	by     *turn        // the member of staff's turn, when acting for someone on their word
-	raw    []byte       // the message as it came, to pass to staff
-	req    understand.Request
-	ahead  reading // m's words as read ahead of the transaction, if they were
+	// given: offer is what the message answers, found already (a message
+	// proven by the person's reply, done now; see replay).
+	given bool
+	raw   []byte // the message as it came, to pass to staff
+	req   understand.Request
+	ahead reading // m's words as read ahead of the transaction, if they were
+	text  string  // m's words, as read
 
 	ans     templates.Answer
 	invites []invite // attached to the answer
 	about   []string // ids of the bookings the answer confirms, for a reply to it
 	replies []reply
 	did     []string // for the record
+	// risks are what this turn did that a stranger must not be able to
+	// do in the person's name, in the words a question about it uses
+	// (see needsProof).
+	risks  []templates.Risk
+	handed *understand.Handoff // the reason it went to staff, when it did
 }
 
 // run reads the message and acts on it.
@@ -64,17 +74,14 @@ func (t *turn) run() (string, error) {
 	if t.m.Automatic != "" {
 		return "ignored: automatic (" + t.m.Automatic + ")", nil
 	}
-	o, err := t.tx.FindOffer(t.ctx, t.person, store.OfferRef{
-		MessageIDs: append(append([]string(nil), t.m.InReplyTo...), t.m.References...),
-		Subject:    understand.SubjectRef(t.m.Subject),
-		Token:      t.token(),
-		Since:      t.now.Add(-openQuestionFor),
-	})
-	switch {
-	case err == nil:
-		t.offer = &o
-	case !errors.Is(err, store.ErrNotFound):
-		return "", err
+	if !t.given {
+		o, err := t.tx.FindOffer(t.ctx, t.person, t.b.offerRef(t.m, t.now))
+		switch {
+		case err == nil:
+			t.offer = &o
+		case !errors.Is(err, store.ErrNotFound):
+			return "", err
+		}
 	}
 	upcoming, err := t.tx.UpcomingSessions(t.ctx, t.now, "")
 	if err != nil {
@@ -83,6 +90,12 @@ func (t *turn) run() (string, error) {
 	c := t.b.readContext(t.m, t.now, titlesOf(upcoming), t.offer)
 	t.staff = c.IsStaff
 	text := wordsOf(t.m)
+	t.text = text
+	if t.offer != nil && t.offer.Kind == store.OfferProve {
+		if outcome, done, err := t.proven(text); done || err != nil {
+			return outcome, err
+		}
+	}
 	r := t.ahead.again(text, c)
 	if outcome, done, err := t.forget(text, r.forget); done || err != nil {
 		return outcome, err
@@ -180,6 +193,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 		outcome = "replied: list"
 	}
 	if t.canHandOver(h) {
+		t.handed = &h
 		t.handOver(h)
 		outcome += ", passed to staff (" + h.String() + ")"
 	}
@@ -206,9 +220,15 @@ func (t *turn) listRequest() (bool, error) {
 	return false, nil
 }
 
-// token is the tag of the plus-address this message was sent to, when it
-// was one of ours.
-func (t *turn) token() string { return t.b.plusTag(t.m) }
+// offerRef is what m carries that may name an offer of ours.
+func (b *Bot) offerRef(m *understand.Message, now time.Time) store.OfferRef {
+	return store.OfferRef{
+		MessageIDs: append(append([]string(nil), m.InReplyTo...), m.References...),
+		Subject:    understand.SubjectRef(m.Subject),
+		Token:      b.plusTag(m),
+		Since:      now.Add(-openQuestionFor),
+	}
+}
 
 func (t *turn) help(notUnderstood bool) (string, error) {
 	t.answer("help", templates.Help{Name: t.ans.Name, NotUnderstood: notUnderstood})

@@ -66,7 +66,9 @@ func (c *cspWriter) WriteHeader(code int) {
 }
 
 func (c *cspWriter) Write(b []byte) (int, error) {
-	c.WriteHeader(http.StatusOK)
+	if !c.wrote {
+		c.WriteHeader(http.StatusOK)
+	}
 	return c.ResponseWriter.Write(b)
 }
 

@@ -20,6 +20,7 @@ type Inbound struct {
 	ReceivedAt  time.Time
 	HandledAt   time.Time
 	Outcome     string // what the bot did, for people reading the database
+	Proven      bool   // it proved it came from Sender (see mailbot.Proof)
 }
 
 // MailboxState is how far the inbox reader has got in one mailbox.
@@ -156,10 +157,10 @@ func (tx *Tx) Handled(ctx context.Context, in Inbound) (bool, error) {
 // mailbox past it. It returns the record's id, for linking replies to it.
 func (tx *Tx) RecordInbound(ctx context.Context, in Inbound) (int64, error) {
 	res, err := tx.tx.ExecContext(ctx, `
-		INSERT INTO inbound (message_key, mailbox, uid_validity, uid, sender, subject, size, received_at, handled_at, outcome)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		INSERT INTO inbound (message_key, mailbox, uid_validity, uid, sender, subject, size, received_at, handled_at, outcome, proven)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.Key, in.Mailbox, in.UIDValidity, in.UID, in.Sender, in.Subject, in.Size,
-		millis(in.ReceivedAt), millis(in.HandledAt), in.Outcome)
+		millis(in.ReceivedAt), millis(in.HandledAt), in.Outcome, in.Proven)
 	if err != nil {
 		return 0, fmt.Errorf("record message %s: %w", in.Key, err)
 	}
@@ -229,16 +230,18 @@ func (s *Store) CountInbound(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// HandedOver counts the messages from sender passed to staff since the
-// given time (each counted once, however many staff it went to).
-func (tx *Tx) HandedOver(ctx context.Context, sender string, since time.Time) (int, error) {
+// HandedOver counts the messages from base, or any +tag of it, passed to
+// staff since the given time (each counted once, however many staff it
+// went to).
+func (tx *Tx) HandedOver(ctx context.Context, base string, since time.Time) (int, error) {
+	same, args := sameMailbox("i.sender", base)
 	var n int
 	err := tx.tx.QueryRowContext(ctx, `
 		SELECT count(DISTINCT o.inbound_id) FROM outbox o JOIN inbound i ON i.id = o.inbound_id
-		WHERE o.kind = 'handoff' AND o.created_at >= ? AND i.sender = ? COLLATE NOCASE`,
-		millis(since), sender).Scan(&n)
+		WHERE o.kind = 'handoff' AND o.created_at >= ? AND `+same,
+		append([]any{millis(since)}, args...)...).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("count messages from %s passed to staff: %w", sender, err)
+		return 0, fmt.Errorf("count messages from %s passed to staff: %w", base, err)
 	}
 	return n, nil
 }

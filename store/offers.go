@@ -19,6 +19,11 @@ const (
 	// OfferNewsletter is a newsletter preview sent to a member of staff;
 	// Items holds the newsletter's id. Their SEND sends it.
 	OfferNewsletter = "newsletter"
+	// OfferProve asks whether a message in the person's name was theirs:
+	// Items says, in the question's words, what it would do; Words and
+	// Subject are what it said, and Parent the offer it answered. Only
+	// their reply citing it counts, never a guess.
+	OfferProve = "prove"
 )
 
 // Offer is a numbered list or a confirmation we sent, that a reply may
@@ -34,6 +39,14 @@ type Offer struct {
 	Phone     string   // phone number given with the request
 	Needs     string   // access needs given with the request
 	JoinList  bool     // the message offered the mailing list: a yes joins
+	Words     string   // prove: the words of the message it asks about
+	Subject   string   // prove: that message's subject
+	Parent    int64    // prove: the offer that message answered; 0 for none
+	Created   time.Time
+	// Guessed: the reply cited nothing, and this is only the person's
+	// newest open question (see OfferRef.Since), which a forger's
+	// message finds as surely as the person's own.
+	Guessed bool
 }
 
 // SaveOffer records o.
@@ -43,10 +56,14 @@ func (tx *Tx) SaveOffer(ctx context.Context, o Offer, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("save offer: %w", err)
 	}
+	var parent any
+	if o.Parent != 0 {
+		parent = o.Parent
+	}
 	_, err = tx.tx.ExecContext(ctx, `
-		INSERT INTO offers (token, message_id, person_id, kind, items, places, phone, needs, join_list, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.Token, o.MessageID, o.PersonID, o.Kind, items, o.Places, o.Phone, o.Needs, o.JoinList, millis(now))
+		INSERT INTO offers (token, message_id, person_id, kind, items, places, phone, needs, join_list, created_at, words, subject, parent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.Token, o.MessageID, o.PersonID, o.Kind, items, o.Places, o.Phone, o.Needs, o.JoinList, millis(now), o.Words, o.Subject, parent)
 	if err != nil {
 		return fmt.Errorf("save offer: %w", err)
 	}
@@ -106,11 +123,14 @@ func (tx *Tx) FindOffer(ctx context.Context, personID int64, ref OfferRef) (Offe
 		}
 	}
 	if !ref.Since.IsZero() && len(ref.MessageIDs) == 0 {
-		// Never a newsletter preview or a request to confirm erasure: a
-		// SEND, or a YES that erases someone, must answer it by name,
+		// Never a newsletter preview, a request to confirm erasure or a
+		// question whether a message was theirs: a SEND, or a YES that
+		// erases someone or proves a message, must answer it by name,
 		// never by guess.
-		return tx.offerWhere(ctx, `person_id = ? AND created_at >= ? AND kind NOT IN (?, ?) ORDER BY created_at DESC, id DESC LIMIT 1`,
-			personID, millis(ref.Since), OfferNewsletter, OfferForget)
+		o, err := tx.offerWhere(ctx, `person_id = ? AND created_at >= ? AND kind NOT IN (?, ?, ?) ORDER BY created_at DESC, id DESC LIMIT 1`,
+			personID, millis(ref.Since), OfferNewsletter, OfferForget, OfferProve)
+		o.Guessed = err == nil
+		return o, err
 	}
 	return Offer{}, ErrNotFound
 }
@@ -136,8 +156,11 @@ func (tx *Tx) newsletterCopy(ctx context.Context, personID int64, messageID stri
 func (tx *Tx) offerWhere(ctx context.Context, where string, args ...any) (Offer, error) {
 	var o Offer
 	var items string
-	err := tx.tx.QueryRowContext(ctx, `SELECT id, token, message_id, person_id, kind, items, places, phone, needs, join_list FROM offers WHERE `+where, args...).
-		Scan(&o.ID, &o.Token, &o.MessageID, &o.PersonID, &o.Kind, &items, &o.Places, &o.Phone, &o.Needs, &o.JoinList)
+	var parent sql.NullInt64
+	var created int64
+	err := tx.tx.QueryRowContext(ctx, `SELECT id, token, message_id, person_id, kind, items, places, phone, needs, join_list, words, subject, parent, created_at FROM offers WHERE `+where, args...).
+		Scan(&o.ID, &o.Token, &o.MessageID, &o.PersonID, &o.Kind, &items, &o.Places, &o.Phone, &o.Needs, &o.JoinList, &o.Words, &o.Subject, &parent, &created)
+	o.Parent, o.Created = parent.Int64, fromMillis(created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, ErrNotFound
 	}
@@ -148,6 +171,43 @@ func (tx *Tx) offerWhere(ctx context.Context, where string, args ...any) (Offer,
 		return o, fmt.Errorf("offer %d items: %w", o.ID, err)
 	}
 	return o, nil
+}
+
+// OfferByID returns offer id, if it was made to personID.
+func (tx *Tx) OfferByID(ctx context.Context, id, personID int64) (Offer, error) {
+	return tx.offerWhere(ctx, `id = ? AND person_id = ?`, id, personID)
+}
+
+// Cites reports whether a message from addr refers to mail we sent to
+// that address: a Message-ID of ours in ref.MessageIDs, our subject
+// reference, or the token of our Reply-To. Only the person the mail went
+// to can know these, so a message that cites one is theirs (or was
+// passed on by them).
+func (tx *Tx) Cites(ctx context.Context, addr string, ref OfferRef) (bool, error) {
+	var n int
+	for _, id := range ref.MessageIDs {
+		err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE message_id = ? AND rcpt = ? COLLATE NOCASE`, id, addr).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("look for mail to %s: %w", addr, err)
+		}
+		if n > 0 {
+			return true, nil
+		}
+	}
+	subject := ""
+	if len(ref.Subject) == subjectRefLen {
+		subject = strings.ToLower(ref.Subject)
+	}
+	if subject != "" || ref.Token != "" {
+		err := tx.tx.QueryRowContext(ctx, `
+			SELECT count(*) FROM offers o JOIN people p ON p.id = o.person_id
+			WHERE p.email = ? COLLATE NOCASE AND (o.token = ? OR (? <> '' AND substr(o.token, 1, ?) = ?))`,
+			addr, ref.Token, subject, subjectRefLen, subject).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("look for offers to %s: %w", addr, err)
+		}
+	}
+	return n > 0, nil
 }
 
 // DropOffer forgets offer id: what it offered is no longer open.

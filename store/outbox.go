@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -51,16 +52,33 @@ func (tx *Tx) Enqueue(ctx context.Context, m OutMessage, now time.Time) (int64, 
 	return res.LastInsertId()
 }
 
-// QueuedFor counts the messages queued for rcpt since the given time.
-func (tx *Tx) QueuedFor(ctx context.Context, rcpt string, since time.Time) (int, error) {
+// QueuedFor counts the replies queued since the given time for base, an
+// address without a +tag, or for any +tag of it (one mailbox, one limit),
+// to messages that proved their sender or to those that did not, as
+// proven says: each has a limit of its own. Hand-offs are not counted,
+// nor list mail: what the bot sends staff in their work must not use up
+// their own replies.
+func (tx *Tx) QueuedFor(ctx context.Context, base string, proven bool, since time.Time) (int, error) {
+	same, args := sameMailbox("o.rcpt", base)
 	var n int
-	err := tx.tx.QueryRowContext(ctx,
-		`SELECT count(*) FROM outbox WHERE rcpt = ? COLLATE NOCASE AND created_at >= ?`,
-		rcpt, millis(since)).Scan(&n)
+	err := tx.tx.QueryRowContext(ctx, `
+		SELECT count(*) FROM outbox o JOIN inbound i ON i.id = o.inbound_id
+		WHERE `+same+` AND o.created_at >= ? AND o.kind <> 'handoff' AND o.bulk = 0 AND i.proven = ?`,
+		append(args, millis(since), proven)...).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("count mail queued for %s: %w", rcpt, err)
+		return 0, fmt.Errorf("count mail queued for %s: %w", base, err)
 	}
 	return n, nil
+}
+
+// sameMailbox is an SQL condition that col is base, or base with a +tag,
+// in ASCII case only (SQLite's NOCASE), as the reply limit counts them.
+// It is a range on the index of col rather than a LIKE, which the index
+// would not serve: ',' is the character after '+'.
+func sameMailbox(col, base string) (string, []any) {
+	local, domain, _ := strings.Cut(base, "@")
+	return fmt.Sprintf(`(%[1]s = ? COLLATE NOCASE OR (%[1]s >= ? COLLATE NOCASE AND %[1]s < ? COLLATE NOCASE AND substr(%[1]s, -?) = ? COLLATE NOCASE))`, col),
+		[]any{base, local + "+", local + ",", len(domain) + 1, "@" + domain}
 }
 
 // DueOutbox returns up to limit queued messages whose next attempt is due at

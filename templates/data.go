@@ -65,6 +65,9 @@ type Answer struct {
 	Taken      []Event // drop-in times taken by someone else meanwhile
 	StillOn    []Event // kept: a reminder answered yes, or a move that could not be made yet
 	Places     int     // places the list was offered for, when more than one
+	// TooManyPlaces, when set, is the most places one email may book:
+	// they asked for more, and nothing was booked.
+	TooManyPlaces int
 
 	// List is what happened about the mailing list: "offer" (booked, and
 	// never asked: a yes joins), "confirm" (asked to join: a yes
@@ -180,4 +183,25 @@ type ListPage struct {
 	Stage   string
 	Email   string
 	Problem string
+}
+
+// Prove is the data for "prove": a question whether a message in the
+// person's name was theirs, and the answers to their reply. Stage is
+// "ask" (reply YES to do Risks), "kept" (they said no: nothing done) or
+// "expired" (their reply came too late: nothing done).
+type Prove struct {
+	Name  string
+	Stage string
+	Risks []Risk // what the message would do
+	// PassedOn: the message went to staff too, who will answer it.
+	PassedOn bool
+	// Urgent: the message suggests someone may be at risk.
+	Urgent bool
+}
+
+// Risk is one thing a message would do that needs the person's YES:
+// Do ("cancel your place on"), and the session it is about, if any.
+type Risk struct {
+	Do          string
+	Title, When string
 }

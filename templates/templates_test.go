@@ -37,6 +37,10 @@ var samples = map[string]any{
 	"handoff": Handoff{From: "Mary Jones <mary@example.org>", Subject: "Re: Your booking", Summary: "I couldn't tell what they would like.",
 		Urgent: []string{"unsafe"}, Did: "I told them a member of the team will reply.", Text: "I don't feel unsafe <b>at home</b> but I need to talk."},
 	"newsletter-staff": NewsletterStaff{Name: "Jo", Stage: "preview", Subject: "August news", Recipients: 1234, Preview: sampleNewsletter},
+	"prove": Prove{Name: "Mary", Stage: "ask", PassedOn: true, Urgent: true, Risks: []Risk{
+		{Do: "cancel your place on", Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am"},
+		{Do: "book 3 places on", Title: "By your side - enjoying our time together", When: "Thursday 26 August 2027, 10am to 11am"},
+		{Do: "join our mailing list"}}},
 }
 
 var sampleNewsletter = Newsletter{
@@ -81,6 +85,9 @@ var variants = map[string]struct {
 	"newsletter-sending":        {"newsletter-staff", NewsletterStaff{Name: "Jo", Stage: "sending", Subject: "August news", Recipients: 1, Finish: "by about 3pm tomorrow"}},
 	"newsletter-cancelled":      {"newsletter-staff", NewsletterStaff{Stage: "cancelled", Subject: "August news"}},
 	"answer-nothing":            {"answer", Answer{NoSessions: true, NoBookings: true, Already: []Event{sampleEvent}, Started: []Event{sampleEvent}}},
+	"answer-too-many":           {"answer", Answer{Name: "Ann", Asked: `to book "new to caring", for 10 people`, TooManyPlaces: 4}},
+	"prove-kept":                {"prove", Prove{Stage: "kept", Risks: []Risk{{Do: "join our mailing list"}}}},
+	"prove-expired":             {"prove", Prove{Name: "Mary", Stage: "expired", Risks: []Risk{{Do: "give up your place on the waiting list for", Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am"}}}},
 }
 
 var sampleEvent = Event{
