@@ -184,3 +184,19 @@ func TestPersonNotBot(t *testing.T) {
 		t.Errorf("thanks went to staff")
 	}
 }
+
+// TestUrgentWithoutStaff: with nobody to pass it to, a message with words
+// of risk still gets the numbers first, in the help or in the answer.
+func TestUrgentWithoutStaff(t *testing.T) {
+	d := newDesk(t, map[string]string{"MAILBOT_STAFF": ""})
+	for _, text := range []string{
+		"honestly I don't know how much longer I can go on like this",
+		"Please book me on 15 July. Some days I feel like ending it.",
+	} {
+		d.send(mary, "hello", text)
+		got := d.one(mary)
+		if !strings.HasPrefix(got.Text, "If you or someone else is in danger now, please call 999.") {
+			t.Errorf("%q: the reply does not open with the help:\n%s", text, got.Text)
+		}
+	}
+}

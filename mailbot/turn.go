@@ -123,6 +123,9 @@ func (t *turn) run() (string, error) {
 // person should see it, and answers.
 func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string, error) {
 	t.ans.Asked = asked(t.req)
+	// Help first, whoever else sees the message: with no staff to pass it
+	// to, or from staff themselves, the numbers still come at the top.
+	t.ans.Urgent = t.ans.Urgent || len(h.Urgent) > 0
 	listed, err := t.listRequest()
 	if err != nil {
 		return "", err
@@ -158,7 +161,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 			t.ans.List = "declined"
 			t.note("declined the list")
 		case t.offer == nil || t.offer.Kind != store.OfferBooked:
-			return t.help(true)
+			return t.help(true, t.ans.Urgent)
 		default:
 			err = t.cancel()
 		}
@@ -167,7 +170,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 		case t.listAnswer() && (t.offer.Kind == store.OfferJoin || understand.ExplicitYes(t.m.Fresh)):
 			err = t.joinByReply()
 		case t.offer == nil || t.offer.Kind != store.OfferBooked:
-			return t.help(true)
+			return t.help(true, t.ans.Urgent)
 		default:
 			err = t.stillComing()
 		}
@@ -176,7 +179,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	case t.req.Action == understand.Attendees:
 		return t.attendees()
 	case !t.canHandOver(h):
-		return t.help(t.req.Action == understand.Unknown)
+		return t.help(t.req.Action == understand.Unknown, t.ans.Urgent)
 	}
 	if err == nil {
 		err = t.offerList()
@@ -230,8 +233,8 @@ func (b *Bot) offerRef(m *understand.Message, now time.Time) store.OfferRef {
 	}
 }
 
-func (t *turn) help(notUnderstood bool) (string, error) {
-	t.answer("help", templates.Help{Name: t.ans.Name, NotUnderstood: notUnderstood})
+func (t *turn) help(notUnderstood, urgent bool) (string, error) {
+	t.answer("help", templates.Help{Name: t.ans.Name, NotUnderstood: notUnderstood, Urgent: urgent})
 	if notUnderstood {
 		return "replied: help (not understood)", nil
 	}

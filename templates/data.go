@@ -10,6 +10,7 @@ import "html/template"
 type Help struct {
 	Name          string // the person's name, if they gave one
 	NotUnderstood bool   // true when the bot could not read a request
+	Urgent        bool   // words suggest someone may be at risk: the help comes first
 }
 
 // TooLarge is the data for "too-large": a message over the size limit.
