@@ -446,3 +446,19 @@ func BenchmarkHandleBooking(b *testing.B) {
 		}
 	}
 }
+
+// TestSignatureChoosesNothing: a job title and an organisation under a
+// name are full of session words; they book nothing, are no access need,
+// and the phone under them is still the person's.
+func TestSignatureChoosesNothing(t *testing.T) {
+	d := newDesk(t, nil)
+	d.send("Cath Davies <cath@example.org>", "Booking", "Please book me on 15 July.\r\n\r\nCath Davies\r\nLearning Disability Partnership Board, community rep\r\nTel 01305 221000")
+	got := d.one("cath@example.org")
+	got.must(t, "You are booked on:", "Giving my carers a break", "We will call you on: 01305 221000")
+	got.mustNot(t, "Learning new skills", "Accessing the local community", "You told us:")
+	for _, s := range []string{"bd-2027-03", "bd-2027-05"} {
+		if b := d.bookings(s); len(b) != 0 {
+			t.Errorf("the signature booked %s: %q", s, b)
+		}
+	}
+}

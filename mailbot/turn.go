@@ -289,10 +289,15 @@ func (t *turn) sendAnswer() {
 
 // phone is the phone number given now, or with the request a list answered.
 func (t *turn) phone() string {
-	if t.req.Phone == "" && t.offer != nil {
+	switch {
+	case t.req.Phone != "":
+		return t.req.Phone
+	case t.offer != nil && t.offer.Phone != "":
 		return t.offer.Phone
+	case t.by == nil:
+		return understand.Phone(t.m.Signature)
 	}
-	return t.req.Phone
+	return ""
 }
 
 // needs is the access needs given now, or with the request a list answered.

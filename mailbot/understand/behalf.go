@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"cmp"
 	"reflect"
 	"regexp"
 	"strings"
@@ -20,6 +21,8 @@ type Behalf struct {
 	// Text is what the person wrote themselves, in a forward; "" when
 	// the sender named them.
 	Text string
+	// Phone is the number in the signature under Text.
+	Phone string
 }
 
 // OnBehalf returns whom m asks to act for, skipping addresses for which
@@ -27,7 +30,7 @@ type Behalf struct {
 // first: a note above a forward is about that person.
 func (m *Message) OnBehalf(skip func(addr string) bool) (Behalf, bool) {
 	if f := m.Forwarded; f != nil && f.From != "" && !skip(f.From) {
-		return Behalf{Addr: f.From, Name: f.FromName, Note: f.Note, Text: f.Text}, true
+		return Behalf{Addr: f.From, Name: f.FromName, Note: f.Note, Text: f.Text, Phone: f.Phone}, true
 	}
 	text := clip(m.Fresh, maxRead)
 	for _, loc := range namedAddress.FindAllStringSubmatchIndex(text, -1) {
@@ -128,7 +131,7 @@ func ReadFor(b Behalf, c Context) Request {
 		r.Places = own.Places
 	}
 	if r.Phone == "" {
-		r.Phone = own.Phone
+		r.Phone = cmp.Or(own.Phone, b.Phone)
 	}
 	if len(r.Needs) == 0 {
 		r.Needs = own.Needs

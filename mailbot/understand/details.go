@@ -82,6 +82,13 @@ func count(w string) int {
 // +44 (0)7700 900123, 0300-123-4567.
 var phoneRe = regexp.MustCompile(`(?:\+44\s?(?:\(0\)\s?)?|\b0)\d(?:[\s-]?\d){8,9}\b`)
 
+// Phone is the first phone number in s, tidied, or "": a signature's
+// number is the writer's, though its words ask for nothing.
+func Phone(s string) string {
+	p, _ := findPhone(s)
+	return p
+}
+
 // findPhone returns the first phone number in s and s with it blanked.
 func findPhone(s string) (string, string) {
 	loc := phoneRe.FindStringIndex(s)

@@ -50,14 +50,16 @@ type Forward struct {
 	// wall-clock time; one in a language other than English is left zero.
 	Date time.Time
 	Text string // what the original sender wrote, fresh (see Fresh)
-	Note string // what the forwarder wrote above it, fresh
+	// Phone is the number in the signature cut from Text: still theirs.
+	Phone string
+	Note  string // what the forwarder wrote above it, fresh
 }
 
 // attachedForward is the Forward for a message forwarded as an attachment.
 func attachedForward(inner *Message, note string) *Forward {
 	return &Forward{
 		From: inner.From, FromName: inner.FromName, Subject: inner.Subject,
-		MessageID: inner.MessageID, Date: inner.Date, Text: inner.Fresh, Note: note,
+		MessageID: inner.MessageID, Date: inner.Date, Text: inner.Fresh, Phone: Phone(inner.Signature), Note: note,
 	}
 }
 
@@ -158,9 +160,11 @@ func inlineForward(text, subject string) *Forward {
 		Subject:   OneLine(strings.Trim(f.get("subject"), "* ")),
 		MessageID: strings.Trim(f.get("message-id"), "<> "),
 		Date:      looseDate(f.get("date")),
-		Text:      Fresh(strings.Join(body, "\n")),
 		Note:      Fresh(strings.Join(lines[:at], "\n")),
 	}
+	var signature string
+	fw.Text, signature = freshAndSignature(strings.Join(body, "\n"))
+	fw.Phone = Phone(signature)
 	fw.From, fw.FromName = sender(f.get("from"))
 	if fw.From == "" {
 		fw.From, _ = sender(f.get("reply-to"))

@@ -50,6 +50,9 @@ type Message struct {
 	// Fresh is what the person wrote in this message: Text without the
 	// quoted history, signature and sign-off (see Fresh).
 	Fresh string
+	// Signature is what Fresh cut from the end of the person's words as
+	// their sign-off and signature, "" when none.
+	Signature string
 	// Forwarded is the message forwarded in this one, or nil when this is
 	// not a forward (see forward.go for the rule).
 	Forwarded *Forward
@@ -87,7 +90,7 @@ func parse(raw []byte, depth int) (*Message, error) {
 	if err := errors.Join(w.errs...); err != nil {
 		problems = append(problems, fmt.Errorf("body: %w", err))
 	}
-	m.Fresh = Fresh(m.Text)
+	m.Fresh, m.Signature = freshAndSignature(m.Text)
 	m.Calendar = w.calendar
 	if w.attached != nil && depth < maxForwardDepth {
 		inner, err := parse(w.attached, depth+1)

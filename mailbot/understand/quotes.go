@@ -38,6 +38,13 @@ import (
 // back as it was. Text that is nothing but quoted history gives "".
 // Its cost is linear in the length of text.
 func Fresh(text string) string {
+	fresh, _ := freshAndSignature(text)
+	return fresh
+}
+
+// freshAndSignature is Fresh, and the signature it cut from the end of the
+// person's words: the phone number in it is still theirs.
+func freshAndSignature(text string) (fresh, signature string) {
 	lines := splitLines(text)
 	runs, first := ownRuns(lines)
 	tidy := make([][]string, len(runs))
@@ -51,18 +58,20 @@ func Fresh(text string) string {
 	if last >= 0 {
 		// A sign-off closes the message, so only the person's last lines
 		// can end with one.
-		tidy[last] = trimBlank(cutSignOff(tidy[last]))
+		whole := tidy[last]
+		tidy[last] = trimBlank(cutNameSignature(cutSignOff(whole)))
+		signature = strings.Join(whole[len(tidy[last]):], "\n")
 	}
 	if s := joinRuns(tidy); s != "" {
-		return s
+		return s, signature
 	}
 	if s := strings.Join(trimBlank(lines[:first]), "\n"); s != "" {
-		return s
+		return s, ""
 	}
 	for i, r := range runs {
 		runs[i] = trimBlank(r)
 	}
-	return joinRuns(runs)
+	return joinRuns(runs), ""
 }
 
 // ownRuns splits lines into the runs the person wrote, between quoted
@@ -680,6 +689,12 @@ func isSignatureLine(l string) bool {
 	if hasDigit(l) || strings.Contains(l, "@") || strings.Contains(low, "www.") || strings.Contains(low, "http") {
 		return true
 	}
+	// "Learning Disability Partnership Board, community rep": the name
+	// of an organisation or a title, in strict Title Case, before a
+	// comma, bar or slash, makes the line a signature's.
+	if head, _, ok := strings.Cut(strings.NewReplacer("|", ",", "/", ",", " - ", ",").Replace(l), ","); ok && titleCase(head) {
+		return true
+	}
 	words, capital := 0, 0
 	for _, w := range strings.Fields(l) {
 		if utf8.RuneCountInString(w) < 3 {
@@ -692,6 +707,24 @@ func isSignatureLine(l string) bool {
 	}
 	return words > 0 && capital*10 >= words*7
 }
+
+// titleCase reports whether s is two or more words, each capitalised
+// but for short joining words ("Friends of the Earth").
+func titleCase(s string) bool {
+	n := 0
+	for _, w := range strings.Fields(s) {
+		switch r, _ := utf8.DecodeRuneInString(w); {
+		case unicode.IsUpper(r):
+			n++
+		case smallWords[w]:
+		default:
+			return false
+		}
+	}
+	return n >= 2
+}
+
+var smallWords = map[string]bool{"of": true, "and": true, "for": true, "the": true, "&": true, "in": true, "on": true, "at": true}
 
 // cutSignOff removes a closing "Kind regards" and the name and signature
 // under it from the end of the person's text. It only looks at the last
@@ -709,6 +742,34 @@ func cutSignOff(lines []string) []string {
 		}
 	}
 	return lines
+}
+
+// cutNameSignature removes a signature that starts with the writer's name
+// and no sign-off ("Please book me on 15 July.\n\nCath Davies\nLearning
+// Disability Partnership Board, community rep"): a name alone on its line
+// after a finished sentence or a blank line, then nothing but signature
+// lines, at least one. Job titles and organisations are full of session
+// words ("learning", "community", "support") and must never choose one.
+// A list of titles after "Book me on:" is not finished, and stays.
+func cutNameSignature(lines []string) []string {
+	lines = trimBlank(lines)
+	const maxTail = 8
+	for k := len(lines) - 2; k >= 1 && k >= len(lines)-maxTail; k-- {
+		if !isName(bare(lines[k]), true) || !finished(lines[k-1]) {
+			continue
+		}
+		if signatureUnder(lines[k:]) {
+			return lines[:k]
+		}
+	}
+	return lines
+}
+
+// finished reports whether the line before a signature ends what came
+// before it: blank, or ending a sentence.
+func finished(l string) bool {
+	l = strings.TrimSpace(bare(l))
+	return l == "" || strings.ContainsAny(l[len(l)-1:], ".!?)")
 }
 
 // signatureUnder says whether lines (under a sign-off) are a name, then
