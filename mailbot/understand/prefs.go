@@ -3,6 +3,7 @@ package understand
 import (
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -20,7 +21,7 @@ var (
 	partOfDay  = regexp.MustCompile(`\b(morning|afternoon|evening)s?\b`)
 	afterTime  = regexp.MustCompile(`\b(after|from|later than|not before)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?|o'?clock)?`)
 	beforeTime = regexp.MustCompile(`\b(before|by|earlier than|not after|until)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?|o'?clock)?`)
-	notWhen    = regexp.MustCompile(`\b(?:not|except|but not|apart from|no|can'?t do|cannot do)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?(?:any\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
+	notWhen    = regexp.MustCompile(`\b(?:not|except|but not|apart from|no|can'?t do|cannot do|any ?day but|anything but|any time but|anytime but)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?(?:any\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
 	dayWanted  = regexp.MustCompile(`\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
 	monthIn    = regexp.MustCompile(`\b(?:in|during)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 )
@@ -29,23 +30,56 @@ var (
 func findPrefs(s string) Prefs {
 	var p Prefs
 	has := cluesIn(s)
-	for _, m := range partOfDay.FindAllStringSubmatch(s, -1) {
-		switch m[1] {
+	// Each wish is read with the words around it: "not mornings",
+	// "mornings are no good" and "after 2pm is no good" say when not.
+	for _, loc := range partOfDay.FindAllStringSubmatchIndex(s, -1) {
+		neg := refused(s, loc[0], loc[1])
+		switch s[loc[2]:loc[3]] {
 		case "morning":
-			p.Before = 12 * 60
+			if neg {
+				p.After = max(p.After, 12*60)
+			} else {
+				p.Before = 12 * 60
+			}
 		case "afternoon":
-			p.After, p.Before = 12*60, 17*60
+			if neg {
+				p.Before = 12 * 60
+			} else {
+				p.After, p.Before = 12*60, 17*60
+			}
 		case "evening":
-			p.After = 17 * 60
+			if neg {
+				p.Before = 17 * 60
+			} else {
+				p.After = 17 * 60
+			}
 		}
 	}
 	// Times need digits, and the rest a day's or a month's name (see clues).
 	if has.digits {
-		if m := afterTime.FindStringSubmatch(s); m != nil {
-			p.After = clock(m[2], m[3], m[4])
+		for _, loc := range afterTime.FindAllStringSubmatchIndex(s, -1) {
+			t := clock(sub(s, loc, 2), sub(s, loc, 3), sub(s, loc, 4))
+			switch word := sub(s, loc, 1); {
+			case word == "after" && strings.HasSuffix(s[:loc[0]], "not "):
+				// "not after 3" is beforeTime's
+			case refused(s, loc[0], loc[1]) && word != "not before":
+				p.Before = t // "after 2pm is no good"
+			default:
+				p.After = t
+			}
 		}
-		if m := beforeTime.FindStringSubmatch(s); m != nil {
-			p.Before = clock(m[2], m[3], m[4])
+		for _, loc := range beforeTime.FindAllStringSubmatchIndex(s, -1) {
+			t := clock(sub(s, loc, 2), sub(s, loc, 3), sub(s, loc, 4))
+			switch word := sub(s, loc, 1); {
+			case word == "before" && strings.HasSuffix(s[:loc[0]], "not "):
+				// "not before 11" is afterTime's
+			case refused(s, loc[0], loc[1]) && word != "not after":
+				p.After = t // "before 11 is too early"
+			case word == "not after":
+				p.Before = t + 1 // a slot at that time still suits
+			default:
+				p.Before = t
+			}
 		}
 	}
 	if !has.day && !has.month {
@@ -61,8 +95,14 @@ func findPrefs(s string) Prefs {
 		}
 	}
 	if has.day {
-		for _, m := range dayWanted.FindAllStringSubmatch(s, -1) {
-			if d, ok := weekdayOf(m[1]); ok && !negated[m[1]] {
+		for _, loc := range dayWanted.FindAllStringSubmatchIndex(s, -1) {
+			name := sub(s, loc, 1)
+			d, ok := weekdayOf(name)
+			switch {
+			case !ok || negated[name]:
+			case refused(s, loc[0], loc[1]):
+				p.NotWeekdays = append(p.NotWeekdays, d) // "Thursdays are no good"
+			default:
 				p.Weekdays = append(p.Weekdays, d)
 			}
 		}
@@ -75,6 +115,31 @@ func findPrefs(s string) Prefs {
 		}
 	}
 	return p
+}
+
+// sub is submatch i of a match found with its index.
+func sub(s string, loc []int, i int) string {
+	if loc[2*i] < 0 {
+		return ""
+	}
+	return s[loc[2*i]:loc[2*i+1]]
+}
+
+// refusedBefore and refusedAfter are the words that, just before or just
+// after a time, a day or a part of the day, turn a wish into its opposite.
+var (
+	refusedBefore = []string{"not ", "no ", "can't do ", "cant do ", "cannot do ", "can't manage ", "cannot manage ", "can't make ", "not in the ", "not on ", "never "}
+	refusedAfter  = regexp.MustCompile(`^s?\s*(?:is|are|would be|will be)?\s*(?:no good|not good|not great|bad|difficult|tricky|hard|impossible|out|a no|too early|too late|not possible|not ideal)\b|^s?\s*(?:doesn'?t|don'?t|won'?t|wouldn'?t|can'?t|cannot) (?:work|suit|do)\b`)
+)
+
+// refused reports whether the words around s[start:end] refuse it.
+func refused(s string, start, end int) bool {
+	for _, w := range refusedBefore {
+		if strings.HasSuffix(s[:start], w) {
+			return true
+		}
+	}
+	return refusedAfter.MatchString(s[end:])
 }
 
 // clock turns "2", "30", "pm" into minutes after midnight. A bare hour from
