@@ -29,6 +29,9 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 	if len(t.req.Targets) == 0 {
 		return t.list(upcoming) // "I'd like to book a place": which?
 	}
+	if t.req.AnyOf {
+		t.req.Targets = t.firstFree(t.req.Targets, upcoming)
+	}
 	var chosen, which []store.SessionPlaces
 	for _, p := range t.req.Targets {
 		found := t.resolve(p, upcoming)
@@ -72,6 +75,18 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		return t.list(upcoming)
 	}
 	return nil
+}
+
+// firstFree is the first of alternatives ("1 or 2 is fine") that names
+// one session with room for the places asked, else the first of them:
+// one booking, never all.
+func (t *turn) firstFree(alternatives []understand.Pattern, upcoming []store.SessionPlaces) []understand.Pattern {
+	for _, p := range alternatives {
+		if found := t.resolve(p, upcoming); len(found) == 1 && found[0].Left >= t.places() {
+			return []understand.Pattern{p}
+		}
+	}
+	return alternatives[:1]
 }
 
 // tooMany reports whether places is more than one email from the public

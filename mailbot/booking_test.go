@@ -462,3 +462,62 @@ func TestSignatureChoosesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeRequests: what a request says of all, one of, or instead of,
+// is done as it says.
+func TestWholeRequests(t *testing.T) {
+	t.Run("one of two slots", func(t *testing.T) {
+		d := newDesk(t, nil)
+		d.send(mary, "drop-in", "Could I have a one-to-one chat please?")
+		d.reply(mary, d.one(mary), "1 or 2 is fine")
+		d.one(mary).must(t, "You are booked on:", "Thursday 24 June 2027, 10am")
+		if a, b := d.bookings("dropin-2027-06-24-1000"), d.bookings("dropin-2027-06-24-1030"); len(a)+len(b) != 1 {
+			t.Errorf("1 or 2 booked %q and %q, want one of them", a, b)
+		}
+	})
+	t.Run("cancel all", func(t *testing.T) {
+		d := newDesk(t, nil)
+		d.send(mary, "book", "book me on 15 July and 26 August")
+		d.one(mary)
+		d.send(mary, "cancel", "Please cancel all my bookings")
+		d.one(mary).must(t, "I have cancelled:", "Giving my carers", "By your side")
+		if got := d.bookings(""); len(got) != 0 {
+			t.Errorf("bookings %q after cancelling all", got)
+		}
+	})
+	t.Run("off the waiting list, not the mailing list", func(t *testing.T) {
+		d := newDesk(t, nil)
+		d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")
+		d.send(sam, "book", "book me on the gardening club")
+		d.one(sam)
+		d.joined(mary)
+		d.send(mary, "book", "book me on the gardening club")
+		d.one(mary).must(t, "waiting list")
+		d.send(mary, "waiting list", "I'm on the waiting list for the gardening club, please take me off it")
+		d.one(mary).must(t, "I have cancelled:", "Gardening club")
+		if got := d.bookings("tiny"); !slices.Equal(got, []string{sam + " confirmed 1"}) {
+			t.Errorf("bookings %q, want Mary off the waiting list", got)
+		}
+		if !d.subscribed(mary) {
+			t.Error("leaving a waiting list took Mary off the mailing list")
+		}
+	})
+	for _, text := range []string{
+		"Something has come up on the 15th. Can I move to 26 August instead?",
+		"I can't make the 15 July one but I'd love to do the 26 August one",
+	} {
+		t.Run(text, func(t *testing.T) {
+			d := newDesk(t, nil)
+			d.send(mary, "book", "book me on 15 July")
+			d.one(mary)
+			d.send(mary, "change", text)
+			d.one(mary).must(t, "You are booked on:", "By your side", "I have cancelled:", "Giving my carers")
+			if got := d.bookings("bd-2027-04"); len(got) != 0 {
+				t.Errorf("15 July still booked: %q", got)
+			}
+			if got := d.bookings("bd-2027-08"); !slices.Equal(got, []string{mary + " confirmed 1"}) {
+				t.Errorf("26 August: %q", got)
+			}
+		})
+	}
+}

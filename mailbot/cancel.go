@@ -53,6 +53,9 @@ func (t *turn) whichBookings(patterns []understand.Pattern, live []store.Booking
 		}
 	}
 	if len(patterns) == 0 {
+		if t.req.All {
+			return live, nil // "cancel all my bookings"
+		}
 		if t.offer != nil && t.offer.Kind == store.OfferBooked {
 			if len(fromOffer) == 1 {
 				return fromOffer, nil

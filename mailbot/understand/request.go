@@ -62,6 +62,11 @@ type Request struct {
 	Prefs       Prefs     // for drop-ins: when suits them
 	Subscribe   bool
 	Unsubscribe bool
+	// AnyOf: the Targets are alternatives ("1 or 2 is fine"): one of
+	// them, the first that is free, not all.
+	AnyOf bool
+	// All: a cancellation of every booking ("cancel all my bookings").
+	All bool
 }
 
 // Read works out what text (the person's fresh words) asks for. It never
@@ -89,6 +94,17 @@ func Read(text string, c Context) Request {
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, text, &r, c)
+	if leaveWaiting.MatchString(s) && strings.Contains(s, "waiting list") {
+		// "I'm on the waiting list for …, please take me off it": off the
+		// waiting list, not the mailing list.
+		r.Action, r.Unsubscribe = Cancel, false
+	}
+	if r.Action == Cancel && contrasts(s, r.Targets) {
+		// "I can't make the 10th but I'd love to do the 12th one".
+		r.Action = Move
+	}
+	r.AnyOf = alternatives(s, r.Targets)
+	r.All = r.Action == Cancel && len(r.Targets) == 0 && cancelAll.MatchString(s)
 	switch r.Action {
 	case Move:
 		r.From, r.Targets = splitMove(s, r.Targets)
@@ -277,12 +293,68 @@ func splitMove(s string, targets []Pattern) (from, to []Pattern) {
 			to = append(to, p)
 		}
 	}
+	if len(from) == 0 && len(to) > 1 && loc == nil {
+		// "Something has come up on the 15th. Can I move to 26 August
+		// instead?": what the sentence that moves names is where to go;
+		// what another sentence names, where from.
+		var away, here []Pattern
+		for _, p := range to {
+			if moveWords.MatchString(sentenceAt(s, p.at)) {
+				here = append(here, p)
+			} else {
+				away = append(away, p)
+			}
+		}
+		if len(away) > 0 && len(here) > 0 {
+			return away, here
+		}
+	}
 	if len(to) == 0 {
 		// Every session named is one they can't make: where to go
 		// instead is still to ask.
 		return nil, targets
 	}
 	return from, to
+}
+
+var (
+	leaveWaiting = regexp.MustCompile(`\b(take|remove|cross|strike) (me|us|my name) (off|from)\b|\b(off|leave|come off|get off) (the|your|that) waiting list\b`)
+	cancelAll    = regexp.MustCompile(`\b(all|every one|each) (of )?(my|our|the)? ?(bookings?|sessions?|places?)\b|\bcancel (everything|all|the lot)\b`)
+	// wantWords say a clause asks to come to what it names.
+	wantWords = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i'?ll|i will) (love|like|be happy|rather|prefer)? ?(to )?(do|come|attend|join|go|try|book)\b|\b(book|put|sign) (me|us) (on|in|up|down|onto)\b`)
+	orWords   = regexp.MustCompile(`^\s*(,\s*)?(or|either|or else)\s*$`)
+)
+
+// contrasts reports whether a cancellation also asks to come to something
+// in a clause of its own: one clause can't make a session, another wants
+// a different one.
+func contrasts(s string, targets []Pattern) bool {
+	leave, come := false, false
+	for _, p := range targets {
+		clause := clauseAt(s, p.at)
+		switch {
+		case cancelWords.MatchString(clause):
+			leave = true
+		case wantWords.MatchString(clause):
+			come = true
+		}
+	}
+	return leave && come
+}
+
+// alternatives reports whether the targets are joined by "or": "1 or 2
+// is fine" asks for one of them.
+func alternatives(s string, targets []Pattern) bool {
+	if len(targets) < 2 {
+		return false
+	}
+	for i := 1; i < len(targets); i++ {
+		a, b := targets[i-1], targets[i]
+		if a.end > b.at || !orWords.MatchString(s[a.end:b.at]) {
+			return false
+		}
+	}
+	return true
 }
 
 var clauseEnd = regexp.MustCompile(`[.,;!?\n]|\bbut\b`)
