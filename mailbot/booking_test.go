@@ -521,3 +521,17 @@ func TestWholeRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestMoveKeepsWhatTheBookingSaid: places, phone and access needs go
+// with a move that doesn't repeat them.
+func TestMoveKeepsWhatTheBookingSaid(t *testing.T) {
+	d := newDesk(t, nil)
+	d.send(mary, "book", "Please book me and my husband on 15 July. I use a wheelchair. 07700 900123")
+	d.one(mary).must(t, "Places: 2")
+	d.send(mary, "move", "Can I move to 26 August instead?")
+	moved := d.one(mary)
+	moved.must(t, "You are booked on:", "By your side", "Places: 2", "You told us: I use a wheelchair", "We will call you on: 07700 900123")
+	if got := d.bookings("bd-2027-08"); !slices.Equal(got, []string{mary + " confirmed 2"}) {
+		t.Errorf("26 August: %q, want 2 places", got)
+	}
+}

@@ -2,6 +2,7 @@ package mailbot
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/understand"
@@ -193,6 +194,9 @@ func (t *turn) move(upcoming []store.SessionPlaces) error {
 		t.askCancel(append(from, ask...)) // first, which place to give up
 		return nil
 	}
+	if len(from) == 1 {
+		t.carryOver(from[0])
+	}
 	if t.tooMany(t.places()) {
 		return nil
 	}
@@ -207,4 +211,18 @@ func (t *turn) move(upcoming []store.SessionPlaces) error {
 		t.ans.StillOn = append(t.ans.StillOn, t.event(from[0]))
 	}
 	return nil
+}
+
+// carryOver keeps, on a move, what the booking being left says and the
+// message does not: its places, phone and access needs go with them.
+func (t *turn) carryOver(old store.Booking) {
+	if t.req.Places == 0 && old.Places > 1 {
+		t.req.Places = old.Places
+	}
+	if t.req.Phone == "" {
+		t.req.Phone = old.Phone
+	}
+	if len(t.req.Needs) == 0 && old.Needs != "" {
+		t.req.Needs = strings.Split(old.Needs, "; ")
+	}
 }
