@@ -145,7 +145,7 @@ func (t *turn) pick(p understand.Pattern, among []store.SessionPlaces) []store.S
 }
 
 func itemOf(s store.Session) understand.Item {
-	return understand.Item{ID: s.ID, Title: s.Title, Dropin: s.Kind == "dropin", Starts: s.Starts, Ends: s.Ends}
+	return understand.Item{ID: s.ID, Title: s.Title, Dropin: s.Kind == "dropin", Starts: s.Starts, Ends: s.Ends, Location: s.Location}
 }
 
 func appendSession(list []store.SessionPlaces, s store.SessionPlaces) []store.SessionPlaces {

@@ -535,3 +535,14 @@ func TestMoveKeepsWhatTheBookingSaid(t *testing.T) {
 		t.Errorf("26 August: %q, want 2 places", got)
 	}
 }
+
+// TestBookByPlace: "the Weymouth one" is the session at Weymouth.
+func TestBookByPlace(t *testing.T) {
+	d := newDesk(t, nil)
+	d.send(mary, "book", "Could you book me on the Weymouth one please?")
+	d.one(mary).must(t, "You are booked on:", "By your side")
+	d.send(sam, "book", "I'd like the one at Dorchester library")
+	d.one(sam).must(t, "You are booked on:", "Learning new skills")
+	d.send(ann, "hello", "I live in Weymouth, what's on?")
+	d.one(ann).must(t, "These are the sessions coming up:")
+}

@@ -55,7 +55,7 @@ func (b *Bot) ReadAhead(ctx context.Context, ds []Delivery) *Batch {
 		// The transaction reads the sessions itself and will say why.
 		upcoming = nil
 	}
-	titles := titlesOf(upcoming)
+	tt := timetableOf(upcoming)
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
 	for range min(len(ds), runtime.GOMAXPROCS(0)) {
@@ -68,7 +68,7 @@ func (b *Bot) ReadAhead(ctx context.Context, ds []Delivery) *Batch {
 				}
 				r.m, r.err = understand.Parse(ds[i].Raw)
 				if r.m != nil && r.m.Automatic == "" {
-					r.reading = readWords(wordsOf(r.m), b.readContext(r.m, batch.now, titles, nil))
+					r.reading = readWords(wordsOf(r.m), b.readContext(r.m, batch.now, tt, nil))
 				}
 			}
 		})
@@ -94,27 +94,34 @@ func (r reading) again(text string, c understand.Context) reading {
 	return readWords(text, c)
 }
 
-// readContext is what m's words are read against: the titles of the
-// upcoming sessions, and the numbered list it answers, if any.
-func (b *Bot) readContext(m *understand.Message, now time.Time, titles []string, offer *store.Offer) understand.Context {
-	c := understand.Context{Now: now, TZ: b.cfg.TZ, Subject: m.Subject, IsStaff: b.isStaff(m), Titles: titles}
+// readContext is what m's words are read against: the titles and places
+// of the upcoming sessions, and the numbered list it answers, if any.
+func (b *Bot) readContext(m *understand.Message, now time.Time, tt timetable, offer *store.Offer) understand.Context {
+	c := understand.Context{Now: now, TZ: b.cfg.TZ, Subject: m.Subject, IsStaff: b.isStaff(m), Titles: tt.titles, Places: tt.places}
 	if offer != nil {
 		c.Offered = len(offer.Items)
 	}
 	return c
 }
 
-// titlesOf is each title of sessions once, soonest first.
-func titlesOf(sessions []store.SessionPlaces) []string {
-	var titles []string
+// timetable is what of the upcoming sessions words are read against:
+// each title once, soonest first, and each group session's location once.
+type timetable struct{ titles, places []string }
+
+func timetableOf(sessions []store.SessionPlaces) timetable {
+	var tt timetable
 	seen := map[string]bool{}
 	for _, s := range sessions {
-		if !seen[s.Title] {
-			seen[s.Title] = true
-			titles = append(titles, s.Title)
+		if !seen["t"+s.Title] {
+			seen["t"+s.Title] = true
+			tt.titles = append(tt.titles, s.Title)
+		}
+		if s.Kind == "session" && !seen["p"+s.Location] {
+			seen["p"+s.Location] = true
+			tt.places = append(tt.places, s.Location)
 		}
 	}
-	return titles
+	return tt
 }
 
 // wordsOf is the part of m read for what it asks: its fresh words, or all

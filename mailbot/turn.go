@@ -87,7 +87,7 @@ func (t *turn) run() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c := t.b.readContext(t.m, t.now, titlesOf(upcoming), t.offer)
+	c := t.b.readContext(t.m, t.now, timetableOf(upcoming), t.offer)
 	t.staff = c.IsStaff
 	text := wordsOf(t.m)
 	t.text = text

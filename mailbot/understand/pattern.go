@@ -19,7 +19,8 @@ type Pattern struct {
 	Weekday time.Weekday
 	HasDay  bool // Weekday is set (Sunday is its zero value)
 	Title   string
-	at, end int // where in the text it was written
+	Place   string // a word of the location ("weymouth"), lower case
+	at, end int    // where in the text it was written
 	// aside is a "today" or "tomorrow", which people write as often to
 	// say when something happened as to name a session.
 	aside bool
@@ -37,7 +38,8 @@ func (p Pattern) Matches(it Item, tz *time.Location) bool {
 		p.Month != 0 && t.Month() != p.Month,
 		p.Day != 0 && t.Day() != p.Day,
 		p.HasDay && t.Weekday() != p.Weekday,
-		p.Title != "" && !strings.EqualFold(it.Title, p.Title):
+		p.Title != "" && !strings.EqualFold(it.Title, p.Title),
+		p.Place != "" && !atPlace(it.Location, p.Place):
 		return false
 	}
 	return true

@@ -30,11 +30,12 @@ func (a Action) String() string { return actionNames[a] }
 
 // Item is one timetable entry as understanding needs it.
 type Item struct {
-	ID     string
-	Title  string
-	Dropin bool
-	Starts time.Time
-	Ends   time.Time
+	ID       string
+	Title    string
+	Dropin   bool
+	Starts   time.Time
+	Ends     time.Time
+	Location string
 }
 
 // Context is what the words are read against. Every field but Now and TZ may
@@ -43,6 +44,7 @@ type Context struct {
 	Now      time.Time
 	TZ       *time.Location
 	Titles   []string // the titles of upcoming sessions, to recognise them in free text
+	Places   []string // the locations of upcoming group sessions: "the Weymouth one"
 	Subject  string   // the message's subject: read too unless it is a reply to ours
 	Offered  int      // how many items the numbered list this answers had
 	IsStaff  bool     // staff may ask for attendee lists
@@ -90,6 +92,10 @@ func Read(text string, c Context) Request {
 	numbers := findNumbers(s, c.Offered)
 
 	r.Targets = dropAsides(s, combine(s, dates, titles))
+	if len(r.Targets) == 0 {
+		// A place is the evidence only when nothing surer names a session.
+		r.Targets = findPlaceNames(s, c.Places)
+	}
 	r.Targets = append(r.Targets, numbers...)
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)

@@ -1,0 +1,65 @@
+package understand
+
+import (
+	"regexp"
+	"strings"
+)
+
+// People name a session by where it is as often as by its title: "the
+// Weymouth one", "the one at Dorchester library". A place is evidence
+// only where the words say a session is meant by it — "I live in
+// Weymouth, what's on?" names no session — and only by a word that tells
+// places apart: "community", "centre", "hall" or "online" never does.
+
+// placeStop are the words of locations that tell no place apart.
+var placeStop = set([]string{
+	"online", "microsoft", "teams", "zoom", "video", "phone", "call", "community", "centre", "center",
+	"main", "hall", "room", "meeting", "village", "church", "house", "road", "street", "the", "and",
+	"library", "council", "county", "office", "building", "floor", "ground", "first", "second",
+})
+
+var (
+	// placeAfter and placeBefore are the words around a place that make
+	// it name a session: "the Weymouth one", "the one at Weymouth".
+	placeAfter  = regexp.MustCompile(`^\s+(?:library\s+|community centre\s+|centre\s+|hall\s+)?(?:one|session|meeting|group|event|conversation|get together)s?\b`)
+	placeBefore = regexp.MustCompile(`\b(?:one|session|meeting|group|event|conversation)s?\s+(?:at|in)\s+(?:the\s+)?$`)
+)
+
+// findPlaceNames returns the sessions s names by a place word of one of
+// the locations given, each place word once.
+func findPlaceNames(s string, locations []string) []Pattern {
+	if len(locations) == 0 {
+		return nil
+	}
+	known := map[string]bool{}
+	for _, l := range locations {
+		for _, w := range words(normalise(l)) {
+			if len(w) >= 4 && !placeStop[w] && !strings.ContainsAny(w, "0123456789") {
+				known[w] = true
+			}
+		}
+	}
+	text, starts, ends := wordsAt(s)
+	var out []Pattern
+	seen := map[string]bool{}
+	for i, w := range text {
+		if !known[w] || seen[w] {
+			continue
+		}
+		if placeAfter.MatchString(s[ends[i]:]) || placeBefore.MatchString(s[:starts[i]]) {
+			seen[w] = true
+			out = append(out, Pattern{Place: w, Said: "the " + s[starts[i]:ends[i]] + " one", at: starts[i], end: ends[i]})
+		}
+	}
+	return out
+}
+
+// atPlace reports whether location has the place word w.
+func atPlace(location, w string) bool {
+	for _, x := range words(normalise(location)) {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}

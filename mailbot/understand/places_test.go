@@ -1,0 +1,42 @@
+package understand
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPlaceNames(t *testing.T) {
+	sessions, _, tz := demoItems(t)
+	var titles, places []string
+	for _, s := range sessions {
+		titles = append(titles, s.Title)
+	}
+	places = []string{"Online (Microsoft Teams)", "Dorchester library, meeting room 2", "Weymouth community centre, main hall"}
+	c := Context{Now: time.Date(2027, 6, 15, 9, 0, 0, 0, tz), TZ: tz, Titles: titles, Places: places}
+	for _, tt := range []struct {
+		text  string
+		place string // the place named, "" for none
+	}{
+		{"Can I book the Weymouth one please?", "weymouth"},
+		{"I'd like to come to the one at Dorchester library", "dorchester"},
+		{"please book me on the dorchester library one", "dorchester"},
+		{"the session in weymouth please", "weymouth"},
+		{"I live in Weymouth, what's on?", ""},
+		{"the online one please", ""},
+		{"the community centre one", ""},
+		{"book me on 26 August, the Weymouth one", ""}, // the date says it already
+	} {
+		r := Read(tt.text, c)
+		got := ""
+		if len(r.Targets) == 1 {
+			got = r.Targets[0].Place
+		}
+		if got != tt.place {
+			t.Errorf("Read(%q) targets %v, want the place %q", tt.text, r.Targets, tt.place)
+		}
+	}
+	weymouth := Item{Title: "By your side", Location: "Weymouth community centre, main hall"}
+	if p := (Pattern{Place: "weymouth"}); !p.Matches(weymouth, tz) || p.Matches(Item{Location: "Online (Microsoft Teams)"}, tz) {
+		t.Error("a place pattern matches by its location's words only")
+	}
+}
