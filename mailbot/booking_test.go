@@ -546,3 +546,13 @@ func TestBookByPlace(t *testing.T) {
 	d.send(ann, "hello", "I live in Weymouth, what's on?")
 	d.one(ann).must(t, "These are the sessions coming up:")
 }
+
+// TestBookByPartOfDay: "the afternoon one" names the sessions in the
+// afternoon; several fit, so the bot asks which.
+func TestBookByPartOfDay(t *testing.T) {
+	d := newDesk(t, nil)
+	d.send(mary, "book", "Can I book the afternoon one please?")
+	ask := d.one(mary)
+	ask.must(t, `More than one session matches "the afternoon one"`, "Promoting independence", "Giving my carers a break")
+	ask.mustNot(t, "You are booked on:", "Learning new skills")
+}

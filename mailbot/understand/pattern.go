@@ -20,7 +20,10 @@ type Pattern struct {
 	HasDay  bool // Weekday is set (Sunday is its zero value)
 	Title   string
 	Place   string // a word of the location ("weymouth"), lower case
-	at, end int    // where in the text it was written
+	// From and Until bound the minute of the day it starts at, for "the
+	// afternoon one"; Until 0 means no bound.
+	From, Until int
+	at, end     int // where in the text it was written
 	// aside is a "today" or "tomorrow", which people write as often to
 	// say when something happened as to name a session.
 	aside bool
@@ -39,7 +42,9 @@ func (p Pattern) Matches(it Item, tz *time.Location) bool {
 		p.Day != 0 && t.Day() != p.Day,
 		p.HasDay && t.Weekday() != p.Weekday,
 		p.Title != "" && !strings.EqualFold(it.Title, p.Title),
-		p.Place != "" && !atPlace(it.Location, p.Place):
+		p.Place != "" && !atPlace(it.Location, p.Place),
+		t.Hour()*60+t.Minute() < p.From,
+		p.Until > 0 && t.Hour()*60+t.Minute() >= p.Until:
 		return false
 	}
 	return true

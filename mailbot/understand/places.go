@@ -6,7 +6,8 @@ import (
 )
 
 // People name a session by where it is as often as by its title: "the
-// Weymouth one", "the one at Dorchester library". A place is evidence
+// Weymouth one", "the one at Dorchester library", or by when in the day:
+// "the afternoon one". A place is evidence
 // only where the words say a session is meant by it — "I live in
 // Weymouth, what's on?" names no session — and only by a word that tells
 // places apart: "community", "centre", "hall" or "online" never does.
@@ -62,4 +63,33 @@ func atPlace(location, w string) bool {
 		}
 	}
 	return false
+}
+
+// partOfDayNamed is "the afternoon one", "the evening session": a session
+// named by when in the day it is.
+var partOfDayNamed = regexp.MustCompile(`\b(morning|afternoon|evening)\s+(?:one|session|meeting|group|event|conversation)s?\b`)
+
+// findPartOfDay returns the sessions s names by the part of the day, each
+// once. Several may fit; the caller asks which.
+func findPartOfDay(s string) []Pattern {
+	var out []Pattern
+	seen := map[string]bool{}
+	for _, loc := range partOfDayNamed.FindAllStringSubmatchIndex(s, -1) {
+		part := s[loc[2]:loc[3]]
+		if seen[part] {
+			continue
+		}
+		seen[part] = true
+		p := Pattern{Said: "the " + s[loc[0]:loc[1]], at: loc[0], end: loc[1]}
+		switch part {
+		case "morning":
+			p.Until = 12 * 60
+		case "afternoon":
+			p.From, p.Until = 12*60, 17*60
+		case "evening":
+			p.From = 17 * 60
+		}
+		out = append(out, p)
+	}
+	return out
 }

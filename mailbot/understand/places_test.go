@@ -25,11 +25,21 @@ func TestPlaceNames(t *testing.T) {
 		{"the online one please", ""},
 		{"the community centre one", ""},
 		{"book me on 26 August, the Weymouth one", ""}, // the date says it already
+		{"the afternoon one please", "afternoon"},
+		{"could I come to the evening session", "evening"},
+		{"I can only do mornings", ""},
 	} {
 		r := Read(tt.text, c)
 		got := ""
 		if len(r.Targets) == 1 {
-			got = r.Targets[0].Place
+			switch p := r.Targets[0]; {
+			case p.Place != "":
+				got = p.Place
+			case p.From == 12*60 && p.Until == 17*60:
+				got = "afternoon"
+			case p.From == 17*60:
+				got = "evening"
+			}
 		}
 		if got != tt.place {
 			t.Errorf("Read(%q) targets %v, want the place %q", tt.text, r.Targets, tt.place)

@@ -94,7 +94,7 @@ func Read(text string, c Context) Request {
 	r.Targets = dropAsides(s, combine(s, dates, titles))
 	if len(r.Targets) == 0 {
 		// A place is the evidence only when nothing surer names a session.
-		r.Targets = findPlaceNames(s, c.Places)
+		r.Targets = append(findPlaceNames(s, c.Places), findPartOfDay(s)...)
 	}
 	r.Targets = append(r.Targets, numbers...)
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
