@@ -200,3 +200,34 @@ func TestUrgentWithoutStaff(t *testing.T) {
 		}
 	}
 }
+
+// TestTimetableAnswers: what the timetable says is answered, not passed
+// to staff, and books nothing; what it can't say still goes to staff.
+func TestTimetableAnswers(t *testing.T) {
+	d := newDesk(t, nil)
+	for _, c := range []struct{ text, want string }{
+		{"What time does the Weymouth one finish?", "It finishes at 11am:"},
+		{"Where is the learning new skills session?", "It is in person, here:"},
+		{"Is the promoting independence one online?", "It is online:"},
+		{"Are there any places left on 15 July?", "There are 20 places left on:"},
+	} {
+		d.send(mary, "question", c.text)
+		got := d.one(mary)
+		got.must(t, c.want)
+		got.mustNot(t, "You are booked on:", "I have passed your email")
+		if h := d.mail(officer); len(h) != 0 {
+			t.Errorf("%q went to staff too", c.text)
+		}
+	}
+	if got := d.bookings(""); len(got) != 0 {
+		t.Errorf("questions booked %q", got)
+	}
+	// Answered beside a booking asked for at once.
+	d.send(sam, "book", "Please book me on the Weymouth one. What time does it finish?")
+	got := d.one(sam)
+	got.must(t, "You are booked on:", "It finishes at 11am:")
+	// Not the timetable's to answer: a person does.
+	d.send(ann, "question", "Is there parking at the Weymouth one?")
+	d.one(ann).must(t, "I have passed your email")
+	d.one(officer)
+}

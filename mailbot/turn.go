@@ -133,10 +133,23 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	// A complaint, or a question about a session, is for a person to
 	// answer: booking the complainant onto what they complain of, or the
 	// asker onto what they ask about, would be no answer.
+	// A question the timetable answers is answered, and is no longer
+	// staff's; asked of a session alone, it books nothing.
+	factsOnly := false
+	if h.Why == "a question" && len(t.req.Asks) > 0 {
+		answered, err := t.answerAsks(upcoming)
+		if err != nil {
+			return "", err
+		}
+		if answered {
+			h.Why = ""
+			factsOnly = t.req.Action == understand.Choose && t.offer == nil
+		}
+	}
 	holdOnly := t.canHandOver(h) && (h.Why == "a complaint" ||
 		h.Why == "a question" && t.req.Action == understand.Choose && t.offer == nil)
 	switch {
-	case holdOnly:
+	case holdOnly, factsOnly:
 	case t.req.Action == understand.Unknown && understand.Courtesy(t.m.Fresh) && len(h.Urgent) == 0:
 		return "not answered: thanks or an acknowledgement", nil
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
@@ -191,6 +204,9 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	switch {
 	case holdOnly:
 		outcome = "replied: holding"
+		t.ans.Asked = ""
+	case factsOnly:
+		outcome = "replied: answered from the timetable"
 		t.ans.Asked = ""
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
 		outcome = "replied: list"

@@ -66,6 +66,8 @@ type Answer struct {
 	Taken      []Event // drop-in times taken by someone else meanwhile
 	StillOn    []Event // kept: a reminder answered yes, or a move that could not be made yet
 	Places     int     // places the list was offered for, when more than one
+	// Facts answer questions about a session from the timetable.
+	Facts []Fact
 	// TooManyPlaces, when set, is the most places one email may book:
 	// they asked for more, and nothing was booked.
 	TooManyPlaces int
@@ -205,4 +207,11 @@ type Prove struct {
 type Risk struct {
 	Do          string
 	Title, When string
+}
+
+// Fact is one answer the timetable gives: Say ("It finishes at 11am.")
+// about the session Event.
+type Fact struct {
+	Say   string
+	Event Event
 }

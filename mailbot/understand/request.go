@@ -69,6 +69,9 @@ type Request struct {
 	AnyOf bool
 	// All: a cancellation of every booking ("cancel all my bookings").
 	All bool
+	// Asks are the questions about the session named that the timetable
+	// answers ("what time does it finish?").
+	Asks []Ask
 }
 
 // Read works out what text (the person's fresh words) asks for. It never
@@ -110,6 +113,12 @@ func Read(text string, c Context) Request {
 		r.Action = Move
 	}
 	r.AnyOf = alternatives(s, r.Targets)
+	r.Asks = findAsks(s)
+	if r.Action == Book && len(r.Asks) > 0 && !askToBook.MatchString(s) {
+		// "Are there places left on 15 July?" asks about places, and
+		// books none.
+		r.Action = Choose
+	}
 	r.All = r.Action == Cancel && len(r.Targets) == 0 && cancelAll.MatchString(s)
 	switch r.Action {
 	case Move:
@@ -330,6 +339,9 @@ var (
 	wantWords = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i'?ll|i will) (love|like|be happy|rather|prefer)? ?(to )?(do|come|attend|join|go|try|book)\b|\b(book|put|sign) (me|us) (on|in|up|down|onto)\b`)
 	orWords   = regexp.MustCompile(`^\s*(,\s*)?(or|either|or else)\s*$`)
 )
+
+// askToBook asks for a place in so many words, beside a question.
+var askToBook = regexp.MustCompile(`\b(book|reserve|sign (me|us|him|her) up|put (me|us|him|her) (down|on)|register|count (me|us) in|(i'?d|i would|we'?d|we would) (like|love) (a place|places|to (come|book|attend|join))|(can|could|may) (i|we) (come|book|have a place|join|attend))\b`)
 
 // contrasts reports whether a cancellation also asks to come to something
 // in a clause of its own: one clause can't make a session, another wants

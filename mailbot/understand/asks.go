@@ -1,0 +1,45 @@
+package understand
+
+import "regexp"
+
+// Ask is a question about a session that the timetable itself answers.
+type Ask int
+
+const (
+	AskEnds   Ask = iota + 1 // "what time does it finish?"
+	AskStarts                // "what time does it start?"
+	AskWhere                 // "where is it?"
+	AskOnline                // "is it online?"
+	AskPlaces                // "are there places left?"
+)
+
+// askWords are the questions the timetable answers, in the order they are
+// answered.
+var askWords = []struct {
+	ask Ask
+	re  *regexp.Regexp
+}{
+	{AskEnds, regexp.MustCompile(`\b(finish(es)?|end(s)?|over|done)\b.*\?|\bhow long\b|\bwhat time (does|do|will) .*\b(finish|end)\b`)},
+	{AskStarts, regexp.MustCompile(`\b(start(s)?|begin(s)?)\b.*\?|\bwhat time (is|does|do)\b[^?]*\?`)},
+	{AskWhere, regexp.MustCompile(`\bwhere (is|are|will|does|do)\b|\bwhat (is the )?(address|venue)\b`)},
+	{AskOnline, regexp.MustCompile(`\b(online|in person|on (zoom|teams)|face to face|virtual)\b.*\?`)},
+	{AskPlaces, regexp.MustCompile(`\b(places?|spaces?|room|seats?) (left|available|free)\b|\bis (it|that one|the \w+ one) full\b|\bany (places|spaces|room)\b`)},
+}
+
+// findAsks returns what the questions in s ask of the timetable.
+func findAsks(s string) []Ask {
+	var out []Ask
+	qs := questions(s)
+	for _, a := range askWords {
+		for _, q := range qs {
+			if a.ask == AskStarts && contains(out, AskEnds) {
+				break // "what time does it finish?" is not also a start
+			}
+			if a.re.MatchString(q) {
+				out = append(out, a.ask)
+				break
+			}
+		}
+	}
+	return out
+}
