@@ -85,13 +85,13 @@ var variants = map[string]struct {
 	"newsletter-sending":        {"newsletter-staff", NewsletterStaff{Name: "Jo", Stage: "sending", Subject: "August news", Recipients: 1, Finish: "by about 3pm tomorrow"}},
 	"newsletter-cancelled":      {"newsletter-staff", NewsletterStaff{Stage: "cancelled", Subject: "August news"}},
 	"answer-nothing":            {"answer", Answer{NoSessions: true, NoBookings: true, Already: []Event{sampleEvent}, Started: []Event{sampleEvent}}},
-	"answer-facts":              {"answer", Answer{Name: "Ann", Facts: []Fact{
+	"answer-facts": {"answer", Answer{Name: "Ann", Facts: []Fact{
 		{Say: "It finishes at 2pm:", Event: Event{Title: sampleEvent.Title, When: sampleEvent.When, Where: sampleEvent.Where}},
 		{Say: "There are 3 places left on:", Event: Event{Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am", Where: "Dorchester library, meeting room 2"}}}}},
-	"help-urgent":               {"help", Help{NotUnderstood: true, Urgent: true}},
-	"answer-too-many":           {"answer", Answer{Name: "Ann", Asked: `to book "new to caring", for 10 people`, TooManyPlaces: 4}},
-	"prove-kept":                {"prove", Prove{Stage: "kept", Risks: []Risk{{Do: "join our mailing list"}}}},
-	"prove-expired":             {"prove", Prove{Name: "Mary", Stage: "expired", Risks: []Risk{{Do: "give up your place on the waiting list for", Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am"}}}},
+	"help-urgent":     {"help", Help{NotUnderstood: true, Urgent: true}},
+	"answer-too-many": {"answer", Answer{Name: "Ann", Asked: `to book "new to caring", for 10 people`, TooManyPlaces: 4}},
+	"prove-kept":      {"prove", Prove{Stage: "kept", Risks: []Risk{{Do: "join our mailing list"}}}},
+	"prove-expired":   {"prove", Prove{Name: "Mary", Stage: "expired", Risks: []Risk{{Do: "give up your place on the waiting list for", Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am"}}}},
 }
 
 var sampleEvent = Event{
