@@ -119,7 +119,11 @@ func (m *Message) readHeader(h mail.Header, problems *[]error) {
 		m.Key = keyOf(nil, id)
 	}
 	if addrs, err := h.AddressList("From"); err != nil {
-		*problems = append(*problems, fmt.Errorf("From: %w", err))
+		if a := loneAngleAddr(h.Get("From")); a != nil {
+			m.From, m.FromName = address.Canonical(a.Address), OneLine(a.Name)
+		} else {
+			*problems = append(*problems, fmt.Errorf("From: %w", err))
+		}
 	} else if len(addrs) > 0 {
 		m.From = address.Canonical(addrs[0].Address)
 		m.FromName = OneLine(addrs[0].Name)
@@ -137,6 +141,28 @@ func (m *Message) readHeader(h mail.Header, problems *[]error) {
 	}
 	m.InReplyTo, _ = h.MsgIDList("In-Reply-To")
 	m.References, _ = h.MsgIDList("References")
+}
+
+// loneAngleAddr reads a From whose display name breaks the grammar, as
+// some systems write it ("Manager, Oakfield Day Centre <manager@…>", a
+// comma unquoted), the way mail clients show it: the one address in angle
+// brackets, the rest its name. More than one bracket, or none, is not read:
+// whose mail it is must not be a guess.
+func loneAngleAddr(v string) *mail.Address {
+	if strings.Count(v, "<") != 1 || strings.Count(v, ">") != 1 {
+		return nil
+	}
+	name, rest, _ := strings.Cut(v, "<")
+	addr, tail, _ := strings.Cut(rest, ">")
+	if strings.TrimSpace(tail) != "" {
+		return nil
+	}
+	a, err := mail.ParseAddress("<" + addr + ">")
+	if err != nil {
+		return nil
+	}
+	a.Name = strings.Trim(strings.TrimSpace(name), `"`)
+	return a
 }
 
 // keyOf is how a message is recognised when it comes again: its Message-ID,

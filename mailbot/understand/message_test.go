@@ -276,3 +276,20 @@ func FuzzHTMLToText(f *testing.F) {
 		}
 	})
 }
+
+// A From whose name breaks the grammar is read as mail clients show it,
+// but only when one address in angle brackets says whose it is.
+func TestFromOutsideTheGrammar(t *testing.T) {
+	for _, tc := range []struct{ from, addr, name string }{
+		{"Manager, Oakfield Day Centre <Manager@Oakfield.example.org>", "manager@oakfield.example.org", "Manager, Oakfield Day Centre"},
+		{`"Jones, Mary" <mary@example.org>`, "mary@example.org", "Jones, Mary"},
+		{"Manager, Oakfield <a@example.org> <b@example.org>", "", ""},
+		{"Manager, Oakfield a@example.org", "", ""},
+		{"Manager, <a@example.org> trailing", "", ""},
+	} {
+		m, err := Parse([]byte("From: " + tc.from + "\r\n\r\nhi\r\n"))
+		if m.From != tc.addr || m.FromName != tc.name {
+			t.Errorf("From: %s read as %q %q (%v), want %q %q", tc.from, m.From, m.FromName, err, tc.addr, tc.name)
+		}
+	}
+}
