@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/mailbot/address"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
@@ -74,7 +76,7 @@ func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, r
 // there is none; such a report is recorded, logged and counted against
 // nobody.
 func (b *Bot) bounced(ctx context.Context, tx *store.Tx, m *understand.Message, rep understand.Report) (outboxID int64, rcpt, why string, err error) {
-	tok, ok := strings.CutPrefix(b.plusTag(m), bounceTag)
+	tok, ok := strings.CutPrefix(desk.PlusTag(m, b.cfg.Address), bounceTag)
 	if !ok {
 		args := []any{"from", m.From, "message_id", rep.MessageID, "report_for", rep.Bounces[0].Recipient}
 		// Whose mail a forged report was after, for the operator: a
@@ -90,7 +92,7 @@ func (b *Bot) bounced(ctx context.Context, tx *store.Tx, m *understand.Message, 
 		b.log.Warn("delivery report not sent to a bounce address of ours; counted against nobody", args...)
 		return 0, "", "recorded: delivery report without our bounce token; counted against nobody", nil
 	}
-	id, err := b.sign.check(purposeBounce, tok)
+	id, err := b.sign.Check(desk.PurposeBounce, tok)
 	if err != nil {
 		b.log.Warn("delivery report to a bounce address with a bad token; counted against nobody", "from", m.From, "err", err)
 		return 0, "", "recorded: delivery report with a bad bounce token; counted against nobody", nil
@@ -104,19 +106,4 @@ func (b *Bot) bounced(ctx context.Context, tx *store.Tx, m *understand.Message, 
 		return 0, "", "", err
 	}
 	return id, rcpt, "", nil
-}
-
-// plusTag is the tag of the plus-address of ours that m was sent to, or
-// "": our Reply-To, List-Unsubscribe and envelope addresses each carry
-// one.
-func (b *Bot) plusTag(m *understand.Message) string {
-	for _, field := range []string{"To", "Cc", "Delivered-To", "X-Original-To"} {
-		addrs, _ := m.Header.AddressList(field)
-		for _, a := range addrs {
-			if tag, ok := address.Tag(a.Address); ok && address.Base(a.Address) == address.Base(b.cfg.Address) {
-				return tag
-			}
-		}
-	}
-	return ""
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
 )
@@ -26,10 +28,10 @@ type web struct {
 func (w *web) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", w.health)
-	mux.HandleFunc("GET /list/leave/{token}", w.listPage("page-leave", purposeLeave, nil))
-	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", purposeLeave, w.svc.Bot.LeaveByLink))
-	mux.HandleFunc("GET /list/join/{token}", w.listPage("page-join", purposeConfirm, nil))
-	mux.HandleFunc("POST /list/join/{token}", w.listPage("page-join", purposeConfirm, w.svc.Bot.JoinByLink))
+	mux.HandleFunc("GET /list/leave/{token}", w.listPage("page-leave", desk.PurposeLeave, nil))
+	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", desk.PurposeLeave, w.svc.Bot.LeaveByLink))
+	mux.HandleFunc("GET /list/join/{token}", w.listPage("page-join", desk.PurposeConfirm, nil))
+	mux.HandleFunc("POST /list/join/{token}", w.listPage("page-join", desk.PurposeConfirm, w.svc.Bot.JoinByLink))
 	return framingDenied(mux)
 }
 
@@ -107,7 +109,7 @@ func noFraming(policies []string) []string {
 // scanners follow links, and must change nothing. POST, from the button or
 // from a mailbox provider's one-click unsubscribe (RFC 8058), does it; it
 // needs no cookie, as the token in the address is the proof.
-func (w *web) listPage(page string, purpose byte, do func(context.Context, string) (string, error)) http.HandlerFunc {
+func (w *web) listPage(page string, purpose desk.Purpose, do func(context.Context, string) (string, error)) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		token := r.PathValue("token")
 		data := templates.ListPage{Stage: "ask"}
@@ -122,7 +124,7 @@ func (w *web) listPage(page string, purpose byte, do func(context.Context, strin
 		switch {
 		case errors.Is(err, errBadToken), errors.Is(err, store.ErrNotFound):
 			data.Stage, data.Problem, status = "bad", "not one of ours, or it has been cut short", http.StatusBadRequest
-		case errors.Is(err, errExpiredToken):
+		case errors.Is(err, desk.ErrExpiredToken):
 			data.Stage, data.Problem, status = "bad", "out of date", http.StatusGone
 		case err != nil:
 			w.log.Error("list page", "page", page, "err", err)

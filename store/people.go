@@ -39,6 +39,12 @@ func (s *Store) Person(ctx context.Context, id int64) (Person, error) {
 	return personWhere(ctx, s.r, `id = ?`, id)
 }
 
+// Person is Store.Person, inside the transaction: what a turn reads must
+// be what it commits against.
+func (tx *Tx) Person(ctx context.Context, id int64) (Person, error) {
+	return personWhere(ctx, tx.tx, `id = ?`, id)
+}
+
 // PersonByEmail returns the person with that address, or ErrNotFound.
 func (tx *Tx) PersonByEmail(ctx context.Context, email string) (Person, error) {
 	return personWhere(ctx, tx.tx, `email = ?`, email)

@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"errors"
@@ -21,10 +21,10 @@ import (
 // it is no more than the question said. A forger never sees the
 // question, so can do no more than make the person read it.
 
-// proveFor is how long a question whether a message was theirs stays
+// ProveFor is how long a question whether a message was theirs stays
 // open: a week covers a person who reads mail weekly, and the timetable
 // moves on.
-const proveFor = 7 * 24 * time.Hour
+const ProveFor = 7 * 24 * time.Hour
 
 // errNeedsProof rolls back a turn that did what its message can't prove
 // it may ask for.
@@ -94,8 +94,8 @@ func (t *turn) guarded() (string, bool, error) {
 // askProof asks the person whether the message dry, rolled back, was
 // theirs, saying what it would do. Had it to go to staff, it still
 // does: a question or words of risk don't wait for anyone's YES.
-func (b *Bot) askProof(dry *turn) (string, []reply) {
-	t := &turn{b: b, ctx: dry.ctx, tx: dry.tx, m: dry.m, now: dry.now, person: dry.person, raw: dry.raw}
+func (d *Desk) askProof(dry *turn) (string, []Reply) {
+	t := &turn{d: d, ctx: dry.ctx, tx: dry.tx, m: dry.m, now: dry.now, person: dry.person, raw: dry.raw}
 	t.ans.Name = dry.ans.Name
 	o := &store.Offer{PersonID: t.person, Kind: store.OfferProve, Items: riskKeys(dry.risks),
 		Words: dry.text, Subject: dry.m.Subject}
@@ -106,8 +106,8 @@ func (b *Bot) askProof(dry *turn) (string, []reply) {
 	data := templates.Prove{Name: t.ans.Name, Stage: "ask", Risks: dry.risks,
 		PassedOn: h != nil, Urgent: h != nil && len(h.Urgent) > 0}
 	r := t.answer("prove", data)
-	r.subject = replySubject(t.m.Subject, "Better Days: please confirm")
-	r.offer = o
+	r.Subject = ReplySubject(t.m.Subject, "Better Days: please confirm")
+	r.Offer = o
 	var did []string
 	for _, r := range dry.risks {
 		did = append(did, strings.TrimSpace(r.Do+" "+r.Title))
@@ -116,7 +116,7 @@ func (b *Bot) askProof(dry *turn) (string, []reply) {
 	if h != nil {
 		did := "Nothing proves the email is from them, so before doing what it asks I asked them to reply YES to: " +
 			joinAnd(did) + ". I told them a member of the team will reply."
-		t.replies = append(t.replies, b.handoffs(t.m, t.raw, h.Urgent, handoffSummary(*h), did)...)
+		t.replies = append(t.replies, d.handoffs(t.m, t.raw, h.Urgent, handoffSummary(*h), did)...)
 		outcome += ", passed to staff (" + h.String() + ")"
 	}
 	return outcome, t.replies
@@ -129,11 +129,11 @@ func (b *Bot) askProof(dry *turn) (string, []reply) {
 // false for anything else, which is read as a new message.
 func (t *turn) proven(text string) (string, bool, error) {
 	q := *t.offer
-	act := understand.Read(text, understand.Context{Now: t.now, TZ: t.b.cfg.TZ}).Action
+	act := understand.Read(text, understand.Context{Now: t.now, TZ: t.d.env.TZ}).Action
 	switch {
 	case act != understand.Yes && act != understand.No:
 		return "", false, nil
-	case t.now.Sub(q.Created) > proveFor:
+	case t.now.Sub(q.Created) > ProveFor:
 		t.answer("prove", templates.Prove{Name: t.ans.Name, Stage: "expired", Risks: risksOf(q.Items)})
 		return "replied: their yes or no came after the question lapsed", true, t.tx.DropOffer(t.ctx, q.ID)
 	case act == understand.No:
@@ -145,7 +145,7 @@ func (t *turn) proven(text string) (string, bool, error) {
 	}
 	m := *t.m
 	m.Fresh, m.Text, m.Subject, m.Forwarded, m.Calendar = q.Words, q.Words, q.Subject, nil, nil
-	again := &turn{b: t.b, ctx: t.ctx, tx: t.tx, m: &m, now: t.now, person: t.person, raw: t.raw,
+	again := &turn{d: t.d, ctx: t.ctx, tx: t.tx, m: &m, now: t.now, person: t.person, raw: t.raw,
 		proof: Cited, given: true}
 	again.ans.Name = t.ans.Name
 	if q.Parent != 0 {
@@ -174,12 +174,12 @@ func (t *turn) proven(text string) (string, bool, error) {
 		// The timetable or their bookings changed since: ask about what
 		// it would do now, which their YES to this proves again.
 		again.proof = Unproven
-		outcome, replies := t.b.askProof(again)
+		outcome, replies := t.d.askProof(again)
 		t.replies = append(t.replies, replies...)
 		return outcome + " again: it would do otherwise now", true, nil
 	case err != nil:
 		return "", true, err
 	}
 	t.replies = append(t.replies, again.replies...)
-	return outcome + " (confirmed by their reply)", true, nil
+	return outcome + " (confirmed by their Reply)", true, nil
 }

@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // someone to send it to, and it is a member of the public writing for
 // themselves (staff get the bot's help text instead).
 func (t *turn) canHandOver(h understand.Handoff) bool {
-	return h.Needed() && len(t.b.cfg.Staff) > 0 && !t.staff && t.by == nil
+	return h.Needed() && len(t.d.env.Staff) > 0 && !t.staff && t.by == nil
 }
 
 // handOver passes the message to staff, after whatever the bot could do
@@ -32,7 +32,7 @@ func (t *turn) handOver(h understand.Handoff) {
 	if t.ans.Urgent {
 		did = append(did, "I gave them the numbers for 999 and Samaritans")
 	}
-	t.replies = append(t.replies, t.b.handoffs(t.m, t.raw, h.Urgent, handoffSummary(h), strings.Join(did, "; ")+".")...)
+	t.replies = append(t.replies, t.d.handoffs(t.m, t.raw, h.Urgent, handoffSummary(h), strings.Join(did, "; ")+".")...)
 	t.note("passed to staff")
 }
 
@@ -53,7 +53,7 @@ func handoffSummary(h understand.Handoff) string {
 // handoffs are the messages that pass m to each member of staff: what it
 // says, why it needs them, and the original attached. A reply to one goes
 // straight to the person.
-func (b *Bot) handoffs(m *understand.Message, raw []byte, urgent []string, summary, did string) []reply {
+func (d *Desk) handoffs(m *understand.Message, raw []byte, urgent []string, summary, did string) []Reply {
 	data := templates.Handoff{
 		From: fmt.Sprintf("%s <%s>", understand.OneLine(m.FromName), m.From), Subject: understand.OneLine(m.Subject),
 		Summary: summary, Urgent: urgent, Did: did, Text: understand.Excerpt(m.Fresh, 8<<10),
@@ -65,10 +65,10 @@ func (b *Bot) handoffs(m *understand.Message, raw []byte, urgent []string, summa
 	if len(urgent) > 0 {
 		subject = "URGENT, please read today: " + data.From
 	}
-	var out []reply
-	for _, staff := range b.cfg.Staff {
-		out = append(out, reply{kind: "handoff", to: staff, subject: subject, data: data,
-			replyTo: m.From, replyToName: m.FromName, original: raw})
+	var out []Reply
+	for _, staff := range d.env.Staff {
+		out = append(out, Reply{Kind: "handoff", To: staff, Subject: subject, Data: data,
+			ReplyTo: m.From, ReplyToName: m.FromName, Original: raw})
 	}
 	return out
 }
@@ -76,21 +76,21 @@ func (b *Bot) handoffs(m *understand.Message, raw []byte, urgent []string, summa
 // overLimit is what becomes of a message from someone who has had
 // cfg.ReplyLimit replies in the last hour: staff see it instead, up to as
 // many again, so a forged From can flood neither the person nor the team.
-func (b *Bot) overLimit(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time, replies int) (string, []reply, error) {
+func (d *Desk) overLimit(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time, replies int) (string, []Reply, error) {
 	outcome := fmt.Sprintf("not answered: reply limit (%d in the last hour)", replies)
-	if len(b.cfg.Staff) == 0 {
-		b.log.Warn("reply limit reached; not answering, and no staff to pass it to", "from", m.From, "sent_last_hour", replies)
+	if len(d.env.Staff) == 0 {
+		d.env.Log.Warn("reply limit reached; not answering, and no staff to pass it to", "from", m.From, "sent_last_hour", replies)
 		return outcome, nil, nil
 	}
 	n, err := tx.HandedOver(ctx, address.Base(m.From), now.Add(-time.Hour))
 	if err != nil {
 		return "", nil, err
 	}
-	if n >= b.cfg.ReplyLimit {
-		b.log.Warn("reply limit reached, and as many passed to staff; dropping", "from", m.From, "sent_last_hour", replies, "passed_last_hour", n)
+	if n >= d.env.ReplyLimit {
+		d.env.Log.Warn("reply limit reached, and as many passed to staff; dropping", "from", m.From, "sent_last_hour", replies, "passed_last_hour", n)
 		return outcome + "; not passed to staff: their limit too", nil, nil
 	}
-	b.log.Warn("reply limit reached; passing to staff instead", "from", m.From, "sent_last_hour", replies)
+	d.env.Log.Warn("reply limit reached; passing to staff instead", "from", m.From, "sent_last_hour", replies)
 	summary := fmt.Sprintf("I have sent them %d emails in the last hour, so I have stopped answering them and pass this to you instead.", replies)
-	return outcome + "; passed to staff", b.handoffs(m, raw, understand.Urgent(m.Fresh), summary, ""), nil
+	return outcome + "; passed to staff", d.handoffs(m, raw, understand.Urgent(m.Fresh), summary, ""), nil
 }

@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ func (t *turn) list(upcoming []store.SessionPlaces) error {
 	t.ans.ChooseFor = "book"
 	t.ans.Places = t.req.Places
 	for _, s := range upcoming {
-		if s.Kind == "session" && len(t.ans.Choices) < maxChoices {
+		if s.Kind == "session" && len(t.ans.Choices) < MaxChoices {
 			t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
 		}
 	}
@@ -61,7 +61,7 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 	switch {
 	case len(which) > 0:
 		t.ans.ChooseFor, t.ans.Places = "which", places
-		for _, s := range which[:min(len(which), maxChoices)] {
+		for _, s := range which[:min(len(which), MaxChoices)] {
 			t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
 		}
 	case len(t.ans.Taken) > 0:
@@ -93,11 +93,11 @@ func (t *turn) firstFree(alternatives []understand.Pattern, upcoming []store.Ses
 // may book, and says so in the answer: a stranger's "book me for 30"
 // must not take a whole session. Staff, proven, may book a group.
 func (t *turn) tooMany(places int) bool {
-	if places <= t.b.cfg.MaxPlaces || t.staff || t.by != nil {
+	if places <= t.d.env.MaxPlaces || t.staff || t.by != nil {
 		return false
 	}
-	t.ans.TooManyPlaces = t.b.cfg.MaxPlaces
-	t.note("asked for %d places, more than %d", places, t.b.cfg.MaxPlaces)
+	t.ans.TooManyPlaces = t.d.env.MaxPlaces
+	t.note("asked for %d places, more than %d", places, t.d.env.MaxPlaces)
 	return true
 }
 
@@ -137,7 +137,7 @@ func (t *turn) resolve(p understand.Pattern, upcoming []store.SessionPlaces) []s
 func (t *turn) pick(p understand.Pattern, among []store.SessionPlaces) []store.SessionPlaces {
 	var out []store.SessionPlaces
 	for _, s := range among {
-		if s.ID != "" && p.Matches(itemOf(s.Session), t.b.cfg.TZ) {
+		if s.ID != "" && p.Matches(itemOf(s.Session), t.d.env.TZ) {
 			out = append(out, s)
 		}
 	}
@@ -206,7 +206,7 @@ func (t *turn) bookOne(s store.SessionPlaces, places int) (store.BookResult, err
 
 // attach adds b's calendar object to the answer.
 func (t *turn) attach(method calendar.Method, b store.Booking) {
-	if inv, ok := t.b.invite(method, b, t.now); ok {
+	if inv, ok := t.d.invite(method, b, t.now); ok {
 		t.invites = append(t.invites, inv)
 	}
 }

@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"bytes"
@@ -13,40 +13,40 @@ import (
 // invite builds the calendar object for a booking: a REQUEST when it is
 // booked or has changed, a CANCEL when it is cancelled. The UID is the
 // booking's, so every calendar updates the one event it already holds.
-func (b *Bot) invite(method calendar.Method, bk store.Booking, now time.Time) (invite, bool) {
+func (d *Desk) invite(method calendar.Method, bk store.Booking, now time.Time) (Invite, bool) {
 	s := bk.Session
 	desc := s.Description
 	if method == calendar.Request {
 		desc = strings.TrimSpace(desc + "\n\nIf you can't come, reply CANCEL to the email this came with.")
 	}
 	ev := calendar.Event{
-		UID: b.bookingUID(bk.ID), Sequence: bk.Sequence,
+		UID: d.bookingUID(bk.ID), Sequence: bk.Sequence,
 		Summary: "Better Days: " + s.Title, Description: desc, Location: s.Location,
 		Start: s.Starts, End: s.Ends,
-		Organizer: calendar.Person{Name: displayName, Email: b.cfg.Address},
+		Organizer: calendar.Person{Name: DisplayName, Email: d.env.Address},
 		Attendee:  calendar.Person{Name: bk.Name, Email: bk.Email},
 		Stamp:     now,
 	}
 	var buf bytes.Buffer
-	if err := calendar.Write(&buf, method, b.cfg.TZ, ev); err != nil {
+	if err := calendar.Write(&buf, method, d.env.TZ, ev); err != nil {
 		// The email still says everything; only the calendar file is lost.
-		b.log.Error("calendar invite not attached", "booking", bk.ID, "err", err)
-		return invite{}, false
+		d.env.Log.Error("calendar invite not attached", "booking", bk.ID, "err", err)
+		return Invite{}, false
 	}
-	return invite{method: method, ics: buf.Bytes()}, true
+	return Invite{Method: method, ICS: buf.Bytes()}, true
 }
 
 // bookingUID is the calendar UID of a booking (RFC 5545 section 3.8.4.7):
 // stable for its life, unique to our domain.
-func (b *Bot) bookingUID(id int64) string {
-	_, domain, _ := strings.Cut(b.cfg.Address, "@")
+func (d *Desk) bookingUID(id int64) string {
+	_, domain, _ := strings.Cut(d.env.Address, "@")
 	return fmt.Sprintf("booking-%d@%s", id, domain)
 }
 
 // bookingOfUID is the booking id in a UID we made, or 0.
-func (b *Bot) bookingOfUID(uid string) int64 {
+func (d *Desk) bookingOfUID(uid string) int64 {
 	var id int64
-	if _, err := fmt.Sscanf(uid, "booking-%d@", &id); err != nil || b.bookingUID(id) != uid {
+	if _, err := fmt.Sscanf(uid, "booking-%d@", &id); err != nil || d.bookingUID(id) != uid {
 		return 0
 	}
 	return id

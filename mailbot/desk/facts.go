@@ -1,9 +1,10 @@
-package mailbot
+package desk
 
 import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
@@ -39,21 +40,21 @@ func (t *turn) answerAsks(upcoming []store.SessionPlaces) (bool, error) {
 		return false, nil
 	}
 	s := about[0]
-	e := templates.Event{Title: s.Title, When: When(s.Starts, s.Ends, t.b.cfg.TZ), Where: s.Location}
+	e := templates.Event{Title: s.Title, When: When(s.Starts, s.Ends, t.d.env.TZ), Where: s.Location}
 	for _, a := range t.req.Asks {
-		t.ans.Facts = append(t.ans.Facts, templates.Fact{Say: say(a, s, t.b), Event: e})
+		t.ans.Facts = append(t.ans.Facts, templates.Fact{Say: say(a, s, t.d.env.TZ), Event: e})
 	}
 	t.note("answered %d questions about %s", len(t.req.Asks), s.ID)
 	return true, nil
 }
 
 // say is the answer to a, in a line.
-func say(a understand.Ask, s store.SessionPlaces, b *Bot) string {
+func say(a understand.Ask, s store.SessionPlaces, tz *time.Location) string {
 	switch a {
 	case understand.AskEnds:
-		return "It finishes at " + clock12(s.Ends.In(b.cfg.TZ)) + ":"
+		return "It finishes at " + clock12(s.Ends.In(tz)) + ":"
 	case understand.AskStarts:
-		return "It starts at " + clock12(s.Starts.In(b.cfg.TZ)) + ":"
+		return "It starts at " + clock12(s.Starts.In(tz)) + ":"
 	case understand.AskWhere, understand.AskOnline:
 		if online(s.Location) {
 			return "It is online:"

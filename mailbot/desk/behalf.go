@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"fmt"
@@ -14,9 +14,9 @@ import (
 // behalf of: the sender's own, the bot's, and staff's (a forward between
 // colleagues is not a request from the public), and any we could not send
 // to.
-func (b *Bot) notActedFor(sender string) func(addr string) bool {
+func (d *Desk) notActedFor(sender string) func(addr string) bool {
 	return func(addr string) bool {
-		return addr == sender || b.cfg.IsOwnAddress(addr) || slices.Contains(b.cfg.Staff, addr) || !validAddress(addr)
+		return addr == sender || OwnAddress(d.env.Address, addr) || slices.Contains(d.env.Staff, addr) || !ValidAddress(addr)
 	}
 }
 
@@ -30,9 +30,9 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 	if err != nil {
 		return "", err
 	}
-	them := &turn{b: t.b, ctx: t.ctx, tx: t.tx, now: t.now, person: pid, by: t,
+	them := &turn{d: t.d, ctx: t.ctx, tx: t.tx, now: t.now, person: pid, by: t,
 		m: &understand.Message{From: who.Addr, FromName: who.Name}}
-	them.ans.Name, them.ans.ByStaff = firstName(who.Name), true
+	them.ans.Name, them.ans.ByStaff = FirstName(who.Name), true
 	c.IsStaff, c.Offered = false, 0
 	them.req = understand.ReadFor(who, c)
 	forName := who.Addr
@@ -62,9 +62,9 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 	} else {
 		r := &them.replies[0]
 		if them.ans.List == "confirm" && len(them.ans.Booked)+len(them.ans.Waiting) == 0 {
-			r.subject = "Joining the Better Days mailing list"
+			r.Subject = "Joining the Better Days mailing list"
 		}
-		sent, err := t.b.tpl.Render(r.kind, r.subject, r.data)
+		sent, err := t.d.env.Templates.Render(r.Kind, r.Subject, r.Data)
 		if err != nil {
 			return "", err
 		}

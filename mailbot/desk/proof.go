@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"slices"
@@ -47,17 +47,17 @@ func (p Proof) String() string {
 // server vouches for that address. A From header alone proves nothing:
 // anyone can write one; nor, by default, does a pass for the domain, as
 // any account there may be able to write another's From.
-func (b *Bot) isStaff(m *understand.Message) bool {
-	return b.staffBy(m.From, serverProof(m.Header, b.cfg.AuthServID, m.From))
+func (d *Desk) isStaff(m *understand.Message) bool {
+	return d.staffBy(m.From, ServerProof(m.Header, d.env.AuthServID, m.From))
 }
 
 // staffBy reports whether from is a staff address that what our server
 // says of it (p) proves.
-func (b *Bot) staffBy(from string, p Proof) bool {
-	if !slices.ContainsFunc(b.cfg.Staff, func(s string) bool { return address.Equal(s, from) }) {
+func (d *Desk) staffBy(from string, p Proof) bool {
+	if !slices.ContainsFunc(d.env.Staff, func(s string) bool { return address.Equal(s, from) }) {
 		return false
 	}
-	return p == AddressAuth || p == DomainAuth && b.cfg.StaffDomainProof
+	return p == AddressAuth || p == DomainAuth && d.env.StaffDomainProof
 }
 
 // serverProof is what the topmost Authentication-Results field (RFC 8601)
@@ -66,7 +66,7 @@ func (b *Bot) staffBy(from string, p Proof) bool {
 // the sender wrote (and removes forged ones with its name, section 5).
 // Names are compared in ASCII: a server's strip rule does, so a look-alike
 // of our authserv-id survives it and must not pass here.
-func serverProof(h mail.Header, authservID, from string) Proof {
+func ServerProof(h mail.Header, authservID, from string) Proof {
 	if authservID == "" || from == "" {
 		return Unproven
 	}

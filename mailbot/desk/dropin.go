@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"github.com/betterdays/mailbot/mailbot/understand"
@@ -28,7 +28,7 @@ func (t *turn) offerSlots(upcoming []store.SessionPlaces, named []understand.Pat
 			continue
 		}
 		free = append(free, s)
-		if prefs.Suits(s.Starts.In(t.b.cfg.TZ)) && t.matchesAny(named, s) {
+		if prefs.Suits(s.Starts.In(t.d.env.TZ)) && t.matchesAny(named, s) {
 			suit = append(suit, s)
 		}
 	}
@@ -37,7 +37,7 @@ func (t *turn) offerSlots(upcoming []store.SessionPlaces, named []understand.Pat
 		suit = free
 	}
 	t.ans.ChooseFor, t.ans.Places = "dropin", 0
-	for _, s := range suit[:min(len(suit), maxChoices)] {
+	for _, s := range suit[:min(len(suit), MaxChoices)] {
 		t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
 	}
 }
@@ -45,7 +45,7 @@ func (t *turn) offerSlots(upcoming []store.SessionPlaces, named []understand.Pat
 // matchesAny reports whether s matches one of patterns, or there are none.
 func (t *turn) matchesAny(patterns []understand.Pattern, s store.SessionPlaces) bool {
 	for _, p := range patterns {
-		if p.Matches(itemOf(s.Session), t.b.cfg.TZ) {
+		if p.Matches(itemOf(s.Session), t.d.env.TZ) {
 			return true
 		}
 	}

@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"bytes"
@@ -19,14 +19,14 @@ func (t *turn) calendarReply() (outcome string, done bool, err error) {
 	obj, perr := calendar.Parse(bytes.NewReader(t.m.Calendar))
 	if perr != nil || obj.Method != calendar.Reply {
 		if perr != nil {
-			t.b.log.Info("calendar part unreadable; reading the words", "from", t.m.From, "err", perr)
+			t.d.env.Log.Info("calendar part unreadable; reading the words", "from", t.m.From, "err", perr)
 		}
 		return "", false, nil
 	}
 	var declined []store.Booking
 	var answers []string
 	for _, ev := range obj.Events {
-		id := t.b.bookingOfUID(ev.UID)
+		id := t.d.bookingOfUID(ev.UID)
 		if id == 0 {
 			continue
 		}

@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"slices"
@@ -78,7 +78,7 @@ func (t *turn) whichBookings(patterns []understand.Pattern, live []store.Booking
 			}
 		} else {
 			for _, b := range live {
-				if p.Matches(itemOf(b.Session), t.b.cfg.TZ) {
+				if p.Matches(itemOf(b.Session), t.d.env.TZ) {
 					found = append(found, b)
 				}
 			}
@@ -107,7 +107,7 @@ func appendBooking(list []store.Booking, b store.Booking) []store.Booking {
 // askCancel asks which of bookings to cancel.
 func (t *turn) askCancel(bookings []store.Booking) {
 	t.ans.ChooseFor = "cancel"
-	for _, b := range bookings[:min(len(bookings), maxChoices)] {
+	for _, b := range bookings[:min(len(bookings), MaxChoices)] {
 		s := b.Session
 		t.ans.Choices = append(t.ans.Choices, t.choice(idString(b.ID), s.Title, s.Starts, s.Ends, s.Location, 0))
 	}
@@ -139,14 +139,14 @@ func (t *turn) cancelOne(b store.Booking) error {
 
 // promote tells someone from the waiting list that the place is theirs.
 func (t *turn) promote(p store.Booking) {
-	r := reply{
-		kind: "promoted", to: p.Email, toName: p.Name,
-		subject: "Better Days: a place has come free for you",
-		data:    templates.Promoted{Name: firstName(p.Name), Event: t.event(p)},
-		offer:   &store.Offer{PersonID: p.PersonID, Kind: store.OfferBooked, Items: []string{idString(p.ID)}},
+	r := Reply{
+		Kind: "promoted", To: p.Email, ToName: p.Name,
+		Subject: "Better Days: a place has come free for you",
+		Data:    templates.Promoted{Name: FirstName(p.Name), Event: t.event(p)},
+		Offer:   &store.Offer{PersonID: p.PersonID, Kind: store.OfferBooked, Items: []string{idString(p.ID)}},
 	}
-	if inv, ok := t.b.invite(calendar.Request, p, t.now); ok {
-		r.invites = []invite{inv}
+	if inv, ok := t.d.invite(calendar.Request, p, t.now); ok {
+		r.Invites = []Invite{inv}
 	}
 	t.replies = append(t.replies, r)
 	t.note("promoted %s on %s", p.Email, p.Session.ID)

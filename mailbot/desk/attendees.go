@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"time"
@@ -32,12 +32,12 @@ func (t *turn) attendees() (string, error) {
 		t.sendAnswer()
 		return "replied: attendees (none found)", nil
 	}
-	for _, s := range found[:min(len(found), maxChoices)] {
+	for _, s := range found[:min(len(found), MaxChoices)] {
 		bookings, err := t.tx.SessionBookings(t.ctx, s.ID)
 		if err != nil {
 			return "", err
 		}
-		a := templates.Attendees{Title: s.Title, When: When(s.Starts, s.Ends, t.b.cfg.TZ), Where: s.Location, Capacity: s.Capacity}
+		a := templates.Attendees{Title: s.Title, When: When(s.Starts, s.Ends, t.d.env.TZ), Where: s.Location, Capacity: s.Capacity}
 		for _, b := range bookings {
 			line := templates.Attendee{Name: b.Name, Email: b.Email, Phone: b.Phone, Places: b.Places, Needs: b.Needs}
 			if b.Status == store.Confirmed {
@@ -47,7 +47,7 @@ func (t *turn) attendees() (string, error) {
 			}
 		}
 		r := t.answer("attendees", a)
-		r.subject = "Attendees: " + s.Title + ", " + a.When
+		r.Subject = "Attendees: " + s.Title + ", " + a.When
 		t.note("attendees %s", s.ID)
 	}
 	return "replied: attendees" + outcomeDetail(t.did), nil

@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"context"
@@ -12,9 +12,9 @@ import (
 	"github.com/betterdays/mailbot/templates"
 )
 
-// maxChoices bounds a numbered list: more than this is hard to read in an
+// MaxChoices bounds a numbered list: more than this is hard to read in an
 // email, and the soonest are what people want.
-const maxChoices = 8
+const MaxChoices = 8
 
 // openQuestionFor is how long a question we asked stays the one a reply
 // without any reference answers: long enough for someone who reads their
@@ -24,7 +24,7 @@ const openQuestionFor = 14 * 24 * time.Hour
 // turn is one message being answered, inside the transaction that records
 // it: what it refers to, what was done, and the mail that is owed.
 type turn struct {
-	b      *Bot
+	d      *Desk
 	ctx    context.Context
 	tx     *store.Tx
 	m      *understand.Message
@@ -39,13 +39,13 @@ type turn struct {
 	given bool
 	raw   []byte // the message as it came, to pass to staff
 	req   understand.Request
-	ahead reading // m's words as read ahead of the transaction, if they were
+	ahead Reading // m's words as read ahead of the transaction, if they were
 	text  string  // m's words, as read
 
 	ans     templates.Answer
-	invites []invite // attached to the answer
+	invites []Invite // attached to the answer
 	about   []string // ids of the bookings the answer confirms, for a reply to it
-	replies []reply
+	replies []Reply
 	did     []string // for the record
 	// risks are what this turn did that a stranger must not be able to
 	// do in the person's name, in the words a question about it uses
@@ -75,7 +75,7 @@ func (t *turn) run() (string, error) {
 		return "ignored: automatic (" + t.m.Automatic + ")", nil
 	}
 	if !t.given {
-		o, err := t.tx.FindOffer(t.ctx, t.person, t.b.offerRef(t.m, t.now))
+		o, err := t.tx.FindOffer(t.ctx, t.person, t.d.offerRef(t.m, t.now))
 		switch {
 		case err == nil:
 			t.offer = &o
@@ -87,7 +87,7 @@ func (t *turn) run() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c := t.b.readContext(t.m, t.now, timetableOf(upcoming), t.offer)
+	c := t.d.readContext(t.m, t.now, TimetableOf(upcoming), t.offer)
 	t.staff = c.IsStaff
 	text := wordsOf(t.m)
 	t.text = text
@@ -104,7 +104,7 @@ func (t *turn) run() (string, error) {
 		return outcome, err
 	}
 	if t.staff {
-		if who, ok := t.m.OnBehalf(t.b.notActedFor(t.m.From)); ok {
+		if who, ok := t.m.OnBehalf(t.d.notActedFor(t.m.From)); ok {
 			return t.actFor(who, upcoming, c)
 		}
 		if t.m.Forwarded != nil || understand.NamesSomeoneElse(text, c.Titles) {
@@ -133,7 +133,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	// A complaint, or a question about a session, is for a person to
 	// answer: booking the complainant onto what they complain of, or the
 	// asker onto what they ask about, would be no answer.
-	// A question the timetable answers is answered, and is no longer
+	// A question the Timetable answers is answered, and is no longer
 	// staff's; asked of a session alone, it books nothing.
 	factsOnly := false
 	if h.Why == "a question" && len(t.req.Asks) > 0 {
@@ -206,7 +206,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 		outcome = "replied: holding"
 		t.ans.Asked = ""
 	case factsOnly:
-		outcome = "replied: answered from the timetable"
+		outcome = "replied: answered from the Timetable"
 		t.ans.Asked = ""
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
 		outcome = "replied: list"
@@ -228,7 +228,7 @@ func (t *turn) listRequest() (bool, error) {
 		if t.ans.Asked == "" {
 			t.ans.Asked = "to leave our mailing list"
 		}
-		return true, t.leave(leftByEmail)
+		return true, t.leave(LeftByEmail)
 	case t.req.Subscribe:
 		if t.ans.Asked == "" && t.by == nil {
 			t.ans.Asked = "to join our mailing list"
@@ -240,11 +240,11 @@ func (t *turn) listRequest() (bool, error) {
 }
 
 // offerRef is what m carries that may name an offer of ours.
-func (b *Bot) offerRef(m *understand.Message, now time.Time) store.OfferRef {
+func (d *Desk) offerRef(m *understand.Message, now time.Time) store.OfferRef {
 	return store.OfferRef{
 		MessageIDs: append(append([]string(nil), m.InReplyTo...), m.References...),
 		Subject:    understand.SubjectRef(m.Subject),
-		Token:      b.plusTag(m),
+		Token:      PlusTag(m, d.env.Address),
 		Since:      now.Add(-openQuestionFor),
 	}
 }
@@ -259,11 +259,11 @@ func (t *turn) help(notUnderstood, urgent bool) (string, error) {
 
 // answer queues a reply to the message being handled; acting for someone,
 // a new message to them.
-func (t *turn) answer(kind string, data any) *reply {
-	r := reply{kind: kind, to: t.m.From, toName: t.m.FromName, data: data,
-		subject: replySubject(t.m.Subject, "Better Days: your booking")}
+func (t *turn) answer(kind string, data any) *Reply {
+	r := Reply{Kind: kind, To: t.m.From, ToName: t.m.FromName, Data: data,
+		Subject: ReplySubject(t.m.Subject, "Better Days: your booking")}
 	if t.by == nil {
-		r.inReplyTo = t.m
+		r.InReplyTo = t.m
 	}
 	t.replies = append(t.replies, r)
 	return &t.replies[len(t.replies)-1]
@@ -281,25 +281,25 @@ func (t *turn) source() string {
 // invitations and what a reply to it will refer to.
 func (t *turn) sendAnswer() {
 	r := t.answer("answer", t.ans)
-	r.invites = t.invites
+	r.Invites = t.invites
 	switch {
 	case len(t.ans.Choices) > 0:
 		kind := store.OfferBook
 		if t.ans.ChooseFor == "cancel" {
 			kind = store.OfferCancel
 		}
-		r.offer = &store.Offer{PersonID: t.person, Kind: kind, Places: t.ans.Places,
+		r.Offer = &store.Offer{PersonID: t.person, Kind: kind, Places: t.ans.Places,
 			Phone: t.phone(), Needs: t.needs()}
 		for _, c := range t.ans.Choices {
-			r.offer.Items = append(r.offer.Items, c.ID)
+			r.Offer.Items = append(r.Offer.Items, c.ID)
 		}
 	case len(t.about) > 0:
-		r.offer = &store.Offer{PersonID: t.person, Kind: store.OfferBooked, Items: t.about}
+		r.Offer = &store.Offer{PersonID: t.person, Kind: store.OfferBooked, Items: t.about}
 	case t.ans.List == "confirm":
-		r.offer = &store.Offer{PersonID: t.person, Kind: store.OfferJoin, Items: []string{}}
+		r.Offer = &store.Offer{PersonID: t.person, Kind: store.OfferJoin, Items: []string{}}
 	}
-	if r.offer != nil {
-		r.offer.JoinList = t.ans.List == "offer" || t.ans.List == "confirm"
+	if r.Offer != nil {
+		r.Offer.JoinList = t.ans.List == "offer" || t.ans.List == "confirm"
 	}
 }
 
@@ -403,10 +403,10 @@ func outcomeDetail(did []string) string {
 
 // event is how a message describes a booking.
 func (t *turn) event(b store.Booking) templates.Event {
-	return eventOf(b, t.b.cfg.TZ)
+	return EventOf(b, t.d.env.TZ)
 }
 
-func eventOf(b store.Booking, tz *time.Location) templates.Event {
+func EventOf(b store.Booking, tz *time.Location) templates.Event {
 	e := templates.Event{
 		Title: b.Session.Title, When: When(b.Session.Starts, b.Session.Ends, tz), Where: b.Session.Location,
 		Places: b.Places, Phone: b.Phone, Dropin: b.Session.Kind == "dropin",
@@ -420,7 +420,7 @@ func eventOf(b store.Booking, tz *time.Location) templates.Event {
 // choice is one numbered line, remembering what it stands for.
 func (t *turn) choice(id, title string, starts, ends time.Time, where string, left int) templates.Choice {
 	return templates.Choice{
-		Number: len(t.ans.Choices) + 1, Title: title, When: When(starts, ends, t.b.cfg.TZ), Where: where,
+		Number: len(t.ans.Choices) + 1, Title: title, When: When(starts, ends, t.d.env.TZ), Where: where,
 		Left: left, Full: left <= 0, ID: id,
 	}
 }

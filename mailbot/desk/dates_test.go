@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"testing"
@@ -6,7 +6,10 @@ import (
 )
 
 func TestWhen(t *testing.T) {
-	london := ttLondon(t)
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
 	local := func(y int, mo time.Month, d, h, mi int) time.Time {
 		return time.Date(y, mo, d, h, mi, 0, 0, london)
 	}
@@ -25,18 +28,18 @@ func TestWhen(t *testing.T) {
 		{local(2027, 7, 21, 0, 0), local(2027, 7, 21, 0, 45), london, "Wednesday 21 July 2027, 12 midnight to 12:45am"},
 		{local(2027, 7, 21, 0, 15), local(2027, 7, 21, 1, 0), london, "Wednesday 21 July 2027, 12:15am to 1am"},
 		// A UTC time is said in the organiser's zone: 12:00 UTC is 1pm BST.
-		{ttUTC(2027, 7, 15, 12, 0), ttUTC(2027, 7, 15, 13, 0), london, "Thursday 15 July 2027, 1pm to 2pm"},
-		{ttUTC(2027, 7, 15, 12, 0), ttUTC(2027, 7, 15, 13, 0), time.UTC, "Thursday 15 July 2027, 12 noon to 1pm"},
+		{utc(2027, 7, 15, 12, 0), utc(2027, 7, 15, 13, 0), london, "Thursday 15 July 2027, 1pm to 2pm"},
+		{utc(2027, 7, 15, 12, 0), utc(2027, 7, 15, 13, 0), time.UTC, "Thursday 15 July 2027, 12 noon to 1pm"},
 		// Clocks go back on Sunday 31 October 2027: the same UTC hour is
 		// 11am BST the day before and 10am GMT on the day.
-		{ttUTC(2027, 10, 30, 10, 0), ttUTC(2027, 10, 30, 11, 0), london, "Saturday 30 October 2027, 11am to 12 noon"},
-		{ttUTC(2027, 10, 31, 10, 0), ttUTC(2027, 10, 31, 11, 0), london, "Sunday 31 October 2027, 10am to 11am"},
-		{ttUTC(2027, 11, 4, 10, 0), ttUTC(2027, 11, 4, 11, 0), london, "Thursday 4 November 2027, 10am to 11am"},
+		{utc(2027, 10, 30, 10, 0), utc(2027, 10, 30, 11, 0), london, "Saturday 30 October 2027, 11am to 12 noon"},
+		{utc(2027, 10, 31, 10, 0), utc(2027, 10, 31, 11, 0), london, "Sunday 31 October 2027, 10am to 11am"},
+		{utc(2027, 11, 4, 10, 0), utc(2027, 11, 4, 11, 0), london, "Thursday 4 November 2027, 10am to 11am"},
 		// Clocks go forward at 1am GMT on Sunday 28 March 2027: an hour
 		// long session reads as two.
-		{ttUTC(2027, 3, 28, 0, 30), ttUTC(2027, 3, 28, 1, 30), london, "Sunday 28 March 2027, 12:30am to 2:30am"},
+		{utc(2027, 3, 28, 0, 30), utc(2027, 3, 28, 1, 30), london, "Sunday 28 March 2027, 12:30am to 2:30am"},
 		// A UTC evening that is past midnight in London ends on another day.
-		{ttUTC(2027, 7, 15, 22, 0), ttUTC(2027, 7, 16, 0, 0), london, "Thursday 15 July 2027, 11pm to Friday 16 July, 1am"},
+		{utc(2027, 7, 15, 22, 0), utc(2027, 7, 16, 0, 0), london, "Thursday 15 July 2027, 11pm to Friday 16 July, 1am"},
 		{local(2027, 7, 15, 23, 0), local(2027, 7, 16, 0, 0), london, "Thursday 15 July 2027, 11pm to Friday 16 July, 12 midnight"},
 	}
 	for _, tt := range tests {
@@ -44,4 +47,8 @@ func TestWhen(t *testing.T) {
 			t.Errorf("When(%v, %v, %v) = %q, want %q", tt.starts.UTC(), tt.ends.UTC(), tt.tz, got, tt.want)
 		}
 	}
+}
+
+func utc(y int, mo time.Month, d, h, mi int) time.Time {
+	return time.Date(y, mo, d, h, mi, 0, 0, time.UTC)
 }

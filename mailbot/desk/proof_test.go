@@ -1,4 +1,4 @@
-package mailbot
+package desk
 
 import (
 	"strings"
@@ -45,17 +45,42 @@ func TestServerProof(t *testing.T) {
 		{"spf on a sibling is not aligned", "bd.test; spf=pass smtp.mailfrom=x@ab.test", Unproven},
 		{"the best of several", "bd.test; spf=fail smtp.mailfrom=bd.test; dmarc=pass header.from=bd.test; auth=pass smtp.auth=officer@bd.test", AddressAuth},
 	} {
-		if got := serverProof(arHeader(c.ar), id, from); got != c.want {
-			t.Errorf("%s: serverProof(%q) = %v, want %v", c.name, c.ar, got, c.want)
+		if got := ServerProof(arHeader(c.ar), id, from); got != c.want {
+			t.Errorf("%s: ServerProof(%q) = %v, want %v", c.name, c.ar, got, c.want)
 		}
 	}
 	// Only the topmost field is ours; what the sender wrote is below it.
 	var h mail.Header // Add puts a field on top, as a receiving server does
 	h.Add("Authentication-Results", "bd.test; auth=pass smtp.auth=officer@bd.test")
 	h.Add("Authentication-Results", "bd.test; none")
-	if got := serverProof(h, id, from); got != Unproven {
+	if got := ServerProof(h, id, from); got != Unproven {
 		t.Errorf("a forged field below ours: %v, want unproven", got)
 	}
+}
+
+// FuzzServerProof: whatever the field says, it proves nothing unless its
+// authserv-id is ours in ASCII, and never proves an address that is not
+// the From, folded in ASCII.
+func FuzzServerProof(f *testing.F) {
+	f.Add("bd.test; auth=pass smtp.auth=officer@bd.test", "officer@bd.test")
+	f.Add("bd.te\u017ft; auth=pass smtp.auth=officer@bd.test", "officer@bd.test")
+	f.Add("\u212ad.test; dmarc=pass header.from=bd.test", "officer@bd.test")
+	f.Add("bd.test; auth=pass smtp.auth=o\u212Afficer@bd.test", "officer@bd.test")
+	f.Add("bd.test; dkim=pass header.d=bd.te\u017ft header.i=officer@bd.te\u017ft", "officer@bd.test")
+	f.Fuzz(func(t *testing.T, ar, from string) {
+		p := ServerProof(arHeader(ar), "bd.test", from)
+		if p == Unproven {
+			return
+		}
+		id, _, _ := strings.Cut(ar, ";")
+		id = strings.TrimSpace(id)
+		if !strings.EqualFold(id, "bd.test") || !address.ASCII(id) {
+			t.Fatalf("%q proved %q (%v) with authserv-id %q", ar, from, p, id)
+		}
+		if p == AddressAuth && !strings.Contains(address.Fold(ar), address.Fold(from)) {
+			t.Fatalf("%q proved the address %q, which it does not name", ar, from)
+		}
+	})
 }
 
 // TestStaffProvenAsAddress: a pass for the staff domain proves the domain,
@@ -73,41 +98,18 @@ func TestStaffProvenAsAddress(t *testing.T) {
 		{"domain", "localhost; auth=pass smtp.auth=zed@localhost", false},
 		{"domain", "localhos\u212A; dmarc=pass header.from=localhost", false},
 	} {
-		d := newDesk(t, map[string]string{"MAILBOT_STAFF_PROOF": c.setting})
+		d := New(Env{AuthServID: "localhost", Staff: []string{officer}, StaffDomainProof: c.setting == "domain"})
 		m := &understand.Message{From: officer, Header: arHeader(c.ar)}
-		if got := d.bot.isStaff(m); got != c.want {
+		if got := d.isStaff(m); got != c.want {
 			t.Errorf("MAILBOT_STAFF_PROOF=%q, %q: staff %v, want %v", c.setting, c.ar, got, c.want)
 		}
 	}
-	d := newDesk(t, nil)
+	d := New(Env{AuthServID: "localhost", Staff: []string{officer}})
 	// A From that Unicode case folding would take for the officer's.
 	kelvin := &understand.Message{From: "o\u212Afficer@localhost", Header: arHeader("localhost; auth=pass smtp.auth=o\u212Afficer@localhost")}
-	if d.bot.isStaff(kelvin) {
+	if d.isStaff(kelvin) {
 		t.Error("a look-alike of a staff address was taken for staff")
 	}
 }
 
-// FuzzServerProof: whatever the field says, it proves nothing unless its
-// authserv-id is ours in ASCII, and never proves an address that is not
-// the From, folded in ASCII.
-func FuzzServerProof(f *testing.F) {
-	f.Add("bd.test; auth=pass smtp.auth=officer@bd.test", "officer@bd.test")
-	f.Add("bd.te\u017ft; auth=pass smtp.auth=officer@bd.test", "officer@bd.test")
-	f.Add("\u212ad.test; dmarc=pass header.from=bd.test", "officer@bd.test")
-	f.Add("bd.test; auth=pass smtp.auth=o\u212Afficer@bd.test", "officer@bd.test")
-	f.Add("bd.test; dkim=pass header.d=bd.te\u017ft header.i=officer@bd.te\u017ft", "officer@bd.test")
-	f.Fuzz(func(t *testing.T, ar, from string) {
-		p := serverProof(arHeader(ar), "bd.test", from)
-		if p == Unproven {
-			return
-		}
-		id, _, _ := strings.Cut(ar, ";")
-		id = strings.TrimSpace(id)
-		if !strings.EqualFold(id, "bd.test") || !address.ASCII(id) {
-			t.Fatalf("%q proved %q (%v) with authserv-id %q", ar, from, p, id)
-		}
-		if p == AddressAuth && !strings.Contains(address.Fold(ar), address.Fold(from)) {
-			t.Fatalf("%q proved the address %q, which it does not name", ar, from)
-		}
-	})
-}
+const officer = "officer@localhost"
