@@ -34,7 +34,7 @@ func (b *Bot) DraftNewsletter(ctx context.Context, tx *store.Tx, subject, markdo
 	sum := sha256.Sum256([]byte(subject + "\x00" + markdown))
 	n := store.Newsletter{Subject: subject, Markdown: markdown, Source: source, Digest: hex.EncodeToString(sum[:])}
 	if strings.Contains(markdown, sessionsPlaceholder) {
-		upcoming, err := tx.UpcomingSessions(ctx, now, "session")
+		upcoming, err := tx.UpcomingSessions(ctx, now, store.Group)
 		if err != nil {
 			return n, err
 		}

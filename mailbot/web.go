@@ -112,12 +112,12 @@ func noFraming(policies []string) []string {
 func (w *web) listPage(page string, purpose desk.Purpose, do func(context.Context, string) (string, error)) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		token := r.PathValue("token")
-		data := templates.ListPage{Stage: "ask"}
+		data := templates.ListPage{Stage: templates.StageAsk}
 		var err error
 		if do == nil {
 			data.Email, err = w.svc.Bot.LinkOwner(r.Context(), purpose, token)
 		} else {
-			data.Stage = "done"
+			data.Stage = templates.StageDone
 			data.Email, err = do(r.Context(), token)
 		}
 		status := http.StatusOK
@@ -131,7 +131,7 @@ func (w *web) listPage(page string, purpose desk.Purpose, do func(context.Contex
 			http.Error(rw, "Sorry, something went wrong. Please try again later.", http.StatusInternalServerError)
 			return
 		}
-		if data.Stage == "bad" {
+		if data.Stage == templates.StageBad {
 			w.log.Warn("list link refused", "page", page, "problem", data.Problem, "remote", r.RemoteAddr)
 		}
 		html, err := w.svc.Bot.tpl.Page(page, "Better Days mailing list", data)

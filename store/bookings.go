@@ -149,7 +149,7 @@ func (tx *Tx) Book(ctx context.Context, nb NewBooking, now time.Time) (Booking, 
 	if !s.Starts.After(now) {
 		return Booking{Session: s}, SessionStarted, nil
 	}
-	if s.Kind == "dropin" {
+	if s.Kind == Dropin {
 		// A one-to-one is one conversation, whoever comes along to it.
 		nb.Places = 1
 		if left < 1 {

@@ -61,7 +61,7 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 		data.Why = "I asked them to confirm joining the mailing list less than a day ago, and they have not replied yet"
 	} else {
 		r := &them.replies[0]
-		if them.ans.List == "confirm" && len(them.ans.Booked)+len(them.ans.Waiting) == 0 {
+		if them.ans.List == templates.ListConfirm && len(them.ans.Booked)+len(them.ans.Waiting) == 0 {
 			r.Subject = "Joining the Better Days mailing list"
 		}
 		sent, err := t.d.env.Templates.Render(r.Kind, r.Subject, r.Data)

@@ -6,15 +6,16 @@ import (
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
 )
 
 // list answers "what's on?": the group sessions coming up, numbered, for a
 // reply with the number to book.
 func (t *turn) list(upcoming []store.SessionPlaces) error {
-	t.ans.ChooseFor = "book"
+	t.ans.ChooseFor = templates.ChooseBook
 	t.ans.Places = t.req.Places
 	for _, s := range upcoming {
-		if s.Kind == "session" && len(t.ans.Choices) < MaxChoices {
+		if s.Kind == store.Group && len(t.ans.Choices) < MaxChoices {
 			t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
 		}
 	}
@@ -66,7 +67,7 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		}
 	case len(t.ans.Taken) > 0:
 		// Someone else took the time while they chose: offer what is free now.
-		free, err := t.tx.UpcomingSessions(t.ctx, t.now, "dropin")
+		free, err := t.tx.UpcomingSessions(t.ctx, t.now, store.Dropin)
 		if err != nil {
 			return err
 		}
@@ -126,7 +127,7 @@ func (t *turn) resolve(p understand.Pattern, upcoming []store.SessionPlaces) []s
 	}
 	var groups []store.SessionPlaces
 	for _, s := range upcoming {
-		if s.Kind == "session" {
+		if s.Kind == store.Group {
 			groups = append(groups, s)
 		}
 	}
@@ -145,7 +146,7 @@ func (t *turn) pick(p understand.Pattern, among []store.SessionPlaces) []store.S
 }
 
 func itemOf(s store.Session) understand.Item {
-	return understand.Item{ID: s.ID, Title: s.Title, Dropin: s.Kind == "dropin", Starts: s.Starts, Ends: s.Ends, Location: s.Location}
+	return understand.Item{ID: s.ID, Title: s.Title, Dropin: s.Kind == store.Dropin, Starts: s.Starts, Ends: s.Ends, Location: s.Location}
 }
 
 func appendSession(list []store.SessionPlaces, s store.SessionPlaces) []store.SessionPlaces {

@@ -106,7 +106,7 @@ func appendBooking(list []store.Booking, b store.Booking) []store.Booking {
 
 // askCancel asks which of bookings to cancel.
 func (t *turn) askCancel(bookings []store.Booking) {
-	t.ans.ChooseFor = "cancel"
+	t.ans.ChooseFor = templates.ChooseCancel
 	for _, b := range bookings[:min(len(bookings), MaxChoices)] {
 		s := b.Session
 		t.ans.Choices = append(t.ans.Choices, t.choice(idString(b.ID), s.Title, s.Starts, s.Ends, s.Location, 0))

@@ -24,7 +24,7 @@ func (t *turn) dropin(upcoming []store.SessionPlaces) error {
 func (t *turn) offerSlots(upcoming []store.SessionPlaces, named []understand.Pattern, prefs understand.Prefs) {
 	var free, suit []store.SessionPlaces
 	for _, s := range upcoming {
-		if s.Kind != "dropin" || s.Left < 1 {
+		if s.Kind != store.Dropin || s.Left < 1 {
 			continue
 		}
 		free = append(free, s)

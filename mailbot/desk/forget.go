@@ -71,7 +71,7 @@ func (t *turn) askToForget(text string) (string, bool, error) {
 	if err != nil {
 		return "", true, err
 	}
-	rep := t.answer("forget", templates.Forget{Name: t.greeting(), Stage: "ask", Booked: booked, Waiting: waiting, LeftList: left})
+	rep := t.answer("forget", templates.Forget{Name: t.greeting(), Stage: templates.StageAsk, Booked: booked, Waiting: waiting, LeftList: left})
 	rep.Subject = ReplySubject(t.m.Subject, "Better Days: deleting your details")
 	rep.Offer = &store.Offer{PersonID: t.person, Kind: store.OfferForget, Items: []string{}}
 	return "replied: asked to confirm erasing their details" + leftNote(left), true, nil
@@ -89,7 +89,7 @@ func (t *turn) keep() (string, bool, error) {
 	if err := t.tx.DropOffer(t.ctx, t.offer.ID); err != nil {
 		return "", true, err
 	}
-	t.answer("forget", templates.Forget{Name: t.greeting(), Stage: "kept"})
+	t.answer("forget", templates.Forget{Name: t.greeting(), Stage: templates.StageKept})
 	return "replied: kept their details (said no to erasing them)", true, nil
 }
 

@@ -40,11 +40,11 @@ func (t *turn) handOver(h understand.Handoff) {
 // couldn't read.
 func handoffSummary(h understand.Handoff) string {
 	switch h.Why {
-	case "not understood":
+	case understand.NotUnderstood:
 		return "I couldn't tell what they would like."
-	case "a question":
+	case understand.AQuestion:
 		return "They ask something I can't answer."
-	case "a complaint":
+	case understand.AComplaint:
 		return "It reads like a complaint."
 	}
 	return "I understood their request, but some words in it suggest someone may be at risk."

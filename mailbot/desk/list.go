@@ -7,6 +7,7 @@ import (
 
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
 )
 
 // Ways of leaving and joining, as the subscription records them.
@@ -59,10 +60,10 @@ func (t *turn) leave(how string) error {
 		return err
 	}
 	if !was {
-		t.ans.List = "not-on"
+		t.ans.List = templates.ListNotOn
 		return nil
 	}
-	t.ans.List = "left"
+	t.ans.List = templates.ListLeft
 	t.note("left the list")
 	live, err := t.tx.LiveBookings(t.ctx, t.person, t.now)
 	t.ans.HasBookings = len(live) > 0
@@ -77,7 +78,7 @@ func (t *turn) askToJoin() (bool, error) {
 	sub, err := t.tx.Subscription(t.ctx, t.person)
 	switch {
 	case err == nil && sub.Status == store.Confirmed:
-		t.ans.List = "already"
+		t.ans.List = templates.ListAlready
 		return true, nil
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return false, err
@@ -89,7 +90,7 @@ func (t *turn) askToJoin() (bool, error) {
 		t.d.env.Log.Info("request to join already sent in the last day; not sending another", "to", t.m.From)
 		return false, nil
 	}
-	t.ans.List = "confirm"
+	t.ans.List = templates.ListConfirm
 	t.ans.ConfirmURL = t.d.env.Links.URL("join", t.d.env.Links.Token(PurposeConfirm, t.person, t.d.env.ConfirmWithin))
 	t.note("asked to confirm joining the list")
 	return true, t.tx.NoteRequestSent(t.ctx, t.person, t.now)
@@ -113,7 +114,7 @@ func (t *turn) join(source, how string) error {
 	sub, err := t.tx.Subscription(t.ctx, t.person)
 	switch {
 	case err == nil && sub.Status == store.Confirmed:
-		t.ans.List = "already"
+		t.ans.List = templates.ListAlready
 		return nil
 	case err == nil:
 		source = sub.Source
@@ -124,7 +125,7 @@ func (t *turn) join(source, how string) error {
 	if evidence == "" {
 		evidence = t.m.Key
 	}
-	t.ans.List = "joined"
+	t.ans.List = templates.ListJoined
 	t.note("joined the list")
 	return t.tx.Confirm(t.ctx, t.person, source, how, evidence, t.now)
 }
@@ -137,7 +138,7 @@ func (t *turn) offerList() error {
 	}
 	_, err := t.tx.Subscription(t.ctx, t.person)
 	if errors.Is(err, store.ErrNotFound) {
-		t.ans.List = "offer"
+		t.ans.List = templates.ListOffer
 		return nil
 	}
 	return err

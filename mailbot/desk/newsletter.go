@@ -41,7 +41,7 @@ func (t *turn) newsletter(text string, isStaff bool) (string, bool, error) {
 		return "", true, err
 	}
 	r := t.answer("newsletter-staff", templates.NewsletterStaff{
-		Name: t.ans.Name, Stage: "preview", Subject: n.Subject, Recipients: count, Preview: preview,
+		Name: t.ans.Name, Stage: templates.StagePreview, Subject: n.Subject, Recipients: count, Preview: preview,
 	})
 	r.Subject = "Preview: " + n.Subject
 	r.Offer = &store.Offer{PersonID: t.person, Kind: store.OfferNewsletter, Items: []string{idString(n.ID)}}
@@ -67,7 +67,7 @@ func (t *turn) sendNewsletter(text string, isStaff bool) (string, bool, error) {
 	if err := t.tx.DropOffer(t.ctx, t.offer.ID); err != nil {
 		return "", true, err
 	}
-	data := templates.NewsletterStaff{Name: t.ans.Name, Stage: "cancelled", Subject: n.Subject}
+	data := templates.NewsletterStaff{Name: t.ans.Name, Stage: templates.StageCancelled, Subject: n.Subject}
 	first, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
 	send := strings.EqualFold(strings.Trim(strings.TrimSpace(first), ".!"), "send")
 	outcome := fmt.Sprintf("replied: newsletter %d cancelled", n.ID)
@@ -80,7 +80,7 @@ func (t *turn) sendNewsletter(text string, isStaff bool) (string, bool, error) {
 		if err != nil {
 			return "", true, err
 		}
-		data.Stage, data.Recipients, data.Finish = "sending", count, t.d.env.Newsletters.Finish(count)
+		data.Stage, data.Recipients, data.Finish = templates.StageSending, count, t.d.env.Newsletters.Finish(count)
 		outcome = fmt.Sprintf("replied: newsletter %d queued for %d people", n.ID, count)
 	}
 	t.answer("newsletter-staff", data).Subject = ReplySubject(t.m.Subject, "Newsletter")

@@ -75,7 +75,7 @@ func TimetableOf(sessions []store.SessionPlaces) Timetable {
 			seen["t"+s.Title] = true
 			tt.titles = append(tt.titles, s.Title)
 		}
-		if s.Kind == "session" && !seen["p"+s.Location] {
+		if s.Kind == store.Group && !seen["p"+s.Location] {
 			seen["p"+s.Location] = true
 			tt.places = append(tt.places, s.Location)
 		}

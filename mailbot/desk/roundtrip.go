@@ -103,7 +103,7 @@ func (d *Desk) askProof(dry *turn) (string, []Reply) {
 		o.Parent = dry.offer.ID
 	}
 	h := dry.handed
-	data := templates.Prove{Name: t.ans.Name, Stage: "ask", Risks: dry.risks,
+	data := templates.Prove{Name: t.ans.Name, Stage: templates.StageAsk, Risks: dry.risks,
 		PassedOn: h != nil, Urgent: h != nil && len(h.Urgent) > 0}
 	r := t.answer("prove", data)
 	r.Subject = ReplySubject(t.m.Subject, "Better Days: please confirm")
@@ -134,10 +134,10 @@ func (t *turn) proven(text string) (string, bool, error) {
 	case act != understand.Yes && act != understand.No:
 		return "", false, nil
 	case t.now.Sub(q.Created) > ProveFor:
-		t.answer("prove", templates.Prove{Name: t.ans.Name, Stage: "expired", Risks: risksOf(q.Items)})
+		t.answer("prove", templates.Prove{Name: t.ans.Name, Stage: templates.StageExpired, Risks: risksOf(q.Items)})
 		return "replied: their yes or no came after the question lapsed", true, t.tx.DropOffer(t.ctx, q.ID)
 	case act == understand.No:
-		t.answer("prove", templates.Prove{Name: t.ans.Name, Stage: "kept", Risks: risksOf(q.Items)})
+		t.answer("prove", templates.Prove{Name: t.ans.Name, Stage: templates.StageKept, Risks: risksOf(q.Items)})
 		return "replied: said the message was not theirs; nothing done", true, t.tx.DropOffer(t.ctx, q.ID)
 	}
 	if err := t.tx.DropOffer(t.ctx, q.ID); err != nil {

@@ -136,18 +136,18 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	// A question the Timetable answers is answered, and is no longer
 	// staff's; asked of a session alone, it books nothing.
 	factsOnly := false
-	if h.Why == "a question" && len(t.req.Asks) > 0 {
+	if h.Why == understand.AQuestion && len(t.req.Asks) > 0 {
 		answered, err := t.answerAsks(upcoming)
 		if err != nil {
 			return "", err
 		}
 		if answered {
-			h.Why = ""
+			h.Why = understand.NoReason
 			factsOnly = t.req.Action == understand.Choose && t.offer == nil
 		}
 	}
-	holdOnly := t.canHandOver(h) && (h.Why == "a complaint" ||
-		h.Why == "a question" && t.req.Action == understand.Choose && t.offer == nil)
+	holdOnly := t.canHandOver(h) && (h.Why == understand.AComplaint ||
+		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil)
 	switch {
 	case holdOnly, factsOnly:
 	case t.req.Action == understand.Unknown && understand.Courtesy(t.m.Fresh) && len(h.Urgent) == 0:
@@ -171,7 +171,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	case t.req.Action == understand.No:
 		switch {
 		case t.listAnswer():
-			t.ans.List = "declined"
+			t.ans.List = templates.ListDeclined
 			t.note("declined the list")
 		case t.offer == nil || t.offer.Kind != store.OfferBooked:
 			return t.help(true, t.ans.Urgent)
@@ -285,7 +285,7 @@ func (t *turn) sendAnswer() {
 	switch {
 	case len(t.ans.Choices) > 0:
 		kind := store.OfferBook
-		if t.ans.ChooseFor == "cancel" {
+		if t.ans.ChooseFor == templates.ChooseCancel {
 			kind = store.OfferCancel
 		}
 		r.Offer = &store.Offer{PersonID: t.person, Kind: kind, Places: t.ans.Places,
@@ -295,11 +295,11 @@ func (t *turn) sendAnswer() {
 		}
 	case len(t.about) > 0:
 		r.Offer = &store.Offer{PersonID: t.person, Kind: store.OfferBooked, Items: t.about}
-	case t.ans.List == "confirm":
+	case t.ans.List == templates.ListConfirm:
 		r.Offer = &store.Offer{PersonID: t.person, Kind: store.OfferJoin, Items: []string{}}
 	}
 	if r.Offer != nil {
-		r.Offer.JoinList = t.ans.List == "offer" || t.ans.List == "confirm"
+		r.Offer.JoinList = t.ans.List == templates.ListOffer || t.ans.List == templates.ListConfirm
 	}
 }
 
@@ -409,7 +409,7 @@ func (t *turn) event(b store.Booking) templates.Event {
 func EventOf(b store.Booking, tz *time.Location) templates.Event {
 	e := templates.Event{
 		Title: b.Session.Title, When: When(b.Session.Starts, b.Session.Ends, tz), Where: b.Session.Location,
-		Places: b.Places, Phone: b.Phone, Dropin: b.Session.Kind == "dropin",
+		Places: b.Places, Phone: b.Phone, Dropin: b.Session.Kind == store.Dropin,
 	}
 	if b.Needs != "" {
 		e.Needs = strings.Split(b.Needs, "; ")

@@ -128,7 +128,7 @@ func TestNeedsPerson(t *testing.T) {
 		if tc.urgent != "" && !slices.Contains(h.Urgent, tc.urgent) || tc.urgent == "" && len(h.Urgent) > 0 {
 			t.Errorf("NeedsPerson(%q).Urgent = %q, want %q", tc.text, h.Urgent, tc.urgent)
 		}
-		if tc.why != "" && h.Why != tc.why || tc.why == "" && tc.urgent == "" && h.Why != "" {
+		if tc.why != "" && h.Why.String() != tc.why || tc.why == "" && tc.urgent == "" && h.Why != NoReason {
 			t.Errorf("NeedsPerson(%q).Why = %q (read as %v), want %q", tc.text, h.Why, r.Action, tc.why)
 		}
 		if h.Needed() != (tc.urgent != "" || tc.why != "") {

@@ -8,18 +8,41 @@ import (
 )
 
 // Handoff says why a message needs a person rather than (or as well as)
-// the bot, or is "" when the bot can answer it alone.
+// the bot, or is empty when the bot can answer it alone.
 type Handoff struct {
 	// Urgent holds the words that suggest danger or distress, as found.
 	// Such a message always goes to staff, whatever else it asks.
 	Urgent []string
-	// Why is a short reason for staff: "a question", "a complaint",
-	// "not understood"; "" when the bot understood it all.
-	Why string
+	// Why is the reason other than urgency; NoReason when the bot
+	// understood it all.
+	Why Reason
+}
+
+// Reason is why a message needs a person, besides urgent words.
+type Reason int
+
+// Reasons. String gives the few words the record and the log use.
+const (
+	NoReason      Reason = iota
+	NotUnderstood        // the bot can't tell what they would like
+	AQuestion            // they ask something the bot can't answer
+	AComplaint           // it reads like a complaint
+)
+
+func (r Reason) String() string {
+	switch r {
+	case NotUnderstood:
+		return "not understood"
+	case AQuestion:
+		return "a question"
+	case AComplaint:
+		return "a complaint"
+	}
+	return ""
 }
 
 // Needed reports whether staff should see the message.
-func (h Handoff) Needed() bool { return len(h.Urgent) > 0 || h.Why != "" }
+func (h Handoff) Needed() bool { return len(h.Urgent) > 0 || h.Why != NoReason }
 
 // String is the reason in a few words, for logs and records.
 func (h Handoff) String() string {
@@ -27,8 +50,8 @@ func (h Handoff) String() string {
 	if len(h.Urgent) > 0 {
 		why = append(why, "urgent: "+strings.Join(h.Urgent, ", "))
 	}
-	if h.Why != "" {
-		why = append(why, h.Why)
+	if h.Why != NoReason {
+		why = append(why, h.Why.String())
 	}
 	return strings.Join(why, "; ")
 }
@@ -42,14 +65,14 @@ func NeedsPerson(text string, r Request, c Context) Handoff {
 	h := Handoff{Urgent: Urgent(text)}
 	switch {
 	case complaintWords.MatchString(s):
-		h.Why = "a complaint"
+		h.Why = AComplaint
 	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && strings.TrimSpace(s) != "" && !Courtesy(text):
-		h.Why = "not understood"
+		h.Why = NotUnderstood
 	case r.Action != Attendees && asksMore(s, c):
 		// "Hello, is there parking?" reads as a greeting, and "book me
 		// on Tuesday, is there a bus?" as a booking: the question is
 		// what they want answered too.
-		h.Why = "a question"
+		h.Why = AQuestion
 	}
 	return h
 }
