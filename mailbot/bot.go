@@ -54,6 +54,6 @@ func (b *Bot) NewOutbox(log *slog.Logger) *Outbox {
 		WithConnections(b.cfg.Connections, dial).
 		WithLimits(b.cfg.PerMinute, b.cfg.PerDay).
 		WithLock(b.cfg.DB + ".sending")
-	o.prepare = b.prepare
+	o.prepare = b
 	return o
 }

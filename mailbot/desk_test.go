@@ -120,7 +120,7 @@ func newDesk(t testing.TB, env map[string]string) *rig {
 	if d.bot, err = NewBot(cfg, st, tpl, clock, log, nil); err != nil {
 		t.Fatal(err)
 	}
-	d.outbox.prepare = d.bot.prepare
+	d.outbox.prepare = d.bot
 	if _, err := LoadDemoTimetable(context.Background(), st, cfg.TZ, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func (d *rig) logTo(l *slog.Logger) {
 		d.t.Fatal(err)
 	}
 	d.bot = b
-	d.outbox.prepare = b.prepare
+	d.outbox.prepare = b
 }
 
 // timetable replaces nothing and adds the sessions in csv.

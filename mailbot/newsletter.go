@@ -167,9 +167,11 @@ func (b *Bot) newsletterCopy(is issue, p store.Person, messageID string) ([]byte
 	return is.form.fill(buf.Bytes(), leave), nil
 }
 
-// prepare gives an outbox message its envelope sender, which names the
+var _ Preparer = (*Bot)(nil)
+
+// Prepare gives an outbox message its envelope sender, which names the
 // message so a bounce finds it, and makes a newsletter copy's bytes.
-func (b *Bot) prepare(ctx context.Context, m *store.Outgoing) error {
+func (b *Bot) Prepare(ctx context.Context, m *store.Outgoing) error {
 	m.MailFrom = plusAddress(b.cfg.Address, bounceTag+b.sign.Token(desk.PurposeBounce, m.ID, 0))
 	if m.NewsletterID == 0 || len(m.Body) > 0 {
 		return nil

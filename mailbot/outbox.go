@@ -71,9 +71,14 @@ type Outbox struct {
 	// send them twice, so nothing more is sent until these are recorded.
 	unrecorded []store.Outcome
 
-	// prepare, when set, gives a message its envelope sender and, for a
-	// newsletter copy, its bytes, just before it is sent.
-	prepare func(context.Context, *store.Outgoing) error
+	prepare Preparer // nil: messages go as queued
+}
+
+// Preparer gives an outbox message what is made only as it is sent: its
+// envelope sender and, for a newsletter copy, its bytes, so tens of
+// thousands of copies are never held in the database at once.
+type Preparer interface {
+	Prepare(ctx context.Context, m *store.Outgoing) error
 }
 
 // NewOutbox returns an outbox sending through sender, one message at a
@@ -369,7 +374,7 @@ func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, commit
 		return out, false, nil
 	}
 	if err == nil && o.prepare != nil {
-		err = o.prepare(ctx, &m)
+		err = o.prepare.Prepare(ctx, &m)
 	}
 	if err != nil {
 		// Ours, not the server's: try again later like a temporary failure.
