@@ -179,14 +179,25 @@ var explicitYes = regexp.MustCompile(`^(yes|yeah|yep|yup|i confirm|confirm|confi
 // Urgent returns the words in text that suggest someone may be at risk,
 // each once, in the order written.
 func Urgent(text string) []string {
+	s := unwrap(normalise(clip(text, maxRead)))
+	near := urgentNearMiss.FindAllStringIndex(s, -1)
 	var out []string
-	for _, w := range urgentWords.FindAllString(unwrap(normalise(clip(text, maxRead))), 8) {
-		if w = strings.TrimRight(w, ".!?,; \t"); !slices.Contains(out, w) {
+	for _, loc := range urgentWords.FindAllStringIndex(s, 8) {
+		if slices.ContainsFunc(near, func(n []int) bool { return n[0] <= loc[0] && loc[1] <= n[1] }) {
+			continue
+		}
+		if w := strings.TrimRight(s[loc[0]:loc[1]], ".!?,; \t"); !slices.Contains(out, w) {
 			out = append(out, w)
 		}
 	}
 	return out
 }
+
+// urgentNearMiss are ways of speaking that hold an urgent word and say
+// nothing of harm: "I'd kill for a day off", "desperate for a break". An
+// urgent word inside one is not read as urgent; anything else in the
+// message still is.
+var urgentNearMiss = regexp.MustCompile(`\b((i'?d|i would|i could) kill for|desperate (for|to) (it|this|that|one|a (break|day off|rest|holiday|change|cuppa)|some (time|rest|peace|company)|come|go|book|get (there|out|away)|see|meet|join))\b`)
 
 // unwrap puts each paragraph of s on one line, single spaced: phones and
 // mail clients break lines anywhere, "how much longer I can\ngo on" too.
@@ -220,15 +231,31 @@ var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
 	`(can'?t|cannot|can not) take (it|this) any ?more`, `(can'?t|cannot|can not) take (any|much) more`,
 	`(can'?t|cannot|can not) (go on|carry on|keep going) (like this|any ?more|any longer|much longer|living|with (it|this|life))`,
 	`how (much )?long(er)? (i|we) can (go on|carry on|keep going|cope|take (it|this)|keep this up|manage)`,
-	`(can'?t|cannot|can not) keep (myself|him|her|them) safe`,
+	`(can'?t|cannot|can not|(don'?t|do not) know how to|struggling to) keep (myself|him|her|them|mum|dad|my \w+) safe`,
+	`(not sure|(don'?t|do not) know if|(don'?t|do not) think) (i|we) can (go on|carry on|keep going|cope)`,
+	// Harm now: a fall, someone left without care, a person who
+	// controls another's money or life.
+	`(i'?ve|i have|he'?s|she'?s|he has|she has|mum'?s|dad'?s) (just )?fallen`, `had a fall`,
+	`(can'?t|cannot|can not) get (up|out of (bed|(my|his|her|the) chair))`, `(can'?t|cannot|can not) breathe`,
+	`carers? (haven'?t|have not|hasn'?t|has not|didn'?t|did not) (turned up|come|shown up|arrived|been)`,
+	`no food`, `(hasn'?t|has not|haven'?t|have not) eaten`, `left (alone|on (his|her|their) own) (all|for)`,
+	`takes? (all )?my money`, `taking (all )?my money`, `controls? (all )?my money`,
+	`(won'?t|will not|doesn'?t|does not) let me (see|go|leave|out|speak|talk)`,
+	`(please )?help me,? please`, `please help me`, `(nobody|no one|no-one) (listens|cares)`,
 	// Wishing not to be alive, said without the word.
-	`end (my|it all|my life)`, `ending it( all)?`, `(to|i'?ll|i will|could|should|might|just) end it`, `end(ing)? things`,
+	`end (my life|it all)`, `ending it( all)?`, `(to|i'?ll|i will|could|should|might|just) end it`, `end(ing)? things`,
 	`tak(e|ing) my (own )?life`, `want(ed)? to die`, `wish (i was|i were|i'?d been) dead`, `rather be dead`,
 	`better off (dead|without me)`, `(don'?t|do not) want to (be here|live|be alive|wake up|go on living)`,
 	`not (want|wanting) to (be here|live|be alive)`, `no point (in )?(living|going on|carrying on|trying any ?more)`,
 	`no point any ?more`, `no point to (it|any of it|anything|life)`, `what'?s the point (of|in) (living|going on|carrying on|anything|it all)`,
 	`no reason to (live|go on|carry on)`, `nothing (left )?to live for`, `tired of (living|life)`, `give up on life`,
 	`(nobody|no one|no-one) would miss me`, `not be here (for )?much longer`, `goodbye forever`,
+	`(won'?t|will not) be (here|around) (by then|much longer|for (much )?longer|for long)`,
+	`(if|wish) i (just )?(wasn'?t|was not|weren'?t|were not) (here|around|alive)`,
+	`(easier|better) for (everyone|everybody|them all|them|all of them|the family) if i`,
+	`(go to )?sleep and (not|never) wake up`,
+	`(saving|saved|stockpil\w*|hoard\w*) (up )?(my |all my |some )?(tablets|pills|medication|meds)`,
+	`if (anything|something) (happens|happened|were to happen) to me`, `when i'?m (gone|not here)`,
 }, "|") + `)\b` +
 	// "I can't go on." ends there; "I can't go on Tuesday" is about a
 	// session.
