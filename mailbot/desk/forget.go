@@ -30,7 +30,7 @@ func (t *turn) forget(text string, asks bool) (outcome string, done bool, err er
 	// FindOffer never guesses a request to confirm erasure: this one was
 	// cited by the person's own reply.
 	if t.offer != nil && t.offer.Kind == store.OfferForget {
-		switch understand.Read(text, understand.Context{Now: t.now, TZ: t.d.env.TZ}).Action {
+		switch understand.Read(text, understand.Context{Now: t.now, TZ: t.d.env.TZ, Question: true}).Action {
 		case understand.Yes:
 			return t.erase()
 		case understand.No:

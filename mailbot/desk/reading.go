@@ -57,7 +57,14 @@ func (r Reading) again(text string, c understand.Context) Reading {
 func (d *Desk) readContext(m *understand.Message, now time.Time, tt Timetable, offer *store.Offer) understand.Context {
 	c := understand.Context{Now: now, TZ: d.env.TZ, Subject: m.Subject, IsStaff: d.isStaff(m), Titles: tt.titles, Places: tt.places}
 	if offer != nil {
-		c.Offered = len(offer.Items)
+		switch offer.Kind {
+		case store.OfferBook, store.OfferCancel:
+			c.Offered = len(offer.Items)
+		default:
+			// A confirmation, reminder or request to confirm: a yes or
+			// no answers it.
+			c.Offered, c.Question = len(offer.Items), true
+		}
 	}
 	return c
 }

@@ -129,7 +129,7 @@ func (d *Desk) askProof(dry *turn) (string, []Reply) {
 // false for anything else, which is read as a new message.
 func (t *turn) proven(text string) (string, bool, error) {
 	q := *t.offer
-	act := understand.Read(text, understand.Context{Now: t.now, TZ: t.d.env.TZ}).Action
+	act := understand.Read(text, understand.Context{Now: t.now, TZ: t.d.env.TZ, Question: true}).Action
 	switch {
 	case act != understand.Yes && act != understand.No:
 		return "", false, nil

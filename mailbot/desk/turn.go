@@ -180,7 +180,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 		}
 	case t.req.Action == understand.Yes:
 		switch {
-		case t.listAnswer() && (t.offer.Kind == store.OfferJoin || understand.ExplicitYes(t.m.Fresh)):
+		case t.listAnswer() && (t.offer.Kind == store.OfferJoin || t.req.Explicit):
 			err = t.joinByReply()
 		case t.offer == nil || t.offer.Kind != store.OfferBooked:
 			return t.help(true, t.ans.Urgent)

@@ -66,6 +66,8 @@ func NeedsPerson(text string, r Request, c Context) Handoff {
 	switch {
 	case complaintWords.MatchString(s):
 		h.Why = AComplaint
+	case r.Qualified:
+		h.Why = AQuestion
 	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && strings.TrimSpace(s) != "" && !Courtesy(text):
 		h.Why = NotUnderstood
 	case r.Action != Attendees && asksMore(s, c):
@@ -165,10 +167,10 @@ var courtesyWords = map[string]bool{
 	"that's": true, "that": true, "all": true, "fine": true, "good": true, "super": true, "again": true,
 }
 
-// ExplicitYes reports whether text is a plain yes. Joining the mailing
+// explicitYesText reports whether text is a plain yes. Joining the mailing
 // list from a booking confirmation needs one: "ok" there acknowledges the
 // booking, and consent must be clear (UK GDPR article 4(11)).
-func ExplicitYes(text string) bool {
+func explicitYesText(text string) bool {
 	text = unsigned(clip(text, maxRead), Context{TZ: time.UTC})
 	short := strings.Trim(strings.Join(strings.Fields(normalise(text)), " "), ".! ")
 	return explicitYes.MatchString(short)

@@ -47,6 +47,7 @@ type Context struct {
 	Places   []string // the locations of upcoming group sessions: "the Weymouth one"
 	Subject  string   // the message's subject: read too unless it is a reply to ours
 	Offered  int      // how many items the numbered list this answers had
+	Question bool     // it answers a question of ours that a yes or no answers
 	IsStaff  bool     // staff may ask for attendee lists
 	MaxPlace int      // the most places one request may take; 0 means 10
 }
@@ -72,6 +73,12 @@ type Request struct {
 	// Asks are the questions about the session named that the timetable
 	// answers ("what time does it finish?").
 	Asks []Ask
+	// Explicit: a Yes that is literally one ("yes", not "ok"), as consent
+	// to the mailing list must be (UK GDPR article 4(11)).
+	Explicit bool
+	// Qualified: a yes or no with a condition ("yes - but only about
+	// Weymouth"), for a person to read.
+	Qualified bool
 }
 
 // Read works out what text (the person's fresh words) asks for. It never
@@ -80,6 +87,11 @@ type Request struct {
 // to ask.
 func Read(text string, c Context) Request {
 	text = unsigned(clip(text, maxRead), c)
+	if c.Question {
+		if r, ok := answered(normalise(text), c); ok {
+			return r
+		}
+	}
 	s := plainWords(normalise(text), c.Titles)
 	if subj := normalise(c.Subject); subj != "" && !replyPrefix.MatchString(subj) {
 		s = plainWords(subj, c.Titles) + "\n" + s
@@ -103,6 +115,7 @@ func Read(text string, c Context) Request {
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, text, &r, c)
+	r.Explicit = r.Action == Yes && explicitYesText(text)
 	if leaveWaiting.MatchString(s) && strings.Contains(s, "waiting list") {
 		// "I'm on the waiting list for …, please take me off it": off the
 		// waiting list, not the mailing list.
