@@ -52,6 +52,8 @@ type Answer struct {
 	Waiting   []Event  // put on the waiting list
 	Already   []Event  // they were already booked or waiting
 	Cancelled []Event  // cancelled now
+	Resized   []Event  // bookings now holding the places asked for
+	NoRoom    []Event  // bookings asked to grow where no places are free: unchanged
 	NotFound  []string // things named that match no session, in their words
 	Started   []Event  // too late to book or cancel
 	// A numbered list to reply to, and why it is offered.

@@ -192,6 +192,10 @@ func (t *turn) bookOne(s store.SessionPlaces, places int) (store.BookResult, err
 		t.about = append(t.about, idString(b.ID))
 		t.note("waiting list %s", s.ID)
 	case store.AlreadyBooked:
+		if t.req.Places > 0 && t.req.Places != b.Places && b.Session.Kind == store.Group {
+			// "Book me on the 15th, 3 of us now": the number is new.
+			return res, t.resize(b, t.req.Places)
+		}
 		t.ans.Already = append(t.ans.Already, e)
 		t.about = append(t.about, idString(b.ID))
 		t.note("already booked %s", s.ID)

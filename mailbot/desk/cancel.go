@@ -173,6 +173,15 @@ func (t *turn) stillComing() error {
 // cancel the old booking together. When the new session is full they keep
 // the old place and wait for the new one, rather than lose both.
 func (t *turn) move(upcoming []store.SessionPlaces) error {
+	if t.req.Places > 0 {
+		// "Change my booking on the small group to 1 place" moves nothing.
+		if b, ok, err := t.heldNamed(upcoming); ok || err != nil {
+			if err != nil {
+				return err
+			}
+			return t.resize(b, t.req.Places)
+		}
+	}
 	if len(t.req.Targets) == 0 {
 		return t.list(upcoming)
 	}

@@ -148,8 +148,17 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	}
 	holdOnly := t.canHandOver(h) && (h.Why == understand.AComplaint ||
 		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil)
+	resized := false
+	if t.placesOnly() && t.req.Action != understand.No && t.req.Action != understand.DropIn {
+		if resized, err = t.resizeBooked(); err != nil {
+			return "", err
+		}
+	}
 	switch {
 	case holdOnly, factsOnly:
+	case resized && t.req.Action == understand.Yes && t.listAnswer() && (t.offer.Kind == store.OfferJoin || t.req.Explicit):
+		err = t.joinByReply()
+	case resized:
 	case t.req.Action == understand.Unknown && understand.Courtesy(t.m.Fresh) && len(h.Urgent) == 0:
 		return "not answered: thanks or an acknowledgement", nil
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
