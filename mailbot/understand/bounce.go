@@ -31,9 +31,19 @@ const (
 // Bounce is one recipient a delivery report says we could not reach.
 type Bounce struct {
 	Recipient  string // the address that failed, lower case ("" never appears in a returned Report)
-	Status     string // enhanced status code as written, e.g. "5.1.1"; "" when the report gives none (then Hard is decided from the text / SMTP code)
-	Hard       bool   // permanent: 5.x.x, or a 5yz SMTP reply, or Action: failed with no status
+	Status     string // enhanced status code as written, e.g. "5.1.1"; "" when the report gives none (then Permanent is decided from the text / SMTP code)
+	Permanent  bool   // the server gave up for good: 5.x.x, or a 5yz SMTP reply, or Action: failed with no status
+	Reason     Reason // why, in sisimai's words; never ""
+	Hard       bool   // the address is gone: permanent, and the reason is the recipient's (Reason.Fault is FaultRecipient)
 	Diagnostic string // the server's words, one line, at most 200 bytes, for logs and staff
+}
+
+// newBounce decides a failure's permanence, reason and hardness, in one
+// place for every way a report is read.
+func newBounce(addr, status, diag string) Bounce {
+	perm := permanent(status, diag)
+	r := reasonOf(status, diag)
+	return Bounce{Recipient: addr, Status: status, Permanent: perm, Reason: r, Hard: perm && r.Fault() == FaultRecipient, Diagnostic: diag}
 }
 
 // Report is what a delivery report says.
@@ -76,8 +86,20 @@ func ReadBounce(raw []byte) (r Report, ok bool) {
 	if l.readStatus(rr.status) == 0 && looksLikeBounce(h) {
 		l.readText(text, asciiLower(OneLine(h.Get("Subject"))))
 	}
+	if len(l.bounces) == 0 && len(rr.status) == 0 && looksLikeBounce(h) {
+		l.readFailedHeader(h, text)
+	}
 	if len(l.bounces) == 0 {
 		return Report{}, false
+	}
+	for i, b := range l.bounces {
+		if b.Reason == ReasonUserUnknown && refusedAfterData(text, b.Recipient) {
+			// The server took the address at RCPT TO and refused the
+			// message after DATA: a filter that says "unknown user"
+			// (Japanese carriers do, for senders the person blocked),
+			// not an address that is gone.
+			l.bounces[i].Reason, l.bounces[i].Hard = ReasonFiltered, false
+		}
 	}
 	r.Bounces = l.bounces
 	r.MessageID = returnedMessageID(rr.returned)
@@ -85,6 +107,22 @@ func ReadBounce(raw []byte) (r Report, ok bool) {
 		r.MessageID = quotedMessageID(text)
 	}
 	return r, true
+}
+
+// readFailedHeader takes the failed recipients from X-Failed-Recipients
+// (Exim, Google) when the text named none in a shape we read; the reason
+// is read from the first server reply in the text, if any.
+func (l *bounceList) readFailedHeader(h mail.Header, text string) {
+	diag := ""
+	if m := smtpReplyRE.FindStringSubmatchIndex(text); m != nil {
+		line, _, _ := strings.Cut(text[m[2]:], "\n")
+		diag = cleanDiagnostic(line)
+	}
+	for _, a := range strings.Split(h.Get("X-Failed-Recipients"), ",") {
+		if addr := cleanAddress(a); addr != "" {
+			l.add(newBounce(addr, enhancedCode(diag), diag))
+		}
+	}
 }
 
 // reportReader walks a report's MIME tree once, keeping the parts a bounce

@@ -30,7 +30,10 @@ func looksLikeBounce(h mail.Header) bool {
 	if i := strings.LastIndexByte(addr, '<'); i >= 0 {
 		addr, _, _ = strings.Cut(addr[i+1:], ">")
 	}
-	local, _, _ := strings.Cut(strings.TrimSpace(addr), "@")
+	if strings.TrimSpace(addr) == "" { // "MAILER-DAEMON <>": DragonFly names itself and gives the null path
+		addr, _, _ = strings.Cut(from, "<")
+	}
+	local, _, _ := strings.Cut(strings.Trim(strings.TrimSpace(addr), `"`), "@")
 	switch local {
 	case "mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster":
 		return true
@@ -68,7 +71,7 @@ var delayMarkers = []string{
 var copyMarkers = []string{
 	"below this line is a copy of the message", "this is a copy of the message",
 	"original message headers:", "original message follows", "----- original message",
-	"unsent message below", "message header follows",
+	"unsent message below", "message header follows", "message headers follow",
 }
 
 // Lines that start a list of recipients: Exchange, Gmail, Exim, Sendmail.
@@ -94,7 +97,11 @@ var (
 	failedSentences = []string{
 		"wasn't delivered to ", "wasn’t delivered to ", "was not delivered to ",
 		"problem delivering your message to ", "could not be delivered to ", "couldn't be delivered to ",
+		"error delivering your mail to ", // DragonFly
 	}
+	// Words inside a line after which the server's reply follows:
+	// DragonFly's "mx.example.org [192.0.2.1] did not like our RCPT TO:".
+	replyInside = []string{" did not like our "}
 	// A reply in Sendmail's transcript: "<<< 550 5.1.1 <user@host>... User
 	// unknown".
 	transcriptRE = regexp.MustCompile(`^(?:<<< )?[245][0-9][0-9][ -](?:[245]\.[0-9]{1,3}\.[0-9]{1,3} )?<([^<>\s]{3,254})>\.\.\. `)
@@ -151,6 +158,11 @@ func (s *textScan) scan() {
 			transcript = transcriptRE.FindStringSubmatch(t)
 		}
 		lead := prefixAny(low, replyLeads)
+		if lead == "" && hasAny(low, replyInside) {
+			if j := strings.IndexByte(t, ':'); j >= 0 {
+				lead = low[:j+1]
+			}
+		}
 		switch {
 		case t == "":
 			i++
@@ -280,7 +292,7 @@ func (s *textScan) mention(addr, detail string) {
 	if strings.HasPrefix(status, "2.") || status == "" && strings.HasPrefix(smtpReply(diag), "2") {
 		return
 	}
-	s.last = s.list.add(Bounce{Recipient: addr, Status: status, Hard: permanent(status, diag), Diagnostic: diag})
+	s.last = s.list.add(newBounce(addr, status, diag))
 }
 
 // reply gives the recipient last named the server's words that follow it.
