@@ -145,17 +145,22 @@ func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []reply, inboundI
 // notes in in whether the message proved its sender.
 func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time, in *store.Inbound) (string, []reply, error) {
 	m := ra.m
+	validFrom := m.From != "" && validAddress(m.From)
 	switch {
-	case m.From == "" || !validAddress(m.From):
-		return "ignored: no valid sender", nil, nil
-	case b.cfg.IsOwnAddress(m.From):
+	case validFrom && b.cfg.IsOwnAddress(m.From):
 		return "ignored: from our own address", nil, nil
-	case m.Automatic != "" && m.Calendar == nil && !strings.HasPrefix(b.plusTag(m), leaveTag):
-		// A calendar's answer to our invitation may be marked automatic,
-		// and still says what the person chose; a message to our
-		// List-Unsubscribe address unsubscribes whoever sent it.
+	case !validFrom, m.Automatic != "" && m.Calendar == nil && !strings.HasPrefix(b.plusTag(m), leaveTag):
+		// A delivery report is read whatever its From: the null sender,
+		// "<MAILER-DAEMON>" and "MAILER-DAEMON <>" are what mail systems
+		// write, and none is an address. A calendar's answer to our
+		// invitation may be marked automatic, and still says what the
+		// person chose; a message to our List-Unsubscribe address
+		// unsubscribes whoever sent it.
 		if outcome, done, err := b.bounce(ctx, tx, m, d.Raw, now); done || err != nil {
 			return outcome, nil, err
+		}
+		if !validFrom {
+			return "ignored: no valid sender", nil, nil
 		}
 		return "ignored: automatic (" + m.Automatic + ")", nil, nil
 	}
