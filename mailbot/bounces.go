@@ -10,6 +10,7 @@ import (
 	"github.com/betterdays/mailbot/mailbot/address"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
 )
 
 // bounce records what a delivery report says of mail we sent, and stops
@@ -51,23 +52,85 @@ func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, r
 	if err != nil {
 		return "", true, err
 	}
+	fault := failed.Reason.Fault()
 	suppressed, err := tx.RecordBounce(ctx, store.Bounce{
-		PersonID: p.ID, OutboxID: outboxID, Status: failed.Status, Hard: failed.Hard, Diagnostic: failed.Diagnostic,
+		PersonID: p.ID, OutboxID: outboxID, Status: failed.Status, Reason: string(failed.Reason),
+		Hard: failed.Hard, Sender: fault == understand.FaultSender, Diagnostic: failed.Diagnostic,
 	}, b.cfg.SoftBounces, now.Add(-b.cfg.SoftBounceWindow), now)
 	if err != nil {
 		return "", true, err
 	}
 	kind := "temporary"
-	if failed.Hard {
+	switch {
+	case fault == understand.FaultSender:
+		kind = "our own"
+	case failed.Hard:
 		kind = "permanent"
 	}
-	outcome := fmt.Sprintf("bounce: %s failure %s for %s", kind, failed.Status, rcpt)
+	outcome := fmt.Sprintf("bounce: %s failure %s for %s; reason %s", kind, failed.Status, rcpt, failed.Reason)
 	if suppressed {
 		outcome += "; no more mail to it until they write"
-		b.log.Warn("address suppressed after bounces", "rcpt", rcpt, "status", failed.Status, "diagnostic", failed.Diagnostic)
+		b.log.Warn("address suppressed after bounces", "rcpt", rcpt, "status", failed.Status, "reason", failed.Reason, "diagnostic", failed.Diagnostic)
+	}
+	if fault == understand.FaultSender {
+		outcome += "; not counted against them"
+		b.log.Warn("a receiving server refused our mail for a reason of ours", "rcpt", rcpt, "status", failed.Status, "reason", failed.Reason, "diagnostic", failed.Diagnostic)
+		paused, err := b.senderFault(ctx, tx, now)
+		if err != nil {
+			return "", true, err
+		}
+		if paused {
+			outcome += "; list mail paused and staff told"
+		}
 	}
 	return outcome, true, nil
 }
+
+// Failures of ours that pause list mail: this many people's mail refused,
+// within this long, for reasons of the council's own. One or two are any
+// list's daily noise (a strict server here and there); a handful in a day
+// means the set-up or the sending IP's standing has changed, and every
+// newsletter copy sent meanwhile is a mark against the council's name.
+const (
+	senderFaultsToPause = 5
+	senderFaultWindow   = 24 * time.Hour
+)
+
+// senderFault pauses list mail when failures of ours have passed the
+// threshold, and tells every staff address once, in the same transaction:
+// a crash can neither pause without telling nor tell twice.
+func (b *Bot) senderFault(ctx context.Context, tx *store.Tx, now time.Time) (bool, error) {
+	faults, people, err := tx.SenderFaultsSince(ctx, now.Add(-senderFaultWindow), maxFaultsShown)
+	if err != nil || people < senderFaultsToPause {
+		return false, err
+	}
+	why := fmt.Sprintf("mail to %d people refused for reasons of ours in %s, the last %s %s", people, senderFaultWindow, faults[0].Status, faults[0].Reason)
+	paused, err := tx.PauseBulk(ctx, why, now)
+	if err != nil || !paused {
+		return false, err
+	}
+	b.log.Error("list mail paused: receiving servers are refusing our mail", "people", people, "reason", faults[0].Reason, "diagnostic", faults[0].Diagnostic)
+	data := templates.BulkPaused{People: people, Window: "24 hours"}
+	seen := map[string]bool{}
+	for _, f := range faults {
+		data.Said = append(data.Said, templates.Refusal{Rcpt: f.Rcpt, Said: f.Diagnostic, Reason: f.Reason})
+		if part := understand.Reason(f.Reason).SetUp(); part != "" && !seen[part] {
+			seen[part] = true
+			data.SetUp = append(data.SetUp, part)
+		}
+	}
+	var replies []reply
+	for _, staff := range b.cfg.Staff {
+		replies = append(replies, reply{kind: "bulk-paused", to: staff, subject: "Newsletters paused: mail servers are refusing the council's email", data: data})
+	}
+	if len(replies) == 0 {
+		b.log.Error("list mail paused, and no MAILBOT_STAFF to tell: run `mailbot newsletter resume` once the cause is fixed")
+	}
+	return true, b.queue(ctx, tx, replies, 0, now)
+}
+
+// maxFaultsShown is how many of the servers' refusals staff are shown.
+const maxFaultsShown = 5
 
 // bounced finds the message of ours a delivery report is about: the one
 // its envelope sender's token names. outboxID is 0, and why says why, when

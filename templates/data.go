@@ -215,3 +215,19 @@ type Fact struct {
 	Say   string
 	Event Event
 }
+
+// BulkPaused is the data for "bulk-paused": receiving servers are refusing
+// the council's mail for reasons of its own, so list mail has stopped.
+type BulkPaused struct {
+	People int       // whose mail was refused, within Window
+	Window string    // e.g. "24 hours"
+	Said   []Refusal // what the servers said, newest first
+	SetUp  []string  // the parts of the set-up the refusals point to, in words
+}
+
+// Refusal is one server's refusal of one message.
+type Refusal struct {
+	Rcpt   string
+	Said   string // the server's words
+	Reason string // sisimai's name for why, e.g. "authfailure"
+}
