@@ -130,6 +130,7 @@ func (l *bounceList) readFailedHeader(h mail.Header, text string) {
 type reportReader struct {
 	parts      int
 	status     []byte          // every delivery-status part, one after another
+	feedback   []byte          // the first feedback-report part (RFC 5965)
 	text       strings.Builder // the human-readable text/plain parts
 	html       string          // the first text/html part, for a report with no plain text
 	returned   []byte          // the first returned message or header
@@ -159,6 +160,11 @@ func (rr *reportReader) walk(e *message.Entity, depth int) {
 	case "message/delivery-status", "message/global-delivery-status": // RFC 3464, RFC 6533
 		b := rr.read(e.Body, &rr.statusLeft)
 		rr.status = append(append(rr.status, b...), "\n\n"...)
+	case "message/feedback-report": // RFC 5965 section 3
+		if rr.feedback == nil {
+			left := int64(maxBounceText)
+			rr.feedback = rr.read(e.Body, &left)
+		}
 	case "text/rfc822-headers", "message/rfc822", "message/global", "message/global-headers":
 		// RFC 6522 section 4, RFC 6533 section 6: the returned message, or
 		// only its header. The first one is the message that bounced; it is
@@ -236,12 +242,18 @@ func returnedMessageID(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(b))) // a cut-off header still has its fields
-	mh := mail.Header{Header: message.Header{Header: h}}
+	mh := returnedHeader(b)
 	if id, err := mh.MessageID(); err == nil && id != "" {
 		return cleanMessageID(id)
 	}
 	return cleanMessageID(mh.Get("Message-Id"))
+}
+
+// returnedHeader reads a returned message's header, or as much of it as
+// there is: a cut-off header still has its fields.
+func returnedHeader(b []byte) mail.Header {
+	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(b)))
+	return mail.Header{Header: message.Header{Header: h}}
 }
 
 // quotedMessageID finds a "Message-ID:" line in a bounce's text, where a

@@ -343,3 +343,60 @@ func FuzzReason(f *testing.F) {
 		}
 	})
 }
+
+// TestReadComplaint: an abuse feedback report (RFC 5965) read by its
+// fields, and what is not one.
+func TestReadComplaint(t *testing.T) {
+	arf := func(fields, returned string) []byte {
+		return []byte("From: fbl@isp.example\r\nSubject: complaint\r\n" +
+			"Content-Type: multipart/report; report-type=feedback-report; boundary=b\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nA user complained.\r\n" +
+			"--b\r\nContent-Type: message/feedback-report\r\n\r\n" + fields + "\r\n" +
+			"--b\r\nContent-Type: message/rfc822\r\n\r\n" + returned + "\r\n--b--\r\n")
+	}
+	const returned = "Return-Path: <betterdays+bounce-abc@council.example>\r\nMessage-ID: <n1@council.example>\r\nTo: Mary <Mary@Example.org>\r\nSubject: News\r\n\r\nHello\r\n"
+	for _, tc := range []struct {
+		name     string
+		raw      []byte
+		ok, by   bool
+		typ      string
+		rcpts    []string
+		returned bool
+	}{
+		{"abuse, recipient in the report", arf("Feedback-Type: abuse\r\nUser-Agent: SomeFBL/1.0\r\nVersion: 1\r\nOriginal-Rcpt-To: kim@example.org\r\n", returned),
+			true, true, "abuse", []string{"kim@example.org"}, true},
+		{"abuse, recipient from the returned To", arf("Feedback-Type: abuse\r\nVersion: 1\r\n", returned),
+			true, true, "abuse", []string{"mary@example.org"}, true},
+		{"not spam", arf("Feedback-Type: not-spam\r\nVersion: 1\r\n", returned), true, false, "not-spam", []string{"mary@example.org"}, true},
+		{"a DMARC failure report is not a person's complaint", arf("Feedback-Type: auth-failure\r\nVersion: 1\r\n", returned), true, false, "auth-failure", []string{"mary@example.org"}, true},
+		{"a delivery report", dsn("MAILER-DAEMON@example.org", "Final-Recipient: rfc822; a@example.org\r\nAction: failed\r\n"), false, false, "", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, ok := ReadComplaint(tc.raw)
+			if ok != tc.ok || c.ByPerson() != tc.by && ok || c.FeedbackType != tc.typ || fmt.Sprint(c.Recipients) != fmt.Sprint(tc.rcpts) || (len(c.Returned) > 0) != tc.returned {
+				t.Errorf("ReadComplaint = %+v, %v; want ok %v, by a person %v, type %q, recipients %v", c, ok, tc.ok, tc.by, tc.typ, tc.rcpts)
+			}
+			if ok && c.MessageID != "n1@council.example" {
+				t.Errorf("message-id %q", c.MessageID)
+			}
+		})
+	}
+}
+
+func FuzzComplaint(f *testing.F) {
+	f.Add([]byte("Content-Type: multipart/report; report-type=feedback-report; boundary=b\r\n\r\n--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nOriginal-Rcpt-To: a@b.c\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nTo: x@y.z\r\n\r\n--b--\r\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		c, ok := ReadComplaint(raw)
+		if !ok && (c.FeedbackType != "" || len(c.Recipients) > 0) {
+			t.Fatalf("not a report, yet %+v", c)
+		}
+		for _, r := range c.Recipients {
+			if r == "" || r != strings.ToLower(r) || !strings.Contains(r, "@") {
+				t.Fatalf("recipient %q", r)
+			}
+		}
+		if len(c.Recipients) > maxBounces || len(c.UserAgent) > maxDiagnostic {
+			t.Fatalf("unbounded: %d recipients, user agent %d bytes", len(c.Recipients), len(c.UserAgent))
+		}
+	})
+}

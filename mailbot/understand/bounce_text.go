@@ -20,8 +20,22 @@ func looksLikeBounce(h mail.Header) bool {
 	if ct, params, _ := h.ContentType(); ct == "multipart/report" && strings.EqualFold(params["report-type"], "delivery-status") {
 		return true
 	}
-	// The sender is read by hand: Sendmail writes "<MAILER-DAEMON>" with no
-	// domain, which no address parser accepts.
+	if mailSystemSender(h) {
+		return true
+	}
+	if Automatic(h, "") == "" && !h.Has("X-Failed-Recipients") {
+		return false
+	}
+	subject := asciiLower(OneLine(h.Get("Subject")))
+	return prefixAny(subject, bounceSubjects) != ""
+}
+
+// mailSystemSender says whether a message's From is a mail system's own
+// (MAILER-DAEMON, postmaster, Exchange's system mailbox), the sender of
+// delivery reports. It is read by hand: Sendmail writes "<MAILER-DAEMON>"
+// with no domain and DragonFly "MAILER-DAEMON <>", which no address
+// parser accepts.
+func mailSystemSender(h mail.Header) bool {
 	from := strings.ToLower(OneLine(h.Get("From")))
 	if strings.Contains(from, "mail delivery subsystem") || strings.Contains(from, "mail delivery system") {
 		return true
@@ -30,22 +44,15 @@ func looksLikeBounce(h mail.Header) bool {
 	if i := strings.LastIndexByte(addr, '<'); i >= 0 {
 		addr, _, _ = strings.Cut(addr[i+1:], ">")
 	}
-	if strings.TrimSpace(addr) == "" { // "MAILER-DAEMON <>": DragonFly names itself and gives the null path
+	if strings.TrimSpace(addr) == "" { // "MAILER-DAEMON <>": the name, and the null path
 		addr, _, _ = strings.Cut(from, "<")
 	}
 	local, _, _ := strings.Cut(strings.Trim(strings.TrimSpace(addr), `"`), "@")
 	switch local {
-	case "mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster":
+	case "mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster", "post_master":
 		return true
 	}
-	if strings.HasPrefix(local, "microsoftexchange") { // Exchange's own sender
-		return true
-	}
-	if Automatic(h, "") == "" && !h.Has("X-Failed-Recipients") {
-		return false
-	}
-	subject := asciiLower(OneLine(h.Get("Subject")))
-	return prefixAny(subject, bounceSubjects) != ""
+	return strings.HasPrefix(local, "microsoftexchange") // Exchange's own sender
 }
 
 // bounceSubjects start the subjects mail systems give their bounces. A reply
