@@ -148,3 +148,111 @@ func TestBounceByCause(t *testing.T) {
 		}
 	}
 }
+
+// TestComplaint: a person who marks a newsletter as spam leaves the list
+// at once, with no mail about it, keeps their bookings, and is counted; a
+// complaint rate above 0.3% tells staff once. A complaint that proves no
+// message of ours counts against nobody.
+func TestComplaint(t *testing.T) {
+	d := newDesk(t, nil)
+	var readers []string
+	for i := range 3 {
+		p := fmt.Sprintf("reader%d@example.org", i)
+		readers = append(readers, p)
+		d.joined(p)
+	}
+	d.send(readers[0], "booking", "Please book me on Learning new skills")
+	d.mail(readers[0])
+	booked := d.bookings("bd-2027-03")
+	if len(booked) != 1 {
+		t.Fatalf("booking: %v, want reader0's", booked)
+	}
+	copies := d.newsletter("News", "Hello")
+	n := 0
+	// arf delivers a feedback report to the bot's plain address (where
+	// feedback loops are registered), returning the header of the
+	// message sent to rcpt, and returns what the bot made of it.
+	arf := func(rcpt, returnPath, listUnsub string) string {
+		t.Helper()
+		n++
+		id := fmt.Sprintf("arf%d@fbl.example.net", n)
+		d.deliver("From: fbl@fbl.example.net\r\nTo: " + botAddress + "\r\nSubject: Abuse report\r\nMessage-ID: <" + id + ">\r\n" +
+			"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=feedback-report; boundary=b\r\n\r\n" +
+			"--b\r\nContent-Type: text/plain\r\n\r\nA user complained.\r\n" +
+			"--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: ExampleFBL/1.0\r\nVersion: 1\r\nOriginal-Rcpt-To: " + rcpt + "\r\n\r\n" +
+			"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nReturn-Path: <" + returnPath + ">\r\nList-Unsubscribe: " + listUnsub + "\r\nTo: " + rcpt + "\r\nSubject: News\r\n\r\n--b--\r\n")
+		outcome, err := d.st.InboundOutcome(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return outcome
+	}
+	verp := map[string]string{}
+	for _, m := range d.rec.Accepted() {
+		verp[m.To[0]] = m.From
+	}
+	// A forger's: names reader1 but carries no token of ours.
+	if got := arf(readers[1], "someone@example.net", "<mailto:x@example.net>"); !strings.Contains(got, "counted against nobody") {
+		t.Errorf("complaint without our token: outcome %q", got)
+	}
+	if d.subscription(readers[1]).Status != "confirmed" {
+		t.Errorf("a forged complaint took %s off the list", readers[1])
+	}
+	// reader0's, by the envelope sender of their copy.
+	unsub := copies[readers[0]][0].Header.Get("List-Unsubscribe")
+	if got := arf(readers[0], verp[readers[0]], unsub); !strings.HasPrefix(got, "complaint (abuse)") || !strings.Contains(got, "staff told") {
+		t.Errorf("complaint about reader0's copy: outcome %q, want off the list and staff told (1 in 3 is over 0.3%%)", got)
+	}
+	if s := d.subscription(readers[0]); s.Status != "unsubscribed" || s.Suppressed {
+		t.Errorf("after a complaint: %+v, want unsubscribed and not suppressed", s)
+	}
+	if got := d.bookings("bd-2027-03"); fmt.Sprint(got) != fmt.Sprint(booked) {
+		t.Errorf("a complaint touched bookings: %v, was %v", got, booked)
+	}
+	if got := d.mail(readers[0]); len(got) != 0 {
+		t.Errorf("the complainant was sent %q", got[0].Subject)
+	}
+	d.one(staffAddress).must(t, `marked the newsletter "News" as spam`, "33.3%", "taken off the mailing list")
+	// reader2's, by the List-Unsubscribe alone: counted, staff not told again.
+	if got := arf(readers[2], "bounces@elsewhere.example", copies[readers[2]][0].Header.Get("List-Unsubscribe")); !strings.HasPrefix(got, "complaint (abuse)") || strings.Contains(got, "staff told") {
+		t.Errorf("second complaint: outcome %q, want off the list, staff not told again", got)
+	}
+	if got := d.mail(staffAddress); len(got) != 0 {
+		t.Errorf("staff told twice: %q", got[0].Subject)
+	}
+}
+
+// TestUnreadReport: a report to our bounce address that cannot be read
+// counts as a temporary failure and goes to staff, attached; an
+// out-of-office reply to the same address is no report.
+func TestUnreadReport(t *testing.T) {
+	d := newDesk(t, nil)
+	d.joined(mary)
+	d.newsletter("News", "Hello")
+	var verp string
+	for _, m := range d.rec.Accepted() {
+		if m.To[0] == mary {
+			verp = m.From
+		}
+	}
+	raw := "From: postmaster@mx.example.net\r\nTo: " + verp + "\r\nSubject: Nachricht nicht zustellbar\r\nMessage-ID: <odd@mx.example.net>\r\n\r\nIhre Nachricht konnte nicht zugestellt werden.\r\n"
+	d.deliver(raw)
+	if got, _ := d.st.InboundOutcome(context.Background(), "odd@mx.example.net"); !strings.HasPrefix(got, "bounce: unreadable report for "+mary+"; counted as a temporary failure; passed to staff") {
+		t.Errorf("unreadable report: outcome %q", got)
+	}
+	if d.subscription(mary).Suppressed {
+		t.Error("one unreadable report suppressed mary")
+	}
+	m := d.one(staffAddress)
+	m.must(t, "could not read what it says", mary, "3 of them within 30 days")
+	if len(m.Attached) != 1 || !strings.Contains(string(m.Attached[0]), "Ihre Nachricht") {
+		t.Errorf("the report is not attached as it came: %d attachments", len(m.Attached))
+	}
+	d.deliver("From: Mary <" + mary + ">\r\nTo: " + verp + "\r\nSubject: Automatic reply: News\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <oof@example.org>\r\n\r\nI am away.\r\n")
+	if got, _ := d.st.InboundOutcome(context.Background(), "oof@example.org"); !strings.HasPrefix(got, "ignored: automatic") {
+		t.Errorf("out-of-office to our bounce address: outcome %q", got)
+	}
+	if got := d.mail(staffAddress); len(got) != 0 {
+		t.Errorf("an out-of-office went to staff: %q", got[0].Subject)
+	}
+}

@@ -132,6 +132,64 @@ func (b *Bot) senderFault(ctx context.Context, tx *store.Tx, now time.Time) (boo
 // maxFaultsShown is how many of the servers' refusals staff are shown.
 const maxFaultsShown = 5
 
+// unreadReport is what becomes of a message to one of our bounce
+// addresses that looks like a mail system's report but says nothing
+// ReadBounce can read (Mailman passes such bounces to the list owner): it
+// counts as a temporary failure for the person the token names, and goes
+// to staff with the original attached, at most maxUnreadPerDay a day. An
+// out-of-office reply to our envelope sender (RFC 3834 tells them to use
+// it) is no report, and done is false for it as for anything else.
+func (b *Bot) unreadReport(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time) (string, bool, error) {
+	if !strings.HasPrefix(b.plusTag(m), bounceTag) || !understand.LooksLikeReport(m.Header) {
+		return "", false, nil
+	}
+	rep := understand.Report{Bounces: []understand.Bounce{{}}}
+	outboxID, rcpt, why, err := b.bounced(ctx, tx, m, rep)
+	if outboxID == 0 || err != nil {
+		return why, true, err
+	}
+	p, err := tx.PersonByEmail(ctx, rcpt)
+	if errors.Is(err, store.ErrNotFound) {
+		return "recorded: unreadable report for " + rcpt + ", nobody we know", true, nil
+	}
+	if err != nil {
+		return "", true, err
+	}
+	n, err := tx.UnreadSince(ctx, now.Add(-24*time.Hour))
+	if err != nil {
+		return "", true, err
+	}
+	suppressed, err := tx.RecordBounce(ctx, store.Bounce{
+		PersonID: p.ID, OutboxID: outboxID, Reason: string(understand.ReasonUndefined), Diagnostic: store.UnreadDiagnostic,
+	}, b.cfg.SoftBounces, now.Add(-b.cfg.SoftBounceWindow), now)
+	if err != nil {
+		return "", true, err
+	}
+	outcome := "bounce: unreadable report for " + rcpt + "; counted as a temporary failure"
+	if suppressed {
+		outcome += "; no more mail to it until they write"
+	}
+	b.log.Warn("a report to our bounce address could not be read; counted as temporary", "rcpt", rcpt, "from", m.From, "subject", m.Subject)
+	if n >= maxUnreadPerDay || len(b.cfg.Staff) == 0 {
+		return outcome + "; not passed to staff (none, or enough today)", true, nil
+	}
+	counted := fmt.Sprintf("a temporary failure (%d of them within %s stop mail to an address)", b.cfg.SoftBounces, strings.TrimPrefix(timeUntil(b.cfg.SoftBounceWindow), "in "))
+	if suppressed {
+		counted = "a temporary failure, the last of several: mail to them has stopped until they write"
+	}
+	data := templates.BounceStaff{Kind: "unread", Rcpt: rcpt, Counted: counted}
+	var replies []reply
+	for _, staff := range b.cfg.Staff {
+		replies = append(replies, reply{kind: "bounce-staff", to: staff, subject: "A returned email I could not read: " + rcpt, data: data, original: raw})
+	}
+	return outcome + "; passed to staff", true, b.queue(ctx, tx, replies, 0, now)
+}
+
+// maxUnreadPerDay is how many unreadable reports a day go to staff: a
+// newsletter to a list whose reports all come in some new shape would
+// otherwise bury them.
+const maxUnreadPerDay = 20
+
 // bounced finds the message of ours a delivery report is about: the one
 // its envelope sender's token names. outboxID is 0, and why says why, when
 // there is none; such a report is recorded, logged and counted against

@@ -156,8 +156,12 @@ func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Deliver
 		// invitation may be marked automatic, and still says what the
 		// person chose; a message to our List-Unsubscribe address
 		// unsubscribes whoever sent it.
-		if outcome, done, err := b.bounce(ctx, tx, m, d.Raw, now); done || err != nil {
-			return outcome, nil, err
+		for _, read := range []func(context.Context, *store.Tx, *understand.Message, []byte, time.Time) (string, bool, error){
+			b.complaint, b.bounce, b.unreadReport,
+		} {
+			if outcome, done, err := read(ctx, tx, m, d.Raw, now); done || err != nil {
+				return outcome, nil, err
+			}
 		}
 		if !validFrom {
 			return "ignored: no valid sender", nil, nil

@@ -231,3 +231,19 @@ type Refusal struct {
 	Said   string // the server's words
 	Reason string // sisimai's name for why, e.g. "authfailure"
 }
+
+// BounceStaff is the data for "bounce-staff": what the bot tells staff
+// about the mail that comes back. Kind is "unread" (a report to our bounce
+// address that the bot could not read, attached) or "complaints" (a
+// newsletter's complaint rate passed the bulk senders' limit).
+type BounceStaff struct {
+	Kind string
+	// unread
+	Rcpt    string // whose message it was about
+	Counted string // what it did, e.g. "a temporary failure (1 of 3 in 30 days)"
+	// complaints
+	Subject    string // the newsletter's
+	Complaints int
+	Sent       int
+	Rate       string // e.g. "0.4%"
+}

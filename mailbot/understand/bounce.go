@@ -242,16 +242,16 @@ func returnedMessageID(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	mh := returnedHeader(b)
+	mh := ReturnedHeader(b)
 	if id, err := mh.MessageID(); err == nil && id != "" {
 		return cleanMessageID(id)
 	}
 	return cleanMessageID(mh.Get("Message-Id"))
 }
 
-// returnedHeader reads a returned message's header, or as much of it as
+// ReturnedHeader reads a returned message's header, or as much of it as
 // there is: a cut-off header still has its fields.
-func returnedHeader(b []byte) mail.Header {
+func ReturnedHeader(b []byte) mail.Header {
 	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(b)))
 	return mail.Header{Header: message.Header{Header: h}}
 }

@@ -30,6 +30,14 @@ func looksLikeBounce(h mail.Header) bool {
 	return prefixAny(subject, bounceSubjects) != ""
 }
 
+// LooksLikeReport says whether a message is a mail system's report about
+// a delivery, by its header alone, whether or not ReadBounce can read
+// what it says: a message to a bounce address that does, and that
+// ReadBounce cannot read, is one for a person to look at.
+func LooksLikeReport(h mail.Header) bool {
+	return looksLikeBounce(h)
+}
+
 // mailSystemSender says whether a message's From is a mail system's own
 // (MAILER-DAEMON, postmaster, Exchange's system mailbox), the sender of
 // delivery reports. It is read by hand: Sendmail writes "<MAILER-DAEMON>"

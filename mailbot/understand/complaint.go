@@ -83,7 +83,7 @@ func ReadComplaint(raw []byte) (c Complaint, ok bool) {
 	c.Returned = rr.returned
 	c.MessageID = returnedMessageID(rr.returned)
 	if len(c.Recipients) == 0 && len(rr.returned) > 0 {
-		h := returnedHeader(rr.returned)
+		h := ReturnedHeader(rr.returned)
 		if to, err := h.AddressList("To"); err == nil {
 			for _, a := range to {
 				addRcpt(a.Address)

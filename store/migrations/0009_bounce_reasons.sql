@@ -15,3 +15,25 @@ CREATE TABLE bulk_pause (
 	paused_at INTEGER NOT NULL,
 	why       TEXT NOT NULL
 );
+
+-- Abuse complaints (RFC 5965 feedback reports): the person was taken off
+-- the list at once; this is the evidence, and what the complaint rate of
+-- a newsletter is counted from. Bookings are never touched by one.
+CREATE TABLE complaints (
+	id            INTEGER PRIMARY KEY,
+	person_id     INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+	outbox_id     INTEGER REFERENCES outbox (id) ON DELETE SET NULL,
+	newsletter_id INTEGER REFERENCES newsletters (id) ON DELETE SET NULL,
+	feedback_type TEXT NOT NULL,
+	reporter      TEXT NOT NULL, -- the report's User-Agent: whose feedback loop
+	report_id     TEXT NOT NULL, -- the report's own Message-ID, to find it in the mailbox
+	at            INTEGER NOT NULL
+);
+CREATE INDEX complaints_newsletter ON complaints (newsletter_id) WHERE newsletter_id IS NOT NULL;
+
+-- Newsletters whose complaint rate staff were told of, so they are told
+-- once.
+CREATE TABLE complaint_alerts (
+	newsletter_id INTEGER PRIMARY KEY REFERENCES newsletters (id) ON DELETE CASCADE,
+	at            INTEGER NOT NULL
+);
