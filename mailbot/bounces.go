@@ -119,10 +119,7 @@ func (b *Bot) senderFault(ctx context.Context, tx *store.Tx, now time.Time) (boo
 			data.SetUp = append(data.SetUp, part)
 		}
 	}
-	var replies []reply
-	for _, staff := range b.cfg.Staff {
-		replies = append(replies, reply{kind: "bulk-paused", to: staff, subject: "Newsletters paused: mail servers are refusing the council's email", data: data})
-	}
+	replies := b.toAllStaff(reply{kind: "bulk-paused", subject: "Newsletters paused: mail servers are refusing the council's email", data: data})
 	if len(replies) == 0 {
 		b.log.Error("list mail paused, and no MAILBOT_STAFF to tell: run `mailbot newsletter resume` once the cause is fixed")
 	}
@@ -178,11 +175,19 @@ func (b *Bot) unreadReport(ctx context.Context, tx *store.Tx, m *understand.Mess
 		counted = "a temporary failure, the last of several: mail to them has stopped until they write"
 	}
 	data := templates.BounceStaff{Kind: "unread", Rcpt: rcpt, Counted: counted}
-	var replies []reply
-	for _, staff := range b.cfg.Staff {
-		replies = append(replies, reply{kind: "bounce-staff", to: staff, subject: "A returned email I could not read: " + rcpt, data: data, original: raw})
-	}
+	replies := b.toAllStaff(reply{kind: "bounce-staff", subject: "A returned email I could not read: " + rcpt, data: data, original: raw})
 	return outcome + "; passed to staff", true, b.queue(ctx, tx, replies, 0, now)
+}
+
+// toAllStaff is r addressed to every MAILBOT_STAFF address, for what staff
+// must know of the mail that comes back.
+func (b *Bot) toAllStaff(r reply) []reply {
+	var out []reply
+	for _, staff := range b.cfg.Staff {
+		r.to = staff
+		out = append(out, r)
+	}
+	return out
 }
 
 // maxUnreadPerDay is how many unreadable reports a day go to staff: a

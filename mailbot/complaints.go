@@ -158,9 +158,6 @@ func (b *Bot) complaintRate(ctx context.Context, tx *store.Tx, newsletterID int6
 	rate := fmt.Sprintf("%.1f%%", float64(complaints)*100/float64(sent))
 	b.log.Error("newsletter complaint rate above 0.3%", "newsletter", newsletterID, "complaints", complaints, "sent", sent)
 	data := templates.BounceStaff{Kind: "complaints", Subject: n.Subject, Complaints: complaints, Sent: sent, Rate: rate}
-	var replies []reply
-	for _, staff := range b.cfg.Staff {
-		replies = append(replies, reply{kind: "bounce-staff", to: staff, subject: "Newsletter marked as spam by " + rate + " of readers", data: data})
-	}
+	replies := b.toAllStaff(reply{kind: "bounce-staff", subject: "Newsletter marked as spam by " + rate + " of readers", data: data})
 	return true, b.queue(ctx, tx, replies, 0, now)
 }
