@@ -84,7 +84,12 @@ func ReadBounce(raw []byte) (r Report, ok bool) {
 		text = HTMLToText(rr.html)
 	}
 	if l.readStatus(rr.status) == 0 && looksLikeBounce(h) {
-		l.readText(text, asciiLower(OneLine(h.Get("Subject"))))
+		// Some put the delivery-status fields in their text instead of a
+		// part of their own (Amazon WorkMail); read as such only when a
+		// mail system wrote it.
+		if l.readStatus(embeddedStatus(text)) == 0 {
+			l.readText(text, asciiLower(OneLine(h.Get("Subject"))))
+		}
 	}
 	if len(l.bounces) == 0 && len(rr.status) == 0 && looksLikeBounce(h) {
 		l.readFailedHeader(h, text)
@@ -123,6 +128,20 @@ func (l *bounceList) readFailedHeader(h mail.Header, text string) {
 			l.add(newBounce(addr, enhancedCode(diag), diag))
 		}
 	}
+}
+
+// embeddedStatus is the part of a report's text from its first
+// "Final-Recipient:" field's block on, or nil.
+func embeddedStatus(text string) []byte {
+	low := asciiLower(text)
+	i := strings.Index(low, "\nfinal-recipient:")
+	if i < 0 {
+		return nil
+	}
+	if j := strings.LastIndex(low[:i+1], "\n\n"); j >= 0 {
+		i = j
+	}
+	return []byte(text[i:])
 }
 
 // reportReader walks a report's MIME tree once, keeping the parts a bounce

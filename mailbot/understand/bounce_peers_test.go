@@ -21,8 +21,8 @@ var sisimaiDir = filepath.Join(peersDir, "sisimai-set-of-emails")
 
 // sisimaiRow is one line of expected.tsv: one recipient of one file.
 type sisimaiRow struct {
-	file, recipient, status, reason string
-	hard, delay                     bool
+	file, recipient, status, reason, action string
+	hard, delay                             bool
 }
 
 func sisimaiExpected(t *testing.T) (map[string][]sisimaiRow, []string) {
@@ -49,7 +49,7 @@ func sisimaiExpected(t *testing.T) (map[string][]sisimaiRow, []string) {
 		if _, ok := rows[c[0]]; !ok {
 			files = append(files, c[0])
 		}
-		rows[c[0]] = append(rows[c[0]], sisimaiRow{file: c[0], recipient: strings.ToLower(c[2]), status: c[3], reason: c[5], hard: c[6] == "true", delay: c[9] == "1"})
+		rows[c[0]] = append(rows[c[0]], sisimaiRow{file: c[0], recipient: strings.ToLower(c[2]), status: c[3], reason: c[5], action: c[7], hard: c[6] == "true", delay: c[9] == "1"})
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
@@ -75,11 +75,13 @@ func sisimaiMessage(t *testing.T, file string) []byte {
 }
 
 // failedRows are a file's recipients that failed: not complaints, not
-// successes or auto-replies, not delay warnings.
+// successes or auto-replies, not delay warnings, and not a recipient
+// still being tried ("delayed") in a report that names others as failed.
 func failedRows(rows []sisimaiRow) []sisimaiRow {
+	someFailed := slices.ContainsFunc(rows, func(r sisimaiRow) bool { return r.action == "failed" })
 	var out []sisimaiRow
 	for _, r := range rows {
-		if r.reason != "feedback" && r.reason != "delivered" && r.reason != "vacation" && !r.delay {
+		if r.reason != "feedback" && r.reason != "delivered" && r.reason != "vacation" && !r.delay && !(someFailed && r.action == "delayed") {
 			out = append(out, r)
 		}
 	}
@@ -206,7 +208,7 @@ func TestPeerBounces(t *testing.T) {
 }
 
 // bounceFloors are the corpus scores TestPeerBounces must keep.
-var bounceFloors = struct{ recognised, hardSame, reasonSame, senderKept int }{441, 417, 347, 147}
+var bounceFloors = struct{ recognised, hardSame, reasonSame, senderKept int }{472, 446, 373, 152}
 
 // senderSide are sisimai's reasons that speak of the sender: its set-up,
 // its reputation, its content, its rate.

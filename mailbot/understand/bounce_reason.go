@@ -248,11 +248,16 @@ var reasonPhrases = []struct {
 	{ReasonExceedLimit, []string{"limit set by recipient", "recipsizelimit", "message too large for this recipient"}},
 	{ReasonMesgTooBig, []string{"message too large", "message too big", "message size exceeds", "line limit exceeded",
 		"exceeds the maximum size", "message is too large", "size limit"}},
-	{ReasonSuspend, []string{"suspended", "account disabled", "is disabled", "is inactive", "has been disabled", "mailbox disabled",
+	// Postfix's "server refused to talk to me: 421 …" is the greeting
+	// refused to our IP; its "delivery temporarily suspended" before it is
+	// Postfix pausing that destination, not the recipient's account.
+	{ReasonBlocked, []string{"refused to talk to me"}},
+	{ReasonSuspend, []string{"account suspended", "account has been suspended", "account is suspended", "mailbox suspended",
+		"user suspended", "account disabled", "disabled recipient", "is disabled", "is inactive", "has been disabled", "mailbox disabled",
 		"account has been locked", "temporary locked", "temporarily locked", "account is locked", "is frozen",
 		"account is blocked", "inactive account", "account is inactive", "mailbox is inactive", "not activated"}},
 	{ReasonHasMoved, []string{"no longer on server", "has moved", "not our customer", "not our user", "no longer available"}},
-	{ReasonNoRelaying, []string{"relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
+	{ReasonNoRelaying, []string{"relay access denied", "relaying denied", "not configured to relay", "relay not permitted", "not permitted to relay",
 		"unable to relay", "relaying not allowed", "relaying is not allowed", "address is not verified", "we do not relay"}},
 	{ReasonAuthFailure, []string{"dmarc", "spf", "dkim", "unauthenticated email", "sender is unauthenticated",
 		"does not have authentication information", "authentication checks"}},
@@ -267,7 +272,7 @@ var reasonPhrases = []struct {
 	{ReasonSecurityError, []string{"authentication required", "smtp authentication", "unauthenticated senders", "authrequired", "access denied",
 		"must authenticate"}},
 	{ReasonPolicyViolation, []string{"policy reasons", "denied by policy", "policy violation", "content presents a potential",
-		"network not allowed", "message not allowed", "header error", "prohibited by policy"}},
+		"network not allowed", "message not allowed", "header error", "prohibited by policy", "protocol violation"}},
 	// A block list's name and wording before "spam": "blocked using
 	// zen.spamhaus.org" is about our IP, not the message.
 	{ReasonBlocked, []string{"blocked using", "client host blocked", "client host rejected", "spamhaus", "dnsbl",
@@ -275,7 +280,7 @@ var reasonPhrases = []struct {
 	{ReasonSpamDetected, []string{"spam", "content rejected", "junk mail", "bulk mail", "unsolicited"}},
 	{ReasonRejected, []string{"sender address rejected", "unroutable sender", "sender rejected", "sender denied",
 		"from: domain is invalid", "purported responsible address", "sending to/from an address", "sender verify failed",
-		"invalid sender", "sender domain"}},
+		"invalid sender", "sender domain", "permission to post", "not a registered gateway user"}},
 	{ReasonTooManyConn, []string{"too many connections", "too many concurrent", "connection limit", "too many sessions"}},
 	{ReasonSpeeding, []string{"rate limit", "ratelimit", "rate-limit", "too many messages", "sending too fast", "too fast",
 		"relay quota", "sending quota", "too much volume", "frequency limited", "receiving mail at a rate"}},

@@ -97,6 +97,8 @@ var (
 		"delivery to the following recipients failed permanently",
 		"the following recipient(s) cannot be reached", "the following address(es) failed",
 		"following addresses had permanent fatal errors",
+		"did not reach the following recipient(s)", // Exchange 2003
+		"the following address failed",             // GMX, MXLogic
 	}
 	otherSections = []string{
 		"following addresses had transient non-fatal errors",
@@ -113,6 +115,7 @@ var (
 		"wasn't delivered to ", "wasn’t delivered to ", "was not delivered to ",
 		"problem delivering your message to ", "could not be delivered to ", "couldn't be delivered to ",
 		"error delivering your mail to ", // DragonFly
+		"unable to deliver message to ",  // InterScan
 	}
 	// Words inside a line after which the server's reply follows:
 	// DragonFly's "mx.example.org [192.0.2.1] did not like our RCPT TO:".
@@ -120,6 +123,8 @@ var (
 	// A reply in Sendmail's transcript: "<<< 550 5.1.1 <user@host>... User
 	// unknown".
 	transcriptRE = regexp.MustCompile(`^(?:<<< )?[245][0-9][0-9][ -](?:[245]\.[0-9]{1,3}\.[0-9]{1,3} )?<([^<>\s]{3,254})>\.\.\. `)
+	// "Unknown user: kim@host": the reason, then the address (IMail).
+	colonLineRE = regexp.MustCompile(`^([A-Za-z][A-Za-z '-]{2,60}):\s*<?([^<>\s:]{1,64}@[^<>\s]{1,254}?)>?\.?$`)
 	// "<user@host>: reply" at the start of a line: Postfix, qmail, Yahoo.
 	// Postfix adds "(expanded from <alias>)" for an alias.
 	angleLineRE = regexp.MustCompile(`^<([^<>\s]{3,254})>(?:\s*\(expanded from <[^<>]*>\))?:\s*(.*)$`)
@@ -172,6 +177,12 @@ func (s *textScan) scan() {
 		if t != "" && (t[0] == '<' || '2' <= t[0] && t[0] <= '5') {
 			transcript = transcriptRE.FindStringSubmatch(t)
 		}
+		var colon []string
+		if strings.Contains(t, "@") && strings.Contains(t, ":") {
+			if colon = colonLineRE.FindStringSubmatch(t); colon != nil && !failureWords(asciiLower(colon[1])) {
+				colon = nil
+			}
+		}
 		lead := prefixAny(low, replyLeads)
 		if lead == "" && hasAny(low, replyInside) {
 			if j := strings.IndexByte(t, ':'); j >= 0 {
@@ -190,11 +201,15 @@ func (s *textScan) scan() {
 			s.mention(angle[1], angle[2]+" "+detail)
 			i = next
 		case transcript != nil:
-			// Only for a recipient already listed as failed: a transcript
-			// also shows replies to recipients that are still being tried.
-			if s.list.index(cleanAddress(transcript[1])) >= 0 {
+			// For a recipient already listed as failed, or a permanent
+			// refusal: a transcript also shows the replies to recipients
+			// that are still being tried, which are 4yz.
+			if s.list.index(cleanAddress(transcript[1])) >= 0 || strings.HasPrefix(strings.TrimPrefix(t, "<<< "), "5") {
 				s.mention(transcript[1], strings.TrimPrefix(t, "<<< "))
 			}
+			i++
+		case colon != nil:
+			s.mention(colon[2], colon[1])
 			i++
 		case lead != "":
 			same := strings.TrimSpace(t[len(lead):])
@@ -265,9 +280,12 @@ func (s *textScan) section(i int, failed bool) int {
 		if hasAny(low, failedSections) || hasAny(low, otherSections) {
 			return i
 		}
-		if a := lineAddress(t); a != "" {
+		if a, rest := lineAddress(t); a != "" {
 			flush()
 			addr, seen, blank = a, true, false
+			if rest != "" { // "<kim@…>: 550 5.1.1 …" on the address's own line
+				detail.WriteString(rest + " ")
+			}
 			continue
 		}
 		if !seen {
@@ -319,24 +337,38 @@ func (s *textScan) reply(detail string) {
 }
 
 // lineAddress returns the address a line in a list of recipients starts
-// with or, Exchange's way, ends with: "Name (addr)", "addr<mailto:addr>".
-func lineAddress(t string) string {
-	first, _, _ := strings.Cut(t, " ")
+// with (after any bullet: "* kim@…", `"kim@…":`) or, Exchange's way, ends
+// with: "Name (addr)", "addr<mailto:addr>"; and, for one it starts with,
+// the rest of the line, where some servers put the reply.
+func lineAddress(t string) (addr, rest string) {
+	t = strings.TrimLeft(t, "*- \t")
+	first, after, _ := strings.Cut(t, " ")
 	if i := strings.Index(first, "<mailto:"); i > 0 {
 		first = first[:i]
 	}
-	if a := cleanAddress(strings.Trim(first, "<>:,;")); a != "" {
-		return a
+	if a := cleanAddress(strings.Trim(first, `<>:,;"`)); a != "" {
+		return a, after
 	}
 	if strings.HasSuffix(t, ")") {
 		if i := strings.LastIndexByte(t, '('); i >= 0 {
-			return cleanAddress(t[i+1 : len(t)-1])
+			return cleanAddress(t[i+1 : len(t)-1]), ""
 		}
 	}
 	if i := strings.LastIndex(t, "<mailto:"); i >= 0 && strings.HasSuffix(t, ">") {
-		return cleanAddress(t[i+len("<mailto:") : len(t)-1])
+		return cleanAddress(t[i+len("<mailto:") : len(t)-1]), ""
 	}
-	return ""
+	return "", ""
+}
+
+// failureWords says whether low (lower case) names a failure a rule
+// reads: "unknown user", "mailbox full". A line "To: kim@…" does not.
+func failureWords(low string) bool {
+	for _, p := range reasonPhrases {
+		if hasAny(low, p.words) {
+			return true
+		}
+	}
+	return false
 }
 
 // firstAddress is the address at the start of s, as a sentence writes it:
