@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -83,7 +84,9 @@ func ReadBounce(raw []byte) (r Report, ok bool) {
 	if text == "" && rr.html != "" {
 		text = HTMLToText(rr.html)
 	}
-	if l.readStatus(rr.status) == 0 && looksLikeBounce(h) {
+	if l.readStatus(rr.status) > 0 {
+		l.fillFromText(text, asciiLower(OneLine(h.Get("Subject"))))
+	} else if looksLikeBounce(h) {
 		// Some put the delivery-status fields in their text instead of a
 		// part of their own (Amazon WorkMail); read as such only when a
 		// mail system wrote it.
@@ -112,6 +115,33 @@ func ReadBounce(raw []byte) (r Report, ok bool) {
 		r.MessageID = quotedMessageID(text)
 	}
 	return r, true
+}
+
+// fillFromText gives a recipient that a delivery-status part names
+// without the server's words (OpenSMTPD writes only "Status: 5.0.0") the
+// reply its human-readable text quotes for them. The text only fills what
+// the fields left out: it never overrides them.
+func (l *bounceList) fillFromText(text, subject string) {
+	if !slices.ContainsFunc(l.bounces, func(b Bounce) bool { return b.Diagnostic == "" }) {
+		return
+	}
+	var fromText bounceList
+	fromText.readText(text, subject)
+	for i, b := range l.bounces {
+		j := fromText.index(b.Recipient)
+		if b.Diagnostic != "" || j < 0 {
+			continue
+		}
+		t := fromText.bounces[j]
+		status := b.Status
+		if status == "" || strings.HasSuffix(status, ".0.0") && t.Status != "" && t.Status[0] == status[0] {
+			status = t.Status // a class the fields gave, made specific
+		}
+		l.bounces[i] = newBounce(b.Recipient, status, t.Diagnostic)
+		if b.Status != "" {
+			l.bounces[i].Permanent, l.bounces[i].Hard = b.Permanent, b.Permanent && l.bounces[i].Reason.Fault() == FaultRecipient
+		}
+	}
 }
 
 // readFailedHeader takes the failed recipients from X-Failed-Recipients

@@ -197,6 +197,14 @@ func TestReadBounceText(t *testing.T) {
 		{"subject alone with a machine's mark",
 			"From: Mail Router <router@example.org>\r\nAuto-Submitted: auto-generated\r\nSubject: Mail delivery failed\r\n\r\n<kim@example.org>: 550 no\r\n",
 			[]seen{{"kim@example.org", "", true, "550 no"}}},
+		{"the fields' bare status filled from the text (OpenSMTPD)",
+			"From: Mailer Daemon <MAILER-DAEMON@df.example.jp>\r\nSubject: Delivery status notification: failed\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+				"--b\r\nContent-Type: text/plain\r\n\r\n    An error has occurred while attempting to deliver a message for\r\n    the following list of recipients:\r\n\r\n" +
+				"kim@example.org: 552 5.2.2 <kim@example.org>: Recipient address rejected: Mailbox full\r\n\r\n" +
+				"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; df.example.jp\r\n\r\n" +
+				"Final-Recipient: rfc822; kim@example.org\r\nAction: failed\r\nStatus: 5.0.0\r\n\r\n" +
+				"Final-Recipient: rfc822; sam@example.org\r\nAction: failed\r\nStatus: 5.0.0\r\nDiagnostic-Code: smtp; 550 no\r\n--b--\r\n",
+			[]seen{{"kim@example.org", "5.2.2", true, "552 5.2.2 <kim@example.org>: Recipient address rejected: Mailbox full"}, {"sam@example.org", "5.0.0", true, "550 no"}}},
 		// Shapes read since the sisimai corpus was measured, one each, so
 		// that losing one fails here and not only as a lower score.
 		{"DSN fields in the text (Amazon WorkMail)",

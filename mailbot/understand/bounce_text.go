@@ -99,6 +99,8 @@ var (
 		"following addresses had permanent fatal errors",
 		"did not reach the following recipient(s)", // Exchange 2003
 		"the following address failed",             // GMX, MXLogic
+		"this is a permanent error",                // Exim's wording, wrapped anywhere after it (GMX, Zoho)
+		"the following list of recipients",         // OpenSMTPD
 	}
 	otherSections = []string{
 		"following addresses had transient non-fatal errors",
