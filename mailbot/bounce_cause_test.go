@@ -256,3 +256,13 @@ func TestUnreadReport(t *testing.T) {
 		t.Errorf("an out-of-office went to staff: %q", got[0].Subject)
 	}
 }
+
+// TestPauseThreshold: a handful of refusals pause a small list's mail; a
+// big list's needs them to be one in a hundred of the copies sent.
+func TestPauseThreshold(t *testing.T) {
+	for _, tc := range []struct{ sent, want int }{{0, 5}, {8, 5}, {499, 5}, {1000, 10}, {20000, 200}} {
+		if got := pauseThreshold(tc.sent); got != tc.want {
+			t.Errorf("pauseThreshold(%d) = %d, want %d", tc.sent, got, tc.want)
+		}
+	}
+}

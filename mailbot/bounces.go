@@ -87,21 +87,36 @@ func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, r
 }
 
 // Failures of ours that pause list mail: this many people's mail refused,
-// within this long, for reasons of the council's own. One or two are any
-// list's daily noise (a strict server here and there); a handful in a day
-// means the set-up or the sending IP's standing has changed, and every
-// newsletter copy sent meanwhile is a mark against the council's name.
+// within this long, for reasons of the council's own, and at least one in
+// senderFaultShare of the list mail sent meanwhile. One or two are any
+// list's daily noise (a strict server here and there), and a big list
+// meets more of them; a handful in a day, and a share that size, means
+// the set-up or the sending IP's standing has changed (broken DMARC turns
+// away every copy to Gmail), and every copy sent meanwhile is a mark
+// against the council's name.
 const (
 	senderFaultsToPause = 5
+	senderFaultShare    = 100 // 1%
 	senderFaultWindow   = 24 * time.Hour
 )
+
+// pauseThreshold is how many people's mail refused for reasons of ours
+// pause list mail, when sent copies of it went out in the window.
+func pauseThreshold(sent int) int {
+	return max(senderFaultsToPause, sent/senderFaultShare)
+}
 
 // senderFault pauses list mail when failures of ours have passed the
 // threshold, and tells every staff address once, in the same transaction:
 // a crash can neither pause without telling nor tell twice.
 func (b *Bot) senderFault(ctx context.Context, tx *store.Tx, now time.Time) (bool, error) {
-	faults, people, err := tx.SenderFaultsSince(ctx, now.Add(-senderFaultWindow), maxFaultsShown)
+	since := now.Add(-senderFaultWindow)
+	faults, people, err := tx.SenderFaultsSince(ctx, since, maxFaultsShown)
 	if err != nil || people < senderFaultsToPause {
+		return false, err
+	}
+	sent, err := tx.BulkSentSince(ctx, since)
+	if err != nil || people < pauseThreshold(sent) {
 		return false, err
 	}
 	why := fmt.Sprintf("mail to %d people refused for reasons of ours in %s, the last %s %s", people, senderFaultWindow, faults[0].Status, faults[0].Reason)

@@ -46,6 +46,15 @@ func (tx *Tx) SenderFaultsSince(ctx context.Context, since time.Time, limit int)
 	return out, people, rows.Err()
 }
 
+// BulkSentSince counts the list mail the server accepted since t.
+func (tx *Tx) BulkSentSince(ctx context.Context, since time.Time) (int, error) {
+	var n int
+	if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE bulk = 1 AND sent_at >= ?`, millis(since)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count list mail sent: %w", err)
+	}
+	return n, nil
+}
+
 // Pause is bulk mail held back, and why.
 type Pause struct {
 	Paused bool
