@@ -107,7 +107,7 @@ func TestBounceByCause(t *testing.T) {
 		return string(b)
 	}
 	for _, want := range []string{"\nmailbot_bulk_paused 1\n", `mailbot_bounces{fault="recipient"} 1` + "\n", `mailbot_bounces{fault="transient"} 1` + "\n",
-		`mailbot_bounces{fault="sender"} 5` + "\n", "mailbot_suppressed_addresses 1\n"} {
+		`mailbot_bounces{fault="sender"} 5` + "\n", "mailbot_suppressed_addresses 1\n", "mailbot_complaints 0\n"} {
 		if got := metrics(); !strings.Contains(got, want) {
 			t.Errorf("/metrics while paused lacks %q:\n%s", want, got)
 		}

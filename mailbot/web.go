@@ -250,6 +250,8 @@ func (w *web) metrics(rw http.ResponseWriter, r *http.Request) {
 		st.Hard, st.Soft, st.Sender)
 	fmt.Fprintf(rw, "# HELP mailbot_suppressed_addresses People whose mail is stopped after bounces, until they write.\n"+
 		"# TYPE mailbot_suppressed_addresses gauge\nmailbot_suppressed_addresses %d\n", st.Suppressed)
+	fmt.Fprintf(rw, "# HELP mailbot_complaints Abuse reports (people who marked our mail as spam) acted on.\n"+
+		"# TYPE mailbot_complaints gauge\nmailbot_complaints %d\n", st.Complaints)
 }
 
 // maxRequestHeader bounds a request's header: a browser's is a few

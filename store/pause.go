@@ -115,6 +115,7 @@ func bulkPause(ctx context.Context, q querier) (Pause, error) {
 type BounceStats struct {
 	Hard, Soft, Sender int // bounces recorded, by whose fault (see Bounce)
 	Suppressed         int // people whose mail is stopped
+	Complaints         int // abuse reports acted on
 	Pause              Pause
 }
 
@@ -124,8 +125,8 @@ func (s *Store) BounceStats(ctx context.Context) (BounceStats, error) {
 	var st BounceStats
 	err := s.r.QueryRowContext(ctx, `
 		SELECT coalesce(sum(hard), 0), coalesce(sum(hard = 0 AND sender = 0), 0), coalesce(sum(sender), 0),
-			(SELECT count(*) FROM people WHERE suppressed_at IS NOT NULL)
-		FROM bounces`).Scan(&st.Hard, &st.Soft, &st.Sender, &st.Suppressed)
+			(SELECT count(*) FROM people WHERE suppressed_at IS NOT NULL), (SELECT count(*) FROM complaints)
+		FROM bounces`).Scan(&st.Hard, &st.Soft, &st.Sender, &st.Suppressed, &st.Complaints)
 	if err != nil {
 		return BounceStats{}, fmt.Errorf("count bounces: %w", err)
 	}
