@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/desk"
+	"github.com/betterdays/mailbot/mailbot/understand"
 
 	"github.com/betterdays/mailbot/store"
 )
@@ -142,17 +143,26 @@ func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []desk.Reply, inb
 // notes in in whether the message proved its sender.
 func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time, in *store.Inbound) (string, []desk.Reply, error) {
 	m := ra.m
+	validFrom := m.From != "" && desk.ValidAddress(m.From)
 	switch {
-	case m.From == "" || !desk.ValidAddress(m.From):
-		return "ignored: no valid sender", nil, nil
-	case b.cfg.IsOwnAddress(m.From):
+	case validFrom && b.cfg.IsOwnAddress(m.From):
 		return "ignored: from our own address", nil, nil
-	case m.Automatic != "" && m.Calendar == nil && !strings.HasPrefix(desk.PlusTag(m, b.cfg.Address), desk.LeaveTag):
-		// A calendar's answer to our invitation may be marked automatic,
-		// and still says what the person chose; a message to our
-		// List-Unsubscribe address unsubscribes whoever sent it.
-		if outcome, done, err := b.bounce(ctx, tx, m, d.Raw, now); done || err != nil {
-			return outcome, nil, err
+	case !validFrom, m.Automatic != "" && m.Calendar == nil && !strings.HasPrefix(desk.PlusTag(m, b.cfg.Address), desk.LeaveTag):
+		// A delivery report is read whatever its From: the null sender,
+		// "<MAILER-DAEMON>" and "MAILER-DAEMON <>" are what mail systems
+		// write, and none is an address. A calendar's answer to our
+		// invitation may be marked automatic, and still says what the
+		// person chose; a message to our List-Unsubscribe address
+		// unsubscribes whoever sent it.
+		for _, read := range []func(context.Context, *store.Tx, *understand.Message, []byte, time.Time) (string, bool, error){
+			b.complaint, b.bounce, b.unreadReport,
+		} {
+			if outcome, done, err := read(ctx, tx, m, d.Raw, now); done || err != nil {
+				return outcome, nil, err
+			}
+		}
+		if !validFrom {
+			return "ignored: no valid sender", nil, nil
 		}
 		return "ignored: automatic (" + m.Automatic + ")", nil, nil
 	}

@@ -63,6 +63,7 @@ type Outbox struct {
 
 	perMinute, perDay int // 0: no limit
 	throttled         bool
+	paused            bool // bulk mail is held back (store.BulkPause), as last seen
 	lock              sendLock
 	elsewhere         bool // another process holds the send lock
 
@@ -173,7 +174,7 @@ func (o *Outbox) nextWait(ctx context.Context, drainErr error) time.Duration {
 	// Another process (mailbot sessions import) may queue mail too: look
 	// at least once a minute.
 	wait := time.Minute
-	due, ok, err := o.store.NextDue(ctx)
+	due, ok, err := o.store.NextDue(ctx, !o.paused)
 	switch {
 	case err != nil || drainErr != nil:
 		return o.base
@@ -248,6 +249,20 @@ func (o *Outbox) allowance(ctx context.Context) (int, bool, error) {
 	limit, bulk := batchPerConn*len(o.senders), true
 	o.throttled = false
 	now := o.clock.Now()
+	// Receiving servers are refusing our mail (see Bot.senderFault):
+	// list mail waits for staff, replies to people still go.
+	p, err := o.store.BulkPause(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	switch {
+	case p.Paused && !o.paused:
+		o.log.Warn("list mail paused until staff run `mailbot newsletter resume`; replies still go", "why", p.Why)
+	case !p.Paused && o.paused:
+		o.log.Info("list mail resumed")
+	}
+	o.paused = p.Paused
+	bulk = !p.Paused
 	if o.perMinute > 0 {
 		all, _, err := o.store.SentSince(ctx, now.Add(-time.Minute))
 		if err != nil {

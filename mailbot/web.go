@@ -28,6 +28,7 @@ type web struct {
 func (w *web) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", w.health)
+	mux.HandleFunc("GET /metrics", w.metrics)
 	mux.HandleFunc("GET /list/leave/{token}", w.listPage("page-leave", desk.PurposeLeave, nil))
 	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", desk.PurposeLeave, w.svc.Bot.LeaveByLink))
 	mux.HandleFunc("GET /list/join/{token}", w.listPage("page-join", desk.PurposeConfirm, nil))
@@ -168,6 +169,15 @@ type healthReport struct {
 	// (store.FaultKind: "read-only", "disk full", "locked", …), for a
 	// check that acts on it.
 	DatabaseFault string `json:"database_fault,omitempty"`
+	// BulkPaused: list mail is held back because receiving servers
+	// refuse the council's mail (its SPF, DKIM, DMARC, reverse DNS, a
+	// block list), since BulkPausedAt, for BulkPausedWhy. It does not
+	// make OK false: the bot is working, and a load balancer that took
+	// it away would take the unsubscribe links with it. Staff were
+	// emailed; `mailbot newsletter resume` ends it.
+	BulkPaused    bool      `json:"bulk_paused"`
+	BulkPausedAt  time.Time `json:"bulk_paused_at,omitzero"`
+	BulkPausedWhy string    `json:"bulk_paused_why,omitempty"`
 }
 
 // health answers 200 when the bot is reading its inbox and can read its
@@ -186,6 +196,11 @@ func (w *web) health(rw http.ResponseWriter, r *http.Request) {
 	}
 	if !st.OldestQueued.IsZero() {
 		rep.OldestQueuedS = time.Since(st.OldestQueued).Seconds()
+	}
+	if err == nil {
+		var p store.Pause
+		p, err = w.svc.Store.BulkPause(r.Context())
+		rep.BulkPaused, rep.BulkPausedAt, rep.BulkPausedWhy = p.Paused, p.Since, p.Why
 	}
 	// A database fault comes first: it is also why the inbox disconnects,
 	// and what whoever is paged must fix.
@@ -211,6 +226,34 @@ func (w *web) health(rw http.ResponseWriter, r *http.Request) {
 		rw.WriteHeader(http.StatusServiceUnavailable)
 	}
 	json.NewEncoder(rw).Encode(rep)
+}
+
+// metrics answers GET /metrics in the Prometheus text format (version
+// 0.0.4), by hand: a handful of gauges does not justify a client library.
+// Counts only, nothing about any one person.
+func (w *web) metrics(rw http.ResponseWriter, r *http.Request) {
+	st, err := w.svc.Store.BounceStats(r.Context())
+	if err != nil {
+		w.log.Error("metrics: reading the bounces", "err", err)
+		http.Error(rw, "the database cannot be read", http.StatusServiceUnavailable)
+		return
+	}
+	paused := 0
+	if st.Pause.Paused {
+		paused = 1
+	}
+	rw.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	rw.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintf(rw, "# HELP mailbot_bulk_paused 1 while list mail is paused because receiving servers refuse the council's mail.\n"+
+		"# TYPE mailbot_bulk_paused gauge\nmailbot_bulk_paused %d\n", paused)
+	fmt.Fprintf(rw, "# HELP mailbot_bounces Delivery failures recorded, by whose fault: recipient (address gone), transient, sender (ours).\n"+
+		"# TYPE mailbot_bounces gauge\n"+
+		"mailbot_bounces{fault=\"recipient\"} %d\nmailbot_bounces{fault=\"transient\"} %d\nmailbot_bounces{fault=\"sender\"} %d\n",
+		st.Hard, st.Soft, st.Sender)
+	fmt.Fprintf(rw, "# HELP mailbot_suppressed_addresses People whose mail is stopped after bounces, until they write.\n"+
+		"# TYPE mailbot_suppressed_addresses gauge\nmailbot_suppressed_addresses %d\n", st.Suppressed)
+	fmt.Fprintf(rw, "# HELP mailbot_complaints Abuse reports (people who marked our mail as spam) acted on.\n"+
+		"# TYPE mailbot_complaints gauge\nmailbot_complaints %d\n", st.Complaints)
 }
 
 // maxRequestHeader bounds a request's header: a browser's is a few

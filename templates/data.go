@@ -251,3 +251,35 @@ const (
 	StageSending   Stage = "sending"
 	StageCancelled Stage = "cancelled"
 )
+
+// BulkPaused is the data for "bulk-paused": receiving servers are refusing
+// the council's mail for reasons of its own, so list mail has stopped.
+type BulkPaused struct {
+	People int       // whose mail was refused, within Window
+	Window string    // e.g. "24 hours"
+	Said   []Refusal // what the servers said, newest first
+	SetUp  []string  // the parts of the set-up the refusals point to, in words
+}
+
+// Refusal is one server's refusal of one message.
+type Refusal struct {
+	Rcpt   string
+	Said   string // the server's words
+	Reason string // sisimai's name for why, e.g. "authfailure"
+}
+
+// BounceStaff is the data for "bounce-staff": what the bot tells staff
+// about the mail that comes back. Kind is "unread" (a report to our bounce
+// address that the bot could not read, attached) or "complaints" (a
+// newsletter's complaint rate passed the bulk senders' limit).
+type BounceStaff struct {
+	Kind string
+	// unread
+	Rcpt    string // whose message it was about
+	Counted string // what it did, e.g. "a temporary failure (1 of 3 in 30 days)"
+	// complaints
+	Subject    string // the newsletter's
+	Complaints int
+	Sent       int
+	Rate       string // e.g. "0.4%"
+}

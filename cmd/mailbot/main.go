@@ -34,6 +34,8 @@ var commands = map[string]command{
 	"subscribers export": {"subscribers export", "the mailing list as CSV on standard output", subscribersExport},
 	"newsletter send": {"newsletter send --subject S --file BODY.md [--dry-run]",
 		"send a newsletter to the mailing list; run again to resume", newsletterSend},
+	"newsletter resume": {"newsletter resume",
+		"send list mail again after the bot paused it because mail servers refused the council's email", newsletterResume},
 	"forget": {"forget EMAIL", "erase a person's details (UK GDPR); their bookings still count", forget},
 }
 

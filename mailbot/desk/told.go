@@ -56,14 +56,14 @@ func (d *Desk) Reminder(bk store.Booking, now time.Time) Reply {
 	return Reply{
 		Kind: "reminder", To: bk.Email, ToName: bk.Name,
 		Subject: "Reminder: " + bk.Session.Title + ", " + e.When,
-		Data:    templates.Reminder{Name: FirstName(bk.Name), Event: e, Soon: timeUntil(bk.Session.Starts.Sub(now))},
+		Data:    templates.Reminder{Name: FirstName(bk.Name), Event: e, Soon: TimeUntil(bk.Session.Starts.Sub(now))},
 		Offer:   &store.Offer{PersonID: bk.PersonID, Kind: store.OfferBooked, Items: []string{idString(bk.ID)}},
 	}
 }
 
-// timeUntil says how soon something is, as a person would: "in 2 days",
+// TimeUntil says how soon something is, as a person would: "in 2 days",
 // "in 2 hours", "in 45 minutes".
-func timeUntil(d time.Duration) string {
+func TimeUntil(d time.Duration) string {
 	plural := func(n int, unit string) string {
 		if n == 1 {
 			return "in 1 " + unit

@@ -15,21 +15,21 @@ type Handoff struct {
 	Urgent []string
 	// Why is the reason other than urgency; NoReason when the bot
 	// understood it all.
-	Why Reason
+	Why HandoffReason
 }
 
-// Reason is why a message needs a person, besides urgent words.
-type Reason int
+// HandoffReason is why a message needs a person, besides urgent words.
+type HandoffReason int
 
 // Reasons. String gives the few words the record and the log use.
 const (
-	NoReason      Reason = iota
-	NotUnderstood        // the bot can't tell what they would like
-	AQuestion            // they ask something the bot can't answer
-	AComplaint           // it reads like a complaint
+	NoReason      HandoffReason = iota
+	NotUnderstood               // the bot can't tell what they would like
+	AQuestion                   // they ask something the bot can't answer
+	AComplaint                  // it reads like a complaint
 )
 
-func (r Reason) String() string {
+func (r HandoffReason) String() string {
 	switch r {
 	case NotUnderstood:
 		return "not understood"
