@@ -112,6 +112,10 @@ func Read(text string, c Context) Request {
 		r.Targets = append(findPlaceNames(s, c.Places), findPartOfDay(s)...)
 	}
 	r.Targets = append(r.Targets, numbers...)
+	// "Don't cancel the 29th" keeps it: the words say which, but cancel
+	// nothing.
+	said := s
+	s = notCancelling.ReplaceAllStringFunc(s, blank)
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, text, &r, c)
@@ -137,7 +141,13 @@ func Read(text string, c Context) Request {
 	case Move:
 		r.From, r.Targets = splitMove(s, r.Targets)
 	case Cancel:
-		r.Targets = cancelTargets(s, r.Targets)
+		r.Targets = keptTargets(said, cancelTargets(s, r.Targets))
+	case Book, Choose:
+		// "Not the first one, the second one": what they refuse is not
+		// what they ask for.
+		if want, not := refusedTargets(s, r.Targets); len(not) > 0 {
+			r.Targets = want
+		}
 	}
 	return r
 }
@@ -203,7 +213,7 @@ var moveFrom = regexp.MustCompile(`\b(from|off)\b.*?\b(to|onto|for)\b`)
 var replyPrefix = regexp.MustCompile(`^(re|fwd?|aw|wg|sv|tr|rv)\s*:`)
 
 var (
-	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go)|cannot (make|come|attend|go)|can not (make|come|attend|go)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|want)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
+	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|want)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
 	// "change" only as a verb: "people who find change upsetting" moves
 	// nobody.
 	moveWords      = regexp.MustCompile(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place))\b`)

@@ -133,6 +133,13 @@ func TestRead(t *testing.T) {
 		{name: "option word", text: "option two", offered: list, want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "the second one", text: "I'll take the second one", offered: slots, want: want{action: Book, targets: [][]string{{slots[1]}}}},
 		{name: "the last one", text: "the last one please", offered: slots, want: want{action: Book, targets: [][]string{{slots[3]}}}},
+		// What a clause refuses, or keeps, is not what the message asks.
+		{name: "not the first, the second", text: "not the first one, the second one thank you", offered: list, want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "no good, after", text: "The 22nd is no good but 15 July would be", want: want{action: Choose, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "not for me", text: "I've seen the New to caring one but that's not for me! Please book me on 15 July.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "cancel one, keep one", text: "Can't do the 22nd now (hospital) but DON'T cancel the 29th, I'll be at that one.", want: want{action: Cancel, targets: [][]string{{"bd-2027-01"}}}},
+		{name: "keep me on", text: "I won't be able to come on the 29th after all, but please keep me on the one in September.", want: want{action: Cancel, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "don't cancel, leave the list", text: "Please don't cancel my booking for the 15th, I still want to come, but take me off the mailing list.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, unsub: true}},
 		{name: "number out of range", text: "12", offered: slots, want: want{action: Unknown}},
 		{name: "number without list", text: "3", want: want{action: Unknown}},
 		{name: "the Thursday one from slots", text: "the Thursday 1st one", offered: slots, want: want{action: Choose, targets: [][]string{{slots[3]}}}},
