@@ -133,7 +133,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	// A complaint, or a question about a session, is for a person to
 	// answer: booking the complainant onto what they complain of, or the
 	// asker onto what they ask about, would be no answer.
-	// A question the Timetable answers is answered, and is no longer
+	// A question the timetable answers is answered, and is no longer
 	// staff's; asked of a session alone, it books nothing.
 	factsOnly := false
 	if h.Why == understand.AQuestion && len(t.req.Asks) > 0 {
@@ -215,7 +215,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 		outcome = "replied: holding"
 		t.ans.Asked = ""
 	case factsOnly:
-		outcome = "replied: answered from the Timetable"
+		outcome = "replied: answered from the timetable"
 		t.ans.Asked = ""
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
 		outcome = "replied: list"
