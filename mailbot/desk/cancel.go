@@ -58,8 +58,14 @@ func (t *turn) whichBookings(patterns []understand.Pattern, live []store.Booking
 			return live, nil // "cancel all my bookings"
 		}
 		if t.offer != nil && t.offer.Kind == store.OfferBooked {
-			if len(fromOffer) == 1 {
+			// A message that cites nothing is only guessed to answer our
+			// newest: with more than one booking, "I can't make it" must
+			// not give up the one we guess.
+			if len(fromOffer) == 1 && (!t.offer.Guessed || len(live) == 1) {
 				return fromOffer, nil
+			}
+			if t.offer.Guessed {
+				return nil, live
 			}
 			return nil, fromOffer
 		}
