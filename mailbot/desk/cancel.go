@@ -19,6 +19,10 @@ func (t *turn) cancel() error {
 	if err != nil {
 		return err
 	}
+	if t.req.Waiting {
+		// "Take me off the waiting list": their places stay.
+		live = slices.DeleteFunc(live, func(b store.Booking) bool { return b.Status != store.Waitlisted })
+	}
 	chosen, ask := t.whichBookings(t.req.Targets, live)
 	if len(chosen) == 0 && len(ask) == 0 {
 		if len(live) == 0 {

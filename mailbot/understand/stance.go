@@ -27,7 +27,7 @@ var keeping = regexp.MustCompile(`\b(keep|(don'?t|do not|please don'?t|no need t
 
 // notCancelling is a cancellation verb that keeps: the message cancels
 // nothing by it.
-var notCancelling = regexp.MustCompile(`\b((don'?t|do not|please don'?t|no need to|not) cancel\w*)\b`)
+var notCancelling = regexp.MustCompile(`\b((don'?t|do not|please don'?t|no need to|not) cancel\w*|(pressed|clicked|hit|chose|did) cancel(led)?( \w+){0,4} by (mistake|accident)|cancel(led)?( \w+){0,4} by (mistake|accident))\b`)
 
 // refusedTargets splits targets into those the writer wants and those
 // they say they don't.
