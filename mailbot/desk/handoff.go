@@ -46,6 +46,8 @@ func handoffSummary(h understand.Handoff) string {
 		return "They ask something I can't answer."
 	case understand.AComplaint:
 		return "It reads like a complaint."
+	case understand.ACallBack:
+		return "They would like someone to phone them, or to speak to a person."
 	}
 	return "I understood their request, but some words in it suggest someone may be at risk."
 }

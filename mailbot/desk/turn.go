@@ -135,18 +135,22 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	// asker onto what they ask about, would be no answer.
 	// A question the timetable answers is answered, and is no longer
 	// staff's; asked of a session alone, it books nothing.
+	// What the timetable can't answer (it names no session, or
+	// several) is staff's.
 	factsOnly := false
-	if h.Why == understand.AQuestion && len(t.req.Asks) > 0 {
+	if len(t.req.Asks) > 0 {
 		answered, err := t.answerAsks(upcoming)
 		if err != nil {
 			return "", err
 		}
-		if answered {
-			h.Why = understand.NoReason
+		switch {
+		case answered:
 			factsOnly = t.req.Action == understand.Choose && t.offer == nil
+		case h.Why == understand.NoReason:
+			h.Why = understand.AQuestion
 		}
 	}
-	holdOnly := t.canHandOver(h) && (h.Why == understand.AComplaint ||
+	holdOnly := !factsOnly && t.canHandOver(h) && (h.Why == understand.AComplaint ||
 		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil)
 	resized := false
 	if t.placesOnly() && t.req.Action != understand.No && t.req.Action != understand.DropIn {

@@ -27,6 +27,7 @@ const (
 	NotUnderstood               // the bot can't tell what they would like
 	AQuestion                   // they ask something the bot can't answer
 	AComplaint                  // it reads like a complaint
+	ACallBack                   // they ask to be phoned, or to speak to a person
 )
 
 func (r HandoffReason) String() string {
@@ -37,6 +38,8 @@ func (r HandoffReason) String() string {
 		return "a question"
 	case AComplaint:
 		return "a complaint"
+	case ACallBack:
+		return "asks to be phoned"
 	}
 	return ""
 }
@@ -68,6 +71,8 @@ func NeedsPerson(text string, r Request, c Context) Handoff {
 		h.Why = AComplaint
 	case r.Qualified:
 		h.Why = AQuestion
+	case callBackWords.MatchString(s):
+		h.Why = ACallBack
 	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && strings.TrimSpace(s) != "" && !Courtesy(text):
 		h.Why = NotUnderstood
 	case r.Action != Attendees && asksMore(s, c):
@@ -86,7 +91,9 @@ func NeedsPerson(text string, r Request, c Context) Handoff {
 func asksMore(s string, c Context) bool {
 	c.Subject = ""
 	for _, q := range questions(s) {
-		if helpQuestion.MatchString(q) || len(meaningful(q)) < 2 {
+		if helpQuestion.MatchString(q) || len(meaningful(q)) < 2 || len(findAsks(q)) > 0 {
+			// The help text answers how to use the bot, and the
+			// timetable what it says: neither needs a person.
 			continue
 		}
 		r := Read(q, c)
@@ -95,6 +102,10 @@ func asksMore(s string, c Context) bool {
 		case r.Action == Unknown, r.Action == Help:
 			return true
 		case r.Action == Choose && c.Offered == 0:
+			return true
+		case r.Action == List && !whatsOn.MatchString(q):
+			// "Are the sessions free?" names sessions but asks
+			// something else of them.
 			return true
 		}
 	}
@@ -262,6 +273,12 @@ var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
 	// "I can't go on." ends there; "I can't go on Tuesday" is about a
 	// session.
 	`|\b(can'?t|cannot|can not) (go on|carry on|keep going)\s*([.!?,;]|$)`)
+
+// whatsOn asks what the timetable holds, which the list answers.
+var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|conversations)\b|\bwhat'?s (on|coming up|happening|available)\b|\bwhat is (on|coming up|happening|available)\b|\bwhen are\b|\b(timetable|upcoming|coming up|schedule|programme|program)\b|\blist of\b|\bany (more )?(sessions|events|dates)\b`)
+
+// callBackWords ask for a person's voice: a bot's email is no answer.
+var callBackWords = regexp.MustCompile(`\b((can|could|would|will) (someone|somebody|you|one of you|a member of (the )?(staff|team)) (please )?(ring|call|phone|telephone|give me a (ring|call|bell))|(please )?(ring|call|phone|telephone) me\b|give me a (ring|call|bell)|(speak|talk) (to|with) (someone|somebody|a person|a real person|a human)|rather (speak|talk) to)`)
 
 var (
 	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern)\b`)
