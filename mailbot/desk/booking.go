@@ -2,6 +2,7 @@ package desk
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/understand"
@@ -34,12 +35,15 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		t.req.Targets = t.firstFree(t.req.Targets, upcoming)
 	}
 	var chosen, which []store.SessionPlaces
+	var slotDays []understand.Pattern // "can I come on the 24th?", a day of drop-ins only
 	for _, p := range t.req.Targets {
 		found := t.resolve(p, upcoming)
-		switch len(found) {
-		case 0:
+		switch {
+		case len(found) == 0 && t.slotsOn(p, upcoming):
+			slotDays = append(slotDays, p)
+		case len(found) == 0:
 			t.ans.NotFound = append(t.ans.NotFound, p.String())
-		case 1:
+		case len(found) == 1:
 			chosen = appendSession(chosen, found[0])
 		default:
 			if t.ans.Which == "" {
@@ -61,7 +65,7 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 	}
 	switch {
 	case len(which) > 0:
-		t.ans.ChooseFor, t.ans.Places = "which", places
+		t.ans.ChooseFor, t.ans.Places = templates.ChooseWhich, places
 		for _, s := range which[:min(len(which), MaxChoices)] {
 			t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
 		}
@@ -72,10 +76,20 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 			return err
 		}
 		t.offerSlots(free, nil, understand.Prefs{})
+	case len(slotDays) > 0 && len(chosen) == 0:
+		t.offerSlots(upcoming, slotDays, t.req.Prefs)
 	case len(chosen) == 0:
 		return t.list(upcoming)
 	}
 	return nil
+}
+
+// slotsOn reports whether p, naming no group session, names a day with
+// free drop-in times: "can I come on the 24th?" asks for one of those.
+func (t *turn) slotsOn(p understand.Pattern, upcoming []store.SessionPlaces) bool {
+	return p.Number == 0 && slices.ContainsFunc(upcoming, func(s store.SessionPlaces) bool {
+		return s.Kind == store.Dropin && s.Left > 0 && p.Matches(itemOf(s.Session), t.d.env.TZ)
+	})
 }
 
 // firstFree is the first of alternatives ("1 or 2 is fine") that names

@@ -3,6 +3,7 @@ package desk
 import (
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
 )
 
 // dropin answers a request for a one-to-one: the next free times that suit,
@@ -36,7 +37,7 @@ func (t *turn) offerSlots(upcoming []store.SessionPlaces, named []understand.Pat
 		t.ans.NoSlots = true
 		suit = free
 	}
-	t.ans.ChooseFor, t.ans.Places = "dropin", 0
+	t.ans.ChooseFor, t.ans.Places = templates.ChooseDropin, 0
 	for _, s := range suit[:min(len(suit), MaxChoices)] {
 		t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
 	}

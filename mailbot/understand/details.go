@@ -21,7 +21,7 @@ var (
 )
 
 // dateAfter is what makes the number before it a day of the month.
-var dateAfter = regexp.MustCompile(`^(/|st\b|nd\b|rd\b|th\b|\s*(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)`)
+var dateAfter = regexp.MustCompile(`^(/|\.\d|st\b|nd\b|rd\b|th\b|\s*(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)`)
 
 // findPlaces reads how many places are wanted (0 when not said) and blanks
 // the words it used. A companion counts one more than the person writing.

@@ -409,7 +409,7 @@ var (
 )
 
 // askToBook asks for a place in so many words, beside a question.
-var askToBook = regexp.MustCompile(`\b(book (me|us|him|her|a place|places|a space|a seat|it|that|this|in|on|onto)\b|reserve|sign (me|us|him|her) up|put (me|us|him|her) (down|on)|register|count (me|us) in|(i'?d|i would|we'?d|we would) (like|love) (a place|places|to (come|book|attend|join))|(can|could|may) (i|we) (come|book|have a place|join|attend))\b`)
+var askToBook = regexp.MustCompile(`\b(book (me|us|him|her|a place|places|a space|a seat|it|that|this|in|on|onto)\b|reserve|sign (me|us|him|her) up|put (me|us|him|her) (down|on)|register|count (me|us) in|(i'?d|i would|we'?d|we would) (like|love) (a place|places|to (come|book|attend|join))|(can|could|may) (i|we) (come|book|have( a place)?|join|attend|do|go to|get))\b`)
 
 // contrasts reports whether a cancellation also asks to come to something
 // in a clause of its own: one clause can't make a session, another wants

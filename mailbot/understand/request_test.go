@@ -133,6 +133,10 @@ func TestRead(t *testing.T) {
 		{name: "option word", text: "option two", offered: list, want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "the second one", text: "I'll take the second one", offered: slots, want: want{action: Book, targets: [][]string{{slots[1]}}}},
 		{name: "the last one", text: "the last one please", offered: slots, want: want{action: Book, targets: [][]string{{slots[3]}}}},
+		{name: "a fortnight today", text: "is there room at the session a fortnight today? Please book me in if so.", want: want{action: Book, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "a week on tuesday", text: "Book me on the one a week on Tuesday please", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
+		{name: "dotted date is no number of places", text: "Booking for 10.8.27 please.", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
+		{name: "can I do", text: "can i do the good day one", want: want{action: Choose, targets: [][]string{{"bd-2027-01"}}}},
 		// What a clause refuses, or keeps, is not what the message asks.
 		{name: "not the first, the second", text: "not the first one, the second one thank you", offered: list, want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "no good, after", text: "The 22nd is no good but 15 July would be", want: want{action: Choose, targets: [][]string{{"bd-2027-04"}}}},
