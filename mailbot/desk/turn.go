@@ -200,8 +200,11 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	case t.req.Action == understand.No:
 		switch {
 		case t.listAnswer():
+			// "No" to a confirmation that offered the list may instead
+			// mean they can't come: say how to cancel, cancel nothing.
 			t.ans.List = templates.ListDeclined
 			t.note("declined the list")
+			err = t.keptIfNo()
 		case t.offer == nil || t.offer.Kind != store.OfferBooked:
 			return t.help(true, t.ans.Urgent)
 		default:

@@ -284,7 +284,7 @@ var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|c
 var callBackWords = regexp.MustCompile(`\b((can|could|would|will) (someone|somebody|you|one of you|a member of (the )?(staff|team)) (please )?(ring|call|phone|telephone|give me a (ring|call|bell))|(please )?(ring|call|phone|telephone) me\b|give me a (ring|call|bell)|(speak|talk) (to|with) (someone|somebody|a person|a real person|a human)|rather (speak|talk) to)`)
 
 var (
-	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern)\b`)
+	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)
 	questionStart  = regexp.MustCompile(`^(is|are|can|could|do|does|will|would|where|when|why|how|who|which|what|should|may)\b`)
 	// helpQuestion asks how to use the bot, which its help text answers.
 	helpQuestion = regexp.MustCompile(`\b(what can (i|you) do|how does (this|it) work|how do i (use|book|join|cancel)|can you help)\b`)
