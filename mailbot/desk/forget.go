@@ -19,18 +19,18 @@ import (
 // one message saying it is done commit together; that message keeps
 // their address only until it has gone (see migration 0005).
 
-// forget answers a request to erase the writer's details (asks: text, with
+// forget answers a request to erase the writer's details (r.forget: text, with
 // the subject, asks for it; see understand.AsksToForget), or their reply to
 // our question about it. done is false when the message is about something
 // else, and is read as usual.
-func (t *turn) forget(text string, asks bool) (outcome string, done bool, err error) {
+func (t *turn) forget(text string, r Reading) (outcome string, done bool, err error) {
 	if t.m.Forwarded != nil {
 		return "", false, nil // a forward is about someone else
 	}
 	// FindOffer never guesses a request to confirm erasure: this one was
 	// cited by the person's own reply.
 	if t.offer != nil && t.offer.Kind == store.OfferForget {
-		switch understand.Read(text, understand.Context{Now: t.now, TZ: t.d.env.TZ, Question: true}).Action {
+		switch r.req.Action {
 		case understand.Yes:
 			return t.erase()
 		case understand.No:
@@ -41,17 +41,16 @@ func (t *turn) forget(text string, asks bool) (outcome string, done bool, err er
 		}
 		// Anything else erases nothing, and is read as a new request.
 	}
-	if !asks {
+	if !r.forget {
 		return "", false, nil
 	}
-	return t.askToForget(text)
+	return t.askToForget(text, r.req)
 }
 
 // askToForget asks the writer to confirm that their details should be
 // erased, saying what that means for their bookings. Asked to leave the
 // mailing list too, they leave it at once.
-func (t *turn) askToForget(text string) (string, bool, error) {
-	r := understand.Read(text, understand.Context{Now: t.now, TZ: t.d.env.TZ, Subject: t.m.Subject})
+func (t *turn) askToForget(text string, r understand.Request) (string, bool, error) {
 	left := false
 	if r.Unsubscribe {
 		var err error

@@ -127,9 +127,8 @@ func (d *Desk) askProof(dry *turn) (string, []Reply) {
 // do is kept when it is no more than the question said, else they are
 // asked again about what it would do now. NO closes the question. done is
 // false for anything else, which is read as a new message.
-func (t *turn) proven(text string) (string, bool, error) {
+func (t *turn) proven(act understand.Action) (string, bool, error) {
 	q := *t.offer
-	act := understand.Read(text, understand.Context{Now: t.now, TZ: t.d.env.TZ, Question: true}).Action
 	switch {
 	case act != understand.Yes && act != understand.No:
 		return "", false, nil

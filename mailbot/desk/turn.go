@@ -92,13 +92,14 @@ func (t *turn) run() (string, error) {
 	t.staff = c.IsStaff
 	text := wordsOf(t.m)
 	t.text = text
+	// The one reading of the message, which every flow below takes in.
+	r := t.ahead.again(text, c)
 	if t.offer != nil && t.offer.Kind == store.OfferProve {
-		if outcome, done, err := t.proven(text); done || err != nil {
+		if outcome, done, err := t.proven(r.req.Action); done || err != nil {
 			return outcome, err
 		}
 	}
-	r := t.ahead.again(text, c)
-	if outcome, done, err := t.forget(text, r.forget); done || err != nil {
+	if outcome, done, err := t.forget(text, r); done || err != nil {
 		return outcome, err
 	}
 	if outcome, done, err := t.newsletter(text, c.IsStaff); done || err != nil {
