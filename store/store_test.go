@@ -58,7 +58,7 @@ func TestUpgradeFromEachVersion(t *testing.T) {
 	ctx := context.Background()
 	for from := 1; from < SchemaVersion(); from++ {
 		path := filepath.Join(t.TempDir(), "old.db")
-		db, err := openDB(path, 1)
+		db, err := openDB(path, 1, DefaultBusyTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
