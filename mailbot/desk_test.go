@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
 	"github.com/emersion/go-message/mail"
@@ -58,7 +59,7 @@ type desk struct {
 	st     *store.Store
 	clock  *testClock
 	outbox *Outbox
-	rec    *recServer
+	rec    *mailtest.SMTPServer
 	uid    atomic.Uint32
 	mu     sync.Mutex
 	read   int // recorded messages already handed out
@@ -109,7 +110,7 @@ func newDesk(t testing.TB, env map[string]string) *desk {
 	}
 	clock := &testClock{t: deskNow}
 	d := &desk{t: t, st: st, clock: clock, inbox: map[string][]*sent{}}
-	d.rec = newRecServer(t, recConfig{})
+	d.rec = mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	log := testLogger(t)
 	d.outbox = NewOutbox(st, NewSMTPSender(Endpoint{Host: d.rec.Addr}, "localhost", log), clock, log, time.Millisecond, time.Hour)
 	t.Cleanup(func() { d.outbox.Close() })

@@ -285,28 +285,28 @@ func TestSMTPFailuresRecover(t *testing.T) {
 		// answer to each message's data while it fails.
 		refuse bool
 		busy   string
-		reply  recReply
+		reply  mailtest.Reply
 		logged string // a regexp the failure's log line must match
 	}{
 		{name: "refusing connections", refuse: true,
 			logged: `level=WARN msg="mail server unavailable; the queue waits" .*err="connect to SMTP server 127\.0\.0\.1:\d+: .*connection refused"`},
 		{name: "421 at the greeting", busy: "421 4.7.0 rec.test Too many connections, try again later",
 			logged: `level=WARN msg="mail server unavailable; the queue waits" .*err="SMTP 127\.0\.0\.1:\d+: hello: SMTP error 421: .*Too many connections, try again later"`},
-		{name: "421 closing", reply: recReply{Err: &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service shutting down"}},
+		{name: "421 closing", reply: mailtest.Reply{Err: &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service shutting down"}},
 			logged: `level=WARN msg="mail server unavailable; the queue waits" .*err="421 Service shutting down"`},
-		{name: "451 try later", reply: recReply{Err: recTemp("Local error in processing, try again later")},
+		{name: "451 try later", reply: mailtest.Reply{Err: mailtest.Temp("Local error in processing, try again later")},
 			logged: `level=WARN msg="temporary failure; will retry" .*err="451 Local error in processing, try again later"`},
-		{name: "drop after DATA", reply: recReply{Drop: true},
+		{name: "drop after DATA", reply: mailtest.Reply{Drop: true},
 			logged: `level=WARN msg="temporary failure; will retry" .*err="SMTP 127\.0\.0\.1:\d+: the server closed the connection without answering`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var failing atomic.Bool
-			rs := newRecServer(t, recConfig{Reply: func(int, recMessage) recReply {
+			rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Reply: func(int, mailtest.Received) mailtest.Reply {
 				if failing.Load() {
 					return tc.reply
 				}
-				return recReply{}
+				return mailtest.Reply{}
 			}})
 			g := startGate(t, rs.Addr)
 			ms := startMailServer(t)

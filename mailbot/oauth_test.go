@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -230,61 +231,25 @@ func (s *oauthIMAPSession) Authenticate(mech string) (sasl.Server, error) {
 	return s.o.server(mech, refuse, func() { s.UserSession = imapmemserver.NewUserSession(s.user) })
 }
 
-// startOAuthSMTP starts a recording SMTP server (recServer's sessions) on
-// 127.0.0.1 that takes mail only after AUTH with o's token.
-func startOAuthSMTP(t *testing.T, o *oauthCheck) *recServer {
+// startOAuthSMTP starts a recording SMTP server on 127.0.0.1 that takes
+// mail only after AUTH with o's token.
+func startOAuthSMTP(t *testing.T, o *oauthCheck) *mailtest.SMTPServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := &recServer{Addr: ln.Addr().String()}
-	rs.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		s, err := rs.NewSession(c)
-		if err != nil {
-			return nil, err
-		}
-		return &oauthSMTPSession{recSession: s.(*recSession), o: o}, nil
-	}))
-	rs.srv.Domain = "oauth.test"
-	rs.srv.AllowInsecureAuth = true // loopback, as the bot allows
-	rs.srv.ErrorLog = log.New(io.Discard, "", 0)
-	done := make(chan struct{})
-	go func() { defer close(done); rs.srv.Serve(&recListener{Listener: ln, rs: rs}) }()
-	t.Cleanup(func() {
-		rs.srv.Close()
-		ln.Close()
-		<-done
+	return mailtest.NewSMTPServer(t, mailtest.SMTPConfig{
+		Domain:      "oauth.test",
+		Mechanisms:  o.mechs,
+		RequireAuth: true,
+		Auth: func(mech string, authed func()) (sasl.Server, error) {
+			if mech == sasl.Plain {
+				o.mu.Lock()
+				o.passwords++
+				o.mu.Unlock()
+				return nil, &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 139}, Message: "Basic authentication is disabled"}
+			}
+			refuse := &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Username and Password not accepted"}
+			return o.server(mech, refuse, authed)
+		},
 	})
-	return rs
-}
-
-type oauthSMTPSession struct {
-	*recSession
-	o      *oauthCheck
-	authed bool
-}
-
-var _ smtp.AuthSession = (*oauthSMTPSession)(nil)
-
-func (s *oauthSMTPSession) AuthMechanisms() []string { return s.o.mechs }
-
-func (s *oauthSMTPSession) Auth(mech string) (sasl.Server, error) {
-	if mech == sasl.Plain {
-		s.o.mu.Lock()
-		s.o.passwords++
-		s.o.mu.Unlock()
-		return nil, &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 139}, Message: "Basic authentication is disabled"}
-	}
-	refuse := &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Username and Password not accepted"}
-	return s.o.server(mech, refuse, func() { s.authed = true })
-}
-
-func (s *oauthSMTPSession) Mail(from string, opts *smtp.MailOptions) error {
-	if !s.authed {
-		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
-	}
-	return s.recSession.Mail(from, opts)
 }
 
 // oauthEnv is the operator's configuration for the bot against imapAddr

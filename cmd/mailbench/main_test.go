@@ -5,14 +5,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/betterdays/mailbot/mailbot/mailserver"
-	"github.com/emersion/go-smtp"
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 )
 
 // The scenarios' numbers depend on the machine, so these tests check only
@@ -103,47 +101,21 @@ func TestIMAPFetch(t *testing.T) {
 // TestSMTPOnly sends to a counting server: every message arrives, each
 // of exactly the size asked for.
 func TestSMTPOnly(t *testing.T) {
-	var mu sync.Mutex
-	sizes := map[int]int{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return countSession(func(n int) {
-			mu.Lock()
-			sizes[n]++
-			mu.Unlock()
-		}), nil
-	}))
-	srv.Domain = "sink.example.test"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	got := mailbench(t, "smtponly", "-n", "50", "-conns", "2", "-size", "3000", "-smtp", ln.Addr().String())
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Domain: "sink.example.test"})
+	got := mailbench(t, "smtponly", "-n", "50", "-conns", "2", "-size", "3000", "-smtp", rs.Addr)
 	want(t, got, "seconds", "rate", "cpu_us")
 	for k, v := range map[string]string{"sent": "50", "bytes": "3000", "conns": "2"} {
 		if got[k] != v {
 			t.Errorf("%s = %s, want %s", k, got[k], v)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	sizes := map[int]int{}
+	for _, m := range rs.Accepted() {
+		sizes[len(m.Data)]++
+	}
 	if len(sizes) != 1 || sizes[3000] != 50 {
 		t.Errorf("the server got messages of these sizes (size: count): %v; want 50 of 3000 bytes", sizes)
 	}
-}
-
-// countSession tells got the size of each message's data.
-type countSession func(n int)
-
-func (countSession) Reset()                               {}
-func (countSession) Logout() error                        { return nil }
-func (countSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (countSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (got countSession) Data(r io.Reader) error {
-	n, err := io.Copy(io.Discard, r)
-	got(int(n))
-	return err
 }
 
 func TestUsage(t *testing.T) {
