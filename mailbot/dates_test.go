@@ -6,6 +6,7 @@ import (
 )
 
 func TestWhen(t *testing.T) {
+	t.Parallel()
 	london := ttLondon(t)
 	local := func(y int, mo time.Month, d, h, mi int) time.Time {
 		return time.Date(y, mo, d, h, mi, 0, 0, london)

@@ -104,7 +104,7 @@ func newDesk(t testing.TB, env map[string]string) *desk {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tpl, err := templates.Load()
+	tpl, err := deskTemplates()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +123,10 @@ func newDesk(t testing.TB, env map[string]string) *desk {
 	}
 	return d
 }
+
+// deskTemplates are parsed once for every desk: a Set is read-only once
+// loaded, and a running bot shares its one Set between goroutines too.
+var deskTemplates = sync.OnceValues(templates.Load)
 
 // timetable replaces nothing and adds the sessions in csv.
 func (d *desk) timetable(csv string) {

@@ -301,6 +301,11 @@ func TestSMTPFailuresRecover(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if !tc.refuse {
+				// Refusing connections closes the port and opens it
+				// again: that one runs alone, so nothing takes the port.
+				t.Parallel()
+			}
 			var failing atomic.Bool
 			rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Reply: func(int, mailtest.Received) mailtest.Reply {
 				if failing.Load() {
@@ -401,6 +406,11 @@ func TestIMAPServerDownAndBack(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.down == 0 {
+				// A restart closes the port and opens it again: that one
+				// runs alone, so nothing takes the port.
+				t.Parallel()
+			}
 			ms := startMailServer(t)
 			g := startGate(t, ms.IMAPAddr())
 			cfg := e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_IMAP": "imap://" + botAddress + "@" + g.addr})
@@ -443,7 +453,7 @@ func TestIMAPServerDownAndBack(t *testing.T) {
 			if tc.down > 0 && !strings.Contains(strings.Join(stopped, "\n"), "connect to IMAP server "+g.addr) {
 				t.Errorf("no line names the unreachable server %s:\n%s", g.addr, strings.Join(stopped, "\n"))
 			}
-			sentinel(t, ms, "zed@example.org")
+			sentinel(t, ms, b.svc, "zed@example.org")
 			for _, w := range who {
 				if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 1 {
 					t.Errorf("%s has %d answers, want 1", w, n)

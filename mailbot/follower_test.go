@@ -21,6 +21,7 @@ func (c *countingClock) Now() time.Time { c.n.Add(1); return time.Now() }
 // hold it must not spin on the queue it may not send; and once the holder
 // is gone (killed, say) it takes over the sending by itself.
 func TestOutboxFollowerWaits(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	lock := filepath.Join(t.TempDir(), "mailbot.db.sending")

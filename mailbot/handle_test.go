@@ -16,6 +16,7 @@ import (
 // handled one by one: a copy of one earlier in the batch is a duplicate,
 // and the reply limit counts the replies queued before it in the batch.
 func TestHandleBatch(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.bot.cfg.ReplyLimit = 2
 	raw := func(from, id string) []byte {
@@ -62,6 +63,7 @@ func TestHandleBatch(t *testing.T) {
 // reply to a numbered list (read ahead as answering none) takes the item
 // it names.
 func TestReadAheadStale(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	ctx := context.Background()
 	raw := func(id, text string, header ...string) []byte {
@@ -96,6 +98,7 @@ func TestReadAheadStale(t *testing.T) {
 // TestReadingAgain: whatever was read ahead, what a turn gets is the
 // reading of its own words against its own context.
 func TestReadingAgain(t *testing.T) {
+	t.Parallel()
 	c := understand.Context{Now: deskNow, TZ: time.UTC, Titles: []string{"Memory cafe"}}
 	ahead := readWords("book the memory cafe", c)
 	offered := c

@@ -52,6 +52,7 @@ func (d *desk) joined(addr string) {
 var linkPattern = regexp.MustCompile(`https?://\S+/list/(join|leave)/[a-z0-9]+`)
 
 func TestListJoinByReply(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send("Mary Jones <"+mary+">", "Newsletter", "Hello, please keep me updated. Thanks, Mary")
 	ask := d.one(mary)
@@ -79,6 +80,7 @@ func TestListJoinByReply(t *testing.T) {
 }
 
 func TestListJoinRequestsLapse(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(ann, "list", "subscribe")
 	d.one(ann)
@@ -92,6 +94,7 @@ func TestListJoinRequestsLapse(t *testing.T) {
 }
 
 func TestListNoToConfirmation(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(ann, "list", "subscribe")
 	d.reply(ann, d.one(ann), "No thanks")
@@ -102,6 +105,7 @@ func TestListNoToConfirmation(t *testing.T) {
 }
 
 func TestListOfferedWithBooking(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "Please book me on 15 July")
 	conf := d.one(mary)
@@ -117,6 +121,7 @@ func TestListOfferedWithBooking(t *testing.T) {
 }
 
 func TestListLeaveByEmail(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	for i, words := range []string{"Unsubscribe", "Please take me off your list", "STOP", "no more emails please", "remove me"} {
 		t.Run(words, func(t *testing.T) {
@@ -165,6 +170,7 @@ func (d *desk) newsletter(subject, md string) map[string][]*sent {
 }
 
 func TestNewsletterCopies(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	people := []string{}
 	for i := range 20 {
@@ -227,6 +233,7 @@ func TestNewsletterCopies(t *testing.T) {
 }
 
 func TestNewsletterNotSentAfterLeaving(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	d.joined(ann)
@@ -258,6 +265,7 @@ func TestNewsletterNotSentAfterLeaving(t *testing.T) {
 }
 
 func TestListLeaveByMailto(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	c := d.newsletter("News", "Hello")[mary][0]
@@ -281,6 +289,7 @@ func TestListLeaveByMailto(t *testing.T) {
 }
 
 func TestListLinks(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	svc := &Service{Bot: d.bot, Store: d.st}
 	srv := httptest.NewServer((&web{svc: svc, log: d.bot.log}).handler())
@@ -370,6 +379,7 @@ func TestListLinks(t *testing.T) {
 }
 
 func TestNewsletterByStaffEmail(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	d.joined(ann)
@@ -408,6 +418,7 @@ func TestNewsletterByStaffEmail(t *testing.T) {
 }
 
 func TestBounceSuppresses(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	d.newsletter("News", "Hello")
@@ -439,6 +450,7 @@ func TestBounceSuppresses(t *testing.T) {
 }
 
 func TestListStaffAsksForSomeone(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	const jane = "jane@example.org"
 	d.send(officer, "mailing list", "Hi, Jane Smith <jane@example.org> rang: please add her to the mailing list.", provenStaff)

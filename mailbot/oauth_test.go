@@ -316,6 +316,7 @@ var oauthMechCases = []struct {
 // The server refuses the first token; the bot runs the command again and
 // logs in with the second. The next connection uses the cached token.
 func TestOAuthIMAPRefreshesRefusedToken(t *testing.T) {
+	t.Parallel()
 	const stale, fresh = "tok-stale-1111", "tok-fresh-2222"
 	for _, tt := range oauthMechCases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -364,6 +365,7 @@ func TestOAuthIMAPRefreshesRefusedToken(t *testing.T) {
 }
 
 func TestOAuthSMTPRefreshesRefusedToken(t *testing.T) {
+	t.Parallel()
 	const stale, fresh = "tok-stale-3333", "tok-fresh-4444"
 	for _, tt := range oauthMechCases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -405,6 +407,7 @@ func TestOAuthSMTPRefreshesRefusedToken(t *testing.T) {
 // A server that takes no token at all: one fresh token is tried, then the
 // bot gives up with an error that names the variable and holds no token.
 func TestOAuthTokenRefusedTwice(t *testing.T) {
+	t.Parallel()
 	const first, second = "tok-first-5555", "tok-second-6666"
 	o := &oauthCheck{mechs: []string{sasl.OAuthBearer, mechXOAuth2}}
 	addr, _ := startOAuthIMAP(t, o)
@@ -450,6 +453,7 @@ func TestOAuthTokenRefusedTwice(t *testing.T) {
 // A command that prints the same token again (it caches it itself) gets no
 // second login: it would be refused the same way.
 func TestOAuthSameTokenNotRetried(t *testing.T) {
+	t.Parallel()
 	const tok = "tok-same-7777"
 	o := &oauthCheck{mechs: []string{mechXOAuth2}}
 	addr, _ := startOAuthIMAP(t, o)
@@ -473,6 +477,7 @@ func TestOAuthSameTokenNotRetried(t *testing.T) {
 // With a token command set, a server offering only passwords is refused
 // before the command runs: no fallback to a password.
 func TestOAuthNoPasswordFallback(t *testing.T) {
+	t.Parallel()
 	o := &oauthCheck{valid: "tok-x-8888", mechs: []string{sasl.Plain, sasl.Login}}
 	addr, _ := startOAuthIMAP(t, o)
 	rs := startOAuthSMTP(t, o)
@@ -496,6 +501,7 @@ func TestOAuthNoPasswordFallback(t *testing.T) {
 // A failing command's error output reaches the operator, without the
 // token it may have printed or echoed.
 func TestOAuthTokenCommandFails(t *testing.T) {
+	t.Parallel()
 	const leaked = "tok-leaked-9999"
 	o := &oauthCheck{valid: leaked, mechs: []string{sasl.OAuthBearer}}
 	addr, _ := startOAuthIMAP(t, o)
@@ -520,6 +526,7 @@ func TestOAuthTokenCommandFails(t *testing.T) {
 // and answers over SMTP, both logged in with tokens that are refused once
 // and refreshed; no token reaches its log.
 func TestOAuthServiceOnce(t *testing.T) {
+	t.Parallel()
 	const imapStale, imapFresh = "tok-imap-stale-1212", "tok-imap-fresh-3434"
 	const smtpStale, smtpFresh = "tok-smtp-stale-5656", "tok-smtp-fresh-7878"
 	ic := &oauthCheck{valid: imapFresh, mechs: []string{mechXOAuth2, sasl.OAuthBearer}}

@@ -15,6 +15,7 @@ import (
 // Many messages go over several connections at once, each used for many
 // messages, and every message is sent exactly once.
 func TestOutboxConnections(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	const n = 300
@@ -54,6 +55,7 @@ func TestOutboxConnections(t *testing.T) {
 // (in flight, or its outcome in the commit under way). That is the whole
 // of what a crash can send twice.
 func TestOutboxCrashWindow(t *testing.T) {
+	t.Parallel()
 	const n, conns = 300, 3
 	var st *store.Store
 	var mu sync.Mutex
@@ -87,6 +89,7 @@ func TestOutboxCrashWindow(t *testing.T) {
 
 // The limit per minute holds across drains, and the rest waits.
 func TestOutboxPerMinuteLimit(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	for i := range 12 {
@@ -111,6 +114,7 @@ func TestOutboxPerMinuteLimit(t *testing.T) {
 // Only one process sends at a time: a second outbox on the same database
 // leaves the queue alone while the first holds the lock.
 func TestOutboxSendLock(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	recEnqueue(t, st, "a@example.org", recBody("a@example.org", 1), time.Now())

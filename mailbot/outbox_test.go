@@ -139,6 +139,7 @@ func recRun(t *testing.T, ob *Outbox) (stop func() error) {
 }
 
 func TestOutboxRetriesTemporaryFailure(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Replies: []mailtest.Reply{{Err: mailtest.Temp("greylisted, try again")}, {}}})
 	st := recOpenStore(t)
 	const rcpt = "carer@example.org"
@@ -179,6 +180,7 @@ func TestOutboxRetriesTemporaryFailure(t *testing.T) {
 }
 
 func TestOutboxPermanentFailure(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Reply: func(int, mailtest.Received) mailtest.Reply {
 		return mailtest.Reply{Err: mailtest.Perm("5.1.1 mailbox unavailable: no such user here")}
 	}})
@@ -216,6 +218,7 @@ func TestOutboxPermanentFailure(t *testing.T) {
 }
 
 func TestOutboxReusesConnection(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	const n = 20
@@ -256,6 +259,7 @@ func TestOutboxReusesConnection(t *testing.T) {
 // A refusal of one message does not cost the connection: the transaction is
 // reset and the next message goes over the same one.
 func TestOutboxReusesConnectionAfterRefusal(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Replies: []mailtest.Reply{{Err: mailtest.Temp("busy")}, {Err: mailtest.Perm("rejected")}}})
 	st := recOpenStore(t)
 	now := time.Now()
@@ -282,6 +286,7 @@ func TestOutboxReusesConnectionAfterRefusal(t *testing.T) {
 }
 
 func TestOutboxConnectionDroppedAfterData(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Replies: []mailtest.Reply{{Drop: true}, {}}})
 	st := recOpenStore(t)
 	const rcpt = "volunteer@example.org"
@@ -351,6 +356,7 @@ func TestOutboxServerNotListening(t *testing.T) {
 }
 
 func TestOutboxGiveUp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		giveUp     time.Duration
@@ -427,6 +433,7 @@ func TestOutboxRunStopsOnCancel(t *testing.T) {
 // With a user name, the sender logs in; on loopback a server without
 // STARTTLS may take the password.
 func TestOutboxLogsInOnLoopback(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	const rcpt = "p@example.org"
@@ -446,6 +453,7 @@ func TestOutboxLogsInOnLoopback(t *testing.T) {
 // A connection the server closed while it sat idle costs one attempt, not
 // the message: the sender opens a new connection for the retry.
 func TestOutboxServerClosedIdleConnection(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	recEnqueue(t, st, "first@example.org", recBody("first@example.org", 1), time.Now())
@@ -480,6 +488,7 @@ func TestOutboxServerClosedIdleConnection(t *testing.T) {
 // such Close (Run's idle timer, Run's return, Service.Once) leaked a socket
 // until the garbage collector finds it.
 func TestOutboxSenderCloseReleasesConnection(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	recEnqueue(t, st, "a@example.org", recBody("a@example.org", 1), time.Now())
@@ -502,6 +511,7 @@ func TestOutboxSenderCloseReleasesConnection(t *testing.T) {
 // Wake sends what was queued at once, where Run would otherwise sleep until
 // the next message it knew of (an hour when there was none).
 func TestOutboxRunWake(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	ob := recNewOutbox(t, st, rs.Addr, time.Hour, 2*time.Hour)
@@ -560,6 +570,7 @@ func TestOutboxUnavailableWaitsWholeQueue(t *testing.T) {
 // "530 Authentication required" at MAIL FROM is about the session, not the
 // message: it must not fail the message for good.
 func TestOutboxAuthRequiredIsNotPermanent(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Replies: []mailtest.Reply{
 		{Err: &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}},
 		{},
@@ -582,6 +593,7 @@ func TestOutboxAuthRequiredIsNotPermanent(t *testing.T) {
 // connection is closed before the end of its data, so the server drops it,
 // and the next message goes over a new connection.
 func TestOutboxSendAfterNotReady(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	s := NewSMTPSender(Endpoint{Host: rs.Addr}, "localhost", recLogger(t))
 	defer s.Close()
@@ -617,6 +629,7 @@ func (c *countConn) Write(p []byte) (int, error) {
 // What the client writes before it next reads goes out in one write, in
 // order, and a large message does not wait for the read.
 func TestBatchConn(t *testing.T) {
+	t.Parallel()
 	client, server := net.Pipe()
 	defer server.Close()
 	cc := &countConn{Conn: client}

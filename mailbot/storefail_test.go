@@ -35,6 +35,7 @@ import (
 // says the database is locked, keeps running, and once the lock is gone
 // answers each exactly once.
 func TestDatabaseLockedNothingSeen(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
 	// Not the default ten seconds: each locked attempt waits this long.
@@ -222,7 +223,7 @@ func nothingSeenUntil(t *testing.T, ms *mailserver.Server, b *fltBot, who []stri
 		mailtest.WaitForMail(t, ms.IMAPAddr(), w, 1)
 	}
 	mailtest.WaitFor(t, "every message flagged", func() bool { return b.unseen() == 0 })
-	sentinel(t, ms, "zed@example.org")
+	sentinel(t, ms, b.svc, "zed@example.org")
 	for _, w := range who {
 		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 1 {
 			t.Errorf("%s has %d answers, want 1", w, n)
@@ -262,6 +263,7 @@ func checkpoint(t *testing.T, path string) {
 // nor answer them; it says the disk is full, keeps running, and once there
 // is room again answers each exactly once.
 func TestDiskFullNothingSeen(t *testing.T) {
+	t.Parallel()
 	disk, fill := tinyDisk(t)
 	ms := startMailServer(t)
 	b := startAnswering(t, ms, disk)
@@ -324,6 +326,7 @@ func TestDiskFullSentOnce(t *testing.T) {
 // left empty and refuse to start ever after. (A power cut, or a kill,
 // between creating the file and writing it leaves the same empty file.)
 func TestSecretAfterFullDisk(t *testing.T) {
+	t.Parallel()
 	disk, fill := tinyDisk(t)
 	ms := startMailServer(t)
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
@@ -355,6 +358,7 @@ func TestSecretAfterFullDisk(t *testing.T) {
 // words for all of them are "unable to open database file: no such file
 // or directory"; the bot must say which it is and what to do.
 func TestDatabaseReadOnlyAtStart(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	start := func(t *testing.T, cfg Config, want string) {
 		t.Helper()
@@ -450,6 +454,7 @@ func brittleDisk(t *testing.T) (dir string, breakIt func()) {
 // in that state is mounted read-write again only after a check, so what
 // follows is not tested: the messages are still unread, for later.)
 func TestDatabaseReadOnlyNothingSeen(t *testing.T) {
+	t.Parallel()
 	disk, breakIt := brittleDisk(t)
 	ms := startMailServer(t)
 	b := startAnswering(t, ms, disk)

@@ -100,6 +100,7 @@ var sampleEvent = Event{
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	set, err := Load()
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +127,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestGoldenVariants(t *testing.T) {
+	t.Parallel()
 	set, err := Load()
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +165,7 @@ func golden(t *testing.T, file, got string) {
 // TestHTMLEscapes checks that what a stranger wrote (their name here) is
 // escaped in the HTML part.
 func TestHTMLEscapes(t *testing.T) {
+	t.Parallel()
 	set, err := Load()
 	if err != nil {
 		t.Fatal(err)
@@ -177,6 +180,7 @@ func TestHTMLEscapes(t *testing.T) {
 }
 
 func TestMissingFieldIsAnError(t *testing.T) {
+	t.Parallel()
 	set, err := Load()
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +195,7 @@ func TestMissingFieldIsAnError(t *testing.T) {
 // whatever else it says: on a phone, four appointment times above it would
 // push it off the first screen.
 func TestUrgentHelpFirst(t *testing.T) {
+	t.Parallel()
 	set, err := Load()
 	if err != nil {
 		t.Fatal(err)

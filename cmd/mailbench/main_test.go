@@ -48,6 +48,7 @@ func want(t *testing.T, got map[string]string, keys ...string) {
 }
 
 func TestLatency(t *testing.T) {
+	t.Parallel()
 	got := mailbench(t, "latency", "-n", "5")
 	want(t, got, "p50_ms", "p90_ms", "p99_ms", "max_ms")
 	if got["n"] != "5" {
@@ -56,6 +57,7 @@ func TestLatency(t *testing.T) {
 }
 
 func TestInboundEmbedded(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"run", "once"} {
 		t.Run(mode, func(t *testing.T) {
 			got := mailbench(t, "inbound", "-n", "40", "-mode", mode, "-watch", "5ms")
@@ -72,6 +74,7 @@ func TestInboundEmbedded(t *testing.T) {
 // TestNewsletter sends to the scenario's own checking sink: every
 // subscriber gets one copy, their own, and every copy is recorded as sent.
 func TestNewsletter(t *testing.T) {
+	t.Parallel()
 	got := mailbench(t, "newsletter", "-n", "60", "-conns", "2")
 	want(t, got, "seconds", "rate", "peak_rss_mb", "bytes", "cpu_us")
 	for k, v := range map[string]string{"sent": "60", "failed": "0", "delivered": "60", "duplicates": "0", "conns": "2"} {
@@ -84,6 +87,7 @@ func TestNewsletter(t *testing.T) {
 // TestIMAPFetch fills an embedded server's mailbox and fetches it back;
 // a second run reuses what the first left, as run.sh's inbound does.
 func TestIMAPFetch(t *testing.T) {
+	t.Parallel()
 	ms, err := mailserver.Start(mailserver.Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +105,7 @@ func TestIMAPFetch(t *testing.T) {
 // TestSMTPOnly sends to a counting server: every message arrives, each
 // of exactly the size asked for.
 func TestSMTPOnly(t *testing.T) {
+	t.Parallel()
 	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Domain: "sink.example.test"})
 	got := mailbench(t, "smtponly", "-n", "50", "-conns", "2", "-size", "3000", "-smtp", rs.Addr)
 	want(t, got, "seconds", "rate", "cpu_us")
@@ -119,6 +124,7 @@ func TestSMTPOnly(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
+	t.Parallel()
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"nonsense"}, func(string) string { return "" }, io.Discard, &stderr); code != 2 {
 		t.Errorf("exit %d, want 2", code)
