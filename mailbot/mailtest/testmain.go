@@ -1,8 +1,11 @@
 package mailtest
 
 import (
+	"flag"
 	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -40,4 +43,17 @@ func shmRunsPrograms() bool {
 		}
 	}
 	return false
+}
+
+// ParallelAtLeast raises go test's -parallel to n (from its default,
+// GOMAXPROCS) unless -parallel was given on the command line. For a
+// package whose tests mostly wait on sockets and timers rather than the
+// CPU: on a 2-core machine two at a time leave it idle. Call it in
+// TestMain after flag.Parse.
+func ParallelAtLeast(n int) {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if f := flag.Lookup("test.parallel"); f != nil && !given && n > runtime.GOMAXPROCS(0) {
+		f.Value.Set(strconv.Itoa(n))
+	}
 }
