@@ -72,7 +72,7 @@ func TestHelpConversation(t *testing.T) {
 	s.waitForLog(t, regexp.MustCompile(`imap-login: Info: Login: user=<`+regexp.QuoteMeta(botAddress)+`>, method=PLAIN, .*\bTLS\b`))
 	waitFor(t, "Ann's message to be flagged \\Seen in the bot's INBOX", func() bool {
 		in := s.mailbox(t, botAddress)
-		return len(in) == 1 && in[0].seen()
+		return len(in) == 1 && in[0].Seen()
 	})
 	if n := len(s.mailbox(t, ann)); n != 1 {
 		t.Errorf("Ann has %d messages, want 1", n)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot"
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 )
 
 // srv is the one Dovecot + Postfix pair every test shares; nil, with
@@ -191,13 +192,7 @@ func (w *testWriter) Write(p []byte) (int, error) {
 // waitFor polls cond until it holds, failing the test after waitTimeout.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", waitTimeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	mailtest.Wait(t, waitTimeout, what, cond)
 }
 
 // outcome waits until the bot has recorded the message with Message-ID id

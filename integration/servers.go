@@ -23,13 +23,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	gomessage "github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 )
 
 const (
@@ -413,37 +412,24 @@ func (s *servers) submit(t testing.TB, login, from, to, subject, body string) st
 	return id
 }
 
+// client is a person's mail program against these servers: STARTTLS
+// trusting their certificate, then the one password.
+func (s *servers) client() mailtest.Client {
+	return mailtest.Client{TLS: s.tlsConfig(), Password: password}
+}
+
 // sendVia hands raw to Postfix at addr after STARTTLS, first logging in as
 // login with AUTH PLAIN unless login is "".
 func (s *servers) sendVia(t testing.TB, addr, login, envFrom, to, raw string) {
 	t.Helper()
-	c, err := smtp.DialStartTLS(addr, s.tlsConfig())
-	if err != nil {
-		t.Fatalf("SMTP %s: %v", addr, err)
-	}
-	defer c.Close()
-	if login != "" {
-		if err := c.Auth(sasl.NewPlainClient("", login, password)); err != nil {
-			t.Fatalf("SMTP AUTH as %s at %s: %v", login, addr, err)
-		}
-	}
-	if err := c.SendMail(envFrom, []string{to}, strings.NewReader(raw)); err != nil {
-		t.Fatalf("send to %s via %s: %v", to, addr, err)
-	}
-	if err := c.Quit(); err != nil {
-		t.Fatalf("SMTP QUIT: %v", err)
-	}
+	s.client().Send(t, addr, login, envFrom, to, raw)
 }
 
-// message is one message in a mailbox.
+// message is one message in a mailbox, with its header read.
 type message struct {
-	UID    imap.UID
-	Flags  []imap.Flag
-	Raw    []byte
+	mailtest.Message
 	Header mail.Header
 }
-
-func (m *message) seen() bool { return slices.Contains(m.Flags, imap.FlagSeen) }
 
 // messageID is the Message-ID without angle brackets.
 func (m *message) messageID() string {
@@ -475,44 +461,18 @@ func (m *message) text() string {
 // then a password.
 func (s *servers) login(t testing.TB, addr string) (*imapclient.Client, *imap.SelectData) {
 	t.Helper()
-	c, err := imapclient.DialStartTLS(s.imapAddr, &imapclient.Options{TLSConfig: s.tlsConfig()})
-	if err != nil {
-		t.Fatalf("IMAP %s: %v", s.imapAddr, err)
-	}
-	if err := c.Login(addr, password).Wait(); err != nil {
-		c.Close()
-		t.Fatalf("IMAP log in as %s: %v", addr, err)
-	}
-	sel, err := c.Select("INBOX", nil).Wait()
-	if err != nil {
-		c.Close()
-		t.Fatalf("IMAP select %s's INBOX: %v", addr, err)
-	}
-	return c, sel
+	return s.client().Login(t, s.imapAddr, addr)
 }
-
-var wholeMessage = &imap.FetchItemBodySection{Peek: true}
 
 // mailbox returns every message in addr's INBOX, without flagging any.
 func (s *servers) mailbox(t testing.TB, addr string) []*message {
 	t.Helper()
-	c, sel := s.login(t, addr)
-	defer c.Logout()
-	if sel.NumMessages == 0 {
-		return nil
-	}
-	var all imap.SeqSet
-	all.AddRange(1, 0)
-	bufs, err := c.Fetch(all, &imap.FetchOptions{UID: true, Flags: true, BodySection: []*imap.FetchItemBodySection{wholeMessage}}).Collect()
-	if err != nil {
-		t.Fatalf("IMAP fetch %s's INBOX: %v", addr, err)
-	}
 	var out []*message
-	for _, b := range bufs {
-		m := &message{UID: b.UID, Flags: b.Flags, Raw: b.FindBodySection(wholeMessage)}
+	for _, raw := range s.client().Mailbox(t, s.imapAddr, addr) {
+		m := &message{Message: raw}
 		h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(m.Raw)))
 		if err != nil {
-			t.Fatalf("message %d in %s's INBOX: %v", b.UID, addr, err)
+			t.Fatalf("message %d in %s's INBOX: %v", m.UID, addr, err)
 		}
 		m.Header = mail.Header{Header: gomessage.Header{Header: h}}
 		out = append(out, m)
@@ -524,36 +484,23 @@ func (s *servers) mailbox(t testing.TB, addr string) []*message {
 // for any), and returns it.
 func (s *servers) waitForMail(t testing.TB, addr string, pred func(*message) bool) *message {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
+	var found *message
+	mailtest.Wait(t, waitTimeout, "a matching message in "+addr+"'s INBOX", func() bool {
 		for _, m := range s.mailbox(t, addr) {
 			if pred == nil || pred(m) {
-				return m
+				found = m
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no matching message in %s's INBOX after %v", addr, waitTimeout)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	})
+	return found
 }
 
 // clearMailbox deletes every message in addr's INBOX.
 func (s *servers) clearMailbox(t testing.TB, addr string) {
 	t.Helper()
-	c, sel := s.login(t, addr)
-	defer c.Logout()
-	if sel.NumMessages == 0 {
-		return
-	}
-	var all imap.SeqSet
-	all.AddRange(1, 0)
-	if err := c.Store(all, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Expunge().Close(); err != nil {
-		t.Fatal(err)
-	}
+	s.client().Clear(t, s.imapAddr, addr)
 }
 
 // fresh empties each address's INBOX, so a test (or a second run under

@@ -13,6 +13,7 @@ import (
 // address whose local part is not ASCII fails at once with the reason,
 // instead of waiting in the outbox for two days of retries.
 func TestInternationalAddresses(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send("mary@bücher.example", "help", "help")
 	if got := d.mail("mary@xn--bcher-kva.example"); len(got) != 1 {
@@ -33,6 +34,7 @@ func TestInternationalAddresses(t *testing.T) {
 }
 
 func TestFirstName(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 41)
 	for _, tc := range []struct{ name, want string }{
 		{"Mary Jones", "Mary"},

@@ -19,6 +19,7 @@ func outlookForward(note, header string) string {
 }
 
 func TestStaffBooksForwardedRequest(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.deliver(outlookForward("Please book her on this one, thanks", provenStaff))
 
@@ -49,6 +50,7 @@ func TestStaffBooksForwardedRequest(t *testing.T) {
 }
 
 func TestStaffActsForNamedPerson(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	const jane = "jane@example.org"
 	d.send(officer, "Phone booking", "Book Jane Smith <jane@example.org> on Promoting independence, 2 places please", provenStaff)
@@ -74,6 +76,7 @@ func TestStaffActsForNamedPerson(t *testing.T) {
 }
 
 func TestStaffForwardAsAttachment(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	inner := "From: Mary Jones <" + mary + ">\r\nTo: " + officer + "\r\nSubject: Booking\r\nMessage-ID: <orig@example.org>\r\n\r\n" +
 		"Please can I book on Learning new skills?\r\n"
@@ -87,6 +90,7 @@ func TestStaffForwardAsAttachment(t *testing.T) {
 // TestSpoofedStaffActsForNobody: the same words from a staff From that
 // our server did not vouch for act only for the sender.
 func TestSpoofedStaffActsForNobody(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	const jane = "jane@example.org"
 	d.send(mary, "Booking", "Please book me on Promoting independence")
@@ -141,6 +145,7 @@ func (d *rig) bookingSource(addr string) string {
 // TestStaffForwardOfColleague: a forward of a colleague's message is for
 // nobody; the bot must not act for the member of staff instead.
 func TestStaffForwardOfColleague(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_STAFF": officer + ",bob@localhost"})
 	d.deliver("From: " + officer + "\r\nTo: " + botAddress + "\r\nSubject: FW: Mary\r\nMessage-ID: <fc1@localhost>\r\n" + provenStaff + "\r\n\r\n" +
 		"See below\r\n\r\n---------- Forwarded message ---------\r\nFrom: Bob <bob@localhost>\r\nDate: Mon, 14 Jun 2027 at 10:00\r\n" +
@@ -152,6 +157,7 @@ func TestStaffForwardOfColleague(t *testing.T) {
 }
 
 func TestStaffForwardWithUrgentWords(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.deliver(strings.Replace(outlookForward("Please book her on this one", provenStaff),
 		"I use a wheelchair.", "I use a wheelchair. I don't feel safe at home at the moment.", 1))
@@ -162,6 +168,7 @@ func TestStaffForwardWithUrgentWords(t *testing.T) {
 // TestStaffNamesSomeoneWithoutAddress: "book Mary on …" from staff, with
 // no address for Mary, must not book the member of staff.
 func TestStaffNamesSomeoneWithoutAddress(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(officer, "Mary", "Please book Mary on Learning new skills", provenStaff)
 	d.one(officer).must(t, "I couldn't tell whom you would like me to act for")

@@ -16,6 +16,7 @@ import (
 const mary, sam, ann = "mary@example.org", "sam@example.org", "ann@example.org"
 
 func TestListThenNumberBooks(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "sessions", "")
 	list := d.one(mary)
@@ -53,6 +54,7 @@ func TestListThenNumberBooks(t *testing.T) {
 // TestBookFromWords is what people write, against the demo timetable, and
 // what is booked for it.
 func TestBookFromWords(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		text    string
 		booked  map[string]string // session id → "status places"
@@ -91,6 +93,7 @@ func TestBookFromWords(t *testing.T) {
 }
 
 func TestWaitingListAndPromotion(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.timetable("small,session,Small group,2027-07-20 10:00,2027-07-20 11:00,2,The library,\n")
 	d.send(mary, "book", "Please book Small group for 2")
@@ -136,6 +139,7 @@ func TestWaitingListAndPromotion(t *testing.T) {
 }
 
 func TestDropIns(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "one to one", "Can I have a one-to-one chat with someone? Thursday mornings suit me, but not in July. My phone is 01305 221000.")
 	list := d.one(mary)
@@ -165,6 +169,7 @@ func TestDropIns(t *testing.T) {
 }
 
 func TestCancelAndMove(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "book me on 15 July and 26 August")
 	both := d.one(mary)
@@ -202,6 +207,7 @@ func TestCancelAndMove(t *testing.T) {
 }
 
 func TestMoveToFullSessionKeepsPlace(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.timetable("full,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")
 	d.send(sam, "book", "book me on the gardening club")
@@ -217,6 +223,7 @@ func TestMoveToFullSessionKeepsPlace(t *testing.T) {
 }
 
 func TestOffersBelongToTheirPerson(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "sessions", "what's on?")
 	list := d.one(mary)
@@ -229,6 +236,7 @@ func TestOffersBelongToTheirPerson(t *testing.T) {
 }
 
 func TestRemindersOnceAcrossRestart(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "book me on 22 June")
 	conf := d.one(mary)
@@ -275,6 +283,7 @@ func TestRemindersOnceAcrossRestart(t *testing.T) {
 }
 
 func TestReminderNoCancels(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.timetable("one,session,Gardening club,2027-06-25 10:00,2027-06-25 11:00,1,The library,\n")
 	d.send(mary, "book", "book the gardening club")
@@ -301,6 +310,7 @@ func TestReminderNoCancels(t *testing.T) {
 }
 
 func TestCalendarReplies(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "book me on 15 July")
 	conf := d.one(mary)
@@ -341,6 +351,7 @@ func TestCalendarReplies(t *testing.T) {
 }
 
 func TestStaffAttendees(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send("Mary Jones <"+mary+">", "book", "Please book me on 15 July for 2. I'll need a BSL interpreter. 07700 900123")
 	d.one(mary)
@@ -369,6 +380,7 @@ func TestStaffAttendees(t *testing.T) {
 
 // TestTimetableChangeTellsBooked re-imports a session at a new time.
 func TestTimetableChangeTellsBooked(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "book me on 15 July")
 	first := d.one(mary).Invites[0].Obj.Events[0]
@@ -389,6 +401,7 @@ func TestTimetableChangeTellsBooked(t *testing.T) {
 // TestConcurrentBookings is 200 people asking for a 20-place session at
 // once, handled concurrently against one database file.
 func TestConcurrentBookings(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.timetable("busy,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,20,The hall,\n")
 	var wg sync.WaitGroup
@@ -451,6 +464,7 @@ func BenchmarkHandleBooking(b *testing.B) {
 // name are full of session words; they book nothing, are no access need,
 // and the phone under them is still the person's.
 func TestSignatureChoosesNothing(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send("Cath Davies <cath@example.org>", "Booking", "Please book me on 15 July.\r\n\r\nCath Davies\r\nLearning Disability Partnership Board, community rep\r\nTel 01305 221000")
 	got := d.one("cath@example.org")
@@ -466,6 +480,7 @@ func TestSignatureChoosesNothing(t *testing.T) {
 // TestWholeRequests: what a request says of all, one of, or instead of,
 // is done as it says.
 func TestWholeRequests(t *testing.T) {
+	t.Parallel()
 	t.Run("one of two slots", func(t *testing.T) {
 		d := newDesk(t, nil)
 		d.send(mary, "drop-in", "Could I have a one-to-one chat please?")
@@ -525,6 +540,7 @@ func TestWholeRequests(t *testing.T) {
 // TestMoveKeepsWhatTheBookingSaid: places, phone and access needs go
 // with a move that doesn't repeat them.
 func TestMoveKeepsWhatTheBookingSaid(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "Please book me and my husband on 15 July. I use a wheelchair. 07700 900123")
 	d.one(mary).must(t, "Places: 2")
@@ -538,6 +554,7 @@ func TestMoveKeepsWhatTheBookingSaid(t *testing.T) {
 
 // TestBookByPlace: "the Weymouth one" is the session at Weymouth.
 func TestBookByPlace(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "Could you book me on the Weymouth one please?")
 	d.one(mary).must(t, "You are booked on:", "By your side")
@@ -550,6 +567,7 @@ func TestBookByPlace(t *testing.T) {
 // TestBookByPartOfDay: "the afternoon one" names the sessions in the
 // afternoon; several fit, so the bot asks which.
 func TestBookByPartOfDay(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "Can I book the afternoon one please?")
 	ask := d.one(mary)

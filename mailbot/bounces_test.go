@@ -12,6 +12,7 @@ import (
 // sent there, and then against that address alone, whatever the report
 // names or quotes.
 func TestBounceNeedsOurToken(t *testing.T) {
+	t.Parallel()
 	const bob = "bob@example.org"
 	d := newDesk(t, nil)
 	for _, p := range []string{mary, ann, bob} {

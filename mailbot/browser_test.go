@@ -26,6 +26,7 @@ import (
 // text large enough to read, no sideways scrolling on a phone, and nothing
 // loaded from anywhere else.
 func TestBrowserListPages(t *testing.T) {
+	t.Parallel()
 	for _, js := range []bool{true, false} {
 		t.Run("javascript "+map[bool]string{true: "on", false: "off"}[js], func(t *testing.T) {
 			browser := startBrowser(t, js)
@@ -202,6 +203,7 @@ func checkPage(t *testing.T, b *browser, origin string, want axNode) {
 // TestListPagesHeaders checks the headers that keep the pages' token to
 // themselves, for each kind of page, over real HTTP.
 func TestListPagesHeaders(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	srv := httptest.NewServer((&web{svc: &Service{Bot: d.bot, Store: d.st}, log: d.bot.log}).handler())
 	t.Cleanup(srv.Close)

@@ -65,6 +65,10 @@ type Config struct {
 	// GiveUpAfter is how long a message may keep failing temporarily before
 	// it is recorded as failed.
 	GiveUpAfter time.Duration
+	// DBBusyTimeout is how long a write waits for another program's lock
+	// on DB before it fails; zero is store.DefaultBusyTimeout. Not in the
+	// environment: tests that hold the lock on purpose set it short.
+	DBBusyTimeout time.Duration
 
 	// SecretFile holds the key that signs links and addresses we hand out
 	// (unsubscribe, confirm, bounce); it is made on first run, mode 0600.

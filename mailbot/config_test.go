@@ -14,6 +14,7 @@ func ttEnv(m map[string]string) func(string) string {
 }
 
 func TestFromEnvDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := FromEnv(ttEnv(nil))
 	if err != nil {
 		t.Fatalf("FromEnv(empty) error = %v, want nil", err)
@@ -58,6 +59,7 @@ func TestFromEnvDefaults(t *testing.T) {
 }
 
 func TestFromEnvEndpoints(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		imap, smtp string
 		wantIMAP   Endpoint // without the password
@@ -120,6 +122,7 @@ func TestFromEnvEndpoints(t *testing.T) {
 }
 
 func TestFromEnvPasswords(t *testing.T) {
+	t.Parallel()
 	c, err := FromEnv(ttEnv(map[string]string{
 		"MAILBOT_IMAP":          "imaps://bot@mail.example.org",
 		"MAILBOT_SMTP":          "smtps://bot@mail.example.org",
@@ -138,6 +141,7 @@ func TestFromEnvPasswords(t *testing.T) {
 }
 
 func TestFromEnvTokenCmd(t *testing.T) {
+	t.Parallel()
 	const imapCmd = "az account get-access-token --resource https://outlook.office.com --query accessToken -o tsv"
 	const smtpCmd = "oauth2l fetch --credentials /etc/mailbot/client.json --scope https://mail.google.com/"
 	c, err := FromEnv(ttEnv(map[string]string{
@@ -166,6 +170,7 @@ func TestFromEnvTokenCmd(t *testing.T) {
 // A token command is refused where it cannot be used, naming the variables
 // and never quoting the command, which may hold a client secret.
 func TestFromEnvTokenCmdErrors(t *testing.T) {
+	t.Parallel()
 	const cmd = "get-token --client-secret s3cr3t"
 	real := map[string]string{"MAILBOT_IMAP": "imaps://bot@mail.example.org", "MAILBOT_SMTP": "smtps://bot@mail.example.org"}
 	tests := []struct {
@@ -207,6 +212,7 @@ func TestFromEnvTokenCmdErrors(t *testing.T) {
 }
 
 func TestFromEnvSettings(t *testing.T) {
+	t.Parallel()
 	c, err := FromEnv(ttEnv(map[string]string{
 		"MAILBOT_DB":       "/var/lib/mailbot/bot.db",
 		"MAILBOT_ADDRESS":  "Better Days <BetterDays@Council.gov.uk>",
@@ -262,6 +268,7 @@ func TestFromEnvSettings(t *testing.T) {
 }
 
 func TestFromEnvRefused(t *testing.T) {
+	t.Parallel()
 	both := func(extra map[string]string) map[string]string {
 		m := map[string]string{"MAILBOT_IMAP": "imaps://bot@mail.example.org", "MAILBOT_SMTP": "smtps://bot@mail.example.org"}
 		for k, v := range extra {
@@ -345,6 +352,7 @@ func TestFromEnvRefused(t *testing.T) {
 }
 
 func TestConfigEndpointLoopback(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		host string
 		want bool
@@ -367,6 +375,7 @@ func TestConfigEndpointLoopback(t *testing.T) {
 }
 
 func TestConfigEndpointLogHidesPassword(t *testing.T) {
+	t.Parallel()
 	const secret = "correct-horse-battery-staple"
 	for _, ep := range []Endpoint{
 		{Host: "mail.example.org:993", TLS: true, User: "bot@example.org", Password: secret},
@@ -395,6 +404,7 @@ func TestConfigEndpointLogHidesPassword(t *testing.T) {
 }
 
 func TestConfigEndpointLogHidesTokenCmd(t *testing.T) {
+	t.Parallel()
 	const secret = "client_secret=s3cr3t"
 	ep := Endpoint{Host: "outlook.office365.com:993", TLS: true, User: "bot@example.org", TokenCmd: "get-token " + secret}
 	var buf bytes.Buffer
@@ -405,6 +415,7 @@ func TestConfigEndpointLogHidesTokenCmd(t *testing.T) {
 }
 
 func TestConfigIsOwnAddress(t *testing.T) {
+	t.Parallel()
 	c, err := FromEnv(ttEnv(map[string]string{"MAILBOT_ADDRESS": "BetterDays@Council.gov.uk"}))
 	if err != nil {
 		t.Fatal(err)
@@ -436,6 +447,7 @@ func TestConfigIsOwnAddress(t *testing.T) {
 // "council+betterdays@gmail.com") was not recognised as the bot's own, and
 // mail from it was answered.
 func TestConfigIsOwnAddressPlusInProjectAddress(t *testing.T) {
+	t.Parallel()
 	c, err := FromEnv(ttEnv(map[string]string{"MAILBOT_ADDRESS": "council+betterdays@example.org"}))
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 // whole, for tokens of every length and names of every kind, and for text
 // that quoted-printable has work to do on.
 func TestCopyFormSameAsWhole(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name, md string
 		form     bool

@@ -43,6 +43,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -137,10 +138,14 @@ type corpusScore struct {
 func (s *corpusScore) whole() bool { return s.passed+s.failed+len(s.unchecked) == s.files }
 
 func TestCorpus(t *testing.T) {
+	t.Parallel()
 	cats, err := os.ReadDir(corpusDir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The subtests run in parallel; mu guards the scores they count into,
+	// which are summed once they have all finished (the Cleanup below).
+	var mu sync.Mutex
 	scores := map[string]*corpusScore{}
 	var names []string
 	for _, cat := range cats {
@@ -157,12 +162,15 @@ func TestCorpus(t *testing.T) {
 		for _, wantPath := range wants {
 			name := strings.TrimSuffix(filepath.Base(wantPath), ".want")
 			t.Run(cat.Name()+"/"+name, func(t *testing.T) {
+				t.Parallel()
 				w, err := readWant(wantPath)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if v := corpusUnchecked(w); v != "" {
+					mu.Lock()
 					s.unchecked = append(s.unchecked, name+" ("+v+")")
+					mu.Unlock()
 					t.Skipf("unchecked: the harness cannot check %q yet", v)
 				}
 				raw, err := os.ReadFile(strings.TrimSuffix(wantPath, ".want") + ".eml")
@@ -170,6 +178,8 @@ func TestCorpus(t *testing.T) {
 					t.Fatal(err)
 				}
 				problems, did := playCorpus(t, w, raw)
+				mu.Lock()
+				defer mu.Unlock()
 				if len(problems) == 0 {
 					s.passed++
 					return
@@ -186,6 +196,18 @@ func TestCorpus(t *testing.T) {
 		}
 	}
 	sort.Strings(names)
+	// A test's cleanups run after its parallel subtests have finished.
+	t.Cleanup(func() { corpusSummary(t, names, scores) })
+}
+
+// corpusSummary checks each category of scores against its floor (or
+// raises the floors, with -corpus.update) and prints the score lines.
+func corpusSummary(t *testing.T, names []string, scores map[string]*corpusScore) {
+	for _, s := range scores {
+		// Parallel subtests finish in any order; the lists are named sorted.
+		sort.Strings(s.unchecked)
+		sort.Strings(s.misread)
+	}
 	floor, err := readCorpusFloor()
 	if err != nil && !*corpusUpdate {
 		t.Errorf("%v (make it with -corpus.update)", err)
@@ -214,7 +236,7 @@ func TestCorpus(t *testing.T) {
 	fmt.Fprintf(&out, "%d passed, %d failed\n", passed, failed)
 	// Printed, not logged, so the score line is the very last of -v's
 	// output whatever the subtests logged.
-	t.Cleanup(func() { fmt.Print(out.String()) })
+	fmt.Print(out.String())
 }
 
 // readCorpusFloor reads "category passed" lines.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
 	"github.com/emersion/go-message/mail"
@@ -59,7 +60,7 @@ type rig struct {
 	st     *store.Store
 	clock  *testClock
 	outbox *Outbox
-	rec    *recServer
+	rec    *mailtest.SMTPServer
 	uid    atomic.Uint32
 	mu     sync.Mutex
 	read   int // recorded messages already handed out
@@ -107,13 +108,13 @@ func newDesk(t testing.TB, env map[string]string) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	tpl, err := templates.Load()
+	tpl, err := deskTemplates()
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := &testClock{t: deskNow}
 	d := &rig{t: t, st: st, clock: clock, inbox: map[string][]*sent{}}
-	d.rec = newRecServer(t, recConfig{})
+	d.rec = mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	log := testLogger(t)
 	d.outbox = NewOutbox(st, NewSMTPSender(Endpoint{Host: d.rec.Addr}, "localhost", log), clock, log, time.Millisecond, time.Hour)
 	t.Cleanup(func() { d.outbox.Close() })
@@ -137,6 +138,10 @@ func (d *rig) logTo(l *slog.Logger) {
 	d.bot = b
 	d.outbox.prepare = b
 }
+
+// deskTemplates are parsed once for every desk: a Set is read-only once
+// loaded, and a running bot shares its one Set between goroutines too.
+var deskTemplates = sync.OnceValues(templates.Load)
 
 // timetable replaces nothing and adds the sessions in csv.
 func (d *rig) timetable(csv string) {

@@ -188,6 +188,7 @@ func checkTimes(t *testing.T, c sentInvite, ev calendar.ParsedEvent, starts, end
 // confirmation and gets a calendar CANCEL; B is told the place is theirs,
 // with an invitation.
 func TestE2EBookWaitCancelPromote(t *testing.T) {
+	t.Parallel()
 	e := ebStart(t)
 	starts := time.Date(2027, 7, 15, 13, 0, 0, 0, ebLondon)
 	ends := starts.Add(time.Hour)
@@ -295,6 +296,7 @@ func TestE2EBookWaitCancelPromote(t *testing.T) {
 // another address (as a forwarded or leaked email could be), books nothing
 // from A's list; A's own "2" still books.
 func TestE2EOfferBelongsToItsPerson(t *testing.T) {
+	t.Parallel()
 	e := ebStart(t)
 	e.send(ebAnn, "Ann Smith", "sessions", "")
 	list := e.next(ebAnn, 1)
@@ -330,6 +332,7 @@ func TestE2EOfferBelongsToItsPerson(t *testing.T) {
 // it with their place in the queue, but no invitation for a place they do
 // not have; an unchanged re-import tells nobody anything.
 func TestE2ETimetableChangeTellsBooked(t *testing.T) {
+	t.Parallel()
 	e := ebStart(t)
 	e.send(ebAnn, "Ann Smith", "Booking", "Please book me on 15 July")
 	conf := e.next(ebAnn, 1)
@@ -368,7 +371,7 @@ func TestE2ETimetableChangeTellsBooked(t *testing.T) {
 	if res := e.importTimetable(moved); res.Moved != 0 || res.Unchanged != 2 {
 		t.Fatalf("second re-import: %+v, want 2 unchanged", res)
 	}
-	sentinel(t, e.ms, "zed@example.org")
+	sentinel(t, e.ms, e.svc, "zed@example.org")
 	if n := len(mailtest.Mailbox(t, e.ms.IMAPAddr(), ebAnn)); n != 2 {
 		t.Errorf("Ann has %d messages after an unchanged re-import, want 2", n)
 	}

@@ -20,6 +20,7 @@ import (
 // starts it: a person sends "help" with a real SMTP client and reads the
 // reply from their own mailbox with a real IMAP client.
 func TestConversation(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"MAILBOT_DB": t.TempDir() + "/mailbot.db", "MAILBOT_POLL": "3s"}
 	cfg, err := FromEnv(func(k string) string { return env[k] })
 	if err != nil || !cfg.Embedded {
@@ -94,23 +95,30 @@ func TestConversation(t *testing.T) {
 	})
 }
 
-// sentinel sends a message from someone else and waits for its answer.
-// Messages are handled in UID order and replies sent in queue order, so once
-// it is answered, every message before it has been handled and its replies
-// sent: a count taken then is final.
+// sentinel sends a message from someone else and waits for its answer,
+// and then for svc's outbox to be empty. Messages are handled in UID order,
+// so once it is answered every message before it has been handled; their
+// replies were queued before its own, but go out over several connections,
+// so one may still be on its way (seen on a loaded machine): once nothing
+// is queued, everything has been delivered, and a count taken then is final.
 func sentinel(t *testing.T, ms interface {
 	SMTPAddr() string
 	IMAPAddr() string
-}, who string) {
+}, svc *Service, who string) {
 	t.Helper()
 	n := len(mailtest.Mailbox(t, ms.IMAPAddr(), who))
 	mailtest.Send(t, ms.SMTPAddr(), who, botAddress, message(who, "help", who+".sentinel", "help"))
 	mailtest.WaitForMail(t, ms.IMAPAddr(), who, n+1)
+	mailtest.WaitFor(t, "the outbox to be empty", func() bool {
+		st, err := svc.Store.OutboxStats(context.Background())
+		return err == nil && st.Queued == 0
+	})
 }
 
 // TestRestartNoSecondReply stops the bot and starts it again on the same
 // database and mailbox: the first message is not answered again.
 func TestRestartNoSecondReply(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
 
@@ -132,7 +140,7 @@ func TestRestartNoSecondReply(t *testing.T) {
 	mailtest.Unsee(t, ms.IMAPAddr(), botAddress)
 
 	svc, _ := startBot(t, cfg)
-	sentinel(t, ms, "zed@example.org")
+	sentinel(t, ms, svc, "zed@example.org")
 	if got := len(mailtest.Mailbox(t, ms.IMAPAddr(), "ann@example.org")); got != 1 {
 		t.Errorf("after restart ann has %d replies, want 1", got)
 	}
@@ -152,12 +160,13 @@ func TestRestartNoSecondReply(t *testing.T) {
 // TestDuplicateMessageID delivers the same message twice (as a mail server
 // retrying after a lost acknowledgement does): one reply.
 func TestDuplicateMessageID(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
-	startBot(t, e2eConfig(t, ms, t.TempDir(), nil))
+	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), nil))
 	raw := message("bea@example.org", "help", "dup@example.org", "help")
 	mailtest.Send(t, ms.SMTPAddr(), "bea@example.org", botAddress, raw)
 	mailtest.Send(t, ms.SMTPAddr(), "bea@example.org", botAddress, raw)
-	sentinel(t, ms, "zed@example.org")
+	sentinel(t, ms, svc, "zed@example.org")
 	if got := len(mailtest.Mailbox(t, ms.IMAPAddr(), "bea@example.org")); got != 1 {
 		t.Errorf("bea has %d replies to a message delivered twice, want 1", got)
 	}
@@ -176,6 +185,7 @@ func TestDuplicateMessageID(t *testing.T) {
 // each is recorded, nothing crashes, and only a person with a readable
 // address gets a reply.
 func TestNeverAnswered(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), nil))
 	big := "From: Big <big@example.org>\r\nTo: " + botAddress + "\r\nSubject: photos\r\nMessage-ID: <big@example.org>\r\n\r\n" +
@@ -199,7 +209,7 @@ func TestNeverAnswered(t *testing.T) {
 	for _, c := range cases {
 		mailtest.Send(t, ms.SMTPAddr(), c.envFrom, botAddress, c.raw)
 	}
-	sentinel(t, ms, "zed@example.org")
+	sentinel(t, ms, svc, "zed@example.org")
 	for _, c := range cases {
 		m, _ := understand.Parse([]byte(c.raw))
 		if m.MessageID == "" {
@@ -231,6 +241,7 @@ func TestNeverAnswered(t *testing.T) {
 
 // TestHealth reads the health report over real HTTP.
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
 	svc, err := NewService(context.Background(), cfg, SystemClock, testLogger(t))
@@ -261,6 +272,7 @@ func TestHealth(t *testing.T) {
 // TestReconnect cuts the IMAP connection while the bot is idling: it
 // reconnects by itself and answers mail that arrived meanwhile.
 func TestReconnect(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	proxy := startCutProxy(t, ms.IMAPAddr())
 	cfg := e2eConfig(t, ms, t.TempDir(), map[string]string{
@@ -282,6 +294,7 @@ func TestReconnect(t *testing.T) {
 // TestPolling answers mail with IDLE switched off, as for a server whose
 // IDLE cannot be trusted.
 func TestPolling(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	startBot(t, e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_IDLE": "off", "MAILBOT_POLL": "100ms"}))
 	for i, id := range []string{"p1@example.org", "p2@example.org"} {
@@ -293,13 +306,14 @@ func TestPolling(t *testing.T) {
 // TestReplyLimit: a flood of messages claiming to be from one address gets
 // at most the limit of replies in an hour; the rest are recorded.
 func TestReplyLimit(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_REPLY_LIMIT": "3"}))
 	for i := range 5 {
 		mailtest.Send(t, ms.SMTPAddr(), "victim@example.org", botAddress,
 			message("victim@example.org", "help", fmt.Sprintf("flood%d@example.org", i), "help"))
 	}
-	sentinel(t, ms, "zed@example.org")
+	sentinel(t, ms, svc, "zed@example.org")
 	if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), "victim@example.org")); n != 3 {
 		t.Errorf("victim got %d replies to 5 messages, want the limit of 3", n)
 	}

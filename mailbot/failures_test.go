@@ -285,28 +285,33 @@ func TestSMTPFailuresRecover(t *testing.T) {
 		// answer to each message's data while it fails.
 		refuse bool
 		busy   string
-		reply  recReply
+		reply  mailtest.Reply
 		logged string // a regexp the failure's log line must match
 	}{
 		{name: "refusing connections", refuse: true,
 			logged: `level=WARN msg="mail server unavailable; the queue waits" .*err="connect to SMTP server 127\.0\.0\.1:\d+: .*connection refused"`},
 		{name: "421 at the greeting", busy: "421 4.7.0 rec.test Too many connections, try again later",
 			logged: `level=WARN msg="mail server unavailable; the queue waits" .*err="SMTP 127\.0\.0\.1:\d+: hello: SMTP error 421: .*Too many connections, try again later"`},
-		{name: "421 closing", reply: recReply{Err: &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service shutting down"}},
+		{name: "421 closing", reply: mailtest.Reply{Err: &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service shutting down"}},
 			logged: `level=WARN msg="mail server unavailable; the queue waits" .*err="421 Service shutting down"`},
-		{name: "451 try later", reply: recReply{Err: recTemp("Local error in processing, try again later")},
+		{name: "451 try later", reply: mailtest.Reply{Err: mailtest.Temp("Local error in processing, try again later")},
 			logged: `level=WARN msg="temporary failure; will retry" .*err="451 Local error in processing, try again later"`},
-		{name: "drop after DATA", reply: recReply{Drop: true},
+		{name: "drop after DATA", reply: mailtest.Reply{Drop: true},
 			logged: `level=WARN msg="temporary failure; will retry" .*err="SMTP 127\.0\.0\.1:\d+: the server closed the connection without answering`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if !tc.refuse {
+				// Refusing connections closes the port and opens it
+				// again: that one runs alone, so nothing takes the port.
+				t.Parallel()
+			}
 			var failing atomic.Bool
-			rs := newRecServer(t, recConfig{Reply: func(int, recMessage) recReply {
+			rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Reply: func(int, mailtest.Received) mailtest.Reply {
 				if failing.Load() {
 					return tc.reply
 				}
-				return recReply{}
+				return mailtest.Reply{}
 			}})
 			g := startGate(t, rs.Addr)
 			ms := startMailServer(t)
@@ -401,6 +406,11 @@ func TestIMAPServerDownAndBack(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.down == 0 {
+				// A restart closes the port and opens it again: that one
+				// runs alone, so nothing takes the port.
+				t.Parallel()
+			}
 			ms := startMailServer(t)
 			g := startGate(t, ms.IMAPAddr())
 			cfg := e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_IMAP": "imap://" + botAddress + "@" + g.addr})
@@ -443,7 +453,7 @@ func TestIMAPServerDownAndBack(t *testing.T) {
 			if tc.down > 0 && !strings.Contains(strings.Join(stopped, "\n"), "connect to IMAP server "+g.addr) {
 				t.Errorf("no line names the unreachable server %s:\n%s", g.addr, strings.Join(stopped, "\n"))
 			}
-			sentinel(t, ms, "zed@example.org")
+			sentinel(t, ms, b.svc, "zed@example.org")
 			for _, w := range who {
 				if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 1 {
 					t.Errorf("%s has %d answers, want 1", w, n)

@@ -84,6 +84,7 @@ var fiveSenders = []string{"a@example.org", "b@example.org", "c@example.org", "d
 // alone and how to have them handled, and a later run leaves them alone
 // too; --replay-seen then handles them, once.
 func TestFirstLookLeavesReadMailAlone(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	seedMailbox(t, ms, fiveSenders, 0, 2, 4) // a, c and e were read
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
@@ -128,6 +129,7 @@ func TestFirstLookLeavesReadMailAlone(t *testing.T) {
 // TestFirstLookReplaySeen is the old behaviour, asked for: every message
 // answered.
 func TestFirstLookReplaySeen(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	seedMailbox(t, ms, fiveSenders, 0, 2, 4)
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
@@ -159,6 +161,7 @@ func (f *failFirst) HandleBatch(ctx context.Context, b *Batch) (int, error) {
 // anything has still recorded what to leave alone, so the next run, no
 // longer a first look, does not answer the mail read before.
 func TestFirstLookSurvivesCrash(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	seedMailbox(t, ms, fiveSenders, 0, 2, 4)
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
@@ -182,6 +185,7 @@ func TestFirstLookSurvivesCrash(t *testing.T) {
 // mail is moved out of INBOX, so on a first look everything still there
 // is handled, read or not, and what is in the folder is left alone.
 func TestFirstLookProcessedFolder(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	uids := seedMailbox(t, ms, fiveSenders, 0, 1)
 	moveTo(t, ms, "Handled", uids[3], uids[4]) // d and e were handled before
@@ -203,6 +207,7 @@ func TestFirstLookProcessedFolder(t *testing.T) {
 // handled again (its effects were lost with the newer database), once,
 // though it is \Seen now, and what came before is not.
 func TestRestoredBackupReplaysOnce(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
 	seedMailbox(t, ms, fiveSenders[:1])
@@ -241,6 +246,7 @@ func TestRestoredBackupReplaysOnce(t *testing.T) {
 // is read whole again, as before: what this database handled is known by
 // Message-ID, and what it never saw is handled even if someone read it.
 func TestUIDValidityChangeIsNoFirstLook(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
 	seedMailbox(t, ms, fiveSenders[:1])

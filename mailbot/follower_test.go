@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 )
 
 // countingClock is the real time, counting how often it is asked: each
@@ -19,7 +21,8 @@ func (c *countingClock) Now() time.Time { c.n.Add(1); return time.Now() }
 // hold it must not spin on the queue it may not send; and once the holder
 // is gone (killed, say) it takes over the sending by itself.
 func TestOutboxFollowerWaits(t *testing.T) {
-	rs := newRecServer(t, recConfig{})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	lock := filepath.Join(t.TempDir(), "mailbot.db.sending")
 	holder := recNewOutbox(t, st, rs.Addr, 200*time.Millisecond, time.Hour).WithLock(lock)

@@ -43,6 +43,7 @@ func maryEverywhere(t *testing.T, d *rig) {
 }
 
 func TestForgetByEmail(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	maryEverywhere(t, d)
 	d.send(sam, "book", "Please book me on 15 July")
@@ -115,6 +116,7 @@ func TestForgetByEmail(t *testing.T) {
 }
 
 func TestForgetAnswers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		answer string
@@ -143,6 +145,7 @@ func TestForgetAnswers(t *testing.T) {
 // TestForgetOnlyByThem: nobody but the person, replying to the question
 // itself, can erase them.
 func TestForgetOnlyByThem(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	maryEverywhere(t, d)
 	// A stranger writes in her name; she gets the question, they don't.
@@ -182,6 +185,7 @@ func TestForgetOnlyByThem(t *testing.T) {
 }
 
 func TestForgetAndLeave(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	maryEverywhere(t, d)
 	d.send(mary, "stop", "Please unsubscribe me and delete all my data")
@@ -194,6 +198,7 @@ func TestForgetAndLeave(t *testing.T) {
 // TestForgetCommand is what `mailbot forget` does, with a message to
 // her still queued and an old free page or two in the file.
 func TestForgetCommand(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	maryEverywhere(t, d)
 	d.send(mary, "book", "Please book me on 26 August") // its answer stays queued
@@ -219,6 +224,7 @@ func TestForgetCommand(t *testing.T) {
 // TestPruneBodies drives the clock past MAILBOT_KEEP_BODIES_DAYS: what was
 // written goes, what exactly-once needs stays.
 func TestPruneBodies(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_KEEP_BODIES_DAYS": "30"})
 	if d.bot.cfg.KeepBodiesDays != 30 {
 		t.Fatalf("KeepBodiesDays = %d, want 30", d.bot.cfg.KeepBodiesDays)

@@ -12,6 +12,7 @@ import (
 // handled one by one: a copy of one earlier in the batch is a duplicate,
 // and the reply limit counts the replies queued before it in the batch.
 func TestHandleBatch(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_REPLY_LIMIT": "2"})
 	raw := func(from, id string) []byte {
 		return fmt.Appendf(nil, "From: %s\r\nTo: %s\r\nSubject: hi\r\nMessage-ID: <%s>\r\n\r\nwhat's on?\r\n", from, botAddress, id)
@@ -57,6 +58,7 @@ func TestHandleBatch(t *testing.T) {
 // reply to a numbered list (read ahead as answering none) takes the item
 // it names.
 func TestReadAheadStale(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	ctx := context.Background()
 	raw := func(id, text string, header ...string) []byte {

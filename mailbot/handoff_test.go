@@ -10,6 +10,7 @@ import (
 )
 
 func TestHandOverQuestion(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_STAFF": officer + ",second@localhost"})
 	id := d.send(mary, "Parking", "Hello, is there parking near the library?\n\nMary")
 	got := d.one(mary)
@@ -32,6 +33,7 @@ func TestHandOverQuestion(t *testing.T) {
 }
 
 func TestHandOverUrgentAlongsideBooking(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "Booking", "Please book me on Learning new skills. Things are hard, I don't feel safe at home.")
 	got := d.one(mary)
@@ -47,6 +49,7 @@ func TestHandOverUrgentAlongsideBooking(t *testing.T) {
 // TestHandOverHostileText: what a person wrote is shown to staff as text,
 // never as markup, and a name cannot add header fields.
 func TestHandOverHostileText(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	raw := "From: =?utf-8?q?Eve=0D=0AX-Bcc=3A_all?= <" + mary + ">\r\nTo: " + botAddress + "\r\nSubject: =?utf-8?q?Hi=0D=0AX-Evil:_1?=\r\nMessage-ID: <h1@x>\r\n\r\n" +
 		"<script>alert(1)</script> is there a loop for hearing aids?\r\n"
@@ -62,6 +65,7 @@ func TestHandOverHostileText(t *testing.T) {
 }
 
 func TestNoStaffMeansHelp(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_STAFF": ""})
 	d.send(mary, "hm", "asdfgh qwerty")
 	got := d.one(mary)
@@ -70,6 +74,7 @@ func TestNoStaffMeansHelp(t *testing.T) {
 }
 
 func TestOverReplyLimitGoesToStaff(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_REPLY_LIMIT": "2"})
 	for i := range 2 {
 		d.send(mary, "what's on", "what's on?")
@@ -101,6 +106,7 @@ func TestOverReplyLimitGoesToStaff(t *testing.T) {
 // by someone else's, and, as anyone could send that guess, acted on only
 // when the sender is proven or says YES.
 func TestReplyFindsItsQuestion(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "What's on", "what sessions are there?")
 	list := d.one(mary)
@@ -135,6 +141,7 @@ func TestReplyFindsItsQuestion(t *testing.T) {
 // TestPersonNotBot: what a person should answer is not done by the bot
 // instead, and thanks are not answered at all.
 func TestPersonNotBot(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	for _, tc := range []struct{ name, text, why string }{
 		{"a complaint naming a session", "I want to complain about the Learning new skills session, the room was cold", "It reads like a complaint."},
@@ -187,6 +194,7 @@ func TestPersonNotBot(t *testing.T) {
 // TestUrgentWithoutStaff: with nobody to pass it to, a message with words
 // of risk still gets the numbers first, in the help or in the answer.
 func TestUrgentWithoutStaff(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_STAFF": ""})
 	for _, text := range []string{
 		"honestly I don't know how much longer I can go on like this",
@@ -203,6 +211,7 @@ func TestUrgentWithoutStaff(t *testing.T) {
 // TestTimetableAnswers: what the timetable says is answered, not passed
 // to staff, and books nothing; what it can't say still goes to staff.
 func TestTimetableAnswers(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	for _, c := range []struct{ text, want string }{
 		{"What time does the Weymouth one finish?", "It finishes at 11am:"},

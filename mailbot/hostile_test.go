@@ -619,6 +619,7 @@ func TestHostileAddresses(t *testing.T) {
 // SMTP and read back over IMAP. Each sender gets one clean reply, nobody
 // else gets anything, and the inbox stays connected.
 func TestHostileOverSMTP(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_STAFF": officer}))
 	var crowd strings.Builder
@@ -648,7 +649,7 @@ func TestHostileOverSMTP(t *testing.T) {
 	for _, c := range cases {
 		mailtest.Send(t, ms.SMTPAddr(), cmp.Or(c.from, "x@example.org"), botAddress, c.raw)
 	}
-	sentinel(t, ms, "zed@example.org")
+	sentinel(t, ms, svc, "zed@example.org")
 	for _, c := range cases {
 		if c.from == "" {
 			continue

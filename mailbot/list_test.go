@@ -54,6 +54,7 @@ func (d *rig) joined(addr string) {
 var linkPattern = regexp.MustCompile(`https?://\S+/list/(join|leave)/[a-z0-9]+`)
 
 func TestListJoinByReply(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send("Mary Jones <"+mary+">", "Newsletter", "Hello, please keep me updated. Thanks, Mary")
 	ask := d.one(mary)
@@ -81,6 +82,7 @@ func TestListJoinByReply(t *testing.T) {
 }
 
 func TestListJoinRequestsLapse(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(ann, "list", "subscribe")
 	d.one(ann)
@@ -94,6 +96,7 @@ func TestListJoinRequestsLapse(t *testing.T) {
 }
 
 func TestListNoToConfirmation(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(ann, "list", "subscribe")
 	d.reply(ann, d.one(ann), "No thanks")
@@ -104,6 +107,7 @@ func TestListNoToConfirmation(t *testing.T) {
 }
 
 func TestListOfferedWithBooking(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "Please book me on 15 July")
 	conf := d.one(mary)
@@ -119,6 +123,7 @@ func TestListOfferedWithBooking(t *testing.T) {
 }
 
 func TestListLeaveByEmail(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	for i, words := range []string{"Unsubscribe", "Please take me off your list", "STOP", "no more emails please", "remove me"} {
 		t.Run(words, func(t *testing.T) {
@@ -167,6 +172,7 @@ func (d *rig) newsletter(subject, md string) map[string][]*sent {
 }
 
 func TestNewsletterCopies(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	people := []string{}
 	for i := range 20 {
@@ -229,6 +235,7 @@ func TestNewsletterCopies(t *testing.T) {
 }
 
 func TestNewsletterNotSentAfterLeaving(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	d.joined(ann)
@@ -260,6 +267,7 @@ func TestNewsletterNotSentAfterLeaving(t *testing.T) {
 }
 
 func TestListLeaveByMailto(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	c := d.newsletter("News", "Hello")[mary][0]
@@ -283,6 +291,7 @@ func TestListLeaveByMailto(t *testing.T) {
 }
 
 func TestListLinks(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	svc := &Service{Bot: d.bot, Store: d.st}
 	srv := httptest.NewServer((&web{svc: svc, log: d.bot.log}).handler())
@@ -372,6 +381,7 @@ func TestListLinks(t *testing.T) {
 }
 
 func TestNewsletterByStaffEmail(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	d.joined(ann)
@@ -410,6 +420,7 @@ func TestNewsletterByStaffEmail(t *testing.T) {
 }
 
 func TestBounceSuppresses(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	d.newsletter("News", "Hello")
@@ -441,6 +452,7 @@ func TestBounceSuppresses(t *testing.T) {
 }
 
 func TestListStaffAsksForSomeone(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	const jane = "jane@example.org"
 	d.send(officer, "mailing list", "Hi, Jane Smith <jane@example.org> rang: please add her to the mailing list.", provenStaff)

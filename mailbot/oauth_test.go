@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -230,61 +231,25 @@ func (s *oauthIMAPSession) Authenticate(mech string) (sasl.Server, error) {
 	return s.o.server(mech, refuse, func() { s.UserSession = imapmemserver.NewUserSession(s.user) })
 }
 
-// startOAuthSMTP starts a recording SMTP server (recServer's sessions) on
-// 127.0.0.1 that takes mail only after AUTH with o's token.
-func startOAuthSMTP(t *testing.T, o *oauthCheck) *recServer {
+// startOAuthSMTP starts a recording SMTP server on 127.0.0.1 that takes
+// mail only after AUTH with o's token.
+func startOAuthSMTP(t *testing.T, o *oauthCheck) *mailtest.SMTPServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := &recServer{Addr: ln.Addr().String()}
-	rs.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		s, err := rs.NewSession(c)
-		if err != nil {
-			return nil, err
-		}
-		return &oauthSMTPSession{recSession: s.(*recSession), o: o}, nil
-	}))
-	rs.srv.Domain = "oauth.test"
-	rs.srv.AllowInsecureAuth = true // loopback, as the bot allows
-	rs.srv.ErrorLog = log.New(io.Discard, "", 0)
-	done := make(chan struct{})
-	go func() { defer close(done); rs.srv.Serve(&recListener{Listener: ln, rs: rs}) }()
-	t.Cleanup(func() {
-		rs.srv.Close()
-		ln.Close()
-		<-done
+	return mailtest.NewSMTPServer(t, mailtest.SMTPConfig{
+		Domain:      "oauth.test",
+		Mechanisms:  o.mechs,
+		RequireAuth: true,
+		Auth: func(mech string, authed func()) (sasl.Server, error) {
+			if mech == sasl.Plain {
+				o.mu.Lock()
+				o.passwords++
+				o.mu.Unlock()
+				return nil, &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 139}, Message: "Basic authentication is disabled"}
+			}
+			refuse := &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Username and Password not accepted"}
+			return o.server(mech, refuse, authed)
+		},
 	})
-	return rs
-}
-
-type oauthSMTPSession struct {
-	*recSession
-	o      *oauthCheck
-	authed bool
-}
-
-var _ smtp.AuthSession = (*oauthSMTPSession)(nil)
-
-func (s *oauthSMTPSession) AuthMechanisms() []string { return s.o.mechs }
-
-func (s *oauthSMTPSession) Auth(mech string) (sasl.Server, error) {
-	if mech == sasl.Plain {
-		s.o.mu.Lock()
-		s.o.passwords++
-		s.o.mu.Unlock()
-		return nil, &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 139}, Message: "Basic authentication is disabled"}
-	}
-	refuse := &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Username and Password not accepted"}
-	return s.o.server(mech, refuse, func() { s.authed = true })
-}
-
-func (s *oauthSMTPSession) Mail(from string, opts *smtp.MailOptions) error {
-	if !s.authed {
-		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
-	}
-	return s.recSession.Mail(from, opts)
 }
 
 // oauthEnv is the operator's configuration for the bot against imapAddr
@@ -351,6 +316,7 @@ var oauthMechCases = []struct {
 // The server refuses the first token; the bot runs the command again and
 // logs in with the second. The next connection uses the cached token.
 func TestOAuthIMAPRefreshesRefusedToken(t *testing.T) {
+	t.Parallel()
 	const stale, fresh = "tok-stale-1111", "tok-fresh-2222"
 	for _, tt := range oauthMechCases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -399,6 +365,7 @@ func TestOAuthIMAPRefreshesRefusedToken(t *testing.T) {
 }
 
 func TestOAuthSMTPRefreshesRefusedToken(t *testing.T) {
+	t.Parallel()
 	const stale, fresh = "tok-stale-3333", "tok-fresh-4444"
 	for _, tt := range oauthMechCases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -440,6 +407,7 @@ func TestOAuthSMTPRefreshesRefusedToken(t *testing.T) {
 // A server that takes no token at all: one fresh token is tried, then the
 // bot gives up with an error that names the variable and holds no token.
 func TestOAuthTokenRefusedTwice(t *testing.T) {
+	t.Parallel()
 	const first, second = "tok-first-5555", "tok-second-6666"
 	o := &oauthCheck{mechs: []string{sasl.OAuthBearer, mechXOAuth2}}
 	addr, _ := startOAuthIMAP(t, o)
@@ -485,6 +453,7 @@ func TestOAuthTokenRefusedTwice(t *testing.T) {
 // A command that prints the same token again (it caches it itself) gets no
 // second login: it would be refused the same way.
 func TestOAuthSameTokenNotRetried(t *testing.T) {
+	t.Parallel()
 	const tok = "tok-same-7777"
 	o := &oauthCheck{mechs: []string{mechXOAuth2}}
 	addr, _ := startOAuthIMAP(t, o)
@@ -508,6 +477,7 @@ func TestOAuthSameTokenNotRetried(t *testing.T) {
 // With a token command set, a server offering only passwords is refused
 // before the command runs: no fallback to a password.
 func TestOAuthNoPasswordFallback(t *testing.T) {
+	t.Parallel()
 	o := &oauthCheck{valid: "tok-x-8888", mechs: []string{sasl.Plain, sasl.Login}}
 	addr, _ := startOAuthIMAP(t, o)
 	rs := startOAuthSMTP(t, o)
@@ -531,6 +501,7 @@ func TestOAuthNoPasswordFallback(t *testing.T) {
 // A failing command's error output reaches the operator, without the
 // token it may have printed or echoed.
 func TestOAuthTokenCommandFails(t *testing.T) {
+	t.Parallel()
 	const leaked = "tok-leaked-9999"
 	o := &oauthCheck{valid: leaked, mechs: []string{sasl.OAuthBearer}}
 	addr, _ := startOAuthIMAP(t, o)
@@ -555,6 +526,7 @@ func TestOAuthTokenCommandFails(t *testing.T) {
 // and answers over SMTP, both logged in with tokens that are refused once
 // and refreshed; no token reaches its log.
 func TestOAuthServiceOnce(t *testing.T) {
+	t.Parallel()
 	const imapStale, imapFresh = "tok-imap-stale-1212", "tok-imap-fresh-3434"
 	const smtpStale, smtpFresh = "tok-smtp-stale-5656", "tok-smtp-fresh-7878"
 	ic := &oauthCheck{valid: imapFresh, mechs: []string{mechXOAuth2, sasl.OAuthBearer}}

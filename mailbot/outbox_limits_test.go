@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/betterdays/mailbot/store"
 )
 
 // Many messages go over several connections at once, each used for many
 // messages, and every message is sent exactly once.
 func TestOutboxConnections(t *testing.T) {
-	rs := newRecServer(t, recConfig{})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	const n = 300
 	for i := range n {
@@ -53,11 +55,12 @@ func TestOutboxConnections(t *testing.T) {
 // (in flight, or its outcome in the commit under way). That is the whole
 // of what a crash can send twice.
 func TestOutboxCrashWindow(t *testing.T) {
+	t.Parallel()
 	const n, conns = 300, 3
 	var st *store.Store
 	var mu sync.Mutex
 	worst := 0
-	rs := newRecServer(t, recConfig{Reply: func(i int, _ recMessage) recReply {
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Reply: func(i int, _ mailtest.Received) mailtest.Reply {
 		sent, _, err := st.SentSince(context.Background(), time.Time{})
 		if err != nil {
 			t.Error(err)
@@ -65,7 +68,7 @@ func TestOutboxCrashWindow(t *testing.T) {
 		mu.Lock()
 		worst = max(worst, i-sent)
 		mu.Unlock()
-		return recReply{}
+		return mailtest.Reply{}
 	}})
 	st = recOpenStore(t)
 	for i := range n {
@@ -86,7 +89,8 @@ func TestOutboxCrashWindow(t *testing.T) {
 
 // The limit per minute holds across drains, and the rest waits.
 func TestOutboxPerMinuteLimit(t *testing.T) {
-	rs := newRecServer(t, recConfig{})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	for i := range 12 {
 		rcpt := fmt.Sprintf("p%02d@example.org", i)
@@ -110,7 +114,8 @@ func TestOutboxPerMinuteLimit(t *testing.T) {
 // Only one process sends at a time: a second outbox on the same database
 // leaves the queue alone while the first holds the lock.
 func TestOutboxSendLock(t *testing.T) {
-	rs := newRecServer(t, recConfig{})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	recEnqueue(t, st, "a@example.org", recBody("a@example.org", 1), time.Now())
 	lock := filepath.Join(t.TempDir(), "mailbot.db.sending")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/betterdays/mailbot/store"
 	"github.com/emersion/go-smtp"
 )
@@ -138,7 +139,8 @@ func recRun(t *testing.T, ob *Outbox) (stop func() error) {
 }
 
 func TestOutboxRetriesTemporaryFailure(t *testing.T) {
-	rs := newRecServer(t, recConfig{Replies: []recReply{{Err: recTemp("greylisted, try again")}, {}}})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Replies: []mailtest.Reply{{Err: mailtest.Temp("greylisted, try again")}, {}}})
 	st := recOpenStore(t)
 	const rcpt = "carer@example.org"
 	body := recBody(rcpt, 1)
@@ -178,8 +180,9 @@ func TestOutboxRetriesTemporaryFailure(t *testing.T) {
 }
 
 func TestOutboxPermanentFailure(t *testing.T) {
-	rs := newRecServer(t, recConfig{Reply: func(int, recMessage) recReply {
-		return recReply{Err: recPerm("5.1.1 mailbox unavailable: no such user here")}
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Reply: func(int, mailtest.Received) mailtest.Reply {
+		return mailtest.Reply{Err: mailtest.Perm("5.1.1 mailbox unavailable: no such user here")}
 	}})
 	st := recOpenStore(t)
 	const rcpt = "nobody@example.org"
@@ -215,7 +218,8 @@ func TestOutboxPermanentFailure(t *testing.T) {
 }
 
 func TestOutboxReusesConnection(t *testing.T) {
-	rs := newRecServer(t, recConfig{})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	const n = 20
 	now := time.Now()
@@ -255,7 +259,8 @@ func TestOutboxReusesConnection(t *testing.T) {
 // A refusal of one message does not cost the connection: the transaction is
 // reset and the next message goes over the same one.
 func TestOutboxReusesConnectionAfterRefusal(t *testing.T) {
-	rs := newRecServer(t, recConfig{Replies: []recReply{{Err: recTemp("busy")}, {Err: recPerm("rejected")}}})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Replies: []mailtest.Reply{{Err: mailtest.Temp("busy")}, {Err: mailtest.Perm("rejected")}}})
 	st := recOpenStore(t)
 	now := time.Now()
 	for i, rcpt := range []string{"a@example.org", "b@example.org", "c@example.org"} {
@@ -281,7 +286,8 @@ func TestOutboxReusesConnectionAfterRefusal(t *testing.T) {
 }
 
 func TestOutboxConnectionDroppedAfterData(t *testing.T) {
-	rs := newRecServer(t, recConfig{Replies: []recReply{{Drop: true}, {}}})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Replies: []mailtest.Reply{{Drop: true}, {}}})
 	st := recOpenStore(t)
 	const rcpt = "volunteer@example.org"
 	body := recBody(rcpt, 1)
@@ -337,7 +343,7 @@ func TestOutboxServerNotListening(t *testing.T) {
 		t.Skipf("cannot listen on %s again (%v): skipping the recovery half", addr, err)
 	}
 	probe.Close()
-	rs := newRecServer(t, recConfig{Addr: addr})
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Addr: addr})
 	stop := recRun(t, ob)
 	row = recWaitStatus(t, st, rcpt, "sent")
 	stop()
@@ -350,6 +356,7 @@ func TestOutboxServerNotListening(t *testing.T) {
 }
 
 func TestOutboxGiveUp(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		giveUp     time.Duration
@@ -362,8 +369,8 @@ func TestOutboxGiveUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs := newRecServer(t, recConfig{Reply: func(int, recMessage) recReply {
-				return recReply{Err: recTemp("mailbox busy")}
+			rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Reply: func(int, mailtest.Received) mailtest.Reply {
+				return mailtest.Reply{Err: mailtest.Temp("mailbox busy")}
 			}})
 			st := recOpenStore(t)
 			const rcpt = "late@example.org"
@@ -392,15 +399,15 @@ func TestOutboxGiveUp(t *testing.T) {
 func TestOutboxRunStopsOnCancel(t *testing.T) {
 	tests := []struct {
 		name    string
-		replies []recReply // nil: nothing queued
+		replies []mailtest.Reply // nil: nothing queued
 	}{
 		{"idle", nil},
-		{"waiting to retry", []recReply{{Err: recTemp("later")}}},
-		{"connection open", []recReply{{}}},
+		{"waiting to retry", []mailtest.Reply{{Err: mailtest.Temp("later")}}},
+		{"connection open", []mailtest.Reply{{}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs := newRecServer(t, recConfig{Replies: tt.replies})
+			rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Replies: tt.replies})
 			st := recOpenStore(t)
 			const rcpt = "x@example.org"
 			if tt.replies != nil {
@@ -426,7 +433,8 @@ func TestOutboxRunStopsOnCancel(t *testing.T) {
 // With a user name, the sender logs in; on loopback a server without
 // STARTTLS may take the password.
 func TestOutboxLogsInOnLoopback(t *testing.T) {
-	rs := newRecServer(t, recConfig{})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	const rcpt = "p@example.org"
 	recEnqueue(t, st, rcpt, recBody(rcpt, 1), time.Now())
@@ -445,7 +453,8 @@ func TestOutboxLogsInOnLoopback(t *testing.T) {
 // A connection the server closed while it sat idle costs one attempt, not
 // the message: the sender opens a new connection for the retry.
 func TestOutboxServerClosedIdleConnection(t *testing.T) {
-	rs := newRecServer(t, recConfig{})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	recEnqueue(t, st, "first@example.org", recBody("first@example.org", 1), time.Now())
 	ob := recNewOutbox(t, st, rs.Addr, 20*time.Millisecond, time.Hour)
@@ -479,7 +488,8 @@ func TestOutboxServerClosedIdleConnection(t *testing.T) {
 // such Close (Run's idle timer, Run's return, Service.Once) leaked a socket
 // until the garbage collector finds it.
 func TestOutboxSenderCloseReleasesConnection(t *testing.T) {
-	rs := newRecServer(t, recConfig{})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	recEnqueue(t, st, "a@example.org", recBody("a@example.org", 1), time.Now())
 	ob := recNewOutbox(t, st, rs.Addr, time.Hour, 2*time.Hour)
@@ -501,7 +511,8 @@ func TestOutboxSenderCloseReleasesConnection(t *testing.T) {
 // Wake sends what was queued at once, where Run would otherwise sleep until
 // the next message it knew of (an hour when there was none).
 func TestOutboxRunWake(t *testing.T) {
-	rs := newRecServer(t, recConfig{})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	st := recOpenStore(t)
 	ob := recNewOutbox(t, st, rs.Addr, time.Hour, 2*time.Hour)
 	ob.Wake()
@@ -559,7 +570,8 @@ func TestOutboxUnavailableWaitsWholeQueue(t *testing.T) {
 // "530 Authentication required" at MAIL FROM is about the session, not the
 // message: it must not fail the message for good.
 func TestOutboxAuthRequiredIsNotPermanent(t *testing.T) {
-	rs := newRecServer(t, recConfig{Replies: []recReply{
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Replies: []mailtest.Reply{
 		{Err: &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}},
 		{},
 	}})
@@ -581,7 +593,8 @@ func TestOutboxAuthRequiredIsNotPermanent(t *testing.T) {
 // connection is closed before the end of its data, so the server drops it,
 // and the next message goes over a new connection.
 func TestOutboxSendAfterNotReady(t *testing.T) {
-	rs := newRecServer(t, recConfig{})
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{})
 	s := NewSMTPSender(Endpoint{Host: rs.Addr}, "localhost", recLogger(t))
 	defer s.Close()
 	const rcpt = "someone@example.org"
@@ -616,6 +629,7 @@ func (c *countConn) Write(p []byte) (int, error) {
 // What the client writes before it next reads goes out in one write, in
 // order, and a large message does not wait for the read.
 func TestBatchConn(t *testing.T) {
+	t.Parallel()
 	client, server := net.Pipe()
 	defer server.Close()
 	cc := &countConn{Conn: client}

@@ -15,6 +15,7 @@ import (
 // TestForgedCancelAsksTheirYes: a message in Mary's name that nothing
 // proves is hers cancels nothing; Mary is asked, and her YES cancels.
 func TestForgedCancelAsksTheirYes(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "book me on 15 July")
 	d.one(mary)
@@ -38,6 +39,7 @@ func TestForgedCancelAsksTheirYes(t *testing.T) {
 
 // TestForgedNoIsKept: NO to the question closes it, and nothing changes.
 func TestForgedNoIsKept(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "book me on 15 July")
 	d.one(mary)
@@ -56,6 +58,7 @@ func TestForgedNoIsKept(t *testing.T) {
 // the slot Mary was offered; from a forger, the newest-question guess
 // takes nothing until Mary says yes.
 func TestForgedReplyToNewestQuestion(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "drop-in", "Could I have a one-to-one chat please?")
 	d.one(mary).must(t, "These one-to-one times are free:")
@@ -75,6 +78,7 @@ func TestForgedReplyToNewestQuestion(t *testing.T) {
 // TestForgedYesDoesNotJoin: a YES under a booking confirmation joins the
 // list only when it is theirs; double opt-in can't be skipped by a guess.
 func TestForgedYesDoesNotJoin(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "book me on 15 July")
 	d.one(mary).must(t, "Reply YES to\njoin our mailing list")
@@ -114,6 +118,7 @@ func (d *rig) subscribed(addr string) bool {
 // nothing proves wait for its YES. One place, like any booking, is made:
 // its confirmation goes to the address, which can cancel it.
 func TestPlacesNotFreeForAll(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.timetable("small,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,30,The library,\n")
 	for i := range 3 {
@@ -146,6 +151,7 @@ func TestPlacesNotFreeForAll(t *testing.T) {
 // even in a message whose cancel waits for the person's YES, and the
 // question opens with the help.
 func TestForgedUrgentStillReachesStaff(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "book me on 15 July")
 	d.one(mary)
@@ -166,6 +172,7 @@ func TestForgedUrgentStillReachesStaff(t *testing.T) {
 
 // TestProveQuestionLapses: a YES more than a week later does nothing.
 func TestProveQuestionLapses(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "book me on 26 August")
 	d.one(mary)
@@ -183,6 +190,7 @@ func TestProveQuestionLapses(t *testing.T) {
 // Mary's own proven mail; +tags share one limit; what the bot sends staff
 // does not use up staff's replies, and proven staff are never limited.
 func TestReplyLimitProtects(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_REPLY_LIMIT": "3"})
 	for i := range 5 {
 		d.unproven(fmt.Sprintf("mary+%d@example.org", i), "hello", "what's on?")

@@ -13,6 +13,7 @@ import (
 // unusable one is refused with the reason, except an empty file, which only
 // a start that failed to write the key leaves behind.
 func TestLoadSecret(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		content []byte // nil: no file
@@ -66,6 +67,7 @@ func TestLoadSecret(t *testing.T) {
 // TestLoadSecretConcurrent: processes starting at once (`mailbot run` and
 // `mailbot sessions import`, say) end up with one key between them.
 func TestLoadSecretConcurrent(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "mailbot.db.secret")
 	keys := make([][]byte, 8)
 	var wg sync.WaitGroup

@@ -35,7 +35,7 @@ func NewService(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.DB)
+	st, err := store.OpenWith(ctx, cfg.DB, store.Options{BusyTimeout: cfg.DBBusyTimeout})
 	if err != nil {
 		return nil, err
 	}

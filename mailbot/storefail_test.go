@@ -35,11 +35,12 @@ import (
 // says the database is locked, keeps running, and once the lock is gone
 // answers each exactly once.
 func TestDatabaseLockedNothingSeen(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits out the database's ten-second busy timeout")
-	}
+	t.Parallel()
 	ms := startMailServer(t)
-	b := startAnswering(t, ms, t.TempDir())
+	cfg := e2eConfig(t, ms, t.TempDir(), nil)
+	// Not the default ten seconds: each locked attempt waits this long.
+	cfg.DBBusyTimeout = 300 * time.Millisecond
+	b := startAnsweringWith(t, ms, cfg)
 
 	pid, release := holdDatabaseLock(t, b.svc.Config.DB)
 	who := []string{"ann@example.org", "bob@example.org"}
@@ -54,7 +55,13 @@ func TestDatabaseLockedNothingSeen(t *testing.T) {
 // it has answered a first message and flagged it.
 func startAnswering(t *testing.T, ms *mailserver.Server, dir string) *fltBot {
 	t.Helper()
-	b := startFltBot(t, ms, e2eConfig(t, ms, dir, nil), true)
+	return startAnsweringWith(t, ms, e2eConfig(t, ms, dir, nil))
+}
+
+// startAnsweringWith is startAnswering with the configuration cfg.
+func startAnsweringWith(t *testing.T, ms *mailserver.Server, cfg Config) *fltBot {
+	t.Helper()
+	b := startFltBot(t, ms, cfg, true)
 	b.ask("first@example.org")
 	mailtest.WaitForMail(t, ms.IMAPAddr(), "first@example.org", 1)
 	mailtest.WaitFor(t, "the first message flagged", func() bool { return b.unseen() == 0 })
@@ -216,7 +223,7 @@ func nothingSeenUntil(t *testing.T, ms *mailserver.Server, b *fltBot, who []stri
 		mailtest.WaitForMail(t, ms.IMAPAddr(), w, 1)
 	}
 	mailtest.WaitFor(t, "every message flagged", func() bool { return b.unseen() == 0 })
-	sentinel(t, ms, "zed@example.org")
+	sentinel(t, ms, b.svc, "zed@example.org")
 	for _, w := range who {
 		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 1 {
 			t.Errorf("%s has %d answers, want 1", w, n)
@@ -256,6 +263,7 @@ func checkpoint(t *testing.T, path string) {
 // nor answer them; it says the disk is full, keeps running, and once there
 // is room again answers each exactly once.
 func TestDiskFullNothingSeen(t *testing.T) {
+	t.Parallel()
 	disk, fill := tinyDisk(t)
 	ms := startMailServer(t)
 	b := startAnswering(t, ms, disk)
@@ -318,6 +326,7 @@ func TestDiskFullSentOnce(t *testing.T) {
 // left empty and refuse to start ever after. (A power cut, or a kill,
 // between creating the file and writing it leaves the same empty file.)
 func TestSecretAfterFullDisk(t *testing.T) {
+	t.Parallel()
 	disk, fill := tinyDisk(t)
 	ms := startMailServer(t)
 	cfg := e2eConfig(t, ms, t.TempDir(), nil)
@@ -349,6 +358,7 @@ func TestSecretAfterFullDisk(t *testing.T) {
 // words for all of them are "unable to open database file: no such file
 // or directory"; the bot must say which it is and what to do.
 func TestDatabaseReadOnlyAtStart(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	start := func(t *testing.T, cfg Config, want string) {
 		t.Helper()
@@ -444,6 +454,7 @@ func brittleDisk(t *testing.T) (dir string, breakIt func()) {
 // in that state is mounted read-write again only after a check, so what
 // follows is not tested: the messages are still unread, for later.)
 func TestDatabaseReadOnlyNothingSeen(t *testing.T) {
+	t.Parallel()
 	disk, breakIt := brittleDisk(t)
 	ms := startMailServer(t)
 	b := startAnswering(t, ms, disk)

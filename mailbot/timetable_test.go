@@ -23,6 +23,7 @@ func ttUTC(y int, mo time.Month, d, h, mi int) time.Time {
 }
 
 func TestReadTimetableDemo(t *testing.T) {
+	t.Parallel()
 	sessions, err := ReadTimetable(strings.NewReader(DemoTimetable), ttLondon(t))
 	if err != nil {
 		t.Fatalf("ReadTimetable(demo) error = %v", err)
@@ -57,6 +58,7 @@ func TestReadTimetableDemo(t *testing.T) {
 }
 
 func TestReadTimetableFormats(t *testing.T) {
+	t.Parallel()
 	want := store.Session{
 		ID: "s1", Kind: "session", Title: "Carers' break", Starts: ttUTC(2027, 7, 15, 12, 0), Ends: ttUTC(2027, 7, 15, 13, 0),
 		Capacity: 20, Location: "Online", Description: "For carers, and the people they care for.",
@@ -97,6 +99,7 @@ func TestReadTimetableFormats(t *testing.T) {
 }
 
 func TestReadTimetableBadRows(t *testing.T) {
+	t.Parallel()
 	csv := strings.Join([]string{
 		"id,kind,title,starts,ends,capacity,location,description",
 		"ok-1,session,Fine,2027-07-15 13:00,2027-07-15 14:00,20,Online,",       // row 2: good
@@ -139,6 +142,7 @@ func TestReadTimetableBadRows(t *testing.T) {
 }
 
 func TestReadTimetableHeader(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, csv, want string
 	}{
@@ -154,6 +158,7 @@ func TestReadTimetableHeader(t *testing.T) {
 }
 
 func TestImportTimetable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := recOpenStore(t)
 	tz := ttLondon(t)
@@ -210,6 +215,7 @@ func TestImportTimetable(t *testing.T) {
 }
 
 func TestLoadDemoTimetable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tz := ttLondon(t)
 	now := ttUTC(2027, 5, 1, 12, 0)

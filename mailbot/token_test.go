@@ -17,6 +17,7 @@ import (
 // owner only, and the same key is read on every run after; a key others
 // can read, or of the wrong size, stops the bot with what to do.
 func TestSecretFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "mailbot.db.secret")
 	first, err := loadSecret(path)
 	if err != nil {
@@ -76,6 +77,7 @@ func TestSecretFile(t *testing.T) {
 // TestTokensRefuseTampering: a token is good only as it was made: for its
 // purpose, under our key, unexpired, and with every character as sent.
 func TestTokensRefuseTampering(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{t: deskNow}
 	key := bytes.Repeat([]byte{7}, secretBytes)
 	s := signer{key: key, clock: clock}

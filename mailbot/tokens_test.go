@@ -23,6 +23,7 @@ func jwt(claims string) string {
 }
 
 func TestTokenParseOutput(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2027, 6, 21, 9, 0, 0, 0, time.UTC)
 	exp := now.Add(time.Hour)
 	jt := jwt(fmt.Sprintf(`{"aud":"https://outlook.office.com","exp":%d}`, exp.Unix()))
@@ -50,6 +51,7 @@ func TestTokenParseOutput(t *testing.T) {
 }
 
 func TestTokenParseOutputErrors(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cr3t-t0ken-value"
 	for _, out := range []string{
 		"",
@@ -78,6 +80,7 @@ func newTestSource(cmd string, now *time.Time) *tokenSource {
 }
 
 func TestTokenSourceCache(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2027, 6, 21, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -118,6 +121,7 @@ func TestTokenSourceCache(t *testing.T) {
 // Connections that find the token refused together run the command once:
 // the first refreshes, the others take its token.
 func TestTokenSourceConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cmd, runs := tokenScript(t, "tok-a", "tok-b", "tok-c")
 	s := newTokenSource("MAILBOT_SMTP_TOKEN_CMD", cmd)
@@ -144,6 +148,7 @@ func TestTokenSourceConcurrent(t *testing.T) {
 }
 
 func TestTokenSourceTimeout(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	s := newTestSource("echo starting >&2; sleep 20; echo tok-late", &now)
 	s.timeout = 200 * time.Millisecond
@@ -166,6 +171,7 @@ func TestTokenSourceTimeout(t *testing.T) {
 // A command that succeeds without a token says so, and does not show what
 // it printed on standard error, which might be the token.
 func TestTokenSourceNoOutput(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	_, err := newTestSource("echo tok-on-stderr-0000 >&2", &now).Token(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "printed no token on standard output") {
@@ -177,6 +183,7 @@ func TestTokenSourceNoOutput(t *testing.T) {
 }
 
 func TestTokenRedact(t *testing.T) {
+	t.Parallel()
 	jt := jwt(`{"exp":1800000000,"upn":"betterdays@council.example"}`)
 	tests := []struct{ in, want string }{
 		{"AADSTS700082: The refresh token has expired.", "AADSTS700082: The refresh token has expired."},
@@ -194,6 +201,7 @@ func TestTokenRedact(t *testing.T) {
 // The initial responses are byte for byte what RFC 7628 section 3.1 and
 // Google's XOAUTH2 description give.
 func TestOAuthClientInitialResponse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		mech, user, hostport string
 		want                 string

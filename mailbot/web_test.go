@@ -52,6 +52,7 @@ func at(t *testing.T, rep map[string]any, key string) time.Time {
 // SMTP server is down, its age growing; then the IMAP server gone, which
 // is a 503 that still says when the inbox was last read.
 func TestHealthReport(t *testing.T) {
+	t.Parallel()
 	ms := startMailServer(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -140,6 +141,7 @@ func TestHealthReport(t *testing.T) {
 // TestHealthDatabaseUnreadable: a database that cannot be read is a 503
 // that says so, not a report of an empty outbox.
 func TestHealthDatabaseUnreadable(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
 	in.connected.Store(true)
@@ -176,6 +178,7 @@ func serveWeb(t *testing.T, w *web) (string, *http.Client) {
 // attacker might, through the server as the bot runs it: each gets a
 // plain refusal, never a 500 or a hang, and nothing changes.
 func TestWebHostileRequests(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	leave := regexp.MustCompile(`/list/leave/[a-z0-9]+`).FindString(d.newsletter("News", "Hello")[mary][0].Header.Get("List-Unsubscribe"))
@@ -237,6 +240,7 @@ func TestWebHostileRequests(t *testing.T) {
 // serves it, for every kind of answer it gives: each must forbid framing
 // (one policy, merged with the page's own) and sniffing.
 func TestWebFramingHeaders(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	leave := regexp.MustCompile(`/list/leave/[a-z0-9]+`).FindString(d.newsletter("News", "Hello")[mary][0].Header.Get("List-Unsubscribe"))
@@ -307,6 +311,7 @@ func mustRequest(t *testing.T, method, url string) *http.Request {
 // TestNoFraming merges frame-ancestors 'none' into the policies a page
 // sends: one policy stays one, and no page can allow framing back.
 func TestNoFraming(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   []string
 		want []string

@@ -120,6 +120,7 @@ func emails(bs []Booking) []string {
 }
 
 func TestBookCapacity(t *testing.T) {
+	t.Parallel()
 	starts := bookT0.Add(7 * 24 * time.Hour)
 	for _, tc := range []struct {
 		name       string
@@ -179,6 +180,7 @@ func TestBookCapacity(t *testing.T) {
 // TestBookNonPositivePlaces: a request for 0 places is stored as 1 place, so
 // it must be counted as 1 against the places left.
 func TestBookNonPositivePlaces(t *testing.T) {
+	t.Parallel()
 	for _, places := range []int{0, -1} {
 		t.Run(fmt.Sprint(places), func(t *testing.T) {
 			e := newBookingsEnv(t)
@@ -196,6 +198,7 @@ func TestBookNonPositivePlaces(t *testing.T) {
 }
 
 func TestBookAlreadyBooked(t *testing.T) {
+	t.Parallel()
 	starts := bookT0.Add(7 * 24 * time.Hour)
 	for _, tc := range []struct {
 		name      string
@@ -235,6 +238,7 @@ func TestBookAlreadyBooked(t *testing.T) {
 }
 
 func TestBookSessionStarted(t *testing.T) {
+	t.Parallel()
 	starts := bookT0.Add(24 * time.Hour)
 	for _, tc := range []struct {
 		name string
@@ -271,6 +275,7 @@ func TestBookSessionStarted(t *testing.T) {
 }
 
 func TestBookUnknownSession(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	ann := e.person("ann@example.org")
 	err := e.s.Write(e.ctx, func(tx *Tx) error {
@@ -283,6 +288,7 @@ func TestBookUnknownSession(t *testing.T) {
 }
 
 func TestCancelPromotes(t *testing.T) {
+	t.Parallel()
 	type req struct {
 		who    string
 		places int
@@ -398,6 +404,7 @@ func TestCancelPromotes(t *testing.T) {
 }
 
 func TestCancelTwiceIsNoop(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	e.session("s1", bookT0.Add(24*time.Hour), 1)
 	a, _ := e.book(NewBooking{SessionID: "s1", PersonID: e.person("a@example.org"), Places: 1}, bookT0)
@@ -421,6 +428,7 @@ func TestCancelTwiceIsNoop(t *testing.T) {
 }
 
 func TestCancelStartedSessionPromotesNobody(t *testing.T) {
+	t.Parallel()
 	starts := bookT0.Add(24 * time.Hour)
 	for _, at := range []time.Duration{0, 30 * time.Minute, 3 * time.Hour} {
 		t.Run(fmt.Sprint(at), func(t *testing.T) {
@@ -440,6 +448,7 @@ func TestCancelStartedSessionPromotesNobody(t *testing.T) {
 }
 
 func TestCancelUnknown(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	err := e.s.Write(e.ctx, func(tx *Tx) error { _, _, err := tx.Cancel(e.ctx, 42, bookT0); return err })
 	if !errors.Is(err, ErrNotFound) {
@@ -448,6 +457,7 @@ func TestCancelUnknown(t *testing.T) {
 }
 
 func TestBumpSequenceAndCancel(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	e.session("s1", bookT0.Add(24*time.Hour), 5)
 	a, _ := e.book(NewBooking{SessionID: "s1", PersonID: e.person("a@example.org"), Places: 1}, bookT0)
@@ -483,6 +493,7 @@ func TestBumpSequenceAndCancel(t *testing.T) {
 }
 
 func TestBumpSequenceUnknown(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	err := e.s.Write(e.ctx, func(tx *Tx) error { _, err := tx.BumpSequence(e.ctx, 42); return err })
 	if err == nil {
@@ -494,6 +505,7 @@ func TestBumpSequenceUnknown(t *testing.T) {
 }
 
 func TestLiveBookings(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	ann, bob := e.person("ann@example.org"), e.person("bob@example.org")
 	now := bookT0.Add(10 * 24 * time.Hour)
@@ -538,6 +550,7 @@ func TestLiveBookings(t *testing.T) {
 }
 
 func TestSessionBookingsOrder(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	e.session("s1", bookT0.Add(7*24*time.Hour), 2)
 	e.session("s2", bookT0.Add(7*24*time.Hour), 5)
@@ -574,6 +587,7 @@ func TestSessionBookingsOrder(t *testing.T) {
 }
 
 func TestExportBookings(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	day := 24 * time.Hour
 	// Session order is by start, then id: "b" and "c" start together.
@@ -670,6 +684,7 @@ func (e *bookingsEnv) remindersRecorded(id int64) []time.Duration {
 // TestDueReminders walks one booking towards its session, asking what is
 // due at each moment and marking what is sent, as the reminder loop does.
 func TestDueReminders(t *testing.T) {
+	t.Parallel()
 	const day = 24 * time.Hour
 	type check struct {
 		before time.Duration // how long before the start we look
@@ -754,6 +769,7 @@ func TestDueReminders(t *testing.T) {
 // is owed, even if it was not recorded (the leads were configured
 // differently when the shorter one was sent).
 func TestDueRemindersShorterSent(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	starts := bookT0.Add(30 * 24 * time.Hour)
 	e.session("s1", starts, 5)
@@ -767,6 +783,7 @@ func TestDueRemindersShorterSent(t *testing.T) {
 }
 
 func TestDueRemindersOnlyConfirmedUpcoming(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	starts := bookT0.Add(7 * 24 * time.Hour)
 	e.session("s1", starts, 1)
@@ -810,6 +827,7 @@ func TestDueRemindersOnlyConfirmedUpcoming(t *testing.T) {
 }
 
 func TestDueRemindersLimit(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	now := bookT0.Add(30 * 24 * time.Hour)
 	// Five sessions starting within the hour, booked a day before each.
@@ -841,6 +859,7 @@ func TestDueRemindersLimit(t *testing.T) {
 // booking owed the 2h reminder is never handed out with the 48h lead
 // because the 2h query was cut short by the limit.
 func TestDueRemindersLimitMixedLeads(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	now := bookT0.Add(30 * 24 * time.Hour)
 	e.session("soon", now.Add(30*time.Minute), 5)
@@ -865,6 +884,7 @@ func TestDueRemindersLimitMixedLeads(t *testing.T) {
 // TestConcurrentBooking books from many goroutines at once, each in its own
 // write transaction, on a real database file.
 func TestConcurrentBooking(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		n        int

@@ -134,6 +134,7 @@ func (e *bookingsEnv) placesTaken() map[string]int {
 }
 
 func TestForgetLeavesNoTrace(t *testing.T) {
+	t.Parallel()
 	w := newFgWorld(t)
 	for _, n := range fgNeedles {
 		if len(w.traces(n)) == 0 {
@@ -215,6 +216,7 @@ func TestForgetLeavesNoTrace(t *testing.T) {
 // TestForgetLeavesNoBytes looks for her in the file itself: free pages,
 // old row versions and the write-ahead log included.
 func TestForgetLeavesNoBytes(t *testing.T) {
+	t.Parallel()
 	w := newFgWorld(t)
 	w.forget(fgEmail)
 	if done, err := w.s.Checkpoint(w.ctx); err != nil || !done {
@@ -242,6 +244,7 @@ func TestForgetLeavesNoBytes(t *testing.T) {
 // TestCompactLeavesNoBytes: data deleted before secure deletion was on
 // (an older mailbot) lingers in free space until Compact.
 func TestCompactLeavesNoBytes(t *testing.T) {
+	t.Parallel()
 	w := newFgWorld(t)
 	if _, err := w.s.w.Exec(`PRAGMA secure_delete = off`); err != nil {
 		t.Fatal(err)
@@ -282,6 +285,7 @@ func dbPath(t *testing.T, s *Store) string {
 }
 
 func TestSecureDeleteIsOn(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	var on int
 	if err := s.w.QueryRow(`PRAGMA secure_delete`).Scan(&on); err != nil {
@@ -295,6 +299,7 @@ func TestSecureDeleteIsOn(t *testing.T) {
 // TestForgottenConfirmationClearsItself: the last message to someone
 // erased by email keeps their address only until it has gone.
 func TestForgottenConfirmationClearsItself(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		outcome Outcome
 		cleared bool
@@ -345,6 +350,7 @@ func TestForgottenConfirmationClearsItself(t *testing.T) {
 }
 
 func TestPruneBodies(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	now := bookT0.Add(200 * 24 * time.Hour)
 	keep := 90 * 24 * time.Hour
@@ -415,6 +421,7 @@ func TestPruneBodies(t *testing.T) {
 }
 
 func TestAskedToForgetSince(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	ann := e.person("ann@example.org")
 	bob := e.person("bob@example.org")

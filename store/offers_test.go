@@ -28,6 +28,7 @@ func sameOffer(a, b Offer) bool {
 }
 
 func TestOfferRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	ann := e.person("ann@example.org")
 	for _, o := range []Offer{
@@ -59,6 +60,7 @@ func TestOfferRoundTrip(t *testing.T) {
 // TestOfferItemsWithComma: session ids are the organiser's own keys, and
 // the timetable import accepts any non-empty id, commas included.
 func TestOfferItemsWithComma(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	ann := e.person("ann@example.org")
 	o := Offer{Token: "t1", MessageID: "<m@bot>", PersonID: ann, Kind: OfferBook, Items: []string{"Dorchester, 1 July", "s2"}}
@@ -73,6 +75,7 @@ func TestOfferItemsWithComma(t *testing.T) {
 }
 
 func TestFindOffer(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	ann, bob := e.person("ann@example.org"), e.person("bob@example.org")
 	offers := map[string]Offer{
@@ -135,6 +138,7 @@ func TestFindOffer(t *testing.T) {
 }
 
 func TestSaveOfferRejects(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	ann := e.person("ann@example.org")
 	e.saveOffer(Offer{Token: "t1", MessageID: "<m1@bot>", PersonID: ann, Kind: OfferBook, Items: []string{"s1"}})

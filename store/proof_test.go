@@ -10,6 +10,7 @@ import (
 // +tag of it, in ASCII case only, apart for proven and unproven messages,
 // and not what went to staff as a hand-off.
 func TestQueuedForOneMailbox(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	n := 0
 	queue := func(kind, rcpt string, proven bool) {
@@ -51,6 +52,7 @@ func TestQueuedForOneMailbox(t *testing.T) {
 
 // TestCites: only what we sent to that very address cites it.
 func TestCites(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	ann, bob := e.person("ann@example.org"), e.person("bob@example.org")
 	e.write(func(tx *Tx) error {
@@ -90,6 +92,7 @@ func TestCites(t *testing.T) {
 // marked a guess, and a question whether a message was theirs is never
 // found that way.
 func TestGuessedOffer(t *testing.T) {
+	t.Parallel()
 	e := newBookingsEnv(t)
 	ann := e.person("ann@example.org")
 	e.saveOffer(Offer{Token: "list000001", MessageID: "<list@bot>", PersonID: ann, Kind: OfferBook, Items: []string{"s1"}})

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -33,10 +34,30 @@ type Store struct {
 // that cannot be opened or written for a reason an operator must fix is
 // refused with a *Fault.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// DefaultBusyTimeout is how long a statement waits for another program's
+// lock on the database before it fails with "database is locked".
+const DefaultBusyTimeout = 10 * time.Second
+
+// Options are the settings of Open that a caller may change.
+type Options struct {
+	// BusyTimeout replaces DefaultBusyTimeout when it is not zero; tests
+	// that hold a lock on purpose set it short, so as not to wait it out.
+	BusyTimeout time.Duration
+}
+
+// OpenWith is Open with opts.
+func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	w, err := openDB(path, 1)
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = DefaultBusyTimeout
+	}
+	w, err := openDB(path, 1, busy)
 	if err != nil {
 		return nil, asFault(path, err)
 	}
@@ -44,7 +65,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, asFault(path, fmt.Errorf("database %s: %w", path, err))
 	}
-	r, err := openDB(path, 4)
+	r, err := openDB(path, 4, busy)
 	if err != nil {
 		w.Close()
 		return nil, asFault(path, err)
@@ -78,12 +99,12 @@ func (s *Store) failed(err error) error {
 // committed transaction through power loss, not only a process crash: a
 // message is flagged \Seen on the server only after its commit, so a commit
 // that could vanish would lose a request.
-func openDB(path string, conns int) (*sql.DB, error) {
+func openDB(path string, conns int, busy time.Duration) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
 	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
+	q.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
 	q.Set("_txlock", "immediate")
 	// Erased and pruned data is overwritten, not left in free space (forget.go).
 	q.Set("_secure_delete", "on")

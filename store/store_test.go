@@ -29,6 +29,7 @@ func userVersion(t *testing.T, db *sql.DB) int {
 }
 
 func TestOpenSettings(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	for pragma, want := range map[string]string{
 		"journal_mode": "wal",
@@ -55,10 +56,11 @@ func TestOpenSettings(t *testing.T) {
 // TestUpgradeFromEachVersion builds a database at every older schema
 // version, puts data in it, and checks Open brings it up to date intact.
 func TestUpgradeFromEachVersion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for from := 1; from < SchemaVersion(); from++ {
 		path := filepath.Join(t.TempDir(), "old.db")
-		db, err := openDB(path, 1)
+		db, err := openDB(path, 1, DefaultBusyTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,6 +88,7 @@ func TestUpgradeFromEachVersion(t *testing.T) {
 }
 
 func TestNewerDatabaseRefused(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "new.db")
 	s, err := Open(context.Background(), path)
 	if err != nil {
@@ -102,6 +105,7 @@ func TestNewerDatabaseRefused(t *testing.T) {
 }
 
 func TestInboundDedupAndAdvance(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t)
 	now := time.Now()
@@ -156,6 +160,7 @@ func TestInboundDedupAndAdvance(t *testing.T) {
 // TestWriteRollsBack checks a failed handler leaves no trace: the reply is
 // not queued and the message is not recorded as handled.
 func TestWriteRollsBack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t)
 	now := time.Now()
@@ -186,6 +191,7 @@ func TestWriteRollsBack(t *testing.T) {
 }
 
 func TestOutboxLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t)
 	t0 := time.UnixMilli(1_800_000_000_000)
@@ -236,6 +242,7 @@ func TestOutboxLifecycle(t *testing.T) {
 }
 
 func TestUpsertSession(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t)
 	start := time.Date(2027, 7, 15, 12, 0, 0, 0, time.UTC)

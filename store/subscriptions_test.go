@@ -9,6 +9,7 @@ import (
 // A permanent failure suppresses at once; temporary ones only when enough
 // fall inside the window; writing again lifts it.
 func TestRecordBounce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t)
 	t0 := time.UnixMilli(1_800_000_000_000)

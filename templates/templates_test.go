@@ -110,6 +110,7 @@ var sampleEvent = Event{
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	set, err := Load()
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +137,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestGoldenVariants(t *testing.T) {
+	t.Parallel()
 	set, err := Load()
 	if err != nil {
 		t.Fatal(err)
@@ -173,6 +175,7 @@ func golden(t *testing.T, file, got string) {
 // TestHTMLEscapes checks that what a stranger wrote (their name here) is
 // escaped in the HTML part.
 func TestHTMLEscapes(t *testing.T) {
+	t.Parallel()
 	set, err := Load()
 	if err != nil {
 		t.Fatal(err)
@@ -187,6 +190,7 @@ func TestHTMLEscapes(t *testing.T) {
 }
 
 func TestMissingFieldIsAnError(t *testing.T) {
+	t.Parallel()
 	set, err := Load()
 	if err != nil {
 		t.Fatal(err)
@@ -201,6 +205,7 @@ func TestMissingFieldIsAnError(t *testing.T) {
 // whatever else it says: on a phone, four appointment times above it would
 // push it off the first screen.
 func TestUrgentHelpFirst(t *testing.T) {
+	t.Parallel()
 	set, err := Load()
 	if err != nil {
 		t.Fatal(err)

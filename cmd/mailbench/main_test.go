@@ -5,14 +5,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/betterdays/mailbot/mailbot/mailserver"
-	"github.com/emersion/go-smtp"
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 )
 
 // The scenarios' numbers depend on the machine, so these tests check only
@@ -50,6 +48,7 @@ func want(t *testing.T, got map[string]string, keys ...string) {
 }
 
 func TestLatency(t *testing.T) {
+	t.Parallel()
 	got := mailbench(t, "latency", "-n", "5")
 	want(t, got, "p50_ms", "p90_ms", "p99_ms", "max_ms")
 	if got["n"] != "5" {
@@ -58,6 +57,7 @@ func TestLatency(t *testing.T) {
 }
 
 func TestInboundEmbedded(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"run", "once"} {
 		t.Run(mode, func(t *testing.T) {
 			got := mailbench(t, "inbound", "-n", "40", "-mode", mode, "-watch", "5ms")
@@ -74,6 +74,7 @@ func TestInboundEmbedded(t *testing.T) {
 // TestNewsletter sends to the scenario's own checking sink: every
 // subscriber gets one copy, their own, and every copy is recorded as sent.
 func TestNewsletter(t *testing.T) {
+	t.Parallel()
 	got := mailbench(t, "newsletter", "-n", "60", "-conns", "2")
 	want(t, got, "seconds", "rate", "peak_rss_mb", "bytes", "cpu_us")
 	for k, v := range map[string]string{"sent": "60", "failed": "0", "delivered": "60", "duplicates": "0", "conns": "2"} {
@@ -86,6 +87,7 @@ func TestNewsletter(t *testing.T) {
 // TestIMAPFetch fills an embedded server's mailbox and fetches it back;
 // a second run reuses what the first left, as run.sh's inbound does.
 func TestIMAPFetch(t *testing.T) {
+	t.Parallel()
 	ms, err := mailserver.Start(mailserver.Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -103,50 +105,26 @@ func TestIMAPFetch(t *testing.T) {
 // TestSMTPOnly sends to a counting server: every message arrives, each
 // of exactly the size asked for.
 func TestSMTPOnly(t *testing.T) {
-	var mu sync.Mutex
-	sizes := map[int]int{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return countSession(func(n int) {
-			mu.Lock()
-			sizes[n]++
-			mu.Unlock()
-		}), nil
-	}))
-	srv.Domain = "sink.example.test"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	got := mailbench(t, "smtponly", "-n", "50", "-conns", "2", "-size", "3000", "-smtp", ln.Addr().String())
+	t.Parallel()
+	rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Domain: "sink.example.test"})
+	got := mailbench(t, "smtponly", "-n", "50", "-conns", "2", "-size", "3000", "-smtp", rs.Addr)
 	want(t, got, "seconds", "rate", "cpu_us")
 	for k, v := range map[string]string{"sent": "50", "bytes": "3000", "conns": "2"} {
 		if got[k] != v {
 			t.Errorf("%s = %s, want %s", k, got[k], v)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	sizes := map[int]int{}
+	for _, m := range rs.Accepted() {
+		sizes[len(m.Data)]++
+	}
 	if len(sizes) != 1 || sizes[3000] != 50 {
 		t.Errorf("the server got messages of these sizes (size: count): %v; want 50 of 3000 bytes", sizes)
 	}
 }
 
-// countSession tells got the size of each message's data.
-type countSession func(n int)
-
-func (countSession) Reset()                               {}
-func (countSession) Logout() error                        { return nil }
-func (countSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (countSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (got countSession) Data(r io.Reader) error {
-	n, err := io.Copy(io.Discard, r)
-	got(int(n))
-	return err
-}
-
 func TestUsage(t *testing.T) {
+	t.Parallel()
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"nonsense"}, func(string) string { return "" }, io.Discard, &stderr); code != 2 {
 		t.Errorf("exit %d, want 2", code)

@@ -138,6 +138,7 @@ func bxFixture(t *testing.T) string {
 }
 
 func TestBookingsExport(t *testing.T) {
+	t.Parallel()
 	path := bxFixture(t)
 	code, out, errOut := bxExport(t, path)
 	if code != 0 {
@@ -160,6 +161,7 @@ func TestBookingsExport(t *testing.T) {
 }
 
 func TestBookingsExportSession(t *testing.T) {
+	t.Parallel()
 	path := bxFixture(t)
 	for _, tc := range []struct {
 		session string
@@ -190,6 +192,7 @@ func TestBookingsExportSession(t *testing.T) {
 }
 
 func TestBookingsExportErrors(t *testing.T) {
+	t.Parallel()
 	path := bxFixture(t)
 	for _, tc := range []struct {
 		args []string
@@ -215,6 +218,7 @@ func TestBookingsExportErrors(t *testing.T) {
 
 // TestBookingsExportEmpty: a new database exports the header alone.
 func TestBookingsExportEmpty(t *testing.T) {
+	t.Parallel()
 	path, st := bxDB(t)
 	st.Close()
 	code, out, errOut := bxExport(t, path)
@@ -237,6 +241,7 @@ func (c bxClock) Now() time.Time { return c.t }
 // email does: the name and the address are theirs to choose, and
 // neither may reach a spreadsheet as a formula.
 func TestBookingsExportFromMail(t *testing.T) {
+	t.Parallel()
 	path, st := bxDB(t)
 	env := map[string]string{"MAILBOT_DB": path, "MAILBOT_IMAP": "imap://bot@127.0.0.1:1", "MAILBOT_SMTP": "smtp://127.0.0.1:1"}
 	cfg, err := mailbot.FromEnv(func(k string) string { return env[k] })
@@ -286,6 +291,7 @@ func TestBookingsExportFromMail(t *testing.T) {
 }
 
 func TestSafeCell(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"", ""},
 		{"Ann Smith", "Ann Smith"},

@@ -43,6 +43,7 @@ const (
 // most one per SMTP connection), and the extra copies in the mailboxes must
 // be exactly those: nothing else goes twice.
 func TestCrashSafety(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills and restarts the bot some forty times")
 	}
@@ -145,6 +146,7 @@ func TestCrashSafety(t *testing.T) {
 // INBOX rather than flagged \Seen, and a crash around the move must lose
 // or repeat nothing either.
 func TestCrashSafetyProcessedFolder(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills and restarts the bot a dozen times")
 	}

@@ -17,6 +17,7 @@ import (
 // the two and says it left three alone; `run --once --replay-seen` on
 // another new database answers all five.
 func TestRunFirstLook(t *testing.T) {
+	t.Parallel()
 	senders := []string{"a@example.org", "b@example.org", "c@example.org", "d@example.org", "e@example.org"}
 	for _, tc := range []struct {
 		args      []string
@@ -73,6 +74,7 @@ func TestRunFirstLook(t *testing.T) {
 
 // TestRunHelpListsReplaySeen: `run --help` names every flag and exits 0.
 func TestRunHelpListsReplaySeen(t *testing.T) {
+	t.Parallel()
 	code, stderr := runBinary(t, []string{"PATH=" + os.Getenv("PATH")}, 30*time.Second, "run", "--help")
 	if code != 0 {
 		t.Errorf("run --help: exit %d, want 0", code)

@@ -20,6 +20,7 @@ func fgRun(t *testing.T, path string, args ...string) (int, string, string) {
 }
 
 func TestForgetCommand(t *testing.T) {
+	t.Parallel()
 	path, st := bxDB(t)
 	ann := bxBook(t, st, "ann@example.org", "Ann Smith", store.NewBooking{SessionID: "s-a", Places: 2, Source: "email",
 		Phone: "07700 900123", Needs: "I use a wheelchair"}, 0)
@@ -74,6 +75,7 @@ func TestForgetCommand(t *testing.T) {
 }
 
 func TestForgetCommandErrors(t *testing.T) {
+	t.Parallel()
 	path, st := bxDB(t)
 	st.Close()
 	for _, tc := range []struct {

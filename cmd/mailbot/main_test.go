@@ -29,6 +29,8 @@ func TestMain(m *testing.M) {
 		os.Stderr.Write(out)
 		panic(err)
 	}
+	// After the binary is built: /dev/shm may not allow programs to run.
+	mailtest.TempInMemory()
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -106,6 +108,7 @@ func TestRunEmbedded(t *testing.T) {
 // TestRunOnce answers every waiting message from a real server, then
 // exits 0; a second run answers nothing more.
 func TestRunOnce(t *testing.T) {
+	t.Parallel()
 	ms, err := mailserver.Start(mailserver.Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +137,7 @@ func TestRunOnce(t *testing.T) {
 
 // TestBadConfiguration exits non-zero naming the variable at fault.
 func TestBadConfiguration(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		env  map[string]string
 		want string

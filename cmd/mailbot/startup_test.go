@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -55,38 +55,18 @@ func startPasswordIMAP(t *testing.T) string {
 // startPasswordSMTP takes mail only after AUTH PLAIN with goodPassword.
 func startPasswordSMTP(t *testing.T) string {
 	t.Helper()
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &passwordSession{}, nil }))
-	srv.Domain = "mail.test"
-	srv.AllowInsecureAuth = true
-	srv.ErrorLog = log.New(io.Discard, "", 0)
-	return serve(t, srv.Serve, srv.Close)
+	return mailtest.NewSMTPServer(t, mailtest.SMTPConfig{
+		Domain:      "mail.test",
+		RequireAuth: true,
+		Password: func(user, pass string) error {
+			if user != botUser || pass != goodPassword {
+				// What Postfix with Dovecot SASL answers (RFC 4954 section 6).
+				return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Error: authentication failed"}
+			}
+			return nil
+		},
+	}).Addr
 }
-
-type passwordSession struct{ authed bool }
-
-func (s *passwordSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *passwordSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != botUser || pass != goodPassword {
-			// What Postfix with Dovecot SASL answers (RFC 4954 section 6).
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Error: authentication failed"}
-		}
-		s.authed = true
-		return nil
-	}), nil
-}
-
-func (s *passwordSession) Mail(string, *smtp.MailOptions) error {
-	if !s.authed {
-		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
-	}
-	return nil
-}
-func (s *passwordSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *passwordSession) Data(r io.Reader) error               { _, err := io.Copy(io.Discard, r); return err }
-func (s *passwordSession) Reset()                               {}
-func (s *passwordSession) Logout() error                        { return nil }
 
 // serve runs a server on a loopback port of the system's choosing until
 // the test ends.

@@ -10,6 +10,7 @@ import (
 var confusables = []string{"\u017f", "\u212a", "\u0130", "\u0131", "\uff53", "\u0455", "\u1e9e"}
 
 func TestEqual(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		a, b string
 		want bool
@@ -30,6 +31,7 @@ func TestEqual(t *testing.T) {
 }
 
 func TestCanonicalAndBase(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, canonical, base, tag string }{
 		{"Mary.Jones+Books@Example.ORG", "mary.jones+books@example.org", "mary.jones@example.org", "books"},
 		{"\u212aate@example.org", "\u212aate@example.org", "\u212aate@example.org", ""},

@@ -15,6 +15,7 @@ var update = flag.Bool("update", false, "rewrite testdata/golden/*.ics from the 
 // so any change to what people's calendars receive shows in review.
 // Regenerate with: go test ./mailbot/calendar -run TestGolden -update
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Europe/London")
 	invite := booking(loc)
 	invite.Sequence = 0

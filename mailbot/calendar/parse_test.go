@@ -13,6 +13,7 @@ import (
 // TestParseReplies reads iTIP REPLYs shaped as Outlook/Exchange, Google
 // Calendar and Apple Calendar send them, one subtest per file.
 func TestParseReplies(t *testing.T) {
+	t.Parallel()
 	want := map[string]struct {
 		uid      string
 		sequence int
@@ -87,6 +88,7 @@ func event(lines ...string) string {
 }
 
 func TestParseForms(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		input string
@@ -177,6 +179,7 @@ func want(ok bool, e ParsedEvent) string {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	tz := func(rrule string) string {
 		return "BEGIN:VTIMEZONE\r\nTZID:Custom\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n" +
 			"TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000\r\n" + rrule + "\r\nEND:STANDARD\r\nEND:VTIMEZONE"
@@ -231,6 +234,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseAtLimits(t *testing.T) {
+	t.Parallel()
 	obj, err := Parse(strings.NewReader(calendar(strings.Repeat(event("DTSTART;TZID=Europe/London:20270715T120000")+"\r\n", MaxEvents))))
 	if err != nil || len(obj.Events) != MaxEvents {
 		t.Fatalf("Parse of %d events = %v", MaxEvents, err)

@@ -11,6 +11,7 @@ import (
 // year: zones north and south, with half-hour and 45-minute offsets, a
 // two-hour DST, negative DST, no DST, and rules that change.
 func TestVTimezoneMatchesGo(t *testing.T) {
+	t.Parallel()
 	zones := []struct {
 		name   string
 		yearly string // "yes": two RRULE observances; "no": a list of changes; "": whichever fits the year
@@ -60,6 +61,7 @@ func TestVTimezoneMatchesGo(t *testing.T) {
 }
 
 func TestObservancesCoverEveryYear(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Africa/Casablanca")
 	start := time.Date(2027, 12, 30, 10, 0, 0, 0, loc)
 	obs := observances(loc, start, start.AddDate(1, 0, 0))
@@ -74,6 +76,7 @@ func TestObservancesCoverEveryYear(t *testing.T) {
 }
 
 func TestRuleDay(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		rule string
 		year int
@@ -112,6 +115,7 @@ func TestRuleDay(t *testing.T) {
 // wild: UNTIL ending an old rule, RDATEs, and an instant before the first
 // observance.
 func TestTimeZoneOffset(t *testing.T) {
+	t.Parallel()
 	// US Eastern as some tools still write it: the 1987–2006 rule with
 	// UNTIL, then the 2007 rule.
 	eastern := calendar("BEGIN:VTIMEZONE", "TZID:US-Eastern",
@@ -147,6 +151,7 @@ func TestTimeZoneOffset(t *testing.T) {
 }
 
 func TestObservanceString(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Europe/London")
 	got := observances(loc, booking(loc).Start, booking(loc).End)
 	var s []string

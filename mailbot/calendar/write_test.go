@@ -9,6 +9,7 @@ import (
 )
 
 func TestWriteRoundTrip(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		zone       string
@@ -151,6 +152,7 @@ func checkOffsets(t *testing.T, z *TimeZone, loc *time.Location, from, to int) {
 // RFC 5545 §3.3.5: a local time that happens twice is the first of the
 // two, so an event at the second can only be written in UTC.
 func TestWriteRepeatedLocalTime(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Europe/London")
 	first := time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC) // 01:30 BST
 	second := first.Add(time.Hour)                          // 01:30 GMT
@@ -174,6 +176,7 @@ func TestWriteRepeatedLocalTime(t *testing.T) {
 }
 
 func TestWriteFoldsUTF8(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Europe/London")
 	pieces := []string{"é", "日本語", "🙂", "a", "ẞ", "👩‍👩‍👧", "\u0301"}
 	for shift := 0; shift < 4; shift++ {
@@ -198,6 +201,7 @@ func TestWriteFoldsUTF8(t *testing.T) {
 }
 
 func TestWriteEscapesAndCannotInject(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Europe/London")
 	evil := []string{
 		"Yoga\r\nATTENDEE:mailto:evil@x",
@@ -247,6 +251,7 @@ func TestWriteEscapesAndCannotInject(t *testing.T) {
 }
 
 func TestWriteEscapesText(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Europe/London")
 	ev := booking(loc)
 	ev.Summary = "a\\b;c,d\ne\r\nf"
@@ -262,6 +267,7 @@ func TestWriteEscapesText(t *testing.T) {
 }
 
 func TestWriteRefuses(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Europe/London")
 	tests := []struct {
 		name   string
@@ -299,6 +305,7 @@ type failWriter struct{}
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
 
 func TestWriteReportsWriterError(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Europe/London")
 	if err := Write(failWriter{}, Request, loc, booking(loc)); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("Write = %v, want the writer's error", err)
@@ -306,6 +313,7 @@ func TestWriteReportsWriterError(t *testing.T) {
 }
 
 func TestWriteNamelessZone(t *testing.T) {
+	t.Parallel()
 	loc := time.FixedZone("", 90*60)
 	data := write(t, Request, loc, booking(loc))
 	lines := physicalLines(t, data)
@@ -319,6 +327,7 @@ func TestWriteNamelessZone(t *testing.T) {
 }
 
 func TestContentType(t *testing.T) {
+	t.Parallel()
 	for method, want := range map[Method]string{
 		Request:                 "text/calendar; charset=utf-8; method=REQUEST",
 		Cancel:                  "text/calendar; charset=utf-8; method=CANCEL",

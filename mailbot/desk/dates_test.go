@@ -6,6 +6,7 @@ import (
 )
 
 func TestWhen(t *testing.T) {
+	t.Parallel()
 	london, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		t.Fatal(err)

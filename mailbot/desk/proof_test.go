@@ -18,6 +18,7 @@ func arHeader(v string) mail.Header {
 }
 
 func TestServerProof(t *testing.T) {
+	t.Parallel()
 	const id, from = "bd.test", "officer@bd.test"
 	for _, c := range []struct {
 		name, ar string
@@ -87,6 +88,7 @@ func FuzzServerProof(f *testing.F) {
 // not which account wrote the From, unless the operator says their server
 // binds senders to logins.
 func TestStaffProvenAsAddress(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		setting, ar string
 		want        bool

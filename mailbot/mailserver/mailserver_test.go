@@ -73,6 +73,7 @@ func fetchInbox(t *testing.T, c *imapclient.Client) [][]byte {
 }
 
 func TestSMTPToIMAP(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 
 	c, err := smtp.Dial(s.SMTPAddr())
@@ -123,6 +124,7 @@ func TestSMTPToIMAP(t *testing.T) {
 }
 
 func TestIdleWakesOnDeliver(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 
 	exists := make(chan uint32, 16)
@@ -187,6 +189,7 @@ func TestIdleWakesOnDeliver(t *testing.T) {
 }
 
 func TestNullSenderAndBareLF(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 
 	c, err := smtp.Dial(s.SMTPAddr())
@@ -226,6 +229,7 @@ func TestNullSenderAndBareLF(t *testing.T) {
 
 // TestBotCommands exercises the IMAP commands the bot's client relies on.
 func TestBotCommands(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	for i := range 3 {
 		msg := "Subject: n" + string(rune('0'+i)) + "\r\n\r\nbody\r\n"
@@ -282,6 +286,7 @@ func TestBotCommands(t *testing.T) {
 }
 
 func TestRejectsBadRecipient(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	if err := s.Deliver("", "no-domain", []byte("x\r\n")); err == nil {
 		t.Error("Deliver to an address without @ succeeded")
@@ -292,6 +297,7 @@ func TestRejectsBadRecipient(t *testing.T) {
 }
 
 func TestCloseTwiceAndRefuses(t *testing.T) {
+	t.Parallel()
 	s, err := Start(Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
@@ -328,6 +334,7 @@ func TestCloseTwiceAndRefuses(t *testing.T) {
 }
 
 func TestStartListenError(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 // reading them in a mail client does.
 func See(t testing.TB, addr, user string, uids ...imap.UID) {
 	t.Helper()
-	c, _ := login(t, addr, user)
+	c, _ := Client{}.Login(t, addr, user)
 	defer c.Close()
 	if err := c.Store(imap.UIDSetNum(uids...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
 		t.Fatal(err)

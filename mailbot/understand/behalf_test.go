@@ -8,6 +8,7 @@ import (
 )
 
 func TestOnBehalfNamed(t *testing.T) {
+	t.Parallel()
 	staff := "john.smith@council.example"
 	skip := func(a string) bool { return a == staff || a == "betterdays@council.example" }
 	for _, tc := range []struct {
@@ -47,6 +48,7 @@ func TestOnBehalfNamed(t *testing.T) {
 }
 
 func TestOnBehalfForwardComesFirst(t *testing.T) {
+	t.Parallel()
 	m := &Message{From: "john.smith@council.example", Fresh: "FYI, cc ann@example.org",
 		Forwarded: &Forward{From: "mary.jones@example.org", FromName: "Mary Jones", Note: "FYI, cc ann@example.org", Text: "Can I come on the 10th?"}}
 	b, ok := m.OnBehalf(func(string) bool { return false })
@@ -62,6 +64,7 @@ func TestOnBehalfForwardComesFirst(t *testing.T) {
 }
 
 func TestReadFor(t *testing.T) {
+	t.Parallel()
 	london, _ := time.LoadLocation("Europe/London")
 	c := Context{Now: time.Date(2027, 8, 1, 9, 0, 0, 0, london), TZ: london,
 		Titles: []string{"New to caring", "Memory cafe", "Carers session"}}
@@ -106,6 +109,7 @@ func TestReadFor(t *testing.T) {
 }
 
 func TestNeedsPerson(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		text   string
 		urgent string
@@ -163,6 +167,7 @@ func FuzzOnBehalf(f *testing.F) {
 }
 
 func TestReadForKeepsDropInPrefs(t *testing.T) {
+	t.Parallel()
 	c := Context{Now: time.Date(2027, 8, 1, 9, 0, 0, 0, time.UTC), TZ: time.UTC}
 	r := ReadFor(Behalf{Note: "please book Mary onto the 12th", Text: "Could I have a drop-in on Thursday 12 August? Mornings are best"}, c)
 	if r.Action != DropIn || r.Prefs.Before != 12*60 {
@@ -171,6 +176,7 @@ func TestReadForKeepsDropInPrefs(t *testing.T) {
 }
 
 func TestNamesSomeoneElse(t *testing.T) {
+	t.Parallel()
 	for text, want := range map[string]bool{
 		"Please book Mary on the 12th":             true,
 		"book Mary Jones onto Learning new skills": true,

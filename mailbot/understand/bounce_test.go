@@ -18,6 +18,7 @@ type bounceGolden struct {
 }
 
 func TestReadBounceCorpus(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("testdata/bounces/*.eml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus: %v", err)
@@ -105,6 +106,7 @@ func dsn(from, status string) []byte {
 }
 
 func TestReadBounceFields(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, status string
 		want         []seen
@@ -171,6 +173,7 @@ func TestReadBounceFields(t *testing.T) {
 
 // TestReadBounceText covers the non-standard shapes the corpus does not.
 func TestReadBounceText(t *testing.T) {
+	t.Parallel()
 	const head = "From: MAILER-DAEMON@mx.example.org\r\nSubject: Undeliverable: hello\r\n"
 	for _, tc := range []struct {
 		name, msg string
@@ -244,6 +247,7 @@ func TestReadBounceText(t *testing.T) {
 // TestReadBounceNotABounce is what must never be read as a bounce: a
 // person's message that talks like one.
 func TestReadBounceNotABounce(t *testing.T) {
+	t.Parallel()
 	postfixText := "<bob@example.net>: host mx.example.net[203.0.113.9] said: 550 5.1.1 User unknown\r\n"
 	for _, tc := range []struct{ name, msg string }{
 		{"person quoting a bounce",
@@ -270,6 +274,7 @@ func TestReadBounceNotABounce(t *testing.T) {
 }
 
 func TestReadBounceLimits(t *testing.T) {
+	t.Parallel()
 	var status strings.Builder
 	for i := range 3 * maxBounces {
 		fmt.Fprintf(&status, "Final-Recipient: rfc822; user%d@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"+

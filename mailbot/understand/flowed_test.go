@@ -3,6 +3,7 @@ package understand
 import "testing"
 
 func TestUnflow(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		in    string

@@ -3,6 +3,7 @@ package understand
 import "testing"
 
 func TestAsksToForget(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		text, subject string
 		want          bool
@@ -55,6 +56,7 @@ func TestAsksToForget(t *testing.T) {
 // request to erase also asks that, so Read must not find that in the
 // words that only ask to be forgotten, and must where it is said.
 func TestForgetNotReadAsOtherwise(t *testing.T) {
+	t.Parallel()
 	var c Context
 	for _, text := range []string{"delete my data", "Please remove all my details", "forget me", "remove me from your records"} {
 		r := Read(text, c)

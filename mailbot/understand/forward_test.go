@@ -8,6 +8,7 @@ import (
 )
 
 func TestInlineForward(t *testing.T) {
+	t.Parallel()
 	mary := "I'd like to book the carers session on the 10th please.\n\nThanks,\nMary"
 	for _, tc := range []struct {
 		name, subject, text string
@@ -112,6 +113,7 @@ func TestInlineForward(t *testing.T) {
 }
 
 func TestForwardSubject(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]bool{
 		"Fw: a": true, "FW: a": true, "Fwd: a": true, "FWD:a": true, "WG: a": true, "TR : a": true,
 		"RV: a": true, "[EXTERNAL] FW: a": true, "EXTERNAL: Fwd: a": true, "Re: Fwd: a": false,
@@ -124,6 +126,7 @@ func TestForwardSubject(t *testing.T) {
 }
 
 func TestLooseDate(t *testing.T) {
+	t.Parallel()
 	bst := time.FixedZone("BST", 3600)
 	for in, want := range map[string]time.Time{
 		"Tue, 3 Aug 2027 10:15:00 +0100":      time.Date(2027, 8, 3, 10, 15, 0, 0, bst),
@@ -151,6 +154,7 @@ func TestLooseDate(t *testing.T) {
 }
 
 func TestSender(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string][2]string{
 		"Mary Jones <Mary@Example.org>":                          {"mary@example.org", "Mary Jones"},
 		"*Mary Jones* <mary@example.org>":                        {"mary@example.org", "Mary Jones"},

@@ -15,6 +15,7 @@ import (
 // and the request each must read as. The cases below "not corrected" are
 // the other half: words that look like a slip and are not.
 func TestReadPlainWords(t *testing.T) {
+	t.Parallel()
 	items, c := corpusTimetable(t)
 	type want struct {
 		action  Action
@@ -82,6 +83,7 @@ func TestReadPlainWords(t *testing.T) {
 // TestPlainWords: the words themselves, so a reader sees what each slip
 // becomes.
 func TestPlainWords(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"cud u bok me on weds pls", "could you book me on wednesday please"},
 		{"tmrw's session", "tomorrow's session"},
@@ -111,6 +113,7 @@ func TestPlainWords(t *testing.T) {
 }
 
 func TestDistance(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		a, b string
 		want int
@@ -176,6 +179,7 @@ func osa(a, b string) int {
 // of it that a word of nearWords could be mistaken for: adding a word to
 // nearWords means adding its neighbours too.
 func TestRealWordsComplete(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open("/usr/share/dict/british-english")
 	if err != nil {
 		t.Skip("no word list:", err)

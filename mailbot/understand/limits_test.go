@@ -10,6 +10,7 @@ import (
 // so a subject of any size is kept to a line's worth, cut between
 // characters, not inside one.
 func TestSubjectIsBounded(t *testing.T) {
+	t.Parallel()
 	for _, word := range []string{"help", "café", "日本語"} {
 		long := strings.Repeat(word+" ", 50000)
 		var folded strings.Builder

@@ -133,6 +133,7 @@ func reading(m *Message, items []Item, c Context) string {
 // checks every step, from the header to the request, against its golden
 // file.
 func TestParseCorpus(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("testdata/messages/*.eml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus: %v", err)
@@ -171,6 +172,7 @@ func checkGolden(t *testing.T, golden, what, got string) {
 }
 
 func TestKeyWithoutMessageIDIsStable(t *testing.T) {
+	t.Parallel()
 	raw := []byte("From: a@example.org\r\n\r\nhi\r\n")
 	a, _ := Parse(raw)
 	b, _ := Parse(append([]byte(nil), raw...))
@@ -181,6 +183,7 @@ func TestKeyWithoutMessageIDIsStable(t *testing.T) {
 }
 
 func TestAutomatic(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		header string
 		auto   bool
@@ -216,6 +219,7 @@ func TestAutomatic(t *testing.T) {
 }
 
 func TestDeepNestingIsBounded(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n")
 	const depth = 500
@@ -280,6 +284,7 @@ func FuzzHTMLToText(f *testing.F) {
 // A From whose name breaks the grammar is read as mail clients show it,
 // but only when one address in angle brackets says whose it is.
 func TestFromOutsideTheGrammar(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ from, addr, name string }{
 		{"Manager, Oakfield Day Centre <Manager@Oakfield.example.org>", "manager@oakfield.example.org", "Manager, Oakfield Day Centre"},
 		{`"Jones, Mary" <mary@example.org>`, "mary@example.org", "Jones, Mary"},

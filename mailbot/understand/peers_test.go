@@ -115,6 +115,7 @@ var forwardKept = map[string]string{
 // peer's own tests say the person wrote. Signatures and sign-offs the peer
 // keeps and Fresh drops are fine, as long as the request is the same.
 func TestPeerReplies(t *testing.T) {
+	t.Parallel()
 	_, c := corpusTimetable(t)
 	// The floor is the score reached; raise it with every fixture fixed.
 	floors := map[string]int{"github-email_reply_parser": 22, "crisp-email-reply-parser": 61, "talon": 86}
@@ -208,6 +209,7 @@ func (c peerForward) check(fw *Forward) string {
 // look like forwards) is found, or not, as its tests expect, with the
 // original sender and what they wrote.
 func TestPeerForwards(t *testing.T) {
+	t.Parallel()
 	var suite struct{ Cases []peerForward }
 	dir := peerSuite(t, "crisp-email-forward-parser", &suite)
 	// The floors are the scores reached; raise them with every fixture fixed.

@@ -6,6 +6,7 @@ import (
 )
 
 func TestPlaceNames(t *testing.T) {
+	t.Parallel()
 	sessions, _, tz := demoItems(t)
 	var titles, places []string
 	for _, s := range sessions {

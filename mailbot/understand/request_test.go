@@ -54,6 +54,7 @@ func ids(items []Item) []string {
 // TestRead is the phrasebook: what people write, and what the bot must take
 // it to mean, against the demo timetable on Tuesday 15 June 2027.
 func TestRead(t *testing.T) {
+	t.Parallel()
 	sessions, dropins, tz := demoItems(t)
 	now := time.Date(2027, 6, 15, 10, 0, 0, 0, tz)
 	var titles []string
@@ -254,6 +255,7 @@ func TestRead(t *testing.T) {
 }
 
 func TestPrefs(t *testing.T) {
+	t.Parallel()
 	_, dropins, tz := demoItems(t)
 	tests := []struct {
 		text string
@@ -344,6 +346,7 @@ func BenchmarkRead(b *testing.B) {
 // TestNeedsAsWritten: needs are repeated back in the person's words, case
 // and all, without the rest of the sentence.
 func TestNeedsAsWritten(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		text string
 		want []string

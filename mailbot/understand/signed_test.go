@@ -6,6 +6,7 @@ import "testing"
 // after it, is still a yes or a no: the name is their signature. A word
 // under it that names a session or a day is not a name.
 func TestSignedAnswer(t *testing.T) {
+	t.Parallel()
 	_, c := corpusTimetable(t)
 	for _, tc := range []struct {
 		text     string

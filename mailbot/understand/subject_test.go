@@ -3,6 +3,7 @@ package understand
 import "testing"
 
 func TestSubjectRef(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ subject, ref, rest string }{
 		{"Re: Your booking [BD-7Q3KAB]", "7q3kab", "Re: Your booking"},
 		{"RE: RE: Your booking [bd-aaaaaa] [BD-BBBBBB]", "bbbbbb", "RE: RE: Your booking"},

@@ -7,6 +7,7 @@ import "testing"
 // nothing of harm are not. A miss here is worse than a false alarm, so
 // every phrase someone finds missed belongs in the first list.
 func TestUrgent(t *testing.T) {
+	t.Parallel()
 	for _, text := range []string{
 		"Honestly I don't know how much longer I can go on like this",
 		"I don't know how much longer I can go on",
@@ -83,6 +84,7 @@ func TestUrgent(t *testing.T) {
 // TestUrgentWordsAsWritten: staff are told what was found in the
 // person's words, without the full stop after them, each once.
 func TestUrgentWordsAsWritten(t *testing.T) {
+	t.Parallel()
 	got := Urgent("I can't go on. I'm scared, so scared.")
 	if len(got) != 2 || got[0] != "can't go on" || got[1] != "scared" {
 		t.Errorf("Urgent = %q, want [\"can't go on\" \"scared\"]", got)
