@@ -279,6 +279,8 @@ func TestPrefs(t *testing.T) {
 		{"not after 10am", []string{"dropin-2027-06-24-1000", "dropin-2027-07-01-1000"}},
 		{"any day but Thursday", []string{}},
 		{"Thursdays are no good", []string{}},
+		{"Afternoons are fine but nothing after 3", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
+		{"I can do any afternoon except Thursdays", []string{}},
 	}
 	for _, tt := range tests {
 		p := findPrefs(normalise(tt.text))
