@@ -129,7 +129,8 @@ func (e Endpoint) Loopback() bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Addresses of the embedded server, fixed by the operator contract.
+// Addresses of the embedded server by default (MAILBOT_EMBEDDED_SMTP and
+// MAILBOT_EMBEDDED_IMAP set others, for a second copy or a busy port).
 const (
 	EmbeddedSMTP = "127.0.0.1:2525"
 	EmbeddedIMAP = "127.0.0.1:1143"
@@ -247,8 +248,16 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	switch {
 	case imapURL == "" && smtpURL == "":
 		c.Embedded = true
-		c.IMAP = Endpoint{Host: EmbeddedIMAP, User: c.Address, Password: "embedded"}
-		c.SMTP = Endpoint{Host: EmbeddedSMTP}
+		c.IMAP = Endpoint{Host: get("MAILBOT_EMBEDDED_IMAP", EmbeddedIMAP), User: c.Address, Password: "embedded"}
+		c.SMTP = Endpoint{Host: get("MAILBOT_EMBEDDED_SMTP", EmbeddedSMTP)}
+		for _, e := range []struct{ key, addr, def string }{
+			{"MAILBOT_EMBEDDED_SMTP", c.SMTP.Host, EmbeddedSMTP},
+			{"MAILBOT_EMBEDDED_IMAP", c.IMAP.Host, EmbeddedIMAP},
+		} {
+			if _, _, err := net.SplitHostPort(e.addr); err != nil {
+				bad(e.key, fmt.Errorf("%q: want host:port, such as %s", e.addr, e.def))
+			}
+		}
 	case imapURL == "" || smtpURL == "":
 		errs = append(errs, "MAILBOT_IMAP and MAILBOT_SMTP: set both for a real mail server, or neither for the embedded one")
 	default:

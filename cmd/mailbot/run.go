@@ -57,8 +57,8 @@ func printTryIt(e *env, cfg mailbot.Config) {
   Send mail:  SMTP %[1]s, no password, to %[3]s
   Read mail:  IMAP %[2]s, log in as any address with any password: each address has its own mailbox
   Mail is kept in memory only, until the bot stops.
-Try it (the reply lands in you@example.org's mailbox):
+Try it (the reply lands in you@example.org's mailbox a moment later):
   printf 'From: you@example.org\r\nTo: %[3]s\r\nSubject: help\r\n\r\nhelp\r\n' | curl -sS smtp://%[1]s --mail-from you@example.org --mail-rcpt %[3]s -T -
-  curl -sS 'imap://%[2]s/INBOX;UID=1' -u you@example.org:any
+  sleep 2; curl -sS 'imap://%[2]s/INBOX;UID=1' -u you@example.org:any
 `, cfg.SMTP.Host, cfg.IMAP.Host, cfg.Address)
 }
