@@ -22,6 +22,9 @@ var DemoTimetable string
 
 var timetableColumns = []string{"id", "kind", "title", "starts", "ends", "capacity", "location", "description"}
 
+// TimetableHeader is the header line a timetable file needs.
+var TimetableHeader = strings.Join(timetableColumns, ",")
+
 // ImportResult counts what an import did.
 type ImportResult struct {
 	Added, Updated, Moved, Unchanged int

@@ -15,15 +15,20 @@ import (
 // did in plain words, and checks the address is found nowhere after. Run
 // again, it finds nothing more to do.
 func forget(ctx context.Context, e *env, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: mailbot forget EMAIL")
+	fs := e.flags("forget")
+	if err := parse(fs, args); err != nil {
+		return err
 	}
+	if fs.NArg() != 1 {
+		return wrongArgs("want one email address")
+	}
+	args = fs.Args()
 	a, err := mail.ParseAddress(strings.TrimSpace(args[0]))
 	if err != nil || !strings.Contains(a.Address, "@") {
 		return fmt.Errorf("%q is not an email address", args[0])
 	}
 	email := a.Address
-	st, err := store.Open(ctx, e.cfg.DB)
+	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}

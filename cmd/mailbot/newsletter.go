@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,22 +21,21 @@ var errDryRun = errors.New("dry run")
 // again with the same subject and file, it resumes: nobody gets it twice,
 // and nobody is skipped.
 func newsletterSend(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("newsletter send", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("newsletter send")
 	subject := fs.String("subject", "", "the newsletter's `SUBJECT`")
 	file := fs.String("file", "", "its text, in Markdown (`BODY.md`); {{sessions}} lists the sessions coming up")
 	dry := fs.Bool("dry-run", false, "show one copy and count the recipients; send nothing")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 || strings.TrimSpace(*subject) == "" || *file == "" {
-		return fmt.Errorf("usage: mailbot newsletter send --subject S --file BODY.md [--dry-run]")
+		return wrongArgs("want --subject and --file")
 	}
 	body, err := os.ReadFile(*file)
 	if err != nil {
 		return err
 	}
-	st, bot, err := openBot(ctx, e)
+	st, bot, err := openBot(ctx, e, false)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
 
@@ -10,13 +9,15 @@ import (
 )
 
 func runCmd(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("run")
 	once := fs.Bool("once", false, "handle every message waiting, send everything due, then exit")
 	replaySeen := fs.Bool("replay-seen", false, "handle mail already read (\\Seen) before this database first looked at the mailbox, "+
 		"which is otherwise left alone: on that first look, or later for what it left alone")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() != 0 {
+		return wrongArgs("run takes no arguments")
 	}
 	// A wrong host, port or password is the operator's to fix, not the
 	// bot's to retry: say so now, while someone is watching, and before

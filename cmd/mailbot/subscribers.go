@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"fmt"
 	"time"
 
 	"github.com/betterdays/mailbot/store"
@@ -12,10 +11,14 @@ import (
 // subscribersExport writes the mailing list as CSV, with the evidence of
 // each consent, streaming from the database.
 func subscribersExport(ctx context.Context, e *env, args []string) error {
-	if len(args) != 0 {
-		return fmt.Errorf("usage: mailbot subscribers export")
+	fs := e.flags("subscribers export")
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	st, err := store.Open(ctx, e.cfg.DB)
+	if fs.NArg() != 0 {
+		return wrongArgs("subscribers export takes no arguments")
+	}
+	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
