@@ -1,6 +1,7 @@
 package mailbot
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 
@@ -19,6 +20,7 @@ type Bot struct {
 	queued func() // told after a commit that queued mail, to wake the outbox
 	sign   signer // the tokens in our links and addresses
 	issues issues // newsletters being sent, rendered once each
+	uids   store.CalendarUIDs
 }
 
 // NewBot returns a Bot, reading (or, on first run, making) the signing key
@@ -29,7 +31,13 @@ func NewBot(cfg Config, st *store.Store, tpl *templates.Set, clock Clock, log *s
 	if err != nil {
 		return nil, err
 	}
-	return &Bot{cfg: cfg, store: st, tpl: tpl, clock: clock, log: log, queued: queued, sign: signer{key: key, clock: clock}}, nil
+	// Read once: the token never changes (NewBot takes no context, and
+	// this one read cannot wait on anything but the disk).
+	uids, err := st.CalendarUIDs(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return &Bot{cfg: cfg, store: st, tpl: tpl, clock: clock, log: log, queued: queued, sign: signer{key: key, clock: clock}, uids: uids}, nil
 }
 
 // NewOutbox returns the outbox that sends what b queues, as configured:
