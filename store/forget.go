@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -78,7 +79,7 @@ func (tx *Tx) Forget(ctx context.Context, email string, mentions func([]byte) bo
 	case !errors.Is(err, ErrNotFound):
 		return e, err
 	}
-	if err := tx.eraseInbound(ctx, email, &e); err != nil {
+	if err := tx.eraseInbound(ctx, email, placeholder, &e); err != nil {
 		return e, err
 	}
 	if err := tx.eraseOutbox(ctx, email, p.ID, placeholder, &e); err != nil {
@@ -143,7 +144,7 @@ func (tx *Tx) erasePerson(ctx context.Context, personID int64, placeholder strin
 // and hashes the keys that hold the address (some mail programs build
 // Message-IDs from it): a hashed key no longer names them, and still
 // differs from every other.
-func (tx *Tx) eraseInbound(ctx context.Context, email string, e *Erased) error {
+func (tx *Tx) eraseInbound(ctx context.Context, email, placeholder string, e *Erased) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE inbound SET sender = '', subject = '' WHERE sender = ? COLLATE NOCASE`, email)
 	if err != nil {
 		return fmt.Errorf("erase messages from %s: %w", email, err)
@@ -160,7 +161,47 @@ func (tx *Tx) eraseInbound(ctx context.Context, email string, e *Erased) error {
 			return fmt.Errorf("erase message key %d: %w", id, err)
 		}
 	}
+	// What staff did for them is recorded with their address ("for
+	// jane@… (staff …): booked …"): it becomes the placeholder, as in their
+	// bookings, so the record still says what was done, not for whom.
+	outcomes, err := tx.textWhere(ctx, `SELECT id, outcome FROM inbound WHERE instr(lower(outcome), lower(?)) > 0`, email)
+	if err != nil {
+		return err
+	}
+	for id, o := range outcomes {
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE inbound SET outcome = ? WHERE id = ?`, replaceFold(o, email, placeholder), id); err != nil {
+			return fmt.Errorf("erase the outcome of message %d: %w", id, err)
+		}
+	}
 	return nil
+}
+
+// replaceFold replaces every old in s with new, matching A-Z and a-z
+// alike (as SQLite's lower() and NOCASE do; other letters stay as they
+// are, so the folded copy keeps s's byte offsets).
+func replaceFold(s, old, new string) string {
+	fold := func(s string) string {
+		b := []byte(s)
+		for i, c := range b {
+			if 'A' <= c && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			}
+		}
+		return string(b)
+	}
+	if old == "" {
+		return s
+	}
+	var out strings.Builder
+	low, lowOld := fold(s), fold(old)
+	for {
+		i := strings.Index(low, lowOld)
+		if i < 0 {
+			return out.String() + s
+		}
+		out.WriteString(s[:i] + new)
+		s, low = s[i+len(old):], low[i+len(old):]
+	}
 }
 
 // eraseOutbox empties every message to email (or to personID): its
@@ -198,6 +239,19 @@ func (tx *Tx) eraseMentions(ctx context.Context, mentions func([]byte) bool, e *
 			return fmt.Errorf("erase subject of message %d: %w", id, err)
 		}
 		e.Naming++
+	}
+	// An outcome that still names them (by their name) says only that.
+	outcomes, err := tx.textWhere(ctx, `SELECT id, outcome FROM inbound WHERE outcome <> ''`)
+	if err != nil {
+		return err
+	}
+	for id, o := range outcomes {
+		if !mentions([]byte(o)) {
+			continue
+		}
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE inbound SET outcome = ? WHERE id = ?`, "(erased: it named someone whose details were erased)", id); err != nil {
+			return fmt.Errorf("erase the outcome of message %d: %w", id, err)
+		}
 	}
 	// Read the ids first: a body is large, and the rows are rewritten as
 	// they are found.
