@@ -264,11 +264,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if c.IMAP, err = parseEndpoint(imapURL, "imap", 143, "imaps", 993); err != nil {
 			bad("MAILBOT_IMAP", err)
 		}
-		c.IMAP.Password = getenv("MAILBOT_IMAP_PASSWORD")
+		if c.IMAP.Password, err = readPassword(getenv, "IMAP", imapCredential); err != nil {
+			errs = append(errs, err.Error())
+		}
 		if c.SMTP, err = parseEndpoint(smtpURL, "smtp", 587, "smtps", 465); err != nil {
 			bad("MAILBOT_SMTP", err)
 		}
-		c.SMTP.Password = getenv("MAILBOT_SMTP_PASSWORD")
+		if c.SMTP.Password, err = readPassword(getenv, "SMTP", smtpCredential); err != nil {
+			errs = append(errs, err.Error())
+		}
 	}
 	for _, t := range []struct {
 		server string
