@@ -40,7 +40,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, asFault(path, err)
 	}
-	if err := migrate(ctx, w); err != nil {
+	if err := migrate(ctx, w, path); err != nil {
 		w.Close()
 		return nil, asFault(path, fmt.Errorf("database %s: %w", path, err))
 	}

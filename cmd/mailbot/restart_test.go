@@ -104,3 +104,26 @@ func TestEmbeddedRestartAnswersFirstMessage(t *testing.T) {
 		b.stop(t)
 	}
 }
+
+// TestBackupWhileRunning copies the database of a running bot with
+// `mailbot backup`, and the copy holds what the bot had written.
+func TestBackupWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "mailbot.db")
+	env := []string{"MAILBOT_HTTP=127.0.0.1:0", "MAILBOT_DB=" + db,
+		"MAILBOT_EMBEDDED_SMTP=" + closedPort(t), "MAILBOT_EMBEDDED_IMAP=" + closedPort(t)}
+	b := startEmbedded(t, dir, env...)
+	copyPath := filepath.Join(dir, "copy.db")
+	code, stdout, stderr := runCLIIn(t, dir, []string{"MAILBOT_DB=" + db}, "backup", copyPath)
+	if code != 0 || !strings.Contains(stdout, "checked sound") {
+		t.Fatalf("backup: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLIIn(t, dir, []string{"MAILBOT_DB=" + copyPath}, "sessions", "list")
+	if code != 0 || !strings.Contains(stdout, "Promoting independence") {
+		t.Errorf("sessions list of the copy: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, _, stderr = runCLIIn(t, dir, []string{"MAILBOT_DB=" + db}, "backup", copyPath); code != 1 || !strings.Contains(stderr, "exists") {
+		t.Errorf("backup over the copy: exit %d, %q; want 1, refused", code, stderr)
+	}
+	b.stop(t)
+}
