@@ -232,7 +232,7 @@ func (s *oauthIMAPSession) Authenticate(mech string) (sasl.Server, error) {
 
 // startOAuthSMTP starts a recording SMTP server (recServer's sessions) on
 // 127.0.0.1 that takes mail only after AUTH with o's token.
-func startOAuthSMTP(t *testing.T, o *oauthCheck) *recServer {
+func startOAuthSMTP(t *testing.T, o *oauthCheck, opts ...func(*smtp.Server)) *recServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -249,6 +249,9 @@ func startOAuthSMTP(t *testing.T, o *oauthCheck) *recServer {
 	rs.srv.Domain = "oauth.test"
 	rs.srv.AllowInsecureAuth = true // loopback, as the bot allows
 	rs.srv.ErrorLog = log.New(io.Discard, "", 0)
+	for _, opt := range opts {
+		opt(rs.srv)
+	}
 	done := make(chan struct{})
 	go func() { defer close(done); rs.srv.Serve(&recListener{Listener: ln, rs: rs}) }()
 	t.Cleanup(func() {
