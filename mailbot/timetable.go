@@ -1,6 +1,7 @@
 package mailbot
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/csv"
@@ -35,7 +36,11 @@ type ImportResult struct {
 // tz. Every bad cell is reported with its row and column; nothing is
 // returned unless every row is good.
 func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
-	cr := csv.NewReader(r)
+	text, err := spreadsheetText(r)
+	if err != nil {
+		return nil, fmt.Errorf("timetable: %w", err)
+	}
+	cr := csv.NewReader(bytes.NewReader(text))
 	cr.FieldsPerRecord = -1 // reported below, with the row number
 	header, err := cr.Read()
 	if err != nil {
@@ -47,6 +52,9 @@ func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
 	}
 	for _, c := range timetableColumns {
 		if _, ok := col[c]; !ok {
+			if p := separatorProblem(firstLine(text)); p != "" {
+				return nil, fmt.Errorf("timetable header: %s", p)
+			}
 			return nil, fmt.Errorf("timetable header: no %q column (want %s)", c, strings.Join(timetableColumns, ","))
 		}
 	}
@@ -85,10 +93,10 @@ func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
 		if s.Title == "" {
 			bad("title", "empty")
 		}
-		if s.Starts, err = parseTimetableTime(get("starts"), tz); err != nil {
+		if s.Starts, err = parseSpreadsheetTime(get("starts"), tz); err != nil {
 			bad("starts", "%v", err)
 		}
-		if s.Ends, err = parseTimetableTime(get("ends"), tz); err != nil {
+		if s.Ends, err = parseSpreadsheetTime(get("ends"), tz); err != nil {
 			bad("ends", "%v", err)
 		} else if !s.Ends.After(s.Starts) {
 			bad("ends", "%q is not after starts", get("ends"))
@@ -102,17 +110,6 @@ func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
 		return nil, fmt.Errorf("timetable not imported, nothing changed:\n%w", errors.Join(errs...))
 	}
 	return out, nil
-}
-
-// parseTimetableTime reads "2027-07-15 13:00" in tz, or RFC 3339.
-func parseTimetableTime(s string, tz *time.Location) (time.Time, error) {
-	if t, err := time.ParseInLocation("2006-01-02 15:04", s, tz); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("%q: want a date like 2027-07-15 13:00, or RFC 3339", s)
 }
 
 // MovedFunc is told, inside the import's transaction, of each session whose
