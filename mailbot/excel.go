@@ -2,6 +2,8 @@ package mailbot
 
 import (
 	"bytes"
+	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -98,4 +100,66 @@ func parseSpreadsheetTime(s string, tz *time.Location) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%q: want a date like 2027-07-15 13:00 or 15/07/2027 13:00 (day first), or RFC 3339", s)
+}
+
+// sheetRow is one row of a sheet being read: its cells by column name,
+// and where to report what is wrong with them.
+type sheetRow struct {
+	n    int // the row's number in the file, the header being 1
+	get  func(column string) string
+	errs *[]error
+}
+
+// bad reports a bad cell, by row and column.
+func (r sheetRow) bad(column, format string, args ...any) {
+	*r.errs = append(*r.errs, fmt.Errorf("row %d, column %s: %s", r.n, column, fmt.Sprintf(format, args...)))
+}
+
+// readSheet reads a CSV file as Excel saves it (spreadsheetText), its
+// header naming at least columns, in any order and case, and calls each
+// for every row. what names the file in messages ("timetable"). Every
+// bad row is reported; the error says nothing was changed, as the
+// caller keeps nothing unless every row is good.
+func readSheet(r io.Reader, what string, columns []string, each func(sheetRow)) error {
+	text, err := spreadsheetText(r)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	cr := csv.NewReader(bytes.NewReader(text))
+	cr.FieldsPerRecord = -1 // reported below, with the row number
+	header, err := cr.Read()
+	if err != nil {
+		return fmt.Errorf("%s header: %w", what, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, c := range columns {
+		if _, ok := col[c]; !ok {
+			if p := separatorProblem(firstLine(text)); p != "" {
+				return fmt.Errorf("%s header: %s", what, p)
+			}
+			return fmt.Errorf("%s header: no %q column (want %s)", what, c, strings.Join(columns, ","))
+		}
+	}
+	var errs []error
+	for n := 2; ; n++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s row %d: %w", what, n, err)
+		}
+		if len(rec) != len(header) {
+			errs = append(errs, fmt.Errorf("row %d: %d fields, want %d", n, len(rec), len(header)))
+			continue
+		}
+		each(sheetRow{n: n, errs: &errs, get: func(c string) string { return strings.TrimSpace(rec[col[c]]) }})
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s not imported, nothing changed:\n%w", what, errors.Join(errs...))
+	}
+	return nil
 }

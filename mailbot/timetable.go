@@ -1,11 +1,8 @@
 package mailbot
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -36,47 +33,11 @@ type ImportResult struct {
 // tz. Every bad cell is reported with its row and column; nothing is
 // returned unless every row is good.
 func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
-	text, err := spreadsheetText(r)
-	if err != nil {
-		return nil, fmt.Errorf("timetable: %w", err)
-	}
-	cr := csv.NewReader(bytes.NewReader(text))
-	cr.FieldsPerRecord = -1 // reported below, with the row number
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("timetable header: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	for _, c := range timetableColumns {
-		if _, ok := col[c]; !ok {
-			if p := separatorProblem(firstLine(text)); p != "" {
-				return nil, fmt.Errorf("timetable header: %s", p)
-			}
-			return nil, fmt.Errorf("timetable header: no %q column (want %s)", c, strings.Join(timetableColumns, ","))
-		}
-	}
 	var out []store.Session
-	var errs []error
 	seen := map[string]int{}
-	for row := 2; ; row++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("timetable row %d: %w", row, err)
-		}
-		if len(rec) != len(header) {
-			errs = append(errs, fmt.Errorf("row %d: %d fields, want %d", row, len(rec), len(header)))
-			continue
-		}
-		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		bad := func(c, format string, args ...any) {
-			errs = append(errs, fmt.Errorf("row %d, column %s: %s", row, c, fmt.Sprintf(format, args...)))
-		}
+	err := readSheet(r, "timetable", timetableColumns, func(r sheetRow) {
+		get, bad, row := r.get, r.bad, r.n
+		var err error
 		s := store.Session{
 			ID: get("id"), Kind: strings.ToLower(get("kind")), Title: get("title"),
 			Location: get("location"), Description: get("description"),
@@ -105,9 +66,9 @@ func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
 			bad("capacity", "%q: want a whole number, 0 or more", get("capacity"))
 		}
 		out = append(out, s)
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("timetable not imported, nothing changed:\n%w", errors.Join(errs...))
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

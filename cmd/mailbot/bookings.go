@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +18,7 @@ var bookingColumns = []string{"session_id", "title", "starts", "email", "name", 
 func bookingsExport(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("bookings export")
 	session := fs.String("session", "", "only this session `ID`")
+	excel := excelFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -35,11 +35,14 @@ func bookingsExport(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	return writeBookings(ctx, e.stdout, st, *session, e.cfg.TZ)
+	w, err := csvWriter(e.stdout, *excel)
+	if err != nil {
+		return err
+	}
+	return writeBookings(ctx, w, st, *session, e.cfg.TZ)
 }
 
-func writeBookings(ctx context.Context, out io.Writer, st *store.Store, session string, tz *time.Location) error {
-	w := csv.NewWriter(out)
+func writeBookings(ctx context.Context, w *csv.Writer, st *store.Store, session string, tz *time.Location) error {
 	if err := w.Write(bookingColumns); err != nil {
 		return err
 	}
