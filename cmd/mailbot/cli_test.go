@@ -60,6 +60,9 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"forget", "--help"}, 0, []string{"usage: mailbot forget EMAIL"}, nil, false},
 		{[]string{"newsletter", "send", "--help"}, 0, []string{"-subject SUBJECT", "-dry-run"}, nil, false},
 		{[]string{"version", "--help"}, 0, []string{"usage: mailbot version"}, nil, false},
+		{[]string{"export", "--help"}, 0, []string{"usage: mailbot export EMAIL", "subject-access"}, nil, false},
+		{[]string{"subscribers", "import", "--help"}, 0, []string{"usage: mailbot subscribers import FILE.csv [--ask]", "-ask"}, nil, false},
+		{[]string{"backup", "-h"}, 0, []string{"usage: mailbot backup FILE"}, nil, false},
 		{nil, 2, nil, []string{"usage: mailbot COMMAND"}, true},
 		{[]string{"frobnicate"}, 2, nil, []string{`unknown command "frobnicate"`, "mailbot help"}, true},
 		{[]string{"froget", "a@example.org"}, 2, nil, []string{`unknown command "froget a@example.org"`, `did you mean "forget"?`}, true},
@@ -116,6 +119,9 @@ func TestNoDatabaseHere(t *testing.T) {
 		{"bookings", "export"},
 		{"subscribers", "export"},
 		{"forget", "a@example.org"},
+		{"export", "a@example.org"},
+		{"backup", "copy.db"},
+		{"subscribers", "import", "/dev/null"},
 		{"newsletter", "send", "--subject", "S", "--file", "/dev/null"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

@@ -23,11 +23,10 @@ func forget(ctx context.Context, e *env, args []string) error {
 		return wrongArgs("want one email address")
 	}
 	args = fs.Args()
-	a, err := mail.ParseAddress(strings.TrimSpace(args[0]))
-	if err != nil || !strings.Contains(a.Address, "@") {
-		return fmt.Errorf("%q is not an email address", args[0])
+	email, err := emailArg(args[0])
+	if err != nil {
+		return err
 	}
-	email := a.Address
 	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
@@ -106,4 +105,13 @@ func unsent(n int) string {
 		return " (1 was not sent yet, and now never will be)"
 	}
 	return fmt.Sprintf(" (%d were not sent yet, and now never will be)", n)
+}
+
+// emailArg is the address a command was given ("Ann <ann@…>" will do).
+func emailArg(arg string) (string, error) {
+	a, err := mail.ParseAddress(strings.TrimSpace(arg))
+	if err != nil || !strings.Contains(a.Address, "@") {
+		return "", fmt.Errorf("%q is not an email address", arg)
+	}
+	return a.Address, nil
 }

@@ -38,6 +38,7 @@ var commands = map[string]command{
 	"newsletter send": {"newsletter send --subject S --file BODY.md [--dry-run]",
 		"send a newsletter to the mailing list; run again to resume", newsletterSend},
 	"forget":  {"forget EMAIL", "erase a person's details (UK GDPR); their bookings still count", forget},
+	"export":  {"export EMAIL", "everything held about one person, as JSON (a UK GDPR subject-access request)", export},
 	"backup":  {"backup FILE", "a consistent copy of the database, made while the bot runs", backup},
 	"version": {"version", "the version of this mailbot and the database schema it writes", version},
 }

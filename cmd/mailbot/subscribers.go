@@ -68,6 +68,11 @@ func subscribersImport(ctx context.Context, e *env, args []string) error {
 		return wrongArgs("want one mailing list file")
 	}
 	path := fs.Arg(0)
+	st, bot, err := openBot(ctx, e, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -77,11 +82,6 @@ func subscribersImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	st, bot, err := openBot(ctx, e, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	res, err := bot.ImportSubscribers(ctx, list, filepath.Base(path))
 	if err != nil {
 		return fmt.Errorf("%s: nothing imported: %w", path, err)

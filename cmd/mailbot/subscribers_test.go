@@ -118,6 +118,16 @@ func TestSubscribersImport(t *testing.T) {
 	if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), "ann@example.org")); n != 0 {
 		t.Errorf("Ann, on the list already, got %d messages", n)
 	}
+
+	// Her subject-access export says so; Cat's holds the request we sent.
+	code, stdout, stderr = runCLIIn(t, dir, env, "export", "ann@example.org")
+	if code != 0 || !strings.Contains(stdout, `"consent_how": "imported from old.csv, row 2: SharePoint sign-up form"`) {
+		t.Errorf("export ann: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLIIn(t, dir, env, "export", "Cat <cat@example.org>")
+	if code != 0 || !strings.Contains(stdout, "A member of the Better Days team asked us to add you") {
+		t.Errorf("export cat: exit %d\n%s", code, stdout)
+	}
 }
 
 func writeCSV(t *testing.T, dir, name, text string) string {
