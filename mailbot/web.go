@@ -26,6 +26,7 @@ type web struct {
 func (w *web) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", w.health)
+	mux.HandleFunc("GET /metrics", w.metrics)
 	mux.HandleFunc("GET /list/leave/{token}", w.listPage("page-leave", purposeLeave, nil))
 	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", purposeLeave, w.svc.Bot.LeaveByLink))
 	mux.HandleFunc("GET /list/join/{token}", w.listPage("page-join", purposeConfirm, nil))
