@@ -197,3 +197,24 @@ func TestLogSetting(t *testing.T) {
 		t.Errorf("MAILBOT_LOG=loud: exit %d, stderr %q; want 1 naming MAILBOT_LOG", code, stderr)
 	}
 }
+
+func TestFitWidth(t *testing.T) {
+	long := "sent 1200, failed 3, not sent (left the list or bounced) 2, left 800; 0.5/s; to go: 26m40s"
+	short := "sent 1200, failed 3, not sent 2, left 800; 0.5/s; 26m40s"
+	for _, tc := range []struct {
+		width int
+		want  string
+	}{
+		{200, long},
+		{len(long) + 1, long},
+		{len(long), short},
+		{80, short},
+		{0, short}, // unknown: 80
+		{40, short[:39]},
+		{1, short[:1]},
+	} {
+		if got := fitWidth(tc.width, long, short); got != tc.want {
+			t.Errorf("fitWidth(%d) = %q, want %q", tc.width, got, tc.want)
+		}
+	}
+}

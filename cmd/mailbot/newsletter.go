@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/betterdays/mailbot/mailbot"
 	"github.com/betterdays/mailbot/store"
@@ -129,6 +130,7 @@ func sendNewsletter(ctx context.Context, e *env, st *store.Store, bot *mailbot.B
 type progress struct {
 	w        io.Writer
 	terminal bool
+	width    func() int // the terminal's columns now (it may be resized)
 	start    time.Time
 	first    int // sent when progress began: the rate is this run's
 	last     time.Time
@@ -139,6 +141,7 @@ func newProgress(w io.Writer) *progress {
 	if f, ok := w.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			pr.terminal = true
+			pr.width = func() int { return termWidth(f) }
 		}
 	}
 	return pr
@@ -159,8 +162,32 @@ func (pr *progress) line(p store.NewsletterProgress, bot *mailbot.Bot) string {
 	case bot != nil:
 		togo = bot.Finish(p.Queued)
 	}
-	return fmt.Sprintf("sent %d, failed %d, not sent (left the list or bounced) %d, left %d; %.1f/s; to go: %s",
+	long := fmt.Sprintf("sent %d, failed %d, not sent (left the list or bounced) %d, left %d; %.1f/s; to go: %s",
 		p.Sent, p.Failed, p.Dropped, p.Queued, rate, togo)
+	if !pr.terminal {
+		return long
+	}
+	short := fmt.Sprintf("sent %d, failed %d, not sent %d, left %d; %.1f/s; %s", p.Sent, p.Failed, p.Dropped, p.Queued, rate, togo)
+	return fitWidth(pr.width(), long, short)
+}
+
+// fitWidth is the first of lines that fits in a terminal width columns
+// wide, else the last cut to fit: a line that wraps cannot be rewritten
+// in place, and each update would leave a line behind. One column is
+// kept free, as some terminals wrap at the last one. A width of 0 (not
+// known) is taken as 80.
+func fitWidth(width int, lines ...string) string {
+	if width <= 0 {
+		width = 80
+	}
+	room := max(width-1, 1)
+	for _, l := range lines {
+		if utf8.RuneCountInString(l) <= room {
+			return l
+		}
+	}
+	last := []rune(lines[len(lines)-1])
+	return string(last[:room])
 }
 
 func (pr *progress) show(p store.NewsletterProgress, bot *mailbot.Bot) {
