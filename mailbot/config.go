@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/address"
+	"github.com/betterdays/mailbot/store"
 )
 
 // Config is everything the operator can set. FromEnv reads it from the
@@ -87,6 +88,10 @@ type Config struct {
 	// wrote them, is kept; after that only what keeps a message from
 	// being handled or sent twice stays (see PruneBodies).
 	KeepBodiesDays int
+	// Checkpoint is how the write-ahead log is checkpointed
+	// (MAILBOT_CHECKPOINT): truncate by default, passive or off under
+	// Litestream, which owns the log.
+	Checkpoint store.CheckpointMode
 }
 
 // Endpoint is a mail server to connect to.
@@ -235,6 +240,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 
 	if c.ReplyLimit, err = strconv.Atoi(get("MAILBOT_REPLY_LIMIT", "10")); err != nil || c.ReplyLimit < 1 {
 		bad("MAILBOT_REPLY_LIMIT", fmt.Errorf("want a whole number, 1 or more"))
+	}
+	switch v := store.CheckpointMode(strings.ToLower(get("MAILBOT_CHECKPOINT", "truncate"))); v {
+	case store.CheckpointTruncate, store.CheckpointPassive, store.CheckpointOff:
+		c.Checkpoint = v
+	default:
+		bad("MAILBOT_CHECKPOINT", fmt.Errorf("%q: want truncate, passive (under Litestream) or off", v))
 	}
 	switch v := strings.ToLower(get("MAILBOT_IDLE", "on")); v {
 	case "on":

@@ -39,6 +39,7 @@ func NewService(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
+	st.SetCheckpoint(cfg.Checkpoint)
 	s := &Service{Config: cfg, Store: st, log: log}
 	if cfg.Embedded {
 		_, domain, _ := strings.Cut(cfg.Address, "@")

@@ -352,13 +352,22 @@ func (tx *Tx) PruneBodies(ctx context.Context, before time.Time) (sent, received
 // Checkpoint copies the write-ahead log into the database file and empties
 // it, so that pages written before an erasure or a prune do not linger
 // there. It reports false when readers kept it from finishing; it is
-// tried again next time.
+// tried again next time. Under a replication tool that owns the log
+// (SetCheckpoint), it only copies (passive) or leaves it alone (off), and
+// reports true: there is nothing more for the bot to do.
 func (s *Store) Checkpoint(ctx context.Context) (bool, error) {
+	mode := "TRUNCATE"
+	switch s.checkpoint {
+	case CheckpointOff:
+		return true, nil
+	case CheckpointPassive:
+		mode = "PASSIVE"
+	}
 	var busy, logPages, done int
-	if err := s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
+	if err := s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &logPages, &done); err != nil {
 		return false, fmt.Errorf("checkpoint: %w", err)
 	}
-	return busy == 0, nil
+	return busy == 0 || s.checkpoint == CheckpointPassive, nil
 }
 
 // Compact rewrites the database file without free space, then empties the

@@ -77,15 +77,20 @@ type HeldOutbound struct {
 // the parts agree.
 func (s *Store) HeldAbout(ctx context.Context, email string) (Held, error) {
 	var h Held
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return h, fmt.Errorf("read what is held about %s: %w", email, err)
-	}
-	defer tx.Rollback()
+	err := s.readSnapshot(ctx, func(tx querier) error {
+		var err error
+		h, err = heldAbout(ctx, tx, email)
+		return err
+	})
+	return h, err
+}
+
+func heldAbout(ctx context.Context, tx querier, email string) (Held, error) {
+	var h Held
 	var p HeldPerson
 	var first int64
 	var supp sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT id, email, name, created_at, suppressed_at, suppressed_why FROM people WHERE email = ?`, email).
+	err := tx.QueryRowContext(ctx, `SELECT id, email, name, created_at, suppressed_at, suppressed_why FROM people WHERE email = ?`, email).
 		Scan(&p.ID, &p.Email, &p.Name, &first, &supp, &p.SuppressedWhy)
 	switch {
 	case err == nil:

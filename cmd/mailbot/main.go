@@ -140,7 +140,17 @@ func openStore(ctx context.Context, e *env) (*store.Store, error) {
 		return nil, fmt.Errorf("no database at %s (MAILBOT_DB, or ./mailbot.db in the folder you are in): "+
 			"run this where the bot runs, or set MAILBOT_DB to its database; `mailbot run` or `mailbot sessions import` makes a new one", absPath(e.cfg.DB))
 	}
-	return store.Open(ctx, e.cfg.DB)
+	return openDB(ctx, e)
+}
+
+// openDB opens the database as configured; openStore first checks it is
+// there.
+func openDB(ctx context.Context, e *env) (*store.Store, error) {
+	st, err := store.Open(ctx, e.cfg.DB)
+	if err == nil {
+		st.SetCheckpoint(e.cfg.Checkpoint)
+	}
+	return st, err
 }
 
 // openBot opens the database and the bot on it, for commands that queue
@@ -149,7 +159,7 @@ func openStore(ctx context.Context, e *env) (*store.Store, error) {
 func openBot(ctx context.Context, e *env, create bool) (*store.Store, *mailbot.Bot, error) {
 	open := openStore
 	if create {
-		open = func(ctx context.Context, e *env) (*store.Store, error) { return store.Open(ctx, e.cfg.DB) }
+		open = openDB
 	}
 	st, err := open(ctx, e)
 	if err != nil {
