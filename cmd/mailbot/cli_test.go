@@ -218,3 +218,26 @@ func TestFitWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeZoneWithoutZoneinfo: on a minimal machine with no time-zone
+// files (/usr/share/zoneinfo empty, no Go installation), the binary still
+// knows Europe/London, from the data embedded in it (time/tzdata). The
+// machine is made minimal for the one command with a private mount of an
+// empty folder over /usr/share/zoneinfo, which needs root and unshare.
+func TestTimeZoneWithoutZoneinfo(t *testing.T) {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil || os.Geteuid() != 0 {
+		t.Skip("needs root and unshare to hide /usr/share/zoneinfo")
+	}
+	empty := t.TempDir()
+	script := `mount --bind "$1" /usr/share/zoneinfo && ls /usr/share/zoneinfo | wc -l && exec "$2" version`
+	cmd := exec.Command(unshare, "--mount", "sh", "-c", script, "sh", empty, binary)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "GOROOT=/nonexistent", "MAILBOT_TZ=Europe/London"}
+	out, err := cmd.CombinedOutput()
+	if err != nil && strings.Contains(string(out), "mount") {
+		t.Skipf("cannot hide /usr/share/zoneinfo here: %s", out)
+	}
+	if err != nil || !strings.HasPrefix(string(out), "0\nmailbot ") {
+		t.Errorf("version with no zoneinfo: %v\n%s", err, out)
+	}
+}
