@@ -91,6 +91,7 @@ func parseSpreadsheetDay(s string, tz *time.Location) (time.Time, error) {
 // as they were and why.
 type SubscribersImported struct {
 	Added, Asked, Already, Left, AskedBefore int
+	Erased                                   int      // asked to be forgotten: not added, not asked
 	Suppressed                               []string // on the list now, but their mail bounced: nothing goes to them
 }
 
@@ -98,7 +99,8 @@ type SubscribersImported struct {
 // address with evidence joins the list with it; each without (read with
 // ask) is sent one request to confirm, queued in the outbox, which sends
 // within the sending limits. Nobody who left the list is put back, and
-// nobody is ever asked twice, so the import can be run again.
+// nobody is ever asked twice, so the import can be run again. Nobody who
+// asked to be forgotten is added, asked or even recorded.
 func (b *Bot) ImportSubscribers(ctx context.Context, list []Subscriber, source string) (SubscribersImported, error) {
 	var res SubscribersImported
 	now := b.clock.Now()
@@ -106,6 +108,14 @@ func (b *Bot) ImportSubscribers(ctx context.Context, list []Subscriber, source s
 		res = SubscribersImported{}
 		var replies []reply
 		for _, s := range list {
+			// An old list must not bring back someone who asked to be
+			// forgotten since it was made.
+			if erased, err := tx.WasErased(ctx, s.Email); err != nil {
+				return err
+			} else if erased {
+				res.Erased++
+				continue
+			}
 			id, err := tx.NotePerson(ctx, s.Email, s.Name, now)
 			if err != nil {
 				return err

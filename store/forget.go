@@ -88,6 +88,10 @@ func (tx *Tx) Forget(ctx context.Context, email string, mentions func([]byte) bo
 	if err := tx.eraseMentions(ctx, mentions, &e); err != nil {
 		return e, err
 	}
+	if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO erased (digest, erased_at) VALUES (?, ?)`,
+		erasedDigest(email), millis(now)); err != nil {
+		return e, fmt.Errorf("note the erasure: %w", err)
+	}
 	// A member of staff who sent a newsletter by email is its source.
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE newsletters SET source = ? WHERE source = ? COLLATE NOCASE`, erasedAddress, email); err != nil {
 		return e, fmt.Errorf("erase newsletter sender: %w", err)
@@ -176,19 +180,38 @@ func (tx *Tx) eraseInbound(ctx context.Context, email, placeholder string, e *Er
 	return nil
 }
 
-// replaceFold replaces every old in s with new, matching A-Z and a-z
-// alike (as SQLite's lower() and NOCASE do; other letters stay as they
-// are, so the folded copy keeps s's byte offsets).
-func replaceFold(s, old, new string) string {
-	fold := func(s string) string {
-		b := []byte(s)
-		for i, c := range b {
-			if 'A' <= c && c <= 'Z' {
-				b[i] = c + 'a' - 'A'
-			}
-		}
-		return string(b)
+// erasedDigest is what the erased table keeps of an address.
+func erasedDigest(email string) string {
+	sum := sha256.Sum256([]byte("mailbot erased " + foldASCII(email)))
+	return hex.EncodeToString(sum[:])
+}
+
+// WasErased reports whether email was erased by Forget.
+func (tx *Tx) WasErased(ctx context.Context, email string) (bool, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM erased WHERE digest = ?`, erasedDigest(email)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look for an erasure of %s: %w", email, err)
 	}
+	return n > 0, nil
+}
+
+// foldASCII is s with A-Z as a-z, as SQLite's lower() and NOCASE fold
+// it; other letters stay as they are, so byte offsets are kept.
+func foldASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// replaceFold replaces every old in s with new, matching A-Z and a-z
+// alike (foldASCII).
+func replaceFold(s, old, new string) string {
+	fold := foldASCII
 	if old == "" {
 		return s
 	}

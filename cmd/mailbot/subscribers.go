@@ -87,8 +87,9 @@ func subscribersImport(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%s: nothing imported: %w", path, err)
 	}
 	fmt.Fprintf(e.stdout, "%s: %d added with the evidence of their consent, %d asked to confirm, %d already on the list, "+
-		"%d left the list or did not confirm before (not added again), %d asked to confirm before (not asked again)\n",
-		path, res.Added, res.Asked, res.Already, res.Left, res.AskedBefore)
+		"%d left the list or did not confirm before (not added again), %d asked to confirm before (not asked again), "+
+		"%d asked us to forget them (left out)\n",
+		path, res.Added, res.Asked, res.Already, res.Left, res.AskedBefore, res.Erased)
 	if res.Asked > 0 {
 		fmt.Fprintln(e.stdout, "The requests to confirm are sent by `mailbot run`, within MAILBOT_SEND_PER_MINUTE and MAILBOT_SEND_PER_DAY; "+
 			"each address joins only when it answers YES or follows its link.")

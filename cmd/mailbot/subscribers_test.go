@@ -119,6 +119,19 @@ func TestSubscribersImport(t *testing.T) {
 		t.Errorf("Ann, on the list already, got %d messages", n)
 	}
 
+	// Dan asks to be forgotten: the old list, imported again, leaves him
+	// out, and he is not recorded again.
+	if code, _, stderr := runCLIIn(t, dir, env, "forget", "dan@example.org"); code != 0 {
+		t.Fatalf("forget dan: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr = runCLIIn(t, dir, env, "subscribers", "import", "--ask", noEvidence)
+	if code != 0 || !strings.Contains(stdout, "1 asked us to forget them") {
+		t.Errorf("import after forget: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, stdout, _ := runCLIIn(t, dir, env, "export", "dan@example.org"); code != 0 || !strings.Contains(stdout, `"person": null`) {
+		t.Errorf("Dan, forgotten, is known again after the import:\n%s", stdout)
+	}
+
 	// Her subject-access export says so; Cat's holds the request we sent.
 	code, stdout, stderr = runCLIIn(t, dir, env, "export", "ann@example.org")
 	if code != 0 || !strings.Contains(stdout, `"consent_how": "imported from old.csv, row 2: SharePoint sign-up form"`) {
