@@ -77,7 +77,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	log, err := newLogger(getenv("MAILBOT_LOG"), stderr)
 	if err == nil {
 		var cfg mailbot.Config
-		if cfg, err = mailbot.FromEnv(getenv); err == nil {
+		// version must answer even where the configuration is wrong:
+		// it is what a bug report starts with.
+		if name != "version" {
+			cfg, err = mailbot.FromEnv(getenv)
+		}
+		if err == nil {
 			ctx, stop := signalContext(log)
 			defer stop()
 			err = commands[name].run(ctx, &env{cfg: cfg, log: log, stdout: stdout, stderr: stderr}, rest)
