@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const unitFile = "../../dist/mailbot.service"
@@ -56,33 +57,86 @@ func TestServiceUnit(t *testing.T) {
 		t.Skip("systemd-analyze not installed: the unit was not verified by systemd")
 	}
 	// verify checks that ExecStart exists: point it at the binary built
-	// for these tests, under the unit's own name.
-	unit, err := os.ReadFile(unitFile)
-	if err != nil {
-		t.Fatal(err)
+	// for these tests, under the units' own names, all of dist/ at once
+	// (the timer needs its service beside it).
+	units, err := filepath.Glob("../../dist/mailbot*.[st][ei][rm]*")
+	if err != nil || len(units) < 3 {
+		t.Fatalf("units in dist/: %v, %v; want the service, the backup service and its timer", units, err)
 	}
-	test := filepath.Join(t.TempDir(), "mailbot.service")
-	if err := os.WriteFile(test, []byte(strings.ReplaceAll(string(unit), "/usr/local/bin/mailbot", binary)), 0o644); err != nil {
-		t.Fatal(err)
+	dir := t.TempDir()
+	var tests []string
+	for _, u := range units {
+		text, err := os.ReadFile(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, filepath.Base(u))
+		if err := os.WriteFile(p, []byte(strings.ReplaceAll(string(text), "/usr/local/bin/mailbot", binary)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, p)
 	}
-	if out, err := exec.Command(analyze, "verify", test).CombinedOutput(); err != nil || len(out) > 0 {
+	if out, err := exec.Command(analyze, append([]string{"verify"}, tests...)...).CombinedOutput(); err != nil || len(out) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
 	// systemd's own judgement of the sandbox, 0 (locked down) to 10: "OK"
 	// is below 4; ours must stay under 2.
-	out, err := exec.Command(analyze, "security", "--offline=true", "--threshold=20", test).CombinedOutput()
-	if err != nil {
-		t.Errorf("systemd-analyze security: %v\n%s", err, out)
-	}
-	if i := strings.Index(string(out), "Overall exposure level"); i >= 0 {
-		t.Log(strings.TrimSpace(string(out[i:])))
+	for _, name := range []string{"mailbot.service", "mailbot-backup.service"} {
+		out, err := exec.Command(analyze, "security", "--offline=true", "--threshold=20", filepath.Join(dir, name)).CombinedOutput()
+		if err != nil {
+			t.Errorf("systemd-analyze security %s: %v\n%s", name, err, out)
+		}
+		if i := strings.Index(string(out), "Overall exposure level"); i >= 0 {
+			t.Log(strings.TrimSpace(string(out[i:])))
+		}
 	}
 }
 
-// TestCredentialsAsSystemdGivesThem runs the binary as the unit does,
-// with the passwords only as files in $CREDENTIALS_DIRECTORY (mode 0400,
-// as systemd makes them), against servers that check them: it logs in.
-// A password file anyone can read stops it at start, naming the fix.
+// TestBackupUnitCommands runs the backup unit's own ExecStart and
+// ExecStartPost lines, as systemd would (its %% is a %), against a real
+// database in a folder of the test's: a dated copy is made, and one
+// older than 30 days is deleted.
+func TestBackupUnitCommands(t *testing.T) {
+	text, err := os.ReadFile("../../dist/mailbot-backup.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	state := filepath.Join(dir, "var-lib-mailbot")
+	if err := os.MkdirAll(filepath.Join(state, "backups"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	timetable := writeCSV(t, dir, "t.csv", "id,kind,title,starts,ends,capacity,location,description\n")
+	if code, _, stderr := runCLIIn(t, dir, []string{"MAILBOT_DB=" + filepath.Join(state, "mailbot.db")}, "sessions", "import", timetable); code != 0 {
+		t.Fatalf("making the database: exit %d\n%s", code, stderr)
+	}
+	old := filepath.Join(state, "backups", "mailbot-20200101T000000Z.db")
+	if err := os.WriteFile(old, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	long := time.Now().AddDate(0, 0, -40)
+	os.Chtimes(old, long, long)
+	for _, line := range strings.Split(string(text), "\n") {
+		k, cmdline, ok := strings.Cut(line, "=")
+		if !ok || (k != "ExecStart" && k != "ExecStartPost") {
+			continue
+		}
+		cmdline = strings.ReplaceAll(cmdline, "%%", "%")
+		cmdline = strings.ReplaceAll(cmdline, "/usr/local/bin/mailbot", binary)
+		cmdline = strings.ReplaceAll(cmdline, "/var/lib/mailbot", state)
+		// systemd splits the line like a shell for these two forms.
+		cmd := exec.Command("/bin/sh", "-c", cmdline)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "MAILBOT_DB=" + filepath.Join(state, "mailbot.db")}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s=%s: %v\n%s", k, cmdline, err, out)
+		}
+	}
+	made, _ := filepath.Glob(filepath.Join(state, "backups", "mailbot-*.db"))
+	if len(made) != 1 || made[0] == old {
+		t.Errorf("backups after the unit ran: %q; want one new copy and the old one gone", made)
+	}
+}
+
 func TestCredentialsAsSystemdGivesThem(t *testing.T) {
 	imapAddr, smtpAddr := startPasswordIMAP(t), startPasswordSMTP(t)
 	dir := t.TempDir()
