@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/betterdays/mailbot/mailbot/desk"
 )
 
 // TestInternationalAddresses: through a server without SMTPUTF8 (as the
@@ -40,8 +42,8 @@ func TestFirstName(t *testing.T) {
 		{long + " Jones", ""},
 		{strings.Repeat("é", 40), strings.Repeat("é", 40)},
 	} {
-		if got := firstName(tc.name); got != tc.want {
-			t.Errorf("firstName(%.20q) = %.20q, want %.20q", tc.name, got, tc.want)
+		if got := desk.FirstName(tc.name); got != tc.want {
+			t.Errorf("desk.FirstName(%.20q) = %.20q, want %.20q", tc.name, got, tc.want)
 		}
 	}
 }

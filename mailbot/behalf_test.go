@@ -123,7 +123,7 @@ func TestSpoofedStaffActsForNobody(t *testing.T) {
 }
 
 // bookingSource is how addr's live booking was made.
-func (d *desk) bookingSource(addr string) string {
+func (d *rig) bookingSource(addr string) string {
 	d.t.Helper()
 	var src []string
 	err := d.st.ExportBookings(context.Background(), "", func(b store.Booking) error {

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
 )
@@ -20,7 +22,7 @@ type Bot struct {
 	queued func() // told after a commit that queued mail, to wake the outbox
 	sign   signer // the tokens in our links and addresses
 	issues issues // newsletters being sent, rendered once each
-	uids   store.CalendarUIDs
+	desk   *desk.Desk
 }
 
 // NewBot returns a Bot, reading (or, on first run, making) the signing key
@@ -37,7 +39,16 @@ func NewBot(cfg Config, st *store.Store, tpl *templates.Set, clock Clock, log *s
 	if err != nil {
 		return nil, err
 	}
-	return &Bot{cfg: cfg, store: st, tpl: tpl, clock: clock, log: log, queued: queued, sign: signer{key: key, clock: clock}, uids: uids}, nil
+	b := &Bot{cfg: cfg, store: st, tpl: tpl, clock: clock, log: log, queued: queued,
+		sign: signer{key: key, clock: clock, base: cfg.BaseURL.String()}}
+	b.desk = desk.New(desk.Env{
+		Address: cfg.Address, TZ: cfg.TZ, Staff: cfg.Staff,
+		AuthServID: cfg.AuthServID, StaffDomainProof: cfg.StaffDomainProof,
+		MaxPlaces: cfg.MaxPlaces, ReplyLimit: cfg.ReplyLimit, MaxMessageBytes: cfg.MaxMessageBytes,
+		ConfirmWithin: cfg.ConfirmWithin, CalendarUIDs: uids,
+		Log: log, Templates: tpl, Links: b.sign, Newsletters: newsletters{b},
+	})
+	return b, nil
 }
 
 // NewOutbox returns the outbox that sends what b queues, as configured:
@@ -50,6 +61,6 @@ func (b *Bot) NewOutbox(log *slog.Logger) *Outbox {
 		WithConnections(b.cfg.Connections, dial).
 		WithLimits(b.cfg.PerMinute, b.cfg.PerDay).
 		WithLock(b.cfg.DB + ".sending")
-	o.prepare = b.prepare
+	o.prepare = b
 	return o
 }

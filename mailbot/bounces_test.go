@@ -67,7 +67,7 @@ func TestBounceNeedsOurToken(t *testing.T) {
 	}
 
 	// The same report, come back to mary's bounce address.
-	if got := report(verp[mary], mary, maryMsg); !strings.HasPrefix(got, "bounce: permanent failure 5.1.1 for "+mary) {
+	if got := report(verp[mary], mary, maryMsg); !strings.HasPrefix(got, "bounce: permanent failure 5.1.1 for "+mary+";") {
 		t.Errorf("report to mary's bounce address: outcome %q", got)
 	}
 	if got := suppressed(); got != mary {
@@ -78,7 +78,7 @@ func TestBounceNeedsOurToken(t *testing.T) {
 	// counts against ann, whose message it was: her address may forward
 	// to one that fails. bob's own bounce address is not in it, so a hard
 	// failure is nothing of his.
-	if got := report(verp[ann], bob, copies[bob][0].MessageID); !strings.HasPrefix(got, "bounce: permanent failure 5.1.1 for "+ann) {
+	if got := report(verp[ann], bob, copies[bob][0].MessageID); !strings.HasPrefix(got, "bounce: permanent failure 5.1.1 for "+ann+";") {
 		t.Errorf("report to ann's bounce address naming bob: outcome %q", got)
 	}
 	if got := suppressed(); got != mary+" "+ann {

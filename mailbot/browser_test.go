@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/store"
 )
 
@@ -60,7 +62,7 @@ func TestBrowserListPages(t *testing.T) {
 					t.Errorf("after pressing the button the page says %q", got)
 				}
 				checkPage(t, b, srv.URL, axNode{"status", ""})
-				if sub := d.subscription(mary); sub.Status != store.Unsubscribed || sub.LeftHow != leftByLink {
+				if sub := d.subscription(mary); sub.Status != store.Unsubscribed || sub.LeftHow != desk.LeftByLink {
 					t.Errorf("after pressing the button: %+v, want unsubscribed by link", sub)
 				}
 				d.one(mary).must(t, "You are off our mailing list")
@@ -81,7 +83,7 @@ func TestBrowserListPages(t *testing.T) {
 					t.Errorf("after pressing the button the page says %q", got)
 				}
 				checkPage(t, b, srv.URL, axNode{"status", ""})
-				if sub := d.subscription(ann); sub.Status != store.Confirmed || sub.ConsentHow != consentLink {
+				if sub := d.subscription(ann); sub.Status != store.Confirmed || sub.ConsentHow != desk.ConsentLink {
 					t.Errorf("after pressing the button: %+v, want confirmed by link", sub)
 				}
 				d.one(ann).must(t, "you are on our mailing list")

@@ -9,47 +9,24 @@ import (
 	"unicode/utf8"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
+	"github.com/betterdays/mailbot/mailbot/desk"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
 	"github.com/emersion/go-message/mail"
 )
 
-// displayName is how the bot signs its From header.
-const displayName = "Better Days"
-
 // maxReferences bounds the References header of a long thread; RFC 5322
 // section 3.6.4 lets us keep the first and the latest.
 const maxReferences = 12
 
-// reply is one message the bot owes someone.
-type reply struct {
-	kind      string // template name
-	to        string
-	toName    string
-	subject   string
-	inReplyTo *understand.Message // the message answered, for threading; nil for a new conversation
-	data      any
-	invites   []invite     // calendar objects to attach
-	offer     *store.Offer // what a reply to this message may refer to; its Token goes in Reply-To
-	// replyTo, for mail to staff about someone: where their reply goes.
-	replyTo, replyToName string
-	original             []byte // a message passed on, attached as it came
-}
-
-// invite is one calendar object attached to a message.
-type invite struct {
-	method calendar.Method
-	ics    []byte
-}
-
 // compose renders r into a complete message ready for the outbox, with a
 // Message-ID fixed now so every retry sends the same message.
-func (b *Bot) compose(r reply) (store.OutMessage, error) {
+func (b *Bot) compose(r desk.Reply) (store.OutMessage, error) {
 	// What we echo of theirs is one line and short: a subject or name of
 	// any size must not grow our header past what servers accept.
-	r.subject, r.toName, r.replyToName = clip(r.subject, maxEchoSubject), clip(r.toName, maxEchoName), clip(r.replyToName, maxEchoName)
-	body, err := b.tpl.Render(r.kind, r.subject, r.data)
+	r.Subject, r.ToName, r.ReplyToName = clip(r.Subject, maxEchoSubject), clip(r.ToName, maxEchoName), clip(r.ReplyToName, maxEchoName)
+	body, err := b.tpl.Render(r.Kind, r.Subject, r.Data)
 	if err != nil {
 		return store.OutMessage{}, err
 	}
@@ -62,7 +39,7 @@ func (b *Bot) compose(r reply) (store.OutMessage, error) {
 	h.Set("X-Auto-Response-Suppress", "All")
 	// RFC 3834 section 5: automatic messages say so, which keeps other
 	// robots from answering us.
-	if m := r.inReplyTo; m != nil {
+	if m := r.InReplyTo; m != nil {
 		h.Set("Auto-Submitted", "auto-replied")
 		if m.MessageID != "" {
 			h.SetMsgIDList("References", references(m))
@@ -71,34 +48,34 @@ func (b *Bot) compose(r reply) (store.OutMessage, error) {
 	} else {
 		h.Set("Auto-Submitted", "auto-generated")
 	}
-	if r.replyTo != "" {
-		h.SetAddressList("Reply-To", []*mail.Address{{Name: understand.OneLine(r.replyToName), Address: r.replyTo}})
+	if r.ReplyTo != "" {
+		h.SetAddressList("Reply-To", []*mail.Address{{Name: understand.OneLine(r.ReplyToName), Address: r.ReplyTo}})
 	}
-	if r.offer != nil {
+	if r.Offer != nil {
 		// A reply comes back to an address that names this message, even
 		// from a client that drops In-Reply-To.
-		h.SetAddressList("Reply-To", []*mail.Address{{Name: displayName, Address: plusAddress(b.cfg.Address, r.offer.Token)}})
+		h.SetAddressList("Reply-To", []*mail.Address{{Name: desk.DisplayName, Address: plusAddress(b.cfg.Address, r.Offer.Token)}})
 	}
 	h.Set("MIME-Version", "1.0")
-	subject := understand.OneLine(r.subject)
-	if r.offer != nil {
-		subject += " [BD-" + r.offer.SubjectRef() + "]"
+	subject := understand.OneLine(r.Subject)
+	if r.Offer != nil {
+		subject += " [BD-" + r.Offer.SubjectRef() + "]"
 	}
 	h.SetSubject(subject)
-	h.SetAddressList("To", []*mail.Address{{Name: understand.OneLine(r.toName), Address: r.to}})
-	h.SetAddressList("From", []*mail.Address{{Name: displayName, Address: b.cfg.Address}})
+	h.SetAddressList("To", []*mail.Address{{Name: understand.OneLine(r.ToName), Address: r.To}})
+	h.SetAddressList("From", []*mail.Address{{Name: desk.DisplayName, Address: b.cfg.Address}})
 	h.SetMessageID(id)
 	h.SetDate(b.clock.Now().In(b.cfg.TZ))
 
 	var buf bytes.Buffer
-	if err := writeBody(&buf, h, body, r.invites, r.original); err != nil {
-		return store.OutMessage{}, fmt.Errorf("compose %s: %w", r.kind, err)
+	if err := writeBody(&buf, h, body, r.Invites, r.Original); err != nil {
+		return store.OutMessage{}, fmt.Errorf("compose %s: %w", r.Kind, err)
 	}
 	return store.OutMessage{
-		Kind:      r.kind,
+		Kind:      r.Kind,
 		MessageID: id,
 		MailFrom:  b.cfg.Address,
-		Rcpt:      r.to,
+		Rcpt:      r.To,
 		Body:      buf.Bytes(),
 	}, nil
 }
@@ -107,7 +84,7 @@ func (b *Bot) compose(r reply) (store.OutMessage, error) {
 // calendar object after them, and last the message passed on, if any. With
 // invites the message is multipart/mixed, the shape Outlook, Gmail and
 // Apple Mail all offer as an invitation to accept.
-func writeBody(buf *bytes.Buffer, h mail.Header, body templates.Rendered, invites []invite, original []byte) error {
+func writeBody(buf *bytes.Buffer, h mail.Header, body templates.Rendered, invites []desk.Invite, original []byte) error {
 	if len(invites) == 0 && original == nil {
 		w, err := mail.CreateInlineWriter(buf, h)
 		if err != nil {
@@ -134,14 +111,14 @@ func writeBody(buf *bytes.Buffer, h mail.Header, body templates.Rendered, invite
 	}
 	for i, inv := range invites {
 		var ah mail.AttachmentHeader
-		ah.Set("Content-Type", calendar.ContentType(inv.method))
-		ah.SetFilename(inviteName(inv.method, i, len(invites)))
+		ah.Set("Content-Type", calendar.ContentType(inv.Method))
+		ah.SetFilename(inviteName(inv.Method, i, len(invites)))
 		ah.Set("Content-Transfer-Encoding", "base64")
 		aw, err := w.CreateAttachment(ah)
 		if err != nil {
 			return err
 		}
-		if _, err := aw.Write(inv.ics); err != nil {
+		if _, err := aw.Write(inv.ICS); err != nil {
 			return err
 		}
 		if err := aw.Close(); err != nil {
@@ -254,20 +231,6 @@ func references(m *understand.Message) []string {
 		refs = append(refs[:1:1], refs[len(refs)-maxReferences+1:]...)
 	}
 	return refs
-}
-
-// replySubject is "Re: " and theirs, once, without our old reference:
-// the message it goes on gets its own.
-func replySubject(subject, fallback string) string {
-	s := understand.WithoutSubjectRef(understand.OneLine(subject))
-	switch {
-	case s == "":
-		return fallback
-	case len(s) >= 3 && strings.EqualFold(s[:3], "re:"):
-		return s
-	default:
-		return "Re: " + s
-	}
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

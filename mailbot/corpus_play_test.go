@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 )
@@ -26,7 +28,7 @@ var corpusStaff = []string{"officer@council.gov.uk", "sam.patel@council.gov.uk"}
 // corpusRun is one corpus message played through a desk.
 type corpusRun struct {
 	t      *testing.T
-	d      *desk
+	d      *rig
 	w      corpusWant
 	writer string // the From of the message
 	who    string // whom the bot should act for: for:, or the writer
@@ -253,7 +255,7 @@ func (r *corpusRun) subscribe(addr string) error {
 		if err := tx.AskToJoin(ctxBg, p, "email", now); err != nil {
 			return err
 		}
-		return tx.Confirm(ctxBg, p, "email", consentReply, "<corpus-setup@example.org>", now)
+		return tx.Confirm(ctxBg, p, "email", desk.ConsentReply, "<corpus-setup@example.org>", now)
 	})
 }
 

@@ -126,10 +126,15 @@ func readWant(path string) (corpusWant, error) {
 
 // corpusScore is one category's result.
 type corpusScore struct {
+	files          int // .want files in the category
 	passed, failed int
 	unchecked      []string
 	misread        []string
 }
+
+// whole is whether the run played all the category: one narrowed by -run
+// says nothing against its floor.
+func (s *corpusScore) whole() bool { return s.passed+s.failed+len(s.unchecked) == s.files }
 
 func TestCorpus(t *testing.T) {
 	cats, err := os.ReadDir(corpusDir)
@@ -146,7 +151,7 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &corpusScore{}
+		s := &corpusScore{files: len(wants)}
 		scores[cat.Name()] = s
 		names = append(names, cat.Name())
 		for _, wantPath := range wants {
@@ -194,14 +199,14 @@ func TestCorpus(t *testing.T) {
 			fmt.Fprintf(&out, ", %d unchecked: %s", len(s.unchecked), strings.Join(s.unchecked, ", "))
 		}
 		out.WriteString("\n")
-		if f, ok := floor[c]; ok && s.passed < f && !*corpusUpdate {
+		if f, ok := floor[c]; ok && s.whole() && s.passed < f && !*corpusUpdate {
 			t.Errorf("corpus category %s: %d passed, below its floor of %d: a change reads worse (misread: %s)",
 				c, s.passed, f, strings.Join(s.misread, ", "))
 		}
 		passed, failed, unchecked = passed+s.passed, failed+s.failed, unchecked+len(s.unchecked)
 	}
 	if *corpusUpdate {
-		if err := writeCorpusFloor(names, scores); err != nil {
+		if err := writeCorpusFloor(names, scores, floor); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -236,12 +241,18 @@ func readCorpusFloor() (map[string]int, error) {
 	return floor, nil
 }
 
-func writeCorpusFloor(names []string, scores map[string]*corpusScore) error {
+// writeCorpusFloor writes each category's score as its floor; a category
+// the run played only part of keeps the floor it had.
+func writeCorpusFloor(names []string, scores map[string]*corpusScore, old map[string]int) error {
 	var b strings.Builder
 	b.WriteString("# The fewest corpus messages of each category the bot must read right (TestCorpus).\n")
 	b.WriteString("# Raise with: go test ./mailbot -run TestCorpus -corpus.update\n")
 	for _, c := range names {
-		fmt.Fprintf(&b, "%s %d\n", c, scores[c].passed)
+		n := scores[c].passed
+		if !scores[c].whole() {
+			n = old[c]
+		}
+		fmt.Fprintf(&b, "%s %d\n", c, n)
 	}
 	return os.WriteFile(corpusFloor, []byte(b.String()), 0o644)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,10 +50,10 @@ func mustLoad(name string) *time.Location {
 	return l
 }
 
-// desk is the bot behind a real SQLite file, handling messages given to it
+// rig is the bot behind a real SQLite file, handling messages given to it
 // directly (as the inbox would) and sending its mail with a real SMTP
 // client to a recording server, where the test reads it back.
-type desk struct {
+type rig struct {
 	t      testing.TB
 	bot    *Bot
 	st     *store.Store
@@ -81,7 +82,7 @@ type sentInvite struct {
 	Obj         *calendar.Object
 }
 
-func newDesk(t testing.TB, env map[string]string) *desk {
+func newDesk(t testing.TB, env map[string]string) *rig {
 	t.Helper()
 	base := map[string]string{
 		"MAILBOT_DB":      filepath.Join(t.TempDir(), "mailbot.db"),
@@ -93,11 +94,14 @@ func newDesk(t testing.TB, env map[string]string) *desk {
 	for k, v := range env {
 		base[k] = v
 	}
+	// Tests send more than a person would; those of the limit set it.
+	if _, ok := base["MAILBOT_REPLY_LIMIT"]; !ok {
+		base["MAILBOT_REPLY_LIMIT"] = "1000"
+	}
 	cfg, err := FromEnv(func(k string) string { return base[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.ReplyLimit = 1000
 	st, err := store.Open(context.Background(), cfg.DB)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +112,7 @@ func newDesk(t testing.TB, env map[string]string) *desk {
 		t.Fatal(err)
 	}
 	clock := &testClock{t: deskNow}
-	d := &desk{t: t, st: st, clock: clock, inbox: map[string][]*sent{}}
+	d := &rig{t: t, st: st, clock: clock, inbox: map[string][]*sent{}}
 	d.rec = newRecServer(t, recConfig{})
 	log := testLogger(t)
 	d.outbox = NewOutbox(st, NewSMTPSender(Endpoint{Host: d.rec.Addr}, "localhost", log), clock, log, time.Millisecond, time.Hour)
@@ -116,15 +120,26 @@ func newDesk(t testing.TB, env map[string]string) *desk {
 	if d.bot, err = NewBot(cfg, st, tpl, clock, log, nil); err != nil {
 		t.Fatal(err)
 	}
-	d.outbox.prepare = d.bot.prepare
+	d.outbox.prepare = d.bot
 	if _, err := LoadDemoTimetable(context.Background(), st, cfg.TZ, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return d
 }
 
+// logTo makes the bot log to l from now on, desk and all.
+func (d *rig) logTo(l *slog.Logger) {
+	d.t.Helper()
+	b, err := NewBot(d.bot.cfg, d.st, d.bot.tpl, d.clock, l, nil)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.bot = b
+	d.outbox.prepare = b
+}
+
 // timetable replaces nothing and adds the sessions in csv.
-func (d *desk) timetable(csv string) {
+func (d *rig) timetable(csv string) {
 	d.t.Helper()
 	sessions, err := ReadTimetable(strings.NewReader("id,kind,title,starts,ends,capacity,location,description\n"+csv), d.bot.cfg.TZ)
 	if err != nil {
@@ -139,7 +154,7 @@ func (d *desk) timetable(csv string) {
 // from their provider: with DMARC passed for their domain, as most
 // people's mail does, unless header gives an Authentication-Results of
 // its own. Other header lines may be added too.
-func (d *desk) send(from, subject, text string, header ...string) string {
+func (d *rig) send(from, subject, text string, header ...string) string {
 	d.t.Helper()
 	if !slices.ContainsFunc(header, func(h string) bool {
 		return strings.HasPrefix(strings.ToLower(h), "authentication-results:")
@@ -154,12 +169,12 @@ func (d *desk) send(from, subject, text string, header ...string) string {
 
 // unproven hands the bot a message that nothing proves is from its From:
 // a forger's, or a person's whose provider doesn't authenticate mail.
-func (d *desk) unproven(from, subject, text string, header ...string) string {
+func (d *rig) unproven(from, subject, text string, header ...string) string {
 	d.t.Helper()
 	return d.sendAs(from, subject, text, append(header, "Authentication-Results: localhost; none")...)
 }
 
-func (d *desk) sendAs(from, subject, text string, header ...string) string {
+func (d *rig) sendAs(from, subject, text string, header ...string) string {
 	d.t.Helper()
 	id := fmt.Sprintf("m%d@example.org", d.uid.Add(1))
 	var extra strings.Builder
@@ -172,7 +187,7 @@ func (d *desk) sendAs(from, subject, text string, header ...string) string {
 	return id
 }
 
-func (d *desk) deliver(raw string) {
+func (d *rig) deliver(raw string) {
 	d.t.Helper()
 	uid := d.uid.Add(1)
 	err := d.bot.Handle(context.Background(), Delivery{Mailbox: "INBOX", UIDValidity: 1, UID: uid, Received: d.clock.Now(), Size: int64(len(raw)), Raw: []byte(raw)})
@@ -182,7 +197,7 @@ func (d *desk) deliver(raw string) {
 }
 
 // reply answers m as a mail client does: to its Reply-To, threaded.
-func (d *desk) reply(from string, m *sent, text string) {
+func (d *rig) reply(from string, m *sent, text string) {
 	d.t.Helper()
 	uid := d.uid.Add(1)
 	to := m.ReplyTo
@@ -195,7 +210,7 @@ func (d *desk) reply(from string, m *sent, text string) {
 }
 
 // mail sends what is queued and returns the new messages to rcpt.
-func (d *desk) mail(rcpt string) []*sent {
+func (d *rig) mail(rcpt string) []*sent {
 	d.t.Helper()
 	if _, err := d.outbox.Drain(context.Background()); err != nil {
 		d.t.Fatal(err)
@@ -214,7 +229,7 @@ func (d *desk) mail(rcpt string) []*sent {
 }
 
 // one is the single new message to rcpt.
-func (d *desk) one(rcpt string) *sent {
+func (d *rig) one(rcpt string) *sent {
 	d.t.Helper()
 	got := d.mail(rcpt)
 	if len(got) != 1 {
@@ -297,7 +312,7 @@ func (s *sent) mustNot(t *testing.T, bad ...string) {
 }
 
 // bookings is the live bookings of a session, as "email status places".
-func (d *desk) bookings(session string) []string {
+func (d *rig) bookings(session string) []string {
 	d.t.Helper()
 	var out []string
 	err := d.st.ExportBookings(context.Background(), session, func(b store.Booking) error {

@@ -188,7 +188,7 @@ func TestNeverAnswered(t *testing.T) {
 		{"bulk", "news@example.org", "From: news@example.org\r\nPrecedence: bulk\r\nMessage-ID: <bulk@x>\r\n\r\nNews\r\n", "ignored: automatic (Precedence: bulk)", ""},
 		{"list", "list@example.org", "From: list@example.org\r\nList-Id: <l.example.org>\r\nMessage-ID: <list@x>\r\n\r\nPost\r\n", "ignored: automatic (List-Id header)", ""},
 		{"null sender", "", "From: someone@example.org\r\nMessage-ID: <null@x>\r\n\r\nBounce\r\n", "ignored: automatic (null Return-Path)", ""},
-		{"mailer-daemon", "MAILER-DAEMON@example.org", "From: MAILER-DAEMON@example.org\r\nMessage-ID: <md@x>\r\n\r\nFailed\r\n", "ignored: automatic (sender MAILER-DAEMON)", ""},
+		{"mailer-daemon", "MAILER-DAEMON@example.org", "From: MAILER-DAEMON@example.org\r\nMessage-ID: <md@x>\r\n\r\nFailed\r\n", "ignored: automatic (sender is a mail system)", ""},
 		{"ourselves", botAddress, "From: " + botAddress + "\r\nMessage-ID: <self@x>\r\n\r\nloop\r\n", "ignored: from our own address", ""},
 		{"no From", "x@example.org", "Subject: hi\r\nMessage-ID: <nofrom@x>\r\n\r\nhelp\r\n", "ignored: no valid sender", ""},
 		{"invalid From", "x@example.org", "From: not an address\r\nMessage-ID: <badfrom@x>\r\n\r\nhelp\r\n", "ignored: no valid sender", ""},

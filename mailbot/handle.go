@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/betterdays/mailbot/mailbot/address"
+	"github.com/betterdays/mailbot/mailbot/desk"
 	"github.com/betterdays/mailbot/mailbot/understand"
+
 	"github.com/betterdays/mailbot/store"
-	"github.com/betterdays/mailbot/templates"
 )
 
 // Delivery is one message as the inbox found it.
@@ -117,10 +115,10 @@ func (b *Bot) handleOne(ctx context.Context, tx *store.Tx, ra *readAhead, d Deli
 
 // queue renders replies into the outbox, with the offers they carry, in
 // the caller's transaction.
-func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []reply, inboundID int64, now time.Time) error {
+func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []desk.Reply, inboundID int64, now time.Time) error {
 	for _, r := range replies {
-		if r.offer != nil {
-			r.offer.Token = randomToken(10)
+		if r.Offer != nil {
+			r.Offer.Token = randomToken(10)
 		}
 		out, err := b.compose(r)
 		if err != nil {
@@ -130,9 +128,9 @@ func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []reply, inboundI
 		if _, err := tx.Enqueue(ctx, out, now); err != nil {
 			return err
 		}
-		if r.offer != nil {
-			r.offer.MessageID = out.MessageID
-			if err := tx.SaveOffer(ctx, *r.offer, now); err != nil {
+		if r.Offer != nil {
+			r.Offer.MessageID = out.MessageID
+			if err := tx.SaveOffer(ctx, *r.Offer, now); err != nil {
 				return err
 			}
 		}
@@ -143,106 +141,32 @@ func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []reply, inboundI
 // decide works out what a message needs and does it in tx: a short
 // description of the outcome for the record, and the replies owed. It
 // notes in in whether the message proved its sender.
-func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time, in *store.Inbound) (string, []reply, error) {
+func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time, in *store.Inbound) (string, []desk.Reply, error) {
 	m := ra.m
+	validFrom := m.From != "" && desk.ValidAddress(m.From)
 	switch {
-	case m.From == "" || !validAddress(m.From):
-		return "ignored: no valid sender", nil, nil
-	case b.cfg.IsOwnAddress(m.From):
+	case validFrom && b.cfg.IsOwnAddress(m.From):
 		return "ignored: from our own address", nil, nil
-	case m.Automatic != "" && m.Calendar == nil && !strings.HasPrefix(b.plusTag(m), leaveTag):
-		// A calendar's answer to our invitation may be marked automatic,
-		// and still says what the person chose; a message to our
-		// List-Unsubscribe address unsubscribes whoever sent it.
-		if outcome, done, err := b.bounce(ctx, tx, m, d.Raw, now); done || err != nil {
-			return outcome, nil, err
+	case !validFrom, m.Automatic != "" && m.Calendar == nil && !strings.HasPrefix(desk.PlusTag(m, b.cfg.Address), desk.LeaveTag):
+		// A delivery report is read whatever its From: the null sender,
+		// "<MAILER-DAEMON>" and "MAILER-DAEMON <>" are what mail systems
+		// write, and none is an address. A calendar's answer to our
+		// invitation may be marked automatic, and still says what the
+		// person chose; a message to our List-Unsubscribe address
+		// unsubscribes whoever sent it.
+		for _, read := range []func(context.Context, *store.Tx, *understand.Message, []byte, time.Time) (string, bool, error){
+			b.complaint, b.bounce, b.unreadReport,
+		} {
+			if outcome, done, err := read(ctx, tx, m, d.Raw, now); done || err != nil {
+				return outcome, nil, err
+			}
+		}
+		if !validFrom {
+			return "ignored: no valid sender", nil, nil
 		}
 		return "ignored: automatic (" + m.Automatic + ")", nil, nil
 	}
-	proof := serverProof(m.Header, b.cfg.AuthServID, m.From)
-	staff := b.staffBy(m.From, proof)
-	if proof == Unproven {
-		cites, err := tx.Cites(ctx, m.From, b.offerRef(m, now))
-		if err != nil {
-			return "", nil, err
-		}
-		if cites {
-			proof = Cited
-		}
-	}
-	in.Proven = proof != Unproven
-	// A forged From could otherwise turn the bot into a way to flood a
-	// stranger's inbox, or act for them over and over. Mail that proves
-	// its sender has a limit of its own, so a forger's flood can't
-	// silence the person; it still has one, against a loop with a
-	// program that answers every email. Proven staff at work have none.
-	if !staff {
-		n, err := tx.QueuedFor(ctx, address.Base(m.From), in.Proven, now.Add(-time.Hour))
-		if err != nil {
-			return "", nil, err
-		}
-		if n >= b.cfg.ReplyLimit {
-			return b.overLimit(ctx, tx, m, d.Raw, now, n)
-		}
-	}
-	person, err := tx.NotePerson(ctx, m.From, m.FromName, now)
-	if err != nil {
-		return "", nil, err
-	}
-	// They wrote: their address works, whatever bounced before.
-	if err := tx.Unsuppress(ctx, person); err != nil {
-		return "", nil, err
-	}
-	t := &turn{b: b, ctx: ctx, tx: tx, m: m, now: now, person: person, raw: d.Raw, ahead: ra.reading, proof: proof}
-	t.ans.Name = firstName(m.FromName)
-	if d.Truncated {
-		t.answer("too-large", templates.TooLarge{Name: t.ans.Name, Size: megabytes(d.Size), Limit: megabytes(b.cfg.MaxMessageBytes)})
-		return "replied: too large to read", t.replies, nil
-	}
-	outcome, kept, err := t.guarded()
-	if err != nil {
-		return "", nil, err
-	}
-	if !kept {
-		outcome, replies := b.askProof(t)
-		return outcome, replies, nil
-	}
-	return outcome, t.replies, nil
-}
-
-// validAddress accepts what we can safely put in an SMTP RCPT and a To
-// header: one parseable address with a domain.
-func validAddress(addr string) bool {
-	a, err := mail.ParseAddress(addr)
-	if err != nil || a.Address != addr {
-		return false
-	}
-	local, domain, ok := strings.Cut(addr, "@")
-	return ok && local != "" && domain != "" && !strings.ContainsAny(addr, " \t\r\n<>")
-}
-
-// firstName is how a reply greets someone: "Mary" for "Mary Jones", nothing
-// for a name that looks like an address.
-func firstName(name string) string {
-	name = understand.OneLine(name)
-	if strings.Contains(name, "@") {
-		return ""
-	}
-	if i := strings.IndexByte(name, ','); i > 0 { // "Jones, Mary"
-		name = strings.TrimSpace(name[i+1:])
-	}
-	f, _, _ := strings.Cut(name, " ")
-	if utf8.RuneCountInString(f) > maxFirstName {
-		return "" // no one's first name: "Hello," reads better than a page of it
-	}
-	return f
-}
-
-// maxFirstName is the longest first name a greeting uses.
-const maxFirstName = 40
-
-// megabytes rounds up, so a message just over the limit never reads as
-// being the limit.
-func megabytes(n int64) string {
-	return fmt.Sprintf("%d MB", (n+1<<20-1)>>20)
+	a, err := b.desk.Answer(ctx, tx, desk.Message{Message: m, Raw: d.Raw, Size: d.Size, Truncated: d.Truncated, Reading: ra.Reading}, now)
+	in.Proven = a.Proven
+	return a.Outcome, a.Replies, err
 }

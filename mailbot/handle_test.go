@@ -3,21 +3,16 @@ package mailbot
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/betterdays/mailbot/mailbot/understand"
 )
 
 // TestHandleBatch: messages handled together, in one commit, behave as if
 // handled one by one: a copy of one earlier in the batch is a duplicate,
 // and the reply limit counts the replies queued before it in the batch.
 func TestHandleBatch(t *testing.T) {
-	d := newDesk(t, nil)
-	d.bot.cfg.ReplyLimit = 2
+	d := newDesk(t, map[string]string{"MAILBOT_REPLY_LIMIT": "2"})
 	raw := func(from, id string) []byte {
 		return fmt.Appendf(nil, "From: %s\r\nTo: %s\r\nSubject: hi\r\nMessage-ID: <%s>\r\n\r\nwhat's on?\r\n", from, botAddress, id)
 	}
@@ -69,7 +64,7 @@ func TestReadAheadStale(t *testing.T) {
 	}
 	batch := d.bot.ReadAhead(ctx, []Delivery{{Mailbox: "INBOX", UIDValidity: 1, UID: d.uid.Add(1), Received: d.clock.Now(),
 		Raw: raw("a@x", "Please book me on the Poetry circle")}})
-	if r := batch.msgs[0].reading; !r.ok || len(r.req.Targets) != 0 {
+	if r, ok := batch.msgs[0].Request(); !ok || len(r.Targets) != 0 {
 		t.Fatalf("read ahead before the session exists: %+v; want read, naming no session", r)
 	}
 	d.timetable("poetry,session,Poetry circle,2027-07-20 10:00,2027-07-20 11:00,8,The library,\n")
@@ -90,32 +85,5 @@ func TestReadAheadStale(t *testing.T) {
 	}
 	if got := d.one(mary); !strings.Contains(got.Text, "booked") {
 		t.Errorf("reply to \"2\" under the list:\n%s", got.Text)
-	}
-}
-
-// TestReadingAgain: whatever was read ahead, what a turn gets is the
-// reading of its own words against its own context.
-func TestReadingAgain(t *testing.T) {
-	c := understand.Context{Now: deskNow, TZ: time.UTC, Titles: []string{"Memory cafe"}}
-	ahead := readWords("book the memory cafe", c)
-	offered := c
-	offered.Offered = 3
-	more := c
-	more.Titles = []string{"Memory cafe", "Walk"}
-	for _, tc := range []struct {
-		name, text string
-		c          understand.Context
-		ahead      reading
-	}{
-		{"same", "book the memory cafe", c, ahead},
-		{"other words", "2", c, ahead},
-		{"answers a list", "2", offered, readWords("2", c)},
-		{"other titles", "book the memory cafe", more, ahead},
-		{"not read ahead", "book the memory cafe", c, reading{}},
-	} {
-		got, want := tc.ahead.again(tc.text, tc.c), readWords(tc.text, tc.c)
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: got %+v\nwant %+v", tc.name, got.req, want.req)
-		}
 	}
 }

@@ -70,8 +70,7 @@ func TestNoStaffMeansHelp(t *testing.T) {
 }
 
 func TestOverReplyLimitGoesToStaff(t *testing.T) {
-	d := newDesk(t, nil)
-	d.bot.cfg.ReplyLimit = 2
+	d := newDesk(t, map[string]string{"MAILBOT_REPLY_LIMIT": "2"})
 	for i := range 2 {
 		d.send(mary, "what's on", "what's on?")
 		if got := d.mail(mary); len(got) != 1 {

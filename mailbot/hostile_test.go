@@ -42,7 +42,7 @@ type hostileCase struct {
 	// log is in the log lines the message caused.
 	log string
 	// check looks further at the reply, when there is one.
-	check func(t *testing.T, d *desk, r *sent)
+	check func(t *testing.T, d *rig, r *sent)
 	// maxAlloc, when set, bounds the bytes allocated tighter than
 	// hostileAlloc.
 	maxAlloc uint64
@@ -80,7 +80,7 @@ func runHostile(t *testing.T, tc hostileCase) {
 	t.Helper()
 	d := newDesk(t, nil)
 	var logs lockedBuffer
-	d.bot.log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	d.logTo(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	m0 := len(d.rec.Accepted())
 
 	var before, after runtime.MemStats
@@ -275,8 +275,8 @@ func TestHostileHeaders(t *testing.T) {
 	for i := range refs {
 		refs[i] = fmt.Sprintf("<r%d@example.org>", i)
 	}
-	subjectIs := func(want string) func(*testing.T, *desk, *sent) {
-		return func(t *testing.T, _ *desk, r *sent) {
+	subjectIs := func(want string) func(*testing.T, *rig, *sent) {
+		return func(t *testing.T, _ *rig, r *sent) {
 			if r.Subject != want {
 				t.Errorf("reply subject %q, want %q", r.Subject, want)
 			}
@@ -289,7 +289,7 @@ func TestHostileHeaders(t *testing.T) {
 				"From: " + encodedWord("Mary\r\nBcc: victim@example.org\r\n") + " <" + mary + ">", "Subject: help",
 			}, "help\r\n"),
 			answer: mary, outcome: "replied", log: "outcome=",
-			check: func(t *testing.T, _ *desk, r *sent) {
+			check: func(t *testing.T, _ *rig, r *sent) {
 				if r.Header.Get("Bcc") != "" || strings.Contains(r.Text, "\nBcc:") {
 					t.Errorf("the name's Bcc came through: %q", r.Header.Get("Bcc"))
 				}
@@ -317,7 +317,7 @@ func TestHostileHeaders(t *testing.T) {
 				"From: " + encodedWord("Mary\x00\x1b]0;pwned\x07\x1b[2J") + " <" + mary + ">", "Subject: help",
 			}, "help\r\n"),
 			answer: mary, outcome: "replied", log: "outcome=",
-			check: func(t *testing.T, _ *desk, r *sent) {
+			check: func(t *testing.T, _ *rig, r *sent) {
 				if strings.ContainsAny(r.Text, "\x00\x1b\x07") || strings.ContainsAny(r.HTML, "\x00\x1b\x07") {
 					t.Error("a control character from the name reached the body")
 				}
@@ -328,7 +328,7 @@ func TestHostileHeaders(t *testing.T) {
 			raw: hostileMsg("h5@example.org", []string{"From: " + mary, "Subject:" + folded(200<<10)},
 				"help\r\n"),
 			answer: mary, outcome: "replied", log: "outcome=",
-			check: func(t *testing.T, _ *desk, r *sent) {
+			check: func(t *testing.T, _ *rig, r *sent) {
 				if !strings.HasPrefix(r.Subject, "Re: word word") || !strings.HasSuffix(r.Subject, "…") || utf8.RuneCountInString(r.Subject) > maxEchoSubject {
 					t.Errorf("reply subject %q, want theirs cut short", r.Subject)
 				}
@@ -339,7 +339,7 @@ func TestHostileHeaders(t *testing.T) {
 			raw: hostileMsg("h6@example.org", []string{"From: \"" + strings.Repeat("Mary ", 20<<10) + "\" <" + mary + ">", "Subject: help"},
 				"help\r\n"),
 			answer: mary, outcome: "replied", log: "outcome=",
-			check: func(t *testing.T, _ *desk, r *sent) {
+			check: func(t *testing.T, _ *rig, r *sent) {
 				to, _ := r.Header.AddressList("To")
 				if len(to) != 1 || !strings.HasPrefix(to[0].Name, "Mary Mary") || utf8.RuneCountInString(to[0].Name) > maxEchoName {
 					t.Errorf("reply To %v, want their name cut short", to)
@@ -379,7 +379,7 @@ func TestHostileHeaders(t *testing.T) {
 				"From: " + mary, "Subject: help", "In-Reply-To: " + refs[len(refs)-1], "References: " + strings.Join(refs, "\r\n "),
 			}, "help\r\n"),
 			answer: mary, outcome: "replied", log: "outcome=",
-			check: func(t *testing.T, _ *desk, r *sent) {
+			check: func(t *testing.T, _ *rig, r *sent) {
 				refs, err := r.Header.MsgIDList("References")
 				if err != nil || len(refs) > maxReferences {
 					t.Errorf("References: %d ids (%v), want at most %d", len(refs), err, maxReferences)
@@ -535,7 +535,7 @@ func TestHostileEcho(t *testing.T) {
 			raw: hostileMsg("e3@example.org", []string{"From: Sam <" + sam + ">", "Subject: booking"},
 				"Please book me on 15 July. I use a wheelchair "+script+"\r\n"),
 			answer: sam, outcome: "replied", log: "outcome=",
-			check: func(t *testing.T, d *desk, r *sent) {
+			check: func(t *testing.T, d *rig, r *sent) {
 				r.must(t, "You are booked on")
 				if !strings.Contains(r.HTML, "&lt;") && strings.Contains(r.Text, "<script>") {
 					t.Errorf("the access needs are in the text but not escaped in the HTML:\n%s", r.HTML)
@@ -558,7 +558,7 @@ func TestHostileEcho(t *testing.T) {
 			raw: hostileMsg("e5@example.org", []string{"From: \"" + bobby + "\" <bobby@example.org>", "Subject: ' OR '1'='1"},
 				"Please book me on 15 July'; DELETE FROM bookings; --\r\n"),
 			answer: "bobby@example.org", outcome: "replied", log: "outcome=",
-			check: func(t *testing.T, d *desk, r *sent) {
+			check: func(t *testing.T, d *rig, r *sent) {
 				r.must(t, "You are booked on")
 				if got := d.bookings("bd-2027-04"); !slices.Contains(got, "bobby@example.org confirmed 1") {
 					t.Errorf("bookings %q, want bobby's", got)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 )
@@ -24,7 +26,7 @@ const officer = "officer@localhost"
 const provenStaff = "Authentication-Results: localhost; auth=pass smtp.auth=" + officer
 
 // subscription is the list row of addr, failing the test when there is none.
-func (d *desk) subscription(addr string) store.Subscription {
+func (d *rig) subscription(addr string) store.Subscription {
 	d.t.Helper()
 	var sub store.Subscription
 	err := d.st.Write(context.Background(), func(tx *store.Tx) error {
@@ -42,7 +44,7 @@ func (d *desk) subscription(addr string) store.Subscription {
 }
 
 // joined puts addr on the list the way a person does: asks, then says yes.
-func (d *desk) joined(addr string) {
+func (d *rig) joined(addr string) {
 	d.t.Helper()
 	d.send(addr, "Mailing list", "Please add me to your mailing list")
 	d.reply(addr, d.one(addr), "Yes")
@@ -70,7 +72,7 @@ func TestListJoinByReply(t *testing.T) {
 	d.reply(mary, ask, "Yes please")
 	d.one(mary).must(t, "you are on our mailing list", "reply STOP")
 	sub := d.subscription(mary)
-	if sub.Status != store.Confirmed || sub.ConsentHow != consentReply || sub.ConsentMessage == "" || !sub.ConsentedAt.Equal(d.clock.Now()) {
+	if sub.Status != store.Confirmed || sub.ConsentHow != desk.ConsentReply || sub.ConsentMessage == "" || !sub.ConsentedAt.Equal(d.clock.Now()) {
 		t.Errorf("after yes: %+v, want confirmed by reply, with the reply's Message-ID and time", sub)
 	}
 
@@ -108,7 +110,7 @@ func TestListOfferedWithBooking(t *testing.T) {
 	conf.must(t, "You are booked on", "Reply YES to\njoin our mailing list")
 	d.reply(mary, conf, "yes")
 	d.one(mary).must(t, "you are on our mailing list")
-	if sub := d.subscription(mary); sub.Status != store.Confirmed || sub.Source != "booking" || sub.ConsentHow != consentBooking {
+	if sub := d.subscription(mary); sub.Status != store.Confirmed || sub.Source != "booking" || sub.ConsentHow != desk.ConsentBooking {
 		t.Errorf("after yes to the confirmation: %+v", sub)
 	}
 	// Once asked, never offered again.
@@ -128,7 +130,7 @@ func TestListLeaveByEmail(t *testing.T) {
 			m := d.one(who)
 			m.must(t, "You are off our mailing list", "Your bookings are not affected")
 			m.mustNot(t, "I have cancelled", "are you sure")
-			if sub := d.subscription(who); sub.Status != store.Unsubscribed || sub.LeftHow != leftByEmail {
+			if sub := d.subscription(who); sub.Status != store.Unsubscribed || sub.LeftHow != desk.LeftByEmail {
 				t.Errorf("after %q: %+v", words, sub)
 			}
 			if got := d.bookings("bd-2027-04"); !slices.Contains(got, who+" confirmed 1") {
@@ -142,7 +144,7 @@ func TestListLeaveByEmail(t *testing.T) {
 
 // newsletter queues a newsletter and sends it, returning each
 // subscriber's copy.
-func (d *desk) newsletter(subject, md string) map[string][]*sent {
+func (d *rig) newsletter(subject, md string) map[string][]*sent {
 	d.t.Helper()
 	ctx := context.Background()
 	err := d.st.Write(ctx, func(tx *store.Tx) error {
@@ -266,7 +268,7 @@ func TestListLeaveByMailto(t *testing.T) {
 	// address of hers, with no words.
 	raw := fmt.Sprintf("From: m.jones@work.example\r\nTo: %s\r\nSubject: unsubscribe\r\nMessage-ID: <u1@work.example>\r\n\r\n\r\n", mailto)
 	d.deliver(raw)
-	if sub := d.subscription(mary); sub.Status != store.Unsubscribed || sub.LeftHow != leftByMailto {
+	if sub := d.subscription(mary); sub.Status != store.Unsubscribed || sub.LeftHow != desk.LeftByMailto {
 		t.Fatalf("after the mailto: %+v", sub)
 	}
 	d.one(mary).must(t, "You are off our mailing list")
@@ -318,7 +320,7 @@ func TestListLinks(t *testing.T) {
 	if code, page := get("POST", join, ""); code != 200 || !strings.Contains(page, "is on our mailing list") {
 		t.Fatalf("POST join = %d %q", code, page)
 	}
-	if sub := d.subscription(mary); sub.Status != store.Confirmed || sub.ConsentHow != consentLink {
+	if sub := d.subscription(mary); sub.Status != store.Confirmed || sub.ConsentHow != desk.ConsentLink {
 		t.Fatalf("after POST: %+v", sub)
 	}
 	d.one(mary).must(t, "you are on our mailing list")
@@ -335,7 +337,7 @@ func TestListLinks(t *testing.T) {
 	if code, page := get("POST", leave, "List-Unsubscribe=One-Click"); code != 200 || !strings.Contains(page, "is off our mailing list") {
 		t.Fatalf("POST leave = %d %q", code, page)
 	}
-	if sub := d.subscription(mary); sub.Status != store.Unsubscribed || sub.LeftHow != leftByLink {
+	if sub := d.subscription(mary); sub.Status != store.Unsubscribed || sub.LeftHow != desk.LeftByLink {
 		t.Fatalf("after one-click: %+v", sub)
 	}
 	d.one(mary).must(t, "You are off our mailing list")
@@ -450,7 +452,7 @@ func TestListStaffAsksForSomeone(t *testing.T) {
 	}
 	d.reply(jane, ask, "yes")
 	d.one(jane).must(t, "you are on our mailing list")
-	if sub := d.subscription(jane); sub.Status != store.Confirmed || sub.Source != "staff" || sub.ConsentHow != consentReply {
+	if sub := d.subscription(jane); sub.Status != store.Confirmed || sub.Source != "staff" || sub.ConsentHow != desk.ConsentReply {
 		t.Errorf("after Jane's yes: %+v, want confirmed by her reply, source staff", sub)
 	}
 

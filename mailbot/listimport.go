@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/address"
-	"github.com/betterdays/mailbot/mailbot/understand"
+	"github.com/betterdays/mailbot/mailbot/desk"
 	"github.com/betterdays/mailbot/store"
 )
 
@@ -106,7 +106,7 @@ func (b *Bot) ImportSubscribers(ctx context.Context, list []Subscriber, source s
 	now := b.clock.Now()
 	err := b.store.Write(ctx, func(tx *store.Tx) error {
 		res = SubscribersImported{}
-		var replies []reply
+		var replies []desk.Reply
 		for _, s := range list {
 			// An old list must not bring back someone who asked to be
 			// forgotten since it was made.
@@ -125,7 +125,7 @@ func (b *Bot) ImportSubscribers(ctx context.Context, list []Subscriber, source s
 				how := fmt.Sprintf("imported from %s, row %d: %s", source, s.Row, s.Source)
 				outcome, err = tx.ImportConsent(ctx, id, s.ConsentedAt, how, now)
 			} else if outcome, err = tx.ImportToAsk(ctx, id); err == nil && outcome == store.ImportAsk {
-				replies = append(replies, b.askImported(ctx, tx, id, s, now)...)
+				replies = append(replies, b.desk.AskImported(ctx, tx, store.Person{ID: id, Email: s.Email, Name: s.Name}, now)...)
 				err = tx.AskToJoin(ctx, id, store.SourceImport, now)
 				if err == nil {
 					err = tx.NoteRequestSent(ctx, id, now)
@@ -156,22 +156,4 @@ func (b *Bot) ImportSubscribers(ctx context.Context, list []Subscriber, source s
 		b.queued()
 	}
 	return res, err
-}
-
-// askImported is the one request to confirm joining that an address on an
-// old list gets: as from staff, since it was the team's list, with the
-// link and a YES reply both confirming.
-func (b *Bot) askImported(ctx context.Context, tx *store.Tx, id int64, s Subscriber, now time.Time) []reply {
-	t := &turn{b: b, ctx: ctx, tx: tx, now: now, person: id,
-		m: &understand.Message{From: s.Email, FromName: s.Name}}
-	t.ans.Name = firstName(s.Name)
-	t.ans.ByStaff = true
-	t.ans.List = "confirm"
-	t.ans.ConfirmURL = b.link("join", b.sign.make(purposeConfirm, id, b.cfg.ConfirmWithin))
-	t.note("asked to confirm joining the list (imported)")
-	t.sendAnswer()
-	for i := range t.replies {
-		t.replies[i].subject = "Better Days mailing list: please confirm"
-	}
-	return t.replies
 }

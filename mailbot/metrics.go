@@ -8,14 +8,22 @@ import (
 )
 
 // metrics answers GET /metrics in the Prometheus text format (version
-// 0.0.4), beside /healthz: totals from the database, which survive
-// restarts, and the inbox's state from this process.
+// 0.0.4), by hand: a handful of numbers does not justify a client
+// library. Totals from the database, which survive restarts, and the
+// inbox's state from this process; counts only, nothing about any one
+// person.
 func (w *web) metrics(rw http.ResponseWriter, r *http.Request) {
 	c, err := w.svc.Store.Counts(r.Context())
 	if err != nil {
 		err = w.svc.Store.Classify(err)
 		w.log.Error("metrics: reading the database", "err", err)
 		http.Error(rw, "the database cannot be read: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	bs, err := w.svc.Store.BounceStats(r.Context())
+	if err != nil {
+		w.log.Error("metrics: reading the bounces", "err", err)
+		http.Error(rw, "the database cannot be read", http.StatusServiceUnavailable)
 		return
 	}
 	in := w.svc.Inbox.Status()
@@ -28,9 +36,13 @@ func (w *web) metrics(rw http.ResponseWriter, r *http.Request) {
 	m.sample("mailbot_send_failures_total", `kind="temporary"`, c.Retried)
 	m.sample("mailbot_send_failures_total", `kind="permanent"`, c.Failed)
 	m.one("mailbot_messages_dropped_total", "counter", "Messages never sent: the person's details were erased, or mail to them stopped.", c.Dropped)
-	m.head("mailbot_bounces_total", "counter", "Delivery reports received for our mail.")
-	m.sample("mailbot_bounces_total", `kind="permanent"`, c.HardBounces)
-	m.sample("mailbot_bounces_total", `kind="temporary"`, c.SoftBounces)
+	m.one("mailbot_bulk_paused", "gauge", "1 while list mail is paused because receiving servers refuse the council's mail.", boolMetric(bs.Pause.Paused))
+	m.head("mailbot_bounces", "gauge", "Delivery failures recorded, by whose fault: recipient (address gone), transient, sender (ours).")
+	m.sample("mailbot_bounces", `fault="recipient"`, bs.Hard)
+	m.sample("mailbot_bounces", `fault="transient"`, bs.Soft)
+	m.sample("mailbot_bounces", `fault="sender"`, bs.Sender)
+	m.one("mailbot_suppressed_addresses", "gauge", "People whose mail is stopped after bounces, until they write.", bs.Suppressed)
+	m.one("mailbot_complaints", "gauge", "Abuse reports (people who marked our mail as spam) acted on.", bs.Complaints)
 	m.one("mailbot_handoffs_total", "counter", "Messages passed to staff.", c.Handoffs)
 	m.one("mailbot_handoffs_waiting", "gauge", "Messages for staff not yet delivered to them.", c.HandoffsQueued)
 	m.one("mailbot_outbox_queued", "gauge", "Messages waiting to be sent.", c.Queued)

@@ -67,7 +67,8 @@ func TestMetrics(t *testing.T) {
 		"mailbot_handoffs_total":                        1,
 		"mailbot_imap_connected":                        1,
 		`mailbot_send_failures_total{kind="permanent"}`: 0,
-		`mailbot_bounces_total{kind="permanent"}`:       0,
+		`mailbot_bounces{fault="recipient"}`:            0,
+		"mailbot_bulk_paused":                           0,
 		"mailbot_outbox_queued":                         0,
 	} {
 		if v, ok := got[name]; !ok || v != want {

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
@@ -34,13 +34,13 @@ func (b *Bot) DraftNewsletter(ctx context.Context, tx *store.Tx, subject, markdo
 	sum := sha256.Sum256([]byte(subject + "\x00" + markdown))
 	n := store.Newsletter{Subject: subject, Markdown: markdown, Source: source, Digest: hex.EncodeToString(sum[:])}
 	if strings.Contains(markdown, sessionsPlaceholder) {
-		upcoming, err := tx.UpcomingSessions(ctx, now, "session")
+		upcoming, err := tx.UpcomingSessions(ctx, now, store.Group)
 		if err != nil {
 			return n, err
 		}
 		var list strings.Builder
-		for i, s := range upcoming[:min(len(upcoming), maxChoices)] {
-			fmt.Fprintf(&list, "%d. **%s**  \n   %s, %s\n", i+1, s.Title, When(s.Starts, s.Ends, b.cfg.TZ), s.Location)
+		for i, s := range upcoming[:min(len(upcoming), desk.MaxChoices)] {
+			fmt.Fprintf(&list, "%d. **%s**  \n   %s, %s\n", i+1, s.Title, desk.When(s.Starts, s.Ends, b.cfg.TZ), s.Location)
 			n.Sessions = append(n.Sessions, s.ID)
 		}
 		if len(n.Sessions) > 0 {
@@ -52,6 +52,32 @@ func (b *Bot) DraftNewsletter(ctx context.Context, tx *store.Tx, subject, markdo
 	}
 	return tx.SaveNewsletter(ctx, n, now)
 }
+
+// newsletters is the desk's way to a member of staff's newsletter by
+// email: drafted, previewed and, on their SEND, queued, in the desk's
+// transaction.
+type newsletters struct{ b *Bot }
+
+var _ desk.NewsletterDesk = newsletters{}
+
+func (n newsletters) Draft(ctx context.Context, tx *store.Tx, subject, markdown, source string) (store.Newsletter, error) {
+	return n.b.DraftNewsletter(ctx, tx, subject, markdown, source)
+}
+
+func (n newsletters) Preview(nl store.Newsletter, p store.Person) (templates.Newsletter, error) {
+	is, err := renderIssue(nl)
+	if err != nil {
+		return templates.Newsletter{}, err
+	}
+	data, _ := n.b.copyData(is, p)
+	return data, nil
+}
+
+func (n newsletters) Queue(ctx context.Context, tx *store.Tx, nl store.Newsletter) (int, error) {
+	return n.b.QueueNewsletter(ctx, tx, nl)
+}
+
+func (n newsletters) Finish(count int) string { return n.b.Finish(count) }
 
 // issue is a newsletter rendered once, ready to be personalised for each
 // copy.
@@ -102,10 +128,10 @@ func (b *Bot) issue(ctx context.Context, id int64) (issue, error) {
 // copyData is one person's copy of an issue, with the token of their
 // unsubscribe link and address.
 func (b *Bot) copyData(is issue, p store.Person) (templates.Newsletter, string) {
-	leave := b.sign.make(purposeLeave, p.ID, 0)
+	leave := b.sign.Token(desk.PurposeLeave, p.ID, 0)
 	return templates.Newsletter{
-		Name: firstName(p.Name), Text: is.n.Markdown, HTML: is.html,
-		LeaveURL: b.link("leave", leave),
+		Name: desk.FirstName(p.Name), Text: is.n.Markdown, HTML: is.html,
+		LeaveURL: b.sign.URL("leave", leave),
 	}, leave
 }
 
@@ -125,13 +151,13 @@ func (b *Bot) newsletterCopy(is issue, p store.Person, messageID string) ([]byte
 	// RFC 8058: the mailbox provider's unsubscribe button POSTs to the
 	// link; the mailto is for the rest (RFC 2369).
 	h.Set("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
-	h.Set("List-Unsubscribe", "<"+data.LeaveURL+">, <mailto:"+plusAddress(b.cfg.Address, leaveTag+leave)+"?subject=unsubscribe>")
+	h.Set("List-Unsubscribe", "<"+data.LeaveURL+">, <mailto:"+plusAddress(b.cfg.Address, desk.LeaveTag+leave)+"?subject=unsubscribe>")
 	_, domain, _ := strings.Cut(b.cfg.Address, "@")
-	h.Set("List-Id", displayName+" news <news."+domain+">")
+	h.Set("List-Id", desk.DisplayName+" news <news."+domain+">")
 	h.Set("MIME-Version", "1.0")
 	h.SetSubject(is.n.Subject)
 	h.SetAddressList("To", []*mail.Address{{Name: understand.OneLine(p.Name), Address: p.Email}})
-	h.SetAddressList("From", []*mail.Address{{Name: displayName, Address: b.cfg.Address}})
+	h.SetAddressList("From", []*mail.Address{{Name: desk.DisplayName, Address: b.cfg.Address}})
 	h.SetMessageID(messageID)
 	h.SetDate(is.n.CreatedAt.In(b.cfg.TZ))
 	var buf bytes.Buffer
@@ -141,10 +167,12 @@ func (b *Bot) newsletterCopy(is issue, p store.Person, messageID string) ([]byte
 	return is.form.fill(buf.Bytes(), leave), nil
 }
 
-// prepare gives an outbox message its envelope sender, which names the
+var _ Preparer = (*Bot)(nil)
+
+// Prepare gives an outbox message its envelope sender, which names the
 // message so a bounce finds it, and makes a newsletter copy's bytes.
-func (b *Bot) prepare(ctx context.Context, m *store.Outgoing) error {
-	m.MailFrom = plusAddress(b.cfg.Address, bounceTag+b.sign.make(purposeBounce, m.ID, 0))
+func (b *Bot) Prepare(ctx context.Context, m *store.Outgoing) error {
+	m.MailFrom = plusAddress(b.cfg.Address, bounceTag+b.sign.Token(desk.PurposeBounce, m.ID, 0))
 	if m.NewsletterID == 0 || len(m.Body) > 0 {
 		return nil
 	}
@@ -197,90 +225,4 @@ func (b *Bot) Finish(count int) string {
 	days := int(math.Ceil(float64(count) / perDay))
 	by := b.clock.Now().Add(time.Duration(days-1) * 24 * time.Hour).In(b.cfg.TZ)
 	return fmt.Sprintf("in about %d days (the daily sending limit is %d), by %s", days, b.cfg.PerDay, by.Format("Monday 2 January"))
-}
-
-// newsletter handles a member of staff's newsletter by email: a message
-// whose subject starts "Newsletter:" gets a preview, and a reply SEND to
-// the preview sends it. done is false for any other message.
-func (t *turn) newsletter(text string, isStaff bool) (string, bool, error) {
-	if t.offer != nil && t.offer.Kind == store.OfferNewsletter {
-		return t.sendNewsletter(text, isStaff)
-	}
-	subject, ok := cutPrefixFold(understand.OneLine(t.m.Subject), "newsletter:")
-	if !ok || !isStaff {
-		if ok {
-			t.b.log.Warn("newsletter from an address not proven to be staff; read as an ordinary message", "from", t.m.From)
-		}
-		return "", false, nil
-	}
-	body := t.m.Fresh
-	if strings.TrimSpace(body) == "" {
-		body = t.m.Text
-	}
-	n, err := t.b.DraftNewsletter(t.ctx, t.tx, strings.TrimSpace(subject), body, t.m.From)
-	if err != nil {
-		return "", true, err
-	}
-	count, err := t.b.store.CountConfirmed(t.ctx)
-	if err != nil {
-		return "", true, err
-	}
-	is, err := renderIssue(n)
-	if err != nil {
-		return "", true, err
-	}
-	preview, _ := t.b.copyData(is, store.Person{ID: t.person, Email: t.m.From, Name: t.m.FromName})
-	r := t.answer("newsletter-staff", templates.NewsletterStaff{
-		Name: t.ans.Name, Stage: "preview", Subject: n.Subject, Recipients: count, Preview: preview,
-	})
-	r.subject = "Preview: " + n.Subject
-	r.offer = &store.Offer{PersonID: t.person, Kind: store.OfferNewsletter, Items: []string{idString(n.ID)}}
-	return fmt.Sprintf("replied: newsletter %d preview (%d recipients)", n.ID, count), true, nil
-}
-
-// sendNewsletter answers a preview: SEND from the same, proven, staff
-// address sends it; any other answer cancels it.
-func (t *turn) sendNewsletter(text string, isStaff bool) (string, bool, error) {
-	if len(t.offer.Items) != 1 {
-		return "", true, fmt.Errorf("newsletter offer %d: want one newsletter id, have %q", t.offer.ID, t.offer.Items)
-	}
-	id, err := strconv.ParseInt(t.offer.Items[0], 10, 64)
-	if err != nil {
-		return "", true, fmt.Errorf("newsletter offer %d: %w", t.offer.ID, err)
-	}
-	n, err := t.tx.Newsletter(t.ctx, id)
-	if err != nil {
-		return "", true, err
-	}
-	// Whatever the answer, the preview is done with: a later SEND to it
-	// sends nothing.
-	if err := t.tx.DropOffer(t.ctx, t.offer.ID); err != nil {
-		return "", true, err
-	}
-	data := templates.NewsletterStaff{Name: t.ans.Name, Stage: "cancelled", Subject: n.Subject}
-	first, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
-	send := strings.EqualFold(strings.Trim(strings.TrimSpace(first), ".!"), "send")
-	outcome := fmt.Sprintf("replied: newsletter %d cancelled", n.ID)
-	switch {
-	case send && !isStaff:
-		t.b.log.Warn("SEND for a newsletter from an address not proven to be staff; not sending", "from", t.m.From, "newsletter", n.ID)
-		outcome = fmt.Sprintf("replied: newsletter %d not sent: sender not proven staff", n.ID)
-	case send:
-		count, err := t.b.QueueNewsletter(t.ctx, t.tx, n)
-		if err != nil {
-			return "", true, err
-		}
-		data.Stage, data.Recipients, data.Finish = "sending", count, t.b.Finish(count)
-		outcome = fmt.Sprintf("replied: newsletter %d queued for %d people", n.ID, count)
-	}
-	t.answer("newsletter-staff", data).subject = replySubject(t.m.Subject, "Newsletter")
-	return outcome, true, nil
-}
-
-// cutPrefixFold is strings.CutPrefix, ignoring case.
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
-		return s[len(prefix):], true
-	}
-	return s, false
 }

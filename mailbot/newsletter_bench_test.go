@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkNewsletterCopy is what the outbox does to make one person's copy
-// of a newsletter just before sending it (Bot.prepare): their envelope
+// of a newsletter just before sending it (Bot.Prepare): their envelope
 // sender and unsubscribe token, their name, and the whole message, text and
 // HTML, for the ~4 KB issue mailbench sends.
 //
@@ -53,7 +53,7 @@ func BenchmarkNewsletterCopy(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		m := queued[i%readers]
-		if err := d.bot.prepare(ctx, &m); err != nil {
+		if err := d.bot.Prepare(ctx, &m); err != nil {
 			b.Fatal(err)
 		}
 		size = len(m.Body)

@@ -401,7 +401,7 @@ func (c *oauthClient) Next(challenge []byte) ([]byte, error) {
 
 // oauthLogin logs in with a token from src through auth, which runs one
 // SASL exchange. When the server refuses the token (it sent an error
-// challenge, or refused says so of its reply) the command is run for a new
+// challenge, or refused says so of its Reply) the command is run for a new
 // one and the login tried once more; only once, so a wrong account or
 // scope does not hammer the server.
 func oauthLogin(ctx context.Context, src *tokenSource, mech, user, hostport string, auth func(sasl.Client) error, refused func(error) bool) error {

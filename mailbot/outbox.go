@@ -63,6 +63,7 @@ type Outbox struct {
 
 	perMinute, perDay int // 0: no limit
 	throttled         bool
+	paused            bool // bulk mail is held back (store.BulkPause), as last seen
 	lock              sendLock
 	elsewhere         bool // another process holds the send lock
 
@@ -71,9 +72,14 @@ type Outbox struct {
 	// send them twice, so nothing more is sent until these are recorded.
 	unrecorded []store.Outcome
 
-	// prepare, when set, gives a message its envelope sender and, for a
-	// newsletter copy, its bytes, just before it is sent.
-	prepare func(context.Context, *store.Outgoing) error
+	prepare Preparer // nil: messages go as queued
+}
+
+// Preparer gives an outbox message what is made only as it is sent: its
+// envelope sender and, for a newsletter copy, its bytes, so tens of
+// thousands of copies are never held in the database at once.
+type Preparer interface {
+	Prepare(ctx context.Context, m *store.Outgoing) error
 }
 
 // NewOutbox returns an outbox sending through sender, one message at a
@@ -168,7 +174,7 @@ func (o *Outbox) nextWait(ctx context.Context, drainErr error) time.Duration {
 	// Another process (mailbot sessions import) may queue mail too: look
 	// at least once a minute.
 	wait := time.Minute
-	due, ok, err := o.store.NextDue(ctx)
+	due, ok, err := o.store.NextDue(ctx, !o.paused)
 	switch {
 	case err != nil || drainErr != nil:
 		return o.base
@@ -243,6 +249,20 @@ func (o *Outbox) allowance(ctx context.Context) (int, bool, error) {
 	limit, bulk := batchPerConn*len(o.senders), true
 	o.throttled = false
 	now := o.clock.Now()
+	// Receiving servers are refusing our mail (see Bot.senderFault):
+	// list mail waits for staff, replies to people still go.
+	p, err := o.store.BulkPause(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	switch {
+	case p.Paused && !o.paused:
+		o.log.Warn("list mail paused until staff run `mailbot newsletter resume`; replies still go", "why", p.Why)
+	case !p.Paused && o.paused:
+		o.log.Info("list mail resumed")
+	}
+	o.paused = p.Paused
+	bulk = !p.Paused
 	if o.perMinute > 0 {
 		all, _, err := o.store.SentSince(ctx, now.Add(-time.Minute))
 		if err != nil {
@@ -369,7 +389,7 @@ func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, commit
 		return out, false, nil
 	}
 	if err == nil && o.prepare != nil {
-		err = o.prepare(ctx, &m)
+		err = o.prepare.Prepare(ctx, &m)
 	}
 	if err != nil {
 		// Ours, not the server's: try again later like a temporary failure.

@@ -2,15 +2,14 @@ package mailbot
 
 import (
 	"context"
-	"reflect"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/mailbot/understand"
-	"github.com/betterdays/mailbot/store"
 )
 
 // Batch is messages read ahead of the transaction that handles them.
@@ -30,17 +29,7 @@ type Batch struct {
 type readAhead struct {
 	m   *understand.Message
 	err error // what could not be read of the message
-	reading
-}
-
-// reading is text read against c.
-type reading struct {
-	ok     bool
-	text   string
-	c      understand.Context
-	req    understand.Request
-	h      understand.Handoff
-	forget bool // asks for their details to be erased
+	desk.Reading
 }
 
 // ReadAhead parses ds and reads their words on every core. The words are
@@ -55,7 +44,7 @@ func (b *Bot) ReadAhead(ctx context.Context, ds []Delivery) *Batch {
 		// The transaction reads the sessions itself and will say why.
 		upcoming = nil
 	}
-	tt := timetableOf(upcoming)
+	tt := desk.TimetableOf(upcoming)
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
 	for range min(len(ds), runtime.GOMAXPROCS(0)) {
@@ -67,68 +56,12 @@ func (b *Bot) ReadAhead(ctx context.Context, ds []Delivery) *Batch {
 					continue
 				}
 				r.m, r.err = understand.Parse(ds[i].Raw)
-				if r.m != nil && r.m.Automatic == "" {
-					r.reading = readWords(wordsOf(r.m), b.readContext(r.m, batch.now, tt, nil))
+				if r.m != nil {
+					r.Reading = b.desk.ReadAhead(r.m, batch.now, tt)
 				}
 			}
 		})
 	}
 	wg.Wait()
 	return batch
-}
-
-// readWords reads text against c.
-func readWords(text string, c understand.Context) reading {
-	req := understand.Read(text, c)
-	return reading{ok: true, text: text, c: c, req: req, h: understand.NeedsPerson(text, req, c),
-		forget: understand.AsksToForget(text, c.Subject)}
-}
-
-// again is r if it read text against c, else text read now.
-func (r reading) again(text string, c understand.Context) reading {
-	// DeepEqual, not a field list: a field added to Context later must
-	// count too, or a reading made against other facts would be used.
-	if r.ok && r.text == text && reflect.DeepEqual(r.c, c) {
-		return r
-	}
-	return readWords(text, c)
-}
-
-// readContext is what m's words are read against: the titles and places
-// of the upcoming sessions, and the numbered list it answers, if any.
-func (b *Bot) readContext(m *understand.Message, now time.Time, tt timetable, offer *store.Offer) understand.Context {
-	c := understand.Context{Now: now, TZ: b.cfg.TZ, Subject: m.Subject, IsStaff: b.isStaff(m), Titles: tt.titles, Places: tt.places}
-	if offer != nil {
-		c.Offered = len(offer.Items)
-	}
-	return c
-}
-
-// timetable is what of the upcoming sessions words are read against:
-// each title once, soonest first, and each group session's location once.
-type timetable struct{ titles, places []string }
-
-func timetableOf(sessions []store.SessionPlaces) timetable {
-	var tt timetable
-	seen := map[string]bool{}
-	for _, s := range sessions {
-		if !seen["t"+s.Title] {
-			seen["t"+s.Title] = true
-			tt.titles = append(tt.titles, s.Title)
-		}
-		if s.Kind == "session" && !seen["p"+s.Location] {
-			seen["p"+s.Location] = true
-			tt.places = append(tt.places, s.Location)
-		}
-	}
-	return tt
-}
-
-// wordsOf is the part of m read for what it asks: its fresh words, or all
-// of it when it is all quote.
-func wordsOf(m *understand.Message) string {
-	if strings.TrimSpace(m.Fresh) == "" {
-		return m.Text // all quote: better than nothing
-	}
-	return m.Fresh
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/store"
 )
 
@@ -89,7 +91,7 @@ func TestForgedYesDoesNotJoin(t *testing.T) {
 	}
 }
 
-func (d *desk) subscribed(addr string) bool {
+func (d *rig) subscribed(addr string) bool {
 	d.t.Helper()
 	var confirmed bool
 	err := d.st.Write(d.t.Context(), func(tx *store.Tx) error {
@@ -169,7 +171,7 @@ func TestProveQuestionLapses(t *testing.T) {
 	d.one(mary)
 	d.unproven(mary, "cancel", "cancel 26 August")
 	ask := d.one(mary)
-	d.clock.Set(deskNow.Add(proveFor + time.Hour))
+	d.clock.Set(deskNow.Add(desk.ProveFor + time.Hour))
 	d.reply(mary, ask, "yes")
 	d.one(mary).must(t, "more than a week after we asked", "By your side")
 	if got := d.bookings("bd-2027-08"); len(got) != 1 {
@@ -181,8 +183,7 @@ func TestProveQuestionLapses(t *testing.T) {
 // Mary's own proven mail; +tags share one limit; what the bot sends staff
 // does not use up staff's replies, and proven staff are never limited.
 func TestReplyLimitProtects(t *testing.T) {
-	d := newDesk(t, nil)
-	d.bot.cfg.ReplyLimit = 3
+	d := newDesk(t, map[string]string{"MAILBOT_REPLY_LIMIT": "3"})
 	for i := range 5 {
 		d.unproven(fmt.Sprintf("mary+%d@example.org", i), "hello", "what's on?")
 	}

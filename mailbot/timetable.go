@@ -39,7 +39,7 @@ func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
 		get, bad, row := r.get, r.bad, r.n
 		var err error
 		s := store.Session{
-			ID: get("id"), Kind: strings.ToLower(get("kind")), Title: get("title"),
+			ID: get("id"), Kind: store.SessionKind(strings.ToLower(get("kind"))), Title: get("title"),
 			Location: get("location"), Description: get("description"),
 		}
 		if s.ID == "" {
@@ -48,7 +48,7 @@ func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
 			bad("id", "%q already used on row %d", s.ID, prev)
 		}
 		seen[s.ID] = row
-		if s.Kind != "session" && s.Kind != "dropin" {
+		if s.Kind != store.Group && s.Kind != store.Dropin {
 			bad("kind", "%q: want session or dropin", get("kind"))
 		}
 		if s.Title == "" {

@@ -47,7 +47,7 @@ func TestReadTimetableDemo(t *testing.T) {
 	if got, want := sessions[2].Location, "Dorchester library, meeting room 2"; got != want {
 		t.Errorf("sessions[2].Location = %q, want %q (a quoted comma)", got, want)
 	}
-	kinds := map[string]int{}
+	kinds := map[store.SessionKind]int{}
 	for _, s := range sessions {
 		kinds[s.Kind]++
 	}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/betterdays/mailbot/mailbot/desk"
 )
 
 // secretBytes is the signing key's length: HMAC-SHA256's block-size key.
@@ -75,19 +77,20 @@ func makeSecret(path string, empty bool) ([]byte, error) {
 	return b, nil
 }
 
-// Token purposes: a token made for one is refused for any other.
-const (
-	purposeLeave   byte = 'u' // leave the list (links and List-Unsubscribe)
-	purposeConfirm byte = 'c' // confirm joining the list
-	purposeBounce  byte = 'b' // the envelope sender of one outbox message
-)
-
 // signer makes and checks the short signed tokens the bot hands out in
 // links and addresses, so that nobody can act for a person, or a message,
 // whose token they were not sent.
 type signer struct {
 	key   []byte
 	clock Clock
+	base  string // our web pages' public address, for URL
+}
+
+var _ desk.Links = signer{}
+
+// URL is the public address of one of our web pages.
+func (s signer) URL(page, token string) string {
+	return strings.TrimSuffix(s.base, "/") + "/list/" + page + "/" + token
 }
 
 // tokenText is lower-case base32 without padding: safe in a URL path and
@@ -95,14 +98,14 @@ type signer struct {
 // address to lower case.
 var tokenText = idEncoding
 
-// make signs id for purpose. A zero ttl never expires: an unsubscribe
+// Token signs id for purpose. A zero ttl never expires: an unsubscribe
 // link in last year's newsletter must still work.
-func (s signer) make(purpose byte, id int64, ttl time.Duration) string {
+func (s signer) Token(purpose desk.Purpose, id int64, ttl time.Duration) string {
 	var exp int64
 	if ttl > 0 {
 		exp = s.clock.Now().Add(ttl).Unix()
 	}
-	msg := binary.AppendUvarint(binary.AppendUvarint([]byte{purpose}, uint64(id)), uint64(exp))
+	msg := binary.AppendUvarint(binary.AppendUvarint([]byte{byte(purpose)}, uint64(id)), uint64(exp))
 	mac := s.mac(msg)
 	return strings.ToLower(tokenText.EncodeToString(append(msg[1:], mac...)))
 }
@@ -117,21 +120,19 @@ func (s signer) mac(msg []byte) []byte {
 	return h.Sum(nil)[:macBytes]
 }
 
-// Token problems, for the page or log that refuses one.
-var (
-	errBadToken     = errors.New("not a link or address we made")
-	errExpiredToken = errors.New("expired")
-)
+// errBadToken is a token we did not make, for the page or log that
+// refuses it; an expired one is desk.ErrExpiredToken.
+var errBadToken = errors.New("not a link or address we made")
 
-// check returns the id token was made for, if it was made by us for
+// Check returns the id token was made for, if it was made by us for
 // purpose and has not expired.
-func (s signer) check(purpose byte, token string) (int64, error) {
+func (s signer) Check(purpose desk.Purpose, token string) (int64, error) {
 	raw, err := tokenText.DecodeString(strings.ToUpper(token))
 	if err != nil || len(raw) <= macBytes {
 		return 0, errBadToken
 	}
 	body, mac := raw[:len(raw)-macBytes], raw[len(raw)-macBytes:]
-	msg := append([]byte{purpose}, body...)
+	msg := append([]byte{byte(purpose)}, body...)
 	if !hmac.Equal(mac, s.mac(msg)) {
 		return 0, errBadToken
 	}
@@ -144,7 +145,7 @@ func (s signer) check(purpose byte, token string) (int64, error) {
 		return 0, errBadToken
 	}
 	if exp != 0 && s.clock.Now().Unix() > int64(exp) {
-		return 0, errExpiredToken
+		return 0, desk.ErrExpiredToken
 	}
 	return int64(id), nil
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/betterdays/mailbot/mailbot/desk"
 )
 
 // TestSecretFile: the signing key is made on first run, readable by its
@@ -78,8 +80,8 @@ func TestTokensRefuseTampering(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, secretBytes)
 	s := signer{key: key, clock: clock}
 	const id = 4242
-	leave := s.make(purposeLeave, id, 0)
-	confirm := s.make(purposeConfirm, id, 30*24*time.Hour)
+	leave := s.Token(desk.PurposeLeave, id, 0)
+	confirm := s.Token(desk.PurposeConfirm, id, 30*24*time.Hour)
 
 	// Safe in a URL path and an address's local part, and unharmed by
 	// servers that fold an address to upper or lower case.
@@ -87,7 +89,7 @@ func TestTokensRefuseTampering(t *testing.T) {
 		t.Errorf("token %q has characters outside a-z and 2-7", leave)
 	}
 	for _, tok := range []string{leave, strings.ToUpper(leave)} {
-		if got, err := s.check(purposeLeave, tok); err != nil || got != id {
+		if got, err := s.Check(desk.PurposeLeave, tok); err != nil || got != id {
 			t.Errorf("check(%q) = %d, %v; want %d", tok, got, err, id)
 		}
 	}
@@ -99,7 +101,7 @@ func TestTokensRefuseTampering(t *testing.T) {
 			c = 'b'
 		}
 		for _, bad := range []string{leave[:i] + string(c) + leave[i+1:], leave[:i] + leave[i+1:]} {
-			if _, err := s.check(purposeLeave, bad); !errors.Is(err, errBadToken) {
+			if _, err := s.Check(desk.PurposeLeave, bad); !errors.Is(err, errBadToken) {
 				t.Errorf("check(%q), changed at %d: %v, want refused", bad, i, err)
 			}
 		}
@@ -107,36 +109,36 @@ func TestTokensRefuseTampering(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		s       signer
-		purpose byte
+		purpose desk.Purpose
 		token   string
 		want    error
 	}{
-		{"added character", s, purposeLeave, leave + "a", errBadToken},
-		{"for another purpose", s, purposeLeave, confirm, errBadToken},
-		{"a leave token to confirm", s, purposeConfirm, leave, errBadToken},
-		{"a leave token as a bounce address", s, purposeBounce, leave, errBadToken},
-		{"under another key", signer{key: bytes.Repeat([]byte{8}, secretBytes), clock: clock}, purposeLeave, leave, errBadToken},
-		{"empty", s, purposeLeave, "", errBadToken},
-		{"not base32", s, purposeLeave, "!!!!", errBadToken},
-		{"only a MAC's length", s, purposeLeave, leave[len(leave)-16:], errBadToken},
-		{"huge", s, purposeLeave, strings.Repeat("a", 100000), errBadToken},
+		{"added character", s, desk.PurposeLeave, leave + "a", errBadToken},
+		{"for another purpose", s, desk.PurposeLeave, confirm, errBadToken},
+		{"a leave token to confirm", s, desk.PurposeConfirm, leave, errBadToken},
+		{"a leave token as a bounce address", s, desk.PurposeBounce, leave, errBadToken},
+		{"under another key", signer{key: bytes.Repeat([]byte{8}, secretBytes), clock: clock}, desk.PurposeLeave, leave, errBadToken},
+		{"empty", s, desk.PurposeLeave, "", errBadToken},
+		{"not base32", s, desk.PurposeLeave, "!!!!", errBadToken},
+		{"only a MAC's length", s, desk.PurposeLeave, leave[len(leave)-16:], errBadToken},
+		{"huge", s, desk.PurposeLeave, strings.Repeat("a", 100000), errBadToken},
 	} {
-		if _, err := tc.s.check(tc.purpose, tc.token); !errors.Is(err, tc.want) {
+		if _, err := tc.s.Check(tc.purpose, tc.token); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
 
 	// A confirmation lapses; an unsubscribe link never does.
 	clock.Set(deskNow.Add(30*24*time.Hour - time.Second))
-	if _, err := s.check(purposeConfirm, confirm); err != nil {
+	if _, err := s.Check(desk.PurposeConfirm, confirm); err != nil {
 		t.Errorf("confirmation on its last day: %v", err)
 	}
 	clock.Set(deskNow.Add(30*24*time.Hour + time.Second))
-	if _, err := s.check(purposeConfirm, confirm); !errors.Is(err, errExpiredToken) {
+	if _, err := s.Check(desk.PurposeConfirm, confirm); !errors.Is(err, desk.ErrExpiredToken) {
 		t.Errorf("confirmation after 30 days: %v, want expired", err)
 	}
 	clock.Set(deskNow.Add(10 * 365 * 24 * time.Hour))
-	if got, err := s.check(purposeLeave, leave); err != nil || got != id {
+	if got, err := s.Check(desk.PurposeLeave, leave); err != nil || got != id {
 		t.Errorf("unsubscribe link after ten years: %d, %v; want it to work", got, err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
 )
@@ -27,10 +29,10 @@ func (w *web) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", w.health)
 	mux.HandleFunc("GET /metrics", w.metrics)
-	mux.HandleFunc("GET /list/leave/{token}", w.listPage("page-leave", purposeLeave, nil))
-	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", purposeLeave, w.svc.Bot.LeaveByLink))
-	mux.HandleFunc("GET /list/join/{token}", w.listPage("page-join", purposeConfirm, nil))
-	mux.HandleFunc("POST /list/join/{token}", w.listPage("page-join", purposeConfirm, w.svc.Bot.JoinByLink))
+	mux.HandleFunc("GET /list/leave/{token}", w.listPage("page-leave", desk.PurposeLeave, nil))
+	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", desk.PurposeLeave, w.svc.Bot.LeaveByLink))
+	mux.HandleFunc("GET /list/join/{token}", w.listPage("page-join", desk.PurposeConfirm, nil))
+	mux.HandleFunc("POST /list/join/{token}", w.listPage("page-join", desk.PurposeConfirm, w.svc.Bot.JoinByLink))
 	return framingDenied(mux)
 }
 
@@ -108,29 +110,29 @@ func noFraming(policies []string) []string {
 // scanners follow links, and must change nothing. POST, from the button or
 // from a mailbox provider's one-click unsubscribe (RFC 8058), does it; it
 // needs no cookie, as the token in the address is the proof.
-func (w *web) listPage(page string, purpose byte, do func(context.Context, string) (string, error)) http.HandlerFunc {
+func (w *web) listPage(page string, purpose desk.Purpose, do func(context.Context, string) (string, error)) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
 		token := r.PathValue("token")
-		data := templates.ListPage{Stage: "ask"}
+		data := templates.ListPage{Stage: templates.StageAsk}
 		var err error
 		if do == nil {
 			data.Email, err = w.svc.Bot.LinkOwner(r.Context(), purpose, token)
 		} else {
-			data.Stage = "done"
+			data.Stage = templates.StageDone
 			data.Email, err = do(r.Context(), token)
 		}
 		status := http.StatusOK
 		switch {
 		case errors.Is(err, errBadToken), errors.Is(err, store.ErrNotFound):
 			data.Stage, data.Problem, status = "bad", "not one of ours, or it has been cut short", http.StatusBadRequest
-		case errors.Is(err, errExpiredToken):
+		case errors.Is(err, desk.ErrExpiredToken):
 			data.Stage, data.Problem, status = "bad", "out of date", http.StatusGone
 		case err != nil:
 			w.log.Error("list page", "page", page, "err", err)
 			http.Error(rw, "Sorry, something went wrong. Please try again later.", http.StatusInternalServerError)
 			return
 		}
-		if data.Stage == "bad" {
+		if data.Stage == templates.StageBad {
 			w.log.Warn("list link refused", "page", page, "problem", data.Problem, "remote", r.RemoteAddr)
 		}
 		html, err := w.svc.Bot.tpl.Page(page, "Better Days mailing list", data)
@@ -167,6 +169,15 @@ type healthReport struct {
 	// (store.FaultKind: "read-only", "disk full", "locked", …), for a
 	// check that acts on it.
 	DatabaseFault string `json:"database_fault,omitempty"`
+	// BulkPaused: list mail is held back because receiving servers
+	// refuse the council's mail (its SPF, DKIM, DMARC, reverse DNS, a
+	// block list), since BulkPausedAt, for BulkPausedWhy. It does not
+	// make OK false: the bot is working, and a load balancer that took
+	// it away would take the unsubscribe links with it. Staff were
+	// emailed; `mailbot newsletter resume` ends it.
+	BulkPaused    bool      `json:"bulk_paused"`
+	BulkPausedAt  time.Time `json:"bulk_paused_at,omitzero"`
+	BulkPausedWhy string    `json:"bulk_paused_why,omitempty"`
 }
 
 // health answers 200 when the bot is reading its inbox and can read its
@@ -185,6 +196,11 @@ func (w *web) health(rw http.ResponseWriter, r *http.Request) {
 	}
 	if !st.OldestQueued.IsZero() {
 		rep.OldestQueuedS = time.Since(st.OldestQueued).Seconds()
+	}
+	if err == nil {
+		var p store.Pause
+		p, err = w.svc.Store.BulkPause(r.Context())
+		rep.BulkPaused, rep.BulkPausedAt, rep.BulkPausedWhy = p.Paused, p.Since, p.Why
 	}
 	// A database fault comes first: it is also why the inbox disconnects,
 	// and what whoever is paged must fix.

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/betterdays/mailbot/store"
 )
@@ -178,7 +180,7 @@ func TestWebHostileRequests(t *testing.T) {
 	d.joined(mary)
 	leave := regexp.MustCompile(`/list/leave/[a-z0-9]+`).FindString(d.newsletter("News", "Hello")[mary][0].Header.Get("List-Unsubscribe"))
 	// A link for someone the database no longer has.
-	ghost := "/list/leave/" + d.bot.sign.make(purposeLeave, 999999, 0)
+	ghost := "/list/leave/" + d.bot.sign.Token(desk.PurposeLeave, 999999, 0)
 
 	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
 	base, client := serveWeb(t, &web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log})

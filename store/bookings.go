@@ -55,6 +55,8 @@ const (
 	AlreadyBooked                    // they had a live booking already; nothing changed
 	SessionStarted                   // too late: it has started or is over
 	SlotTaken                        // a drop-in slot already taken: drop-ins have no waiting list
+	Resized                          // a live booking now holds the places asked for
+	NoRoom                           // more places asked on a booking than are free: it keeps what it had
 )
 
 // querier is what reads need, in or out of a transaction.
@@ -149,7 +151,7 @@ func (tx *Tx) Book(ctx context.Context, nb NewBooking, now time.Time) (Booking, 
 	if !s.Starts.After(now) {
 		return Booking{Session: s}, SessionStarted, nil
 	}
-	if s.Kind == "dropin" {
+	if s.Kind == Dropin {
 		// A one-to-one is one conversation, whoever comes along to it.
 		nb.Places = 1
 		if left < 1 {
@@ -221,6 +223,46 @@ func (tx *Tx) Cancel(ctx context.Context, id int64, now time.Time) (Booking, []B
 	b.Status, b.Sequence = Cancelled, b.Sequence+1
 	promoted, err := tx.promote(ctx, b.Session.ID, now)
 	return b, promoted, err
+}
+
+// Resize makes a live booking hold places. A confirmed booking grows only
+// into places that are free and that nobody is waiting for (nobody jumps
+// the queue); it keeps what it had otherwise. One that shrinks frees
+// places for the waiting list. A waiting booking waits for the new
+// number. It returns the booking as it now is, Resized, NoRoom,
+// AlreadyBooked (it held that many already) or SessionStarted, and those
+// promoted.
+func (tx *Tx) Resize(ctx context.Context, id int64, places int, now time.Time) (Booking, BookResult, []Booking, error) {
+	b, err := tx.Booking(ctx, id)
+	switch {
+	case err != nil:
+		return b, 0, nil, err
+	case b.Status == Cancelled:
+		return b, 0, nil, fmt.Errorf("resize booking %d: %w", id, ErrNotFound)
+	case !b.Session.Starts.After(now):
+		return b, SessionStarted, nil, nil
+	case b.Session.Kind == Dropin || places < 1 || places == b.Places:
+		return b, AlreadyBooked, nil, nil
+	}
+	if b.Status == Confirmed && places > b.Places {
+		_, left, err := tx.placesLeft(ctx, b.Session.ID)
+		if err != nil {
+			return b, 0, nil, err
+		}
+		waiting, err := tx.waiting(ctx, b.Session.ID)
+		if err != nil {
+			return b, 0, nil, err
+		}
+		if places-b.Places > left || waiting > 0 {
+			return b, NoRoom, nil, nil
+		}
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE bookings SET places = ?, updated_at = ? WHERE id = ?`, places, millis(now), id); err != nil {
+		return b, 0, nil, fmt.Errorf("resize booking %d: %w", id, err)
+	}
+	b.Places = places
+	promoted, err := tx.promote(ctx, b.Session.ID, now)
+	return b, Resized, promoted, err
 }
 
 // promote confirms people from the waiting list while places allow.

@@ -960,3 +960,51 @@ func TestConcurrentBooking(t *testing.T) {
 		})
 	}
 }
+
+// TestResize: a booking grows only into free places nobody waits for,
+// shrinking one frees places for the waiting list, and a waiting booking
+// waits for its new number.
+func TestResize(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		capacity     int
+		reqs         []int // places booked in this order: a, b, c…
+		who          int   // whose booking is resized
+		places       int
+		want         BookResult
+		wantPlaces   int
+		wantPromoted int // how many the resize confirmed from the waiting list
+	}{
+		{"grows into free places", 4, []int{1}, 0, 3, Resized, 3, 0},
+		{"no room to grow", 3, []int{1, 2}, 0, 2, NoRoom, 1, 0},
+		{"nobody jumps the queue", 2, []int{1, 1, 1}, 0, 2, NoRoom, 1, 0},
+		{"shrinking frees a place for the next", 2, []int{2, 1}, 0, 1, Resized, 1, 1},
+		{"the same number changes nothing", 4, []int{2}, 0, 2, AlreadyBooked, 2, 0},
+		{"waiting for more", 1, []int{1, 1}, 1, 3, Resized, 3, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newBookingsEnv(t)
+			starts := bookT0.Add(7 * 24 * time.Hour)
+			e.session("s", starts, tc.capacity)
+			var ids []int64
+			for i, n := range tc.reqs {
+				b, _ := e.book(NewBooking{SessionID: "s", PersonID: e.person(fmt.Sprintf("%c@example.org", 'a'+i)), Places: n},
+					bookT0.Add(time.Duration(i)*time.Minute))
+				ids = append(ids, b.ID)
+			}
+			var b Booking
+			var res BookResult
+			var promoted []Booking
+			e.write(func(tx *Tx) (err error) {
+				b, res, promoted, err = tx.Resize(e.ctx, ids[tc.who], tc.places, bookT0.Add(time.Hour))
+				return err
+			})
+			if res != tc.want || b.Places != tc.wantPlaces || len(promoted) != tc.wantPromoted {
+				t.Errorf("Resize = %d places, result %v, %d promoted; want %d, %v, %d", b.Places, res, len(promoted), tc.wantPlaces, tc.want, tc.wantPromoted)
+			}
+			if got := e.booking(ids[tc.who]).Places; got != tc.wantPlaces {
+				t.Errorf("stored places %d, want %d", got, tc.wantPlaces)
+			}
+		})
+	}
+}

@@ -120,6 +120,9 @@ func (tx *Tx) erasePerson(ctx context.Context, personID int64, placeholder strin
 			[]any{ms, personID}, nil},
 		{"delete offers", `DELETE FROM offers WHERE person_id = ?`, []any{personID}, &e.Offers},
 		{"delete bounces", `DELETE FROM bounces WHERE person_id = ?`, []any{personID}, &e.Bounces},
+		// Their complaints go with them: they are suppressed from now
+		// on, which is what the evidence was kept for.
+		{"delete complaints", `DELETE FROM complaints WHERE person_id = ?`, []any{personID}, nil},
 		{"delete subscription", `DELETE FROM subscriptions WHERE person_id = ?`, []any{personID}, &subs},
 		{"erase name and address", `
 			UPDATE people SET email = ?, name = '', updated_at = ?, erased_at = ?,

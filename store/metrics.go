@@ -19,8 +19,6 @@ type Counts struct {
 	Handoffs int64 // messages passed to staff (one per member of staff)
 	// HandoffsQueued are hand-offs not yet delivered to staff.
 	HandoffsQueued int64
-	HardBounces    int64
-	SoftBounces    int64
 	Queued         int64
 	OldestQueued   time.Time // zero when none is queued
 	Confirmed      int64     // people on the mailing list
@@ -39,13 +37,11 @@ func (s *Store) Counts(ctx context.Context) (Counts, error) {
 			count(*) FILTER (WHERE status = 'dropped'),
 			count(*) FILTER (WHERE kind = 'handoff'),
 			count(*) FILTER (WHERE kind = 'handoff' AND status = 'queued'),
-			(SELECT count(*) FROM bounces WHERE hard),
-			(SELECT count(*) FROM bounces WHERE NOT hard),
 			count(*) FILTER (WHERE status = 'queued'),
 			min(created_at) FILTER (WHERE status = 'queued'),
 			(SELECT count(*) FROM subscriptions WHERE status = 'confirmed')
 		FROM outbox`).Scan(&c.Handled, &c.Sent, &c.Failed, &c.Retried, &c.Dropped, &c.Handoffs, &c.HandoffsQueued,
-		&c.HardBounces, &c.SoftBounces, &c.Queued, &oldest, &c.Confirmed)
+		&c.Queued, &oldest, &c.Confirmed)
 	if err != nil {
 		return c, fmt.Errorf("read counts: %w", err)
 	}

@@ -10,20 +10,24 @@ import (
 	"time"
 )
 
+// OfferKind is what an offer asks of a reply; the database keeps it as
+// its text.
+type OfferKind string
+
 // Offer kinds.
 const (
-	OfferBook   = "book"   // a numbered list of sessions or slots to book
-	OfferCancel = "cancel" // a numbered list of someone's bookings, to cancel one
-	OfferBooked = "booked" // a confirmation or reminder: the bookings it is about
-	OfferJoin   = "join"   // a request to confirm joining the mailing list
+	OfferBook   OfferKind = "book"   // a numbered list of sessions or slots to book
+	OfferCancel OfferKind = "cancel" // a numbered list of someone's bookings, to cancel one
+	OfferBooked OfferKind = "booked" // a confirmation or reminder: the bookings it is about
+	OfferJoin   OfferKind = "join"   // a request to confirm joining the mailing list
 	// OfferNewsletter is a newsletter preview sent to a member of staff;
 	// Items holds the newsletter's id. Their SEND sends it.
-	OfferNewsletter = "newsletter"
+	OfferNewsletter OfferKind = "newsletter"
 	// OfferProve asks whether a message in the person's name was theirs:
 	// Items says, in the question's words, what it would do; Words and
 	// Subject are what it said, and Parent the offer it answered. Only
 	// their reply citing it counts, never a guess.
-	OfferProve = "prove"
+	OfferProve OfferKind = "prove"
 )
 
 // Offer is a numbered list or a confirmation we sent, that a reply may
@@ -33,7 +37,7 @@ type Offer struct {
 	Token     string // in the plus-address of our Reply-To
 	MessageID string // of the message that carried it
 	PersonID  int64  // whom it was sent to: nobody else's reply can use it
-	Kind      string
+	Kind      OfferKind
 	Items     []string // session ids (book) or booking ids (cancel, booked), in the order numbered
 	Places    int      // places asked for when the list was sent
 	Phone     string   // phone number given with the request

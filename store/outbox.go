@@ -143,11 +143,11 @@ func (s *Store) SentSince(ctx context.Context, t time.Time) (all, bulk int, err 
 	return all, bulk, nil
 }
 
-// NextDue returns when the earliest queued message is due; ok is false when
-// nothing is queued.
-func (s *Store) NextDue(ctx context.Context) (due time.Time, ok bool, err error) {
+// NextDue returns when the earliest queued message is due, list mail left
+// out when bulk is false; ok is false when nothing is queued.
+func (s *Store) NextDue(ctx context.Context, bulk bool) (due time.Time, ok bool, err error) {
 	var ms sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, `SELECT min(next_attempt) FROM outbox WHERE status = 'queued'`).Scan(&ms); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT min(next_attempt) FROM outbox WHERE status = 'queued' AND bulk <= ?`, bulk).Scan(&ms); err != nil {
 		return time.Time{}, false, fmt.Errorf("read outbox: %w", err)
 	}
 	if !ms.Valid {

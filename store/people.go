@@ -39,6 +39,12 @@ func (s *Store) Person(ctx context.Context, id int64) (Person, error) {
 	return personWhere(ctx, s.r, `id = ?`, id)
 }
 
+// Person is Store.Person, inside the transaction: what a turn reads must
+// be what it commits against.
+func (tx *Tx) Person(ctx context.Context, id int64) (Person, error) {
+	return personWhere(ctx, tx.tx, `id = ?`, id)
+}
+
 // PersonByEmail returns the person with that address, or ErrNotFound.
 func (tx *Tx) PersonByEmail(ctx context.Context, email string) (Person, error) {
 	return personWhere(ctx, tx.tx, `email = ?`, email)
@@ -71,33 +77,42 @@ type Bounce struct {
 	PersonID   int64
 	OutboxID   int64 // the message that bounced, or 0 when unknown
 	Status     string
-	Hard       bool
+	Reason     string // sisimai's name for why, e.g. "userunknown"
+	Hard       bool   // the address is gone: suppress at once
+	Sender     bool   // the failure was ours (authentication, IP, content, rate): never counts against them
 	Diagnostic string
 }
 
-// RecordBounce records b and suppresses the address when it is permanent,
-// or when it is the soft-th temporary failure since window began. It
-// returns whether the address is now suppressed.
+// RecordBounce records b and suppresses the address when it is hard, or
+// when it is the soft-th failure since window began that was neither hard
+// nor ours. A failure of ours is only recorded. It returns whether the
+// address is now suppressed.
 func (tx *Tx) RecordBounce(ctx context.Context, b Bounce, soft int, window time.Time, now time.Time) (bool, error) {
 	var outbox sql.NullInt64
 	if b.OutboxID != 0 {
 		outbox = sql.NullInt64{Int64: b.OutboxID, Valid: true}
 	}
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO bounces (person_id, outbox_id, status, hard, diagnostic, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		b.PersonID, outbox, b.Status, b.Hard, b.Diagnostic, millis(now)); err != nil {
+	if b.Hard && b.Sender {
+		return false, fmt.Errorf("record bounce for person %d: a failure cannot be both hard and ours", b.PersonID)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO bounces (person_id, outbox_id, status, reason, hard, sender, diagnostic, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.PersonID, outbox, b.Status, b.Reason, b.Hard, b.Sender, b.Diagnostic, millis(now)); err != nil {
 		return false, fmt.Errorf("record bounce for person %d: %w", b.PersonID, err)
 	}
-	why := "permanent failure " + b.Status
+	if b.Sender {
+		return false, nil
+	}
+	why := "permanent failure " + b.Status + " " + b.Reason
 	if !b.Hard {
 		var n int
-		if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM bounces WHERE person_id = ? AND hard = 0 AND at >= ?`,
+		if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM bounces WHERE person_id = ? AND hard = 0 AND sender = 0 AND at >= ?`,
 			b.PersonID, millis(window)).Scan(&n); err != nil {
 			return false, fmt.Errorf("count bounces for person %d: %w", b.PersonID, err)
 		}
 		if n < soft {
 			return false, nil
 		}
-		why = fmt.Sprintf("%d temporary failures, the last %s", n, b.Status)
+		why = fmt.Sprintf("%d temporary failures, the last %s %s", n, b.Status, b.Reason)
 	}
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE people SET suppressed_at = coalesce(suppressed_at, ?), suppressed_why = ? WHERE id = ?`,
 		millis(now), why, b.PersonID); err != nil {

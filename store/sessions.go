@@ -8,10 +8,20 @@ import (
 	"time"
 )
 
+// SessionKind is what a timetable entry is; the timetable's kind column
+// and the database keep it as its text.
+type SessionKind string
+
+// Session kinds. The zero kind, in a query, means either.
+const (
+	Group  SessionKind = "session" // a group session, many places
+	Dropin SessionKind = "dropin"  // a one-to-one slot
+)
+
 // Session is one timetable entry: a group session or a drop-in slot.
 type Session struct {
 	ID          string // the organiser's own stable key
-	Kind        string // "session" or "dropin"
+	Kind        SessionKind
 	Title       string
 	Starts      time.Time
 	Ends        time.Time
@@ -84,18 +94,18 @@ type SessionPlaces struct {
 }
 
 // UpcomingSessions returns sessions that start after from, soonest first,
-// with their places; kind "" means both kinds.
-func (s *Store) UpcomingSessions(ctx context.Context, from time.Time, kind string) ([]SessionPlaces, error) {
+// with their places; the zero kind means both.
+func (s *Store) UpcomingSessions(ctx context.Context, from time.Time, kind SessionKind) ([]SessionPlaces, error) {
 	return upcoming(ctx, s.r, from, kind)
 }
 
 // UpcomingSessions is Store.UpcomingSessions inside the transaction, so
 // what it reads is what a booking in the same transaction will see.
-func (tx *Tx) UpcomingSessions(ctx context.Context, from time.Time, kind string) ([]SessionPlaces, error) {
+func (tx *Tx) UpcomingSessions(ctx context.Context, from time.Time, kind SessionKind) ([]SessionPlaces, error) {
 	return upcoming(ctx, tx.tx, from, kind)
 }
 
-func upcoming(ctx context.Context, q querier, from time.Time, kind string) ([]SessionPlaces, error) {
+func upcoming(ctx context.Context, q querier, from time.Time, kind SessionKind) ([]SessionPlaces, error) {
 	return sessionsWith(ctx, q, `s.starts_at > ? AND (? = '' OR s.kind = ?)`, millis(from), kind, kind)
 }
 

@@ -212,7 +212,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	if due, _ := s.DueOutbox(ctx, t0.Add(time.Second), true, 10); len(due) != 0 {
 		t.Errorf("due before retry time: %+v, want none", due)
 	}
-	if next, ok, _ := s.NextDue(ctx); !ok || !next.Equal(t0.Add(time.Minute)) {
+	if next, ok, _ := s.NextDue(ctx, true); !ok || !next.Equal(t0.Add(time.Minute)) {
 		t.Errorf("NextDue = %v, %v; want %v", next, ok, t0.Add(time.Minute))
 	}
 	due, _ = s.DueOutbox(ctx, t0.Add(time.Minute), true, 10)

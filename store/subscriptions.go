@@ -143,8 +143,17 @@ func (tx *Tx) LapsePending(ctx context.Context, before, now time.Time) (int, err
 // CountConfirmed is how many people a newsletter would go to now: on the
 // list and not suppressed.
 func (s *Store) CountConfirmed(ctx context.Context) (int, error) {
+	return countConfirmed(ctx, s.r)
+}
+
+// CountConfirmed is Store.CountConfirmed, inside the transaction.
+func (tx *Tx) CountConfirmed(ctx context.Context) (int, error) {
+	return countConfirmed(ctx, tx.tx)
+}
+
+func countConfirmed(ctx context.Context, q querier) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `
+	err := q.QueryRowContext(ctx, `
 		SELECT count(*) FROM subscriptions s JOIN people p ON p.id = s.person_id
 		WHERE s.status = 'confirmed' AND p.suppressed_at IS NULL`).Scan(&n)
 	if err != nil {

@@ -52,14 +52,14 @@ type Answer struct {
 	Waiting   []Event  // put on the waiting list
 	Already   []Event  // they were already booked or waiting
 	Cancelled []Event  // cancelled now
+	Resized   []Event  // bookings now holding the places asked for
+	NoRoom    []Event  // bookings asked to grow where no places are free: unchanged
 	NotFound  []string // things named that match no session, in their words
 	Started   []Event  // too late to book or cancel
-	// A numbered list to reply to. ChooseFor says why: "book" (the
-	// sessions on offer), "dropin" (free one-to-one slots), "which" (their
-	// words matched several), "cancel" (which of their bookings).
+	// A numbered list to reply to, and why it is offered.
 	Choices    []Choice
-	ChooseFor  string
-	Which      string  // with ChooseFor "which": the words that matched several
+	ChooseFor  Choose
+	Which      string  // with ChooseWhich: the words that matched several
 	NoBookings bool    // asked to cancel, but has nothing booked
 	NoSlots    bool    // asked for a drop-in, none free (that suit)
 	NoSessions bool    // asked what is on, and nothing is
@@ -72,13 +72,10 @@ type Answer struct {
 	// they asked for more, and nothing was booked.
 	TooManyPlaces int
 
-	// List is what happened about the mailing list: "offer" (booked, and
-	// never asked: a yes joins), "confirm" (asked to join: a yes
-	// confirms), "joined", "already" (on it already), "left", "not-on"
-	// (asked to leave, was not on it), "declined" (said no to joining).
-	List       string
-	ConfirmURL string // with "confirm": the link that confirms instead of a reply
-	// HasBookings, with "left": leaving the list cancels no booking.
+	// List is what happened about the mailing list, if anything.
+	List       ListNews
+	ConfirmURL string // with ListConfirm: the link that confirms instead of a reply
+	// HasBookings, with ListLeft: leaving the list cancels no booking.
 	HasBookings bool
 	// ByStaff: a member of staff asked for this on their behalf.
 	ByStaff bool
@@ -130,14 +127,14 @@ type Newsletter struct {
 }
 
 // NewsletterStaff is the data for "newsletter-staff": what the bot tells a
-// member of staff who sent it a newsletter. Stage is "preview" (reply SEND
-// to send), "sending" (queued) or "cancelled".
+// member of staff who sent it a newsletter: StagePreview (reply SEND to
+// send), StageSending (queued) or StageCancelled.
 type NewsletterStaff struct {
 	Name       string
-	Stage      string
+	Stage      Stage
 	Subject    string
 	Recipients int
-	Finish     string // with "sending": when it should be done, e.g. "within the hour"
+	Finish     string // with StageSending: when it should be done, e.g. "within the hour"
 	Preview    Newsletter
 }
 
@@ -179,22 +176,22 @@ type Attendee struct {
 }
 
 // ListPage is the data for the web pages "page-leave" and "page-join".
-// Stage is "ask" (one button, which POSTs: a mail scanner following the
-// link changes nothing), "done", or "bad" (a link we did not make, or one
-// that has expired: Problem says which).
+// Stage is StageAsk (one button, which POSTs: a mail scanner following
+// the link changes nothing), StageDone, or StageBad (a link we did not
+// make, or one that has expired: Problem says which).
 type ListPage struct {
-	Stage   string
+	Stage   Stage
 	Email   string
 	Problem string
 }
 
 // Prove is the data for "prove": a question whether a message in the
 // person's name was theirs, and the answers to their reply. Stage is
-// "ask" (reply YES to do Risks), "kept" (they said no: nothing done) or
-// "expired" (their reply came too late: nothing done).
+// StageAsk (reply YES to do Risks), StageKept (they said no: nothing
+// done) or StageExpired (their reply came too late: nothing done).
 type Prove struct {
 	Name  string
-	Stage string
+	Stage Stage
 	Risks []Risk // what the message would do
 	// PassedOn: the message went to staff too, who will answer it.
 	PassedOn bool
@@ -214,4 +211,75 @@ type Risk struct {
 type Fact struct {
 	Say   string
 	Event Event
+}
+
+// Choose is why a numbered list is offered. The templates compare it with
+// these values.
+type Choose string
+
+const (
+	ChooseBook   Choose = "book"   // the sessions on offer
+	ChooseDropin Choose = "dropin" // free one-to-one slots
+	ChooseWhich  Choose = "which"  // their words matched several
+	ChooseCancel Choose = "cancel" // which of their bookings
+)
+
+// ListNews is what happened about the mailing list in an answer.
+type ListNews string
+
+const (
+	ListOffer    ListNews = "offer"    // booked, and never asked: a yes joins
+	ListConfirm  ListNews = "confirm"  // asked to join: a yes confirms
+	ListJoined   ListNews = "joined"   // joined now
+	ListAlready  ListNews = "already"  // on it already
+	ListLeft     ListNews = "left"     // left now
+	ListNotOn    ListNews = "not-on"   // asked to leave, was not on it
+	ListDeclined ListNews = "declined" // said no to joining
+)
+
+// Stage is where a conversation of several steps stands: a newsletter
+// preview, a question whether a message was theirs, a list page.
+type Stage string
+
+const (
+	StageAsk       Stage = "ask"
+	StageDone      Stage = "done"
+	StageBad       Stage = "bad"
+	StageKept      Stage = "kept"
+	StageExpired   Stage = "expired"
+	StagePreview   Stage = "preview"
+	StageSending   Stage = "sending"
+	StageCancelled Stage = "cancelled"
+)
+
+// BulkPaused is the data for "bulk-paused": receiving servers are refusing
+// the council's mail for reasons of its own, so list mail has stopped.
+type BulkPaused struct {
+	People int       // whose mail was refused, within Window
+	Window string    // e.g. "24 hours"
+	Said   []Refusal // what the servers said, newest first
+	SetUp  []string  // the parts of the set-up the refusals point to, in words
+}
+
+// Refusal is one server's refusal of one message.
+type Refusal struct {
+	Rcpt   string
+	Said   string // the server's words
+	Reason string // sisimai's name for why, e.g. "authfailure"
+}
+
+// BounceStaff is the data for "bounce-staff": what the bot tells staff
+// about the mail that comes back. Kind is "unread" (a report to our bounce
+// address that the bot could not read, attached) or "complaints" (a
+// newsletter's complaint rate passed the bulk senders' limit).
+type BounceStaff struct {
+	Kind string
+	// unread
+	Rcpt    string // whose message it was about
+	Counted string // what it did, e.g. "a temporary failure (1 of 3 in 30 days)"
+	// complaints
+	Subject    string // the newsletter's
+	Complaints int
+	Sent       int
+	Rate       string // e.g. "0.4%"
 }

@@ -5,9 +5,9 @@ package templates
 // tells them it is done.
 type Forget struct {
 	Name string
-	// Stage, for "forget": "ask" (reply YES to erase) or "kept" (they
+	// Stage, for "forget": StageAsk (reply YES to erase) or StageKept (they
 	// said no, and nothing was erased).
-	Stage string
+	Stage Stage
 	// Booked are their places to come, which stay booked without their
 	// name; Waiting the waiting lists they are taken off.
 	Booked  []Event

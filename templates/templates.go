@@ -19,7 +19,29 @@ var files embed.FS
 
 // funcs are the few helpers the words need.
 var funcs = map[string]any{
-	"inc": func(i int) int { return i + 1 }, // numbered lists count from 1
+	"inc":  func(i int) int { return i + 1 }, // numbered lists count from 1
+	"wrap": wrap,
+}
+
+// wrap breaks s into lines of at most 72 characters where it has spaces,
+// every line after the first indented by indent spaces: a server's reply
+// quoted in a plain-text email stays within the line length mail clients
+// show (RFC 5322 section 2.1.1 asks for 78).
+func wrap(indent int, s string) string {
+	var b strings.Builder
+	width := 0
+	for i, w := range strings.Fields(s) {
+		if i > 0 && width+1+len(w) > 72 {
+			b.WriteString("\n" + strings.Repeat(" ", indent))
+			width = indent
+		} else if i > 0 {
+			b.WriteByte(' ')
+			width++
+		}
+		b.WriteString(w)
+		width += len(w)
+	}
+	return b.String()
 }
 
 // Set is the parsed templates. It is safe for concurrent use.

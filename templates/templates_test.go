@@ -36,6 +36,11 @@ var samples = map[string]any{
 	"acted-for":  ActedFor{Name: "Jo", For: "Jane Smith <jane@example.org>", Sent: "Hello Jane,\n\nA member of the Better Days team asked me to book \"new to caring\" for you.\n"},
 	"handoff": Handoff{From: "Mary Jones <mary@example.org>", Subject: "Re: Your booking", Summary: "I couldn't tell what they would like.",
 		Urgent: []string{"unsafe"}, Did: "I told them a member of the team will reply.", Text: "I don't feel unsafe <b>at home</b> but I need to talk."},
+	"bulk-paused": BulkPaused{People: 6, Window: "24 hours", Said: []Refusal{
+		{Rcpt: "mary@gmail.example", Reason: "authfailure", Said: "550 5.7.26 Unauthenticated email from council.example is not accepted due to domain's DMARC policy"},
+		{Rcpt: "sam@outlook.example", Reason: "blocked", Said: "550 5.7.606 Access denied, banned sending IP [192.0.2.1]"}},
+		SetUp: []string{"SPF, DKIM or DMARC: the receiving servers could not prove the mail came from the council's domain", "a block list or the sending IP address's reputation"}},
+	"bounce-staff":     BounceStaff{Kind: "unread", Rcpt: "mary@example.org", Counted: "a temporary failure (1 of 3 within 30 days)"},
 	"newsletter-staff": NewsletterStaff{Name: "Jo", Stage: "preview", Subject: "August news", Recipients: 1234, Preview: sampleNewsletter},
 	"prove": Prove{Name: "Mary", Stage: "ask", PassedOn: true, Urgent: true, Risks: []Risk{
 		{Do: "cancel your place on", Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am"},
@@ -65,6 +70,9 @@ var variants = map[string]struct {
 	"answer-move-waiting": {"answer", Answer{Asked: "to move to the August one",
 		Waiting: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 1, Position: 1}},
 		StillOn: []Event{sampleEvent}}},
+	"answer-resized":            {"answer", Answer{Name: "Alan", Resized: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 2}}}},
+	"answer-resized-to-one":     {"answer", Answer{Name: "Alan", Resized: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 1}}}},
+	"answer-no-room":            {"answer", Answer{Name: "Alan", NoRoom: []Event{sampleEvent}}},
 	"answer-still-coming":       {"answer", Answer{Name: "Ann", StillOn: []Event{sampleEvent}}},
 	"answer-taken":              {"answer", Answer{Taken: []Event{{Title: "One-to-one", When: "Monday 2 August 2027, 10am to 10:30am", Where: "Phone call", Dropin: true}}, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
 	"answer-no-slots":           {"answer", Answer{NoSlots: true, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
@@ -83,6 +91,7 @@ var variants = map[string]struct {
 	"answer-list-not-on":        {"answer", Answer{List: "not-on"}},
 	"answer-list-declined":      {"answer", Answer{List: "declined"}},
 	"newsletter-sending":        {"newsletter-staff", NewsletterStaff{Name: "Jo", Stage: "sending", Subject: "August news", Recipients: 1, Finish: "by about 3pm tomorrow"}},
+	"bounce-staff-complaints":   {"bounce-staff", BounceStaff{Kind: "complaints", Subject: "August news", Complaints: 4, Sent: 1000, Rate: "0.4%"}},
 	"newsletter-cancelled":      {"newsletter-staff", NewsletterStaff{Stage: "cancelled", Subject: "August news"}},
 	"answer-nothing":            {"answer", Answer{NoSessions: true, NoBookings: true, Already: []Event{sampleEvent}, Started: []Event{sampleEvent}}},
 	"answer-facts": {"answer", Answer{Name: "Ann", Facts: []Fact{

@@ -37,6 +37,8 @@ var commands = map[string]command{
 	"subscribers import": {"subscribers import FILE.csv [--ask]", "bring in a mailing list kept before: email,name,consented_at,source", subscribersImport},
 	"newsletter send": {"newsletter send --subject S --file BODY.md [--dry-run]",
 		"send a newsletter to the mailing list; run again to resume", newsletterSend},
+	"newsletter resume": {"newsletter resume",
+		"send list mail again after the bot paused it because mail servers refused the council's email", newsletterResume},
 	"forget":  {"forget EMAIL", "erase a person's details (UK GDPR); their bookings still count", forget},
 	"export":  {"export EMAIL", "everything held about one person, as JSON (a UK GDPR subject-access request)", export},
 	"backup":  {"backup FILE", "a consistent copy of the database, made while the bot runs", backup},

@@ -69,11 +69,49 @@ func newsletterSend(ctx context.Context, e *env, args []string) error {
 	} else {
 		fmt.Fprintf(e.stderr, "newsletter %d was queued before: resuming, %d of %d left.\n", n.ID, p.Queued, p.Total())
 	}
+	if pause, err := st.BulkPause(ctx); err != nil {
+		return err
+	} else if pause.Paused {
+		fmt.Fprintf(e.stderr, "list mail is paused since %s (%s): the copies wait. Once the council's mail set-up is fixed, run `mailbot newsletter resume`.\n",
+			pause.Since.Format(time.RFC3339), pause.Why)
+		return nil
+	}
 	if e.cfg.Embedded {
 		fmt.Fprintln(e.stderr, "With the embedded mail server, `mailbot run` sends it, starting within a minute.")
 		return nil
 	}
 	return sendNewsletter(ctx, e, st, bot, n.ID)
+}
+
+// newsletterResume lets list mail go again after the bot paused it
+// (mail servers refusing the council's own mail: its SPF, DKIM, DMARC,
+// reverse DNS or a block list). A running `mailbot run` picks it up
+// within a minute; the copies queued meanwhile go then, once each.
+func newsletterResume(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("newsletter resume")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return wrongArgs("newsletter resume takes no arguments")
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := st.ResumeBulk(ctx)
+	if err != nil {
+		return err
+	}
+	if !p.Paused {
+		fmt.Fprintln(e.stdout, "list mail was not paused; nothing to do.")
+		return nil
+	}
+	e.log.Info("list mail resumed by the operator", "paused_at", p.Since, "why", p.Why)
+	fmt.Fprintf(e.stdout, "list mail resumed: it had been paused since %s (%s). `mailbot run` sends what waits within a minute.\n",
+		p.Since.Format(time.RFC3339), p.Why)
+	return nil
 }
 
 // dryRun prints one copy, as its first recipient would get it, and how

@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/mailbot"
 )
 
@@ -69,7 +71,7 @@ func sessionsList(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tWHEN\tTITLE\tPLACES LEFT\tWAITING\tWHERE")
 	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d of %d\t%d\t%s\n", s.ID, s.Kind, mailbot.When(s.Starts, s.Ends, e.cfg.TZ), s.Title, s.Left, s.Capacity, s.Waiting, s.Location)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d of %d\t%d\t%s\n", s.ID, s.Kind, desk.When(s.Starts, s.Ends, e.cfg.TZ), s.Title, s.Left, s.Capacity, s.Waiting, s.Location)
 	}
 	return tw.Flush()
 }

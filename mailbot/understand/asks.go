@@ -20,10 +20,10 @@ var askWords = []struct {
 	re  *regexp.Regexp
 }{
 	{AskEnds, regexp.MustCompile(`\b(finish(es)?|end(s)?|over|done)\b.*\?|\bhow long\b|\bwhat time (does|do|will) .*\b(finish|end)\b`)},
-	{AskStarts, regexp.MustCompile(`\b(start(s)?|begin(s)?)\b.*\?|\bwhat time (is|does|do)\b[^?]*\?`)},
-	{AskWhere, regexp.MustCompile(`\bwhere (is|are|will|does|do)\b|\bwhat (is the )?(address|venue)\b`)},
+	{AskStarts, regexp.MustCompile(`\b(start(s)?|begin(s)?)\b.*\?|\bwhat time (is|does|do)\b[^?]*\?|\b(what'?s|what is) the date\b|\bwhat date\b|\bwhen is (it|that|the)\b`)},
+	{AskWhere, regexp.MustCompile(`\bwhere('?s| is| are| will| does| do)\b|\bwhat (is the )?(address|venue)\b|\b(which|what) room\b`)},
 	{AskOnline, regexp.MustCompile(`\b(online|in person|on (zoom|teams)|face to face|virtual)\b.*\?`)},
-	{AskPlaces, regexp.MustCompile(`\b(places?|spaces?|room|seats?) (left|available|free)\b|\bis (it|that one|the \w+ one) full\b|\bany (places|spaces|room)\b`)},
+	{AskPlaces, regexp.MustCompile(`\b(places?|spaces?|room|seats?) (are |is )?(still )?(left|available|free)\b|\bis (it|that one|the \w+ one) full\b|\bany (places|spaces|room)\b|\bhow many (places|spaces|seats)\b`)},
 }
 
 // findAsks returns what the questions in s ask of the timetable.

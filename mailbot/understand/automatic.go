@@ -17,7 +17,10 @@ func Automatic(h mail.Header, from string) string {
 	case "bulk", "junk", "list":
 		return "Precedence: " + p
 	}
-	for _, k := range []string{"List-Id", "List-Unsubscribe", "List-Post", "Feedback-ID",
+	// RFC 2369 and RFC 2919 list fields, and what list servers that
+	// predate them write (fml's X-MLServer).
+	for _, k := range []string{"List-Id", "List-Unsubscribe", "List-Post", "List-Subscribe", "List-Help", "List-Owner",
+		"X-MLServer", "Feedback-ID",
 		"X-Autoreply", "X-Autorespond", "X-MS-Exchange-Inbox-Rules-Loop"} {
 		if h.Has(k) {
 			return k + " header"
@@ -31,14 +34,31 @@ func Automatic(h mail.Header, from string) string {
 	if rp := h.Get("Return-Path"); h.Has("Return-Path") && strings.Trim(strings.TrimSpace(rp), "<>") == "" {
 		return "null Return-Path"
 	}
-	if local, _, _ := strings.Cut(from, "@"); strings.EqualFold(local, "mailer-daemon") {
-		return "sender MAILER-DAEMON"
+	if mailSystemSender(h) {
+		return "sender is a mail system"
+	}
+	if f := strings.TrimSpace(h.Get("From")); h.Has("From") && strings.Trim(f, "<> ") == "" {
+		return "null From"
+	}
+	if local, _, _ := strings.Cut(from, "@"); noReplyLocal(local) {
+		return "sender " + local
 	}
 	if ct, _, _ := h.ContentType(); ct == "multipart/report" {
 		return "delivery report"
 	}
-	if s := strings.ToLower(h.Get("Subject")); strings.HasPrefix(s, "automatic reply:") || strings.HasPrefix(s, "auto:") || strings.HasPrefix(s, "out of office") {
+	if s := strings.ToLower(h.Get("Subject")); strings.HasPrefix(s, "automatic reply:") || strings.HasPrefix(s, "auto reply:") || strings.HasPrefix(s, "autoreply:") || strings.HasPrefix(s, "auto:") || strings.HasPrefix(s, "out of office") {
 		return "auto-reply subject"
 	}
 	return ""
+}
+
+// noReplyLocal says whether an address's local part says nobody reads it
+// ("no-reply", "noreply", "do-not-reply"): only machines send from one,
+// and an answer would go nowhere.
+func noReplyLocal(local string) bool {
+	switch strings.ReplaceAll(strings.ReplaceAll(strings.ToLower(local), "-", ""), "_", "") {
+	case "noreply", "donotreply", "dontreply":
+		return true
+	}
+	return false
 }

@@ -121,6 +121,12 @@ func TestNeedsPerson(t *testing.T) {
 		{text: "I CAN'T COPE ANY MORE", urgent: "can't cope", why: "not understood"},
 		{text: "Sometimes I think about suicide", urgent: "suicide", why: "not understood"},
 		{text: "asdf qwerty", why: "not understood"},
+		{text: "can someone ring me? 01305 900541 after 10am. thanks maggie", why: "asks to be phoned"},
+		{text: "Could you phone me, I'm not very good with emails.", why: "asks to be phoned"},
+		{text: "I'd rather talk to someone about it", why: "asks to be phoned"},
+		{text: "Are the sessions free? I'm on a pension.", why: "a question"},
+		{text: "What time does the memory cafe finish?", why: ""}, // the timetable answers it
+		{text: "Please don't phone, email is best", why: ""},
 	} {
 		c := Context{Now: time.Now(), TZ: time.UTC, Titles: []string{"Memory cafe", "Carers session"}}
 		r := Read(tc.text, c)
@@ -128,7 +134,7 @@ func TestNeedsPerson(t *testing.T) {
 		if tc.urgent != "" && !slices.Contains(h.Urgent, tc.urgent) || tc.urgent == "" && len(h.Urgent) > 0 {
 			t.Errorf("NeedsPerson(%q).Urgent = %q, want %q", tc.text, h.Urgent, tc.urgent)
 		}
-		if tc.why != "" && h.Why != tc.why || tc.why == "" && tc.urgent == "" && h.Why != "" {
+		if tc.why != "" && h.Why.String() != tc.why || tc.why == "" && tc.urgent == "" && h.Why != NoReason {
 			t.Errorf("NeedsPerson(%q).Why = %q (read as %v), want %q", tc.text, h.Why, r.Action, tc.why)
 		}
 		if h.Needed() != (tc.urgent != "" || tc.why != "") {

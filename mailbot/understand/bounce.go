@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -31,9 +32,19 @@ const (
 // Bounce is one recipient a delivery report says we could not reach.
 type Bounce struct {
 	Recipient  string // the address that failed, lower case ("" never appears in a returned Report)
-	Status     string // enhanced status code as written, e.g. "5.1.1"; "" when the report gives none (then Hard is decided from the text / SMTP code)
-	Hard       bool   // permanent: 5.x.x, or a 5yz SMTP reply, or Action: failed with no status
+	Status     string // enhanced status code as written, e.g. "5.1.1"; "" when the report gives none (then Permanent is decided from the text / SMTP code)
+	Permanent  bool   // the server gave up for good: 5.x.x, or a 5yz SMTP reply, or Action: failed with no status
+	Reason     Reason // why, in sisimai's words; never ""
+	Hard       bool   // the address is gone: permanent, and the reason is the recipient's (Reason.Fault is FaultRecipient)
 	Diagnostic string // the server's words, one line, at most 200 bytes, for logs and staff
+}
+
+// newBounce decides a failure's permanence, reason and hardness, in one
+// place for every way a report is read.
+func newBounce(addr, status, diag string) Bounce {
+	perm := permanent(status, diag)
+	r := reasonOf(status, diag)
+	return Bounce{Recipient: addr, Status: status, Permanent: perm, Reason: r, Hard: perm && r.Fault() == FaultRecipient, Diagnostic: diag}
 }
 
 // Report is what a delivery report says.
@@ -73,11 +84,30 @@ func ReadBounce(raw []byte) (r Report, ok bool) {
 	if text == "" && rr.html != "" {
 		text = HTMLToText(rr.html)
 	}
-	if l.readStatus(rr.status) == 0 && looksLikeBounce(h) {
-		l.readText(text, asciiLower(OneLine(h.Get("Subject"))))
+	if l.readStatus(rr.status) > 0 {
+		l.fillFromText(text, asciiLower(OneLine(h.Get("Subject"))))
+	} else if looksLikeBounce(h) {
+		// Some put the delivery-status fields in their text instead of a
+		// part of their own (Amazon WorkMail); read as such only when a
+		// mail system wrote it.
+		if l.readStatus(embeddedStatus(text)) == 0 {
+			l.readText(text, asciiLower(OneLine(h.Get("Subject"))))
+		}
+	}
+	if len(l.bounces) == 0 && len(rr.status) == 0 && looksLikeBounce(h) {
+		l.readFailedHeader(h, text)
 	}
 	if len(l.bounces) == 0 {
 		return Report{}, false
+	}
+	for i, b := range l.bounces {
+		if b.Reason == ReasonUserUnknown && refusedAfterData(text, b.Recipient) {
+			// The server took the address at RCPT TO and refused the
+			// message after DATA: a filter that says "unknown user"
+			// (Japanese carriers do, for senders the person blocked),
+			// not an address that is gone.
+			l.bounces[i].Reason, l.bounces[i].Hard = ReasonFiltered, false
+		}
 	}
 	r.Bounces = l.bounces
 	r.MessageID = returnedMessageID(rr.returned)
@@ -87,11 +117,69 @@ func ReadBounce(raw []byte) (r Report, ok bool) {
 	return r, true
 }
 
+// fillFromText gives a recipient that a delivery-status part names
+// without the server's words (OpenSMTPD writes only "Status: 5.0.0") the
+// reply its human-readable text quotes for them. The text only fills what
+// the fields left out: it never overrides them.
+func (l *bounceList) fillFromText(text, subject string) {
+	if !slices.ContainsFunc(l.bounces, func(b Bounce) bool { return b.Diagnostic == "" }) {
+		return
+	}
+	var fromText bounceList
+	fromText.readText(text, subject)
+	for i, b := range l.bounces {
+		j := fromText.index(b.Recipient)
+		if b.Diagnostic != "" || j < 0 {
+			continue
+		}
+		t := fromText.bounces[j]
+		status := b.Status
+		if status == "" || strings.HasSuffix(status, ".0.0") && t.Status != "" && t.Status[0] == status[0] {
+			status = t.Status // a class the fields gave, made specific
+		}
+		l.bounces[i] = newBounce(b.Recipient, status, t.Diagnostic)
+		if b.Status != "" {
+			l.bounces[i].Permanent, l.bounces[i].Hard = b.Permanent, b.Permanent && l.bounces[i].Reason.Fault() == FaultRecipient
+		}
+	}
+}
+
+// readFailedHeader takes the failed recipients from X-Failed-Recipients
+// (Exim, Google) when the text named none in a shape we read; the reason
+// is read from the first server reply in the text, if any.
+func (l *bounceList) readFailedHeader(h mail.Header, text string) {
+	diag := ""
+	if m := smtpReplyRE.FindStringSubmatchIndex(text); m != nil {
+		line, _, _ := strings.Cut(text[m[2]:], "\n")
+		diag = cleanDiagnostic(line)
+	}
+	for _, a := range strings.Split(h.Get("X-Failed-Recipients"), ",") {
+		if addr := cleanAddress(a); addr != "" {
+			l.add(newBounce(addr, enhancedCode(diag), diag))
+		}
+	}
+}
+
+// embeddedStatus is the part of a report's text from its first
+// "Final-Recipient:" field's block on, or nil.
+func embeddedStatus(text string) []byte {
+	low := asciiLower(text)
+	i := strings.Index(low, "\nfinal-recipient:")
+	if i < 0 {
+		return nil
+	}
+	if j := strings.LastIndex(low[:i+1], "\n\n"); j >= 0 {
+		i = j
+	}
+	return []byte(text[i:])
+}
+
 // reportReader walks a report's MIME tree once, keeping the parts a bounce
 // is read from.
 type reportReader struct {
 	parts      int
 	status     []byte          // every delivery-status part, one after another
+	feedback   []byte          // the first feedback-report part (RFC 5965)
 	text       strings.Builder // the human-readable text/plain parts
 	html       string          // the first text/html part, for a report with no plain text
 	returned   []byte          // the first returned message or header
@@ -121,6 +209,11 @@ func (rr *reportReader) walk(e *message.Entity, depth int) {
 	case "message/delivery-status", "message/global-delivery-status": // RFC 3464, RFC 6533
 		b := rr.read(e.Body, &rr.statusLeft)
 		rr.status = append(append(rr.status, b...), "\n\n"...)
+	case "message/feedback-report": // RFC 5965 section 3
+		if rr.feedback == nil {
+			left := int64(maxBounceText)
+			rr.feedback = rr.read(e.Body, &left)
+		}
 	case "text/rfc822-headers", "message/rfc822", "message/global", "message/global-headers":
 		// RFC 6522 section 4, RFC 6533 section 6: the returned message, or
 		// only its header. The first one is the message that bounced; it is
@@ -198,12 +291,18 @@ func returnedMessageID(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(b))) // a cut-off header still has its fields
-	mh := mail.Header{Header: message.Header{Header: h}}
+	mh := ReturnedHeader(b)
 	if id, err := mh.MessageID(); err == nil && id != "" {
 		return cleanMessageID(id)
 	}
 	return cleanMessageID(mh.Get("Message-Id"))
+}
+
+// ReturnedHeader reads a returned message's header, or as much of it as
+// there is: a cut-off header still has its fields.
+func ReturnedHeader(b []byte) mail.Header {
+	h, _ := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(b)))
+	return mail.Header{Header: message.Header{Header: h}}
 }
 
 // quotedMessageID finds a "Message-ID:" line in a bounce's text, where a

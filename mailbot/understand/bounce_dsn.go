@@ -91,7 +91,7 @@ func (l *bounceList) addGroup(g dsnGroup) {
 		diag = text
 	}
 	diag = cleanDiagnostic(diag)
-	l.add(Bounce{Recipient: addr, Status: status, Hard: permanent(status, diag), Diagnostic: diag})
+	l.add(newBounce(addr, status, diag))
 }
 
 // fieldBlocks splits delivery-status text at blank lines and reads each

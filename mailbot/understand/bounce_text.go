@@ -20,8 +20,30 @@ func looksLikeBounce(h mail.Header) bool {
 	if ct, params, _ := h.ContentType(); ct == "multipart/report" && strings.EqualFold(params["report-type"], "delivery-status") {
 		return true
 	}
-	// The sender is read by hand: Sendmail writes "<MAILER-DAEMON>" with no
-	// domain, which no address parser accepts.
+	if mailSystemSender(h) {
+		return true
+	}
+	if Automatic(h, "") == "" && !h.Has("X-Failed-Recipients") {
+		return false
+	}
+	subject := asciiLower(OneLine(h.Get("Subject")))
+	return prefixAny(subject, bounceSubjects) != ""
+}
+
+// LooksLikeReport says whether a message is a mail system's report about
+// a delivery, by its header alone, whether or not ReadBounce can read
+// what it says: a message to a bounce address that does, and that
+// ReadBounce cannot read, is one for a person to look at.
+func LooksLikeReport(h mail.Header) bool {
+	return looksLikeBounce(h)
+}
+
+// mailSystemSender says whether a message's From is a mail system's own
+// (MAILER-DAEMON, postmaster, Exchange's system mailbox), the sender of
+// delivery reports. It is read by hand: Sendmail writes "<MAILER-DAEMON>"
+// with no domain and DragonFly "MAILER-DAEMON <>", which no address
+// parser accepts.
+func mailSystemSender(h mail.Header) bool {
 	from := strings.ToLower(OneLine(h.Get("From")))
 	if strings.Contains(from, "mail delivery subsystem") || strings.Contains(from, "mail delivery system") {
 		return true
@@ -30,19 +52,15 @@ func looksLikeBounce(h mail.Header) bool {
 	if i := strings.LastIndexByte(addr, '<'); i >= 0 {
 		addr, _, _ = strings.Cut(addr[i+1:], ">")
 	}
-	local, _, _ := strings.Cut(strings.TrimSpace(addr), "@")
+	if strings.TrimSpace(addr) == "" { // "MAILER-DAEMON <>": the name, and the null path
+		addr, _, _ = strings.Cut(from, "<")
+	}
+	local, _, _ := strings.Cut(strings.Trim(strings.TrimSpace(addr), `"`), "@")
 	switch local {
-	case "mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster":
+	case "mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster", "post_master":
 		return true
 	}
-	if strings.HasPrefix(local, "microsoftexchange") { // Exchange's own sender
-		return true
-	}
-	if Automatic(h, "") == "" && !h.Has("X-Failed-Recipients") {
-		return false
-	}
-	subject := asciiLower(OneLine(h.Get("Subject")))
-	return prefixAny(subject, bounceSubjects) != ""
+	return strings.HasPrefix(local, "microsoftexchange") // Exchange's own sender
 }
 
 // bounceSubjects start the subjects mail systems give their bounces. A reply
@@ -68,7 +86,7 @@ var delayMarkers = []string{
 var copyMarkers = []string{
 	"below this line is a copy of the message", "this is a copy of the message",
 	"original message headers:", "original message follows", "----- original message",
-	"unsent message below", "message header follows",
+	"unsent message below", "message header follows", "message headers follow",
 }
 
 // Lines that start a list of recipients: Exchange, Gmail, Exim, Sendmail.
@@ -79,6 +97,10 @@ var (
 		"delivery to the following recipients failed permanently",
 		"the following recipient(s) cannot be reached", "the following address(es) failed",
 		"following addresses had permanent fatal errors",
+		"did not reach the following recipient(s)", // Exchange 2003
+		"the following address failed",             // GMX, MXLogic
+		"this is a permanent error",                // Exim's wording, wrapped anywhere after it (GMX, Zoho)
+		"the following list of recipients",         // OpenSMTPD
 	}
 	otherSections = []string{
 		"following addresses had transient non-fatal errors",
@@ -94,10 +116,17 @@ var (
 	failedSentences = []string{
 		"wasn't delivered to ", "wasn’t delivered to ", "was not delivered to ",
 		"problem delivering your message to ", "could not be delivered to ", "couldn't be delivered to ",
+		"error delivering your mail to ", // DragonFly
+		"unable to deliver message to ",  // InterScan
 	}
+	// Words inside a line after which the server's reply follows:
+	// DragonFly's "mx.example.org [192.0.2.1] did not like our RCPT TO:".
+	replyInside = []string{" did not like our "}
 	// A reply in Sendmail's transcript: "<<< 550 5.1.1 <user@host>... User
 	// unknown".
 	transcriptRE = regexp.MustCompile(`^(?:<<< )?[245][0-9][0-9][ -](?:[245]\.[0-9]{1,3}\.[0-9]{1,3} )?<([^<>\s]{3,254})>\.\.\. `)
+	// "Unknown user: kim@host": the reason, then the address (IMail).
+	colonLineRE = regexp.MustCompile(`^([A-Za-z][A-Za-z '-]{2,60}):\s*<?([^<>\s:]{1,64}@[^<>\s]{1,254}?)>?\.?$`)
 	// "<user@host>: reply" at the start of a line: Postfix, qmail, Yahoo.
 	// Postfix adds "(expanded from <alias>)" for an alias.
 	angleLineRE = regexp.MustCompile(`^<([^<>\s]{3,254})>(?:\s*\(expanded from <[^<>]*>\))?:\s*(.*)$`)
@@ -150,7 +179,18 @@ func (s *textScan) scan() {
 		if t != "" && (t[0] == '<' || '2' <= t[0] && t[0] <= '5') {
 			transcript = transcriptRE.FindStringSubmatch(t)
 		}
+		var colon []string
+		if strings.Contains(t, "@") && strings.Contains(t, ":") {
+			if colon = colonLineRE.FindStringSubmatch(t); colon != nil && !failureWords(asciiLower(colon[1])) {
+				colon = nil
+			}
+		}
 		lead := prefixAny(low, replyLeads)
+		if lead == "" && hasAny(low, replyInside) {
+			if j := strings.IndexByte(t, ':'); j >= 0 {
+				lead = low[:j+1]
+			}
+		}
 		switch {
 		case t == "":
 			i++
@@ -163,11 +203,15 @@ func (s *textScan) scan() {
 			s.mention(angle[1], angle[2]+" "+detail)
 			i = next
 		case transcript != nil:
-			// Only for a recipient already listed as failed: a transcript
-			// also shows replies to recipients that are still being tried.
-			if s.list.index(cleanAddress(transcript[1])) >= 0 {
+			// For a recipient already listed as failed, or a permanent
+			// refusal: a transcript also shows the replies to recipients
+			// that are still being tried, which are 4yz.
+			if s.list.index(cleanAddress(transcript[1])) >= 0 || strings.HasPrefix(strings.TrimPrefix(t, "<<< "), "5") {
 				s.mention(transcript[1], strings.TrimPrefix(t, "<<< "))
 			}
+			i++
+		case colon != nil:
+			s.mention(colon[2], colon[1])
 			i++
 		case lead != "":
 			same := strings.TrimSpace(t[len(lead):])
@@ -238,9 +282,12 @@ func (s *textScan) section(i int, failed bool) int {
 		if hasAny(low, failedSections) || hasAny(low, otherSections) {
 			return i
 		}
-		if a := lineAddress(t); a != "" {
+		if a, rest := lineAddress(t); a != "" {
 			flush()
 			addr, seen, blank = a, true, false
+			if rest != "" { // "<kim@…>: 550 5.1.1 …" on the address's own line
+				detail.WriteString(rest + " ")
+			}
 			continue
 		}
 		if !seen {
@@ -280,7 +327,7 @@ func (s *textScan) mention(addr, detail string) {
 	if strings.HasPrefix(status, "2.") || status == "" && strings.HasPrefix(smtpReply(diag), "2") {
 		return
 	}
-	s.last = s.list.add(Bounce{Recipient: addr, Status: status, Hard: permanent(status, diag), Diagnostic: diag})
+	s.last = s.list.add(newBounce(addr, status, diag))
 }
 
 // reply gives the recipient last named the server's words that follow it.
@@ -292,24 +339,38 @@ func (s *textScan) reply(detail string) {
 }
 
 // lineAddress returns the address a line in a list of recipients starts
-// with or, Exchange's way, ends with: "Name (addr)", "addr<mailto:addr>".
-func lineAddress(t string) string {
-	first, _, _ := strings.Cut(t, " ")
+// with (after any bullet: "* kim@…", `"kim@…":`) or, Exchange's way, ends
+// with: "Name (addr)", "addr<mailto:addr>"; and, for one it starts with,
+// the rest of the line, where some servers put the reply.
+func lineAddress(t string) (addr, rest string) {
+	t = strings.TrimLeft(t, "*- \t")
+	first, after, _ := strings.Cut(t, " ")
 	if i := strings.Index(first, "<mailto:"); i > 0 {
 		first = first[:i]
 	}
-	if a := cleanAddress(strings.Trim(first, "<>:,;")); a != "" {
-		return a
+	if a := cleanAddress(strings.Trim(first, `<>:,;"`)); a != "" {
+		return a, after
 	}
 	if strings.HasSuffix(t, ")") {
 		if i := strings.LastIndexByte(t, '('); i >= 0 {
-			return cleanAddress(t[i+1 : len(t)-1])
+			return cleanAddress(t[i+1 : len(t)-1]), ""
 		}
 	}
 	if i := strings.LastIndex(t, "<mailto:"); i >= 0 && strings.HasSuffix(t, ">") {
-		return cleanAddress(t[i+len("<mailto:") : len(t)-1])
+		return cleanAddress(t[i+len("<mailto:") : len(t)-1]), ""
 	}
-	return ""
+	return "", ""
+}
+
+// failureWords says whether low (lower case) names a failure a rule
+// reads: "unknown user", "mailbox full". A line "To: kim@…" does not.
+func failureWords(low string) bool {
+	for _, p := range reasonPhrases {
+		if hasAny(low, p.words) {
+			return true
+		}
+	}
+	return false
 }
 
 // firstAddress is the address at the start of s, as a sentence writes it:

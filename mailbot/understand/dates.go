@@ -28,6 +28,8 @@ var (
 	weekdayDay = regexp.MustCompile(`\b` + weekdayRe + `,?\s+(?:the\s+)?(3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)\b`)
 	// "next Tuesday", "this Thursday", "on Monday", "tomorrow"
 	relative = regexp.MustCompile(`\b(next|this|coming|on)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(tomorrow|today)\b`)
+	// "a fortnight today", "a week on Tuesday", "two weeks tomorrow"
+	weeksAhead = regexp.MustCompile(`\b(a week|a fortnight|two weeks|2 weeks)\s+(today|tomorrow|on\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b`)
 	// "the 15th"
 	ordinalDay = regexp.MustCompile(`\bthe\s+(3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)\b`)
 	// "the August one", "in August", "August's session"; "May" and "March"
@@ -150,6 +152,22 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 		p := Pattern{Day: dayNum(m[2])}
 		withWeekday(&p, m[1])
 		return p, true
+	})
+	take(weeksAhead, day, func(m []string) (Pattern, bool) {
+		day := now.In(tz)
+		switch {
+		case m[2] == "tomorrow":
+			day = day.AddDate(0, 0, 1)
+		case m[3] != "":
+			want, _ := weekdayOf(m[3])
+			day = day.AddDate(0, 0, (int(want)-int(day.Weekday())+7)%7)
+		}
+		weeks := 1
+		if m[1] != "a week" {
+			weeks = 2
+		}
+		day = day.AddDate(0, 0, 7*weeks)
+		return Pattern{Year: day.Year(), Month: day.Month(), Day: day.Day()}, true
 	})
 	take(relative, day, func(m []string) (Pattern, bool) {
 		today := now.In(tz)

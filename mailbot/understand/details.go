@@ -12,14 +12,16 @@ const relation = `(husband|wife|partner|mum|mother|dad|father|son|daughter|carer
 
 var (
 	// "for 2", "for two people", "3 places", "the two of us"
-	placesCount = regexp.MustCompile(`\bfor\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)(\s+(people|persons|places|of us|adults|seats|spaces))?\b|\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(places|seats|spaces|tickets|people|persons|of us)\b|\b(both of us|us both|we'?ll both|we will both|the two of us|plus one|\+1)\b`)
+	placesCount = regexp.MustCompile(`\bfor\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)(\s+(people|persons|places|of us|adults|seats|spaces))?\b|\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(places?|seats?|spaces?|tickets?|people|persons|of us)\b|\b(both of us|us both|we'?ll both|we will both|the two of us|plus one|\+1)\b`)
+	// "make that 3", "can you make it 2": a new number for a booking.
+	placesMake = regexp.MustCompile(`\bmake (it|that|this|them|mine|ours) (\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\b`)
 	// "me and my husband", "my wife and I", "I'll bring the person I care for"
 	// Staff write the same of others: "him and his wife", "with her husband".
 	placesCompanion = regexp.MustCompile(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|is coming|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
 )
 
 // dateAfter is what makes the number before it a day of the month.
-var dateAfter = regexp.MustCompile(`^(/|st\b|nd\b|rd\b|th\b|\s*(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)`)
+var dateAfter = regexp.MustCompile(`^(/|\.\d|st\b|nd\b|rd\b|th\b|\s*(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)`)
 
 // findPlaces reads how many places are wanted (0 when not said) and blanks
 // the words it used. A companion counts one more than the person writing.
@@ -45,6 +47,10 @@ func findPlaces(s string, most int) (int, string) {
 		if n > 0 {
 			s = s[:loc[0]] + strings.Repeat(" ", len(m)) + s[loc[1]:]
 		}
+	}
+	if loc := placesMake.FindStringSubmatchIndex(s); n == 0 && loc != nil && !isTimeAfter(s[loc[1]:]) && !dateAfter.MatchString(s[loc[1]:]) {
+		n = count(s[loc[4]:loc[5]])
+		s = s[:loc[0]] + strings.Repeat(" ", loc[1]-loc[0]) + s[loc[1]:]
 	}
 	if n == 0 && companion(s) {
 		n = 2

@@ -162,10 +162,10 @@ func inlineForward(text, subject string) *Forward {
 		Date:      looseDate(f.get("date")),
 		Note:      Fresh(strings.Join(lines[:at], "\n")),
 	}
-	var signature string
-	fw.Text, signature = freshAndSignature(strings.Join(body, "\n"))
-	fw.Phone = Phone(signature)
 	fw.From, fw.FromName = sender(f.get("from"))
+	var signature string
+	fw.Text, signature = freshAndSignature(strings.Join(body, "\n"), fw.FromName)
+	fw.Phone = Phone(signature)
 	if fw.From == "" {
 		fw.From, _ = sender(f.get("reply-to"))
 	}

@@ -85,7 +85,7 @@ func TestInlineForward(t *testing.T) {
 				Text: "Book me please", Note: "Please book her"}},
 		{"outlook for mac", "FW: Booking",
 			"Please book her\n\nOn 03/08/2027 10:15, \"Mary Jones\" <mary@example.org> wrote:\n\n    Book me please\n\n    Mary",
-			&Forward{From: "mary@example.org", FromName: "Mary Jones", Text: "Book me please\n\nMary", Note: "Please book her"}},
+			&Forward{From: "mary@example.org", FromName: "Mary Jones", Text: "Book me please", Note: "Please book her"}},
 		{"outlook on behalf of", "FW: Booking",
 			"________________________________\nFrom: Mary Jones <mary@example.org> on behalf of Carers Group <carers@example.org>\nSent: 03 August 2027 10:15\nTo: John\nSubject: Booking\n\nBook me",
 			&Forward{From: "mary@example.org", FromName: "Mary Jones", Subject: "Booking", Date: time.Date(2027, 8, 3, 10, 15, 0, 0, time.UTC), Text: "Book me"}},

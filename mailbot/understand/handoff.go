@@ -8,18 +8,44 @@ import (
 )
 
 // Handoff says why a message needs a person rather than (or as well as)
-// the bot, or is "" when the bot can answer it alone.
+// the bot, or is empty when the bot can answer it alone.
 type Handoff struct {
 	// Urgent holds the words that suggest danger or distress, as found.
 	// Such a message always goes to staff, whatever else it asks.
 	Urgent []string
-	// Why is a short reason for staff: "a question", "a complaint",
-	// "not understood"; "" when the bot understood it all.
-	Why string
+	// Why is the reason other than urgency; NoReason when the bot
+	// understood it all.
+	Why HandoffReason
+}
+
+// HandoffReason is why a message needs a person, besides urgent words.
+type HandoffReason int
+
+// Reasons. String gives the few words the record and the log use.
+const (
+	NoReason      HandoffReason = iota
+	NotUnderstood               // the bot can't tell what they would like
+	AQuestion                   // they ask something the bot can't answer
+	AComplaint                  // it reads like a complaint
+	ACallBack                   // they ask to be phoned, or to speak to a person
+)
+
+func (r HandoffReason) String() string {
+	switch r {
+	case NotUnderstood:
+		return "not understood"
+	case AQuestion:
+		return "a question"
+	case AComplaint:
+		return "a complaint"
+	case ACallBack:
+		return "asks to be phoned"
+	}
+	return ""
 }
 
 // Needed reports whether staff should see the message.
-func (h Handoff) Needed() bool { return len(h.Urgent) > 0 || h.Why != "" }
+func (h Handoff) Needed() bool { return len(h.Urgent) > 0 || h.Why != NoReason }
 
 // String is the reason in a few words, for logs and records.
 func (h Handoff) String() string {
@@ -27,8 +53,8 @@ func (h Handoff) String() string {
 	if len(h.Urgent) > 0 {
 		why = append(why, "urgent: "+strings.Join(h.Urgent, ", "))
 	}
-	if h.Why != "" {
-		why = append(why, h.Why)
+	if h.Why != NoReason {
+		why = append(why, h.Why.String())
 	}
 	return strings.Join(why, "; ")
 }
@@ -42,14 +68,18 @@ func NeedsPerson(text string, r Request, c Context) Handoff {
 	h := Handoff{Urgent: Urgent(text)}
 	switch {
 	case complaintWords.MatchString(s):
-		h.Why = "a complaint"
+		h.Why = AComplaint
+	case r.Qualified:
+		h.Why = AQuestion
+	case callBackWords.MatchString(s):
+		h.Why = ACallBack
 	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && strings.TrimSpace(s) != "" && !Courtesy(text):
-		h.Why = "not understood"
+		h.Why = NotUnderstood
 	case r.Action != Attendees && asksMore(s, c):
 		// "Hello, is there parking?" reads as a greeting, and "book me
 		// on Tuesday, is there a bus?" as a booking: the question is
 		// what they want answered too.
-		h.Why = "a question"
+		h.Why = AQuestion
 	}
 	return h
 }
@@ -61,7 +91,9 @@ func NeedsPerson(text string, r Request, c Context) Handoff {
 func asksMore(s string, c Context) bool {
 	c.Subject = ""
 	for _, q := range questions(s) {
-		if helpQuestion.MatchString(q) || len(meaningful(q)) < 2 {
+		if helpQuestion.MatchString(q) || len(meaningful(q)) < 2 || len(findAsks(q)) > 0 {
+			// The help text answers how to use the bot, and the
+			// timetable what it says: neither needs a person.
 			continue
 		}
 		r := Read(q, c)
@@ -70,6 +102,10 @@ func asksMore(s string, c Context) bool {
 		case r.Action == Unknown, r.Action == Help:
 			return true
 		case r.Action == Choose && c.Offered == 0:
+			return true
+		case r.Action == List && !whatsOn.MatchString(q):
+			// "Are the sessions free?" names sessions but asks
+			// something else of them.
 			return true
 		}
 	}
@@ -142,10 +178,10 @@ var courtesyWords = map[string]bool{
 	"that's": true, "that": true, "all": true, "fine": true, "good": true, "super": true, "again": true,
 }
 
-// ExplicitYes reports whether text is a plain yes. Joining the mailing
+// explicitYesText reports whether text is a plain yes. Joining the mailing
 // list from a booking confirmation needs one: "ok" there acknowledges the
 // booking, and consent must be clear (UK GDPR article 4(11)).
-func ExplicitYes(text string) bool {
+func explicitYesText(text string) bool {
 	text = unsigned(clip(text, maxRead), Context{TZ: time.UTC})
 	short := strings.Trim(strings.Join(strings.Fields(normalise(text)), " "), ".! ")
 	return explicitYes.MatchString(short)
@@ -156,14 +192,25 @@ var explicitYes = regexp.MustCompile(`^(yes|yeah|yep|yup|i confirm|confirm|confi
 // Urgent returns the words in text that suggest someone may be at risk,
 // each once, in the order written.
 func Urgent(text string) []string {
+	s := unwrap(normalise(clip(text, maxRead)))
+	near := urgentNearMiss.FindAllStringIndex(s, -1)
 	var out []string
-	for _, w := range urgentWords.FindAllString(unwrap(normalise(clip(text, maxRead))), 8) {
-		if w = strings.TrimRight(w, ".!?,; \t"); !slices.Contains(out, w) {
+	for _, loc := range urgentWords.FindAllStringIndex(s, 8) {
+		if slices.ContainsFunc(near, func(n []int) bool { return n[0] <= loc[0] && loc[1] <= n[1] }) {
+			continue
+		}
+		if w := strings.TrimRight(s[loc[0]:loc[1]], ".!?,; \t"); !slices.Contains(out, w) {
 			out = append(out, w)
 		}
 	}
 	return out
 }
+
+// urgentNearMiss are ways of speaking that hold an urgent word and say
+// nothing of harm: "I'd kill for a day off", "desperate for a break". An
+// urgent word inside one is not read as urgent; anything else in the
+// message still is.
+var urgentNearMiss = regexp.MustCompile(`\b((i'?d|i would|i could) kill for|desperate (for|to) (it|this|that|one|a (break|day off|rest|holiday|change|cuppa)|some (time|rest|peace|company)|come|go|book|get (there|out|away)|see|meet|join))\b`)
 
 // unwrap puts each paragraph of s on one line, single spaced: phones and
 // mail clients break lines anywhere, "how much longer I can\ngo on" too.
@@ -197,19 +244,41 @@ var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
 	`(can'?t|cannot|can not) take (it|this) any ?more`, `(can'?t|cannot|can not) take (any|much) more`,
 	`(can'?t|cannot|can not) (go on|carry on|keep going) (like this|any ?more|any longer|much longer|living|with (it|this|life))`,
 	`how (much )?long(er)? (i|we) can (go on|carry on|keep going|cope|take (it|this)|keep this up|manage)`,
-	`(can'?t|cannot|can not) keep (myself|him|her|them) safe`,
+	`(can'?t|cannot|can not|(don'?t|do not) know how to|struggling to) keep (myself|him|her|them|mum|dad|my \w+) safe`,
+	`(not sure|(don'?t|do not) know if|(don'?t|do not) think) (i|we) can (go on|carry on|keep going|cope)`,
+	// Harm now: a fall, someone left without care, a person who
+	// controls another's money or life.
+	`(i'?ve|i have|he'?s|she'?s|he has|she has|mum'?s|dad'?s) (just )?fallen`, `had a fall`,
+	`(can'?t|cannot|can not) get (up|out of (bed|(my|his|her|the) chair))`, `(can'?t|cannot|can not) breathe`,
+	`carers? (haven'?t|have not|hasn'?t|has not|didn'?t|did not) (turned up|come|shown up|arrived|been)`,
+	`no food`, `(hasn'?t|has not|haven'?t|have not) eaten`, `left (alone|on (his|her|their) own) (all|for)`,
+	`takes? (all )?my money`, `taking (all )?my money`, `controls? (all )?my money`,
+	`(won'?t|will not|doesn'?t|does not) let me (see|go|leave|out|speak|talk)`,
+	`(please )?help me,? please`, `please help me`, `(nobody|no one|no-one) (listens|cares)`,
 	// Wishing not to be alive, said without the word.
-	`end (my|it all|my life)`, `ending it( all)?`, `(to|i'?ll|i will|could|should|might|just) end it`, `end(ing)? things`,
+	`end (my life|it all)`, `ending it( all)?`, `(to|i'?ll|i will|could|should|might|just) end it`, `end(ing)? things`,
 	`tak(e|ing) my (own )?life`, `want(ed)? to die`, `wish (i was|i were|i'?d been) dead`, `rather be dead`,
 	`better off (dead|without me)`, `(don'?t|do not) want to (be here|live|be alive|wake up|go on living)`,
 	`not (want|wanting) to (be here|live|be alive)`, `no point (in )?(living|going on|carrying on|trying any ?more)`,
 	`no point any ?more`, `no point to (it|any of it|anything|life)`, `what'?s the point (of|in) (living|going on|carrying on|anything|it all)`,
 	`no reason to (live|go on|carry on)`, `nothing (left )?to live for`, `tired of (living|life)`, `give up on life`,
 	`(nobody|no one|no-one) would miss me`, `not be here (for )?much longer`, `goodbye forever`,
+	`(won'?t|will not) be (here|around) (by then|much longer|for (much )?longer|for long)`,
+	`(if|wish) i (just )?(wasn'?t|was not|weren'?t|were not) (here|around|alive)`,
+	`(easier|better) for (everyone|everybody|them all|them|all of them|the family) if i`,
+	`(go to )?sleep and (not|never) wake up`,
+	`(saving|saved|stockpil\w*|hoard\w*) (up )?(my |all my |some )?(tablets|pills|medication|meds)`,
+	`if (anything|something) (happens|happened|were to happen) to me`, `when i'?m (gone|not here)`,
 }, "|") + `)\b` +
 	// "I can't go on." ends there; "I can't go on Tuesday" is about a
 	// session.
 	`|\b(can'?t|cannot|can not) (go on|carry on|keep going)\s*([.!?,;]|$)`)
+
+// whatsOn asks what the timetable holds, which the list answers.
+var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|conversations)\b|\bwhat'?s (on|coming up|happening|available)\b|\bwhat is (on|coming up|happening|available)\b|\bwhen are\b|\b(timetable|upcoming|coming up|schedule|programme|program)\b|\blist of\b|\bany (more )?(sessions|events|dates)\b`)
+
+// callBackWords ask for a person's voice: a bot's email is no answer.
+var callBackWords = regexp.MustCompile(`\b((can|could|would|will) (someone|somebody|you|one of you|a member of (the )?(staff|team)) (please )?(ring|call|phone|telephone|give me a (ring|call|bell))|(please )?(ring|call|phone|telephone) me\b|give me a (ring|call|bell)|(speak|talk) (to|with) (someone|somebody|a person|a real person|a human)|rather (speak|talk) to)`)
 
 var (
 	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern)\b`)

@@ -90,7 +90,7 @@ func parse(raw []byte, depth int) (*Message, error) {
 	if err := errors.Join(w.errs...); err != nil {
 		problems = append(problems, fmt.Errorf("body: %w", err))
 	}
-	m.Fresh, m.Signature = freshAndSignature(m.Text)
+	m.Fresh, m.Signature = freshAndSignature(m.Text, m.FromName)
 	m.Calendar = w.calendar
 	if w.attached != nil && depth < maxForwardDepth {
 		inner, err := parse(w.attached, depth+1)

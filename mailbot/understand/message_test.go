@@ -123,7 +123,7 @@ func reading(m *Message, items []Item, c Context) string {
 	if len(h.Urgent) > 0 {
 		fmt.Fprintf(&b, "urgent: %q\n", h.Urgent)
 	}
-	if h.Why != "" {
+	if h.Why != NoReason {
 		fmt.Fprintf(&b, "why: %s\n", h.Why)
 	}
 	return b.String()

@@ -65,6 +65,9 @@ func atPlace(location, w string) bool {
 	return false
 }
 
+// startsAtNamed is "the 1pm one", "the 10.30am session".
+var startsAtNamed = regexp.MustCompile(`\bthe\s+(1[0-2]|0?[1-9])(?:[.:]([0-5][0-9]))?\s*(am|pm)?\s+(?:one|session|meeting|group|event|conversation)\b`)
+
 // partOfDayNamed is "the afternoon one", "the evening session": a session
 // named by when in the day it is.
 var partOfDayNamed = regexp.MustCompile(`\b(morning|afternoon|evening)\s+(?:one|session|meeting|group|event|conversation)s?\b`)
@@ -73,6 +76,11 @@ var partOfDayNamed = regexp.MustCompile(`\b(morning|afternoon|evening)\s+(?:one|
 // once. Several may fit; the caller asks which.
 func findPartOfDay(s string) []Pattern {
 	var out []Pattern
+	// "the 1pm one", "the 10.30 session": the time it starts.
+	for _, loc := range startsAtNamed.FindAllStringSubmatchIndex(s, -1) {
+		at := clock(sub(s, loc, 1), sub(s, loc, 2), sub(s, loc, 3))
+		out = append(out, Pattern{Said: s[loc[0]:loc[1]], From: at, Until: at + 1, at: loc[0], end: loc[1]})
+	}
 	seen := map[string]bool{}
 	for _, loc := range partOfDayNamed.FindAllStringSubmatchIndex(s, -1) {
 		part := s[loc[2]:loc[3]]

@@ -125,23 +125,6 @@ func sub(s string, loc []int, i int) string {
 	return s[loc[2*i]:loc[2*i+1]]
 }
 
-// refusedBefore and refusedAfter are the words that, just before or just
-// after a time, a day or a part of the day, turn a wish into its opposite.
-var (
-	refusedBefore = []string{"not ", "no ", "can't do ", "cant do ", "cannot do ", "can't manage ", "cannot manage ", "can't make ", "not in the ", "not on ", "never "}
-	refusedAfter  = regexp.MustCompile(`^s?\s*(?:is|are|would be|will be)?\s*(?:no good|not good|not great|bad|difficult|tricky|hard|impossible|out|a no|too early|too late|not possible|not ideal)\b|^s?\s*(?:doesn'?t|don'?t|won'?t|wouldn'?t|can'?t|cannot) (?:work|suit|do)\b`)
-)
-
-// refused reports whether the words around s[start:end] refuse it.
-func refused(s string, start, end int) bool {
-	for _, w := range refusedBefore {
-		if strings.HasSuffix(s[:start], w) {
-			return true
-		}
-	}
-	return refusedAfter.MatchString(s[end:])
-}
-
 // clock turns "2", "30", "pm" into minutes after midnight. A bare hour from
 // 1 to 7 means the afternoon: nobody asks for a drop-in "after 2" at night.
 func clock(hour, minute, suffix string) int {

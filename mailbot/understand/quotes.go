@@ -38,13 +38,15 @@ import (
 // back as it was. Text that is nothing but quoted history gives "".
 // Its cost is linear in the length of text.
 func Fresh(text string) string {
-	fresh, _ := freshAndSignature(text)
+	fresh, _ := freshAndSignature(text, "")
 	return fresh
 }
 
 // freshAndSignature is Fresh, and the signature it cut from the end of the
-// person's words: the phone number in it is still theirs.
-func freshAndSignature(text string) (fresh, signature string) {
+// person's words: the phone number in it is still theirs. name is the
+// writer's display name, when known: their own name alone on a line
+// starts their signature, whatever follows it.
+func freshAndSignature(text, name string) (fresh, signature string) {
 	lines := splitLines(text)
 	runs, first := ownRuns(lines)
 	tidy := make([][]string, len(runs))
@@ -59,7 +61,7 @@ func freshAndSignature(text string) (fresh, signature string) {
 		// A sign-off closes the message, so only the person's last lines
 		// can end with one.
 		whole := tidy[last]
-		tidy[last] = trimBlank(cutNameSignature(cutSignOff(whole)))
+		tidy[last] = trimBlank(cutNameSignature(cutSignOff(cutOwnName(whole, name))))
 		signature = strings.Join(whole[len(tidy[last]):], "\n")
 	}
 	if s := joinRuns(tidy); s != "" {
@@ -763,6 +765,93 @@ func cutNameSignature(lines []string) []string {
 		}
 	}
 	return lines
+}
+
+// cutOwnName removes the writer's signature where it starts with their
+// own name: "Kind regards\n\nHelen Dawson\nOccupational Therapist |
+// Community Learning Disability Team\nPromoting Independence Service",
+// "Thanks\nChloe\n\nChloe Hurst (she/her)\nI'm on leave 22nd June – 6th
+// July", "I'm bringing my son - Pat\n\nPat Kingdom - Mum & carer -
+// \"Support, Learning, Independence\"". Job titles, organisations,
+// slogans and leave dates are full of session words and dates, and no
+// rule for what a signature line looks like catches them all; the
+// writer's name, from their From, does. The name must stand alone on its
+// line (or open it, before a dash or bar) after a finished line, a
+// sign-off or a blank one, within the message's last lines; a P.S. below
+// it keeps everything.
+func cutOwnName(lines []string, name string) []string {
+	names := ownNames(name)
+	if len(names) == 0 {
+		return lines
+	}
+	lines = trimBlank(lines)
+	const maxTail = 16
+	cut := -1
+	for k := len(lines) - 1; k >= 1 && k >= len(lines)-maxTail; k-- {
+		l := bare(lines[k])
+		if postScript.MatchString(strings.ToLower(l)) {
+			return lines
+		}
+		before := lines[k-1]
+		if ownNameLine(l, names) && (finished(before) || signOffLine(before)) {
+			cut = k
+			if signOffLine(before) {
+				cut = k - 1
+			}
+		}
+	}
+	if cut < 1 {
+		return lines
+	}
+	return lines[:cut]
+}
+
+// postScript opens a P.S.: words after a signature that are still the
+// person's.
+var postScript = regexp.MustCompile(`^p\.?\s?s\b`)
+
+// ownNames are the forms of a display name a person signs with: all of
+// it and the first name ("Mary Jones", "Mary"); "Jones, Mary" is Mary
+// Jones. Names of one letter, or that look like an address, are none.
+func ownNames(name string) []string {
+	name = strings.ToLower(strings.Trim(OneLine(name), `"' `))
+	if last, first, ok := strings.Cut(name, ","); ok {
+		name = strings.TrimSpace(first) + " " + strings.TrimSpace(last)
+	}
+	if strings.ContainsAny(name, "@<>") {
+		return nil
+	}
+	fields := strings.Fields(name)
+	if len(fields) == 0 || utf8.RuneCountInString(fields[0]) < 2 {
+		return nil
+	}
+	out := []string{strings.Join(fields, " ")}
+	if len(fields) > 1 {
+		out = append(out, fields[0])
+	}
+	return out
+}
+
+// ownNameLine reports whether l is one of names, alone ("Chloe",
+// "- Pat", "Derek Bailey (Mr)", "Mary x") or opening a signature line
+// before a separator ("Pat Kingdom - Mum & carer").
+func ownNameLine(l string, names []string) bool {
+	l = strings.ToLower(strings.TrimSpace(strings.TrimLeft(trimKisses(l), "-–—~ ")))
+	if i := strings.IndexByte(l, '('); i > 0 {
+		l = strings.TrimSpace(l[:i]) // "(Mr)", "(she/her)"
+	}
+	l = strings.TrimRight(l, ",.! ")
+	for _, n := range names {
+		if l == n {
+			return true
+		}
+		if rest, ok := strings.CutPrefix(l, n); ok && strings.ContainsRune(n, ' ') {
+			if rest = strings.TrimLeft(rest, " "); rest != "" && strings.ContainsRune("-–—|/,", []rune(rest)[0]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // finished reports whether the line before a signature ends what came

@@ -2,6 +2,7 @@ package understand
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,6 +48,7 @@ type Context struct {
 	Places   []string // the locations of upcoming group sessions: "the Weymouth one"
 	Subject  string   // the message's subject: read too unless it is a reply to ours
 	Offered  int      // how many items the numbered list this answers had
+	Question bool     // it answers a question of ours that a yes or no answers
 	IsStaff  bool     // staff may ask for attendee lists
 	MaxPlace int      // the most places one request may take; 0 means 10
 }
@@ -69,9 +71,18 @@ type Request struct {
 	AnyOf bool
 	// All: a cancellation of every booking ("cancel all my bookings").
 	All bool
+	// Waiting: what is given up is a place on a waiting list ("I don't
+	// need to be on the waiting list any more"), not a booking.
+	Waiting bool
 	// Asks are the questions about the session named that the timetable
 	// answers ("what time does it finish?").
 	Asks []Ask
+	// Explicit: a Yes that is literally one ("yes", not "ok"), as consent
+	// to the mailing list must be (UK GDPR article 4(11)).
+	Explicit bool
+	// Qualified: a yes or no with a condition ("yes - but only about
+	// Weymouth"), for a person to read.
+	Qualified bool
 }
 
 // Read works out what text (the person's fresh words) asks for. It never
@@ -80,6 +91,11 @@ type Request struct {
 // to ask.
 func Read(text string, c Context) Request {
 	text = unsigned(clip(text, maxRead), c)
+	if c.Question {
+		if r, ok := answered(normalise(text), c); ok {
+			return r
+		}
+	}
 	s := plainWords(normalise(text), c.Titles)
 	if subj := normalise(c.Subject); subj != "" && !replyPrefix.MatchString(subj) {
 		s = plainWords(subj, c.Titles) + "\n" + s
@@ -89,6 +105,7 @@ func Read(text string, c Context) Request {
 	r.Needs = findNeeds(text)
 	r.Places, s = findPlaces(s, c.MaxPlace)
 	r.Prefs = findPrefs(s)
+	s = listMarkers.ReplaceAllStringFunc(s, blankMarker)
 	var dates []Pattern
 	dates, s = findDates(s, c.Now, c.TZ)
 	titles := findTitles(s, c.Titles)
@@ -100,13 +117,22 @@ func Read(text string, c Context) Request {
 		r.Targets = append(findPlaceNames(s, c.Places), findPartOfDay(s)...)
 	}
 	r.Targets = append(r.Targets, numbers...)
+	// "Don't cancel the 29th" keeps it: the words say which, but cancel
+	// nothing.
+	said := s
+	s = notCancelling.ReplaceAllStringFunc(s, blank)
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, text, &r, c)
+	r.Explicit = r.Action == Yes && explicitYesText(text)
 	if leaveWaiting.MatchString(s) && strings.Contains(s, "waiting list") {
 		// "I'm on the waiting list for …, please take me off it": off the
-		// waiting list, not the mailing list.
-		r.Action, r.Unsubscribe = Cancel, false
+		// waiting list, not the mailing list; "… and book me on the 15th
+		// instead" moves from it.
+		r.Waiting, r.Unsubscribe = true, false
+		if r.Action != Move {
+			r.Action = Cancel
+		}
 	}
 	if r.Action == Cancel && contrasts(s, r.Targets) {
 		// "I can't make the 10th but I'd love to do the 12th one".
@@ -124,10 +150,49 @@ func Read(text string, c Context) Request {
 	case Move:
 		r.From, r.Targets = splitMove(s, r.Targets)
 	case Cancel:
-		r.Targets = cancelTargets(s, r.Targets)
+		r.Targets = keptTargets(said, cancelTargets(s, r.Targets))
+	case Book, Choose:
+		// "Not the first one, the second one": what they refuse is not
+		// what they ask for.
+		if want, not := refusedTargets(s, r.Targets); len(not) > 0 {
+			r.Targets = want
+		}
 	}
 	return r
 }
+
+// leavesIt reports whether what the clause says of p is leaving it: the
+// nearest words before p in its clause that leave or come decide ("take
+// me off the waiting list for 26 August and book me on 15 July": 26
+// August left, 15 July come to), else any that leave in the clause.
+func leavesIt(s string, p Pattern) bool {
+	start := clauseStart(s, p.at)
+	before := s[start:p.at]
+	leave := max(lastMatch(cancelWords, before), lastMatch(leaveWaiting, before))
+	come := lastMatch(wantWords, before)
+	if leave >= 0 || come >= 0 {
+		return leave > come
+	}
+	clause := clauseAt(s, p.at)
+	return cancelWords.MatchString(clause) || leaveWaiting.MatchString(clause)
+}
+
+// lastMatch is where the last match of re in s starts, or -1.
+func lastMatch(re *regexp.Regexp, s string) int {
+	all := re.FindAllStringIndex(s, -1)
+	if len(all) == 0 {
+		return -1
+	}
+	return all[len(all)-1][0]
+}
+
+// listMarkers number the lines of a list the writer made ("1. cancel the
+// 22nd June", "2) book the 15th"): they choose nothing from ours. A line
+// that is only a number still does.
+var listMarkers = regexp.MustCompile(`(?m)^[ \t]*\d{1,2}[.)][ \t]+[a-z]`)
+
+// blankMarker blanks the number of a list marker, keeping the word after.
+func blankMarker(m string) string { return blank(m[:len(m)-1]) + m[len(m)-1:] }
 
 // comingWords say the writer means to come to something: in a
 // cancellation, what they name there is not what they cancel.
@@ -190,18 +255,18 @@ var moveFrom = regexp.MustCompile(`\b(from|off)\b.*?\b(to|onto|for)\b`)
 var replyPrefix = regexp.MustCompile(`^(re|fwd?|aw|wg|sv|tr|rv)\s*:`)
 
 var (
-	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go)|cannot (make|come|attend|go)|can not (make|come|attend|go)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|want)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
+	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|want)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
 	// "change" only as a verb: "people who find change upsetting" moves
 	// nobody.
 	moveWords      = regexp.MustCompile(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place))\b`)
 	dropinWords    = regexp.MustCompile(`\b(one[- ]to[- ]one|1[- ]to[- ]1|1:1|1-2-1|121|drop[- ]?ins?|chat with (someone|somebody|a person|a member of staff)|talk (to|with) (someone|somebody|a person|a member of staff)|speak (to|with) (someone|somebody|a person|a member of staff)|appointments?|on my own|individual(ly)?)\b`)
 	listWords      = regexp.MustCompile(`\b(what (sessions|is on|events|dates|groups|conversations)|what'?s (on|coming up|happening|available)|timetable|coming up|sessions|upcoming|schedule|programme|program|events|list of|what dates|which dates|(the )?dates|when are)\b`)
-	bookWords      = regexp.MustCompile(`\b(book|booking|reserve|sign (me|us|him|her) up|put (me|us|him|her) (down|on)|register|come (to|along)|attend|join|places?|a space|a spot|count (me|us) in|like to come|love to come|want to come|i'?ll come|i will come|(can|could) (i|we) come|(i|we) can come|i'?ll take|i will take|take (it|that|the|this|slot|number)|want (it|that|that one|this one)|please)\b`)
+	bookWords      = regexp.MustCompile(`\b(book|booking|reserve|sign (me|us|him|her) up|put (me|us|him|her) (back )?(down|on|in)|register|come (to|along)|attend|join|places?|a space|a spot|count (me|us) in|like to come|love to come|want to come|i'?ll come|i will come|(can|could) (i|we) come|(i|we) can come|i'?ll take|i will take|take (it|that|the|this|slot|number)|want (it|that|that one|this one)|please)\b`)
 	attendeeWords  = regexp.MustCompile(`\b(attendees?|attendance|attendee list|who'?s (coming|booked|attending)|who is (coming|booked|attending)|list of (people|bookings|names)|register of)\b`)
 	subscribeWords = regexp.MustCompile(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|add me to (your|the) (list|emails)|hear about future|on your list)\b`)
 	// "stop" and "remove me" are only about the list when nothing else is
 	// said: "stop" inside a sentence is as likely a bus stop.
-	unsubscribeWords = regexp.MustCompile(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails))\b|^(stop|remove me|unsubscribe)[.! ]*$`)
+	unsubscribeWords = regexp.MustCompile(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails)|(end|cancel|stop) (my|the|our) (subscription|membership of (the|your) (list|mailing list)))\b|^(stop|remove me|unsubscribe)[.! ]*$`)
 	// A yes may join someone to the list, so only a yes is one: "ok
 	// thanks" under a confirmation acknowledges it.
 	yesWords  = regexp.MustCompile(`^((yes|yeah|yep)([,.! ]+(please|thanks|thank you|ok|okay|yes|that'?s (fine|great|lovely)))*|ok|okay|sure|confirm|confirmed|i confirm|y|still coming|i'?m still coming|i'?ll be there|see you there)[.! ]*$`)
@@ -298,11 +363,14 @@ func action(s, raw string, r *Request, c Context) Action {
 // could I come on the 12th instead?").
 func splitMove(s string, targets []Pattern) (from, to []Pattern) {
 	loc := moveFrom.FindStringIndex(s)
+	if loc != nil && !slices.ContainsFunc(targets, func(p Pattern) bool { return p.at >= loc[0] && p.at < loc[1] }) {
+		loc = nil // "off the waiting list for 26 August": no "from A to B" here
+	}
 	for _, p := range targets {
 		switch {
 		case loc != nil && p.at >= loc[0] && p.at < loc[1]:
 			from = append(from, p)
-		case loc == nil && cancelWords.MatchString(clauseAt(s, p.at)):
+		case loc == nil && leavesIt(s, p):
 			from = append(from, p)
 		default:
 			to = append(to, p)
@@ -333,15 +401,15 @@ func splitMove(s string, targets []Pattern) (from, to []Pattern) {
 }
 
 var (
-	leaveWaiting = regexp.MustCompile(`\b(take|remove|cross|strike) (me|us|my name) (off|from)\b|\b(off|leave|come off|get off) (the|your|that) waiting list\b`)
+	leaveWaiting = regexp.MustCompile(`\b(take|remove|cross|strike) (me|us|my name) (off|from)\b|\b(off|leave|come off|get off) (the|your|that) waiting list\b|\b((don'?t|do not|no longer) (need|want) to be|(don'?t|do not|no longer) need a place) on (the|your|that) waiting list\b`)
 	cancelAll    = regexp.MustCompile(`\b(all|every one|each) (of )?(my|our|the)? ?(bookings?|sessions?|places?)\b|\bcancel (everything|all|the lot)\b`)
 	// wantWords say a clause asks to come to what it names.
-	wantWords = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i'?ll|i will) (love|like|be happy|rather|prefer)? ?(to )?(do|come|attend|join|go|try|book)\b|\b(book|put|sign) (me|us) (on|in|up|down|onto)\b`)
+	wantWords = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i'?ll|i will) (love|like|be happy|rather|prefer)? ?(to )?(do|come|attend|join|go|try|book)\b|\b(book|put|sign) (me|us)( back)? (on|in|up|down|onto)\b|^\s*(please |and |then )?book\b`)
 	orWords   = regexp.MustCompile(`^\s*(,\s*)?(or|either|or else)\s*$`)
 )
 
 // askToBook asks for a place in so many words, beside a question.
-var askToBook = regexp.MustCompile(`\b(book|reserve|sign (me|us|him|her) up|put (me|us|him|her) (down|on)|register|count (me|us) in|(i'?d|i would|we'?d|we would) (like|love) (a place|places|to (come|book|attend|join))|(can|could|may) (i|we) (come|book|have a place|join|attend))\b`)
+var askToBook = regexp.MustCompile(`\b(book (me|us|him|her|a place|places|a space|a seat|it|that|this|in|on|onto)\b|reserve|sign (me|us|him|her) up|put (me|us|him|her) (down|on)|register|count (me|us) in|(i'?d|i would|we'?d|we would) (like|love) (a place|places|to (come|book|attend|join))|(can|could|may) (i|we) (come|book|have( a place)?|join|attend|do|go to|get))\b`)
 
 // contrasts reports whether a cancellation also asks to come to something
 // in a clause of its own: one clause can't make a session, another wants
@@ -351,7 +419,7 @@ func contrasts(s string, targets []Pattern) bool {
 	for _, p := range targets {
 		clause := clauseAt(s, p.at)
 		switch {
-		case cancelWords.MatchString(clause):
+		case cancelWords.MatchString(clause), leaveWaiting.MatchString(clause):
 			leave = true
 		case wantWords.MatchString(clause):
 			come = true

@@ -34,11 +34,50 @@ func TestSignedAnswer(t *testing.T) {
 		if r.Action != tc.want && !(tc.want == Choose && r.Action == Book) {
 			t.Errorf("Read(%q).Action = %v, want %v", fresh, r.Action, tc.want)
 		}
-		if got := ExplicitYes(fresh); (tc.want == Yes || tc.want == No) && got != tc.explicit {
-			t.Errorf("ExplicitYes(%q) = %v, want %v", fresh, got, tc.explicit)
+		if got := r.Explicit; (tc.want == Yes || tc.want == No) && got != tc.explicit {
+			t.Errorf("Read(%q).Explicit = %v, want %v", fresh, got, tc.explicit)
 		}
 		if tc.want == Cancel && len(r.Targets) > 0 {
 			t.Errorf("Read(%q).Targets = %v, want none: the name is no session", fresh, r.Targets)
+		}
+	}
+}
+
+// TestLeadingAnswer: a reply to a yes-or-no question of ours is the
+// answer it opens with, whatever courtesies, kisses, names and additions
+// follow; a condition goes to a person; words that take the answer back,
+// or name something else, are read whole.
+func TestLeadingAnswer(t *testing.T) {
+	_, c := corpusTimetable(t)
+	c.Question = true
+	for _, tc := range []struct {
+		text      string
+		want      Action
+		explicit  bool
+		places    int
+		qualified bool
+	}{
+		{"yes pls x", Yes, true, 0, false},
+		{"Yes. Thank you.\n\nDerek Bailey (Mr)", Yes, true, 0, false},
+		{"yes please delete everything\nthanks\nKaren", Yes, true, 0, false},
+		{"Yes – Margaret (and please add my husband Tony too, tony@example.org)", Yes, true, 0, false},
+		{"Yes please, and my wife will be coming too so that's two of us.\n\nAlan", Yes, true, 2, false},
+		{"Yes - but only about sessions in Weymouth please.\nSheila", Yes, true, 0, true},
+		{"Yeah go on then", Yes, false, 0, false},
+		{"No\n\nYes I know I booked it but I can't now.\nEdna", No, false, 0, false},
+		{"No\nSorry\nWalter", No, false, 0, false},
+		{"no thanks x", No, false, 0, false},
+		// Not an answer, or one taken back.
+		{"No problem, see you then", Unknown, false, 0, false},
+		{"Yes I know I booked it but I can't come now", Cancel, false, 0, false},
+		{"No, but I'd like to come to the walking group instead", Move, false, 0, false},
+	} {
+		r := Read(Fresh(tc.text), c)
+		if r.Action != tc.want && !(tc.want == Unknown && r.Action == Help) && !(tc.want == Move && r.Action == Book) {
+			t.Errorf("Read(%q).Action = %v, want %v", tc.text, r.Action, tc.want)
+		}
+		if r.Explicit != tc.explicit || r.Places != tc.places || r.Qualified != tc.qualified {
+			t.Errorf("Read(%q): explicit %v, places %d, qualified %v; want %v, %d, %v", tc.text, r.Explicit, r.Places, r.Qualified, tc.explicit, tc.places, tc.qualified)
 		}
 	}
 }

@@ -18,11 +18,16 @@ var stopWords = map[string]bool{
 	"want": true, "need": true, "please": true, "book": true, "be": true, "this": true, "that": true,
 }
 
-// generic words appear in many titles or many emails; alone they name
-// nothing.
+// generic words appear in many titles or many emails, and in job titles
+// and the names of teams ("Community Learning Disability Team"); alone
+// they name nothing, however long and whichever title has them.
 var generic = map[string]bool{
 	"carers": true, "carer": true, "caring": true, "care": true, "support": true, "time": true,
 	"people": true, "day": true, "local": true, "new": true, "good": true, "together": true,
+	"community": true, "learning": true, "online": true, "morning": true, "afternoon": true,
+	"evening": true, "group": true, "groups": true, "sessions": true, "conversation": true,
+	"conversations": true, "meeting": true, "service": true, "services": true, "health": true,
+	"family": true, "families": true, "social": true, "break": true, "independent": true,
 }
 
 func words(s string) []string {

@@ -36,6 +36,19 @@ func TestUrgent(t *testing.T) {
 		"my son is being abusive",
 		"honestly I don't know how much longer I can\ngo on like this",
 		"I can't go on\n\nJean",
+		"ive fallen in the kitchen and cant get up",
+		"Mum's fallen and she can't get out of her chair",
+		"Her carers haven't turned up for 2 days and she has no food in",
+		"my brother takes my money and he wont let me see my friends",
+		"HELP ME PLEASE NOBODY LISTENS",
+		"I don't know how to keep him safe and I'm not sleeping",
+		"I'm not sure I can carry on much longer to be honest",
+		"it would be easier for everyone if I just wasn't here",
+		"I just want to go to sleep and not wake up",
+		"I've been saving up my tablets",
+		"if something happens to me, who will look after Tom",
+		"No I won't be coming. I won't be here by then.",
+		"I'm desperate, please ring me",
 	} {
 		if got := Urgent(text); len(got) == 0 {
 			t.Errorf("Urgent(%q) = nothing, want it flagged", text)
@@ -54,6 +67,12 @@ func TestUrgent(t *testing.T) {
 		"Please book me on 15 July",
 		"Goodbye all, see you next week",
 		"It was a pleasure, I hope it goes on for years",
+		"Please end my subscription, I'm no longer caring for mum",
+		"I'd kill for a day off! I'm desperate for a break haha",
+		"I'm dying to come to the Weymouth one!",
+		"Is the independence session ending at 3pm?",
+		"What's the point of the session on charities?",
+		"I won't be here next week, I'm away",
 	} {
 		if got := Urgent(text); len(got) > 0 {
 			t.Errorf("Urgent(%q) = %q, want nothing", text, got)

@@ -1,0 +1,76 @@
+package desk
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/betterdays/mailbot/mailbot/understand"
+	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
+)
+
+// notActedFor says which addresses a message from sender can never be on
+// behalf of: the sender's own, the bot's, and staff's (a forward between
+// colleagues is not a request from the public), and any we could not send
+// to.
+func (d *Desk) notActedFor(sender string) func(addr string) bool {
+	return func(addr string) bool {
+		return addr == sender || OwnAddress(d.env.Address, addr) || slices.Contains(d.env.Staff, addr) || !ValidAddress(addr)
+	}
+}
+
+// actFor does what a proven member of staff asks for someone else, as if
+// that person had asked: they get the confirmation, and the member of
+// staff a copy of it. Only the list request of a stranger's email can act
+// for no one but its sender (see listRequest); this is the one way to act
+// for another, and isStaff guards it.
+func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c understand.Context) (string, error) {
+	pid, err := t.tx.NotePerson(t.ctx, who.Addr, who.Name, t.now)
+	if err != nil {
+		return "", err
+	}
+	them := &turn{d: t.d, ctx: t.ctx, tx: t.tx, now: t.now, person: pid, by: t,
+		m: &understand.Message{From: who.Addr, FromName: who.Name}}
+	them.ans.Name, them.ans.ByStaff = FirstName(who.Name), true
+	c.IsStaff, c.Offered = false, 0
+	them.req = understand.ReadFor(who, c)
+	forName := who.Addr
+	if who.Name != "" {
+		forName = fmt.Sprintf("%s <%s>", understand.OneLine(who.Name), who.Addr)
+	}
+	data := templates.ActedFor{Name: t.ans.Name, For: forName}
+
+	switch them.req.Action {
+	case understand.Unknown, understand.Help, understand.Yes, understand.No:
+		if !them.req.Subscribe && !them.req.Unsubscribe {
+			data.NotUnderstood = true
+			t.answer("acted-for", data)
+			return "replied: not understood what to do for " + who.Addr, nil
+		}
+	}
+	// Staff have read the message they forward; words in it that suggest
+	// risk still get the person the numbers to ring, and staff a nudge.
+	data.Urgent = understand.Urgent(who.Text)
+	them.ans.Urgent = len(data.Urgent) > 0
+	outcome, err := them.act(upcoming, understand.Handoff{})
+	if err != nil {
+		return "", err
+	}
+	if len(them.replies) == 0 {
+		data.Why = "I asked them to confirm joining the mailing list less than a day ago, and they have not replied yet"
+	} else {
+		r := &them.replies[0]
+		if them.ans.List == templates.ListConfirm && len(them.ans.Booked)+len(them.ans.Waiting) == 0 {
+			r.Subject = "Joining the Better Days mailing list"
+		}
+		sent, err := t.d.env.Templates.Render(r.Kind, r.Subject, r.Data)
+		if err != nil {
+			return "", err
+		}
+		data.Sent = strings.TrimSpace(sent.Text)
+	}
+	t.replies = append(t.replies, them.replies...)
+	t.answer("acted-for", data)
+	return fmt.Sprintf("for %s (staff %s): %s", who.Addr, t.m.From, outcome), nil
+}

@@ -1,0 +1,54 @@
+package desk
+
+import (
+	"github.com/betterdays/mailbot/mailbot/understand"
+	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
+)
+
+// dropin answers a request for a one-to-one: the next free times that suit,
+// numbered, for a reply with the number to take one.
+func (t *turn) dropin(upcoming []store.SessionPlaces) error {
+	var named []understand.Pattern // "a chat on Thursday": narrows like a preference
+	for _, p := range t.req.Targets {
+		if p.Number == 0 {
+			named = append(named, p)
+		}
+	}
+	t.offerSlots(upcoming, named, t.req.Prefs)
+	return nil
+}
+
+// offerSlots lists the free drop-in times among upcoming that suit prefs and
+// match one of named (when any). When none suit, it says so and lists the
+// free times there are.
+func (t *turn) offerSlots(upcoming []store.SessionPlaces, named []understand.Pattern, prefs understand.Prefs) {
+	var free, suit []store.SessionPlaces
+	for _, s := range upcoming {
+		if s.Kind != store.Dropin || s.Left < 1 {
+			continue
+		}
+		free = append(free, s)
+		if prefs.Suits(s.Starts.In(t.d.env.TZ)) && t.matchesAny(named, s) {
+			suit = append(suit, s)
+		}
+	}
+	if len(suit) == 0 {
+		t.ans.NoSlots = true
+		suit = free
+	}
+	t.ans.ChooseFor, t.ans.Places = templates.ChooseDropin, 0
+	for _, s := range suit[:min(len(suit), MaxChoices)] {
+		t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
+	}
+}
+
+// matchesAny reports whether s matches one of patterns, or there are none.
+func (t *turn) matchesAny(patterns []understand.Pattern, s store.SessionPlaces) bool {
+	for _, p := range patterns {
+		if p.Matches(itemOf(s.Session), t.d.env.TZ) {
+			return true
+		}
+	}
+	return len(patterns) == 0
+}

@@ -1,0 +1,98 @@
+package desk
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/betterdays/mailbot/mailbot/address"
+	"github.com/betterdays/mailbot/mailbot/understand"
+	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
+)
+
+// canHandOver is whether the message should go to staff, and can: there is
+// someone to send it to, and it is a member of the public writing for
+// themselves (staff get the bot's help text instead).
+func (t *turn) canHandOver(h understand.Handoff) bool {
+	return h.Needed() && len(t.d.env.Staff) > 0 && !t.staff && t.by == nil
+}
+
+// handOver passes the message to staff, after whatever the bot could do
+// about it, and the answer tells the person so.
+func (t *turn) handOver(h understand.Handoff) {
+	t.ans.PassedOn = true
+	t.ans.Urgent = len(h.Urgent) > 0
+	var did []string
+	if t.ans.Asked != "" && len(t.did) > 0 {
+		did = append(did, "they asked "+t.ans.Asked+", and I "+strings.Join(t.did, ", then "))
+	}
+	did = append(did, "I told them a member of the team will reply")
+	if t.ans.Urgent {
+		did = append(did, "I gave them the numbers for 999 and Samaritans")
+	}
+	t.replies = append(t.replies, t.d.handoffs(t.m, t.raw, h.Urgent, handoffSummary(h), strings.Join(did, "; ")+".")...)
+	t.note("passed to staff")
+}
+
+// handoffSummary is the one line that tells staff what the bot could and
+// couldn't read.
+func handoffSummary(h understand.Handoff) string {
+	switch h.Why {
+	case understand.NotUnderstood:
+		return "I couldn't tell what they would like."
+	case understand.AQuestion:
+		return "They ask something I can't answer."
+	case understand.AComplaint:
+		return "It reads like a complaint."
+	case understand.ACallBack:
+		return "They would like someone to phone them, or to speak to a person."
+	}
+	return "I understood their request, but some words in it suggest someone may be at risk."
+}
+
+// handoffs are the messages that pass m to each member of staff: what it
+// says, why it needs them, and the original attached. A reply to one goes
+// straight to the person.
+func (d *Desk) handoffs(m *understand.Message, raw []byte, urgent []string, summary, did string) []Reply {
+	data := templates.Handoff{
+		From: fmt.Sprintf("%s <%s>", understand.OneLine(m.FromName), m.From), Subject: understand.OneLine(m.Subject),
+		Summary: summary, Urgent: urgent, Did: did, Text: understand.Excerpt(m.Fresh, 8<<10),
+	}
+	if m.FromName == "" {
+		data.From = m.From
+	}
+	subject := "Please reply: " + data.From
+	if len(urgent) > 0 {
+		subject = "URGENT, please read today: " + data.From
+	}
+	var out []Reply
+	for _, staff := range d.env.Staff {
+		out = append(out, Reply{Kind: "handoff", To: staff, Subject: subject, Data: data,
+			ReplyTo: m.From, ReplyToName: m.FromName, Original: raw})
+	}
+	return out
+}
+
+// overLimit is what becomes of a message from someone who has had
+// cfg.ReplyLimit replies in the last hour: staff see it instead, up to as
+// many again, so a forged From can flood neither the person nor the team.
+func (d *Desk) overLimit(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time, replies int) (string, []Reply, error) {
+	outcome := fmt.Sprintf("not answered: reply limit (%d in the last hour)", replies)
+	if len(d.env.Staff) == 0 {
+		d.env.Log.Warn("reply limit reached; not answering, and no staff to pass it to", "from", m.From, "sent_last_hour", replies)
+		return outcome, nil, nil
+	}
+	n, err := tx.HandedOver(ctx, address.Base(m.From), now.Add(-time.Hour))
+	if err != nil {
+		return "", nil, err
+	}
+	if n >= d.env.ReplyLimit {
+		d.env.Log.Warn("reply limit reached, and as many passed to staff; dropping", "from", m.From, "sent_last_hour", replies, "passed_last_hour", n)
+		return outcome + "; not passed to staff: their limit too", nil, nil
+	}
+	d.env.Log.Warn("reply limit reached; passing to staff instead", "from", m.From, "sent_last_hour", replies)
+	summary := fmt.Sprintf("I have sent them %d emails in the last hour, so I have stopped answering them and pass this to you instead.", replies)
+	return outcome + "; passed to staff", d.handoffs(m, raw, understand.Urgent(m.Fresh), summary, ""), nil
+}

@@ -1,0 +1,443 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/betterdays/mailbot/mailbot/understand"
+	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/templates"
+)
+
+// MaxChoices bounds a numbered list: more than this is hard to read in an
+// email, and the soonest are what people want.
+const MaxChoices = 8
+
+// openQuestionFor is how long a question we asked stays the one a reply
+// without any reference answers: long enough for someone who reads their
+// mail weekly, short enough that an old list is not taken up by mistake.
+const openQuestionFor = 14 * 24 * time.Hour
+
+// turn is one message being answered, inside the transaction that records
+// it: what it refers to, what was done, and the mail that is owed.
+type turn struct {
+	d      *Desk
+	ctx    context.Context
+	tx     *store.Tx
+	m      *understand.Message
+	now    time.Time
+	person int64
+	offer  *store.Offer // the list or confirmation this replies to; nil when none
+	staff  bool         // sent by a member of staff, proven (see isStaff)
+	proof  Proof        // how far the message shows it is from its From
+	by     *turn        // the member of staff's turn, when acting for someone on their word
+	// given: offer is what the message answers, found already (a message
+	// proven by the person's reply, done now; see replay).
+	given bool
+	raw   []byte // the message as it came, to pass to staff
+	req   understand.Request
+	ahead Reading // m's words as read ahead of the transaction, if they were
+	text  string  // m's words, as read
+
+	ans     templates.Answer
+	invites []Invite // attached to the answer
+	about   []string // ids of the bookings the answer confirms, for a reply to it
+	replies []Reply
+	did     []string // for the record
+	// risks are what this turn did that a stranger must not be able to
+	// do in the person's name, in the words a question about it uses
+	// (see needsProof).
+	risks  []templates.Risk
+	handed *understand.Handoff // the reason it went to staff, when it did
+}
+
+// run reads the message and acts on it.
+func (t *turn) run() (string, error) {
+	if t.m.Calendar != nil {
+		if outcome, done, err := t.calendarReply(); done || err != nil {
+			return outcome, err
+		}
+	}
+	if left, err := t.leaveByAddress(); left || err != nil {
+		if err != nil {
+			return "", err
+		}
+		if t.m.Automatic != "" {
+			return "left the list (List-Unsubscribe address); not answered: automatic", nil
+		}
+		t.sendAnswer()
+		return "replied: left the list (List-Unsubscribe address)", nil
+	}
+	if t.m.Automatic != "" {
+		return "ignored: automatic (" + t.m.Automatic + ")", nil
+	}
+	if !t.given {
+		o, err := t.tx.FindOffer(t.ctx, t.person, t.d.offerRef(t.m, t.now))
+		switch {
+		case err == nil:
+			t.offer = &o
+		case !errors.Is(err, store.ErrNotFound):
+			return "", err
+		}
+	}
+	upcoming, err := t.tx.UpcomingSessions(t.ctx, t.now, "")
+	if err != nil {
+		return "", err
+	}
+	c := t.d.readContext(t.m, t.now, TimetableOf(upcoming), t.offer)
+	t.staff = c.IsStaff
+	text := wordsOf(t.m)
+	t.text = text
+	if t.offer != nil && t.offer.Kind == store.OfferProve {
+		if outcome, done, err := t.proven(text); done || err != nil {
+			return outcome, err
+		}
+	}
+	r := t.ahead.again(text, c)
+	if outcome, done, err := t.forget(text, r.forget); done || err != nil {
+		return outcome, err
+	}
+	if outcome, done, err := t.newsletter(text, c.IsStaff); done || err != nil {
+		return outcome, err
+	}
+	if t.staff {
+		if who, ok := t.m.OnBehalf(t.d.notActedFor(t.m.From)); ok {
+			return t.actFor(who, upcoming, c)
+		}
+		if t.m.Forwarded != nil || understand.NamesSomeoneElse(text, c.Titles) {
+			// A colleague's message, one whose sender can't be read, or
+			// "book Mary on the 12th" without Mary's address: acting for
+			// the member of staff instead would be wrong.
+			t.answer("acted-for", templates.ActedFor{Name: t.ans.Name, NoOne: true})
+			return "replied: for someone, but no address to act for", nil
+		}
+	}
+	t.req = r.req
+	return t.act(upcoming, r.h)
+}
+
+// act does what t.req asks, passes the message to staff when h says a
+// person should see it, and answers.
+func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string, error) {
+	t.ans.Asked = asked(t.req)
+	// Help first, whoever else sees the message: with no staff to pass it
+	// to, or from staff themselves, the numbers still come at the top.
+	t.ans.Urgent = t.ans.Urgent || len(h.Urgent) > 0
+	listed, err := t.listRequest()
+	if err != nil {
+		return "", err
+	}
+	// A complaint, or a question about a session, is for a person to
+	// answer: booking the complainant onto what they complain of, or the
+	// asker onto what they ask about, would be no answer.
+	// A question the timetable answers is answered, and is no longer
+	// staff's; asked of a session alone, it books nothing.
+	// What the timetable can't answer (it names no session, or
+	// several) is staff's.
+	factsOnly := false
+	if len(t.req.Asks) > 0 {
+		answered, err := t.answerAsks(upcoming)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case answered:
+			factsOnly = t.req.Action == understand.Choose && t.offer == nil
+		case h.Why == understand.NoReason:
+			h.Why = understand.AQuestion
+		}
+	}
+	holdOnly := !factsOnly && t.canHandOver(h) && (h.Why == understand.AComplaint ||
+		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil)
+	resized := false
+	if t.placesOnly() && t.req.Action != understand.No && t.req.Action != understand.DropIn {
+		if resized, err = t.resizeBooked(); err != nil {
+			return "", err
+		}
+	}
+	switch {
+	case holdOnly, factsOnly:
+	case resized && t.req.Action == understand.Yes && t.listAnswer() && (t.offer.Kind == store.OfferJoin || t.req.Explicit):
+		err = t.joinByReply()
+	case resized:
+	case t.req.Action == understand.Unknown && understand.Courtesy(t.m.Fresh) && len(h.Urgent) == 0:
+		return "not answered: thanks or an acknowledgement", nil
+	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
+		if t.ans.List == "" && len(h.Urgent) == 0 {
+			return "not answered: asked to join, and a request to confirm went today", nil
+		}
+	case t.req.Action == understand.List:
+		err = t.list(upcoming)
+	case t.req.Action == understand.Book, t.req.Action == understand.Choose:
+		if t.offer != nil && t.offer.Kind == store.OfferCancel && t.req.Action == understand.Choose {
+			err = t.cancel()
+		} else {
+			err = t.book(upcoming)
+		}
+	case t.req.Action == understand.DropIn:
+		err = t.dropin(upcoming)
+	case t.req.Action == understand.Cancel:
+		err = t.cancel()
+	case t.req.Action == understand.No:
+		switch {
+		case t.listAnswer():
+			t.ans.List = templates.ListDeclined
+			t.note("declined the list")
+		case t.offer == nil || t.offer.Kind != store.OfferBooked:
+			return t.help(true, t.ans.Urgent)
+		default:
+			err = t.cancel()
+		}
+	case t.req.Action == understand.Yes:
+		switch {
+		case t.listAnswer() && (t.offer.Kind == store.OfferJoin || t.req.Explicit):
+			err = t.joinByReply()
+		case t.offer == nil || t.offer.Kind != store.OfferBooked:
+			return t.help(true, t.ans.Urgent)
+		default:
+			err = t.stillComing()
+		}
+	case t.req.Action == understand.Move:
+		err = t.move(upcoming)
+	case t.req.Action == understand.Attendees:
+		return t.attendees()
+	case !t.canHandOver(h):
+		return t.help(t.req.Action == understand.Unknown, t.ans.Urgent)
+	}
+	if err == nil {
+		err = t.offerList()
+	}
+	if err != nil {
+		return "", err
+	}
+	outcome := "replied: " + t.req.Action.String()
+	switch {
+	case holdOnly:
+		outcome = "replied: holding"
+		t.ans.Asked = ""
+	case factsOnly:
+		outcome = "replied: answered from the timetable"
+		t.ans.Asked = ""
+	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
+		outcome = "replied: list"
+	}
+	if t.canHandOver(h) {
+		t.handed = &h
+		t.handOver(h)
+		outcome += ", passed to staff (" + h.String() + ")"
+	}
+	t.sendAnswer()
+	return outcome + outcomeDetail(t.did), nil
+}
+
+// listRequest does what the message asks of the mailing list, beside
+// whatever else it asks, and says whether it asked anything of it.
+func (t *turn) listRequest() (bool, error) {
+	switch {
+	case t.req.Unsubscribe:
+		if t.ans.Asked == "" {
+			t.ans.Asked = "to leave our mailing list"
+		}
+		return true, t.leave(LeftByEmail)
+	case t.req.Subscribe:
+		if t.ans.Asked == "" && t.by == nil {
+			t.ans.Asked = "to join our mailing list"
+		}
+		_, err := t.askToJoin()
+		return true, err
+	}
+	return false, nil
+}
+
+// offerRef is what m carries that may name an offer of ours.
+func (d *Desk) offerRef(m *understand.Message, now time.Time) store.OfferRef {
+	return store.OfferRef{
+		MessageIDs: append(append([]string(nil), m.InReplyTo...), m.References...),
+		Subject:    understand.SubjectRef(m.Subject),
+		Token:      PlusTag(m, d.env.Address),
+		Since:      now.Add(-openQuestionFor),
+	}
+}
+
+func (t *turn) help(notUnderstood, urgent bool) (string, error) {
+	t.answer("help", templates.Help{Name: t.ans.Name, NotUnderstood: notUnderstood, Urgent: urgent})
+	if notUnderstood {
+		return "replied: help (not understood)", nil
+	}
+	return "replied: help", nil
+}
+
+// answer queues a reply to the message being handled; acting for someone,
+// a new message to them.
+func (t *turn) answer(kind string, data any) *Reply {
+	r := Reply{Kind: kind, To: t.m.From, ToName: t.m.FromName, Data: data,
+		Subject: ReplySubject(t.m.Subject, "Better Days: your booking")}
+	if t.by == nil {
+		r.InReplyTo = t.m
+	}
+	t.replies = append(t.replies, r)
+	return &t.replies[len(t.replies)-1]
+}
+
+// source is how a booking or list request came, for the record.
+func (t *turn) source() string {
+	if t.by != nil {
+		return "staff"
+	}
+	return "email"
+}
+
+// sendAnswer queues the one answer to a booking message, with its
+// invitations and what a reply to it will refer to.
+func (t *turn) sendAnswer() {
+	r := t.answer("answer", t.ans)
+	r.Invites = t.invites
+	switch {
+	case len(t.ans.Choices) > 0:
+		kind := store.OfferBook
+		if t.ans.ChooseFor == templates.ChooseCancel {
+			kind = store.OfferCancel
+		}
+		r.Offer = &store.Offer{PersonID: t.person, Kind: kind, Places: t.ans.Places,
+			Phone: t.phone(), Needs: t.needs()}
+		for _, c := range t.ans.Choices {
+			r.Offer.Items = append(r.Offer.Items, c.ID)
+		}
+	case len(t.about) > 0:
+		r.Offer = &store.Offer{PersonID: t.person, Kind: store.OfferBooked, Items: t.about}
+	case t.ans.List == templates.ListConfirm:
+		r.Offer = &store.Offer{PersonID: t.person, Kind: store.OfferJoin, Items: []string{}}
+	}
+	if r.Offer != nil {
+		r.Offer.JoinList = t.ans.List == templates.ListOffer || t.ans.List == templates.ListConfirm
+	}
+}
+
+// phone is the phone number given now, or with the request a list answered.
+func (t *turn) phone() string {
+	switch {
+	case t.req.Phone != "":
+		return t.req.Phone
+	case t.offer != nil && t.offer.Phone != "":
+		return t.offer.Phone
+	case t.by == nil:
+		return understand.Phone(t.m.Signature)
+	}
+	return ""
+}
+
+// needs is the access needs given now, or with the request a list answered.
+func (t *turn) needs() string {
+	if len(t.req.Needs) == 0 && t.offer != nil {
+		return t.offer.Needs
+	}
+	return strings.Join(t.req.Needs, "; ")
+}
+
+// places is how many places are asked for: said now, or when the list was
+// asked for, else one.
+func (t *turn) places() int {
+	switch {
+	case t.req.Places > 0:
+		return t.req.Places
+	case t.offer != nil && t.offer.Places > 0:
+		return t.offer.Places
+	}
+	return 1
+}
+
+// asked says back what was understood, so a misreading shows at once.
+func asked(r understand.Request) string {
+	var what string
+	switch r.Action {
+	case understand.Book, understand.Choose:
+		what = "to book"
+	case understand.Cancel:
+		what = "to cancel"
+	case understand.Move:
+		what = "to move your booking"
+	case understand.DropIn:
+		what = "for a one-to-one conversation"
+	case understand.List:
+		return "which sessions are coming up"
+	default:
+		return ""
+	}
+	var said []string
+	for _, p := range r.From {
+		said = append(said, "from "+quote(p))
+	}
+	for _, p := range r.Targets {
+		said = append(said, quote(p))
+	}
+	if len(said) > 0 {
+		if r.Action == understand.Move && len(r.From) > 0 {
+			said[len(r.From)] = "to " + said[len(r.From)]
+		}
+		if r.Action == understand.DropIn {
+			what += ":"
+		}
+		what += " " + joinAnd(said)
+	} else if r.Action != understand.DropIn {
+		what += " a place"
+	}
+	if r.Places > 1 {
+		what += fmt.Sprintf(", for %d people", r.Places)
+	}
+	return what
+}
+
+// quote repeats what someone pointed at: their words, or the number they
+// picked from a list.
+func quote(p understand.Pattern) string {
+	if p.Number > 0 {
+		return fmt.Sprintf("number %d", p.Number)
+	}
+	return `"` + p.String() + `"`
+}
+
+// joinAnd is "a", "a and b", "a, b and c".
+func joinAnd(list []string) string {
+	if len(list) < 2 {
+		return strings.Join(list, "")
+	}
+	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
+}
+
+func outcomeDetail(did []string) string {
+	if len(did) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(did, ", ") + ")"
+}
+
+// event is how a message describes a booking.
+func (t *turn) event(b store.Booking) templates.Event {
+	return EventOf(b, t.d.env.TZ)
+}
+
+func EventOf(b store.Booking, tz *time.Location) templates.Event {
+	e := templates.Event{
+		Title: b.Session.Title, When: When(b.Session.Starts, b.Session.Ends, tz), Where: b.Session.Location,
+		Places: b.Places, Phone: b.Phone, Dropin: b.Session.Kind == store.Dropin,
+	}
+	if b.Needs != "" {
+		e.Needs = strings.Split(b.Needs, "; ")
+	}
+	return e
+}
+
+// choice is one numbered line, remembering what it stands for.
+func (t *turn) choice(id, title string, starts, ends time.Time, where string, left int) templates.Choice {
+	return templates.Choice{
+		Number: len(t.ans.Choices) + 1, Title: title, When: When(starts, ends, t.d.env.TZ), Where: where,
+		Left: left, Full: left <= 0, ID: id,
+	}
+}
+
+func (t *turn) note(format string, args ...any) {
+	t.did = append(t.did, fmt.Sprintf(format, args...))
+}

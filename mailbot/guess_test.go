@@ -1,0 +1,30 @@
+package mailbot
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestGuessedCancelAsks: "I can't make it", citing nothing, is only
+// guessed to answer our newest confirmation. With two bookings it asks
+// which, and both stay; with one, that one is meant.
+func TestGuessedCancelAsks(t *testing.T) {
+	d := newDesk(t, nil)
+	d.timetable("a,session,Poetry circle,2027-07-20 10:00,2027-07-20 11:00,8,The library,\n" +
+		"b,session,Knit and natter,2027-07-27 10:00,2027-07-27 11:00,8,The library,\n")
+	d.send(mary, "book", "please book me on the poetry circle")
+	d.one(mary).must(t, "You are booked on:")
+	d.send(mary, "book", "and the knit and natter one please")
+	d.one(mary).must(t, "You are booked on:")
+
+	d.send(mary, "can't make it", "I'm sorry but I can't make it.")
+	d.one(mary).must(t, "Which booking would you like to cancel?", "Poetry circle", "Knit and natter")
+	if a, b := d.bookings("a"), d.bookings("b"); !slices.Equal(a, []string{mary + " confirmed 1"}) || !slices.Equal(b, []string{mary + " confirmed 1"}) {
+		t.Fatalf("bookings %q %q; want both kept", a, b)
+	}
+
+	d.send(sam, "book", "please book me on the poetry circle")
+	d.one(sam).must(t, "You are booked on:")
+	d.send(sam, "can't make it", "I'm sorry but I can't make it.")
+	d.one(sam).must(t, "I have cancelled:", "Poetry circle")
+}

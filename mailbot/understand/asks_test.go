@@ -1,0 +1,29 @@
+package understand
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestFindAsks: the questions the timetable answers, in the words people
+// use; other questions are not its.
+func TestFindAsks(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []Ask
+	}{
+		{"What time does the Weymouth session finish? I need to book a taxi home.", []Ask{AskEnds}},
+		{"Which room is it in?", []Ask{AskWhere}},
+		{"Where's the library one?", []Ask{AskWhere}},
+		{"What's the date of the New to caring session?", []Ask{AskStarts}},
+		{"How many places are left on the 29th?", []Ask{AskPlaces}},
+		{"are there places still free on the carers break one? x", []Ask{AskPlaces}},
+		{"Is it online or in person?", []Ask{AskOnline}},
+		{"Is there parking?", nil},
+		{"Can I bring my dog?", nil},
+	} {
+		if got := findAsks(normalise(tc.text)); !slices.Equal(got, tc.want) {
+			t.Errorf("findAsks(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
