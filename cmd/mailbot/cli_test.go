@@ -63,6 +63,7 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"export", "--help"}, 0, []string{"usage: mailbot export EMAIL", "subject-access"}, nil, false},
 		{[]string{"subscribers", "import", "--help"}, 0, []string{"usage: mailbot subscribers import FILE.csv [--ask]", "-ask"}, nil, false},
 		{[]string{"backup", "-h"}, 0, []string{"usage: mailbot backup FILE"}, nil, false},
+		{[]string{"newsletter", "resume", "--help"}, 0, []string{"usage: mailbot newsletter resume"}, nil, false},
 		{nil, 2, nil, []string{"usage: mailbot COMMAND"}, true},
 		{[]string{"frobnicate"}, 2, nil, []string{`unknown command "frobnicate"`, "mailbot help"}, true},
 		{[]string{"froget", "a@example.org"}, 2, nil, []string{`unknown command "froget a@example.org"`, `did you mean "forget"?`}, true},
@@ -121,6 +122,7 @@ func TestNoDatabaseHere(t *testing.T) {
 		{"forget", "a@example.org"},
 		{"export", "a@example.org"},
 		{"backup", "copy.db"},
+		{"newsletter", "resume"},
 		{"subscribers", "import", "/dev/null"},
 		{"newsletter", "send", "--subject", "S", "--file", "/dev/null"},
 	} {
