@@ -28,3 +28,23 @@ func TestGuessedCancelAsks(t *testing.T) {
 	d.send(sam, "can't make it", "I'm sorry but I can't make it.")
 	d.one(sam).must(t, "I have cancelled:", "Poetry circle")
 }
+
+// TestStrangerForwardsForAnother: someone who is not staff forwarding
+// another person's email with "please book her" acts for nobody: neither
+// the person whose email it is, on a stranger's word, nor the writer, who
+// asked for someone else. Staff read it.
+func TestStrangerForwardsForAnother(t *testing.T) {
+	d := newDesk(t, nil)
+	d.timetable("a,session,Poetry circle,2027-07-20 10:00,2027-07-20 11:00,8,The library,\n")
+	d.send(sam, "Fwd: booking", "Hi, please book her on the poetry circle.\n\nSam\n\n"+
+		"---------- Forwarded message ---------\nFrom: Mary Jones <"+mary+">\nDate: Wed, 9 Jun 2027 at 14:40\nSubject: booking\nTo: <"+sam+">\n\n"+
+		"Sam dear, would you put my name down for the poetry circle. Mary\n")
+	d.one(sam).must(t, "passed your email to a member of the Better Days team")
+	d.one(officer).must(t, "They ask for someone else")
+	if got := d.bookings("a"); len(got) != 0 {
+		t.Errorf("bookings %q; want none", got)
+	}
+	if got := d.mail(mary); len(got) != 0 {
+		t.Errorf("%d messages to Mary, on a stranger's word; want none", len(got))
+	}
+}

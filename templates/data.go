@@ -75,6 +75,9 @@ type Answer struct {
 	// List is what happened about the mailing list, if anything.
 	List       ListNews
 	ConfirmURL string // with ListConfirm: the link that confirms instead of a reply
+	// KeptIfNo, with ListDeclined in answer to a confirmation: the
+	// booking a "no" could also have meant to give up, which it keeps.
+	KeptIfNo []Event
 	// HasBookings, with ListLeft: leaving the list cancels no booking.
 	HasBookings bool
 	// ByStaff: a member of staff asked for this on their behalf.

@@ -70,6 +70,7 @@ var variants = map[string]struct {
 	"answer-move-waiting": {"answer", Answer{Asked: "to move to the August one",
 		Waiting: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 1, Position: 1}},
 		StillOn: []Event{sampleEvent}}},
+	"answer-list-declined-kept": {"answer", Answer{Name: "Walter", List: "declined", KeptIfNo: []Event{sampleEvent}}},
 	"answer-resized":            {"answer", Answer{Name: "Alan", Resized: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 2}}}},
 	"answer-resized-to-one":     {"answer", Answer{Name: "Alan", Resized: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 1}}}},
 	"answer-no-room":            {"answer", Answer{Name: "Alan", NoRoom: []Event{sampleEvent}}},

@@ -162,21 +162,36 @@ func (t *turn) promote(p store.Booking) {
 	t.note("promoted %s on %s", p.Email, p.Session.ID)
 }
 
+// keptIfNo lists, for a "no" read as declining the list, the bookings
+// of the confirmation it answers, which it keeps.
+func (t *turn) keptIfNo() (err error) {
+	if t.offer.Kind == store.OfferBooked {
+		t.ans.KeptIfNo, err = t.offeredEvents()
+	}
+	return err
+}
+
 // stillComing answers "yes" to a reminder: nothing changes, and they hear so.
-func (t *turn) stillComing() error {
+func (t *turn) stillComing() (err error) {
+	t.ans.StillOn, err = t.offeredEvents()
+	t.ans.NoBookings = len(t.ans.StillOn) == 0
+	return err
+}
+
+// offeredEvents are the person's live bookings that the confirmation or
+// reminder answered is about.
+func (t *turn) offeredEvents() ([]templates.Event, error) {
 	live, err := t.tx.LiveBookings(t.ctx, t.person, t.now)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var out []templates.Event
 	for _, b := range live {
 		if slices.Contains(t.offer.Items, idString(b.ID)) {
-			t.ans.StillOn = append(t.ans.StillOn, t.event(b))
+			out = append(out, t.event(b))
 		}
 	}
-	if len(t.ans.StillOn) == 0 {
-		t.ans.NoBookings = true
-	}
-	return nil
+	return out, nil
 }
 
 // move is "can I move to the August one instead?": book the new session and

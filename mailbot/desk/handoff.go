@@ -46,6 +46,8 @@ func handoffSummary(h understand.Handoff) string {
 		return "They ask something I can't answer."
 	case understand.AComplaint:
 		return "It reads like a complaint."
+	case understand.ForSomeoneElse:
+		return "They ask for someone else, whose email they forward. Only staff can ask me to act for another person, so I have done nothing for either of them."
 	case understand.ACallBack:
 		return "They would like someone to phone them, or to speak to a person."
 	}

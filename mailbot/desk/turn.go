@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/address"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
@@ -116,7 +117,22 @@ func (t *turn) run() (string, error) {
 		}
 	}
 	t.req = r.req
+	if !t.staff && t.forAnother(text, c) {
+		// "Please book her on the 10th", above someone else's email: only
+		// staff may act for another person, and acting for the writer
+		// instead would be wrong. A person reads it.
+		t.req = understand.Request{}
+		r.h.Why = understand.ForSomeoneElse
+	}
 	return t.act(upcoming, r.h)
+}
+
+// forAnother reports whether a message that proves no member of staff
+// asks for someone else: a forward of another person's email with a note
+// that names them, not the writer.
+func (t *turn) forAnother(text string, c understand.Context) bool {
+	f := t.m.Forwarded
+	return f != nil && f.From != "" && !address.Equal(f.From, t.m.From) && understand.NamesSomeoneElse(text, c.Titles)
 }
 
 // act does what t.req asks, passes the message to staff when h says a
@@ -150,7 +166,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 			h.Why = understand.AQuestion
 		}
 	}
-	holdOnly := !factsOnly && t.canHandOver(h) && (h.Why == understand.AComplaint ||
+	holdOnly := !factsOnly && t.canHandOver(h) && (h.Why == understand.AComplaint || h.Why == understand.ForSomeoneElse ||
 		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil)
 	resized := false
 	if t.placesOnly() && t.req.Action != understand.No && t.req.Action != understand.DropIn {
@@ -184,8 +200,11 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	case t.req.Action == understand.No:
 		switch {
 		case t.listAnswer():
+			// "No" to a confirmation that offered the list may instead
+			// mean they can't come: say how to cancel, cancel nothing.
 			t.ans.List = templates.ListDeclined
 			t.note("declined the list")
+			err = t.keptIfNo()
 		case t.offer == nil || t.offer.Kind != store.OfferBooked:
 			return t.help(true, t.ans.Urgent)
 		default:

@@ -56,7 +56,11 @@ func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '\'' || c >= 0x80
 }
 
-var noAcknowledges = map[string]bool{"problem": true, "problems": true, "worries": true, "bother": true, "matter": true}
+// noAcknowledges follow a "no" that answers nothing: "no problem", "no
+// worries"; or that is part of what follows: "no longer needed", "no
+// more emails", "no need", "no one".
+var noAcknowledges = map[string]bool{"problem": true, "problems": true, "worries": true, "bother": true, "matter": true,
+	"longer": true, "more": true, "need": true, "one": true, "idea": true, "doubt": true}
 
 // answerCourtesy are the words that soften a yes or no and add nothing.
 var answerCourtesy = map[string]bool{

@@ -30,8 +30,8 @@ var (
 	relative = regexp.MustCompile(`\b(next|this|coming|on)\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(tomorrow|today)\b`)
 	// "a fortnight today", "a week on Tuesday", "two weeks tomorrow"
 	weeksAhead = regexp.MustCompile(`\b(a week|a fortnight|two weeks|2 weeks)\s+(today|tomorrow|on\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b`)
-	// "the 15th"
-	ordinalDay = regexp.MustCompile(`\bthe\s+(3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)\b`)
+	// "the 15th"; "the 2nd one" is a list's second item, not a date
+	ordinalDay = regexp.MustCompile(`\bthe\s+(3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)\b(?:\s+(one|option|slot|time)\b)?`)
 	// "the August one", "in August", "August's session"; "May" and "March"
 	// only where they can't be the verbs.
 	monthOnly = regexp.MustCompile(`\b(?:the|in|during|for|of|on)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b|\b(january|february|april|june|july|august|september|october|november|december)(?:'s)?\b`)
@@ -188,7 +188,7 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 		return Pattern{Year: day.Year(), Month: day.Month(), Day: day.Day(), aside: m[3] != ""}, true
 	})
 	take(ordinalDay, digits, func(m []string) (Pattern, bool) {
-		return Pattern{Day: dayNum(m[1])}, true
+		return Pattern{Day: dayNum(m[1])}, m[2] == ""
 	})
 	take(monthOnly, month, func(m []string) (Pattern, bool) {
 		name := m[1] + m[2]
@@ -214,7 +214,7 @@ var (
 	// A bare number on its own, or "number 2", "option 3", "the second one":
 	// only these pick from a list, never a number inside a sentence about
 	// something else.
-	pickNumber = regexp.MustCompile(`(?:^|[\s,(])(?:no\.?|number|option|choice|item|#)?\s*(\d{1,2})(?:[).]|\s|,|$)|\b(?:number|option|choice|item)\s+(one|two|three|four|five|six|seven|eight|nine|ten)\b|\bthe\s+(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)(?:\s+one|\s+option|\s+slot|\s+session)?\b`)
+	pickNumber = regexp.MustCompile(`(?:^|[\s,(])(?:no\.?|number|option|choice|item|#)?\s*(\d{1,2})(?:[).]|\s|,|$)|\b(?:number|option|choice|item)\s+(one|two|three|four|five|six|seven|eight|nine|ten)\b|\bthe\s+(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|1st|2nd|3rd|4th|5th|6th|7th|8th|9th|10th)(?:\s+one|\s+option|\s+slot|\s+session)?\b`)
 )
 
 // findNumbers reads the list numbers in s; only when we sent a list of n

@@ -65,7 +65,7 @@ func attachedForward(inner *Message, note string) *Forward {
 
 // inlineForward finds a forward written into the text of a message, or
 // returns nil.
-func inlineForward(text, subject string) *Forward {
+func inlineForward(text, subject, name string) *Forward {
 	// Outlook puts a forward's header above the message as it puts a
 	// reply's: only the subject tells them apart, and a reply says so in
 	// its subject, so one with no subject at all is taken as a forward.
@@ -160,7 +160,7 @@ func inlineForward(text, subject string) *Forward {
 		Subject:   OneLine(strings.Trim(f.get("subject"), "* ")),
 		MessageID: strings.Trim(f.get("message-id"), "<> "),
 		Date:      looseDate(f.get("date")),
-		Note:      Fresh(strings.Join(lines[:at], "\n")),
+		Note:      noteOf(strings.Join(lines[:at], "\n"), name),
 	}
 	fw.From, fw.FromName = sender(f.get("from"))
 	var signature string
@@ -462,6 +462,14 @@ func sender(v string) (addr, name string) {
 	name = v[:loc[0]] + " " + v[loc[1]:]
 	name = strings.Trim(strings.TrimSpace(name), `<>[]()"',; `)
 	return addr, OneLine(name)
+}
+
+// noteOf is what the forwarder wrote above a forward, without their
+// signature: a job title or a phone number under their name is theirs,
+// not the forwarded person's.
+func noteOf(text, name string) string {
+	note, _ := freshAndSignature(text, name)
+	return note
 }
 
 // addressNamed finds the address of a forward whose From: shows only a

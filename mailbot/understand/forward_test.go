@@ -93,7 +93,7 @@ func TestInlineForward(t *testing.T) {
 		{"plain message", "", "Book me on the 15th", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := inlineForward(tc.text, tc.subject)
+			got := inlineForward(tc.text, tc.subject, "")
 			if tc.want == nil || got == nil {
 				if got != tc.want {
 					t.Fatalf("inlineForward(%q, %q) = %+v, want %+v", tc.text, tc.subject, got, tc.want)
@@ -202,7 +202,7 @@ func FuzzForward(f *testing.F) {
 	f.Add("", "Begin forwarded message:\n\n> From: A <a@b.c>\n> Date: 3 August 2027 at 10:15:00 BST\n>\n> body")
 	f.Add("Fwd: x", "-------- Forwarded Message --------\nSubject: \ts\nDate: \tTue, 3 Aug 2027 10:15:00 +0100\nFrom: \tA\n\nbody a@b.c")
 	f.Fuzz(func(t *testing.T, subject, text string) {
-		fw := inlineForward(text, subject)
+		fw := inlineForward(text, subject, "Mary Jones")
 		if fw == nil {
 			return
 		}

@@ -23,11 +23,12 @@ type HandoffReason int
 
 // Reasons. String gives the few words the record and the log use.
 const (
-	NoReason      HandoffReason = iota
-	NotUnderstood               // the bot can't tell what they would like
-	AQuestion                   // they ask something the bot can't answer
-	AComplaint                  // it reads like a complaint
-	ACallBack                   // they ask to be phoned, or to speak to a person
+	NoReason       HandoffReason = iota
+	NotUnderstood                // the bot can't tell what they would like
+	AQuestion                    // they ask something the bot can't answer
+	AComplaint                   // it reads like a complaint
+	ACallBack                    // they ask to be phoned, or to speak to a person
+	ForSomeoneElse               // a stranger asks for another person, whom only staff may act for
 )
 
 func (r HandoffReason) String() string {
@@ -40,6 +41,8 @@ func (r HandoffReason) String() string {
 		return "a complaint"
 	case ACallBack:
 		return "asks to be phoned"
+	case ForSomeoneElse:
+		return "asks for someone else"
 	}
 	return ""
 }
@@ -261,7 +264,7 @@ var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
 	`better off (dead|without me)`, `(don'?t|do not) want to (be here|live|be alive|wake up|go on living)`,
 	`not (want|wanting) to (be here|live|be alive)`, `no point (in )?(living|going on|carrying on|trying any ?more)`,
 	`no point any ?more`, `no point to (it|any of it|anything|life)`, `what'?s the point (of|in) (living|going on|carrying on|anything|it all)`,
-	`no reason to (live|go on|carry on)`, `nothing (left )?to live for`, `tired of (living|life)`, `give up on life`,
+	`no reason to (live|go on|carry on)`, `nothing (really |much )?matters( any ?more)?`, `nothing (left )?to live for`, `tired of (living|life)`, `give up on life`,
 	`(nobody|no one|no-one) would miss me`, `not be here (for )?much longer`, `goodbye forever`,
 	`(won'?t|will not) be (here|around) (by then|much longer|for (much )?longer|for long)`,
 	`(if|wish) i (just )?(wasn'?t|was not|weren'?t|were not) (here|around|alive)`,
@@ -281,7 +284,7 @@ var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|c
 var callBackWords = regexp.MustCompile(`\b((can|could|would|will) (someone|somebody|you|one of you|a member of (the )?(staff|team)) (please )?(ring|call|phone|telephone|give me a (ring|call|bell))|(please )?(ring|call|phone|telephone) me\b|give me a (ring|call|bell)|(speak|talk) (to|with) (someone|somebody|a person|a real person|a human)|rather (speak|talk) to)`)
 
 var (
-	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern)\b`)
+	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)
 	questionStart  = regexp.MustCompile(`^(is|are|can|could|do|does|will|would|where|when|why|how|who|which|what|should|may)\b`)
 	// helpQuestion asks how to use the bot, which its help text answers.
 	helpQuestion = regexp.MustCompile(`\b(what can (i|you) do|how does (this|it) work|how do i (use|book|join|cancel)|can you help)\b`)

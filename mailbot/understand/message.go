@@ -99,7 +99,7 @@ func parse(raw []byte, depth int) (*Message, error) {
 		}
 		m.Forwarded = attachedForward(inner, m.Fresh)
 	} else {
-		m.Forwarded = inlineForward(m.Text, m.Subject)
+		m.Forwarded = inlineForward(m.Text, m.Subject, m.FromName)
 	}
 	return m, errors.Join(problems...)
 }

@@ -133,7 +133,7 @@ func TestPeerReplies(t *testing.T) {
 				// The peer keeps a forward whole; the bot reads the note
 				// as the sender's words and the forward apart, so that
 				// is what must hold.
-				if fw := inlineForward(want, ""); fw != nil && fw.Note == fresh {
+				if fw := inlineForward(want, "", ""); fw != nil && fw.Note == fresh {
 					ok++
 				} else {
 					t.Logf("%s/%s (%s): fresh %q, forward %+v", folder, pc.Name, why, fresh, fw)
@@ -219,7 +219,7 @@ func TestPeerForwards(t *testing.T) {
 			subject = strings.TrimSpace(readPeerFile(t, dir, *pc.SubjectFile))
 		}
 		text := normaliseText(readPeerFile(t, dir, pc.Body))
-		problem := pc.check(inlineForward(text, subject))
+		problem := pc.check(inlineForward(text, subject, ""))
 		all++
 		if pc.english() {
 			en++

@@ -163,7 +163,7 @@ func TestFreshPathological(t *testing.T) {
 	} {
 		start := time.Now()
 		Fresh(in)
-		inlineForward(in, "Fwd: x")
+		inlineForward(in, "Fwd: x", "")
 		d := time.Since(start)
 		t.Logf("%s: %v", name, d)
 		if d > 2*time.Second {

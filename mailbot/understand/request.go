@@ -255,7 +255,7 @@ var moveFrom = regexp.MustCompile(`\b(from|off)\b.*?\b(to|onto|for)\b`)
 var replyPrefix = regexp.MustCompile(`^(re|fwd?|aw|wg|sv|tr|rv)\s*:`)
 
 var (
-	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|want)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
+	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|needed|want|wanted|required)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
 	// "change" only as a verb: "people who find change upsetting" moves
 	// nobody.
 	moveWords      = regexp.MustCompile(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place))\b`)
@@ -266,7 +266,7 @@ var (
 	subscribeWords = regexp.MustCompile(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|add me to (your|the) (list|emails)|hear about future|on your list)\b`)
 	// "stop" and "remove me" are only about the list when nothing else is
 	// said: "stop" inside a sentence is as likely a bus stop.
-	unsubscribeWords = regexp.MustCompile(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails)|(end|cancel|stop) (my|the|our) (subscription|membership of (the|your) (list|mailing list)))\b|^(stop|remove me|unsubscribe)[.! ]*$`)
+	unsubscribeWords = regexp.MustCompile(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails)|(end|cancel|stop) (my|the|our) (subscription|membership of (the|your) (list|mailing list)))\b|(?m)^(stop|remove me|unsubscribe)[.! ]*$`)
 	// A yes may join someone to the list, so only a yes is one: "ok
 	// thanks" under a confirmation acknowledges it.
 	yesWords  = regexp.MustCompile(`^((yes|yeah|yep)([,.! ]+(please|thanks|thank you|ok|okay|yes|that'?s (fine|great|lovely)))*|ok|okay|sure|confirm|confirmed|i confirm|y|still coming|i'?m still coming|i'?ll be there|see you there)[.! ]*$`)

@@ -14,7 +14,7 @@ import (
 // refusing, in the clause before what it names, says the writer does not
 // want it: "not the first one", "anything except the 24th", "rather than
 // the online one". ("Can't make" is a cancellation's, read apart.)
-var refusing = regexp.MustCompile(`\b(not|never|except|apart from|other than|rather than|instead of|anything but|any but|(don'?t|do not) want)\s+(\w+\s+){0,2}$`)
+var refusing = regexp.MustCompile(`\b(not|never|except|apart from|other than|rather than|than|instead of|anything but|any but|(don'?t|do not) want)\s+(\w+\s+){0,2}$`)
 
 // refusedLater, after what it names in the same sentence, says the same:
 // "the 22nd is no good", "that's not for me", "doesn't suit".
