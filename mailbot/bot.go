@@ -1,6 +1,7 @@
 package mailbot
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 
@@ -32,14 +33,20 @@ func NewBot(cfg Config, st *store.Store, tpl *templates.Set, clock Clock, log *s
 	if err != nil {
 		return nil, err
 	}
+	// Read once: the token never changes (NewBot takes no context, and
+	// this one read cannot wait on anything but the disk).
+	uids, err := st.CalendarUIDs(context.Background())
+	if err != nil {
+		return nil, err
+	}
 	b := &Bot{cfg: cfg, store: st, tpl: tpl, clock: clock, log: log, queued: queued,
 		sign: signer{key: key, clock: clock, base: cfg.BaseURL.String()}}
 	b.desk = desk.New(desk.Env{
 		Address: cfg.Address, TZ: cfg.TZ, Staff: cfg.Staff,
 		AuthServID: cfg.AuthServID, StaffDomainProof: cfg.StaffDomainProof,
 		MaxPlaces: cfg.MaxPlaces, ReplyLimit: cfg.ReplyLimit, MaxMessageBytes: cfg.MaxMessageBytes,
-		ConfirmWithin: cfg.ConfirmWithin,
-		Log:           log, Templates: tpl, Links: b.sign, Newsletters: newsletters{b},
+		ConfirmWithin: cfg.ConfirmWithin, CalendarUIDs: uids,
+		Log: log, Templates: tpl, Links: b.sign, Newsletters: newsletters{b},
 	})
 	return b, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/address"
+	"github.com/betterdays/mailbot/store"
 )
 
 // Config is everything the operator can set. FromEnv reads it from the
@@ -91,6 +92,10 @@ type Config struct {
 	// wrote them, is kept; after that only what keeps a message from
 	// being handled or sent twice stays (see PruneBodies).
 	KeepBodiesDays int
+	// Checkpoint is how the write-ahead log is checkpointed
+	// (MAILBOT_CHECKPOINT): truncate by default, passive or off under
+	// Litestream, which owns the log.
+	Checkpoint store.CheckpointMode
 }
 
 // Endpoint is a mail server to connect to.
@@ -133,7 +138,8 @@ func (e Endpoint) Loopback() bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Addresses of the embedded server, fixed by the operator contract.
+// Addresses of the embedded server by default (MAILBOT_EMBEDDED_SMTP and
+// MAILBOT_EMBEDDED_IMAP set others, for a second copy or a busy port).
 const (
 	EmbeddedSMTP = "127.0.0.1:2525"
 	EmbeddedIMAP = "127.0.0.1:1143"
@@ -239,6 +245,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.ReplyLimit, err = strconv.Atoi(get("MAILBOT_REPLY_LIMIT", "10")); err != nil || c.ReplyLimit < 1 {
 		bad("MAILBOT_REPLY_LIMIT", fmt.Errorf("want a whole number, 1 or more"))
 	}
+	switch v := store.CheckpointMode(strings.ToLower(get("MAILBOT_CHECKPOINT", "truncate"))); v {
+	case store.CheckpointTruncate, store.CheckpointPassive, store.CheckpointOff:
+		c.Checkpoint = v
+	default:
+		bad("MAILBOT_CHECKPOINT", fmt.Errorf("%q: want truncate, passive (under Litestream) or off", v))
+	}
 	switch v := strings.ToLower(get("MAILBOT_IDLE", "on")); v {
 	case "on":
 	case "off":
@@ -251,19 +263,31 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	switch {
 	case imapURL == "" && smtpURL == "":
 		c.Embedded = true
-		c.IMAP = Endpoint{Host: EmbeddedIMAP, User: c.Address, Password: "embedded"}
-		c.SMTP = Endpoint{Host: EmbeddedSMTP}
+		c.IMAP = Endpoint{Host: get("MAILBOT_EMBEDDED_IMAP", EmbeddedIMAP), User: c.Address, Password: "embedded"}
+		c.SMTP = Endpoint{Host: get("MAILBOT_EMBEDDED_SMTP", EmbeddedSMTP)}
+		for _, e := range []struct{ key, addr, def string }{
+			{"MAILBOT_EMBEDDED_SMTP", c.SMTP.Host, EmbeddedSMTP},
+			{"MAILBOT_EMBEDDED_IMAP", c.IMAP.Host, EmbeddedIMAP},
+		} {
+			if _, _, err := net.SplitHostPort(e.addr); err != nil {
+				bad(e.key, fmt.Errorf("%q: want host:port, such as %s", e.addr, e.def))
+			}
+		}
 	case imapURL == "" || smtpURL == "":
 		errs = append(errs, "MAILBOT_IMAP and MAILBOT_SMTP: set both for a real mail server, or neither for the embedded one")
 	default:
 		if c.IMAP, err = parseEndpoint(imapURL, "imap", 143, "imaps", 993); err != nil {
 			bad("MAILBOT_IMAP", err)
 		}
-		c.IMAP.Password = getenv("MAILBOT_IMAP_PASSWORD")
+		if c.IMAP.Password, err = readPassword(getenv, "IMAP", imapCredential); err != nil {
+			errs = append(errs, err.Error())
+		}
 		if c.SMTP, err = parseEndpoint(smtpURL, "smtp", 587, "smtps", 465); err != nil {
 			bad("MAILBOT_SMTP", err)
 		}
-		c.SMTP.Password = getenv("MAILBOT_SMTP_PASSWORD")
+		if c.SMTP.Password, err = readPassword(getenv, "SMTP", smtpCredential); err != nil {
+			errs = append(errs, err.Error())
+		}
 	}
 	for _, t := range []struct {
 		server string

@@ -155,7 +155,7 @@ func (m *sent) cal(t *testing.T, method calendar.Method) (sentInvite, calendar.P
 	return c, c.Obj.Events[0]
 }
 
-var ebUID = regexp.MustCompile(`^booking-([0-9]+)@localhost$`)
+var ebUID = regexp.MustCompile(`^booking-([0-9]+)\.[0-9a-f]{16}@localhost$`)
 
 // checkTimes checks an event's times are the session's, written as wall
 // clock times in Europe/London with that zone's VTIMEZONE in the object.

@@ -159,6 +159,17 @@ func (in *Inbox) session(ctx context.Context, once bool) error {
 		if err := in.store.ResetMailbox(ctx, inboxName, sel.UIDValidity); err != nil {
 			return err
 		}
+	case sel.UIDNext != 0 && state.LastUID >= uint32(sel.UIDNext):
+		// The server numbers new mail from below what we handled, under
+		// the same UIDVALIDITY: it lost the mailbox and began again,
+		// which RFC 9051 section 2.3.1.1 forbids. A message is known by
+		// its UID as well as its Message-ID, so the new ones up to the
+		// old mark would pass as handled; they are left unread for a
+		// person to see, and this says so, loudly.
+		in.log.Error("the mailbox's UIDs went backwards under the same UIDVALIDITY: the mail server renumbered it. "+
+			"New messages up to last_uid_handled are taken for ones handled before and not answered: read them by hand, "+
+			"or have the server give the mailbox a new UIDVALIDITY",
+			"uidvalidity", sel.UIDValidity, "last_uid_handled", state.LastUID, "uidnext", sel.UIDNext)
 	}
 	uidValidity := sel.UIDValidity
 	// Messages committed before a crash but not yet flagged (or moved).

@@ -233,9 +233,9 @@ func (s *oauthIMAPSession) Authenticate(mech string) (sasl.Server, error) {
 
 // startOAuthSMTP starts a recording SMTP server on 127.0.0.1 that takes
 // mail only after AUTH with o's token.
-func startOAuthSMTP(t *testing.T, o *oauthCheck) *mailtest.SMTPServer {
+func startOAuthSMTP(t *testing.T, o *oauthCheck, opts ...func(*mailtest.SMTPConfig)) *mailtest.SMTPServer {
 	t.Helper()
-	return mailtest.NewSMTPServer(t, mailtest.SMTPConfig{
+	cfg := mailtest.SMTPConfig{
 		Domain:      "oauth.test",
 		Mechanisms:  o.mechs,
 		RequireAuth: true,
@@ -249,7 +249,11 @@ func startOAuthSMTP(t *testing.T, o *oauthCheck) *mailtest.SMTPServer {
 			refuse := &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Username and Password not accepted"}
 			return o.server(mech, refuse, authed)
 		},
-	})
+	}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	return mailtest.NewSMTPServer(t, cfg)
 }
 
 // oauthEnv is the operator's configuration for the bot against imapAddr

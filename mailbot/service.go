@@ -39,12 +39,25 @@ func NewService(ctx context.Context, cfg Config, clock Clock, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
+	st.SetCheckpoint(cfg.Checkpoint)
 	s := &Service{Config: cfg, Store: st, log: log}
 	if cfg.Embedded {
 		_, domain, _ := strings.Cut(cfg.Address, "@")
+		// The embedded mailboxes start empty, numbered from 1 again: the
+		// UIDVALIDITY must move past the one this database remembers, or
+		// the inbox would take the first new letters for old ones. The
+		// clock alone would do, unless the bot is restarted within a
+		// second or the clock is set back.
+		uidValidity := uint32(clock.Now().Unix())
+		if state, known, err := st.MailboxState(ctx, inboxName); err != nil {
+			st.Close()
+			return nil, err
+		} else if known && state.UIDValidity >= uidValidity {
+			uidValidity = state.UIDValidity
+		}
 		s.Mail, err = mailserver.Start(mailserver.Options{
 			SMTPAddr: cfg.SMTP.Host, IMAPAddr: cfg.IMAP.Host, Hostname: domain,
-			Logger: log.With("part", "mailserver"),
+			Logger: log.With("part", "mailserver"), UIDValidity: uidValidity,
 		})
 		if err != nil {
 			st.Close()

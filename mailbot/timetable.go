@@ -3,8 +3,6 @@ package mailbot
 import (
 	"context"
 	_ "embed"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -22,6 +20,9 @@ var DemoTimetable string
 
 var timetableColumns = []string{"id", "kind", "title", "starts", "ends", "capacity", "location", "description"}
 
+// TimetableHeader is the header line a timetable file needs.
+var TimetableHeader = strings.Join(timetableColumns, ",")
+
 // ImportResult counts what an import did.
 type ImportResult struct {
 	Added, Updated, Moved, Unchanged int
@@ -32,40 +33,11 @@ type ImportResult struct {
 // tz. Every bad cell is reported with its row and column; nothing is
 // returned unless every row is good.
 func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1 // reported below, with the row number
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("timetable header: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	for _, c := range timetableColumns {
-		if _, ok := col[c]; !ok {
-			return nil, fmt.Errorf("timetable header: no %q column (want %s)", c, strings.Join(timetableColumns, ","))
-		}
-	}
 	var out []store.Session
-	var errs []error
 	seen := map[string]int{}
-	for row := 2; ; row++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("timetable row %d: %w", row, err)
-		}
-		if len(rec) != len(header) {
-			errs = append(errs, fmt.Errorf("row %d: %d fields, want %d", row, len(rec), len(header)))
-			continue
-		}
-		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
-		bad := func(c, format string, args ...any) {
-			errs = append(errs, fmt.Errorf("row %d, column %s: %s", row, c, fmt.Sprintf(format, args...)))
-		}
+	err := readSheet(r, "timetable", timetableColumns, func(r sheetRow) {
+		get, bad, row := r.get, r.bad, r.n
+		var err error
 		s := store.Session{
 			ID: get("id"), Kind: store.SessionKind(strings.ToLower(get("kind"))), Title: get("title"),
 			Location: get("location"), Description: get("description"),
@@ -82,10 +54,10 @@ func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
 		if s.Title == "" {
 			bad("title", "empty")
 		}
-		if s.Starts, err = parseTimetableTime(get("starts"), tz); err != nil {
+		if s.Starts, err = parseSpreadsheetTime(get("starts"), tz); err != nil {
 			bad("starts", "%v", err)
 		}
-		if s.Ends, err = parseTimetableTime(get("ends"), tz); err != nil {
+		if s.Ends, err = parseSpreadsheetTime(get("ends"), tz); err != nil {
 			bad("ends", "%v", err)
 		} else if !s.Ends.After(s.Starts) {
 			bad("ends", "%q is not after starts", get("ends"))
@@ -94,22 +66,11 @@ func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
 			bad("capacity", "%q: want a whole number, 0 or more", get("capacity"))
 		}
 		out = append(out, s)
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("timetable not imported, nothing changed:\n%w", errors.Join(errs...))
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
-}
-
-// parseTimetableTime reads "2027-07-15 13:00" in tz, or RFC 3339.
-func parseTimetableTime(s string, tz *time.Location) (time.Time, error) {
-	if t, err := time.ParseInLocation("2006-01-02 15:04", s, tz); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("%q: want a date like 2027-07-15 13:00, or RFC 3339", s)
 }
 
 // MovedFunc is told, inside the import's transaction, of each session whose

@@ -228,34 +228,6 @@ func (w *web) health(rw http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(rw).Encode(rep)
 }
 
-// metrics answers GET /metrics in the Prometheus text format (version
-// 0.0.4), by hand: a handful of gauges does not justify a client library.
-// Counts only, nothing about any one person.
-func (w *web) metrics(rw http.ResponseWriter, r *http.Request) {
-	st, err := w.svc.Store.BounceStats(r.Context())
-	if err != nil {
-		w.log.Error("metrics: reading the bounces", "err", err)
-		http.Error(rw, "the database cannot be read", http.StatusServiceUnavailable)
-		return
-	}
-	paused := 0
-	if st.Pause.Paused {
-		paused = 1
-	}
-	rw.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	rw.Header().Set("Cache-Control", "no-store")
-	fmt.Fprintf(rw, "# HELP mailbot_bulk_paused 1 while list mail is paused because receiving servers refuse the council's mail.\n"+
-		"# TYPE mailbot_bulk_paused gauge\nmailbot_bulk_paused %d\n", paused)
-	fmt.Fprintf(rw, "# HELP mailbot_bounces Delivery failures recorded, by whose fault: recipient (address gone), transient, sender (ours).\n"+
-		"# TYPE mailbot_bounces gauge\n"+
-		"mailbot_bounces{fault=\"recipient\"} %d\nmailbot_bounces{fault=\"transient\"} %d\nmailbot_bounces{fault=\"sender\"} %d\n",
-		st.Hard, st.Soft, st.Sender)
-	fmt.Fprintf(rw, "# HELP mailbot_suppressed_addresses People whose mail is stopped after bounces, until they write.\n"+
-		"# TYPE mailbot_suppressed_addresses gauge\nmailbot_suppressed_addresses %d\n", st.Suppressed)
-	fmt.Fprintf(rw, "# HELP mailbot_complaints Abuse reports (people who marked our mail as spam) acted on.\n"+
-		"# TYPE mailbot_complaints gauge\nmailbot_complaints %d\n", st.Complaints)
-}
-
 // maxRequestHeader bounds a request's header: a browser's is a few
 // kilobytes, and the longest address we hand out is well under one.
 const maxRequestHeader = 64 << 10

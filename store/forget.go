@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -78,7 +79,7 @@ func (tx *Tx) Forget(ctx context.Context, email string, mentions func([]byte) bo
 	case !errors.Is(err, ErrNotFound):
 		return e, err
 	}
-	if err := tx.eraseInbound(ctx, email, &e); err != nil {
+	if err := tx.eraseInbound(ctx, email, placeholder, &e); err != nil {
 		return e, err
 	}
 	if err := tx.eraseOutbox(ctx, email, p.ID, placeholder, &e); err != nil {
@@ -86,6 +87,10 @@ func (tx *Tx) Forget(ctx context.Context, email string, mentions func([]byte) bo
 	}
 	if err := tx.eraseMentions(ctx, mentions, &e); err != nil {
 		return e, err
+	}
+	if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO erased (digest, erased_at) VALUES (?, ?)`,
+		erasedDigest(email), millis(now)); err != nil {
+		return e, fmt.Errorf("note the erasure: %w", err)
 	}
 	// A member of staff who sent a newsletter by email is its source.
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE newsletters SET source = ? WHERE source = ? COLLATE NOCASE`, erasedAddress, email); err != nil {
@@ -146,7 +151,7 @@ func (tx *Tx) erasePerson(ctx context.Context, personID int64, placeholder strin
 // and hashes the keys that hold the address (some mail programs build
 // Message-IDs from it): a hashed key no longer names them, and still
 // differs from every other.
-func (tx *Tx) eraseInbound(ctx context.Context, email string, e *Erased) error {
+func (tx *Tx) eraseInbound(ctx context.Context, email, placeholder string, e *Erased) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE inbound SET sender = '', subject = '' WHERE sender = ? COLLATE NOCASE`, email)
 	if err != nil {
 		return fmt.Errorf("erase messages from %s: %w", email, err)
@@ -163,7 +168,66 @@ func (tx *Tx) eraseInbound(ctx context.Context, email string, e *Erased) error {
 			return fmt.Errorf("erase message key %d: %w", id, err)
 		}
 	}
+	// What staff did for them is recorded with their address ("for
+	// jane@… (staff …): booked …"): it becomes the placeholder, as in their
+	// bookings, so the record still says what was done, not for whom.
+	outcomes, err := tx.textWhere(ctx, `SELECT id, outcome FROM inbound WHERE instr(lower(outcome), lower(?)) > 0`, email)
+	if err != nil {
+		return err
+	}
+	for id, o := range outcomes {
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE inbound SET outcome = ? WHERE id = ?`, replaceFold(o, email, placeholder), id); err != nil {
+			return fmt.Errorf("erase the outcome of message %d: %w", id, err)
+		}
+	}
 	return nil
+}
+
+// erasedDigest is what the erased table keeps of an address.
+func erasedDigest(email string) string {
+	sum := sha256.Sum256([]byte("mailbot erased " + foldASCII(email)))
+	return hex.EncodeToString(sum[:])
+}
+
+// WasErased reports whether email was erased by Forget.
+func (tx *Tx) WasErased(ctx context.Context, email string) (bool, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM erased WHERE digest = ?`, erasedDigest(email)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look for an erasure of %s: %w", email, err)
+	}
+	return n > 0, nil
+}
+
+// foldASCII is s with A-Z as a-z, as SQLite's lower() and NOCASE fold
+// it; other letters stay as they are, so byte offsets are kept.
+func foldASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// replaceFold replaces every old in s with new, matching A-Z and a-z
+// alike (foldASCII).
+func replaceFold(s, old, new string) string {
+	fold := foldASCII
+	if old == "" {
+		return s
+	}
+	var out strings.Builder
+	low, lowOld := fold(s), fold(old)
+	for {
+		i := strings.Index(low, lowOld)
+		if i < 0 {
+			return out.String() + s
+		}
+		out.WriteString(s[:i] + new)
+		s, low = s[i+len(old):], low[i+len(old):]
+	}
 }
 
 // eraseOutbox empties every message to email (or to personID): its
@@ -201,6 +265,19 @@ func (tx *Tx) eraseMentions(ctx context.Context, mentions func([]byte) bool, e *
 			return fmt.Errorf("erase subject of message %d: %w", id, err)
 		}
 		e.Naming++
+	}
+	// An outcome that still names them (by their name) says only that.
+	outcomes, err := tx.textWhere(ctx, `SELECT id, outcome FROM inbound WHERE outcome <> ''`)
+	if err != nil {
+		return err
+	}
+	for id, o := range outcomes {
+		if !mentions([]byte(o)) {
+			continue
+		}
+		if _, err := tx.tx.ExecContext(ctx, `UPDATE inbound SET outcome = ? WHERE id = ?`, "(erased: it named someone whose details were erased)", id); err != nil {
+			return fmt.Errorf("erase the outcome of message %d: %w", id, err)
+		}
 	}
 	// Read the ids first: a body is large, and the rows are rewritten as
 	// they are found.
@@ -301,13 +378,22 @@ func (tx *Tx) PruneBodies(ctx context.Context, before time.Time) (sent, received
 // Checkpoint copies the write-ahead log into the database file and empties
 // it, so that pages written before an erasure or a prune do not linger
 // there. It reports false when readers kept it from finishing; it is
-// tried again next time.
+// tried again next time. Under a replication tool that owns the log
+// (SetCheckpoint), it only copies (passive) or leaves it alone (off), and
+// reports true: there is nothing more for the bot to do.
 func (s *Store) Checkpoint(ctx context.Context) (bool, error) {
+	mode := "TRUNCATE"
+	switch s.checkpoint {
+	case CheckpointOff:
+		return true, nil
+	case CheckpointPassive:
+		mode = "PASSIVE"
+	}
 	var busy, logPages, done int
-	if err := s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
+	if err := s.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &logPages, &done); err != nil {
 		return false, fmt.Errorf("checkpoint: %w", err)
 	}
-	return busy == 0, nil
+	return busy == 0 || s.checkpoint == CheckpointPassive, nil
 }
 
 // Compact rewrites the database file without free space, then empties the

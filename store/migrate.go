@@ -9,6 +9,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed migrations/*.sql
@@ -41,10 +42,30 @@ func mustLoadMigrations() []string {
 // SchemaVersion is the schema version this build writes.
 func SchemaVersion() int { return len(migrations) }
 
-// migrate applies the migrations the database lacks, all in one
-// transaction, so a failed upgrade leaves the old schema intact.
-func migrate(ctx context.Context, db *sql.DB) error {
-	return migrateTo(ctx, db, len(migrations))
+// migrate applies the migrations the database at path lacks, all in one
+// transaction, so a failed upgrade leaves the old schema intact. Before
+// upgrading a database that has a schema already, it makes a copy beside
+// it (upgradeBackup), so that going back to the older mailbot is possible
+// and the error of a failed upgrade can name a real copy.
+func migrate(ctx context.Context, db *sql.DB, path string) error {
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	var backup string
+	if version > 0 && version < len(migrations) {
+		backup = upgradeBackup(path, version, time.Now())
+		if err := vacuumInto(ctx, db, backup); err != nil {
+			return fmt.Errorf("before upgrading schema %d to %d, nothing changed: %w", version, len(migrations), err)
+		}
+	}
+	if err := migrateTo(ctx, db, len(migrations)); err != nil {
+		if backup != "" {
+			return fmt.Errorf("%w; the database is as it was, and the copy made before the upgrade is %s", err, backup)
+		}
+		return err
+	}
+	return nil
 }
 
 func migrateTo(ctx context.Context, db *sql.DB, target int) error {
@@ -58,7 +79,7 @@ func migrateTo(ctx context.Context, db *sql.DB, target int) error {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if version > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this mailbot understands (%d): run a newer mailbot, or restore the backup made before the upgrade", version, len(migrations))
+		return fmt.Errorf("schema version %d is newer than this mailbot understands (%d): run a newer mailbot, or restore the copy the newer one made before it upgraded the database (beside it, named …schema%d-TIME.backup)", version, len(migrations), len(migrations))
 	}
 	if version >= target {
 		return nil

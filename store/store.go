@@ -27,7 +27,31 @@ type Store struct {
 	r     *sql.DB // readers; WAL lets them run beside the writer
 	path  string  // absolute, for messages that name the file
 	fault atomic.Pointer[Fault]
+	// checkpoint is how Checkpoint treats the write-ahead log; set by
+	// SetCheckpoint before the store is shared.
+	checkpoint CheckpointMode
 }
+
+// CheckpointMode is how the bot checkpoints its write-ahead log
+// (MAILBOT_CHECKPOINT).
+type CheckpointMode string
+
+const (
+	// CheckpointTruncate copies the log into the database and empties
+	// it: erased and pruned words leave the disk. The default.
+	CheckpointTruncate CheckpointMode = "truncate"
+	// CheckpointPassive copies what it can without waiting for readers
+	// or emptying the log, for a replication tool such as Litestream
+	// that holds the log open and empties it itself.
+	CheckpointPassive CheckpointMode = "passive"
+	// CheckpointOff leaves checkpoints to SQLite's automatic ones and to
+	// the replication tool.
+	CheckpointOff CheckpointMode = "off"
+)
+
+// SetCheckpoint sets how Checkpoint treats the write-ahead log. Call it
+// before the store is used by more than one goroutine.
+func (s *Store) SetCheckpoint(m CheckpointMode) { s.checkpoint = m }
 
 // Open opens (creating if needed) the database at path and brings its schema
 // up to date. A database written by a newer mailbot is refused. A database
@@ -61,7 +85,7 @@ func OpenWith(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, asFault(path, err)
 	}
-	if err := migrate(ctx, w); err != nil {
+	if err := migrate(ctx, w, path); err != nil {
 		w.Close()
 		return nil, asFault(path, fmt.Errorf("database %s: %w", path, err))
 	}

@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"flag"
-	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -19,16 +16,16 @@ var bookingColumns = []string{"session_id", "title", "starts", "email", "name", 
 // bookingsExport writes every booking (or one session's) as CSV, streaming
 // from the database so a long history costs no memory.
 func bookingsExport(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("bookings export", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("bookings export")
 	session := fs.String("session", "", "only this session `ID`")
-	if err := fs.Parse(args); err != nil {
+	excel := excelFlag(fs)
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
-		return fmt.Errorf("usage: mailbot bookings export [--session ID]")
+		return wrongArgs("bookings export takes no arguments but its flags")
 	}
-	st, err := store.Open(ctx, e.cfg.DB)
+	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -38,11 +35,14 @@ func bookingsExport(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	return writeBookings(ctx, e.stdout, st, *session, e.cfg.TZ)
+	w, err := csvWriter(e.stdout, *excel)
+	if err != nil {
+		return err
+	}
+	return writeBookings(ctx, w, st, *session, e.cfg.TZ)
 }
 
-func writeBookings(ctx context.Context, out io.Writer, st *store.Store, session string, tz *time.Location) error {
-	w := csv.NewWriter(out)
+func writeBookings(ctx context.Context, w *csv.Writer, st *store.Store, session string, tz *time.Location) error {
 	if err := w.Write(bookingColumns); err != nil {
 		return err
 	}

@@ -75,13 +75,13 @@ func TestRunFirstLook(t *testing.T) {
 // TestRunHelpListsReplaySeen: `run --help` names every flag and exits 0.
 func TestRunHelpListsReplaySeen(t *testing.T) {
 	t.Parallel()
-	code, stderr := runBinary(t, []string{"PATH=" + os.Getenv("PATH")}, 30*time.Second, "run", "--help")
+	code, stdout, stderr := runCLI(t, nil, "run", "--help")
 	if code != 0 {
-		t.Errorf("run --help: exit %d, want 0", code)
+		t.Errorf("run --help: exit %d, want 0; stderr:\n%s", code, stderr)
 	}
 	for _, w := range []string{"-once", "-replay-seen", "Seen"} {
-		if !strings.Contains(stderr, w) {
-			t.Errorf("run --help lacks %q:\n%s", w, stderr)
+		if !strings.Contains(stdout, w) {
+			t.Errorf("run --help lacks %q:\n%s", w, stdout)
 		}
 	}
 }

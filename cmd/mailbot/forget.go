@@ -15,15 +15,19 @@ import (
 // did in plain words, and checks the address is found nowhere after. Run
 // again, it finds nothing more to do.
 func forget(ctx context.Context, e *env, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: mailbot forget EMAIL")
+	fs := e.flags("forget")
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	a, err := mail.ParseAddress(strings.TrimSpace(args[0]))
-	if err != nil || !strings.Contains(a.Address, "@") {
-		return fmt.Errorf("%q is not an email address", args[0])
+	if fs.NArg() != 1 {
+		return wrongArgs("want one email address")
 	}
-	email := a.Address
-	st, err := store.Open(ctx, e.cfg.DB)
+	args = fs.Args()
+	email, err := emailArg(args[0])
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -101,4 +105,13 @@ func unsent(n int) string {
 		return " (1 was not sent yet, and now never will be)"
 	}
 	return fmt.Sprintf(" (%d were not sent yet, and now never will be)", n)
+}
+
+// emailArg is the address a command was given ("Ann <ann@…>" will do).
+func emailArg(arg string) (string, error) {
+	a, err := mail.ParseAddress(strings.TrimSpace(arg))
+	if err != nil || !strings.Contains(a.Address, "@") {
+		return "", fmt.Errorf("%q is not an email address", arg)
+	}
+	return a.Address, nil
 }

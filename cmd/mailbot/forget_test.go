@@ -80,15 +80,16 @@ func TestForgetCommandErrors(t *testing.T) {
 	st.Close()
 	for _, tc := range []struct {
 		args []string
+		code int // 2: the command line is wrong
 		want string
 	}{
-		{nil, "usage: mailbot forget EMAIL"},
-		{[]string{"a@example.org", "b@example.org"}, "usage: mailbot forget EMAIL"},
-		{[]string{"not an address"}, `"not an address" is not an email address`},
+		{nil, 2, "usage: mailbot forget EMAIL"},
+		{[]string{"a@example.org", "b@example.org"}, 2, "usage: mailbot forget EMAIL"},
+		{[]string{"not an address"}, 1, `"not an address" is not an email address`},
 	} {
 		code, _, errOut := fgRun(t, path, tc.args...)
-		if code != 1 || !strings.Contains(errOut, tc.want) {
-			t.Errorf("forget %q: exit %d, stderr %q; want 1 and %q", tc.args, code, errOut, tc.want)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("forget %q: exit %d, stderr %q; want %d and %q", tc.args, code, errOut, tc.code, tc.want)
 		}
 	}
 }

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/betterdays/mailbot/mailbot"
 	"github.com/betterdays/mailbot/mailbot/mailserver"
@@ -40,68 +36,21 @@ func TestMain(m *testing.M) {
 // binary with no configuration starts its own mail server on the contract's
 // ports, answers a message, and stops cleanly on SIGTERM.
 func TestRunEmbedded(t *testing.T) {
-	cmd := exec.Command(binary, "run")
-	cmd.Dir = t.TempDir()
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "MAILBOT_HTTP=127.0.0.1:0"}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-
-	banner := make(chan string, 1)
-	go func() {
-		r := bufio.NewReader(stdout)
-		var b strings.Builder
-		for {
-			line, err := r.ReadString('\n')
-			b.WriteString(line)
-			if strings.Contains(line, "curl -sS 'imap://") || err != nil {
-				banner <- b.String()
-				io.Copy(io.Discard, r)
-				return
-			}
-		}
-	}()
-	var text string
-	select {
-	case text = <-banner:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("no banner within 20s; stderr:\n%s", stderr.String())
-	}
+	b := startEmbedded(t, t.TempDir(), "MAILBOT_HTTP=127.0.0.1:0")
 	for _, want := range []string{"SMTP " + mailbot.EmbeddedSMTP, "IMAP " + mailbot.EmbeddedIMAP, "betterdays@localhost", "curl"} {
-		if !strings.Contains(text, want) {
-			t.Fatalf("banner lacks %q (are the ports in use by another mailbot?):\n%s\nstderr:\n%s", want, text, stderr.String())
+		if !strings.Contains(b.banner, want) {
+			t.Fatalf("banner lacks %q (are the ports in use by another mailbot?):\n%s\nstderr:\n%s", want, b.banner, b.stderr.String())
 		}
 	}
 
 	mailtest.Send(t, mailbot.EmbeddedSMTP, "pat@example.org", "betterdays@localhost", "From: Pat <pat@example.org>\r\nSubject: help\r\nMessage-ID: <pat1@example.org>\r\n\r\nhelp\r\n")
 	got := mailtest.WaitForMail(t, mailbot.EmbeddedIMAP, "pat@example.org", 1)
 	if !bytes.Contains(got[0].Raw, []byte("Hello Pat,")) {
-		t.Fatalf("reply does not greet Pat:\n%s\nstderr:\n%s", got[0].Raw, stderr.String())
+		t.Fatalf("reply does not greet Pat:\n%s\nstderr:\n%s", got[0].Raw, b.stderr.String())
 	}
-
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v; stderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("still running 15s after SIGTERM")
-	}
-	if !strings.Contains(stderr.String(), "stopped cleanly") {
-		t.Errorf("no clean stop logged:\n%s", stderr.String())
-	}
-	if strings.Contains(stderr.String(), "level=ERROR") {
-		t.Errorf("errors logged:\n%s", stderr.String())
+	b.stop(t)
+	if strings.Contains(b.stderr.String(), "level=ERROR") {
+		t.Errorf("errors logged:\n%s", b.stderr.String())
 	}
 }
 
@@ -154,9 +103,5 @@ func TestBadConfiguration(t *testing.T) {
 		if strings.Contains(stderr.String(), "secret") {
 			t.Errorf("env %v: the password appears in the error: %q", tc.env, stderr.String())
 		}
-	}
-	var stderr bytes.Buffer
-	if code := run([]string{"frobnicate"}, func(string) string { return "" }, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage") {
-		t.Errorf("unknown command: exit %d, %q; want 2 and usage", code, stderr.String())
 	}
 }

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/betterdays/mailbot/mailbot"
 	"github.com/betterdays/mailbot/store"
@@ -22,22 +22,21 @@ var errDryRun = errors.New("dry run")
 // again with the same subject and file, it resumes: nobody gets it twice,
 // and nobody is skipped.
 func newsletterSend(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("newsletter send", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("newsletter send")
 	subject := fs.String("subject", "", "the newsletter's `SUBJECT`")
 	file := fs.String("file", "", "its text, in Markdown (`BODY.md`); {{sessions}} lists the sessions coming up")
 	dry := fs.Bool("dry-run", false, "show one copy and count the recipients; send nothing")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 || strings.TrimSpace(*subject) == "" || *file == "" {
-		return fmt.Errorf("usage: mailbot newsletter send --subject S --file BODY.md [--dry-run]")
+		return wrongArgs("want --subject and --file")
 	}
 	body, err := os.ReadFile(*file)
 	if err != nil {
 		return err
 	}
-	st, bot, err := openBot(ctx, e)
+	st, bot, err := openBot(ctx, e, false)
 	if err != nil {
 		return err
 	}
@@ -89,10 +88,14 @@ func newsletterSend(ctx context.Context, e *env, args []string) error {
 // reverse DNS or a block list). A running `mailbot run` picks it up
 // within a minute; the copies queued meanwhile go then, once each.
 func newsletterResume(ctx context.Context, e *env, args []string) error {
-	if len(args) != 0 {
-		return fmt.Errorf("usage: mailbot newsletter resume")
+	fs := e.flags("newsletter resume")
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	st, err := store.Open(ctx, e.cfg.DB)
+	if fs.NArg() != 0 {
+		return wrongArgs("newsletter resume takes no arguments")
+	}
+	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -165,6 +168,7 @@ func sendNewsletter(ctx context.Context, e *env, st *store.Store, bot *mailbot.B
 type progress struct {
 	w        io.Writer
 	terminal bool
+	width    func() int // the terminal's columns now (it may be resized)
 	start    time.Time
 	first    int // sent when progress began: the rate is this run's
 	last     time.Time
@@ -175,6 +179,7 @@ func newProgress(w io.Writer) *progress {
 	if f, ok := w.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
 			pr.terminal = true
+			pr.width = func() int { return termWidth(f) }
 		}
 	}
 	return pr
@@ -195,8 +200,32 @@ func (pr *progress) line(p store.NewsletterProgress, bot *mailbot.Bot) string {
 	case bot != nil:
 		togo = bot.Finish(p.Queued)
 	}
-	return fmt.Sprintf("sent %d, failed %d, not sent (left the list or bounced) %d, left %d; %.1f/s; to go: %s",
+	long := fmt.Sprintf("sent %d, failed %d, not sent (left the list or bounced) %d, left %d; %.1f/s; to go: %s",
 		p.Sent, p.Failed, p.Dropped, p.Queued, rate, togo)
+	if !pr.terminal {
+		return long
+	}
+	short := fmt.Sprintf("sent %d, failed %d, not sent %d, left %d; %.1f/s; %s", p.Sent, p.Failed, p.Dropped, p.Queued, rate, togo)
+	return fitWidth(pr.width(), long, short)
+}
+
+// fitWidth is the first of lines that fits in a terminal width columns
+// wide, else the last cut to fit: a line that wraps cannot be rewritten
+// in place, and each update would leave a line behind. One column is
+// kept free, as some terminals wrap at the last one. A width of 0 (not
+// known) is taken as 80.
+func fitWidth(width int, lines ...string) string {
+	if width <= 0 {
+		width = 80
+	}
+	room := max(width-1, 1)
+	for _, l := range lines {
+		if utf8.RuneCountInString(l) <= room {
+			return l
+		}
+	}
+	last := []rune(lines[len(lines)-1])
+	return string(last[:room])
 }
 
 func (pr *progress) show(p store.NewsletterProgress, bot *mailbot.Bot) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
 
@@ -10,13 +9,15 @@ import (
 )
 
 func runCmd(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("run")
 	once := fs.Bool("once", false, "handle every message waiting, send everything due, then exit")
 	replaySeen := fs.Bool("replay-seen", false, "handle mail already read (\\Seen) before this database first looked at the mailbox, "+
 		"which is otherwise left alone: on that first look, or later for what it left alone")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() != 0 {
+		return wrongArgs("run takes no arguments")
 	}
 	// A wrong host, port or password is the operator's to fix, not the
 	// bot's to retry: say so now, while someone is watching, and before
@@ -57,8 +58,8 @@ func printTryIt(e *env, cfg mailbot.Config) {
   Send mail:  SMTP %[1]s, no password, to %[3]s
   Read mail:  IMAP %[2]s, log in as any address with any password: each address has its own mailbox
   Mail is kept in memory only, until the bot stops.
-Try it (the reply lands in you@example.org's mailbox):
+Try it (the reply lands in you@example.org's mailbox a moment later):
   printf 'From: you@example.org\r\nTo: %[3]s\r\nSubject: help\r\n\r\nhelp\r\n' | curl -sS smtp://%[1]s --mail-from you@example.org --mail-rcpt %[3]s -T -
-  curl -sS 'imap://%[2]s/INBOX;UID=1' -u you@example.org:any
+  sleep 2; curl -sS 'imap://%[2]s/INBOX;UID=1' -u you@example.org:any
 `, cfg.SMTP.Host, cfg.IMAP.Host, cfg.Address)
 }

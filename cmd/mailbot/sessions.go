@@ -10,13 +10,17 @@ import (
 	"github.com/betterdays/mailbot/mailbot/desk"
 
 	"github.com/betterdays/mailbot/mailbot"
-	"github.com/betterdays/mailbot/store"
 )
 
 func sessionsImport(ctx context.Context, e *env, args []string) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: mailbot sessions import FILE.csv")
+	fs := e.flags("sessions import")
+	if err := parse(fs, args); err != nil {
+		return err
 	}
+	if fs.NArg() != 1 {
+		return wrongArgs("want one timetable file")
+	}
+	args = fs.Args()
 	f, err := os.Open(args[0])
 	if err != nil {
 		return err
@@ -28,7 +32,7 @@ func sessionsImport(ctx context.Context, e *env, args []string) error {
 	}
 	// People booked on a session that moved are emailed from the outbox:
 	// a running bot sends them within a minute, or the next run does.
-	st, bot, err := openBot(ctx, e)
+	st, bot, err := openBot(ctx, e, true)
 	if err != nil {
 		return err
 	}
@@ -43,10 +47,14 @@ func sessionsImport(ctx context.Context, e *env, args []string) error {
 }
 
 func sessionsList(ctx context.Context, e *env, args []string) error {
-	if len(args) != 0 {
-		return fmt.Errorf("usage: mailbot sessions list")
+	fs := e.flags("sessions list")
+	if err := parse(fs, args); err != nil {
+		return err
 	}
-	st, err := store.Open(ctx, e.cfg.DB)
+	if fs.NArg() != 0 {
+		return wrongArgs("sessions list takes no arguments")
+	}
+	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -54,6 +62,11 @@ func sessionsList(ctx context.Context, e *env, args []string) error {
 	list, err := st.UpcomingSessions(ctx, time.Now(), "")
 	if err != nil {
 		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(e.stdout, "No sessions coming up in %s.\nTo add some, import a timetable: mailbot sessions import FILE.csv\n"+
+			"(columns %s; see README.md)\n", absPath(e.cfg.DB), mailbot.TimetableHeader)
+		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tWHEN\tTITLE\tPLACES LEFT\tWAITING\tWHERE")

@@ -46,10 +46,13 @@ type Env struct {
 	ReplyLimit       int           // the most mail one address gets in an hour
 	MaxMessageBytes  int64         // a larger message was not read whole
 	ConfirmWithin    time.Duration // how long a request to join waits for its YES
-	Log              *slog.Logger
-	Templates        *templates.Set
-	Links            Links
-	Newsletters      NewsletterDesk
+	// CalendarUIDs makes this database's calendar UIDs its own (store
+	// migration 0010).
+	CalendarUIDs store.CalendarUIDs
+	Log          *slog.Logger
+	Templates    *templates.Set
+	Links        Links
+	Newsletters  NewsletterDesk
 }
 
 // Purpose is what a signed token was made for: one made for one purpose is

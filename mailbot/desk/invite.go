@@ -21,7 +21,7 @@ func (d *Desk) invite(method calendar.Method, bk store.Booking, now time.Time) (
 	}
 	ev := calendar.Event{
 		UID: d.bookingUID(bk.ID), Sequence: bk.Sequence,
-		Summary: "Better Days: " + s.Title, Description: desc, Location: s.Location,
+		Summary: eventTitle(s.Title), Description: desc, Location: s.Location,
 		Start: s.Starts, End: s.Ends,
 		Organizer: calendar.Person{Name: DisplayName, Email: d.env.Address},
 		Attendee:  calendar.Person{Name: bk.Name, Email: bk.Email},
@@ -36,17 +36,33 @@ func (d *Desk) invite(method calendar.Method, bk store.Booking, now time.Time) (
 	return Invite{Method: method, ICS: buf.Bytes()}, true
 }
 
-// bookingUID is the calendar UID of a booking (RFC 5545 section 3.8.4.7):
-// stable for its life, unique to our domain.
-func (d *Desk) bookingUID(id int64) string {
-	_, domain, _ := strings.Cut(d.env.Address, "@")
-	return fmt.Sprintf("booking-%d@%s", id, domain)
+// eventTitle is what people's calendars show: the programme's name, then
+// the session's title, which may already start with it ("Better Days:
+// what makes a good day?").
+func eventTitle(title string) string {
+	const prefix = "Better Days"
+	if len(title) >= len(prefix) && strings.EqualFold(title[:len(prefix)], prefix) {
+		return title
+	}
+	return prefix + ": " + title
 }
 
-// bookingOfUID is the booking id in a UID we made, or 0.
+// bookingUID is the calendar UID of a booking (RFC 5545 section 3.8.4.7):
+// stable for its life, and unique beyond this database by its token
+// (store migration 0010), as a new database numbers bookings from 1 again.
+func (d *Desk) bookingUID(id int64) string {
+	_, domain, _ := strings.Cut(d.env.Address, "@")
+	if id < d.env.CalendarUIDs.FirstBooking {
+		return fmt.Sprintf("booking-%d@%s", id, domain) // sent before tokens
+	}
+	return fmt.Sprintf("booking-%d.%s@%s", id, d.env.CalendarUIDs.Token, domain)
+}
+
+// bookingOfUID is the booking id in a UID this database made, or 0: a
+// reply about another database's booking of the same number is not ours.
 func (d *Desk) bookingOfUID(uid string) int64 {
 	var id int64
-	if _, err := fmt.Sscanf(uid, "booking-%d@", &id); err != nil || d.bookingUID(id) != uid {
+	if _, err := fmt.Sscanf(uid, "booking-%d", &id); err != nil || d.bookingUID(id) != uid {
 		return 0
 	}
 	return id

@@ -50,6 +50,26 @@ var (
 	_ imapserver.SessionAppendLimit = (*imapSession)(nil)
 )
 
+// Select, Status, Append and Copy add the server's UIDVALIDITY to
+// imapmemserver's, which counts from 1 in every process (see
+// Options.UIDValidity). The COPYUID of a MOVE and LIST-STATUS still carry
+// imapmemserver's own number; the bot reads neither.
+func (is *imapSession) Select(mailbox string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	data, err := is.UserSession.Select(mailbox, options)
+	if data != nil {
+		data.UIDValidity += is.srv.uidValidity
+	}
+	return data, err
+}
+
+func (is *imapSession) Status(mailbox string, options *imap.StatusOptions) (*imap.StatusData, error) {
+	data, err := is.UserSession.Status(mailbox, options)
+	if data != nil && data.UIDValidity != 0 {
+		data.UIDValidity += is.srv.uidValidity
+	}
+	return data, err
+}
+
 func (is *imapSession) Login(username, _ string) error {
 	is.acc = is.srv.account(loginKey(username))
 	is.UserSession = imapmemserver.NewUserSession(is.acc.user)
@@ -83,12 +103,20 @@ func (is *imapSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) er
 
 func (is *imapSession) Append(mailbox string, r imap.LiteralReader, options *imap.AppendOptions) (*imap.AppendData, error) {
 	defer is.acc.notify()
-	return is.UserSession.Append(mailbox, r, options)
+	data, err := is.UserSession.Append(mailbox, r, options)
+	if data != nil {
+		data.UIDValidity += is.srv.uidValidity
+	}
+	return data, err
 }
 
 func (is *imapSession) Copy(numSet imap.NumSet, dest string) (*imap.CopyData, error) {
 	defer is.acc.notify()
-	return is.UserSession.Copy(numSet, dest)
+	data, err := is.UserSession.Copy(numSet, dest)
+	if data != nil {
+		data.UIDValidity += is.srv.uidValidity
+	}
+	return data, err
 }
 
 func (is *imapSession) Move(w *imapserver.MoveWriter, numSet imap.NumSet, dest string) error {

@@ -345,3 +345,45 @@ func TestStartListenError(t *testing.T) {
 		t.Fatalf("Start on a busy port: err = %v, want embedded IMAP listen error", err)
 	}
 }
+
+// TestUIDValidity: the server's UIDVALIDITY is what Options says, in
+// SELECT, STATUS and APPEND alike, and a new server's own is the time it
+// started: its mailboxes are new, and a client must not take their UIDs
+// for the last server's.
+func TestUIDValidity(t *testing.T) {
+	s, err := Start(Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler), UIDValidity: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := imapLogin(t, s, "alice@example.org", nil)
+	sel, err := c.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Status("INBOX", &imap.StatusOptions{UIDValidity: true}).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := "From: a@example.org\r\n\r\nhi\r\n"
+	app := c.Append("INBOX", int64(len(msg)), nil)
+	app.Write([]byte(msg))
+	app.Close()
+	ad, err := app.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel.UIDValidity != 5001 || st.UIDValidity != 5001 || ad.UIDValidity != 5001 {
+		t.Errorf("UIDVALIDITY in SELECT %d, STATUS %d, APPEND %d; want 5001 in each", sel.UIDValidity, st.UIDValidity, ad.UIDValidity)
+	}
+
+	before := uint32(time.Now().Unix())
+	fresh := startServer(t)
+	sel, err = imapLogin(t, fresh, "alice@example.org", nil).Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel.UIDValidity <= before {
+		t.Errorf("a new server's UIDVALIDITY is %d, want past the time it started (%d)", sel.UIDValidity, before)
+	}
+}

@@ -28,12 +28,21 @@ type Options struct {
 	IMAPAddr string       // e.g. "127.0.0.1:1143" or "127.0.0.1:0"
 	Hostname string       // used in the SMTP greeting, Received and Authentication-Results headers; default "localhost"
 	Logger   *slog.Logger // default slog.Default()
+	// UIDValidity is added to every mailbox's UIDVALIDITY; zero means
+	// the time the server starts, in seconds. The mailboxes are new on
+	// every start and their UIDs begin again at 1, so a client that
+	// remembers how far it read (the bot's database does) must see a new
+	// UIDVALIDITY, or it would take the new messages for ones it had
+	// handled (RFC 9051 section 2.3.1.1).
+	UIDValidity uint32
 }
 
 // Server is a running embedded mail server. It is safe for concurrent use.
 type Server struct {
 	hostname string
 	log      *slog.Logger
+	// uidValidity is Options.UIDValidity, settled: see imapSession.
+	uidValidity uint32
 
 	smtp   *smtp.Server
 	imap   *imapserver.Server
@@ -55,6 +64,11 @@ func Start(opts Options) (*Server, error) {
 		hostname: opts.Hostname,
 		log:      opts.Logger,
 		accounts: make(map[string]*account),
+
+		uidValidity: opts.UIDValidity,
+	}
+	if s.uidValidity == 0 {
+		s.uidValidity = uint32(time.Now().Unix())
 	}
 	if s.hostname == "" {
 		s.hostname = "localhost"
@@ -80,7 +94,7 @@ func Start(opts Options) (*Server, error) {
 	s.serve("SMTP", s.smtpLn, s.smtp.Serve)
 	s.serve("IMAP", s.imapLn, s.imap.Serve)
 	s.log.Info("embedded mail server listening",
-		"smtp", s.SMTPAddr(), "imap", s.IMAPAddr(), "hostname", s.hostname)
+		"smtp", s.SMTPAddr(), "imap", s.IMAPAddr(), "hostname", s.hostname, "uidvalidity", s.uidValidity)
 	return s, nil
 }
 

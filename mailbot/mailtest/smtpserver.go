@@ -82,6 +82,9 @@ type SMTPConfig struct {
 	Auth       func(mech string, authed func()) (sasl.Server, error)
 	// RequireAuth answers MAIL with 530 until the session has logged in.
 	RequireAuth bool
+	// MaxLineLength, when set, refuses longer command lines, as some
+	// providers' servers do (RFC 5321 allows 512 octets).
+	MaxLineLength int
 }
 
 // Temp and Perm are SMTP refusals as a real server words them: 451 4.3.0
@@ -119,6 +122,9 @@ func NewSMTPServer(t testing.TB, cfg SMTPConfig) *SMTPServer {
 		rs.srv.Domain = "rec.test"
 	}
 	rs.srv.AllowInsecureAuth = true // loopback
+	if cfg.MaxLineLength > 0 {
+		rs.srv.MaxLineLength = cfg.MaxLineLength
+	}
 	rs.srv.ErrorLog = log.New(io.Discard, "", 0)
 	done := make(chan struct{})
 	go func() {
