@@ -86,8 +86,16 @@ var corpusVerbs = map[string]corpusVerb{
 	}},
 	"answer": {check: func(r *corpusRun, a []string) bool { return r.answers(a[0], a[1]) }},
 	// Passed to staff (the kind of hand-off is shown, not checked: what
-	// matters to the person is that someone answers).
-	"handoff": {check: func(r *corpusRun, a []string) bool { return len(r.handoffs) > 0 }},
+	// matters to the person is that someone answers). "not: handoff
+	// callback" is checked: no member of staff is asked to phone them
+	// ("please don't ring").
+	"handoff": {check: func(r *corpusRun, a []string) bool { return len(r.handoffs) > 0 },
+		not: func(r *corpusRun, a []string) bool {
+			if len(a) > 0 && a[0] == "callback" {
+				return !slices.ContainsFunc(r.handoffs, func(m *sent) bool { return strings.Contains(m.Text, "phone them") })
+			}
+			return len(r.handoffs) == 0
+		}},
 	// Staff told it is urgent, and the person's reply opens with 999.
 	"urgent": {check: func(r *corpusRun, a []string) bool {
 		if !slices.ContainsFunc(r.handoffs, func(m *sent) bool { return strings.HasPrefix(m.Subject, "URGENT") }) {

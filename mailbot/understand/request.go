@@ -121,6 +121,7 @@ func Read(text string, c Context) Request {
 	// nothing.
 	said := s
 	s = notCancelling.ReplaceAllStringFunc(s, blank)
+	s = notYet.ReplaceAllStringFunc(s, blank)
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, text, &r, c)
@@ -140,6 +141,14 @@ func Read(text string, c Context) Request {
 	}
 	r.AnyOf = alternatives(s, r.Targets)
 	r.Asks = findAsks(s)
+	if ifOnline.MatchString(s) && !slices.Contains(r.Asks, AskOnline) {
+		// "I can do the 15th but not if it's online": whether it is, is
+		// the answer; a booking would be a guess.
+		r.Asks = append(r.Asks, AskOnline)
+		if r.Action == Book {
+			r.Action = Choose
+		}
+	}
 	if r.Action == Book && len(r.Asks) > 0 && !askToBook.MatchString(s) {
 		// "Are there places left on 15 July?" asks about places, and
 		// books none.
@@ -185,6 +194,13 @@ func lastMatch(re *regexp.Regexp, s string) int {
 	}
 	return all[len(all)-1][0]
 }
+
+// notYet speaks of booking later, on a condition: "I'd like to
+// understand what it's for before I book" asks for nothing yet.
+var notYet = regexp.MustCompile(`\b(before|if|when|whether|until|once|in case) (i|we) (book|come|decide|sign up)\b|\bthinking (of|about) (booking|coming)\b`)
+
+// ifOnline makes coming hang on whether a session is online.
+var ifOnline = regexp.MustCompile(`\b(not )?(if|as long as|provided|unless) (it'?s|it is|it'?ll be|that'?s|they'?re) (online|on (teams|zoom)|in person|face to face|virtual)\b`)
 
 // listMarkers number the lines of a list the writer made ("1. cancel the
 // 22nd June", "2) book the 15th"): they choose nothing from ours. A line

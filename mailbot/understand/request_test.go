@@ -138,6 +138,8 @@ func TestRead(t *testing.T) {
 		{name: "a week on tuesday", text: "Book me on the one a week on Tuesday please", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 		{name: "dotted date is no number of places", text: "Booking for 10.8.27 please.", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
 		{name: "can I do", text: "can i do the good day one", want: want{action: Choose, targets: [][]string{{"bd-2027-01"}}}},
+		{name: "not if online", text: "I can do the 15th July but not if it's online, I don't have a computer.", want: want{action: Choose, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "before I book", text: "What's the point of the session on 7 September? I'd like to understand what it's for before I book.", want: want{action: Choose, targets: [][]string{{"bd-2027-09"}}}},
 		// What a clause refuses, or keeps, is not what the message asks.
 		{name: "not the first, the second", text: "not the first one, the second one thank you", offered: list, want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "no good, after", text: "The 22nd is no good but 15 July would be", want: want{action: Choose, targets: [][]string{{"bd-2027-04"}}}},
