@@ -243,6 +243,20 @@ func (b *browser) do(method string, params, out any) {
 // or not the page itself may run scripts, and decodes its value into out.
 func (b *browser) eval(js string, out any) {
 	b.t.Helper()
+	if err := b.evalErr(js, out); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// navigating is what DevTools answers an evaluation that a navigation
+// overtook: the page it ran in is gone, and the next one is on its way.
+func navigating(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "Cannot find context"))
+}
+
+// evalErr is eval, returning DevTools' error rather than failing on it.
+func (b *browser) evalErr(js string, out any) error {
+	b.t.Helper()
 	var res struct {
 		Result struct {
 			Value json.RawMessage `json:"value"`
@@ -254,15 +268,18 @@ func (b *browser) eval(js string, out any) {
 			} `json:"exception"`
 		} `json:"exceptionDetails"`
 	}
-	b.do("Runtime.evaluate", map[string]any{"expression": js, "returnByValue": true}, &res)
+	if err := b.conn.call(b.session, "Runtime.evaluate", map[string]any{"expression": js, "returnByValue": true}, &res); err != nil {
+		return err
+	}
 	if e := res.ExceptionDetails; e != nil {
-		b.t.Fatalf("%s: %s %s", js, e.Text, e.Exception.Description)
+		return fmt.Errorf("%s: %s %s", js, e.Text, e.Exception.Description)
 	}
 	if out != nil {
 		if err := json.Unmarshal(res.Result.Value, out); err != nil {
-			b.t.Fatalf("%s: %v in %s", js, err, res.Result.Value)
+			return fmt.Errorf("%s: %v in %s", js, err, res.Result.Value)
 		}
 	}
+	return nil
 }
 
 // open goes to url and waits for it to load.
@@ -288,8 +305,12 @@ func (b *browser) waitFor(url, css string) {
 			URL, State string
 			Found      bool
 		}
-		b.eval(fmt.Sprintf("({url: document.URL, state: document.readyState, found: document.querySelector(%s) !== null})", q), &st)
-		if (url == "" || st.URL == url) && st.State == "complete" && st.Found {
+		// The page it waits for may replace the one asked, mid-question.
+		err := b.evalErr(fmt.Sprintf("({url: document.URL, state: document.readyState, found: document.querySelector(%s) !== null})", q), &st)
+		if err != nil && !navigating(err) {
+			b.t.Fatal(err)
+		}
+		if err == nil && (url == "" || st.URL == url) && st.State == "complete" && st.Found {
 			return
 		}
 		if time.Now().After(deadline) {

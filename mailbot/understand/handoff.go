@@ -104,7 +104,10 @@ func asksMore(s string, c Context) bool {
 		case r.Subscribe || r.Unsubscribe:
 		case r.Action == Unknown, r.Action == Help:
 			return true
-		case r.Action == Choose && c.Offered == 0:
+		case r.Action == Choose && c.Offered == 0 && !askToBook.MatchString(q):
+			// "Is there step-free access to the Tuesday session?" names
+			// one and asks something else; "can I do the good day one?"
+			// asks for a place.
 			return true
 		case r.Action == List && !whatsOn.MatchString(q):
 			// "Are the sessions free?" names sessions but asks

@@ -226,7 +226,15 @@ func named(text []string, pos map[string][]int, miss []int, title []string, owne
 			sig, q, last := 0, p, -1
 			// As far as the title's words run on, so its place ends where
 			// the person's naming of it does.
-			for j := i; j < len(title) && q < len(text) && text[q] == title[j]; j, q = j+1, q+1 {
+			for j := i; j < len(title) && q < len(text); j, q = j+1, q+1 {
+				if text[q] != title[j] {
+					// "carers break" for "carers a break": a stop word
+					// of the title people leave out.
+					if !stopWords[title[j]] || j+1 >= len(title) || text[q] != title[j+1] || j == i {
+						break
+					}
+					j++
+				}
 				if !stopWords[title[j]] {
 					sig++
 				}
