@@ -62,8 +62,8 @@ func (d *Desk) readContext(m *understand.Message, now time.Time, tt Timetable, o
 			c.Offered = len(offer.Items)
 		default:
 			// A confirmation, reminder or request to confirm: a yes or
-			// no answers it.
-			c.Offered, c.Question = len(offer.Items), true
+			// no answers it, and it numbers nothing to choose from.
+			c.Question = true
 		}
 	}
 	return c

@@ -1,7 +1,9 @@
 package understand
 
 import (
+	"cmp"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -77,6 +79,11 @@ var qualifies = regexp.MustCompile(`^(but|only|as long as|so long as|provided|if
 // answered reads text as the answer its opening words give, when the rest
 // is consistent with it: the answer, with whatever the rest adds.
 func answered(s string, c Context) (Request, bool) {
+	if n, ok := bareNumber(s); ok {
+		// Our confirmation says "to change the number of places, reply
+		// with the number you need".
+		return Request{Action: Choose, Places: min(n, cmp.Or(c.MaxPlace, 10))}, true
+	}
 	a, rest, explicit, ok := leadingAnswer(s)
 	if !ok {
 		return Request{}, false
@@ -98,3 +105,17 @@ func answered(s string, c Context) (Request, bool) {
 	r.Explicit = explicit
 	return r, true
 }
+
+// bareNumber is a reply that is only a small number ("2", "3 places"),
+// before any signature.
+func bareNumber(s string) (int, bool) {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	m := bareNumberLine.FindStringSubmatch(strings.TrimSpace(line))
+	if m == nil || strings.TrimSpace(s) != strings.TrimSpace(line) && !isName(strings.TrimSpace(s[len(line)+1:]), false) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(m[1])
+	return n, err == nil && n >= 1
+}
+
+var bareNumberLine = regexp.MustCompile(`^(\d{1,2})(\s*(places?|people|of us))?(\s*(please|pls|thanks|thank you))?[.! x]*$`)

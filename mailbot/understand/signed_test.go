@@ -68,6 +68,9 @@ func TestLeadingAnswer(t *testing.T) {
 		{"No\n\nYes I know I booked it but I can't now.\nEdna", No, false, 0, false},
 		{"No\nSorry\nWalter", No, false, 0, false},
 		{"no thanks x", No, false, 0, false},
+		// Our confirmation asks for the number of places wanted.
+		{"2", Choose, false, 2, false},
+		{"3 places please\nMary", Choose, false, 3, false},
 		// Not an answer, or one taken back.
 		{"No problem, see you then", Unknown, false, 0, false},
 		{"Yes I know I booked it but I can't come now", Cancel, false, 0, false},
