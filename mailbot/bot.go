@@ -46,7 +46,7 @@ func NewBot(cfg Config, st *store.Store, tpl *templates.Set, clock Clock, log *s
 		AuthServID: cfg.AuthServID, StaffDomainProof: cfg.StaffDomainProof,
 		MaxPlaces: cfg.MaxPlaces, ReplyLimit: cfg.ReplyLimit, MaxMessageBytes: cfg.MaxMessageBytes,
 		ConfirmWithin: cfg.ConfirmWithin, CalendarUIDs: uids,
-		Log: log, Templates: tpl, Links: b.sign, Newsletters: newsletters{b},
+		Log: log, Templates: tpl, Links: b.sign, Newsletters: newsletters{b}, Access: accessDesk{cfg},
 	})
 	return b, nil
 }

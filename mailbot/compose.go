@@ -68,7 +68,7 @@ func (b *Bot) compose(r desk.Reply) (store.OutMessage, error) {
 	h.SetDate(b.clock.Now().In(b.cfg.TZ))
 
 	var buf bytes.Buffer
-	if err := writeBody(&buf, h, body, r.Invites, r.Original); err != nil {
+	if err := writeBody(&buf, h, body, r.Invites, r.Files, r.Original); err != nil {
 		return store.OutMessage{}, fmt.Errorf("compose %s: %w", r.Kind, err)
 	}
 	return store.OutMessage{
@@ -84,8 +84,8 @@ func (b *Bot) compose(r desk.Reply) (store.OutMessage, error) {
 // calendar object after them, and last the message passed on, if any. With
 // invites the message is multipart/mixed, the shape Outlook, Gmail and
 // Apple Mail all offer as an invitation to accept.
-func writeBody(buf *bytes.Buffer, h mail.Header, body templates.Rendered, invites []desk.Invite, original []byte) error {
-	if len(invites) == 0 && original == nil {
+func writeBody(buf *bytes.Buffer, h mail.Header, body templates.Rendered, invites []desk.Invite, files []desk.File, original []byte) error {
+	if len(invites) == 0 && len(files) == 0 && original == nil {
 		w, err := mail.CreateInlineWriter(buf, h)
 		if err != nil {
 			return err
@@ -109,16 +109,20 @@ func writeBody(buf *bytes.Buffer, h mail.Header, body templates.Rendered, invite
 	if err := iw.Close(); err != nil {
 		return err
 	}
+	atts := make([]desk.File, 0, len(invites)+len(files))
 	for i, inv := range invites {
+		atts = append(atts, desk.File{Name: inviteName(inv.Method, i, len(invites)), ContentType: calendar.ContentType(inv.Method), Data: inv.ICS})
+	}
+	for _, f := range append(atts, files...) {
 		var ah mail.AttachmentHeader
-		ah.Set("Content-Type", calendar.ContentType(inv.Method))
-		ah.SetFilename(inviteName(inv.Method, i, len(invites)))
+		ah.Set("Content-Type", f.ContentType)
+		ah.SetFilename(f.Name)
 		ah.Set("Content-Transfer-Encoding", "base64")
 		aw, err := w.CreateAttachment(ah)
 		if err != nil {
 			return err
 		}
-		if _, err := aw.Write(inv.ICS); err != nil {
+		if _, err := aw.Write(f.Data); err != nil {
 			return err
 		}
 		if err := aw.Close(); err != nil {

@@ -75,6 +75,7 @@ type sent struct {
 	Text, HTML                      string
 	Invites                         []sentInvite
 	Attached                        [][]byte // message/rfc822 parts, decoded
+	JSON                            [][]byte // application/json parts, decoded
 }
 
 type sentInvite struct {
@@ -285,6 +286,8 @@ func readSent(t testing.TB, raw []byte) *sent {
 			s.HTML = string(b)
 		case "message/rfc822":
 			s.Attached = append(s.Attached, b)
+		case "application/json":
+			s.JSON = append(s.JSON, b)
 		case "text/calendar":
 			obj, err := calendar.Parse(bytes.NewReader(b))
 			if err != nil {

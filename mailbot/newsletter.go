@@ -161,7 +161,7 @@ func (b *Bot) newsletterCopy(is issue, p store.Person, messageID string) ([]byte
 	h.SetMessageID(messageID)
 	h.SetDate(is.n.CreatedAt.In(b.cfg.TZ))
 	var buf bytes.Buffer
-	if err := writeBody(&buf, h, body, nil, nil); err != nil {
+	if err := writeBody(&buf, h, body, nil, nil, nil); err != nil {
 		return nil, fmt.Errorf("newsletter %d copy for %s: %w", is.n.ID, p.Email, err)
 	}
 	return is.form.fill(buf.Bytes(), leave), nil

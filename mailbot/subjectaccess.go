@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/emersion/go-message/mail"
 
 	"github.com/betterdays/mailbot/store"
@@ -111,6 +113,28 @@ func SubjectAccessOf(ctx context.Context, st *store.Store, cfg Config, email str
 	if err != nil {
 		return SubjectAccess{}, err
 	}
+	return subjectAccess(h, cfg, email, now), nil
+}
+
+// accessDesk is the desk's way to answer a subject-access request by
+// email: the same JSON as `mailbot export`, read in the desk's
+// transaction.
+type accessDesk struct{ cfg Config }
+
+var _ desk.AccessDesk = accessDesk{}
+
+func (a accessDesk) Export(ctx context.Context, tx *store.Tx, email string, now time.Time) ([]byte, error) {
+	h, err := tx.HeldAbout(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	err = subjectAccess(h, a.cfg, email, now).WriteJSON(&buf)
+	return buf.Bytes(), err
+}
+
+// subjectAccess shapes what is held about email for the person to read.
+func subjectAccess(h store.Held, cfg Config, email string, now time.Time) SubjectAccess {
 	sa := SubjectAccess{
 		Email: email, Made: stamp(now),
 		About: "Everything the Better Days mailbot's database holds about this address. Lists are empty where nothing is held.",
@@ -151,7 +175,7 @@ func SubjectAccessOf(ctx context.Context, st *store.Store, cfg Config, email str
 		o.Subject, o.Text = plainWords(m.Body)
 		sa.To = append(sa.To, o)
 	}
-	return sa, nil
+	return sa
 }
 
 // plainWords is the subject and plain-text part of a message we sent, or

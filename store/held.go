@@ -85,6 +85,12 @@ func (s *Store) HeldAbout(ctx context.Context, email string) (Held, error) {
 	return h, err
 }
 
+// HeldAbout is Store.HeldAbout inside the transaction, for an answer
+// that commits with the message asking for it.
+func (tx *Tx) HeldAbout(ctx context.Context, email string) (Held, error) {
+	return heldAbout(ctx, tx.tx, email)
+}
+
 func heldAbout(ctx context.Context, tx querier, email string) (Held, error) {
 	var h Held
 	var p HeldPerson

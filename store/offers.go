@@ -28,6 +28,9 @@ const (
 	// Subject are what it said, and Parent the offer it answered. Only
 	// their reply citing it counts, never a guess.
 	OfferProve OfferKind = "prove"
+	// OfferAccess asks whether they want a copy of everything we hold
+	// about them; their cited YES sends it.
+	OfferAccess OfferKind = "access"
 )
 
 // Offer is a numbered list or a confirmation we sent, that a reply may
@@ -127,12 +130,13 @@ func (tx *Tx) FindOffer(ctx context.Context, personID int64, ref OfferRef) (Offe
 		}
 	}
 	if !ref.Since.IsZero() && len(ref.MessageIDs) == 0 {
-		// Never a newsletter preview, a request to confirm erasure or a
-		// question whether a message was theirs: a SEND, or a YES that
-		// erases someone or proves a message, must answer it by name,
-		// never by guess.
-		o, err := tx.offerWhere(ctx, `person_id = ? AND created_at >= ? AND kind NOT IN (?, ?, ?) ORDER BY created_at DESC, id DESC LIMIT 1`,
-			personID, millis(ref.Since), OfferNewsletter, OfferForget, OfferProve)
+		// Never a newsletter preview, a request to confirm erasure or
+		// a copy of their data, or a question whether a message was
+		// theirs: a SEND, or a YES that erases someone, sends what we
+		// hold or proves a message, must answer it by name, never by
+		// guess.
+		o, err := tx.offerWhere(ctx, `person_id = ? AND created_at >= ? AND kind NOT IN (?, ?, ?, ?) ORDER BY created_at DESC, id DESC LIMIT 1`,
+			personID, millis(ref.Since), OfferNewsletter, OfferForget, OfferProve, OfferAccess)
 		o.Guessed = err == nil
 		return o, err
 	}

@@ -216,6 +216,14 @@ type Fact struct {
 	Event Event
 }
 
+// Access is the data for "access": a copy of everything held about the
+// person (UK GDPR article 15). Stage is StageAsk (reply YES to have it),
+// StageDone (it is attached), StageKept (they said no) or StageExpired.
+type Access struct {
+	Name  string
+	Stage Stage
+}
+
 // Choose is why a numbered list is offered. The templates compare it with
 // these values.
 type Choose string

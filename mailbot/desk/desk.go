@@ -53,6 +53,7 @@ type Env struct {
 	Templates    *templates.Set
 	Links        Links
 	Newsletters  NewsletterDesk
+	Access       AccessDesk
 }
 
 // Purpose is what a signed token was made for: one made for one purpose is
@@ -87,6 +88,12 @@ type NewsletterDesk interface {
 	Queue(ctx context.Context, tx *store.Tx, n store.Newsletter) (int, error)
 	// Finish says when a newsletter to count people will have gone.
 	Finish(count int) string
+}
+
+// AccessDesk makes, in the desk's transaction, the copy of everything
+// held about an address that a subject-access request is answered with.
+type AccessDesk interface {
+	Export(ctx context.Context, tx *store.Tx, email string, now time.Time) ([]byte, error)
 }
 
 // Desk answers messages.

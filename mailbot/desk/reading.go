@@ -17,6 +17,7 @@ type Reading struct {
 	req    understand.Request
 	h      understand.Handoff
 	forget bool // asks for their details to be erased
+	access bool // asks for a copy of what we hold about them
 }
 
 // ReadAhead reads m's words ahead of the transaction that answers it,
@@ -39,7 +40,7 @@ func (r Reading) Request() (understand.Request, bool) { return r.req, r.ok }
 func readWords(text string, c understand.Context) Reading {
 	req := understand.Read(text, c)
 	return Reading{ok: true, text: text, c: c, req: req, h: understand.NeedsPerson(text, req, c),
-		forget: understand.AsksToForget(text, c.Subject)}
+		forget: understand.AsksToForget(text, c.Subject), access: understand.AsksForData(text, c.Subject)}
 }
 
 // again is r if it read text against c, else text read now.

@@ -18,10 +18,17 @@ type Reply struct {
 	InReplyTo *understand.Message // the message answered, for threading; nil for a new conversation
 	Data      any
 	Invites   []Invite     // calendar objects to attach
+	Files     []File       // other files to attach
 	Offer     *store.Offer // what a reply to this message may refer to; its Token goes in Reply-To
 	// ReplyTo, for mail to staff about someone: where their reply goes.
 	ReplyTo, ReplyToName string
 	Original             []byte // a message passed on, attached as it came
+}
+
+// File is a file attached to a message: a copy of someone's data.
+type File struct {
+	Name, ContentType string
+	Data              []byte
 }
 
 // Invite is one calendar object attached to a message.

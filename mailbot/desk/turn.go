@@ -102,6 +102,9 @@ func (t *turn) run() (string, error) {
 	if outcome, done, err := t.forget(text, r); done || err != nil {
 		return outcome, err
 	}
+	if outcome, done, err := t.access(r); done || err != nil {
+		return outcome, err
+	}
 	if outcome, done, err := t.newsletter(text, c.IsStaff); done || err != nil {
 		return outcome, err
 	}

@@ -54,3 +54,19 @@ func AsksToForget(text, subject string) bool {
 	}
 	return false
 }
+
+// accessWords ask what we hold about the writer (UK GDPR article 15):
+// "what information do you hold about me?", "a copy of my data",
+// "subject access request".
+var accessWords = regexp.MustCompile(`\bwhat (personal )?(information|info|data|details|records?) (do|does|have) (you|the council|your (team|service)|better days)( got)? (hold|have|keep|store|got)\b[^.!?]{0,30}\b(on|about|of) me\b|\b(a )?copy of (all )?(my|the) (personal )?(data|information|info|details|records?)( you (hold|have|keep))?\b|\bsubject access( request)?\b|\bwhat do you (know|hold|have|keep) (on|about) me\b|\bsar request\b`)
+
+// AsksForData reports whether text or, unless it is a reply, the subject
+// asks for a copy of what we hold about the writer. The bot asks them to
+// confirm, by a reply only they can send, before it sends anything.
+func AsksForData(text, subject string) bool {
+	s := normalise(clip(text, maxRead))
+	if subj := normalise(subject); subj != "" && !replyPrefix.MatchString(subj) {
+		s = subj + ". " + s
+	}
+	return accessWords.MatchString(strings.Join(strings.Fields(s), " ")) && !AsksToForget(text, subject)
+}

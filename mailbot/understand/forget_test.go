@@ -68,3 +68,25 @@ func TestForgetNotReadAsOtherwise(t *testing.T) {
 		t.Error(`"unsubscribe me and delete all my data" does not unsubscribe`)
 	}
 }
+
+// TestAsksForData: a copy of what we hold, asked for in ordinary words;
+// erasure and a session's details are other things.
+func TestAsksForData(t *testing.T) {
+	for _, tc := range []struct {
+		text, subject string
+		want          bool
+	}{
+		{"What information do you hold about me?", "", true},
+		{"Could I have a copy of my data please", "", true},
+		{"", "Subject access request", true},
+		{"what do you know about me?", "", true},
+		{"what data does the council hold on me", "", true},
+		{"Please delete the data you hold about me", "", false},
+		{"What information do you have about the walking group?", "", false},
+		{"Can I have a copy of the timetable?", "", false},
+	} {
+		if got := AsksForData(tc.text, tc.subject); got != tc.want {
+			t.Errorf("AsksForData(%q, %q) = %v, want %v", tc.text, tc.subject, got, tc.want)
+		}
+	}
+}
