@@ -5,22 +5,29 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot"
 	"github.com/betterdays/mailbot/store"
 )
 
-// subscriberColumns are the contract's five, then the evidence the
-// README promises: how consent was given, and the Message-ID of the reply
-// that gave it.
-var subscriberColumns = []string{"email", "name", "status", "consented_at", "source", "consent_how", "consent_message_id"}
+// subscriberColumns are the operator contract's five; with --evidence,
+// evidenceColumns follow: how consent was given, and the Message-ID of the
+// reply that gave it. The default stays the contract's, for whatever
+// reads it by position.
+var (
+	subscriberColumns = []string{"email", "name", "status", "consented_at", "source"}
+	evidenceColumns   = []string{"consent_how", "consent_message_id"}
+)
 
 // subscribersExport writes the mailing list as CSV, with the evidence of
 // each consent, streaming from the database.
 func subscribersExport(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("subscribers export")
 	excel := excelFlag(fs)
+	evidence := fs.Bool("evidence", false, "add how each consent was given and the Message-ID of the reply that gave it ("+strings.Join(evidenceColumns, ",")+")")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -36,7 +43,11 @@ func subscribersExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := w.Write(subscriberColumns); err != nil {
+	header := subscriberColumns
+	if *evidence {
+		header = append(slices.Clip(header), evidenceColumns...)
+	}
+	if err := w.Write(header); err != nil {
 		return err
 	}
 	err = st.ExportSubscribers(ctx, func(s store.Subscription) error {
@@ -44,8 +55,11 @@ func subscribersExport(ctx context.Context, e *env, args []string) error {
 		if !s.ConsentedAt.IsZero() {
 			consented = s.ConsentedAt.Format(time.RFC3339)
 		}
-		return w.Write([]string{safeCell(s.Email), safeCell(s.Name), s.Status, consented, s.Source,
-			safeCell(s.ConsentHow), safeCell(s.ConsentMessage)})
+		row := []string{safeCell(s.Email), safeCell(s.Name), s.Status, consented, s.Source}
+		if *evidence {
+			row = append(row, safeCell(s.ConsentHow), safeCell(s.ConsentMessage))
+		}
+		return w.Write(row)
 	})
 	if err != nil {
 		return err

@@ -60,13 +60,18 @@ func TestSubscribersImport(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "2 added with the evidence") || !strings.Contains(stdout, "1 left the list") {
 		t.Fatalf("import: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
+	// The contract's five columns, exactly, unless the evidence is asked for.
 	code, stdout, _ = runCLIIn(t, dir, env, "subscribers", "export")
+	if first, _, _ := strings.Cut(stdout, "\n"); code != 0 || strings.TrimSpace(first) != "email,name,status,consented_at,source" {
+		t.Errorf("export: exit %d, header %q; want the contract's", code, first)
+	}
+	code, stdout, _ = runCLIIn(t, dir, env, "subscribers", "export", "--evidence")
 	rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
 	if code != 0 || err != nil {
-		t.Fatalf("export: exit %d, %v\n%s", code, err, stdout)
+		t.Fatalf("export --evidence: exit %d, %v\n%s", code, err, stdout)
 	}
-	if got := strings.Join(rows[0], ","); got != strings.Join(subscriberColumns, ",") {
-		t.Errorf("export header %q", got)
+	if got := strings.Join(rows[0], ","); got != "email,name,status,consented_at,source,consent_how,consent_message_id" {
+		t.Errorf("export --evidence header %q", got)
 	}
 	got := map[string][]string{}
 	for _, r := range rows[1:] {
