@@ -105,7 +105,9 @@ func Read(text string, c Context) Request {
 	r.Needs = findNeeds(text)
 	r.Places, s = findPlaces(s, c.MaxPlace)
 	r.Prefs = findPrefs(s)
-	s = listMarkers.ReplaceAllStringFunc(s, blankMarker)
+	if hasListLine(s) {
+		s = listMarkers.ReplaceAllStringFunc(s, blankMarker)
+	}
 	var dates []Pattern
 	dates, s = findDates(s, c.Now, c.TZ)
 	titles := findTitles(s, c.Titles)
@@ -120,8 +122,14 @@ func Read(text string, c Context) Request {
 	// "Don't cancel the 29th" keeps it: the words say which, but cancel
 	// nothing.
 	said := s
-	s = notCancelling.ReplaceAllStringFunc(s, blank)
-	s = notYet.ReplaceAllStringFunc(s, blank)
+	// Each is looked for only where its words could be: most messages
+	// have none, and a regular expression costs a scan of the whole text.
+	if strings.Contains(s, "cancel") {
+		s = notCancelling.ReplaceAllStringFunc(s, blank)
+	}
+	if strings.Contains(s, " i ") || strings.Contains(s, " we ") || strings.Contains(s, "thinking") {
+		s = notYet.ReplaceAllStringFunc(s, blank)
+	}
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, text, &r, c)
@@ -141,7 +149,7 @@ func Read(text string, c Context) Request {
 	}
 	r.AnyOf = alternatives(s, r.Targets)
 	r.Asks = findAsks(s)
-	if ifOnline.MatchString(s) && !slices.Contains(r.Asks, AskOnline) {
+	if mentionsMode(s) && ifOnline.MatchString(s) && !slices.Contains(r.Asks, AskOnline) {
 		// "I can do the 15th but not if it's online": whether it is, is
 		// the answer; a booking would be a guess.
 		r.Asks = append(r.Asks, AskOnline)
@@ -206,6 +214,28 @@ var ifOnline = regexp.MustCompile(`\b(not )?(if|as long as|provided|unless) (it'
 // 22nd June", "2) book the 15th"): they choose nothing from ours. A line
 // that is only a number still does.
 var listMarkers = regexp.MustCompile(`(?m)^[ \t]*\d{1,2}[.)][ \t]+[a-z]`)
+
+// hasListLine reports whether a line of s opens with a digit, as every
+// list marker's does.
+func hasListLine(s string) bool {
+	for line := range strings.Lines(s) {
+		if l := strings.TrimLeft(line, " \t"); l != "" && l[0] >= '0' && l[0] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsMode reports whether s speaks of how a session is held, which
+// ifOnline needs.
+func mentionsMode(s string) bool {
+	for _, w := range []string{"online", "teams", "zoom", "person", "virtual", "face to face"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // blankMarker blanks the number of a list marker, keeping the word after.
 func blankMarker(m string) string { return blank(m[:len(m)-1]) + m[len(m)-1:] }
