@@ -185,6 +185,9 @@ func Read(text string, c Context) Request {
 func leavesIt(s string, p Pattern) bool {
 	start := clauseStart(s, p.at)
 	before := s[start:p.at]
+	if refusing.MatchString(before) {
+		return true // "I SAID NOT the 6th!! … put me on the 21st"
+	}
 	leave := max(lastMatch(cancelWords, before), lastMatch(leaveWaiting, before))
 	come := lastMatch(wantWords, before)
 	if leave >= 0 || come >= 0 {
@@ -304,7 +307,7 @@ var (
 	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|needed|want|wanted|required)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
 	// "change" only as a verb: "people who find change upsetting" moves
 	// nobody.
-	moveWords      = regexp.MustCompile(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place))\b`)
+	moveWords      = regexp.MustCompile(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place)|make (it|that) (the|on)|(not|wrong) (that|the) one|i meant)\b`)
 	dropinWords    = regexp.MustCompile(`\b(one[- ]to[- ]one|1[- ]to[- ]1|1:1|1-2-1|121|drop[- ]?ins?|chat with (someone|somebody|a person|a member of staff)|talk (to|with) (someone|somebody|a person|a member of staff)|speak (to|with) (someone|somebody|a person|a member of staff)|appointments?|on my own|individual(ly)?)\b`)
 	listWords      = regexp.MustCompile(`\b(what (sessions|is on|events|dates|groups|conversations)|what'?s (on|coming up|happening|available)|timetable|coming up|sessions|upcoming|schedule|programme|program|events|list of|what dates|which dates|(the )?dates|when are)\b`)
 	bookWords      = regexp.MustCompile(`\b(book|booking|reserve|sign (me|us|him|her) up|put (me|us|him|her) (back )?(down|on|in)|register|come (to|along)|attend|join|places?|a space|a spot|count (me|us) in|like to come|love to come|want to come|i'?ll come|i will come|(can|could) (i|we) come|(i|we) can come|i'?ll take|i will take|take (it|that|the|this|slot|number)|want (it|that|that one|this one)|please)\b`)
@@ -463,11 +466,9 @@ var askToBook = regexp.MustCompile(`\b(book (me|us|him|her|a place|places|a spac
 func contrasts(s string, targets []Pattern) bool {
 	leave, come := false, false
 	for _, p := range targets {
-		clause := clauseAt(s, p.at)
-		switch {
-		case cancelWords.MatchString(clause), leaveWaiting.MatchString(clause):
+		if leavesIt(s, p) {
 			leave = true
-		case wantWords.MatchString(clause):
+		} else if wantWords.MatchString(clauseAt(s, p.at)) {
 			come = true
 		}
 	}
