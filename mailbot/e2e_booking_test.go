@@ -350,7 +350,9 @@ func TestE2ETimetableChangeTellsBooked(t *testing.T) {
 		t.Errorf("subject = %q, want a change to Coffee and conversation", changed.Subject)
 	}
 	changed.must(t, "Hello Ann,", "has changed", "Coffee and conversation", "Thursday 15 July 2027, 3pm to 4pm", "Town Hall")
-	changed.mustNot(t, "1pm to 2pm")
+	// What it was is said as such, never as the time to come.
+	changed.must(t, "When was: Thursday 15 July 2027, 1pm to 2pm", "When now: Thursday 15 July 2027, 3pm to 4pm")
+	changed.mustNot(t, "When:   Thursday 15 July 2027, 1pm to 2pm")
 	c, cev := changed.cal(t, calendar.Request)
 	if cev.UID != ev.UID {
 		t.Errorf("update UID = %q, want the booking's %q", cev.UID, ev.UID)

@@ -7,10 +7,10 @@ import (
 	"github.com/betterdays/mailbot/store"
 )
 
-// TellMoved emails everyone booked on s that its time or place changed
-// (see desk.Moved). It is a MovedFunc.
-func (b *Bot) TellMoved(ctx context.Context, tx *store.Tx, s store.Session, now time.Time) error {
-	replies, err := b.desk.Moved(ctx, tx, s, now)
+// TellMoved emails everyone booked on s that its time, place or joining
+// details changed from was (see desk.Moved). It is a MovedFunc.
+func (b *Bot) TellMoved(ctx context.Context, tx *store.Tx, was, s store.Session, now time.Time) error {
+	replies, err := b.desk.Moved(ctx, tx, was, s, now)
 	if err != nil {
 		return err
 	}

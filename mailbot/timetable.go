@@ -22,6 +22,9 @@ var DemoTimetable string
 
 var timetableColumns = []string{"id", "kind", "title", "starts", "ends", "capacity", "location", "description"}
 
+// The optional columns (joining) may be left out: a timetable made before
+// them still imports, and what they hold is then empty.
+
 // ImportResult counts what an import did.
 type ImportResult struct {
 	Added, Updated, Moved, Unchanged int
@@ -62,13 +65,19 @@ func ReadTimetable(r io.Reader, tz *time.Location) ([]store.Session, error) {
 			errs = append(errs, fmt.Errorf("row %d: %d fields, want %d", row, len(rec), len(header)))
 			continue
 		}
-		get := func(c string) string { return strings.TrimSpace(rec[col[c]]) }
+		get := func(c string) string {
+			i, ok := col[c]
+			if !ok {
+				return "" // an optional column left out
+			}
+			return strings.TrimSpace(rec[i])
+		}
 		bad := func(c, format string, args ...any) {
 			errs = append(errs, fmt.Errorf("row %d, column %s: %s", row, c, fmt.Sprintf(format, args...)))
 		}
 		s := store.Session{
 			ID: get("id"), Kind: store.SessionKind(strings.ToLower(get("kind"))), Title: get("title"),
-			Location: get("location"), Description: get("description"),
+			Location: get("location"), Description: get("description"), Joining: get("joining"),
 		}
 		if s.ID == "" {
 			bad("id", "empty")
@@ -113,19 +122,20 @@ func parseTimetableTime(s string, tz *time.Location) (time.Time, error) {
 }
 
 // MovedFunc is told, inside the import's transaction, of each session whose
-// time or place changed.
-type MovedFunc func(ctx context.Context, tx *store.Tx, s store.Session, now time.Time) error
+// time, place or joining details changed: was as it stood, s as it is now.
+type MovedFunc func(ctx context.Context, tx *store.Tx, was, s store.Session, now time.Time) error
 
 // ImportTimetable adds and updates sessions in one transaction: a failure
 // anywhere leaves the timetable as it was. moved, when not nil, is called
-// for each session whose time or place changed (Bot.TellMoved emails
-// everyone booked), so the change and the news of it commit together.
+// for each session whose time, place or joining details changed
+// (Bot.TellMoved emails everyone booked), so the change and the news of it
+// commit together.
 func ImportTimetable(ctx context.Context, st *store.Store, sessions []store.Session, now time.Time, moved MovedFunc) (ImportResult, error) {
 	var res ImportResult
 	err := st.Write(ctx, func(tx *store.Tx) error {
 		res = ImportResult{}
 		for _, s := range sessions {
-			ch, err := tx.UpsertSession(ctx, s, now)
+			ch, was, err := tx.UpsertSession(ctx, s, now)
 			if err != nil {
 				return err
 			}
@@ -137,7 +147,7 @@ func ImportTimetable(ctx context.Context, st *store.Store, sessions []store.Sess
 			case store.SessionMoved:
 				res.Moved++
 				if moved != nil {
-					if err := moved(ctx, tx, s, now); err != nil {
+					if err := moved(ctx, tx, was, s, now); err != nil {
 						return fmt.Errorf("session %s: %w", s.ID, err)
 					}
 				}

@@ -68,7 +68,7 @@ type querier interface {
 const bookingColumns = `
 	b.id, b.person_id, p.email, p.name, b.places, b.status, b.source, b.phone, b.access_needs,
 	b.sequence, b.booked_at,
-	s.id, s.kind, s.title, s.starts_at, s.ends_at, s.capacity, s.location, s.description, s.sequence
+	s.id, s.kind, s.title, s.starts_at, s.ends_at, s.capacity, s.location, s.description, s.joining, s.sequence
 	FROM bookings b JOIN sessions s ON s.id = b.session_id JOIN people p ON p.id = b.person_id`
 
 func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
@@ -77,7 +77,7 @@ func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 	err := row.Scan(&b.ID, &b.PersonID, &b.Email, &b.Name, &b.Places, &b.Status, &b.Source, &b.Phone, &b.Needs,
 		&b.Sequence, &bookedAt,
 		&b.Session.ID, &b.Session.Kind, &b.Session.Title, &starts, &ends, &b.Session.Capacity,
-		&b.Session.Location, &b.Session.Description, &b.Session.Sequence)
+		&b.Session.Location, &b.Session.Description, &b.Session.Joining, &b.Session.Sequence)
 	b.BookedAt, b.Session.Starts, b.Session.Ends = fromMillis(bookedAt), fromMillis(starts), fromMillis(ends)
 	return b, err
 }

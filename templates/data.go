@@ -30,6 +30,11 @@ type Event struct {
 	Phone    string
 	Dropin   bool // a one-to-one conversation
 	Position int  // place on the waiting list, from 1
+	// For a message someone will use to get there (a confirmation, a
+	// reminder, a promotion, a change); empty in the others.
+	About     string   // the session's description
+	Joining   []string // how to join it online, line by line: a link, an ID, a passcode
+	JoinLater bool     // online, and the joining details are not out yet
 }
 
 // Choice is one numbered line of a list to reply to.
@@ -145,10 +150,21 @@ type Promoted struct {
 	Event Event
 }
 
-// Changed is the data for "changed": a session they are booked on moved.
+// Changed is the data for "changed": a session they are booked on moved,
+// or its joining details came.
 type Changed struct {
-	Name  string
-	Event Event // Position set when they are on the waiting list
+	Name    string
+	Event   Event    // as it is now; Position set when they are on the waiting list
+	Changes []Change // what is different, in the order When, Where, How to join
+	// Now is "online" or "in person" when the session changed from one to
+	// the other: what a person with care needs must not miss.
+	Now string
+}
+
+// Change is one thing about a session that changed: What ("Where") it
+// Was, and what it is Now.
+type Change struct {
+	What, Was, Now string
 }
 
 // Reminder is the data for "reminder".

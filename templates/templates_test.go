@@ -99,8 +99,25 @@ var variants = map[string]struct {
 		{Say: "There are 3 places left on:", Event: Event{Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am", Where: "Dorchester library, meeting room 2"}}}}},
 	"help-urgent":     {"help", Help{NotUnderstood: true, Urgent: true}},
 	"answer-too-many": {"answer", Answer{Name: "Ann", Asked: `to book "new to caring", for 10 people`, TooManyPlaces: 4}},
-	"prove-kept":      {"prove", Prove{Stage: "kept", Risks: []Risk{{Do: "join our mailing list"}}}},
-	"prove-expired":   {"prove", Prove{Name: "Mary", Stage: "expired", Risks: []Risk{{Do: "give up your place on the waiting list for", Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am"}}}},
+	// What someone needs to get there: the description, and the joining
+	// details, or word that they will come.
+	"answer-joining": {"answer", Answer{Name: "Ann", Booked: []Event{{
+		Title: "New to caring? What support do you need?", When: "Tuesday 10 August 2027, 10am to 11am", Where: "Online (Microsoft Teams)", Places: 1,
+		About:   "For people who have recently become carers: what helped, what didn't, and what would make a difference.",
+		Joining: []string{"https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc", "Meeting ID: 345 678 901", "Passcode: Xy7kP2"}}}}},
+	"reminder-join-later": {"reminder", Reminder{Name: "Mary", Soon: "in 2 days", Event: Event{
+		Title: "Accessing the local community", When: "Wednesday 21 July 2027, 11am to 12pm", Where: "Online (Microsoft Teams)", Places: 1, JoinLater: true}}},
+	"changed-was-now": {"changed", Changed{Name: "Sam", Now: "in person",
+		Event: Event{Title: "Learning new skills", When: "Tuesday 6 July 2027, 2pm to 3pm", Where: "Dorchester library, meeting room 2", Places: 1},
+		Changes: []Change{
+			{What: "When", Was: "Tuesday 6 July 2027, 1pm to 2pm", Now: "Tuesday 6 July 2027, 2pm to 3pm"},
+			{What: "Where", Was: "Online (Microsoft Teams)", Now: "Dorchester library, meeting room 2"},
+		}}},
+	"changed-joining": {"changed", Changed{Name: "Sam",
+		Event:   Event{Title: "Promoting independence", When: "Tuesday 29 June 2027, 2pm to 3pm", Where: "Online (Microsoft Teams)", Places: 1, Joining: []string{"https://teams.microsoft.com/l/meetup-join/19%3ameeting_def", "Passcode: 7QpL"}},
+		Changes: []Change{{What: "How to join", Was: "not sent yet", Now: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_def, Passcode: 7QpL"}}}},
+	"prove-kept":    {"prove", Prove{Stage: "kept", Risks: []Risk{{Do: "join our mailing list"}}}},
+	"prove-expired": {"prove", Prove{Name: "Mary", Stage: "expired", Risks: []Risk{{Do: "give up your place on the waiting list for", Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am"}}}},
 }
 
 var sampleEvent = Event{

@@ -183,6 +183,8 @@ func (t *turn) bookOne(s store.SessionPlaces, places int) (store.BookResult, err
 	}
 	switch res {
 	case store.Booked:
+		e = toGo(e, b.Session)
+		e.About = b.Session.Description
 		t.ans.Booked = append(t.ans.Booked, e)
 		t.about = append(t.about, idString(b.ID))
 		t.attach(calendar.Request, b)

@@ -142,7 +142,7 @@ func (t *turn) promote(p store.Booking) {
 	r := Reply{
 		Kind: "promoted", To: p.Email, ToName: p.Name,
 		Subject: "Better Days: a place has come free for you",
-		Data:    templates.Promoted{Name: FirstName(p.Name), Event: t.event(p)},
+		Data:    templates.Promoted{Name: FirstName(p.Name), Event: toGo(t.event(p), p.Session)},
 		Offer:   &store.Offer{PersonID: p.PersonID, Kind: store.OfferBooked, Items: []string{idString(p.ID)}},
 	}
 	if inv, ok := t.d.invite(calendar.Request, p, t.now); ok {
