@@ -75,7 +75,7 @@ var variants = map[string]struct {
 	"answer-no-room":            {"answer", Answer{Name: "Alan", NoRoom: []Event{sampleEvent}}},
 	"answer-still-coming":       {"answer", Answer{Name: "Ann", StillOn: []Event{sampleEvent}}},
 	"answer-taken":              {"answer", Answer{Taken: []Event{{Title: "One-to-one", When: "Monday 2 August 2027, 10am to 10:30am", Where: "Phone call", Dropin: true}}, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
-	"answer-no-slots":           {"answer", Answer{NoSlots: true, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
+	"answer-no-slots":           {"answer", Answer{NoSlots: true, PassedOn: true, ChooseFor: "dropin", Choices: []Choice{{Number: 1, Title: "One-to-one", When: "Monday 2 August 2027, 11am to 11:30am", Where: "Phone call", Left: 1}}}},
 	"answer-list-offer":         {"answer", Answer{Name: "Ann", Booked: []Event{sampleEvent}, List: "offer"}},
 	"answer-list-confirm":       {"answer", Answer{Name: "Ann", Asked: "to join our mailing list", List: "confirm", ConfirmURL: "https://betterdays.example.org/list/join/abc123"}},
 	"answer-list-confirm-staff": {"answer", Answer{Name: "Jane", List: "confirm", ByStaff: true, ConfirmURL: "https://betterdays.example.org/list/join/abc123"}},

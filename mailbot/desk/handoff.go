@@ -36,6 +36,17 @@ func (t *turn) handOver(h understand.Handoff) {
 	t.note("passed to staff")
 }
 
+// vague is whether an action is one that words asking for a person can
+// read as by themselves: "speak to someone" looks like a one-to-one, "can
+// someone ring me" like a booking.
+func vague(a understand.Action) bool {
+	switch a {
+	case understand.Book, understand.DropIn, understand.Choose, understand.Help, understand.Unknown:
+		return true
+	}
+	return false
+}
+
 // handoffSummary is the one line that tells staff what the bot could and
 // couldn't read.
 func handoffSummary(h understand.Handoff) string {
@@ -46,6 +57,10 @@ func handoffSummary(h understand.Handoff) string {
 		return "They ask something I can't answer."
 	case understand.AComplaint:
 		return "It reads like a complaint."
+	case understand.APerson:
+		return "They asked to talk to a person."
+	case understand.NoSlotSuits:
+		return "They asked for a one-to-one conversation, and none of the free one-to-one times suit them."
 	}
 	return "I understood their request, but some words in it suggest someone may be at risk."
 }

@@ -146,8 +146,15 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 			factsOnly = t.req.Action == understand.Choose && t.offer == nil
 		}
 	}
+	// "Speak to someone", "can someone ring me": the help text promises
+	// a person, so a person it is. Said alone, it asks for nothing else,
+	// whatever "a one-to-one" its words look like.
+	if h.Why != understand.AComplaint && understand.AsksForPerson(t.text) {
+		h.Why = understand.APerson
+	}
 	holdOnly := t.canHandOver(h) && (h.Why == understand.AComplaint ||
-		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil)
+		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil ||
+		h.Why == understand.APerson && len(t.req.Targets) == 0 && vague(t.req.Action))
 	resized := false
 	if t.placesOnly() && t.req.Action != understand.No && t.req.Action != understand.DropIn {
 		if resized, err = t.resizeBooked(); err != nil {
@@ -219,6 +226,10 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 		t.ans.Asked = ""
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
 		outcome = "replied: list"
+	}
+	// "A member of the team will be in touch" is only said when one will.
+	if t.ans.NoSlots && h.Why == understand.NoReason {
+		h.Why = understand.NoSlotSuits
 	}
 	if t.canHandOver(h) {
 		t.handed = &h

@@ -27,6 +27,8 @@ const (
 	NotUnderstood               // the bot can't tell what they would like
 	AQuestion                   // they ask something the bot can't answer
 	AComplaint                  // it reads like a complaint
+	APerson                     // they ask to talk to a person ("speak to someone")
+	NoSlotSuits                 // they asked for a one-to-one, and no free time suits
 )
 
 func (r HandoffReason) String() string {
@@ -37,6 +39,10 @@ func (r HandoffReason) String() string {
 		return "a question"
 	case AComplaint:
 		return "a complaint"
+	case APerson:
+		return "asked for a person"
+	case NoSlotSuits:
+		return "no one-to-one time suits"
 	}
 	return ""
 }
