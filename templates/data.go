@@ -299,3 +299,31 @@ type BounceStaff struct {
 	Sent       int
 	Rate       string // e.g. "0.4%"
 }
+
+// Digest is the data for "digest": the day's news for staff.
+type Digest struct {
+	Since     string // "8am on Monday 14 June 2027"
+	Booked    []DigestLine
+	Waiting   []DigestLine
+	Cancelled []DigestLine
+	// ToPhone are people with no email address booked on something coming
+	// soon: staff give them what the bot would have sent.
+	ToPhone []DigestLine
+	// NoJoining are online sessions soon that have no joining details yet,
+	// though the people booked were told the link would come.
+	NoJoining []DigestLine
+	Handoffs  []DigestHandoff
+}
+
+// DigestLine is one booking, or one session, in the digest.
+type DigestLine struct {
+	Title, When string
+	Who         string // "Mary Jones <mary@example.org>"; "" for a session
+	Places      int
+	Phone       string
+}
+
+// DigestHandoff is one message passed to staff.
+type DigestHandoff struct {
+	From, Subject, At string
+}
