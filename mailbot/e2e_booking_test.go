@@ -64,7 +64,7 @@ func (e *ebBot) importTimetable(csv string) ImportResult {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	res, err := ImportTimetable(context.Background(), e.svc.Store, sessions, time.Now(), e.svc.Bot.TellMoved)
+	res, err := ImportTimetable(context.Background(), e.svc.Store, sessions, time.Now(), e.svc.Bot)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func (d *rig) importCSV(csv string) ImportResult {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	res, err := ImportTimetable(context.Background(), d.st, sessions, d.clock.Now(), d.bot.TellMoved)
+	res, err := ImportTimetable(context.Background(), d.st, sessions, d.clock.Now(), d.bot)
 	if err != nil {
 		d.t.Fatal(err)
 	}

@@ -50,13 +50,14 @@ type NewBooking struct {
 type BookResult int
 
 const (
-	Booked         BookResult = iota // confirmed places
-	OnWaitingList                    // full: a place on the waiting list
-	AlreadyBooked                    // they had a live booking already; nothing changed
-	SessionStarted                   // too late: it has started or is over
-	SlotTaken                        // a drop-in slot already taken: drop-ins have no waiting list
-	Resized                          // a live booking now holds the places asked for
-	NoRoom                           // more places asked on a booking than are free: it keeps what it had
+	Booked           BookResult = iota // confirmed places
+	OnWaitingList                      // full: a place on the waiting list
+	AlreadyBooked                      // they had a live booking already; nothing changed
+	SessionStarted                     // too late: it has started or is over
+	SlotTaken                          // a drop-in slot already taken: drop-ins have no waiting list
+	Resized                            // a live booking now holds the places asked for
+	NoRoom                             // more places asked on a booking than are free: it keeps what it had
+	SessionWithdrawn                   // the organiser cancelled the session: nothing to book
 )
 
 // querier is what reads need, in or out of a transaction.
@@ -150,6 +151,9 @@ func (tx *Tx) Book(ctx context.Context, nb NewBooking, now time.Time) (Booking, 
 	}
 	if !s.Starts.After(now) {
 		return Booking{Session: s}, SessionStarted, nil
+	}
+	if s.Withdrawn {
+		return Booking{Session: s}, SessionWithdrawn, nil
 	}
 	if s.Kind == Dropin {
 		// A one-to-one is one conversation, whoever comes along to it.

@@ -32,6 +32,10 @@ type Session struct {
 	// passcode), as the organiser wrote it; "" until they have it.
 	Joining  string
 	Sequence int // iCalendar SEQUENCE, bumped when time, place or joining change
+	// Withdrawn: the organiser cancelled the session; it is on offer no
+	// more. Reason is their words, if any.
+	Withdrawn bool
+	Reason    string
 }
 
 // SessionChange says what an upsert did to a session.
@@ -113,13 +117,14 @@ func (tx *Tx) UpcomingSessions(ctx context.Context, from time.Time, kind Session
 }
 
 func upcoming(ctx context.Context, q querier, from time.Time, kind SessionKind) ([]SessionPlaces, error) {
-	return sessionsWith(ctx, q, `s.starts_at > ? AND (? = '' OR s.kind = ?)`, millis(from), kind, kind)
+	return sessionsWith(ctx, q, `s.starts_at > ? AND (? = '' OR s.kind = ?) AND s.status = 'open'`, millis(from), kind, kind)
 }
 
 // sessionsWith reads the sessions matching where, soonest first.
 func sessionsWith(ctx context.Context, q querier, where string, args ...any) ([]SessionPlaces, error) {
 	rows, err := q.QueryContext(ctx, `
 		SELECT s.id, s.kind, s.title, s.starts_at, s.ends_at, s.capacity, s.location, s.description, s.joining, s.sequence,
+			s.status = 'cancelled', s.cancel_reason,
 			s.capacity - coalesce((SELECT sum(places) FROM bookings b WHERE b.session_id = s.id AND b.status = 'confirmed'), 0),
 			(SELECT count(*) FROM bookings b WHERE b.session_id = s.id AND b.status = 'waitlisted')
 		FROM sessions s WHERE `+where+` ORDER BY s.starts_at, s.id`, args...)
@@ -132,6 +137,7 @@ func sessionsWith(ctx context.Context, q querier, where string, args ...any) ([]
 		var ss SessionPlaces
 		var starts, ends int64
 		if err := rows.Scan(&ss.ID, &ss.Kind, &ss.Title, &starts, &ends, &ss.Capacity, &ss.Location, &ss.Description, &ss.Joining, &ss.Sequence,
+			&ss.Withdrawn, &ss.Reason,
 			&ss.Left, &ss.Waiting); err != nil {
 			return nil, fmt.Errorf("read sessions: %w", err)
 		}
@@ -171,4 +177,41 @@ func (s *Store) CountSessions(ctx context.Context) (int, error) {
 // SessionByID returns the session with id and its places.
 func (s *Store) SessionByID(ctx context.Context, id string) (SessionPlaces, error) {
 	return sessionByID(ctx, s.r, id)
+}
+
+// Withdraw cancels the session with id and every live booking on it, for
+// reason. It returns the session, and the bookings as they stood before
+// (with their new SEQUENCE, for the calendar's CANCEL), so that the
+// people can be told; already is true, and nothing changes, when the
+// session was withdrawn before: nobody is told twice.
+func (tx *Tx) Withdraw(ctx context.Context, id, reason string, now time.Time) (s SessionPlaces, told []Booking, already bool, err error) {
+	if s, err = tx.Session(ctx, id); err != nil {
+		return s, nil, false, err
+	}
+	if s.Withdrawn {
+		return s, nil, true, nil
+	}
+	if told, err = tx.SessionBookings(ctx, id); err != nil {
+		return s, nil, false, err
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE sessions SET status = 'cancelled', cancel_reason = ?, updated_at = ? WHERE id = ?`,
+		reason, millis(now), id); err != nil {
+		return s, nil, false, fmt.Errorf("withdraw session %s: %w", id, err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE bookings SET status = 'cancelled', sequence = sequence + 1, updated_at = ?
+		WHERE session_id = ? AND status <> 'cancelled'`, millis(now), id); err != nil {
+		return s, nil, false, fmt.Errorf("withdraw session %s: cancel its bookings: %w", id, err)
+	}
+	for i := range told {
+		told[i].Sequence++
+	}
+	s.Withdrawn, s.Reason = true, reason
+	return s, told, false, nil
+}
+
+// Promote confirms people from a session's waiting list while its places
+// allow, first come first served, as a cancellation does: for a capacity
+// raised.
+func (tx *Tx) Promote(ctx context.Context, sessionID string, now time.Time) ([]Booking, error) {
+	return tx.promote(ctx, sessionID, now)
 }

@@ -61,6 +61,7 @@ type Answer struct {
 	NoRoom    []Event  // bookings asked to grow where no places are free: unchanged
 	NotFound  []string // things named that match no session, in their words
 	Started   []Event  // too late to book or cancel
+	Withdrawn []Event  // cancelled by the organisers: not booked
 	// A numbered list to reply to, and why it is offered.
 	Choices    []Choice
 	ChooseFor  Choose
@@ -326,4 +327,21 @@ type DigestLine struct {
 // DigestHandoff is one message passed to staff.
 type DigestHandoff struct {
 	From, Subject, At string
+}
+
+// Withdrawn is the data for "withdrawn": a session they were booked on,
+// or waiting for, has been cancelled by the organisers.
+type Withdrawn struct {
+	Name    string
+	Event   Event
+	Reason  string // the organisers' words; may be empty
+	Waiting bool   // they were on the waiting list
+	Choices []Choice
+}
+
+// WithdrawnStaff is the data for "withdrawn-staff": who was told that a
+// session was withdrawn.
+type WithdrawnStaff struct {
+	Title, When, Reason string
+	Confirmed, Waiting  []Attendee
 }

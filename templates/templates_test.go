@@ -37,6 +37,13 @@ var samples = map[string]any{
 		Waiting:   []DigestLine{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Who: "Bob Jones <bob@example.org>", Places: 1}},
 		Cancelled: []DigestLine{{Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am", Who: "Sam Patel <sam@example.org>", Places: 1}},
 	},
+	"withdrawn": Withdrawn{Name: "Mary", Event: sampleEvent, Reason: "Our speaker is unwell. We are sorry, and hope to run it again in September.",
+		Choices: []Choice{
+			{Number: 1, Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am", Where: "Dorchester library, meeting room 2", Left: 25, ID: "bd-2027-03"},
+			{Number: 2, Title: "By your side - enjoying our time together", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth community centre, main hall", Full: true, ID: "bd-2027-08"},
+		}},
+	"withdrawn-staff": WithdrawnStaff{Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am", Reason: "The library is flooded.",
+		Confirmed: []Attendee{{Name: "Mary Jones", Email: "mary@example.org", Phone: "07700 900123", Places: 2, Needs: "wheelchair"}}},
 	"reminder": Reminder{Name: "Mary", Event: sampleEvent, Soon: "in 2 days"},
 	"attendees": Attendees{Title: sampleEvent.Title, When: sampleEvent.When, Where: sampleEvent.Where, Capacity: 20,
 		Confirmed: []Attendee{{Name: "Mary Jones", Email: "mary@example.org", Places: 2, Phone: "01305 221000", Needs: "I use a wheelchair"}, {Name: "", Email: "sam@example.org", Places: 1}}},
@@ -102,6 +109,7 @@ var variants = map[string]struct {
 	"bounce-staff-complaints":   {"bounce-staff", BounceStaff{Kind: "complaints", Subject: "August news", Complaints: 4, Sent: 1000, Rate: "0.4%"}},
 	"newsletter-cancelled":      {"newsletter-staff", NewsletterStaff{Stage: "cancelled", Subject: "August news"}},
 	"answer-nothing":            {"answer", Answer{NoSessions: true, NoBookings: true, Already: []Event{sampleEvent}, Started: []Event{sampleEvent}}},
+	"answer-withdrawn":          {"answer", Answer{Asked: "to book 1", Withdrawn: []Event{sampleEvent}}},
 	"answer-facts": {"answer", Answer{Name: "Ann", Facts: []Fact{
 		{Say: "It finishes at 2pm:", Event: Event{Title: sampleEvent.Title, When: sampleEvent.When, Where: sampleEvent.Where}},
 		{Say: "There are 3 places left on:", Event: Event{Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am", Where: "Dorchester library, meeting room 2"}}}}},

@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"run":                {"run [--once] [--replay-seen]", "the daemon: read mail, answer it, send what is due", runCmd},
 	"sessions import":    {"sessions import FILE.csv", "add or update sessions and drop-in slots", sessionsImport},
 	"sessions list":      {"sessions list", "upcoming sessions with places left", sessionsList},
+	"sessions cancel":    {"sessions cancel ID [--reason TEXT]", "withdraw a session: everyone booked or waiting is told, with what else is on", sessionsCancel},
 	"bookings export":    {"bookings export [--session ID]", "bookings as CSV on standard output", bookingsExport},
 	"subscribers export": {"subscribers export", "the mailing list as CSV on standard output", subscribersExport},
 	"newsletter send": {"newsletter send --subject S --file BODY.md [--dry-run]",
