@@ -61,14 +61,21 @@ func (b *Bot) SendDigest(ctx context.Context) (bool, error) {
 		if err != nil {
 			return err
 		}
+		toPhone, err := tx.ToPhone(ctx, now, now.Add(noJoiningWithin))
+		if err != nil {
+			return err
+		}
 		if err := tx.MarkDigest(ctx, day, now); err != nil {
 			return err
 		}
-		if news.Empty() && len(noJoining) == 0 {
+		if news.Empty() && len(noJoining)+len(toPhone) == 0 {
 			return nil
 		}
 		data := b.digestData(news, since)
 		data.NoJoining = noJoining
+		for _, bk := range toPhone {
+			data.ToPhone = append(data.ToPhone, b.digestLine(bk))
+		}
 		sent = true
 		return b.queue(ctx, tx, b.toAllStaff(desk.Reply{
 			Kind: "digest", Subject: fmt.Sprintf("Better Days digest, %s %d %s", local.Weekday(), local.Day(), local.Month()), Data: data,
@@ -85,21 +92,10 @@ func (b *Bot) SendDigest(ctx context.Context) (bool, error) {
 
 // digestData says news as the digest does.
 func (b *Bot) digestData(news store.DayNews, since time.Time) templates.Digest {
-	line := func(bk store.Booking) templates.DigestLine {
-		who := bk.Name
-		switch {
-		case who == "":
-			who = bk.Email
-		case bk.Email != "":
-			who += " <" + bk.Email + ">"
-		}
-		return templates.DigestLine{Title: bk.Session.Title, When: desk.When(bk.Session.Starts, bk.Session.Ends, b.cfg.TZ),
-			Who: who, Places: bk.Places, Phone: bk.Phone}
-	}
 	lines := func(bs []store.Booking) []templates.DigestLine {
 		var out []templates.DigestLine
 		for _, bk := range bs {
-			out = append(out, line(bk))
+			out = append(out, b.digestLine(bk))
 		}
 		return out
 	}
@@ -128,4 +124,22 @@ func (b *Bot) noJoining(ctx context.Context, tx *store.Tx, now time.Time) ([]tem
 		}
 	}
 	return out, nil
+}
+
+// digestLine is one booking in the digest: who (with their address, when
+// they have one), how many places, their phone, and the session.
+func (b *Bot) digestLine(bk store.Booking) templates.DigestLine {
+	email := bk.Email
+	if store.NoEmail(email) {
+		email = ""
+	}
+	who := bk.Name
+	switch {
+	case who == "":
+		who = email
+	case email != "":
+		who += " <" + email + ">"
+	}
+	return templates.DigestLine{Title: bk.Session.Title, When: desk.When(bk.Session.Starts, bk.Session.Ends, b.cfg.TZ),
+		Who: who, Places: bk.Places, Phone: bk.Phone}
 }

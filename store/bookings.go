@@ -324,6 +324,9 @@ func (s *Store) ExportBookings(ctx context.Context, sessionID string, fn func(Bo
 		if err != nil {
 			return fmt.Errorf("export bookings: %w", err)
 		}
+		if NoEmail(b.Email) {
+			b.Email = "" // they have none: the stand-in is ours, not theirs
+		}
 		if err := fn(b); err != nil {
 			return err
 		}

@@ -345,3 +345,12 @@ type WithdrawnStaff struct {
 	Title, When, Reason string
 	Confirmed, Waiting  []Attendee
 }
+
+// ByPhone is the data for "by-phone": what the bot would have emailed
+// someone who has no email address, for a member of staff to read to
+// them on the phone.
+type ByPhone struct {
+	Name, Phone string
+	Subject     string
+	Text        string // the email's plain text, as they would have had it
+}

@@ -44,6 +44,8 @@ var samples = map[string]any{
 		}},
 	"withdrawn-staff": WithdrawnStaff{Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am", Reason: "The library is flooded.",
 		Confirmed: []Attendee{{Name: "Mary Jones", Email: "mary@example.org", Phone: "07700 900123", Places: 2, Needs: "wheelchair"}}},
+	"by-phone": ByPhone{Name: "Mary Smith", Phone: "01305 123456", Subject: "Reminder: Learning new skills, Tuesday 6 July 2027, 10am to 11am",
+		Text: "Hello Mary,\n\nA reminder that you are booked on this, in 2 hours:\n\nLearning new skills\n  When:   Tuesday 6 July 2027, 10am to 11am\n"},
 	"reminder": Reminder{Name: "Mary", Event: sampleEvent, Soon: "in 2 days"},
 	"attendees": Attendees{Title: sampleEvent.Title, When: sampleEvent.When, Where: sampleEvent.Where, Capacity: 20,
 		Confirmed: []Attendee{{Name: "Mary Jones", Email: "mary@example.org", Places: 2, Phone: "01305 221000", Needs: "I use a wheelchair"}, {Name: "", Email: "sam@example.org", Places: 1}}},

@@ -32,6 +32,7 @@ var commands = map[string]command{
 	"sessions list":      {"sessions list", "upcoming sessions with places left", sessionsList},
 	"sessions cancel":    {"sessions cancel ID [--reason TEXT]", "withdraw a session: everyone booked or waiting is told, with what else is on", sessionsCancel},
 	"bookings export":    {"bookings export [--session ID]", "bookings as CSV on standard output", bookingsExport},
+	"bookings add":       {"bookings add --session ID --name NAME [--email E] [--phone P] [--places N] [--needs TEXT]", "a booking taken by phone or in person; with no email, staff get what the person would have got", bookingsAdd},
 	"subscribers export": {"subscribers export", "the mailing list as CSV on standard output", subscribersExport},
 	"newsletter send": {"newsletter send --subject S --file BODY.md [--dry-run]",
 		"send a newsletter to the mailing list; run again to resume", newsletterSend},

@@ -38,3 +38,40 @@ func TestSessionsCancel(t *testing.T) {
 		t.Errorf("sessions cancel with no ID = %d, %q", code, errs)
 	}
 }
+
+func TestBookingsAdd(t *testing.T) {
+	path, _ := bxDB(t)
+	add := func(staff string, args ...string) (int, string, string) {
+		t.Helper()
+		env := map[string]string{"MAILBOT_DB": path, "MAILBOT_STAFF": staff}
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"bookings", "add"}, args...), func(k string) string { return env[k] }, &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+	if code, out, errs := add("officer@example.org", "--session", "s-a", "--name", "Mary Smith", "--phone", "01305 123456", "--places", "2"); code != 0 ||
+		!strings.Contains(out, "Mary Smith booked on s-a; staff will be emailed what to tell them") {
+		t.Fatalf("bookings add = %d, %q, %q", code, out, errs)
+	}
+	if code, out, _ := add("officer@example.org", "--session", "s-b", "--name", "Ann", "--email", "ann@example.org"); code != 0 || !strings.Contains(out, "they will be emailed") {
+		t.Errorf("bookings add with email = %d, %q", code, out)
+	}
+	_, out, _ := bxExport(t, path)
+	rows := bxRows(t, out)
+	if len(rows) != 2 || rows[0][3] != "" || rows[0][4] != "Mary Smith" || rows[0][5] != "2" || rows[0][8] != "cli" || rows[0][9] != "01305 123456" || rows[1][3] != "ann@example.org" {
+		t.Errorf("exported:\n%q", rows)
+	}
+	for _, tt := range []struct {
+		staff string
+		args  []string
+		want  string
+	}{
+		{"", []string{"--session", "s-a", "--name", "Bob", "--phone", "01"}, "needs MAILBOT_STAFF"},
+		{"officer@example.org", []string{"--session", "nope", "--name", "Bob", "--phone", "01"}, `no session "nope"`},
+		{"officer@example.org", []string{"--name", "Bob"}, "usage: mailbot bookings add"},
+		{"officer@example.org", []string{"--session", "s-a", "--name", "Bob", "--email", "bob"}, `"bob" is not an email address`},
+	} {
+		if code, _, errs := add(tt.staff, tt.args...); code == 0 || !strings.Contains(errs, tt.want) {
+			t.Errorf("bookings add %q = %d, %q; want %q", tt.args, code, errs, tt.want)
+		}
+	}
+}

@@ -52,6 +52,7 @@ type turn struct {
 	// (see needsProof).
 	risks  []templates.Risk
 	handed *understand.Handoff // the reason it went to staff, when it did
+	src    string              // the booking's source when no message says: "cli"
 }
 
 // run reads the message and acts on it.
@@ -291,6 +292,9 @@ func (t *turn) answer(kind string, data any) *Reply {
 
 // source is how a booking or list request came, for the record.
 func (t *turn) source() string {
+	if t.src != "" {
+		return t.src
+	}
 	if t.by != nil {
 		return "staff"
 	}

@@ -49,7 +49,7 @@ func (d *Desk) Withdrawn(ctx context.Context, tx *store.Tx, s store.SessionPlace
 			}
 		}
 		replies = append(replies, r)
-		a := templates.Attendee{Name: bk.Name, Email: bk.Email, Phone: bk.Phone, Places: bk.Places, Needs: bk.Needs}
+		a := attendee(bk)
 		if bk.Status == store.Waitlisted {
 			staff.Waiting = append(staff.Waiting, a)
 		} else {
