@@ -112,3 +112,26 @@ func TestBookedWithEmailByCommand(t *testing.T) {
 		t.Error("AddBooking took a bad address")
 	}
 }
+
+// TestStaffBookSomeoneByPhone: a proven staff email naming someone with a
+// phone number but no address books them, and what they are owed comes
+// back to that member of staff to read out.
+func TestStaffBookSomeoneByPhone(t *testing.T) {
+	d := newDesk(t, map[string]string{"MAILBOT_STAFF": officer + ",second@localhost"})
+	proven := "Authentication-Results: localhost; auth=pass smtp.auth=" + officer
+	d.send(officer, "Booking", "Please book Mary Smith, 01305 123456, on Learning new skills for 2. She uses a wheelchair.\n\nJo", proven)
+	m := d.one(officer)
+	if !strings.HasPrefix(m.Subject, "Please phone Mary Smith on 01305 123456") {
+		t.Errorf("subject %q", m.Subject)
+	}
+	m.must(t, "Please phone Mary Smith on 01305 123456.", "You are booked on:", "Learning new skills", "Places: 2", "wheelchair")
+	if got := d.mail("second@localhost"); len(got) != 0 {
+		t.Errorf("the other member of staff got %q; it is for whoever booked her", got[0].Subject)
+	}
+	if got := d.bookings("bd-2027-03"); len(got) != 1 || got[0] != " confirmed 2" {
+		t.Errorf("bookings %q, want Mary's 2 places with no address", got)
+	}
+	// Without a number, the address is still asked for.
+	d.send(officer, "Booking", "Please book Ann Lee on Learning new skills", proven)
+	d.one(officer).mustNot(t, "Please phone")
+}

@@ -108,6 +108,17 @@ func (t *turn) run() (string, error) {
 		if who, ok := t.m.OnBehalf(t.d.notActedFor(t.m.From)); ok {
 			return t.actFor(who, upcoming, c)
 		}
+		if who, ok := t.m.NamedByPhone(c.Titles); ok && t.m.Forwarded == nil {
+			// Someone who rang, with no email address: they are booked,
+			// and what they are owed comes back to this member of staff
+			// to read to them.
+			p, err := t.tx.NotePersonWithoutEmail(t.ctx, who.Name, who.Phone, t.m.From, t.now)
+			if err != nil {
+				return "", err
+			}
+			who.Addr = p.Email
+			return t.actFor(who, upcoming, c)
+		}
 		if t.m.Forwarded != nil || understand.NamesSomeoneElse(text, c.Titles) {
 			// A colleague's message, one whose sender can't be read, or
 			// "book Mary on the 12th" without Mary's address: acting for
