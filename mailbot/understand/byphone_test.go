@@ -11,8 +11,8 @@ func TestNamedByPhone(t *testing.T) {
 		{"Please add Mr John Brown (07700 900123) to Learning new skills", "Mr John Brown", "07700 900123"},
 		{"Could you book Siân Jones on the 6 July one? Her number is 01305 221000.", "Siân Jones", "01305 221000"},
 		{"Book Learning new skills for my client, 01305 123456", "", ""}, // a title, not a name
-		{"book Mary Smith on the 15 July walk", "", ""},                   // no number: her address is asked for
-		{"book me on the 15th, my number is 01305 123456", "", ""},        // for themselves
+		{"book Mary Smith on the 15 July walk", "", ""},                  // no number: her address is asked for
+		{"book me on the 15th, my number is 01305 123456", "", ""},       // for themselves
 		{"", "", ""},
 	}
 	for _, tt := range tests {
