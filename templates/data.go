@@ -354,3 +354,34 @@ type ByPhone struct {
 	Subject     string
 	Text        string // the email's plain text, as they would have had it
 }
+
+// PublicSessions is the data for the web page "page-sessions": what's on,
+// for anyone, with booking by email.
+type PublicSessions struct {
+	Address  string // the project address
+	Sessions []PublicSession
+	Dropins  int    // one-to-one times free
+	DropinTo string // a mailto: that asks for one
+	FeedURL  string // the calendar feed
+}
+
+// PublicSession is one session on the public page.
+type PublicSession struct {
+	Title, When, Where, About string
+	Left                      int
+	Full                      bool
+	BookTo                    string // a mailto: with the subject filled in
+}
+
+// PublicNewsletters is the data for "page-newsletters" (List) and
+// "page-newsletter" (one, in HTML).
+type PublicNewsletters struct {
+	List []PublicNewsletter
+	One  PublicNewsletter
+}
+
+// PublicNewsletter is one past newsletter.
+type PublicNewsletter struct {
+	Subject, Sent, URL string
+	HTML               template.HTML
+}

@@ -40,18 +40,7 @@ func Write(w io.Writer, method Method, loc *time.Location, ev Event) error {
 	b.prop("DTSTAMP", nil, ev.Stamp.UTC().Format(layoutUTC))
 	writeTime(&b, "DTSTART", tzid, loc, ev.Start)
 	writeTime(&b, "DTEND", tzid, loc, ev.End)
-	b.prop("SUMMARY", nil, escapeText(ev.Summary))
-	if ev.Location != "" {
-		b.prop("LOCATION", nil, escapeText(ev.Location))
-	}
-	if ev.Description != "" {
-		b.prop("DESCRIPTION", nil, escapeText(ev.Description))
-	}
-	if ev.URL != "" {
-		// A URI value, not TEXT: written as it is, so check refuses
-		// anything that could break the line.
-		b.prop("URL", nil, ev.URL)
-	}
+	writeWhat(&b, ev)
 	b.prop("ORGANIZER", cn(ev.Organizer), mailto(ev.Organizer))
 	attendee := append(cn(ev.Attendee), param{"ROLE", "REQ-PARTICIPANT"})
 	switch method {
@@ -91,6 +80,23 @@ func cn(p Person) []param {
 		return []param{{"CN", paramValue(name)}}
 	}
 	return nil
+}
+
+// writeWhat writes what an event is and where: SUMMARY, and LOCATION,
+// DESCRIPTION and URL when it has them.
+func writeWhat(b *lineBuffer, ev Event) {
+	b.prop("SUMMARY", nil, escapeText(ev.Summary))
+	if ev.Location != "" {
+		b.prop("LOCATION", nil, escapeText(ev.Location))
+	}
+	if ev.Description != "" {
+		b.prop("DESCRIPTION", nil, escapeText(ev.Description))
+	}
+	if ev.URL != "" {
+		// A URI value, not TEXT: written as it is, so the callers'
+		// checks refuse anything that could break the line.
+		b.prop("URL", nil, ev.URL)
+	}
 }
 
 func mailto(p Person) string { return "mailto:" + p.Email }
