@@ -385,3 +385,14 @@ type PublicNewsletter struct {
 	Subject, Sent, URL string
 	HTML               template.HTML
 }
+
+// Thanks is the data for "thanks": a person's views were kept as a
+// contribution. Ask: the question whether they may be used, with the
+// replies that answer it; Consent: their answer from before, used again;
+// Answered: their answer to the question, now.
+type Thanks struct {
+	Name     string
+	Ask      bool
+	Consent  string // "", "asked" (a question is open), "yes", "named", "no"
+	Answered string // "", "yes", "named", "no"
+}

@@ -46,6 +46,7 @@ var samples = map[string]any{
 		Confirmed: []Attendee{{Name: "Mary Jones", Email: "mary@example.org", Phone: "07700 900123", Places: 2, Needs: "wheelchair"}}},
 	"by-phone": ByPhone{Name: "Mary Smith", Phone: "01305 123456", Subject: "Reminder: Learning new skills, Tuesday 6 July 2027, 10am to 11am",
 		Text: "Hello Mary,\n\nA reminder that you are booked on this, in 2 hours:\n\nLearning new skills\n  When:   Tuesday 6 July 2027, 10am to 11am\n"},
+	"thanks":   Thanks{Name: "Mary", Ask: true, Consent: "asked"},
 	"reminder": Reminder{Name: "Mary", Event: sampleEvent, Soon: "in 2 days"},
 	"attendees": Attendees{Title: sampleEvent.Title, When: sampleEvent.When, Where: sampleEvent.Where, Capacity: 20,
 		Confirmed: []Attendee{{Name: "Mary Jones", Email: "mary@example.org", Places: 2, Phone: "01305 221000", Needs: "I use a wheelchair"}, {Name: "", Email: "sam@example.org", Places: 1}}},
@@ -134,6 +135,9 @@ var variants = map[string]struct {
 	"changed-joining": {"changed", Changed{Name: "Sam",
 		Event:   Event{Title: "Promoting independence", When: "Tuesday 29 June 2027, 2pm to 3pm", Where: "Online (Microsoft Teams)", Places: 1, Joining: []string{"https://teams.microsoft.com/l/meetup-join/19%3ameeting_def", "Passcode: 7QpL"}},
 		Changes: []Change{{What: "How to join", Was: "not sent yet", Now: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_def, Passcode: 7QpL"}}}},
+	"thanks-named":  {"thanks", Thanks{Name: "Mary", Answered: "named"}},
+	"thanks-no":     {"thanks", Thanks{Answered: "no"}},
+	"thanks-again":  {"thanks", Thanks{Name: "Sam", Consent: "yes"}},
 	"prove-kept":    {"prove", Prove{Stage: "kept", Risks: []Risk{{Do: "join our mailing list"}}}},
 	"prove-expired": {"prove", Prove{Name: "Mary", Stage: "expired", Risks: []Risk{{Do: "give up your place on the waiting list for", Title: "Learning new skills", When: "Tuesday 6 July 2027, 10am to 11am"}}}},
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -73,5 +74,50 @@ func TestBookingsAdd(t *testing.T) {
 		if code, _, errs := add(tt.staff, tt.args...); code == 0 || !strings.Contains(errs, tt.want) {
 			t.Errorf("bookings add %q = %d, %q; want %q", tt.args, code, errs, tt.want)
 		}
+	}
+}
+
+func TestContributionsExport(t *testing.T) {
+	path, st := bxDB(t)
+	ctx := context.Background()
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		for _, c := range []struct {
+			email, name, text string
+			given             store.Consent
+		}{
+			{"ann@example.org", "Ann", "=HYPERLINK(\"x\") a lift would help", store.ConsentNamed},
+			{"bob@example.org", "Bob", "More buses, please.", store.ConsentYes},
+			{"cat@example.org", "Cat", "Not yet answered.", ""},
+		} {
+			id, err := tx.NotePerson(ctx, c.email, c.name, bxNow)
+			if err != nil {
+				return err
+			}
+			if _, _, err := tx.AddContribution(ctx, id, c.text, c.given, bxNow); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	export := func(args ...string) string {
+		t.Helper()
+		env := map[string]string{"MAILBOT_DB": path}
+		var stdout, stderr bytes.Buffer
+		if code := run(append([]string{"contributions", "export"}, args...), func(k string) string { return env[k] }, &stdout, &stderr); code != 0 {
+			t.Fatalf("contributions export %q = %d: %s", args, code, stderr.String())
+		}
+		return stdout.String()
+	}
+	want := "received_at,name,email,consent,text\n" +
+		"2027-06-01 09:30,Ann,ann@example.org,named,\"'=HYPERLINK(\"\"x\"\") a lift would help\"\n" +
+		"2027-06-01 09:30,,,yes,\"More buses, please.\"\n"
+	if got := export(); got != want {
+		t.Errorf("contributions export:\n%s\nwant:\n%s", got, want)
+	}
+	if got := export("--named-only"); strings.Count(got, "\n") != 2 || !strings.Contains(got, "Ann") {
+		t.Errorf("--named-only:\n%s", got)
 	}
 }

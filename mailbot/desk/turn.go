@@ -92,6 +92,11 @@ func (t *turn) run() (string, error) {
 	t.staff = c.IsStaff
 	text := wordsOf(t.m)
 	t.text = text
+	if t.offer != nil && t.offer.Kind == store.OfferViews {
+		if outcome, done, err := t.consent(text); done || err != nil {
+			return outcome, err
+		}
+	}
 	if t.offer != nil && t.offer.Kind == store.OfferProve {
 		if outcome, done, err := t.proven(text); done || err != nil {
 			return outcome, err
@@ -163,6 +168,9 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	// whatever "a one-to-one" its words look like.
 	if h.Why != understand.AComplaint && understand.AsksForPerson(t.text) {
 		h.Why = understand.APerson
+	}
+	if t.offersViews(h, listed) {
+		return t.views()
 	}
 	holdOnly := t.canHandOver(h) && (h.Why == understand.AComplaint ||
 		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil ||
