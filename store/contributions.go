@@ -22,6 +22,10 @@ const (
 // NO answers whether it may be used.
 const OfferViews OfferKind = "views"
 
+// OfferResume is the news to staff that list mail is paused: a reply SEND
+// from a proven member of staff lets it go again.
+const OfferResume OfferKind = "resume"
+
 // Contribution is one person's views, as kept.
 type Contribution struct {
 	Received    time.Time

@@ -396,3 +396,10 @@ type Thanks struct {
 	Consent  string // "", "asked" (a question is open), "yes", "named", "no"
 	Answered string // "", "yes", "named", "no"
 }
+
+// BulkResumed is the data for "bulk-resumed": a member of staff's SEND to
+// the news that list mail was paused.
+type BulkResumed struct {
+	Name    string
+	Resumed bool // false: it had been resumed already
+}

@@ -92,6 +92,11 @@ func (t *turn) run() (string, error) {
 	t.staff = c.IsStaff
 	text := wordsOf(t.m)
 	t.text = text
+	if t.offer != nil && t.offer.Kind == store.OfferResume {
+		if outcome, done, err := t.resume(text); done || err != nil {
+			return outcome, err
+		}
+	}
 	if t.offer != nil && t.offer.Kind == store.OfferViews {
 		if outcome, done, err := t.consent(text); done || err != nil {
 			return outcome, err

@@ -14,13 +14,14 @@ CREATE INDEX contributions_person ON contributions (person_id, consent);
 CREATE INDEX contributions_received ON contributions (received_at);
 
 -- Offers gain "views": the thank-you for a contribution, whose reply
--- (YES, NAME ME or NO) is the person's consent.
+-- (YES, NAME ME or NO) is the person's consent; and "resume": the news to
+-- staff that list mail is paused, whose reply SEND lets it go again.
 CREATE TABLE offers_new (
 	id         INTEGER PRIMARY KEY,
 	token      TEXT NOT NULL UNIQUE,
 	message_id TEXT NOT NULL UNIQUE,
 	person_id  INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
-	kind       TEXT NOT NULL CHECK (kind IN ('book', 'cancel', 'booked', 'join', 'newsletter', 'forget', 'prove', 'views')),
+	kind       TEXT NOT NULL CHECK (kind IN ('book', 'cancel', 'booked', 'join', 'newsletter', 'forget', 'prove', 'views', 'resume')),
 	items      TEXT NOT NULL,
 	places     INTEGER NOT NULL DEFAULT 0,
 	phone      TEXT NOT NULL DEFAULT '',
