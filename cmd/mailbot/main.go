@@ -27,19 +27,20 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"run":                  {"run [--once] [--replay-seen]", "the daemon: read mail, answer it, send what is due", runCmd},
-	"sessions import":      {"sessions import FILE.csv", "add or update sessions and drop-in slots", sessionsImport},
-	"sessions list":        {"sessions list", "upcoming sessions with places left", sessionsList},
-	"sessions cancel":      {"sessions cancel ID [--reason TEXT]", "withdraw a session: everyone booked or waiting is told, with what else is on", sessionsCancel},
-	"bookings export":      {"bookings export [--session ID]", "bookings as CSV on standard output", bookingsExport},
-	"contributions export": {"contributions export [--named-only]", "the views people sent that they agreed may be used, as CSV", contributionsExport},
-	"bookings add":         {"bookings add --session ID --name NAME [--email E] [--phone P] [--places N] [--needs TEXT]", "a booking taken by phone or in person; with no email, staff get what the person would have got", bookingsAdd},
-	"subscribers export":   {"subscribers export", "the mailing list as CSV on standard output", subscribersExport},
+	"run":                {"run [--once] [--replay-seen]", "the daemon: read mail, answer it, send what is due", runCmd},
+	"sessions import":    {"sessions import FILE.csv", "add or update sessions and drop-in slots", sessionsImport},
+	"sessions list":      {"sessions list", "upcoming sessions with places left", sessionsList},
+	"sessions cancel":    {"sessions cancel ID [--reason TEXT]", "withdraw a session: everyone booked or waiting is told, with what else is on", sessionsCancel},
+	"bookings export":    {"bookings export [--session ID]", "bookings as CSV on standard output", bookingsExport},
+	"bookings add":       {"bookings add --session ID --name NAME [--email E] [--phone P] [--places N] [--needs TEXT]", "a booking taken by phone or in person; with no email, staff get what the person would have got", bookingsAdd},
+	"subscribers export": {"subscribers export", "the mailing list as CSV on standard output", subscribersExport},
 	"newsletter send": {"newsletter send --subject S --file BODY.md [--dry-run]",
 		"send a newsletter to the mailing list; run again to resume", newsletterSend},
 	"newsletter resume": {"newsletter resume",
 		"send list mail again after the bot paused it because mail servers refused the council's email", newsletterResume},
 	"forget": {"forget EMAIL", "erase a person's details (UK GDPR); their bookings still count", forget},
+	"contributions export": {"contributions export [--named-only]",
+		"the views people sent that they agreed may be used, as CSV", contributionsExport},
 }
 
 // env is what every command gets: configuration, logger and output.
