@@ -174,7 +174,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	if h.Why != understand.AComplaint && understand.AsksForPerson(t.text) {
 		h.Why = understand.APerson
 	}
-	if t.offersViews(h, listed) {
+	if t.offersViews(h, listed, upcoming) {
 		return t.views()
 	}
 	holdOnly := t.canHandOver(h) && (h.Why == understand.AComplaint ||

@@ -20,12 +20,23 @@ const maxContribution = 8 << 10
 // message not understood: view words ("I wanted to say", "what would make
 // my days better is"), and no request the bot can do. A day named in the
 // views ("somewhere to go on a Saturday") is no booking unless a list was
-// offered, and a question is one only with its question mark.
-func (t *turn) offersViews(h understand.Handoff, listed bool) bool {
+// offered, or it asks to book a session there is; a question is one only
+// with its question mark.
+func (t *turn) offersViews(h understand.Handoff, listed bool, upcoming []store.SessionPlaces) bool {
 	switch {
 	case listed, t.staff, t.by != nil, len(h.Urgent) > 0:
 		return false
-	case t.req.Action != understand.Unknown && !(t.req.Action == understand.Choose && t.offer == nil):
+	case t.req.Action == understand.Choose:
+		// A session's words among views ("my good day") are no choice
+		// when no list was offered to choose from.
+		if t.offer != nil {
+			return false
+		}
+	case t.req.Action == understand.Book:
+		if t.offer != nil || t.namesASession(upcoming) {
+			return false
+		}
+	case t.req.Action != understand.Unknown:
 		return false
 	case h.Why == understand.AComplaint, h.Why == understand.APerson:
 		return false
@@ -33,6 +44,16 @@ func (t *turn) offersViews(h understand.Handoff, listed bool) bool {
 		return false
 	}
 	return understand.OffersViews(t.text)
+}
+
+// namesASession is whether any session the request names is one coming up.
+func (t *turn) namesASession(upcoming []store.SessionPlaces) bool {
+	for _, p := range t.req.Targets {
+		if len(t.resolve(p, upcoming)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // views keeps the person's words as a contribution and thanks them. The
