@@ -127,9 +127,22 @@ func TestBounceByCause(t *testing.T) {
 	if got := d.mail(readers[5]); len(got) != 1 {
 		t.Errorf("a reply to a person while paused: %d messages, want 1", len(got))
 	}
-	p, err := d.st.ResumeBulk(context.Background())
-	if err != nil || !p.Paused {
-		t.Fatalf("ResumeBulk = %+v, %v; want it had been paused", p, err)
+	// A reply SEND to the alert resumes, from staff proven only.
+	sendTo := func(id, auth string) {
+		t.Helper()
+		d.deliver("From: " + staffAddress + "\r\nTo: " + alert.ReplyTo + "\r\nSubject: Re: " + alert.Subject +
+			"\r\nMessage-ID: <" + id + "@localhost>\r\nIn-Reply-To: <" + alert.MessageID + ">\r\n" +
+			"Authentication-Results: localhost; " + auth + "\r\n\r\nSEND\r\n\r\n> I have stopped sending newsletters\r\n")
+	}
+	sendTo("forged", "none")
+	if p, _ := d.st.BulkPause(context.Background()); !p.Paused {
+		t.Fatal("an unproven SEND resumed list mail")
+	}
+	d.mail(staffAddress)
+	sendTo("send", "auth=pass smtp.auth="+staffAddress)
+	d.one(staffAddress).must(t, "list mail is going again")
+	if p, _ := d.st.BulkPause(context.Background()); p.Paused {
+		t.Fatal("staff's SEND did not resume list mail")
 	}
 	if got := metrics(); !strings.Contains(got, "\nmailbot_bulk_paused 0\n") {
 		t.Errorf("/metrics after resuming:\n%s", got)

@@ -137,6 +137,14 @@ func (b *Bot) senderFault(ctx context.Context, tx *store.Tx, now time.Time) (boo
 		}
 	}
 	replies := b.toAllStaff(desk.Reply{Kind: "bulk-paused", Subject: "Newsletters paused: mail servers are refusing the council's email", Data: data})
+	for i := range replies {
+		// A reply SEND from them, once the cause is fixed, resumes.
+		id, err := tx.NotePerson(ctx, replies[i].To, "", now)
+		if err != nil {
+			return false, err
+		}
+		replies[i].Offer = &store.Offer{PersonID: id, Kind: store.OfferResume, Items: []string{}}
+	}
 	if len(replies) == 0 {
 		b.log.Error("list mail paused, and no MAILBOT_STAFF to tell: run `mailbot newsletter resume` once the cause is fixed")
 	}

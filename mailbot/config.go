@@ -33,6 +33,10 @@ type Config struct {
 	// Reminders are how long before a session each reminder goes to
 	// everyone confirmed, longest first.
 	Reminders []time.Duration
+	// Digest is the local time of day, from midnight, when staff get the
+	// day's digest; DigestOff, none.
+	Digest    time.Duration
+	DigestOff bool
 	HTTP      string
 	BaseURL   *url.URL
 	TZ        *time.Location
@@ -223,6 +227,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.Reminders, err = parseLeads(get("MAILBOT_REMINDERS", "48h,2h")); err != nil {
 		bad("MAILBOT_REMINDERS", err)
 	}
+	if c.Digest, c.DigestOff, err = parseClock(get("MAILBOT_DIGEST", "08:00")); err != nil {
+		bad("MAILBOT_DIGEST", err)
+	}
 	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
 		bad("MAILBOT_HTTP", err)
 	}
@@ -312,6 +319,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// parseClock reads a time of day, "08:00" or "8:30", as the time since
+// midnight; "off" is none.
+func parseClock(v string) (time.Duration, bool, error) {
+	v = strings.TrimSpace(v)
+	if strings.EqualFold(v, "off") {
+		return 0, true, nil
+	}
+	t, err := time.Parse("15:04", v)
+	if err != nil {
+		return 0, false, fmt.Errorf("%q: want a time of day such as 08:00, or off", v)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, false, nil
 }
 
 // parseLeads reads reminder lead times: "48h,2h", "2d,2h", or "off" for

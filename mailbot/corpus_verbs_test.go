@@ -122,8 +122,10 @@ var corpusVerbs = map[string]corpusVerb{
 	"ignore": {check: func(r *corpusRun, a []string) bool {
 		return r.nothingChanged() && len(r.replies)+len(r.forWho)+len(r.handoffs)+len(r.staffReplies) == 0
 	}},
-	// Views kept as a contribution: the bot keeps none yet.
-	"contribution": {},
+	// Views kept as a contribution (and thanked for).
+	"contribution": {check: func(r *corpusRun, a []string) bool {
+		return strings.Contains(r.outcome, "thanked for a contribution") && len(r.replies) > 0
+	}},
 }
 
 func (r *corpusRun) held(id string) bool { _, ok := r.after.live[id]; return ok }

@@ -151,7 +151,7 @@ func (d *rig) timetable(csv string) {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	if _, err := ImportTimetable(context.Background(), d.st, sessions, d.clock.Now(), d.bot.TellMoved); err != nil {
+	if _, err := ImportTimetable(context.Background(), d.st, sessions, d.clock.Now(), d.bot); err != nil {
 		d.t.Fatal(err)
 	}
 }

@@ -64,7 +64,7 @@ func (e *ebBot) importTimetable(csv string) ImportResult {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	res, err := ImportTimetable(context.Background(), e.svc.Store, sessions, time.Now(), e.svc.Bot.TellMoved)
+	res, err := ImportTimetable(context.Background(), e.svc.Store, sessions, time.Now(), e.svc.Bot)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -353,7 +353,9 @@ func TestE2ETimetableChangeTellsBooked(t *testing.T) {
 		t.Errorf("subject = %q, want a change to Coffee and conversation", changed.Subject)
 	}
 	changed.must(t, "Hello Ann,", "has changed", "Coffee and conversation", "Thursday 15 July 2027, 3pm to 4pm", "Town Hall")
-	changed.mustNot(t, "1pm to 2pm")
+	// What it was is said as such, never as the time to come.
+	changed.must(t, "When was: Thursday 15 July 2027, 1pm to 2pm", "When now: Thursday 15 July 2027, 3pm to 4pm")
+	changed.mustNot(t, "When:   Thursday 15 July 2027, 1pm to 2pm")
 	c, cev := changed.cal(t, calendar.Request)
 	if cev.UID != ev.UID {
 		t.Errorf("update UID = %q, want the booking's %q", cev.UID, ev.UID)

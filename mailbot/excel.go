@@ -156,7 +156,13 @@ func readSheet(r io.Reader, what string, columns []string, each func(sheetRow)) 
 			errs = append(errs, fmt.Errorf("row %d: %d fields, want %d", n, len(rec), len(header)))
 			continue
 		}
-		each(sheetRow{n: n, errs: &errs, get: func(c string) string { return strings.TrimSpace(rec[col[c]]) }})
+		each(sheetRow{n: n, errs: &errs, get: func(c string) string {
+			i, ok := col[c]
+			if !ok {
+				return "" // an optional column left out
+			}
+			return strings.TrimSpace(rec[i])
+		}})
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s not imported, nothing changed:\n%w", what, errors.Join(errs...))

@@ -114,9 +114,20 @@ func (b *Bot) handleOne(ctx context.Context, tx *store.Tx, ra *readAhead, d Deli
 }
 
 // queue renders replies into the outbox, with the offers they carry, in
-// the caller's transaction.
+// the caller's transaction. Mail for someone with no email address goes
+// to staff to read out instead (byPhone).
 func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []desk.Reply, inboundID int64, now time.Time) error {
 	for _, r := range replies {
+		if store.NoEmail(r.To) {
+			phoned, err := b.byPhone(ctx, tx, r)
+			if err != nil {
+				return err
+			}
+			if err := b.queue(ctx, tx, phoned, inboundID, now); err != nil {
+				return err
+			}
+			continue
+		}
 		if r.Offer != nil {
 			r.Offer.Token = randomToken(10)
 		}

@@ -64,6 +64,9 @@ func (b *Bot) remind(ctx context.Context, every time.Duration) error {
 		if err := b.LapseRequests(ctx); err != nil && ctx.Err() == nil {
 			b.log.Error("lapsing requests to join", "err", err)
 		}
+		if _, err := b.SendDigest(ctx); err != nil && ctx.Err() == nil {
+			b.log.Error("staff digest", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return nil

@@ -28,6 +28,7 @@ type SubjectAccess struct {
 	MailingList *saSubscription   `json:"mailing_list"`
 	Questions   []saQuestion      `json:"questions_we_asked"`
 	Bounces     []saBounce        `json:"delivery_failures"`
+	Views       []saView          `json:"views_you_sent"`
 	From        []saInbound       `json:"messages_from_them"`
 	ForThem     []saInbound       `json:"messages_from_staff_about_them"`
 	To          []saOutbound      `json:"messages_to_them"`
@@ -73,6 +74,12 @@ type saQuestion struct {
 	Phone     string `json:"phone,omitempty"`
 	Needs     string `json:"access_needs,omitempty"`
 	At        string `json:"at"`
+}
+
+type saView struct {
+	Text    string `json:"text"`
+	Consent string `json:"consent"`
+	At      string `json:"received_at"`
 }
 
 type saBounce struct {
@@ -143,7 +150,7 @@ func subjectAccess(h store.Held, cfg Config, email string, now time.Time) Subjec
 			"bookings":          "until you ask us to delete your details; then kept without your name, address, phone or access needs",
 			"mailing list":      "until you leave it or ask us to delete your details",
 		},
-		Bookings: []saBooking{}, Questions: []saQuestion{}, Bounces: []saBounce{},
+		Bookings: []saBooking{}, Questions: []saQuestion{}, Bounces: []saBounce{}, Views: []saView{},
 		From: []saInbound{}, ForThem: []saInbound{}, To: []saOutbound{},
 	}
 	if p := h.Person; p != nil {
@@ -169,6 +176,9 @@ func subjectAccess(h store.Held, cfg Config, email string, now time.Time) Subjec
 	}
 	for _, m := range h.About {
 		sa.ForThem = append(sa.ForThem, saInbound{MessageID: m.MessageKey, Subject: m.Subject, ReceivedAt: stamp(m.ReceivedAt), Outcome: m.Outcome})
+	}
+	for _, v := range h.Views {
+		sa.Views = append(sa.Views, saView{Text: v.Text, Consent: v.Consent, At: stamp(v.At)})
 	}
 	for _, m := range h.To {
 		o := saOutbound{MessageID: m.MessageID, Kind: m.Kind, Status: m.Status, Queued: stamp(m.CreatedAt), Sent: stamp(m.SentAt)}

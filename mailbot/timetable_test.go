@@ -2,6 +2,7 @@ package mailbot
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -185,7 +186,7 @@ func TestImportTimetable(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: ImportTimetable error = %v", step.name, err)
 		}
-		if got != step.want {
+		if !reflect.DeepEqual(got, step.want) {
 			t.Errorf("%s: ImportTimetable = %+v, want %+v", step.name, got, step.want)
 		}
 	}

@@ -33,6 +33,10 @@ func (w *web) handler() http.Handler {
 	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", desk.PurposeLeave, w.svc.Bot.LeaveByLink))
 	mux.HandleFunc("GET /list/join/{token}", w.listPage("page-join", desk.PurposeConfirm, nil))
 	mux.HandleFunc("POST /list/join/{token}", w.listPage("page-join", desk.PurposeConfirm, w.svc.Bot.JoinByLink))
+	mux.HandleFunc("GET /sessions", w.sessions)
+	mux.HandleFunc("GET /sessions.ics", w.sessionsFeed)
+	mux.HandleFunc("GET /newsletters", w.newsletters)
+	mux.HandleFunc("GET /newsletters/{id}", w.newsletter)
 	return framingDenied(mux)
 }
 

@@ -31,7 +31,7 @@ func TestBackupWhileWriting(t *testing.T) {
 			default:
 			}
 			err := s.Write(ctx, func(tx *Tx) error {
-				_, err := tx.UpsertSession(ctx, Session{ID: fmt.Sprint("s", i), Kind: "session", Title: "T",
+				_, _, err := tx.UpsertSession(ctx, Session{ID: fmt.Sprint("s", i), Kind: "session", Title: "T",
 					Starts: time.Unix(1e9, 0), Ends: time.Unix(1e9+3600, 0), Capacity: 1}, time.Now())
 				return err
 			})

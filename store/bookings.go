@@ -50,13 +50,14 @@ type NewBooking struct {
 type BookResult int
 
 const (
-	Booked         BookResult = iota // confirmed places
-	OnWaitingList                    // full: a place on the waiting list
-	AlreadyBooked                    // they had a live booking already; nothing changed
-	SessionStarted                   // too late: it has started or is over
-	SlotTaken                        // a drop-in slot already taken: drop-ins have no waiting list
-	Resized                          // a live booking now holds the places asked for
-	NoRoom                           // more places asked on a booking than are free: it keeps what it had
+	Booked           BookResult = iota // confirmed places
+	OnWaitingList                      // full: a place on the waiting list
+	AlreadyBooked                      // they had a live booking already; nothing changed
+	SessionStarted                     // too late: it has started or is over
+	SlotTaken                          // a drop-in slot already taken: drop-ins have no waiting list
+	Resized                            // a live booking now holds the places asked for
+	NoRoom                             // more places asked on a booking than are free: it keeps what it had
+	SessionWithdrawn                   // the organiser cancelled the session: nothing to book
 )
 
 // querier is what reads need, in or out of a transaction.
@@ -68,7 +69,7 @@ type querier interface {
 const bookingColumns = `
 	b.id, b.person_id, p.email, p.name, b.places, b.status, b.source, b.phone, b.access_needs,
 	b.sequence, b.booked_at,
-	s.id, s.kind, s.title, s.starts_at, s.ends_at, s.capacity, s.location, s.description, s.sequence
+	s.id, s.kind, s.title, s.starts_at, s.ends_at, s.capacity, s.location, s.description, s.joining, s.sequence
 	FROM bookings b JOIN sessions s ON s.id = b.session_id JOIN people p ON p.id = b.person_id`
 
 func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
@@ -77,7 +78,7 @@ func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 	err := row.Scan(&b.ID, &b.PersonID, &b.Email, &b.Name, &b.Places, &b.Status, &b.Source, &b.Phone, &b.Needs,
 		&b.Sequence, &bookedAt,
 		&b.Session.ID, &b.Session.Kind, &b.Session.Title, &starts, &ends, &b.Session.Capacity,
-		&b.Session.Location, &b.Session.Description, &b.Session.Sequence)
+		&b.Session.Location, &b.Session.Description, &b.Session.Joining, &b.Session.Sequence)
 	b.BookedAt, b.Session.Starts, b.Session.Ends = fromMillis(bookedAt), fromMillis(starts), fromMillis(ends)
 	return b, err
 }
@@ -150,6 +151,9 @@ func (tx *Tx) Book(ctx context.Context, nb NewBooking, now time.Time) (Booking, 
 	}
 	if !s.Starts.After(now) {
 		return Booking{Session: s}, SessionStarted, nil
+	}
+	if s.Withdrawn {
+		return Booking{Session: s}, SessionWithdrawn, nil
 	}
 	if s.Kind == Dropin {
 		// A one-to-one is one conversation, whoever comes along to it.
@@ -319,6 +323,9 @@ func (s *Store) ExportBookings(ctx context.Context, sessionID string, fn func(Bo
 		b, err := scanBooking(rows)
 		if err != nil {
 			return fmt.Errorf("export bookings: %w", err)
+		}
+		if NoEmail(b.Email) {
+			b.Email = "" // they have none: the stand-in is ours, not theirs
 		}
 		if err := fn(b); err != nil {
 			return err

@@ -38,7 +38,7 @@ func (e *bookingsEnv) write(fn func(*Tx) error) {
 func (e *bookingsEnv) session(id string, starts time.Time, capacity int) {
 	e.t.Helper()
 	e.write(func(tx *Tx) error {
-		_, err := tx.UpsertSession(e.ctx, Session{ID: id, Kind: "session", Title: "Session " + id,
+		_, _, err := tx.UpsertSession(e.ctx, Session{ID: id, Kind: "session", Title: "Session " + id,
 			Starts: starts, Ends: starts.Add(time.Hour), Capacity: capacity, Location: "Online"}, bookT0)
 		return err
 	})
@@ -903,7 +903,7 @@ func TestConcurrentBooking(t *testing.T) {
 			defer s.Close()
 			starts := bookT0.Add(7 * 24 * time.Hour)
 			err = s.Write(ctx, func(tx *Tx) error {
-				_, err := tx.UpsertSession(ctx, Session{ID: "s1", Kind: "session", Title: "Busy", Starts: starts, Ends: starts.Add(time.Hour), Capacity: tc.capacity}, bookT0)
+				_, _, err := tx.UpsertSession(ctx, Session{ID: "s1", Kind: "session", Title: "Busy", Starts: starts, Ends: starts.Add(time.Hour), Capacity: tc.capacity}, bookT0)
 				return err
 			})
 			if err != nil {

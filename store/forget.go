@@ -18,18 +18,19 @@ const OfferForget = "forget"
 
 // Erased says what Forget did, for the summary an officer reads.
 type Erased struct {
-	Person       bool   // someone with the address was known
-	Placeholder  string // with Person: what their address is now, in bookings and attendee lists
-	Kept         int    // their bookings, kept without their details: confirmed places still count
-	Waiting      int    // places on waiting lists given up
-	Subscription bool   // their mailing list record, consent and all
-	Offers       int    // lists and questions of ours they could have replied to
-	Bounces      int    // delivery failures recorded for them
-	From         int    // messages from them: sender and subject erased
-	To           int    // messages to them: address and body erased
-	Unsent       int    // of those, still queued: now never sent
-	Naming       int    // messages from or to others that named them: subject or body erased
-	NamingUnsent int    // of those, still queued: now never sent
+	Person        bool   // someone with the address was known
+	Placeholder   string // with Person: what their address is now, in bookings and attendee lists
+	Kept          int    // their bookings, kept without their details: confirmed places still count
+	Waiting       int    // places on waiting lists given up
+	Subscription  bool   // their mailing list record, consent and all
+	Offers        int    // lists and questions of ours they could have replied to
+	Contributions int    // their views, kept for the programme
+	Bounces       int    // delivery failures recorded for them
+	From          int    // messages from them: sender and subject erased
+	To            int    // messages to them: address and body erased
+	Unsent        int    // of those, still queued: now never sent
+	Naming        int    // messages from or to others that named them: subject or body erased
+	NamingUnsent  int    // of those, still queued: now never sent
 }
 
 // Any is whether anything was held about them.
@@ -119,6 +120,7 @@ func (tx *Tx) erasePerson(ctx context.Context, personID int64, placeholder strin
 			SELECT id, 0, ? FROM bookings WHERE person_id = ? AND status = 'confirmed'`,
 			[]any{ms, personID}, nil},
 		{"delete offers", `DELETE FROM offers WHERE person_id = ?`, []any{personID}, &e.Offers},
+		{"delete contributions", `DELETE FROM contributions WHERE person_id = ?`, []any{personID}, &e.Contributions},
 		{"delete bounces", `DELETE FROM bounces WHERE person_id = ?`, []any{personID}, &e.Bounces},
 		// Their complaints go with them: they are suppressed from now
 		// on, which is what the evidence was kept for.

@@ -18,11 +18,18 @@ type Held struct {
 	Subscription *Subscription
 	Questions    []HeldOffer
 	Bounces      []HeldBounce
+	Views        []HeldView // contributions to the conversation
 	From         []HeldInbound
 	// About are messages from others (staff) recording what was done
 	// for them.
 	About []HeldInbound
 	To    []HeldOutbound
+}
+
+// HeldView is one contribution a person sent, and their consent for it.
+type HeldView struct {
+	Text, Consent string
+	At            time.Time
 }
 
 // HeldPerson is a person's own row.
@@ -132,6 +139,14 @@ func heldAbout(ctx context.Context, tx querier, email string) (Held, error) {
 				h.Questions = append(h.Questions, o)
 				return err
 			}},
+		{"contributions", true, `SELECT text, consent, received_at FROM contributions WHERE person_id = ? ORDER BY received_at, id`, []any{p.ID}, func(r *sql.Rows) error {
+			var v HeldView
+			var at int64
+			err := r.Scan(&v.Text, &v.Consent, &at)
+			v.At = fromMillis(at)
+			h.Views = append(h.Views, v)
+			return err
+		}},
 		{"bounces", true, `SELECT status, hard, diagnostic, at FROM bounces WHERE person_id = ? ORDER BY at, id`, []any{p.ID}, func(r *sql.Rows) error {
 			var b HeldBounce
 			var at int64

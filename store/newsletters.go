@@ -150,3 +150,34 @@ func (tx *Tx) outboxWhere(ctx context.Context, where string, arg any) (id int64,
 	}
 	return id, rcpt, nil
 }
+
+// SentNewsletters returns the newsletters that went to the list, newest
+// first, for the public page of past issues; previews are left out.
+func (s *Store) SentNewsletters(ctx context.Context) ([]Newsletter, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM newsletters WHERE queued_at IS NOT NULL ORDER BY queued_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("read newsletters: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read newsletters: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read newsletters: %w", err)
+	}
+	out := make([]Newsletter, 0, len(ids))
+	for _, id := range ids {
+		n, err := s.Newsletter(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}

@@ -81,15 +81,23 @@ func (s *Store) ResumeBulk(ctx context.Context) (Pause, error) {
 	var p Pause
 	err := s.Write(ctx, func(tx *Tx) error {
 		var err error
-		if p, err = bulkPause(ctx, tx.tx); err != nil || !p.Paused {
-			return err
-		}
-		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM bulk_pause`); err != nil {
-			return fmt.Errorf("resume bulk mail: %w", err)
-		}
-		return nil
+		p, err = tx.ResumeBulk(ctx)
+		return err
 	})
 	return p, err
+}
+
+// ResumeBulk is Store.ResumeBulk inside the transaction: a member of
+// staff's SEND by email.
+func (tx *Tx) ResumeBulk(ctx context.Context) (Pause, error) {
+	p, err := bulkPause(ctx, tx.tx)
+	if err != nil || !p.Paused {
+		return p, err
+	}
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM bulk_pause`); err != nil {
+		return p, fmt.Errorf("resume bulk mail: %w", err)
+	}
+	return p, nil
 }
 
 // BulkPause says whether bulk mail is held back.

@@ -28,7 +28,14 @@ type Session struct {
 	Capacity    int
 	Location    string
 	Description string
-	Sequence    int // iCalendar SEQUENCE, bumped when time or place change
+	// Joining is how to join an online session (a link, any ID or
+	// passcode), as the organiser wrote it; "" until they have it.
+	Joining  string
+	Sequence int // iCalendar SEQUENCE, bumped when time, place or joining change
+	// Withdrawn: the organiser cancelled the session; it is on offer no
+	// more. Reason is their words, if any.
+	Withdrawn bool
+	Reason    string
 }
 
 // SessionChange says what an upsert did to a session.
@@ -38,52 +45,56 @@ const (
 	SessionUnchanged SessionChange = iota
 	SessionAdded
 	SessionUpdated // title, capacity or description changed
-	SessionMoved   // time or place changed: people booked need telling
+	// SessionMoved is a change of time, place or how to join: what people
+	// booked need telling, with a calendar update.
+	SessionMoved
 )
 
-// UpsertSession adds s, or updates the session with its id.
-func (tx *Tx) UpsertSession(ctx context.Context, s Session, now time.Time) (SessionChange, error) {
+// UpsertSession adds s, or updates the session with its id. was is the
+// session as it stood before, for the news of what changed; its ID is ""
+// when s is new.
+func (tx *Tx) UpsertSession(ctx context.Context, s Session, now time.Time) (change SessionChange, was Session, err error) {
 	var old Session
 	var starts, ends int64
-	err := tx.tx.QueryRowContext(ctx, `
-		SELECT kind, title, starts_at, ends_at, capacity, location, description, sequence
+	err = tx.tx.QueryRowContext(ctx, `
+		SELECT id, kind, title, starts_at, ends_at, capacity, location, description, joining, sequence
 		FROM sessions WHERE id = ?`, s.ID).
-		Scan(&old.Kind, &old.Title, &starts, &ends, &old.Capacity, &old.Location, &old.Description, &old.Sequence)
+		Scan(&old.ID, &old.Kind, &old.Title, &starts, &ends, &old.Capacity, &old.Location, &old.Description, &old.Joining, &old.Sequence)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err := tx.tx.ExecContext(ctx, `
-			INSERT INTO sessions (id, kind, title, starts_at, ends_at, capacity, location, description, sequence, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-			s.ID, s.Kind, s.Title, millis(s.Starts), millis(s.Ends), s.Capacity, s.Location, s.Description, millis(now))
+			INSERT INTO sessions (id, kind, title, starts_at, ends_at, capacity, location, description, joining, sequence, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+			s.ID, s.Kind, s.Title, millis(s.Starts), millis(s.Ends), s.Capacity, s.Location, s.Description, s.Joining, millis(now))
 		if err != nil {
-			return 0, fmt.Errorf("add session %s: %w", s.ID, err)
+			return 0, Session{}, fmt.Errorf("add session %s: %w", s.ID, err)
 		}
-		return SessionAdded, nil
+		return SessionAdded, Session{}, nil
 	case err != nil:
-		return 0, fmt.Errorf("read session %s: %w", s.ID, err)
+		return 0, Session{}, fmt.Errorf("read session %s: %w", s.ID, err)
 	}
 	old.Starts, old.Ends = fromMillis(starts), fromMillis(ends)
 
-	change := SessionUnchanged
+	change = SessionUnchanged
 	seq := old.Sequence
 	switch {
-	case !old.Starts.Equal(s.Starts) || !old.Ends.Equal(s.Ends) || old.Location != s.Location:
+	case !old.Starts.Equal(s.Starts) || !old.Ends.Equal(s.Ends) || old.Location != s.Location || old.Joining != s.Joining:
 		change, seq = SessionMoved, seq+1
 	case old.Kind != s.Kind || old.Title != s.Title || old.Capacity != s.Capacity || old.Description != s.Description:
 		change = SessionUpdated
 	}
 	if change == SessionUnchanged {
-		return change, nil
+		return change, old, nil
 	}
 	_, err = tx.tx.ExecContext(ctx, `
 		UPDATE sessions SET kind = ?, title = ?, starts_at = ?, ends_at = ?, capacity = ?, location = ?,
-			description = ?, sequence = ?, updated_at = ?
+			description = ?, joining = ?, sequence = ?, updated_at = ?
 		WHERE id = ?`,
-		s.Kind, s.Title, millis(s.Starts), millis(s.Ends), s.Capacity, s.Location, s.Description, seq, millis(now), s.ID)
+		s.Kind, s.Title, millis(s.Starts), millis(s.Ends), s.Capacity, s.Location, s.Description, s.Joining, seq, millis(now), s.ID)
 	if err != nil {
-		return 0, fmt.Errorf("update session %s: %w", s.ID, err)
+		return 0, Session{}, fmt.Errorf("update session %s: %w", s.ID, err)
 	}
-	return change, nil
+	return change, old, nil
 }
 
 // SessionPlaces is a session with how its places stand.
@@ -106,13 +117,14 @@ func (tx *Tx) UpcomingSessions(ctx context.Context, from time.Time, kind Session
 }
 
 func upcoming(ctx context.Context, q querier, from time.Time, kind SessionKind) ([]SessionPlaces, error) {
-	return sessionsWith(ctx, q, `s.starts_at > ? AND (? = '' OR s.kind = ?)`, millis(from), kind, kind)
+	return sessionsWith(ctx, q, `s.starts_at > ? AND (? = '' OR s.kind = ?) AND s.status = 'open'`, millis(from), kind, kind)
 }
 
 // sessionsWith reads the sessions matching where, soonest first.
 func sessionsWith(ctx context.Context, q querier, where string, args ...any) ([]SessionPlaces, error) {
 	rows, err := q.QueryContext(ctx, `
-		SELECT s.id, s.kind, s.title, s.starts_at, s.ends_at, s.capacity, s.location, s.description, s.sequence,
+		SELECT s.id, s.kind, s.title, s.starts_at, s.ends_at, s.capacity, s.location, s.description, s.joining, s.sequence,
+			s.status = 'cancelled', s.cancel_reason,
 			s.capacity - coalesce((SELECT sum(places) FROM bookings b WHERE b.session_id = s.id AND b.status = 'confirmed'), 0),
 			(SELECT count(*) FROM bookings b WHERE b.session_id = s.id AND b.status = 'waitlisted')
 		FROM sessions s WHERE `+where+` ORDER BY s.starts_at, s.id`, args...)
@@ -124,7 +136,8 @@ func sessionsWith(ctx context.Context, q querier, where string, args ...any) ([]
 	for rows.Next() {
 		var ss SessionPlaces
 		var starts, ends int64
-		if err := rows.Scan(&ss.ID, &ss.Kind, &ss.Title, &starts, &ends, &ss.Capacity, &ss.Location, &ss.Description, &ss.Sequence,
+		if err := rows.Scan(&ss.ID, &ss.Kind, &ss.Title, &starts, &ends, &ss.Capacity, &ss.Location, &ss.Description, &ss.Joining, &ss.Sequence,
+			&ss.Withdrawn, &ss.Reason,
 			&ss.Left, &ss.Waiting); err != nil {
 			return nil, fmt.Errorf("read sessions: %w", err)
 		}
@@ -164,4 +177,41 @@ func (s *Store) CountSessions(ctx context.Context) (int, error) {
 // SessionByID returns the session with id and its places.
 func (s *Store) SessionByID(ctx context.Context, id string) (SessionPlaces, error) {
 	return sessionByID(ctx, s.r, id)
+}
+
+// Withdraw cancels the session with id and every live booking on it, for
+// reason. It returns the session, and the bookings as they stood before
+// (with their new SEQUENCE, for the calendar's CANCEL), so that the
+// people can be told; already is true, and nothing changes, when the
+// session was withdrawn before: nobody is told twice.
+func (tx *Tx) Withdraw(ctx context.Context, id, reason string, now time.Time) (s SessionPlaces, told []Booking, already bool, err error) {
+	if s, err = tx.Session(ctx, id); err != nil {
+		return s, nil, false, err
+	}
+	if s.Withdrawn {
+		return s, nil, true, nil
+	}
+	if told, err = tx.SessionBookings(ctx, id); err != nil {
+		return s, nil, false, err
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE sessions SET status = 'cancelled', cancel_reason = ?, updated_at = ? WHERE id = ?`,
+		reason, millis(now), id); err != nil {
+		return s, nil, false, fmt.Errorf("withdraw session %s: %w", id, err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE bookings SET status = 'cancelled', sequence = sequence + 1, updated_at = ?
+		WHERE session_id = ? AND status <> 'cancelled'`, millis(now), id); err != nil {
+		return s, nil, false, fmt.Errorf("withdraw session %s: cancel its bookings: %w", id, err)
+	}
+	for i := range told {
+		told[i].Sequence++
+	}
+	s.Withdrawn, s.Reason = true, reason
+	return s, told, false, nil
+}
+
+// Promote confirms people from a session's waiting list while its places
+// allow, first come first served, as a cancellation does: for a capacity
+// raised.
+func (tx *Tx) Promote(ctx context.Context, sessionID string, now time.Time) ([]Booking, error) {
+	return tx.promote(ctx, sessionID, now)
 }

@@ -249,7 +249,7 @@ func TestUpsertSession(t *testing.T) {
 	base := Session{ID: "s1", Kind: "session", Title: "T", Starts: start, Ends: start.Add(time.Hour), Capacity: 20, Location: "Online"}
 	upsert := func(ss Session) SessionChange {
 		var ch SessionChange
-		if err := s.Write(ctx, func(tx *Tx) (err error) { ch, err = tx.UpsertSession(ctx, ss, start); return err }); err != nil {
+		if err := s.Write(ctx, func(tx *Tx) (err error) { ch, _, err = tx.UpsertSession(ctx, ss, start); return err }); err != nil {
 			t.Fatal(err)
 		}
 		return ch
@@ -280,7 +280,7 @@ func TestUpsertSession(t *testing.T) {
 	}
 	bad := base
 	bad.ID, bad.Ends = "s2", start
-	if err := s.Write(ctx, func(tx *Tx) error { _, err := tx.UpsertSession(ctx, bad, start); return err }); err == nil {
+	if err := s.Write(ctx, func(tx *Tx) error { _, _, err := tx.UpsertSession(ctx, bad, start); return err }); err == nil {
 		t.Error("a session ending as it starts was accepted")
 	}
 }

@@ -30,6 +30,11 @@ type Event struct {
 	Phone    string
 	Dropin   bool // a one-to-one conversation
 	Position int  // place on the waiting list, from 1
+	// For a message someone will use to get there (a confirmation, a
+	// reminder, a promotion, a change); empty in the others.
+	About     string   // the session's description
+	Joining   []string // how to join it online, line by line: a link, an ID, a passcode
+	JoinLater bool     // online, and the joining details are not out yet
 }
 
 // Choice is one numbered line of a list to reply to.
@@ -56,6 +61,7 @@ type Answer struct {
 	NoRoom    []Event  // bookings asked to grow where no places are free: unchanged
 	NotFound  []string // things named that match no session, in their words
 	Started   []Event  // too late to book or cancel
+	Withdrawn []Event  // cancelled by the organisers: not booked
 	// A numbered list to reply to, and why it is offered.
 	Choices    []Choice
 	ChooseFor  Choose
@@ -148,10 +154,21 @@ type Promoted struct {
 	Event Event
 }
 
-// Changed is the data for "changed": a session they are booked on moved.
+// Changed is the data for "changed": a session they are booked on moved,
+// or its joining details came.
 type Changed struct {
-	Name  string
-	Event Event // Position set when they are on the waiting list
+	Name    string
+	Event   Event    // as it is now; Position set when they are on the waiting list
+	Changes []Change // what is different, in the order When, Where, How to join
+	// Now is "online" or "in person" when the session changed from one to
+	// the other: what a person with care needs must not miss.
+	Now string
+}
+
+// Change is one thing about a session that changed: What ("Where") it
+// Was, and what it is Now.
+type Change struct {
+	What, Was, Now string
 }
 
 // Reminder is the data for "reminder".
@@ -293,4 +310,107 @@ type BounceStaff struct {
 	Complaints int
 	Sent       int
 	Rate       string // e.g. "0.4%"
+}
+
+// Digest is the data for "digest": the day's news for staff.
+type Digest struct {
+	Since     string // "8am on Monday 14 June 2027"
+	Booked    []DigestLine
+	Waiting   []DigestLine
+	Cancelled []DigestLine
+	// ToPhone are people with no email address booked on something coming
+	// soon: staff give them what the bot would have sent.
+	ToPhone []DigestLine
+	// NoJoining are online sessions soon that have no joining details yet,
+	// though the people booked were told the link would come.
+	NoJoining []DigestLine
+	Handoffs  []DigestHandoff
+}
+
+// DigestLine is one booking, or one session, in the digest.
+type DigestLine struct {
+	Title, When string
+	Who         string // "Mary Jones <mary@example.org>"; "" for a session
+	Places      int
+	Phone       string
+}
+
+// DigestHandoff is one message passed to staff.
+type DigestHandoff struct {
+	From, Subject, At string
+}
+
+// Withdrawn is the data for "withdrawn": a session they were booked on,
+// or waiting for, has been cancelled by the organisers.
+type Withdrawn struct {
+	Name    string
+	Event   Event
+	Reason  string // the organisers' words; may be empty
+	Waiting bool   // they were on the waiting list
+	Choices []Choice
+}
+
+// WithdrawnStaff is the data for "withdrawn-staff": who was told that a
+// session was withdrawn.
+type WithdrawnStaff struct {
+	Title, When, Reason string
+	Confirmed, Waiting  []Attendee
+}
+
+// ByPhone is the data for "by-phone": what the bot would have emailed
+// someone who has no email address, for a member of staff to read to
+// them on the phone.
+type ByPhone struct {
+	Name, Phone string
+	Subject     string
+	Text        string // the email's plain text, as they would have had it
+}
+
+// PublicSessions is the data for the web page "page-sessions": what's on,
+// for anyone, with booking by email.
+type PublicSessions struct {
+	Address  string // the project address
+	Sessions []PublicSession
+	Dropins  int    // one-to-one times free
+	DropinTo string // a mailto: that asks for one
+	FeedURL  string // the calendar feed
+}
+
+// PublicSession is one session on the public page.
+type PublicSession struct {
+	Title, When, Where, About string
+	Left                      int
+	Full                      bool
+	BookTo                    string // a mailto: with the subject filled in
+}
+
+// PublicNewsletters is the data for "page-newsletters" (List) and
+// "page-newsletter" (one, in HTML).
+type PublicNewsletters struct {
+	List []PublicNewsletter
+	One  PublicNewsletter
+}
+
+// PublicNewsletter is one past newsletter.
+type PublicNewsletter struct {
+	Subject, Sent, URL string
+	HTML               template.HTML
+}
+
+// Thanks is the data for "thanks": a person's views were kept as a
+// contribution. Ask: the question whether they may be used, with the
+// replies that answer it; Consent: their answer from before, used again;
+// Answered: their answer to the question, now.
+type Thanks struct {
+	Name     string
+	Ask      bool
+	Consent  string // "", "asked" (a question is open), "yes", "named", "no"
+	Answered string // "", "yes", "named", "no"
+}
+
+// BulkResumed is the data for "bulk-resumed": a member of staff's SEND to
+// the news that list mail was paused.
+type BulkResumed struct {
+	Name    string
+	Resumed bool // false: it had been resumed already
 }

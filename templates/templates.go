@@ -21,6 +21,10 @@ var files embed.FS
 var funcs = map[string]any{
 	"inc":  func(i int) int { return i + 1 }, // numbered lists count from 1
 	"wrap": wrap,
+	// isLink: a line that is one web address becomes a link in HTML.
+	"isLink": func(s string) bool {
+		return (strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")) && !strings.ContainsAny(s, " \t")
+	},
 }
 
 // wrap breaks s into lines of at most 72 characters where it has spaces,

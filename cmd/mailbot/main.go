@@ -33,8 +33,10 @@ var commands = map[string]command{
 	"sessions import":    {"sessions import FILE.csv", "add or update sessions and drop-in slots", sessionsImport},
 	"sessions list":      {"sessions list", "upcoming sessions with places left", sessionsList},
 	"bookings export":    {"bookings export [--session ID] [--excel]", "bookings as CSV on standard output", bookingsExport},
-	"subscribers export": {"subscribers export [--excel]", "the mailing list, with the evidence of consent, as CSV on standard output", subscribersExport},
+	"subscribers export": {"subscribers export [--excel] [--evidence]", "the mailing list as CSV on standard output; --evidence adds how each consent was given", subscribersExport},
 	"subscribers import": {"subscribers import FILE.csv [--ask]", "bring in a mailing list kept before: email,name,consented_at,source", subscribersImport},
+	"sessions cancel":    {"sessions cancel ID [--reason TEXT]", "withdraw a session: everyone booked or waiting is told, with what else is on", sessionsCancel},
+	"bookings add":       {"bookings add --session ID --name NAME [--email E] [--phone P] [--places N] [--needs TEXT]", "a booking taken by phone or in person; with no email, staff get what the person would have got", bookingsAdd},
 	"newsletter send": {"newsletter send --subject S --file BODY.md [--dry-run]",
 		"send a newsletter to the mailing list; run again to resume", newsletterSend},
 	"newsletter resume": {"newsletter resume",
@@ -43,6 +45,8 @@ var commands = map[string]command{
 	"export":  {"export EMAIL", "everything held about one person, as JSON (a UK GDPR subject-access request)", export},
 	"backup":  {"backup FILE", "a consistent copy of the database, made while the bot runs", backup},
 	"version": {"version", "the version of this mailbot and the database schema it writes", version},
+	"contributions export": {"contributions export [--named-only]",
+		"the views people sent that they agreed may be used, as CSV", contributionsExport},
 }
 
 // env is what every command gets: configuration, logger and output.

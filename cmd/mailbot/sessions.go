@@ -37,12 +37,22 @@ func sessionsImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := mailbot.ImportTimetable(ctx, st, sessions, time.Now(), bot.TellMoved)
+	res, err := mailbot.ImportTimetable(ctx, st, sessions, time.Now(), bot)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d added, %d updated, %d moved (time or place), %d unchanged\n",
+	fmt.Fprintf(e.stdout, "%s: %d added, %d updated, %d moved (time, place or joining), %d unchanged",
 		args[0], res.Added, res.Updated, res.Moved, res.Unchanged)
+	if res.Withdrawn > 0 {
+		fmt.Fprintf(e.stdout, ", %d withdrawn", res.Withdrawn)
+	}
+	if res.Promoted > 0 {
+		fmt.Fprintf(e.stdout, ", %d given a place from a waiting list", res.Promoted)
+	}
+	fmt.Fprintln(e.stdout)
+	for _, w := range res.Warnings {
+		fmt.Fprintln(e.stderr, "warning:", w)
+	}
 	return nil
 }
 

@@ -20,10 +20,13 @@ type Event struct {
 	Summary     string
 	Description string
 	Location    string
-	Start, End  time.Time
-	Organizer   Person
-	Attendee    Person
-	Stamp       time.Time // DTSTAMP: when this version of the object was made
+	// URL is where to join an online event (RFC 5545 §3.8.4.6): an
+	// http or https address; "" for none.
+	URL        string
+	Start, End time.Time
+	Organizer  Person
+	Attendee   Person
+	Stamp      time.Time // DTSTAMP: when this version of the object was made
 }
 
 // Method is the iTIP method of a calendar object (RFC 5546 §1.4).

@@ -35,6 +35,7 @@ type ParsedEvent struct {
 	Summary     string
 	Description string
 	Location    string
+	URL         string
 	Status      string // upper-case STATUS: TENTATIVE, CONFIRMED, CANCELLED; "" when absent
 
 	// Start and End are in the zone of their TZID: a Go location of that
@@ -215,6 +216,8 @@ func readEvent(c *component, zones *resolver) (ParsedEvent, error) {
 			ev.Description = unescapeText(p.value)
 		case "LOCATION":
 			ev.Location = unescapeText(p.value)
+		case "URL":
+			ev.URL = cleanText(strings.TrimSpace(p.value))
 		case "STATUS":
 			ev.Status = token(p.value)
 		case "ORGANIZER":

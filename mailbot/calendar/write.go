@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -39,13 +40,7 @@ func Write(w io.Writer, method Method, loc *time.Location, ev Event) error {
 	b.prop("DTSTAMP", nil, ev.Stamp.UTC().Format(layoutUTC))
 	writeTime(&b, "DTSTART", tzid, loc, ev.Start)
 	writeTime(&b, "DTEND", tzid, loc, ev.End)
-	b.prop("SUMMARY", nil, escapeText(ev.Summary))
-	if ev.Location != "" {
-		b.prop("LOCATION", nil, escapeText(ev.Location))
-	}
-	if ev.Description != "" {
-		b.prop("DESCRIPTION", nil, escapeText(ev.Description))
-	}
+	writeWhat(&b, ev)
 	b.prop("ORGANIZER", cn(ev.Organizer), mailto(ev.Organizer))
 	attendee := append(cn(ev.Attendee), param{"ROLE", "REQ-PARTICIPANT"})
 	switch method {
@@ -87,7 +82,34 @@ func cn(p Person) []param {
 	return nil
 }
 
+// writeWhat writes what an event is and where: SUMMARY, and LOCATION,
+// DESCRIPTION and URL when it has them.
+func writeWhat(b *lineBuffer, ev Event) {
+	b.prop("SUMMARY", nil, escapeText(ev.Summary))
+	if ev.Location != "" {
+		b.prop("LOCATION", nil, escapeText(ev.Location))
+	}
+	if ev.Description != "" {
+		b.prop("DESCRIPTION", nil, escapeText(ev.Description))
+	}
+	if ev.URL != "" {
+		// A URI value, not TEXT: written as it is, so the callers'
+		// checks refuse anything that could break the line.
+		b.prop("URL", nil, ev.URL)
+	}
+}
+
 func mailto(p Person) string { return "mailto:" + p.Email }
+
+// webURL reports whether s is an absolute http or https URI with nothing in
+// it a content line can't carry as it is.
+func webURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r >= 0x7f || r == '"' })
+}
 
 // check refuses an event that would make an object importers reject or
 // misread. Addresses are refused rather than cleaned: a changed address
@@ -103,6 +125,8 @@ func check(method Method, loc *time.Location, ev Event) error {
 		return fail("no time zone")
 	case strings.TrimSpace(ev.UID) == "":
 		return fail("no UID")
+	case ev.URL != "" && !webURL(ev.URL):
+		return fail("URL %q is not one http or https address", ev.URL)
 	case strings.IndexFunc(ev.UID, isControl) >= 0:
 		return fail("control character in UID")
 	case ev.Sequence < 0:

@@ -289,6 +289,10 @@ func TestWriteRefuses(t *testing.T) {
 		{"space in address", Request, loc, func(e *Event) { e.Attendee.Email = "jane smith@example.com" }},
 		{"not an address", Request, loc, func(e *Event) { e.Attendee.Email = "jane" }},
 		{"no organizer", Cancel, loc, func(e *Event) { e.Organizer.Email = "" }},
+		{"CRLF in URL", Request, loc, func(e *Event) { e.URL = "https://teams.example/j\r\nATTENDEE:mailto:evil@x" }},
+		{"space in URL", Request, loc, func(e *Event) { e.URL = "https://teams.example/j oin" }},
+		{"URL not on the web", Request, loc, func(e *Event) { e.URL = "javascript:alert(1)" }},
+		{"URL with no host", Request, loc, func(e *Event) { e.URL = "https:///path" }},
 	}
 	for _, tt := range tests {
 		ev := booking(loc)
@@ -337,5 +341,24 @@ func TestContentType(t *testing.T) {
 		if got := ContentType(method); got != want {
 			t.Errorf("ContentType(%q) = %q, want %q", method, got, want)
 		}
+	}
+}
+
+// TestWriteURL: the link to join an online event is written as a URI (not
+// escaped as TEXT) and reads back as it was.
+func TestWriteURL(t *testing.T) {
+	loc := mustLoad(t, "Europe/London")
+	ev := booking(loc)
+	ev.URL = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc?context=%7b%22Tid%22%7d&x=1,2;3"
+	obj, err := Parse(bytes.NewReader(write(t, Request, loc, ev)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := obj.Events[0].URL; got != ev.URL {
+		t.Errorf("URL read back = %q, want %q", got, ev.URL)
+	}
+	ev.URL = ""
+	if b := write(t, Request, loc, ev); bytes.Contains(b, []byte("\nURL")) || bytes.Contains(b, []byte("\r\nURL")) {
+		t.Errorf("an event with no URL has a URL line:\n%s", b)
 	}
 }

@@ -39,7 +39,7 @@ func (t *turn) attendees() (string, error) {
 		}
 		a := templates.Attendees{Title: s.Title, When: When(s.Starts, s.Ends, t.d.env.TZ), Where: s.Location, Capacity: s.Capacity}
 		for _, b := range bookings {
-			line := templates.Attendee{Name: b.Name, Email: b.Email, Phone: b.Phone, Places: b.Places, Needs: b.Needs}
+			line := attendee(b)
 			if b.Status == store.Confirmed {
 				a.Confirmed = append(a.Confirmed, line)
 			} else {
@@ -51,4 +51,14 @@ func (t *turn) attendees() (string, error) {
 		t.note("attendees %s", s.ID)
 	}
 	return "replied: attendees" + outcomeDetail(t.did), nil
+}
+
+// attendee is one line of a list of people for staff. Someone with no
+// email address shows none: the address they stand under is ours.
+func attendee(b store.Booking) templates.Attendee {
+	a := templates.Attendee{Name: b.Name, Email: b.Email, Phone: b.Phone, Places: b.Places, Needs: b.Needs}
+	if store.NoEmail(a.Email) {
+		a.Email = ""
+	}
+	return a
 }

@@ -57,6 +57,12 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 	if err != nil {
 		return "", err
 	}
+	if store.NoEmail(who.Addr) && len(them.replies) > 0 {
+		// What they are owed goes to this member of staff to read out:
+		// a copy of it too would say it twice.
+		t.replies = append(t.replies, them.replies...)
+		return fmt.Sprintf("for %s, by phone (staff %s): %s", who.Name, t.m.From, outcome), nil
+	}
 	if len(them.replies) == 0 {
 		data.Why = "I asked them to confirm joining the mailing list less than a day ago, and they have not replied yet"
 	} else {

@@ -134,6 +134,13 @@ func (t *turn) resolve(p understand.Pattern, upcoming []store.SessionPlaces) []s
 		if p.Number <= len(offered) && offered[p.Number-1].ID != "" {
 			return offered[p.Number-1 : p.Number]
 		}
+		// One withdrawn since the list went is named, so that booking it
+		// says why it can't be; one gone by is not.
+		if p.Number <= len(offered) {
+			if s, err := t.tx.Session(t.ctx, t.offer.Items[p.Number-1]); err == nil && s.Withdrawn {
+				return []store.SessionPlaces{s}
+			}
+		}
 		return nil
 	}
 	if found := t.pick(p, offered); len(found) > 0 {
@@ -197,6 +204,8 @@ func (t *turn) bookOne(s store.SessionPlaces, places int) (store.BookResult, err
 	}
 	switch res {
 	case store.Booked:
+		e = toGo(e, b.Session)
+		e.About = b.Session.Description
 		t.ans.Booked = append(t.ans.Booked, e)
 		t.about = append(t.about, idString(b.ID))
 		t.attach(calendar.Request, b)
@@ -216,6 +225,9 @@ func (t *turn) bookOne(s store.SessionPlaces, places int) (store.BookResult, err
 	case store.SessionStarted:
 		t.ans.Started = append(t.ans.Started, e)
 		t.note("too late for %s", s.ID)
+	case store.SessionWithdrawn:
+		t.ans.Withdrawn = append(t.ans.Withdrawn, e)
+		t.note("withdrawn %s", s.ID)
 	case store.SlotTaken:
 		t.ans.Taken = append(t.ans.Taken, e)
 		t.note("taken meanwhile %s", s.ID)

@@ -3,6 +3,7 @@ package desk
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/understand"
@@ -149,17 +150,24 @@ func (t *turn) cancelOne(b store.Booking) error {
 
 // promote tells someone from the waiting list that the place is theirs.
 func (t *turn) promote(p store.Booking) {
+	t.replies = append(t.replies, t.d.Promoted(p, t.now))
+	t.note("promoted %s on %s", p.Email, p.Session.ID)
+}
+
+// Promoted is the message telling p, just confirmed from the waiting list
+// (a place came free, or the session grew), that the place is theirs,
+// with an invitation.
+func (d *Desk) Promoted(p store.Booking, now time.Time) Reply {
 	r := Reply{
 		Kind: "promoted", To: p.Email, ToName: p.Name,
 		Subject: "Better Days: a place has come free for you",
-		Data:    templates.Promoted{Name: FirstName(p.Name), Event: t.event(p)},
+		Data:    templates.Promoted{Name: FirstName(p.Name), Event: toGo(EventOf(p, d.env.TZ), p.Session)},
 		Offer:   &store.Offer{PersonID: p.PersonID, Kind: store.OfferBooked, Items: []string{idString(p.ID)}},
 	}
-	if inv, ok := t.d.invite(calendar.Request, p, t.now); ok {
+	if inv, ok := d.invite(calendar.Request, p, now); ok {
 		r.Invites = []Invite{inv}
 	}
-	t.replies = append(t.replies, r)
-	t.note("promoted %s on %s", p.Email, p.Session.ID)
+	return r
 }
 
 // keptIfNo lists, for a "no" read as declining the list, the bookings

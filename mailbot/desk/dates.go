@@ -42,3 +42,9 @@ func clock12(t time.Time) string {
 	}
 	return fmt.Sprintf("%d:%02d%s", h, m, suffix)
 }
+
+// At says a moment the British way: "9:12am on Monday 14 June 2027".
+func At(t time.Time, tz *time.Location) string {
+	t = t.In(tz)
+	return fmt.Sprintf("%s on %s %d %s %d", clock12(t), t.Weekday(), t.Day(), t.Month(), t.Year())
+}

@@ -2,8 +2,12 @@
 // the conversation. Booking, drop-ins, cancelling and moving, attendee
 // lists, calendar replies, acting for someone on staff's word, joining and
 // leaving the list by email, a member of staff's newsletter preview,
-// erasure by email, hand-offs to staff, proof of who is writing, and the
-// replies all of these owe.
+// erasure by email, hand-offs to staff, proof of who is writing, views
+// kept as contributions with their consent, a member of staff's SEND to
+// resume list mail, and the replies all of these owe. Beside messages, it
+// says what the organisers' own acts owe people (Moved, Withdrawn,
+// Promoted, BookTaken, Reminder), in the caller's transaction the same
+// way.
 //
 // The contract, which the caller relies on for "nothing lost, nothing
 // twice": the desk reads and writes only through the *store.Tx it is

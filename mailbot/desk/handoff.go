@@ -36,6 +36,17 @@ func (t *turn) handOver(h understand.Handoff) {
 	t.note("passed to staff")
 }
 
+// vague is whether an action is one that words asking for a person can
+// read as by themselves: "speak to someone" looks like a one-to-one, "can
+// someone ring me" like a booking.
+func vague(a understand.Action) bool {
+	switch a {
+	case understand.Book, understand.DropIn, understand.Choose, understand.Help, understand.Unknown:
+		return true
+	}
+	return false
+}
+
 // handoffSummary is the one line that tells staff what the bot could and
 // couldn't read.
 func handoffSummary(h understand.Handoff) string {
@@ -48,8 +59,10 @@ func handoffSummary(h understand.Handoff) string {
 		return "It reads like a complaint."
 	case understand.ForSomeoneElse:
 		return "They ask for someone else, whose email they forward. Only staff can ask me to act for another person, so I have done nothing for either of them."
-	case understand.ACallBack:
-		return "They would like someone to phone them, or to speak to a person."
+	case understand.APerson:
+		return "They asked to talk to a person. They would like someone to phone them, or to write to them themselves."
+	case understand.NoSlotSuits:
+		return "They asked for a one-to-one conversation, and none of the free one-to-one times suit them."
 	}
 	return "I understood their request, but some words in it suggest someone may be at risk."
 }

@@ -16,12 +16,23 @@ import (
 func (d *Desk) invite(method calendar.Method, bk store.Booking, now time.Time) (Invite, bool) {
 	s := bk.Session
 	desc := s.Description
+	where, link := s.Location, JoiningLink(s.Joining)
 	if method == calendar.Request {
+		if lines := joiningLines(s.Joining); len(lines) > 0 {
+			desc += "\n\nTo join:\n" + strings.Join(lines, "\n")
+		} else if Online(s) {
+			desc += "\n\nWe will email you the link to join before the day."
+		}
 		desc = strings.TrimSpace(desc + "\n\nIf you can't come, reply CANCEL to the email this came with.")
+		// Outlook and Google show a link in the place as one to click,
+		// and few show URL at all.
+		if link != "" {
+			where = strings.TrimSpace(where + " " + link)
+		}
 	}
 	ev := calendar.Event{
 		UID: d.bookingUID(bk.ID), Sequence: bk.Sequence,
-		Summary: eventTitle(s.Title), Description: desc, Location: s.Location,
+		Summary: eventTitle(s.Title), Description: desc, Location: where, URL: link,
 		Start: s.Starts, End: s.Ends,
 		Organizer: calendar.Person{Name: DisplayName, Email: d.env.Address},
 		Attendee:  calendar.Person{Name: bk.Name, Email: bk.Email},

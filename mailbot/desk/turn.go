@@ -53,6 +53,7 @@ type turn struct {
 	// (see needsProof).
 	risks  []templates.Risk
 	handed *understand.Handoff // the reason it went to staff, when it did
+	src    string              // the booking's source when no message says: "cli"
 }
 
 // run reads the message and acts on it.
@@ -94,6 +95,16 @@ func (t *turn) run() (string, error) {
 	t.text = text
 	// The one reading of the message, which every flow below takes in.
 	r := t.ahead.again(text, c)
+	if t.offer != nil && t.offer.Kind == store.OfferResume {
+		if outcome, done, err := t.resume(text); done || err != nil {
+			return outcome, err
+		}
+	}
+	if t.offer != nil && t.offer.Kind == store.OfferViews {
+		if outcome, done, err := t.consent(text); done || err != nil {
+			return outcome, err
+		}
+	}
 	if t.offer != nil && t.offer.Kind == store.OfferProve {
 		if outcome, done, err := t.proven(r.req.Action); done || err != nil {
 			return outcome, err
@@ -110,6 +121,17 @@ func (t *turn) run() (string, error) {
 	}
 	if t.staff {
 		if who, ok := t.m.OnBehalf(t.d.notActedFor(t.m.From)); ok {
+			return t.actFor(who, upcoming, c)
+		}
+		if who, ok := t.m.NamedByPhone(c.Titles); ok && t.m.Forwarded == nil {
+			// Someone who rang, with no email address: they are booked,
+			// and what they are owed comes back to this member of staff
+			// to read to them.
+			p, err := t.tx.NotePersonWithoutEmail(t.ctx, who.Name, who.Phone, t.m.From, t.now)
+			if err != nil {
+				return "", err
+			}
+			who.Addr = p.Email
 			return t.actFor(who, upcoming, c)
 		}
 		if t.m.Forwarded != nil || understand.NamesSomeoneElse(text, c.Titles) {
@@ -170,8 +192,15 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 			h.Why = understand.AQuestion
 		}
 	}
+	if t.offersViews(h, listed, upcoming) {
+		return t.views()
+	}
+	// "Speak to someone", "can someone ring me" (understand.APerson): the
+	// help text promises a person, so a person it is. Said alone, it asks
+	// for nothing else, whatever "a one-to-one" its words look like.
 	holdOnly := !factsOnly && t.canHandOver(h) && (h.Why == understand.AComplaint || h.Why == understand.ForSomeoneElse ||
-		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil)
+		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil ||
+		h.Why == understand.APerson && len(t.req.Targets) == 0 && vague(t.req.Action))
 	resized := false
 	if t.placesOnly() && t.req.Action != understand.No && t.req.Action != understand.DropIn {
 		if resized, err = t.resizeBooked(); err != nil {
@@ -247,6 +276,10 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
 		outcome = "replied: list"
 	}
+	// "A member of the team will be in touch" is only said when one will.
+	if t.ans.NoSlots && h.Why == understand.NoReason {
+		h.Why = understand.NoSlotSuits
+	}
 	if t.canHandOver(h) {
 		t.handed = &h
 		t.handOver(h)
@@ -307,6 +340,9 @@ func (t *turn) answer(kind string, data any) *Reply {
 
 // source is how a booking or list request came, for the record.
 func (t *turn) source() string {
+	if t.src != "" {
+		return t.src
+	}
 	if t.by != nil {
 		return "staff"
 	}

@@ -125,9 +125,9 @@ func TestNeedsPerson(t *testing.T) {
 		{text: "I CAN'T COPE ANY MORE", urgent: "can't cope", why: "not understood"},
 		{text: "Sometimes I think about suicide", urgent: "suicide", why: "not understood"},
 		{text: "asdf qwerty", why: "not understood"},
-		{text: "can someone ring me? 01305 900541 after 10am. thanks maggie", why: "asks to be phoned"},
-		{text: "Could you phone me, I'm not very good with emails.", why: "asks to be phoned"},
-		{text: "I'd rather talk to someone about it", why: "asks to be phoned"},
+		{text: "can someone ring me? 01305 900541 after 10am. thanks maggie", why: "asked for a person"},
+		{text: "Could you phone me, I'm not very good with emails.", why: "asked for a person"},
+		{text: "I'd rather talk to someone about it", why: "asked for a person"},
 		{text: "Are the sessions free? I'm on a pension.", why: "a question"},
 		{text: "What time does the memory cafe finish?", why: ""}, // the timetable answers it
 		{text: "Please don't phone, email is best", why: ""},

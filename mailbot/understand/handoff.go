@@ -27,7 +27,8 @@ const (
 	NotUnderstood                // the bot can't tell what they would like
 	AQuestion                    // they ask something the bot can't answer
 	AComplaint                   // it reads like a complaint
-	ACallBack                    // they ask to be phoned, or to speak to a person
+	APerson                      // they ask to talk to a person ("speak to someone")
+	NoSlotSuits                  // they asked for a one-to-one, and no free time suits
 	ForSomeoneElse               // a stranger asks for another person, whom only staff may act for
 )
 
@@ -39,8 +40,10 @@ func (r HandoffReason) String() string {
 		return "a question"
 	case AComplaint:
 		return "a complaint"
-	case ACallBack:
-		return "asks to be phoned"
+	case APerson:
+		return "asked for a person"
+	case NoSlotSuits:
+		return "no one-to-one time suits"
 	case ForSomeoneElse:
 		return "asks for someone else"
 	}
@@ -74,8 +77,8 @@ func NeedsPerson(text string, r Request, c Context) Handoff {
 		h.Why = AComplaint
 	case r.Qualified:
 		h.Why = AQuestion
-	case callBackWords.MatchString(s):
-		h.Why = ACallBack
+	case askForPerson.MatchString(s):
+		h.Why = APerson
 	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && strings.TrimSpace(s) != "" && !Courtesy(text):
 		h.Why = NotUnderstood
 	case r.Action != Attendees && asksMore(s, c):
@@ -282,9 +285,6 @@ var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
 
 // whatsOn asks what the timetable holds, which the list answers.
 var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|conversations)\b|\bwhat'?s (on|coming up|happening|available)\b|\bwhat is (on|coming up|happening|available)\b|\bwhen are\b|\b(timetable|upcoming|coming up|schedule|programme|program)\b|\blist of\b|\bany (more )?(sessions|events|dates)\b`)
-
-// callBackWords ask for a person's voice: a bot's email is no answer.
-var callBackWords = regexp.MustCompile(`\b((can|could|would|will) (someone|somebody|you|one of you|a member of (the )?(staff|team)) (please )?(ring|call|phone|telephone|give me a (ring|call|bell))|(please )?(ring|call|phone|telephone) me\b|give me a (ring|call|bell)|(speak|talk) (to|with) (someone|somebody|a person|a real person|a human)|rather (speak|talk) to)`)
 
 var (
 	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)

@@ -1,0 +1,64 @@
+package understand
+
+import (
+	"regexp"
+	"strings"
+)
+
+// viewsWords open a view rather than a request: what someone thinks, wants
+// the programme to hear, or would like their days to be.
+var viewsWords = regexp.MustCompile(`\b(?:` +
+	`i (?:just )?(?:wanted|want|would like|'d like) to (?:say|share|tell you|let you know|add|put forward|give my)` +
+	`|what would make (?:my|our|his|her|their) days? (?:better|good|easier)` +
+	`|(?:a|my|our) (?:good|better) day (?:is|would be|for me)` +
+	`|would make (?:a|the) (?:big |real )?difference` +
+	`|(?:in my (?:view|opinion|experience)|my (?:view|thoughts?|opinion|experience) (?:is|are|has been))` +
+	`|(?:i|we) (?:think|feel|believe) (?:that |there should|it would|it's|it is|more|the council|day)` +
+	`|it would (?:really )?help (?:if|to have|us|me)` +
+	`|(?:my|some) (?:thoughts|views|ideas|suggestions?) (?:on|about|for)` +
+	`|(?:here are|here is|these are) (?:my|our|some) (?:thoughts|views|ideas)` +
+	`|(?:in answer to|for|about|to) your question` +
+	// Easy read: short plain sentences of what they like and don't.
+	`|(?:^|[.!\n] *)i (?:really )?(?:like|love|enjoy|miss|do not like|don't like|dont like|wish)\b` +
+	`)`)
+
+// namedConsent is consent given with the views: "you can use my name".
+var namedConsent = regexp.MustCompile(`\b(?:you can|you may|feel free to|happy for you to|i'm happy for you to|please) use my name\b`)
+
+// NamedWithViews reports whether text, offering views, already says they
+// may be used with the writer's name ("You can use my name if it helps").
+func NamedWithViews(text string) bool {
+	return namedConsent.MatchString(normalise(clip(text, maxRead)))
+}
+
+// OffersViews reports whether text (a person's fresh words) offers views
+// to the conversation ("I wanted to say…", "what would make my days
+// better is…") rather than asking the bot for something. The caller asks
+// only of a message whose request it could not read: "I think I'd like
+// to book the 15th" is a booking.
+func OffersViews(text string) bool {
+	s := normalise(clip(text, maxRead))
+	return len(strings.Fields(s)) >= 5 && viewsWords.MatchString(s)
+}
+
+// consentWords are the answers to whether views may be used.
+var (
+	consentNamed = regexp.MustCompile(`^\W*(?:name me|yes,? (?:and )?(?:use|with|put) my name|use my name|you can name me)\b`)
+	consentYes   = regexp.MustCompile(`^\W*(?:yes|yes please|ok|okay|that's fine|that is fine|fine|of course|sure)\b`)
+	consentNo    = regexp.MustCompile(`^\W*(?:no|no thanks|no thank you|please don't|please do not|i'd rather not|i would rather not)\b`)
+)
+
+// ConsentAnswer reads a reply to the question whether views may be used:
+// "named", "yes" or "no", or "" when it answers none of them.
+func ConsentAnswer(text string) string {
+	s := normalise(clip(strings.TrimSpace(text), 200))
+	switch {
+	case consentNamed.MatchString(s):
+		return "named"
+	case consentNo.MatchString(s):
+		return "no"
+	case consentYes.MatchString(s):
+		return "yes"
+	}
+	return ""
+}

@@ -1,0 +1,60 @@
+package understand
+
+import "testing"
+
+func TestOffersViews(t *testing.T) {
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"I wanted to say that the Tuesday group has been a lifeline for my mum.", true},
+		{"What would make my days better is having somewhere to go on a Saturday.", true},
+		{"In my view there should be more transport to the day centres.", true},
+		{"I think the council should keep the Weymouth centre open, it means a lot.", true},
+		{"It would help if sessions were in the afternoon, as mornings are hard for us.", true},
+		{"In answer to your question: a good day is one where I get out of the house.", true},
+		{"I like going to the day centre.\nI like my friends there.\nI want to go swimming more.", true},
+		{"And for your question about a good day - mine is a walk along the front at Weymouth.", true},
+		{"book me on the 15th", false},
+		{"I'd like to book the 15th please", false},
+		{"I want to book the 15th please", false},
+		{"I think", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := OffersViews(tt.text); got != tt.want {
+			t.Errorf("OffersViews(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestConsentAnswer(t *testing.T) {
+	for text, want := range map[string]string{
+		"YES": "yes", "Yes please": "yes", "NAME ME": "named", "name me please": "named", "yes, use my name": "named",
+		"No": "no", "no thank you": "no", "NO.": "no", "maybe later": "", "": "",
+	} {
+		if got := ConsentAnswer(text); got != want {
+			t.Errorf("ConsentAnswer(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+func TestNamedWithViews(t *testing.T) {
+	if !NamedWithViews("Everything shuts at the weekend. You can use my name if it helps.") || NamedWithViews("What's my name got to do with it") {
+		t.Error("NamedWithViews misreads")
+	}
+}
+
+func FuzzOffersViews(f *testing.F) {
+	for _, s := range []string{"I wanted to say thank you for the session", "NAME ME", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		OffersViews(s)
+		switch ConsentAnswer(s) {
+		case "", "yes", "no", "named":
+		default:
+			t.Fatalf("ConsentAnswer(%q) is none of the answers", s)
+		}
+	})
+}
