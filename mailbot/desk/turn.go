@@ -207,8 +207,43 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 			return "", err
 		}
 	}
+	if final, err := t.respond(upcoming, h, listed, resized, holdOnly || factsOnly); final != "" || err != nil {
+		return final, err
+	}
+	if err := t.offerList(); err != nil {
+		return "", err
+	}
+	outcome := "replied: " + t.req.Action.String()
 	switch {
-	case holdOnly, factsOnly:
+	case holdOnly:
+		outcome = "replied: holding"
+		t.ans.Asked = ""
+	case factsOnly:
+		outcome = "replied: answered from the timetable"
+		t.ans.Asked = ""
+	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
+		outcome = "replied: list"
+	}
+	// "A member of the team will be in touch" is only said when one will.
+	if t.ans.NoSlots && h.Why == understand.NoReason {
+		h.Why = understand.NoSlotSuits
+	}
+	if t.canHandOver(h) {
+		t.handed = &h
+		t.handOver(h)
+		outcome += ", passed to staff (" + h.String() + ")"
+	}
+	t.sendAnswer()
+	return outcome + outcomeDetail(t.did), nil
+}
+
+// respond does what the request asks, into the answer. It returns the
+// outcome when that is the whole of it (nothing to add, send or pass on),
+// else "". answered: a hold or the timetable's answer is all the reply.
+func (t *turn) respond(upcoming []store.SessionPlaces, h understand.Handoff, listed, resized, answered bool) (string, error) {
+	var err error
+	switch {
+	case answered:
 	case resized && t.req.Action == understand.Yes && t.listAnswer() && (t.offer.Kind == store.OfferJoin || t.req.Explicit):
 		err = t.joinByReply()
 	case resized:
@@ -259,34 +294,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	case !t.canHandOver(h):
 		return t.help(t.req.Action == understand.Unknown, t.ans.Urgent)
 	}
-	if err == nil {
-		err = t.offerList()
-	}
-	if err != nil {
-		return "", err
-	}
-	outcome := "replied: " + t.req.Action.String()
-	switch {
-	case holdOnly:
-		outcome = "replied: holding"
-		t.ans.Asked = ""
-	case factsOnly:
-		outcome = "replied: answered from the timetable"
-		t.ans.Asked = ""
-	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
-		outcome = "replied: list"
-	}
-	// "A member of the team will be in touch" is only said when one will.
-	if t.ans.NoSlots && h.Why == understand.NoReason {
-		h.Why = understand.NoSlotSuits
-	}
-	if t.canHandOver(h) {
-		t.handed = &h
-		t.handOver(h)
-		outcome += ", passed to staff (" + h.String() + ")"
-	}
-	t.sendAnswer()
-	return outcome + outcomeDetail(t.did), nil
+	return "", err
 }
 
 // listRequest does what the message asks of the mailing list, beside
