@@ -272,6 +272,9 @@ ram=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 fs=$(df -T "${TMPDIR:-/tmp}" | awk 'NR == 2 { print $2 }')
 row="| $date | $commit | $inbound_rate | $imap_rate | $inbound_ratio | $(val p50_ms "$latency") | $(val p99_ms "$latency") | $smtp_rate | $newsletter_rate | $newsletter_ratio |"
 old_rows=$( (sed -n '/<!-- history -->/,$p' bench/RESULTS.md 2>/dev/null || true) | grep '^| 2' || true)
+# Measurements made by hand (before/after a change, with their method) live
+# between <!-- notes --> and the history, and are kept as they are.
+notes=$( (sed -n '/^<!-- notes -->$/,/^## History$/p' bench/RESULTS.md 2>/dev/null || true) | sed '$d')
 {
 	cat <<EOF
 # Benchmark results
@@ -345,8 +348,10 @@ gets divided by the "together" column, and the newsletter's ratio follows
 theirs. smtp-source writes a fixed buffer; the bot, for each copy, checks
 that the person is still on the list and not bouncing, makes their copy
 (VERP sender, unsubscribe token and link, headers), speaks SMTP through
-go-smtp, whose DATA writer dot-stuffs the message a byte at a time, logs
-it, and commits its outcome, one fsync per round of the connections.
+go-smtp (the data dot-stuffed by the bot a line at a time and written
+straight to the connection, but for its last line and the final "."),
+counts it in a log line per batch, and commits its outcome, one fsync per
+round of the connections.
 \`PROFILE_DIR=dir bench/run.sh\` writes the CPU profile that splits it up.
 \`mailbench smtponly\` is the floor under all that: the bot's SMTP sender
 (go-smtp, with the outbox's write batching) sending one fixed message over
@@ -364,6 +369,9 @@ Result lines, as printed:
     smtponly      $floor
     smtp-source   $source2
 
+EOF
+	if [ -n "$notes" ]; then printf '%s\n\n' "$notes"; fi
+	cat <<EOF
 ## History
 
 Newest first; one row per full run.

@@ -63,7 +63,7 @@ func checkIMAP(ctx context.Context, ep Endpoint) error {
 
 // checkSMTP says hello, starts TLS and logs in, then quits without sending.
 func checkSMTP(ctx context.Context, ep Endpoint, helo string) error {
-	c, err := dialSMTP(ctx, ep, helo)
+	c, _, err := dialSMTP(ctx, ep, helo)
 	if err != nil {
 		return err
 	}

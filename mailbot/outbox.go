@@ -296,7 +296,8 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 	rec := newRecorder(o.store, conns)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	sent, unavailable := 0, false
+	sent, bulkSent, unavailable := 0, 0, false
+	start := time.Now()
 	var stopErr error // recording failed: stop sending, or more would go unrecorded
 	for i := range conns {
 		if o.senders[i] == nil {
@@ -342,6 +343,9 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 				mu.Lock()
 				if out.Status == store.Sent {
 					sent++
+					if m.Bulk {
+						bulkSent++
+					}
 				}
 				unavailable = unavailable || unav
 				mu.Unlock()
@@ -364,6 +368,9 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 	wg.Wait()
 	err := rec.close()
 	o.unrecorded = append(o.unrecorded, rec.failed...)
+	if bulkSent > 0 {
+		o.log.Info("list mail sent", "messages", bulkSent, "seconds", fmt.Sprintf("%.3f", time.Since(start).Seconds()))
+	}
 	if unavailable {
 		o.down++
 	} else {
@@ -377,14 +384,16 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 // returns; if committed fails, m is not sent and attempt returns its
 // error and no outcome.
 func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, committed func() error) (store.Outcome, bool, error) {
-	log := o.log.With("msgid", m.MessageID, "to", m.Rcpt, "attempt", m.Attempts+1)
+	// A logger with m's fields is made only for a line to be written: it
+	// formats them at once, and most copies go with no line of their own.
+	log := func() *slog.Logger { return o.log.With("msgid", m.MessageID, "to", m.Rcpt, "attempt", m.Attempts+1) }
 	out := store.Outcome{ID: m.ID, At: o.clock.Now()}
 	// From here m is in hand, and is finished even if shutdown begins:
 	// a stop is no reason to put it off as though it had failed.
 	ctx = context.WithoutCancel(ctx)
 	wanted, why, err := o.store.Wanted(ctx, m)
 	if err == nil && !wanted {
-		log.Info(why)
+		log().Info(why)
 		out.Status, out.Reason = store.Dropped, why
 		return out, false, nil
 	}
@@ -393,7 +402,7 @@ func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, commit
 	}
 	if err != nil {
 		// Ours, not the server's: try again later like a temporary failure.
-		log.Error("preparing message", "err", err)
+		log().Error("preparing message", "err", err)
 		out.Status, out.Next, out.Reason = store.Retry, out.At.Add(o.backoff(m.Attempts)), err.Error()
 		return out, false, nil
 	}
@@ -416,22 +425,31 @@ func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, commit
 	errors.As(err, &unavailable)
 	switch {
 	case err == nil:
-		log.Info("sent")
+		// A reply to a person is worth a line of its own; a newsletter's
+		// copies are summed up per batch (sendBatch), one line per copy
+		// only at debug.
+		if m.Bulk {
+			if o.log.Enabled(ctx, slog.LevelDebug) {
+				log().Debug("sent")
+			}
+		} else {
+			log().Info("sent")
+		}
 		out.Status = store.Sent
 	case unavailable != nil && now.Sub(m.CreatedAt) <= o.giveUp:
 		// Not this message's fault: the whole queue waits with it.
 		retry := o.backoff(o.down)
-		log.Warn("mail server unavailable; the queue waits", "err", err, "retry_in", retry)
+		log().Warn("mail server unavailable; the queue waits", "err", err, "retry_in", retry)
 		out.Status, out.Next, out.Reason = store.Retry, now.Add(retry), err.Error()
 	case errors.As(err, &perm):
-		log.Warn("refused by the mail server; not retrying", "err", err)
+		log().Warn("refused by the mail server; not retrying", "err", err)
 		out.Status, out.Reason = store.Failed, err.Error()
 	case now.Sub(m.CreatedAt) > o.giveUp:
-		log.Warn("giving up after temporary failures", "err", err, "since", m.CreatedAt)
+		log().Warn("giving up after temporary failures", "err", err, "since", m.CreatedAt)
 		out.Status, out.Reason = store.Failed, fmt.Sprintf("gave up after %d attempts: %v", m.Attempts+1, err)
 	default:
 		next := now.Add(o.backoff(m.Attempts))
-		log.Warn("temporary failure; will retry", "err", err, "retry_at", next)
+		log().Warn("temporary failure; will retry", "err", err, "retry_at", next)
 		out.Status, out.Next, out.Reason = store.Retry, next, err.Error()
 	}
 	return out, unavailable != nil, nil

@@ -1,6 +1,7 @@
 package mailbot
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -23,6 +24,10 @@ type smtpSender struct {
 	helo   string
 	log    *slog.Logger
 	client *smtp.Client
+	// data is the connection under client as go-smtp writes to it, nil
+	// when go-smtp's TLS is above it (STARTTLS): see writeData.
+	data    *batchConn
+	stuffed []byte // writeData's buffer, kept between messages
 }
 
 var _ Sender = (*smtpSender)(nil)
@@ -49,17 +54,17 @@ func (s *smtpSender) Send(ctx context.Context, from, to string, msg []byte) erro
 // section 4.1.1.4).
 func (s *smtpSender) SendAfter(ctx context.Context, from, to string, msg []byte, ready func() error) error {
 	if s.client == nil {
-		c, err := dialSMTP(ctx, s.ep, s.helo)
+		c, data, err := dialSMTP(ctx, s.ep, s.helo)
 		if err != nil {
 			return &UnavailableError{Err: err}
 		}
-		s.client = c
+		s.client, s.data = c, data
 	}
 	c := s.client
 	// go-smtp takes no context: closing the connection is how a deadline
 	// or shutdown interrupts a stuck server.
 	stop := context.AfterFunc(ctx, func() { c.Close() })
-	err := transaction(c, from, to, msg, ready)
+	err := s.transaction(c, from, to, msg, ready)
 	interrupted := !stop()
 	var se *smtp.SMTPError
 	var nr *notReadyError
@@ -112,7 +117,7 @@ func (e *notReadyError) Error() string { return e.err.Error() }
 
 // transaction is go-smtp's SendMail for one recipient, with ready called
 // before the end of the data.
-func transaction(c *smtp.Client, from, to string, msg []byte, ready func() error) error {
+func (s *smtpSender) transaction(c *smtp.Client, from, to string, msg []byte, ready func() error) error {
 	var opts *smtp.MailOptions
 	to = asciiDomain(to)
 	if !isASCII(from) || !isASCII(to) {
@@ -131,7 +136,7 @@ func transaction(c *smtp.Client, from, to string, msg []byte, ready func() error
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(msg); err != nil {
+	if err := s.writeData(w, msg); err != nil {
 		return err
 	}
 	if ready != nil {
@@ -140,6 +145,75 @@ func transaction(c *smtp.Client, from, to string, msg []byte, ready func() error
 		}
 	}
 	return w.Close()
+}
+
+// writeData writes msg as the data of the transaction w began, but not
+// the final ".": the same bytes as w.Write(msg) would write, faster.
+// go-smtp's writer (net/textproto's DotWriter) stuffs dots and ends lines
+// a byte at a time through a 4 KB buffer, and that was a seventh of what
+// a newsletter copy cost. When the connection go-smtp writes to is ours
+// (plain SMTP, or smtps, where TLS is beneath it), every line but the
+// last is stuffed here, a line at a time, and written to it straight:
+// go-smtp's buffer is empty once the server has answered DATA, so this
+// goes out in order. The last line goes through w, which then ends the
+// data as it would have. With STARTTLS, go-smtp's TLS is above our
+// connection and all of msg goes through w.
+func (s *smtpSender) writeData(w io.Writer, msg []byte) error {
+	// Up to just after the last line break before the final one: where
+	// DotWriter is at the start of a line, as it is when it begins.
+	cut := 0
+	if len(msg) > 1 {
+		cut = bytes.LastIndexByte(msg[:len(msg)-1], '\n') + 1
+	}
+	if s.data == nil || cut == 0 {
+		_, err := w.Write(msg)
+		return err
+	}
+	s.stuffed = dotStuff(s.stuffed[:0], msg[:cut])
+	for b := s.stuffed; len(b) > 0; {
+		n := min(len(b), batchMax/2)
+		if _, err := s.data.Write(b[:n]); err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	if cap(s.stuffed) > 1<<20 {
+		s.stuffed = nil // a large attachment's room is not kept
+	}
+	_, err := w.Write(msg[cut:])
+	return err
+}
+
+// dotStuff appends msg, whole lines each ending in "\n", as DotWriter
+// writes them from the start of a line: a line's leading "." doubled, and
+// a "\r" put before each "\n" that DotWriter does not see as ending
+// "\r\n", which is one after an even number of "\r"s (it pairs a "\r"
+// with what follows it, so in "\r\r\n" the second "\r" is data).
+func dotStuff(dst, msg []byte) []byte {
+	for len(msg) > 0 {
+		i := bytes.IndexByte(msg, '\n')
+		if i < 0 {
+			i = len(msg) // not whole lines: cannot happen
+		}
+		line := msg[:i]
+		if len(line) > 0 && line[0] == '.' {
+			dst = append(dst, '.')
+		}
+		dst = append(dst, line...)
+		if i == len(msg) {
+			break
+		}
+		crs := 0
+		for crs < len(line) && line[len(line)-1-crs] == '\r' {
+			crs++
+		}
+		if crs%2 == 0 {
+			dst = append(dst, '\r')
+		}
+		dst = append(dst, '\n')
+		msg = msg[i+1:]
+	}
+	return dst
 }
 
 // errNeedsSMTPUTF8 is a message to an address with a non-ASCII local
@@ -174,7 +248,7 @@ func isASCII(s string) bool {
 func (s *smtpSender) drop() {
 	if s.client != nil {
 		s.client.Close()
-		s.client = nil
+		s.client, s.data = nil, nil
 	}
 }
 
@@ -183,7 +257,7 @@ func (s *smtpSender) Close() error {
 		return nil
 	}
 	c := s.client
-	s.client = nil
+	s.client, s.data = nil, nil
 	if err := c.Quit(); err != nil {
 		// A failed QUIT leaves the connection open (go-smtp's contract).
 		c.Close()
@@ -195,29 +269,31 @@ func (s *smtpSender) Close() error {
 // dialSMTP connects, secures and logs in: implicit TLS for smtps, STARTTLS
 // whenever the server offers it, and no password or token over plaintext
 // except on loopback. With a token command it logs in by OAUTHBEARER or
-// XOAUTH2 and never with a password.
-func dialSMTP(ctx context.Context, ep Endpoint, helo string) (*smtp.Client, error) {
-	c, err := openSMTP(ctx, ep, helo, false)
+// XOAUTH2 and never with a password. data is the connection go-smtp
+// writes to, when it is ours: not with STARTTLS.
+func dialSMTP(ctx context.Context, ep Endpoint, helo string) (c *smtp.Client, data *batchConn, err error) {
+	c, data, err = openSMTP(ctx, ep, helo, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !ep.TLS {
 		// go-smtp can only start TLS on a fresh client, so a server seen to
 		// offer STARTTLS is dialled again to use it.
 		if ok, _ := c.Extension("STARTTLS"); ok {
 			c.Quit()
-			if c, err = openSMTP(ctx, ep, helo, true); err != nil {
-				return nil, err
+			if c, _, err = openSMTP(ctx, ep, helo, true); err != nil {
+				return nil, nil, err
 			}
+			data = nil // go-smtp's TLS is above it
 		} else if (ep.User != "" || ep.TokenCmd != "") && !ep.Loopback() {
 			c.Close()
-			return nil, fmt.Errorf("SMTP %s offers no STARTTLS: refusing to send %s unencrypted (use smtps:// or a server with STARTTLS)", ep.Host, ep.secretName())
+			return nil, nil, fmt.Errorf("SMTP %s offers no STARTTLS: refusing to send %s unencrypted (use smtps:// or a server with STARTTLS)", ep.Host, ep.secretName())
 		}
 	}
 	if ep.TokenCmd != "" {
 		if err := loginSMTPToken(ctx, c, ep); err != nil {
 			c.Close()
-			return nil, fmt.Errorf("SMTP %s: log in as %s: %w", ep.Host, ep.User, err)
+			return nil, nil, fmt.Errorf("SMTP %s: log in as %s: %w", ep.Host, ep.User, err)
 		}
 	} else if ep.User != "" {
 		var auth sasl.Client
@@ -228,14 +304,14 @@ func dialSMTP(ctx context.Context, ep Endpoint, helo string) (*smtp.Client, erro
 			auth = sasl.NewLoginClient(ep.User, ep.Password)
 		default:
 			c.Close()
-			return nil, fmt.Errorf("SMTP %s offers neither AUTH PLAIN nor LOGIN", ep.Host)
+			return nil, nil, fmt.Errorf("SMTP %s offers neither AUTH PLAIN nor LOGIN", ep.Host)
 		}
 		if err := c.Auth(auth); err != nil {
 			c.Close()
-			return nil, fmt.Errorf("SMTP %s: log in as %s: %w", ep.Host, ep.User, err)
+			return nil, nil, fmt.Errorf("SMTP %s: log in as %s: %w", ep.Host, ep.User, err)
 		}
 	}
-	return c, nil
+	return c, data, nil
 }
 
 // loginSMTPToken authenticates with an access token (RFC 7628 section 3.2;
@@ -257,7 +333,7 @@ func loginSMTPToken(ctx context.Context, c *smtp.Client, ep Endpoint) error {
 
 // openSMTP dials and greets the server, with implicit TLS for smtps and
 // STARTTLS when startTLS is set.
-func openSMTP(ctx context.Context, ep Endpoint, helo string, startTLS bool) (*smtp.Client, error) {
+func openSMTP(ctx context.Context, ep Endpoint, helo string, startTLS bool) (*smtp.Client, *batchConn, error) {
 	dialer := &net.Dialer{Timeout: 30 * time.Second}
 	host, _, _ := net.SplitHostPort(ep.Host)
 	tlsConfig := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
@@ -269,15 +345,16 @@ func openSMTP(ctx context.Context, ep Endpoint, helo string, startTLS bool) (*sm
 		conn, err = dialer.DialContext(ctx, "tcp", ep.Host)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connect to SMTP server %s: %w", ep.Host, err)
+		return nil, nil, fmt.Errorf("connect to SMTP server %s: %w", ep.Host, err)
 	}
-	conn = &batchConn{Conn: conn}
+	bc := &batchConn{Conn: conn}
+	conn = bc
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	var c *smtp.Client
 	if startTLS {
 		if c, err = smtp.NewClientStartTLS(conn, tlsConfig); err != nil {
-			return nil, fmt.Errorf("SMTP %s: STARTTLS: %w", ep.Host, err)
+			return nil, nil, fmt.Errorf("SMTP %s: STARTTLS: %w", ep.Host, err)
 		}
 	} else {
 		c = smtp.NewClient(conn)
@@ -286,9 +363,12 @@ func openSMTP(ctx context.Context, ep Endpoint, helo string, startTLS bool) (*sm
 	c.SubmissionTimeout = 5 * time.Minute
 	if err := c.Hello(helo); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("SMTP %s: hello: %w", ep.Host, err)
+		return nil, nil, fmt.Errorf("SMTP %s: hello: %w", ep.Host, err)
 	}
-	return c, nil
+	if startTLS {
+		bc = nil // go-smtp's TLS is above it: not to be written to
+	}
+	return c, bc, nil
 }
 
 // batchConn keeps what is written until the other side is waited for.

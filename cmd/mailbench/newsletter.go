@@ -166,7 +166,7 @@ func newsletter(ctx context.Context, e *env, args []string) (result, error) {
 
 // sendUntilDone runs the outbox as `mailbot newsletter send` does until
 // every copy of newsletter id has an outcome, and returns the counts. The
-// time ends when the bot's log has said "sent" n times; the database is
+// time ends when the bot's log has said n were sent; the database is
 // asked only then, and once a second in case some copies fail, since its
 // count reads every row of the newsletter.
 func sendUntilDone(ctx context.Context, e *env, svc *mailbot.Service, sent *sentCounter, id int64, n int) (store.NewsletterProgress, error) {
@@ -230,8 +230,10 @@ func subscriberName(i int) string {
 	return firstNames[i%len(firstNames)] + " " + lastNames[(i/len(firstNames))%len(lastNames)]
 }
 
-// sentCounter passes every record on to next and counts the outbox's
-// "sent" lines: how the run knows it is done without asking the database.
+// sentCounter passes every record on to next and counts what the outbox's
+// "sent" lines (one per reply) and "list mail sent" lines (one per batch
+// of list mail, with its count) say was sent: how the run knows it is
+// done without asking the database.
 type sentCounter struct {
 	next slog.Handler
 	n    *atomic.Int64
@@ -240,8 +242,17 @@ type sentCounter struct {
 func (h *sentCounter) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
 
 func (h *sentCounter) Handle(ctx context.Context, r slog.Record) error {
-	if r.Message == "sent" {
+	switch r.Message {
+	case "sent":
 		h.n.Add(1)
+	case "list mail sent":
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "messages" {
+				h.n.Add(a.Value.Int64())
+				return false
+			}
+			return true
+		})
 	}
 	return h.next.Handle(ctx, r)
 }
