@@ -251,3 +251,25 @@ func TestLoadDemoTimetable(t *testing.T) {
 		}
 	})
 }
+
+// TestReadTimetableOptionalColumns: a timetable without the joining and
+// status columns (every one made before them) imports with them empty,
+// not filled from another column; with them, they are read.
+func TestReadTimetableOptionalColumns(t *testing.T) {
+	t.Parallel()
+	old := "id,kind,title,starts,ends,capacity,location,description\n" +
+		"s1,session,Walk,2027-07-20 10:00,2027-07-20 11:00,8,Online (Microsoft Teams),A walk\n"
+	got, err := ReadTimetable(strings.NewReader(old), ttLondon(t))
+	if err != nil || len(got) != 1 {
+		t.Fatalf("ReadTimetable = %v, %v", got, err)
+	}
+	if got[0].Joining != "" || got[0].Withdrawn {
+		t.Errorf("without the optional columns: joining %q, withdrawn %v; want empty and open", got[0].Joining, got[0].Withdrawn)
+	}
+	full := "id,kind,title,starts,ends,capacity,location,description,joining,status\n" +
+		"s1,session,Walk,2027-07-20 10:00,2027-07-20 11:00,8,Online (Microsoft Teams),A walk,https://teams.example/j/1,cancelled\n"
+	got, err = ReadTimetable(strings.NewReader(full), ttLondon(t))
+	if err != nil || len(got) != 1 || got[0].Joining != "https://teams.example/j/1" || !got[0].Withdrawn {
+		t.Errorf("with them: %+v, %v", got, err)
+	}
+}
