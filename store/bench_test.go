@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,5 +69,32 @@ func BenchmarkOutboxRound(b *testing.B) {
 				done += len(batch)
 			}
 		})
+	}
+}
+
+// TestQueuedForUsesIndex: the reply limit's count, made for every message
+// handled, reads the outbox by its rcpt index, never the whole outbox
+// (which made a backlog's cost grow with its square).
+func TestQueuedForUsesIndex(t *testing.T) {
+	s := openTest(t)
+	q, args := queuedFor("mary@example.org", true, time.Unix(0, 0))
+	rows, err := s.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	for _, step := range plan {
+		if strings.HasPrefix(step, "SCAN") {
+			t.Errorf("the reply limit's count scans a table: %q", plan)
+		}
 	}
 }
