@@ -15,19 +15,7 @@ import (
 // did in plain words, and checks the address is found nowhere after. Run
 // again, it finds nothing more to do.
 func forget(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("forget")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return wrongArgs("want one email address")
-	}
-	args = fs.Args()
-	email, err := emailArg(args[0])
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, e)
+	email, st, err := personArg(ctx, e, "forget", args)
 	if err != nil {
 		return err
 	}
@@ -108,6 +96,24 @@ func unsent(n int) string {
 }
 
 // emailArg is the address a command was given ("Ann <ann@…>" will do).
+// personArg reads the command line of a command about one person (its
+// only argument, their address) and opens the database it needs.
+func personArg(ctx context.Context, e *env, name string, args []string) (string, *store.Store, error) {
+	fs := e.flags(name)
+	if err := parse(fs, args); err != nil {
+		return "", nil, err
+	}
+	if fs.NArg() != 1 {
+		return "", nil, wrongArgs("want one email address")
+	}
+	email, err := emailArg(fs.Arg(0))
+	if err != nil {
+		return "", nil, err
+	}
+	st, err := openStore(ctx, e)
+	return email, st, err
+}
+
 func emailArg(arg string) (string, error) {
 	a, err := mail.ParseAddress(strings.TrimSpace(arg))
 	if err != nil || !strings.Contains(a.Address, "@") {
