@@ -45,12 +45,12 @@ func findPlaces(s string, most int) (int, string) {
 			n = 2
 		}
 		if n > 0 {
-			s = s[:loc[0]] + strings.Repeat(" ", len(m)) + s[loc[1]:]
+			s = s[:loc[0]] + blank(m) + s[loc[1]:]
 		}
 	}
 	if loc := placesMake.FindStringSubmatchIndex(s); n == 0 && loc != nil && !isTimeAfter(s[loc[1]:]) && !dateAfter.MatchString(s[loc[1]:]) {
 		n = count(s[loc[4]:loc[5]])
-		s = s[:loc[0]] + strings.Repeat(" ", loc[1]-loc[0]) + s[loc[1]:]
+		s = s[:loc[0]] + blank(s[loc[0]:loc[1]]) + s[loc[1]:]
 	}
 	if n == 0 && companion(s) {
 		n = 2
@@ -102,7 +102,7 @@ func findPhone(s string) (string, string) {
 		return "", s
 	}
 	phone := strings.Join(strings.Fields(strings.ReplaceAll(s[loc[0]:loc[1]], "-", " ")), " ")
-	return phone, s[:loc[0]] + strings.Repeat(" ", loc[1]-loc[0]) + s[loc[1]:]
+	return phone, s[:loc[0]] + blank(s[loc[0]:loc[1]]) + s[loc[1]:]
 }
 
 // needWords are access needs people mention; the sentence around each is

@@ -202,9 +202,13 @@ var explicitYes = regexp.MustCompile(`^(yes|yeah|yep|yup|i confirm|confirm|confi
 // each once, in the order written.
 func Urgent(text string) []string {
 	s := unwrap(normalise(clip(text, maxRead)))
+	found := urgentWords.FindAllStringIndex(s, 8)
+	if len(found) == 0 {
+		return nil
+	}
 	near := urgentNearMiss.FindAllStringIndex(s, -1)
 	var out []string
-	for _, loc := range urgentWords.FindAllStringIndex(s, 8) {
+	for _, loc := range found {
 		if slices.ContainsFunc(near, func(n []int) bool { return n[0] <= loc[0] && loc[1] <= n[1] }) {
 			continue
 		}
@@ -274,7 +278,7 @@ var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
 	`(nobody|no one|no-one) would miss me`, `not be here (for )?much longer`, `goodbye forever`,
 	`(won'?t|will not) be (here|around) (by then|much longer|for (much )?longer|for long)`,
 	`(if|wish) i (just )?(wasn'?t|was not|weren'?t|were not) (here|around|alive)`,
-	`(easier|better) for (everyone|everybody|them all|them|all of them|the family) if i`,
+	`(easier|better) for (everyone|everybody|them all|them|all of them|the family) if i( just)?( (wasn'?t|was not|weren'?t|were not)( here| around)?| (was|were) gone| died)?`,
 	`(go to )?sleep and (not|never) wake up`,
 	`(saving|saved|stockpil\w*|hoard\w*) (up )?(my |all my |some )?(tablets|pills|medication|meds)`,
 	`if (anything|something) (happens|happened|were to happen) to me`, `when i'?m (gone|not here)`,
