@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/desk"
+
 	"github.com/betterdays/mailbot/mailbot/address"
 	"github.com/betterdays/mailbot/store"
 )
@@ -408,6 +410,4 @@ func parseEndpoint(raw, plain string, plainPort int, tls string, tlsPort int) (E
 
 // IsOwnAddress reports whether addr is the bot's, plus-addresses included:
 // mail from ourselves is never answered.
-func (c *Config) IsOwnAddress(addr string) bool {
-	return strings.Contains(addr, "@") && address.Base(addr) == address.Base(c.Address)
-}
+func (c *Config) IsOwnAddress(addr string) bool { return desk.OwnAddress(c.Address, addr) }

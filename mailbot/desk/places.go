@@ -76,7 +76,7 @@ func (t *turn) resize(b store.Booking, places int) error {
 	return nil
 }
 
-// plural is "1 place", "2 places".
+// plural is "1 place", "2 places", "3 days".
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun

@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
@@ -88,18 +87,13 @@ func (d *Desk) Reminder(bk store.Booking, now time.Time) Reply {
 // TimeUntil says how soon something is, as a person would: "in 2 days",
 // "in 2 hours", "in 45 minutes".
 func TimeUntil(d time.Duration) string {
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return "in 1 " + unit
-		}
-		return fmt.Sprintf("in %d %ss", n, unit)
-	}
+	in := func(n int, unit string) string { return "in " + plural(n, unit) }
 	switch {
 	case d >= 36*time.Hour:
-		return plural(int((d+12*time.Hour)/(24*time.Hour)), "day")
+		return in(int((d+12*time.Hour)/(24*time.Hour)), "day")
 	case d >= 90*time.Minute:
-		return plural(int((d+30*time.Minute)/time.Hour), "hour")
+		return in(int((d+30*time.Minute)/time.Hour), "hour")
 	default:
-		return plural(max(int((d+30*time.Second)/time.Minute), 1), "minute")
+		return in(max(int((d+30*time.Second)/time.Minute), 1), "minute")
 	}
 }
