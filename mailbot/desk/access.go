@@ -15,7 +15,7 @@ import (
 // accessFile is the name of the attached copy.
 const accessFile = "better-days-your-data.json"
 
-// access answers a request for a copy of what we hold (r.access), or the
+// access answers a request for a copy of what we hold (r.read.Access), or the
 // person's reply to our question about it. done is false for anything
 // else.
 func (t *turn) access(r Reading) (outcome string, done bool, err error) {
@@ -24,17 +24,17 @@ func (t *turn) access(r Reading) (outcome string, done bool, err error) {
 	}
 	if t.offer != nil && t.offer.Kind == store.OfferAccess {
 		switch {
-		case t.now.Sub(t.offer.Created) > ProveFor && (r.req.Action == understand.Yes || r.req.Action == understand.No):
+		case t.now.Sub(t.offer.Created) > ProveFor && (r.read.Action == understand.Yes || r.read.Action == understand.No):
 			t.answer("access", templates.Access{Name: t.ans.Name, Stage: templates.StageExpired})
 			return "replied: their answer came after the question about their data lapsed", true, t.tx.DropOffer(t.ctx, t.offer.ID)
-		case r.req.Action == understand.Yes:
+		case r.read.Action == understand.Yes:
 			return t.sendCopy()
-		case r.req.Action == understand.No:
+		case r.read.Action == understand.No:
 			t.answer("access", templates.Access{Name: t.ans.Name, Stage: templates.StageKept})
 			return "replied: sent no copy of their data (said no)", true, t.tx.DropOffer(t.ctx, t.offer.ID)
 		}
 	}
-	if !r.access {
+	if !r.read.Access {
 		return "", false, nil
 	}
 	rep := t.answer("access", templates.Access{Name: t.ans.Name, Stage: templates.StageAsk})

@@ -19,7 +19,7 @@ import (
 // one message saying it is done commit together; that message keeps
 // their address only until it has gone (see migration 0005).
 
-// forget answers a request to erase the writer's details (r.forget: text, with
+// forget answers a request to erase the writer's details (r.read.Forget: text, with
 // the subject, asks for it; see understand.AsksToForget), or their reply to
 // our question about it. done is false when the message is about something
 // else, and is read as usual.
@@ -30,21 +30,21 @@ func (t *turn) forget(text string, r Reading) (outcome string, done bool, err er
 	// FindOffer never guesses a request to confirm erasure: this one was
 	// cited by the person's own reply.
 	if t.offer != nil && t.offer.Kind == store.OfferForget {
-		switch r.req.Action {
+		switch r.read.Action {
 		case understand.Yes:
 			return t.erase()
 		case understand.No:
 			return t.keep()
 		}
-		if understand.AsksToForget(text, "") { // "yes, delete my data"
+		if r.read.Forget { // "yes, delete my data"
 			return t.erase()
 		}
 		// Anything else erases nothing, and is read as a new request.
 	}
-	if !r.forget {
+	if !r.read.Forget {
 		return "", false, nil
 	}
-	return t.askToForget(text, r.req)
+	return t.askToForget(text, r.read.Request)
 }
 
 // askToForget asks the writer to confirm that their details should be

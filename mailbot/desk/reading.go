@@ -11,13 +11,10 @@ import (
 
 // Reading is text read against c.
 type Reading struct {
-	ok     bool
-	text   string
-	c      understand.Context
-	req    understand.Request
-	h      understand.Handoff
-	forget bool // asks for their details to be erased
-	access bool // asks for a copy of what we hold about them
+	ok   bool
+	text string
+	c    understand.Context
+	read understand.Reading
 }
 
 // ReadAhead reads m's words ahead of the transaction that answers it,
@@ -34,13 +31,11 @@ func (d *Desk) ReadAhead(m *understand.Message, now time.Time, tt Timetable) Rea
 
 // Request is what the reading says the words ask, and whether there is
 // a reading at all (none for automatic mail).
-func (r Reading) Request() (understand.Request, bool) { return r.req, r.ok }
+func (r Reading) Request() (understand.Request, bool) { return r.read.Request, r.ok }
 
 // readWords reads text against c.
 func readWords(text string, c understand.Context) Reading {
-	req := understand.Read(text, c)
-	return Reading{ok: true, text: text, c: c, req: req, h: understand.NeedsPerson(text, req, c),
-		forget: understand.AsksToForget(text, c.Subject), access: understand.AsksForData(text, c.Subject)}
+	return Reading{ok: true, text: text, c: c, read: understand.Read(text, c)}
 }
 
 // again is r if it read text against c, else text read now.

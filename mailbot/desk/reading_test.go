@@ -30,7 +30,7 @@ func TestReadingAgain(t *testing.T) {
 	} {
 		got, want := tc.ahead.again(tc.text, tc.c), readWords(tc.text, tc.c)
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: got %+v\nwant %+v", tc.name, got.req, want.req)
+			t.Errorf("%s: got %+v\nwant %+v", tc.name, got.read.Request, want.read.Request)
 		}
 	}
 }

@@ -38,10 +38,11 @@ type turn struct {
 	// given: offer is what the message answers, found already (a message
 	// proven by the person's reply, done now; see replay).
 	given bool
-	raw   []byte // the message as it came, to pass to staff
-	req   understand.Request
-	ahead Reading // m's words as read ahead of the transaction, if they were
-	text  string  // m's words, as read
+	raw   []byte             // the message as it came, to pass to staff
+	req   understand.Request // what is done: the reading's request, or none where it may not be
+	read  understand.Reading // the one reading of m's words, which every flow takes in
+	ahead Reading            // m's words as read ahead of the transaction, if they were
+	text  string             // m's words, as read
 
 	ans     templates.Answer
 	invites []Invite // attached to the answer
@@ -95,18 +96,19 @@ func (t *turn) run() (string, error) {
 	t.text = text
 	// The one reading of the message, which every flow below takes in.
 	r := t.ahead.again(text, c)
+	t.read = r.read
 	if t.offer != nil && t.offer.Kind == store.OfferResume {
 		if outcome, done, err := t.resume(text); done || err != nil {
 			return outcome, err
 		}
 	}
 	if t.offer != nil && t.offer.Kind == store.OfferViews {
-		if outcome, done, err := t.consent(text); done || err != nil {
+		if outcome, done, err := t.consent(); done || err != nil {
 			return outcome, err
 		}
 	}
 	if t.offer != nil && t.offer.Kind == store.OfferProve {
-		if outcome, done, err := t.proven(r.req.Action); done || err != nil {
+		if outcome, done, err := t.proven(r.read.Action); done || err != nil {
 			return outcome, err
 		}
 	}
@@ -134,7 +136,7 @@ func (t *turn) run() (string, error) {
 			who.Addr = p.Email
 			return t.actFor(who, upcoming, c)
 		}
-		if t.m.Forwarded != nil || understand.NamesSomeoneElse(text, c.Titles) {
+		if t.m.Forwarded != nil || t.read.SomeoneElse {
 			// A colleague's message, one whose sender can't be read, or
 			// "book Mary on the 12th" without Mary's address: acting for
 			// the member of staff instead would be wrong.
@@ -142,23 +144,23 @@ func (t *turn) run() (string, error) {
 			return "replied: for someone, but no address to act for", nil
 		}
 	}
-	t.req = r.req
-	if !t.staff && t.forAnother(text, c) {
+	t.req = r.read.Request
+	if !t.staff && t.forAnother() {
 		// "Please book her on the 10th", above someone else's email: only
 		// staff may act for another person, and acting for the writer
 		// instead would be wrong. A person reads it.
 		t.req = understand.Request{}
-		r.h.Why = understand.ForSomeoneElse
+		r.read.Handoff.Why = understand.ForSomeoneElse
 	}
-	return t.act(upcoming, r.h)
+	return t.act(upcoming, r.read.Handoff)
 }
 
 // forAnother reports whether a message that proves no member of staff
 // asks for someone else: a forward of another person's email with a note
 // that names them, not the writer.
-func (t *turn) forAnother(text string, c understand.Context) bool {
+func (t *turn) forAnother() bool {
 	f := t.m.Forwarded
-	return f != nil && f.From != "" && !address.Equal(f.From, t.m.From) && understand.NamesSomeoneElse(text, c.Titles)
+	return f != nil && f.From != "" && !address.Equal(f.From, t.m.From) && t.read.SomeoneElse
 }
 
 // act does what t.req asks, passes the message to staff when h says a
@@ -247,7 +249,7 @@ func (t *turn) respond(upcoming []store.SessionPlaces, h understand.Handoff, lis
 	case resized && t.req.Action == understand.Yes && t.listAnswer() && (t.offer.Kind == store.OfferJoin || t.req.Explicit):
 		err = t.joinByReply()
 	case resized:
-	case t.req.Action == understand.Unknown && understand.Courtesy(t.m.Fresh) && len(h.Urgent) == 0:
+	case t.req.Action == understand.Unknown && t.read.Courtesy && len(h.Urgent) == 0:
 		return "not answered: thanks or an acknowledgement", nil
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
 		if t.ans.List == "" && len(h.Urgent) == 0 {

@@ -43,7 +43,7 @@ func (t *turn) offersViews(h understand.Handoff, listed bool, upcoming []store.S
 	case h.Why == understand.AQuestion && strings.Contains(t.text, "?"):
 		return false
 	}
-	return understand.OffersViews(t.text)
+	return t.read.Views
 }
 
 // namesASession is whether any session the request names is one coming up.
@@ -62,7 +62,7 @@ func (t *turn) namesASession(upcoming []store.SessionPlaces) bool {
 // question is open already.
 func (t *turn) views() (string, error) {
 	var given store.Consent
-	if understand.NamedWithViews(t.text) {
+	if t.read.Named {
 		given = store.ConsentNamed
 	}
 	consent, ask, err := t.tx.AddContribution(t.ctx, t.person, understand.Excerpt(t.text, maxContribution), given, t.now)
@@ -80,8 +80,8 @@ func (t *turn) views() (string, error) {
 // consent reads a reply to a thank-you: YES, NAME ME or NO, for every
 // contribution of theirs not yet answered. Anything else is read as any
 // other message.
-func (t *turn) consent(text string) (string, bool, error) {
-	c := understand.ConsentAnswer(text)
+func (t *turn) consent() (string, bool, error) {
+	c := t.read.Consent
 	if c == "" {
 		return "", false, nil
 	}

@@ -78,32 +78,32 @@ var qualifies = regexp.MustCompile(`^(but|only|as long as|so long as|provided|if
 
 // answered reads text as the answer its opening words give, when the rest
 // is consistent with it: the answer, with whatever the rest adds.
-func answered(s string, c Context) (Request, bool) {
+func answered(s string, c Context) (Request, scan, bool) {
 	if n, ok := bareNumber(s); ok {
 		// Our confirmation says "to change the number of places, reply
 		// with the number you need".
-		return Request{Action: Choose, Places: min(n, cmp.Or(c.MaxPlace, 10))}, true
+		return Request{Action: Choose, Places: min(n, cmp.Or(c.MaxPlace, 10))}, scan{}, true
 	}
 	a, rest, explicit, ok := leadingAnswer(s)
 	if !ok {
-		return Request{}, false
+		return Request{}, scan{}, false
 	}
 	c.Question, c.Subject = false, ""
-	r := Read(rest, c)
+	r, sc := plainWritten(rest).request(c)
 	switch {
 	case qualifies.MatchString(rest) && (a == Yes || r.Action == Unknown || r.Action == Help):
 		// "Yes - but only about Weymouth" qualifies a yes; "No, but
 		// I'd like the walk instead" asks for something else.
 		r = Request{Qualified: true}
 	case len(r.Targets) > 0, r.Unsubscribe && a == Yes:
-		return Request{}, false // asks for something by name: read it all
+		return Request{}, scan{}, false // asks for something by name: read it all
 	case a == Yes && (r.Action == Cancel || r.Action == No || r.Action == Move),
 		a == No && (r.Action == Yes || r.Action == Book || r.Action == Move):
-		return Request{}, false // takes the answer back
+		return Request{}, scan{}, false // takes the answer back
 	}
 	r.Action, r.Targets, r.From, r.AnyOf, r.All = a, nil, nil, false, false
 	r.Explicit = explicit
-	return r, true
+	return r, sc, true
 }
 
 // bareNumber is a reply that is only a small number ("2", "3 places"),

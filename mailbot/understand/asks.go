@@ -1,6 +1,9 @@
 package understand
 
-import "regexp"
+import (
+	"regexp"
+	"slices"
+)
 
 // Ask is a question about a session that the timetable itself answers.
 type Ask int
@@ -26,20 +29,23 @@ var askWords = []struct {
 	{AskPlaces, regexp.MustCompile(`\b(places?|spaces?|room|seats?) (are |is )?(still )?(left|available|free)\b|\bis (it|that one|the \w+ one) full\b|\bany (places|spaces|room)\b|\bhow many (places|spaces|seats)\b`)},
 }
 
-// findAsks returns what the questions in s ask of the timetable.
-func findAsks(s string) []Ask {
-	var out []Ask
-	qs := questions(s)
+// findAsks returns what the questions qs of s (spans, as questions gives
+// them) ask of the timetable, and for each question whether it asks it
+// anything.
+func findAsks(s string, qs [][2]int) (asks []Ask, asking []bool) {
+	asking = make([]bool, len(qs))
 	for _, a := range askWords {
-		for _, q := range qs {
-			if a.ask == AskStarts && contains(out, AskEnds) {
+		for i, q := range qs {
+			if a.ask == AskStarts && slices.Contains(asks, AskEnds) {
 				break // "what time does it finish?" is not also a start
 			}
-			if a.re.MatchString(q) {
-				out = append(out, a.ask)
-				break
+			if a.re.MatchString(s[q[0]:q[1]]) {
+				asking[i] = true
+				if !slices.Contains(asks, a.ask) {
+					asks = append(asks, a.ask)
+				}
 			}
 		}
 	}
-	return out
+	return asks, asking
 }

@@ -101,12 +101,12 @@ var askingWords = map[string]bool{
 // for one, the person's own words beneath it ("please sort this out for
 // Mary" above Mary's "can I come on the 10th?").
 func ReadFor(b Behalf, c Context) Request {
-	r := Read(b.Note, c)
+	r, _ := newWritten(b.Note, c).request(c)
 	if strings.TrimSpace(b.Text) == "" {
 		return r
 	}
 	c.Subject = ""
-	own := Read(b.Text, c)
+	own, _ := newWritten(b.Text, c).request(c)
 	ownListOnly := (own.Subscribe || own.Unsubscribe) && (own.Action == Unknown || own.Action == Help)
 	switch {
 	case r.Action == Unknown || r.Action == Help,
@@ -143,11 +143,11 @@ func ReadFor(b Behalf, c Context) Request {
 	return r
 }
 
-// NamesSomeoneElse reports whether text asks for something for another
-// person without their address ("book Mary on the 12th", "cancel her
-// place"): a member of staff writing so is not asking for themselves.
-func NamesSomeoneElse(text string, titles []string) bool {
-	for _, m := range thirdPerson.FindAllStringSubmatch(clip(text, maxRead), -1) {
+// namesSomeoneElse reports whether the words ask for something for
+// another person without their address ("book Mary on the 12th", "cancel
+// her place"): a member of staff writing so is not asking for themselves.
+func (w *written) namesSomeoneElse(titles []string) bool {
+	for _, m := range thirdPerson.FindAllStringSubmatch(w.text, -1) {
 		if m[1] == "" || !startsTitle(m[1], titles) {
 			return true
 		}

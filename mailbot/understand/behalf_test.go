@@ -134,15 +134,15 @@ func TestNeedsPerson(t *testing.T) {
 	} {
 		c := Context{Now: time.Now(), TZ: time.UTC, Titles: []string{"Memory cafe", "Carers session"}}
 		r := Read(tc.text, c)
-		h := NeedsPerson(tc.text, r, c)
+		h := r.Handoff
 		if tc.urgent != "" && !slices.Contains(h.Urgent, tc.urgent) || tc.urgent == "" && len(h.Urgent) > 0 {
-			t.Errorf("NeedsPerson(%q).Urgent = %q, want %q", tc.text, h.Urgent, tc.urgent)
+			t.Errorf("Read(%q).Handoff.Urgent = %q, want %q", tc.text, h.Urgent, tc.urgent)
 		}
 		if tc.why != "" && h.Why.String() != tc.why || tc.why == "" && tc.urgent == "" && h.Why != NoReason {
-			t.Errorf("NeedsPerson(%q).Why = %q (read as %v), want %q", tc.text, h.Why, r.Action, tc.why)
+			t.Errorf("Read(%q).Handoff.Why = %q (read as %v), want %q", tc.text, h.Why, r.Action, tc.why)
 		}
 		if h.Needed() != (tc.urgent != "" || tc.why != "") {
-			t.Errorf("NeedsPerson(%q).Needed() = %v", tc.text, h.Needed())
+			t.Errorf("Read(%q).Handoff.Needed() = %v", tc.text, h.Needed())
 		}
 	}
 }
@@ -161,8 +161,7 @@ func FuzzOnBehalf(f *testing.F) {
 				t.Errorf("OnBehalf(%q) = %+v", s, b)
 			}
 		}
-		NeedsPerson(s, Read(s, Context{Now: time.Now(), TZ: time.UTC}), Context{Now: time.Now(), TZ: time.UTC})
-		NamesSomeoneElse(s, []string{s, "Memory cafe"})
+		Read(s, Context{Now: time.Now(), TZ: time.UTC, Titles: []string{s, "Memory cafe"}})
 	})
 }
 
@@ -188,8 +187,8 @@ func TestNamesSomeoneElse(t *testing.T) {
 		"attendees for Tuesday":                    false,
 		"Book Promoting Independence on Tuesday":   false,
 	} {
-		if got := NamesSomeoneElse(text, []string{"Promoting independence", "Memory cafe"}); got != want {
-			t.Errorf("NamesSomeoneElse(%q) = %v, want %v", text, got, want)
+		if got := Read(text, Context{TZ: time.UTC, Titles: []string{"Promoting independence", "Memory cafe"}}).SomeoneElse; got != want {
+			t.Errorf("Read(%q).SomeoneElse = %v, want %v", text, got, want)
 		}
 	}
 }

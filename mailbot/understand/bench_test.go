@@ -8,8 +8,10 @@ import (
 )
 
 // BenchmarkParseRead is the inbound path's pure part for one message: MIME
-// to the person's fresh words (Parse), and those words to a request
-// (Read), on real mail clients' messages from the golden corpus.
+// to the person's fresh words (Parse), and those words to the one reading
+// the desk decides from (Read: the request, whether a person should see
+// it, erasure, access, courtesy, views), on real mail clients' messages
+// from the golden corpus.
 //
 //	go test -bench ParseRead -benchmem ./mailbot/understand
 func BenchmarkParseRead(b *testing.B) {

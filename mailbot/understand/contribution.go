@@ -25,20 +25,13 @@ var viewsWords = regexp.MustCompile(`\b(?:` +
 // namedConsent is consent given with the views: "you can use my name".
 var namedConsent = regexp.MustCompile(`\b(?:you can|you may|feel free to|happy for you to|i'm happy for you to|please) use my name\b`)
 
-// NamedWithViews reports whether text, offering views, already says they
-// may be used with the writer's name ("You can use my name if it helps").
-func NamedWithViews(text string) bool {
-	return namedConsent.MatchString(normalise(clip(text, maxRead)))
-}
-
-// OffersViews reports whether text (a person's fresh words) offers views
-// to the conversation ("I wanted to say…", "what would make my days
-// better is…") rather than asking the bot for something. The caller asks
-// only of a message whose request it could not read: "I think I'd like
-// to book the 15th" is a booking.
-func OffersViews(text string) bool {
-	s := normalise(clip(text, maxRead))
-	return len(strings.Fields(s)) >= 5 && viewsWords.MatchString(s)
+// offersViews reports whether the words offer views to the conversation
+// ("I wanted to say…", "what would make my days better is…") rather than
+// asking the bot for something. The desk heeds it only for a message
+// whose request it could not read: "I think I'd like to book the 15th" is
+// a booking.
+func (w *written) offersViews() bool {
+	return len(strings.Fields(w.low)) >= 5 && viewsWords.MatchString(w.low)
 }
 
 // consentWords are the answers to whether views may be used.
@@ -48,10 +41,10 @@ var (
 	consentNo    = regexp.MustCompile(`^\W*(?:no|no thanks|no thank you|please don't|please do not|i'd rather not|i would rather not)\b`)
 )
 
-// ConsentAnswer reads a reply to the question whether views may be used:
-// "named", "yes" or "no", or "" when it answers none of them.
-func ConsentAnswer(text string) string {
-	s := normalise(clip(strings.TrimSpace(text), 200))
+// consent reads the words as an answer to whether views may be used:
+// "named", "yes" or "no", or "" when they answer none of them.
+func (w *written) consent() string {
+	s := clip(strings.TrimSpace(w.low), 200)
 	switch {
 	case consentNamed.MatchString(s):
 		return "named"

@@ -1,6 +1,9 @@
 package understand
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestOffersViews(t *testing.T) {
 	tests := []struct {
@@ -22,8 +25,8 @@ func TestOffersViews(t *testing.T) {
 		{"", false},
 	}
 	for _, tt := range tests {
-		if got := OffersViews(tt.text); got != tt.want {
-			t.Errorf("OffersViews(%q) = %v, want %v", tt.text, got, tt.want)
+		if got := Read(tt.text, Context{TZ: time.UTC}).Views; got != tt.want {
+			t.Errorf("Read(%q).Views = %v, want %v", tt.text, got, tt.want)
 		}
 	}
 }
@@ -33,15 +36,16 @@ func TestConsentAnswer(t *testing.T) {
 		"YES": "yes", "Yes please": "yes", "NAME ME": "named", "name me please": "named", "yes, use my name": "named",
 		"No": "no", "no thank you": "no", "NO.": "no", "maybe later": "", "": "",
 	} {
-		if got := ConsentAnswer(text); got != want {
-			t.Errorf("ConsentAnswer(%q) = %q, want %q", text, got, want)
+		if got := Read(text, Context{TZ: time.UTC}).Consent; got != want {
+			t.Errorf("Read(%q).Consent = %q, want %q", text, got, want)
 		}
 	}
 }
 
 func TestNamedWithViews(t *testing.T) {
-	if !NamedWithViews("Everything shuts at the weekend. You can use my name if it helps.") || NamedWithViews("What's my name got to do with it") {
-		t.Error("NamedWithViews misreads")
+	c := Context{TZ: time.UTC}
+	if !Read("Everything shuts at the weekend. You can use my name if it helps.", c).Named || Read("What's my name got to do with it", c).Named {
+		t.Error("Read(…).Named misreads")
 	}
 }
 
@@ -50,11 +54,10 @@ func FuzzOffersViews(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		OffersViews(s)
-		switch ConsentAnswer(s) {
+		switch c := Read(s, Context{TZ: time.UTC}).Consent; c {
 		case "", "yes", "no", "named":
 		default:
-			t.Fatalf("ConsentAnswer(%q) is none of the answers", s)
+			t.Fatalf("Read(%q).Consent = %q, none of the answers", s, c)
 		}
 	})
 }

@@ -34,16 +34,11 @@ var notWanted = regexp.MustCompile(`\b(don'?t|do not|never|not|no need to|withou
 // mailing list: "remove my email address from your mailing list".
 var fromTheList = regexp.MustCompile(`^ from (your|the|this|our) (mailing |e-?mail(ing)? )?(list|newsletters?|e-?mails?|mailings?)\b`)
 
-// AsksToForget reports whether text (a person's fresh words) or, unless it
-// is a reply, the subject asks us to erase what we hold about them. Like
-// Read, it only reads: the bot asks them to confirm before anything is
-// erased.
-func AsksToForget(text, subject string) bool {
-	s := normalise(clip(text, maxRead))
-	if subj := normalise(subject); subj != "" && !replyPrefix.MatchString(subj) {
-		s = subj + ". " + s
-	}
-	s = strings.Join(strings.Fields(s), " ")
+// asksToForget reports whether the words or, unless it is a reply, the
+// subject ask us to erase what we hold about the writer. It only reads:
+// the bot asks them to confirm before anything is erased.
+func (w *written) asksToForget() bool {
+	s := w.withSubject()
 	for _, re := range forgetWords {
 		for _, loc := range re.FindAllStringIndex(s, -1) {
 			if notWanted.MatchString(s[max(0, loc[0]-24):loc[0]]) || fromTheList.MatchString(s[loc[1]:]) {
@@ -60,18 +55,15 @@ func AsksToForget(text, subject string) bool {
 // "subject access request".
 var accessWords = regexp.MustCompile(`\bwhat (personal )?(information|info|data|details|records?) (do|does|have) (you|the council|your (team|service)|better days)( got)? (hold|have|keep|store|got)\b[^.!?]{0,30}\b(on|about|of) me\b|\b(a )?copy of (all )?(my|the) (personal )?(data|information|info|details|records?)( you (hold|have|keep))?\b|\bsubject access( request)?\b|\bwhat do you (know|hold|have|keep) (on|about) me\b|\bsar request\b`)
 
-// AsksForData reports whether text or, unless it is a reply, the subject
-// asks for a copy of what we hold about the writer. The bot asks them to
-// confirm, by a reply only they can send, before it sends anything; a
-// request to erase is read first, and wins.
-func AsksForData(text, subject string) bool {
-	s := normalise(clip(text, maxRead))
-	if subj := normalise(subject); subj != "" && !replyPrefix.MatchString(subj) {
-		s = subj + ". " + s
-	}
+// asksForData reports whether the words or, unless it is a reply, the
+// subject ask for a copy of what we hold about the writer. The bot asks
+// them to confirm, by a reply only they can send, before it sends
+// anything; a request to erase is read first, and wins.
+func (w *written) asksForData() bool {
+	s := w.withSubject()
 	// Every message is asked; few hold any of the words.
 	if !strings.Contains(s, "what") && !strings.Contains(s, "copy") && !strings.Contains(s, "access") && !strings.Contains(s, "sar ") {
 		return false
 	}
-	return accessWords.MatchString(strings.Join(strings.Fields(s), " "))
+	return accessWords.MatchString(s)
 }

@@ -1,6 +1,9 @@
 package understand
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestAsksToForget(t *testing.T) {
 	t.Parallel()
@@ -46,8 +49,8 @@ func TestAsksToForget(t *testing.T) {
 		{"Can you update my details? My new phone is 07700 900456", "", false},
 		{"What data do you hold about me?", "", false}, // a subject access request, not erasure
 	} {
-		if got := AsksToForget(tc.text, tc.subject); got != tc.want {
-			t.Errorf("AsksToForget(%q, subject %q) = %v, want %v", tc.text, tc.subject, got, tc.want)
+		if got := Read(tc.text, Context{TZ: time.UTC, Subject: tc.subject}).Forget; got != tc.want {
+			t.Errorf("Read(%q, subject %q).Forget = %v, want %v", tc.text, tc.subject, got, tc.want)
 		}
 	}
 }
@@ -57,7 +60,7 @@ func TestAsksToForget(t *testing.T) {
 // words that only ask to be forgotten, and must where it is said.
 func TestForgetNotReadAsOtherwise(t *testing.T) {
 	t.Parallel()
-	var c Context
+	c := Context{TZ: time.UTC}
 	for _, text := range []string{"delete my data", "Please remove all my details", "forget me", "remove me from your records"} {
 		r := Read(text, c)
 		if r.Action == Cancel || r.Unsubscribe || r.Subscribe {
@@ -85,8 +88,8 @@ func TestAsksForData(t *testing.T) {
 		{"What information do you have about the walking group?", "", false},
 		{"Can I have a copy of the timetable?", "", false},
 	} {
-		if got := AsksForData(tc.text, tc.subject); got != tc.want {
-			t.Errorf("AsksForData(%q, %q) = %v, want %v", tc.text, tc.subject, got, tc.want)
+		if got := Read(tc.text, Context{TZ: time.UTC, Subject: tc.subject}).Access; got != tc.want {
+			t.Errorf("Read(%q, subject %q).Access = %v, want %v", tc.text, tc.subject, got, tc.want)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Handoff says why a message needs a person rather than (or as well as)
@@ -65,23 +64,21 @@ func (h Handoff) String() string {
 	return strings.Join(why, "; ")
 }
 
-// NeedsPerson reads text (the person's fresh words) beside what Read made
-// of it in c, and says whether a person should see it. It errs towards a
-// person: a bot that answers a worried carer with its help text has failed
-// them.
-func NeedsPerson(text string, r Request, c Context) Handoff {
-	s := normalise(clip(text, maxRead))
-	h := Handoff{Urgent: Urgent(text)}
+// needsPerson says, from what request made of the words, whether a
+// person should see them. It errs towards a person: a bot that answers a
+// worried carer with its help text has failed them.
+func (w *written) needsPerson(r Request, sc scan, c Context) Handoff {
+	h := Handoff{Urgent: w.urgent()}
 	switch {
-	case complaintWords.MatchString(s):
+	case complaintWords.MatchString(w.low):
 		h.Why = AComplaint
 	case r.Qualified:
 		h.Why = AQuestion
-	case askForPerson.MatchString(s):
+	case askForPerson.MatchString(w.low):
 		h.Why = APerson
-	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && strings.TrimSpace(s) != "" && !Courtesy(text):
+	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && !w.blankText() && !w.courtesy():
 		h.Why = NotUnderstood
-	case r.Action != Attendees && asksMore(s, c):
+	case r.Action != Attendees && sc.asksMore(c):
 		// "Hello, is there parking?" reads as a greeting, and "book me
 		// on Tuesday, is there a bus?" as a booking: the question is
 		// what they want answered too.
@@ -90,29 +87,38 @@ func NeedsPerson(text string, r Request, c Context) Handoff {
 	return h
 }
 
-// asksMore reports whether s holds a question the bot cannot answer: one
-// that asks for nothing the bot does, or, outside a reply to a numbered
-// list, one that names a session without asking for a place ("is there
-// step-free access to the Tuesday session?").
-func asksMore(s string, c Context) bool {
-	c.Subject = ""
-	for _, q := range questions(s) {
-		if helpQuestion.MatchString(q) || len(meaningful(q)) < 2 || len(findAsks(q)) > 0 {
+// asksMore reports whether the body holds a question the bot cannot
+// answer: one that asks for nothing the bot does, or, outside a reply to
+// a numbered list, one that names a session without asking for a place
+// ("is there step-free access to the Tuesday session?"). Each question is
+// read as a request of its own, from the words and sessions the whole
+// reading found in it.
+func (sc scan) asksMore(c Context) bool {
+	for i, q := range sc.questions {
+		words := sc.s[q[0]:q[1]]
+		if q[0] < sc.body || sc.asking[i] || helpQuestion.MatchString(words) || len(meaningful(words)) < 2 {
 			// The help text answers how to use the bot, and the
 			// timetable what it says: neither needs a person.
 			continue
 		}
-		r := Read(q, c)
+		r := Request{Unsubscribe: unsubscribeWords.MatchString(words)}
+		r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(words)
+		for _, p := range sc.refs {
+			if p.at >= q[0] && p.at < q[1] {
+				r.Targets = append(r.Targets, p)
+			}
+		}
+		r.Action = action(words, &r, c)
 		switch {
 		case r.Subscribe || r.Unsubscribe:
 		case r.Action == Unknown, r.Action == Help:
 			return true
-		case r.Action == Choose && c.Offered == 0 && !askToBook.MatchString(q):
+		case r.Action == Choose && c.Offered == 0 && !askToBook.MatchString(words):
 			// "Is there step-free access to the Tuesday session?" names
 			// one and asks something else; "can I do the good day one?"
 			// asks for a place.
 			return true
-		case r.Action == List && !whatsOn.MatchString(q):
+		case r.Action == List && !whatsOn.MatchString(words):
 			// "Are the sessions free?" names sessions but asks
 			// something else of them.
 			return true
@@ -121,25 +127,33 @@ func asksMore(s string, c Context) bool {
 	return false
 }
 
-// questions are the sentences of s that ask something.
-func questions(s string) []string {
-	var out []string
-	for len(s) > 0 {
-		end := strings.IndexAny(s, ".!?\n")
+// questions are the spans of s from byte from on that ask something:
+// each sentence that does, and its last clause when that is the question
+// ("yes I'd like to come, is there a bus?").
+func questions(s string, from int) [][2]int {
+	var out [][2]int
+	for i := from; i < len(s); {
+		end := strings.IndexAny(s[i:], ".!?\n")
 		if end < 0 {
-			end = len(s) - 1
+			end = len(s) - 1 - i
 		}
-		sentence := strings.TrimSpace(s[:end+1])
-		s = s[end+1:]
-		if !strings.HasSuffix(sentence, "?") && !questionStart.MatchString(sentence) {
+		start, stop := i, i+end+1
+		i = stop
+		for start < stop && isSpace(rune(s[start])) {
+			start++
+		}
+		sentence := s[start:stop]
+		if t := strings.TrimRight(sentence, " \t\n"); !strings.HasSuffix(t, "?") && !questionStart.MatchString(sentence) {
 			continue
 		}
-		out = append(out, sentence)
-		// "yes I'd like to come, is there a bus?": the question is the
-		// last clause.
-		if i := strings.LastIndexAny(sentence, ",;"); i >= 0 {
-			if clause := strings.TrimSpace(sentence[i+1:]); questionStart.MatchString(clause) {
-				out = append(out, clause)
+		out = append(out, [2]int{start, stop})
+		if j := strings.LastIndexAny(sentence, ",;"); j >= 0 {
+			k := start + j + 1
+			for k < stop && isSpace(rune(s[k])) {
+				k++
+			}
+			if questionStart.MatchString(s[k:stop]) {
+				out = append(out, [2]int{k, stop})
 			}
 		}
 	}
@@ -160,11 +174,11 @@ func meaningful(s string) []string {
 var greetings = map[string]bool{"hello": true, "hiya": true, "hey": true, "anyone": true,
 	"anybody": true, "dear": true, "good": true, "morning": true, "afternoon": true, "evening": true}
 
-// Courtesy reports whether text only thanks or acknowledges ("Thanks, see
-// you then", "Cheers Jo"): nothing to do, and nothing to answer, or two
-// polite people would write to each other for ever.
-func Courtesy(text string) bool {
-	ws := words(normalise(clip(text, maxRead)))
+// courtesy reports whether the words only thank or acknowledge ("Thanks,
+// see you then", "Cheers Jo"): nothing to do, and nothing to answer, or
+// two polite people would write to each other for ever.
+func (w *written) courtesy() bool {
+	ws := words(w.low)
 	if len(ws) == 0 || len(ws) > 12 {
 		return false
 	}
@@ -187,21 +201,20 @@ var courtesyWords = map[string]bool{
 	"that's": true, "that": true, "all": true, "fine": true, "good": true, "super": true, "again": true,
 }
 
-// explicitYesText reports whether text is a plain yes. Joining the mailing
-// list from a booking confirmation needs one: "ok" there acknowledges the
-// booking, and consent must be clear (UK GDPR article 4(11)).
-func explicitYesText(text string) bool {
-	text = unsigned(clip(text, maxRead), Context{TZ: time.UTC})
-	short := strings.Trim(strings.Join(strings.Fields(normalise(text)), " "), ".! ")
-	return explicitYes.MatchString(short)
-}
-
+// explicitYes is a plain yes. Joining the mailing list from a booking
+// confirmation needs one: "ok" there acknowledges the booking, and
+// consent must be clear (UK GDPR article 4(11)).
 var explicitYes = regexp.MustCompile(`^(yes|yeah|yep|yup|i confirm|confirm|confirmed)(,? (please|pls|thanks|thank you|ta|thx|that'?s fine|that is fine))*$`)
 
 // Urgent returns the words in text that suggest someone may be at risk,
-// each once, in the order written.
-func Urgent(text string) []string {
-	s := unwrap(normalise(clip(text, maxRead)))
+// each once, in the order written: for mail that is read for nothing
+// else (a forward's words, a message past the reply limit).
+func Urgent(text string) []string { return plainWritten(clip(text, maxRead)).urgent() }
+
+// urgent returns the words that suggest someone may be at risk, each
+// once, in the order written.
+func (w *written) urgent() []string {
+	s := w.flat
 	found := urgentWords.FindAllStringIndex(s, 8)
 	if len(found) == 0 {
 		return nil

@@ -80,15 +80,15 @@ func reading(m *Message, items []Item, c Context) string {
 			fmt.Fprintf(&b, " (%s)", behalf.Name)
 		}
 		b.WriteString("\n")
-	case c.IsStaff && (m.Forwarded != nil || NamesSomeoneElse(text, c.Titles)):
+	case c.IsStaff && (m.Forwarded != nil || Read(text, c).SomeoneElse):
 		b.WriteString("acting: nobody (a staff forward of a colleague's message or of one whose sender can't be read, or someone named without an address)\n")
 	case ok:
-		r = Read(text, c)
-		h = NeedsPerson(text, r, c)
+		read := Read(text, c)
+		r, h = read.Request, read.Handoff
 		fmt.Fprintf(&b, "acting: sender (names %s, but only staff act for others)\n", behalf.Addr)
 	default:
-		r = Read(text, c)
-		h = NeedsPerson(text, r, c)
+		read := Read(text, c)
+		r, h = read.Request, read.Handoff
 		b.WriteString("acting: sender\n")
 	}
 	fmt.Fprintf(&b, "action: %s\n", r.Action)

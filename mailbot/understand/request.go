@@ -85,24 +85,37 @@ type Request struct {
 	Qualified bool
 }
 
-// Read works out what text (the person's fresh words) asks for. It never
-// guesses a session: names and dates become Patterns that the caller
-// matches against its timetable, and more than one match is the caller's cue
-// to ask.
-func Read(text string, c Context) Request {
-	text = unsigned(clip(text, maxRead), c)
+// scan is the words a request was read from, kept for the rules that
+// look at one sentence of them (questions a person must answer): the
+// subject and body as read, with what was found blanked, and every
+// mention of a session, where it stands (a title said twice is one target
+// but two mentions).
+type scan struct {
+	s    string
+	body int // where the body starts in s, after the subject
+	refs []Pattern
+	// questions are the spans of s that ask something; asking says of
+	// each whether it asks what the timetable answers.
+	questions [][2]int
+	asking    []bool
+}
+
+// request works out what the words ask for.
+func (w *written) request(c Context) (Request, scan) {
 	if c.Question {
-		if r, ok := answered(normalise(text), c); ok {
-			return r
+		if r, sc, ok := answered(w.low, c); ok {
+			return r, sc
 		}
 	}
-	s := plainWords(normalise(text), c.Titles)
-	if subj := normalise(c.Subject); subj != "" && !replyPrefix.MatchString(subj) {
-		s = plainWords(subj, c.Titles) + "\n" + s
+	s := plainWords(w.low, c.Titles)
+	body := 0
+	if w.subject != "" {
+		subj := plainWords(w.subject, c.Titles) + "\n"
+		s, body = subj+s, len(subj)
 	}
 	var r Request
 	r.Phone, s = findPhone(s)
-	r.Needs = findNeeds(text)
+	r.Needs = findNeeds(w.text)
 	r.Places, s = findPlaces(s, c.MaxPlace)
 	r.Prefs = findPrefs(s)
 	if hasListLine(s) {
@@ -113,12 +126,14 @@ func Read(text string, c Context) Request {
 	titles := findTitles(s, c.Titles)
 	numbers := findNumbers(s, c.Offered)
 
+	places := append(findPlaceNames(s, c.Places), findPartOfDay(s)...)
 	r.Targets = dropAsides(s, combine(s, dates, titles))
 	if len(r.Targets) == 0 {
 		// A place is the evidence only when nothing surer names a session.
-		r.Targets = append(findPlaceNames(s, c.Places), findPartOfDay(s)...)
+		r.Targets = places
 	}
 	r.Targets = append(r.Targets, numbers...)
+	sc := scan{s: s, body: body, refs: slices.Concat(dates, titles, places, numbers)}
 	// "Don't cancel the 29th" keeps it: the words say which, but cancel
 	// nothing.
 	said := s
@@ -132,8 +147,8 @@ func Read(text string, c Context) Request {
 	}
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
-	r.Action = action(s, text, &r, c)
-	r.Explicit = r.Action == Yes && explicitYesText(text)
+	r.Action = action(s, &r, c)
+	r.Explicit = r.Action == Yes && explicitYes.MatchString(strings.Trim(strings.Join(strings.Fields(w.low), " "), ".! "))
 	if leaveWaiting.MatchString(s) && strings.Contains(s, "waiting list") {
 		// "I'm on the waiting list for …, please take me off it": off the
 		// waiting list, not the mailing list; "… and book me on the 15th
@@ -148,7 +163,8 @@ func Read(text string, c Context) Request {
 		r.Action = Move
 	}
 	r.AnyOf = alternatives(s, r.Targets)
-	r.Asks = findAsks(s)
+	sc.questions = questions(s, 0)
+	r.Asks, sc.asking = findAsks(s, sc.questions)
 	if mentionsMode(s) && ifOnline.MatchString(s) && !slices.Contains(r.Asks, AskOnline) {
 		// "I can do the 15th but not if it's online": whether it is, is
 		// the answer; a booking would be a guess.
@@ -175,7 +191,7 @@ func Read(text string, c Context) Request {
 			r.Targets = want
 		}
 	}
-	return r
+	return r, sc
 }
 
 // leavesIt reports whether what the clause says of p is leaving it: the
@@ -366,7 +382,7 @@ func unsigned(text string, c Context) string {
 	if short := strings.Join(strings.Fields(plainWords(normalise(answer), c.Titles)), " "); !yesWords.MatchString(short) && !noWords.MatchString(short) {
 		return text
 	}
-	if r := Read(name, c); r.Action != Unknown || len(r.Targets) > 0 || r.Subscribe || r.Unsubscribe || len(r.Needs) > 0 {
+	if r, _ := plainWritten(name).request(c); r.Action != Unknown || len(r.Targets) > 0 || r.Subscribe || r.Unsubscribe || len(r.Needs) > 0 {
 		return text
 	}
 	return answer
@@ -375,7 +391,7 @@ func unsigned(text string, c Context) string {
 // action picks the main thing asked. The order matters: "cancel 15 July"
 // names a date but is a cancellation; "can I move to the August one" is a
 // move, not a booking.
-func action(s, raw string, r *Request, c Context) Action {
+func action(s string, r *Request, c Context) Action {
 	short := strings.TrimSpace(strings.Join(strings.Fields(s), " "))
 	switch {
 	case yesWords.MatchString(short):
