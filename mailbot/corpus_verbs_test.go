@@ -174,10 +174,13 @@ func (r *corpusRun) answered(yes bool) bool {
 		return (r.after.sub.Status == store.Confirmed) == yes
 	case "erasure-question":
 		return r.erased() == yes
-	case "confirmation", "reminder":
+	case "confirmation":
+		// The question a confirmation asks is whether to join the
+		// mailing list; either answer keeps the place.
+		return r.held(r.w.contextArgs[0]) && (r.after.sub.Status == store.Confirmed) == yes
+	case "reminder":
 		// Yes keeps the place; no gives it up.
-		id := r.w.contextArgs[0]
-		return r.held(id) == yes
+		return r.held(r.w.contextArgs[0]) == yes
 	}
 	return false
 }
