@@ -280,11 +280,18 @@ var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
 	`no food`, `(hasn'?t|has not|haven'?t|have not) eaten`, `left (alone|on (his|her|their) own) (all|for)`,
 	`takes? (all )?my money`, `taking (all )?my money`, `controls? (all )?my money`,
 	`(won'?t|will not|doesn'?t|does not) let me (see|go|leave|out|speak|talk)`,
+	// Kept in, kept from help, shouted at: how someone with a learning
+	// disability may say what is done to them.
+	`(they|he|she|staff|carers?|and) (lock|locks|locked|keep locking) (me in|me out|my (bed ?room |room |bedroom )?door)`,
+	`(i'?m|i am|we'?re|we are) (not|never) (allowed|aloud|let) (to )?(use the phone|go out|leave|see (my|anyone)|phone|ring|talk to)`,
+	`(shout|shouts|shouted|shouting|yell|yells|yelled|scream|screams|screamed|swear|swears) at me`,
 	`(please )?help me,? please`, `please help me`, `(nobody|no one|no-one) (listens|cares)`,
 	// Wishing not to be alive, said without the word.
 	`end (my life|it all)`, `ending it( all)?`, `(to|i'?ll|i will|could|should|might|just) end it`, `end(ing)? things`,
 	`tak(e|ing) my (own )?life`, `want(ed)? to die`, `wish (i was|i were|i'?d been) dead`, `rather be dead`,
-	`better off (dead|without me)`, `(don'?t|do not) want to (be here|live|be alive|wake up|go on living)`,
+	`better off (dead|without me)`, `(everyone|everybody|(the|my) (family|kids|children)|they'?d all|they would all|people)( would| will|'d)? (manage|cope|get on|get by|be (fine|ok|okay|better))( fine| ok| okay| better| perfectly well)? without me`,
+	`(put|putting|got|getting|sorted|sorting) (my|all my) affairs in order`, `(written|writing|wrote) (my )?(goodbye|farewell) (letters?|notes?)`,
+	`(don'?t|do not|can'?t|cannot) (really )?see (the|any) point (of|in) (anything|living|life|going on|carrying on|it all)`, `(don'?t|do not) want to (be here|live|be alive|wake up|go on living)`,
 	`not (want|wanting) to (be here|live|be alive)`, `no point (in )?(living|going on|carrying on|trying any ?more)`,
 	`no point any ?more`, `no point to (it|any of it|anything|life)`, `what'?s the point (of|in) (living|going on|carrying on|anything|it all)`,
 	`no reason to (live|go on|carry on)`, `nothing (really |much )?matters( any ?more)?`, `nothing (left )?to live for`, `tired of (living|life)`, `give up on life`,

@@ -29,6 +29,13 @@ type Pattern struct {
 	aside bool
 }
 
+// sameAs reports whether p and q name the same thing, wherever each was
+// written and in whatever words.
+func (p Pattern) sameAs(q Pattern) bool {
+	p.Said, p.at, p.end, p.aside = q.Said, q.at, q.end, q.aside
+	return p == q
+}
+
 // Matches reports whether it fits the pattern. Numbers are not matched here:
 // they index the list the caller sent.
 func (p Pattern) Matches(it Item, tz *time.Location) bool {

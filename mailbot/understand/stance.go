@@ -2,6 +2,7 @@ package understand
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -14,7 +15,9 @@ import (
 // refusing, in the clause before what it names, says the writer does not
 // want it: "not the first one", "anything except the 24th", "rather than
 // the online one". ("Can't make" is a cancellation's, read apart.)
-var refusing = regexp.MustCompile(`\b(not|never|except|apart from|other than|rather than|than|instead of|anything but|any but|(don'?t|do not) want)\s+(\w+\s+){0,2}$`)
+var refusing = regexp.MustCompile(`\b(not|never|except|apart from|other than|rather than|than|instead of|anything but|any but|(don'?t|do not) want)\s+(\w+\s+){0,2}$` +
+	// "I don't suppose I will need a place at the September one".
+	`|\b(won'?t|will not|shan'?t|(don'?t|do not) (suppose|think|expect) (i|we)('ll| will| shall)?) need (a place|places|a space|to (come|book))( (at|on|for|to))?\s+(\w+\s+){0,2}$`)
 
 // refusedLater, after what it names in the same sentence, says the same:
 // "the 22nd is no good", "that's not for me", "doesn't suit".
@@ -49,6 +52,12 @@ func refusedTargets(s string, targets []Pattern) (want, not []Pattern) {
 			want = append(want, p)
 		}
 	}
+	// What is refused once is refused wherever else it is named: the
+	// subject "September session" above "I don't suppose I will need a
+	// place at the September one".
+	want = slices.DeleteFunc(want, func(p Pattern) bool {
+		return slices.ContainsFunc(not, p.sameAs)
+	})
 	return want, not
 }
 

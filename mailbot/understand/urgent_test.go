@@ -50,6 +50,12 @@ func TestUrgent(t *testing.T) {
 		"if something happens to me, who will look after Tom",
 		"No I won't be coming. I won't be here by then.",
 		"I'm desperate, please ring me",
+		// Found missed by the held-out corpus (corpus2).
+		"since he died in March I don't really see the point of anything very much",
+		"I have put my affairs in order now and written to my son",
+		"the new staff at my house shout at me and lock my bedroom door at night so i cant get out",
+		"i am not aloud to use the phone",
+		"lately i keep thinking everyone would manage fine without me",
 	} {
 		if got := Urgent(text); len(got) == 0 {
 			t.Errorf("Urgent(%q) = nothing, want it flagged", text)
@@ -74,6 +80,9 @@ func TestUrgent(t *testing.T) {
 		"Is the independence session ending at 3pm?",
 		"What's the point of the session on charities?",
 		"I won't be here next week, I'm away",
+		"I always lock my door at night, so could the session be in the day?",
+		"I'm sure you'll manage without me next week",
+		"I see the point of the group now, thank you",
 	} {
 		if got := Urgent(text); len(got) > 0 {
 			t.Errorf("Urgent(%q) = %q, want nothing", text, got)
