@@ -166,8 +166,9 @@ func startsTitle(words string, titles []string) bool {
 	return false
 }
 
-// thirdPerson is a request verb followed by a pronoun, or by a capitalised
+// thirdPerson is a request verb followed by a pronoun or a relation
+// ("book mum on the 15th", "could you book my client"), or by a capitalised
 // name and the word that leads to a session ("Book Mary on …"); a title
 // after the verb ("Book Memory cafe on …") has no such word after its
 // first.
-var thirdPerson = regexp.MustCompile(`(?i:\b(?:book|cancel|add|put|register|enrol|sign up)\s+(?:her|him|them|his|their)\b)|\b(?i:book|cancel|add|put|register|enrol)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?i:on|onto|in|into|for|from|to)\b`)
+var thirdPerson = regexp.MustCompile(`(?i:\b(?:book|cancel|add|put|register|enrol|sign up|get)\s+(?:her|him|them|his|their|(?:my |our )?(?:client|service user|mum|mam|mom|mother|dad|father|husband|wife|partner|son|daughter|friend|neighbour|brother|sister|nan|nana|gran|grandma|grandad|aunt|auntie|uncle|resident|patient|tenant)s?)\b)|\b(?i:book|cancel|add|put|register|enrol)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?i:on|onto|in|into|for|from|to)\b`)

@@ -177,15 +177,18 @@ func TestReadForKeepsDropInPrefs(t *testing.T) {
 func TestNamesSomeoneElse(t *testing.T) {
 	t.Parallel()
 	for text, want := range map[string]bool{
-		"Please book Mary on the 12th":             true,
-		"book Mary Jones onto Learning new skills": true,
-		"Can you cancel her place on Tuesday":      true,
-		"please add him to the mailing list":       true,
-		"Book Memory cafe on Tuesday":              false,
-		"book me on the memory cafe":               false,
-		"Book Learning new skills for 2 people":    false,
-		"attendees for Tuesday":                    false,
-		"Book Promoting Independence on Tuesday":   false,
+		"Please book Mary on the 12th":              true,
+		"book Mary Jones onto Learning new skills":  true,
+		"Can you cancel her place on Tuesday":       true,
+		"please add him to the mailing list":        true,
+		"Book Memory cafe on Tuesday":               false,
+		"book me on the memory cafe":                false,
+		"Book Learning new skills for 2 people":     false,
+		"attendees for Tuesday":                     false,
+		"Book Promoting Independence on Tuesday":    false,
+		"Can you book mum on the 15th please":       true,
+		"could you book my client on the 21st":      true,
+		"please book me and my husband on the 15th": false,
 	} {
 		if got := Read(text, Context{TZ: time.UTC, Titles: []string{"Promoting independence", "Memory cafe"}}).SomeoneElse; got != want {
 			t.Errorf("Read(%q).SomeoneElse = %v, want %v", text, got, want)
