@@ -128,16 +128,13 @@ func (sc scan) asksMore(c Context) bool {
 }
 
 // questions are the spans of s from byte from on that ask something:
-// each sentence that does, and its last clause when that is the question
-// ("yes I'd like to come, is there a bus?").
+// each sentence that does, and each clause of it that opens a question of
+// its own ("yes I'd like to come, is there a bus?", "is the Weymouth one
+// wheelchair accessible, and what time does it start?").
 func questions(s string, from int) [][2]int {
 	var out [][2]int
 	for i := from; i < len(s); {
-		end := strings.IndexAny(s[i:], ".!?\n")
-		if end < 0 {
-			end = len(s) - 1 - i
-		}
-		start, stop := i, i+end+1
+		start, stop := i, endOfSentence(s, i)
 		i = stop
 		for start < stop && isSpace(rune(s[start])) {
 			start++
@@ -147,18 +144,52 @@ func questions(s string, from int) [][2]int {
 			continue
 		}
 		out = append(out, [2]int{start, stop})
-		if j := strings.LastIndexAny(sentence, ",;"); j >= 0 {
-			k := start + j + 1
-			for k < stop && isSpace(rune(s[k])) {
-				k++
+		cuts := clauseCut.FindAllStringIndex(sentence, -1)
+		if len(cuts) == 0 {
+			continue
+		}
+		// Each clause from its start to the next cut, the first too when
+		// a later one asks: "is it accessible" is a question of its own.
+		at := []int{0}
+		for _, c := range cuts {
+			at = append(at, c[1])
+		}
+		for j, c0 := range at {
+			c1 := len(sentence)
+			if j+1 < len(at) {
+				c1 = cuts[j][0]
 			}
-			if questionStart.MatchString(s[k:stop]) {
-				out = append(out, [2]int{k, stop})
+			if clause := sentence[c0:c1]; (j > 0 || len(at) > 1) && questionStart.MatchString(clause) && c1-c0 < len(sentence) {
+				out = append(out, [2]int{start + c0, start + c1})
 			}
 		}
 	}
 	return out
 }
+
+// clauseCut ends a clause of a sentence: a comma or semicolon, or an
+// "and", "but" or "or" that opens another question.
+var clauseCut = regexp.MustCompile(`\s*[,;]\s*(?:(?:and|but|or|also|plus)\s+)?|\s+(?:and|but|or)\s+(?:also\s+)?`)
+
+// endOfSentence is where the sentence of s from i ends: after its stop,
+// question or exclamation mark, or line. A full stop between digits is a
+// time or a date ("the 11.20 bus", "10.8.27"), not an end.
+func endOfSentence(s string, i int) int {
+	for j := i; j < len(s); j++ {
+		switch s[j] {
+		case '.':
+			if j > 0 && j+1 < len(s) && isDigit(s[j-1]) && isDigit(s[j+1]) {
+				continue
+			}
+			return j + 1
+		case '!', '?', '\n':
+			return j + 1
+		}
+	}
+	return len(s)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // meaningful is the words of s that say something: not greetings.
 func meaningful(s string) []string {
@@ -312,7 +343,9 @@ var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|c
 
 var (
 	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)
-	questionStart  = regexp.MustCompile(`^(is|are|can|could|do|does|will|would|where|when|why|how|who|which|what|should|may)\b`)
+	// A question opens with its word, after a greeting if any: "hello
+	// what time does the Weymouth one finish".
+	questionStart = regexp.MustCompile(`^((hello|hi|hiya|hey|hi there|hello there|good (morning|afternoon|evening))[ ,!]+)?(is|are|can|could|do|does|will|would|where|when|why|how|who|which|what|should|may)\b`)
 	// helpQuestion asks how to use the bot, which its help text answers.
 	helpQuestion = regexp.MustCompile(`\b(what can (i|you) do|how does (this|it) work|how do i (use|book|join|cancel)|can you help)\b`)
 )
