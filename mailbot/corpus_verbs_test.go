@@ -347,6 +347,17 @@ func corpusOpening(text string) string {
 var nonDigits = regexp.MustCompile(`\D`)
 
 // corpusDigits is a phone number's digits, +44 read as 0.
+// corpusLine is the rest of the first line of text that starts with
+// prefix.
+func corpusLine(text, prefix string) (string, bool) {
+	for line := range strings.Lines(text) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
+			return rest, true
+		}
+	}
+	return "", false
+}
+
 func corpusDigits(phone string) string {
 	d := nonDigits.ReplaceAllString(phone, "")
 	if strings.HasPrefix(d, "44") {
@@ -355,8 +366,9 @@ func corpusDigits(phone string) string {
 	return d
 }
 
-// phoneKept: who's phone is on a booking they hold, or on a question
-// the bot asked them (kept for the booking the answer makes).
+// phoneKept: who's phone is on a booking they hold, on a question the
+// bot asked them (kept for the booking the answer makes), or given to
+// staff as theirs in a hand-off.
 func (r *corpusRun) phoneKept(phone string) bool {
 	want := corpusDigits(phone)
 	for _, b := range r.after.live {
@@ -364,7 +376,12 @@ func (r *corpusRun) phoneKept(phone string) bool {
 			return true
 		}
 	}
-	return slices.ContainsFunc(r.offers, func(o store.Offer) bool { return corpusDigits(o.Phone) == want })
+	given := func(m *sent) bool {
+		line, ok := corpusLine(m.Text, "Their phone number: ")
+		return ok && corpusDigits(line) == want
+	}
+	return slices.ContainsFunc(r.offers, func(o store.Offer) bool { return corpusDigits(o.Phone) == want }) ||
+		slices.ContainsFunc(r.handoffs, given)
 }
 
 // needKept: the need is on a booking they hold, or on a question the bot

@@ -124,6 +124,7 @@ type Handoff struct {
 	Summary string   // one line: what the bot could and couldn't read
 	Urgent  []string // the words that suggest risk, as written
 	Did     string   // what the bot did about it, in plain words
+	Phone   string   // the number they gave, in their words or signature, if any
 	Text    string   // what they wrote, without quoted history
 }
 

@@ -55,7 +55,7 @@ var samples = map[string]any{
 	"newsletter": sampleNewsletter,
 	"acted-for":  ActedFor{Name: "Jo", For: "Jane Smith <jane@example.org>", Sent: "Hello Jane,\n\nA member of the Better Days team asked me to book \"new to caring\" for you.\n"},
 	"handoff": Handoff{From: "Mary Jones <mary@example.org>", Subject: "Re: Your booking", Summary: "I couldn't tell what they would like.",
-		Urgent: []string{"unsafe"}, Did: "I told them a member of the team will reply.", Text: "I don't feel unsafe <b>at home</b> but I need to talk."},
+		Urgent: []string{"unsafe"}, Did: "I told them a member of the team will reply.", Phone: "07700 900123", Text: "I don't feel unsafe <b>at home</b> but I need to talk."},
 	"bulk-paused": BulkPaused{People: 6, Window: "24 hours", Said: []Refusal{
 		{Rcpt: "mary@gmail.example", Reason: "authfailure", Said: "550 5.7.26 Unauthenticated email from council.example is not accepted due to domain's DMARC policy"},
 		{Rcpt: "sam@outlook.example", Reason: "blocked", Said: "550 5.7.606 Access denied, banned sending IP [192.0.2.1]"}},

@@ -32,7 +32,8 @@ func (t *turn) handOver(h understand.Handoff) {
 	if t.ans.Urgent {
 		did = append(did, "I gave them the numbers for 999 and Samaritans")
 	}
-	t.replies = append(t.replies, t.d.handoffs(t.m, t.raw, h.Urgent, handoffSummary(h), strings.Join(did, "; ")+".")...)
+	t.replies = append(t.replies, t.d.handoffs(t.m, t.raw, templates.Handoff{
+		Urgent: h.Urgent, Summary: handoffSummary(h), Did: strings.Join(did, "; ") + ".", Phone: t.phone()})...)
 	t.note("passed to staff")
 }
 
@@ -68,13 +69,13 @@ func handoffSummary(h understand.Handoff) string {
 }
 
 // handoffs are the messages that pass m to each member of staff: what it
-// says, why it needs them, and the original attached. A reply to one goes
+// says, why it needs them (data's summary, urgent words, what was done and
+// the phone number given), and the original attached. A reply to one goes
 // straight to the person.
-func (d *Desk) handoffs(m *understand.Message, raw []byte, urgent []string, summary, did string) []Reply {
-	data := templates.Handoff{
-		From: fmt.Sprintf("%s <%s>", understand.OneLine(m.FromName), m.From), Subject: understand.OneLine(m.Subject),
-		Summary: summary, Urgent: urgent, Did: did, Text: understand.Excerpt(m.Fresh, 8<<10),
-	}
+func (d *Desk) handoffs(m *understand.Message, raw []byte, data templates.Handoff) []Reply {
+	urgent := data.Urgent
+	data.From, data.Subject = fmt.Sprintf("%s <%s>", understand.OneLine(m.FromName), m.From), understand.OneLine(m.Subject)
+	data.Text = understand.Excerpt(m.Fresh, 8<<10)
 	if m.FromName == "" {
 		data.From = m.From
 	}
@@ -109,5 +110,5 @@ func (d *Desk) overLimit(ctx context.Context, tx *store.Tx, m *understand.Messag
 	}
 	d.env.Log.Warn("reply limit reached; passing to staff instead", "from", m.From, "sent_last_hour", replies)
 	summary := fmt.Sprintf("I have sent them %d emails in the last hour, so I have stopped answering them and pass this to you instead.", replies)
-	return outcome + "; passed to staff", d.handoffs(m, raw, understand.Urgent(m.Fresh), summary, ""), nil
+	return outcome + "; passed to staff", d.handoffs(m, raw, templates.Handoff{Urgent: understand.Urgent(m.Fresh), Summary: summary}), nil
 }

@@ -116,7 +116,7 @@ func (d *Desk) askProof(dry *turn) (string, []Reply) {
 	if h != nil {
 		did := "Nothing proves the email is from them, so before doing what it asks I asked them to reply YES to: " +
 			joinAnd(did) + ". I told them a member of the team will reply."
-		t.replies = append(t.replies, d.handoffs(t.m, t.raw, h.Urgent, handoffSummary(*h), did)...)
+		t.replies = append(t.replies, d.handoffs(t.m, t.raw, templates.Handoff{Urgent: h.Urgent, Summary: handoffSummary(*h), Did: did, Phone: t.phone()})...)
 		outcome += ", passed to staff (" + h.String() + ")"
 	}
 	return outcome, t.replies

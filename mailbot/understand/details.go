@@ -88,12 +88,26 @@ func count(w string) int {
 // +44 (0)7700 900123, 0300-123-4567.
 var phoneRe = regexp.MustCompile(`(?:\+44\s?(?:\(0\)\s?)?|\b0)\d(?:[\s-]?\d){8,9}\b`)
 
-// Phone is the first phone number in s, tidied, or "": a signature's
-// number is the writer's, though its words ask for nothing.
+// Phone is the writer's number in s (a signature), tidied, or "": a
+// signature's number is the writer's, though its words ask for nothing.
+// A mobile, when it gives one, is theirs rather than an office's
+// switchboard; else the first number.
 func Phone(s string) string {
-	p, _ := findPhone(s)
-	return p
+	all := phoneRe.FindAllString(s, 4)
+	if len(all) == 0 {
+		return ""
+	}
+	pick := all[0]
+	for _, p := range all {
+		if d := strings.TrimPrefix(strings.Join(strings.FieldsFunc(p, notDigit), ""), "44"); strings.HasPrefix(d, "07") || strings.HasPrefix(d, "7") {
+			pick = p
+			break
+		}
+	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(pick, "-", " ")), " ")
 }
+
+func notDigit(r rune) bool { return r < '0' || r > '9' }
 
 // findPhone returns the first phone number in s and s with it blanked.
 func findPhone(s string) (string, string) {

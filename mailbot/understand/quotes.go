@@ -50,19 +50,25 @@ func freshAndSignature(text, name string) (fresh, signature string) {
 	lines := splitLines(text)
 	runs, first := ownRuns(lines)
 	tidy := make([][]string, len(runs))
+	own := make([][]string, len(runs))
 	last := -1
 	for i, r := range runs {
-		tidy[i] = trimBlank(cutFooter(cutSignature(dropNoise(r))))
+		own[i] = dropNoise(r)
+		tidy[i] = trimBlank(cutFooter(cutSignature(own[i])))
 		if len(tidy[i]) > 0 {
 			last = i
 		}
 	}
 	if last >= 0 {
 		// A sign-off closes the message, so only the person's last lines
-		// can end with one.
-		whole := tidy[last]
-		tidy[last] = trimBlank(cutNameSignature(cutSignOff(cutOwnName(whole, name))))
-		signature = strings.Join(whole[len(tidy[last]):], "\n")
+		// can end with one. The signature is all below what they wrote,
+		// the "-- " block too: its phone number is theirs.
+		tidy[last] = trimBlank(cutNameSignature(cutSignOff(cutOwnName(tidy[last], name))))
+		lead := 0
+		for lead < len(own[last]) && bare(own[last][lead]) == "" {
+			lead++
+		}
+		signature = strings.Join(own[last][lead+len(tidy[last]):], "\n")
 	}
 	if s := joinRuns(tidy); s != "" {
 		return s, signature

@@ -223,3 +223,20 @@ func FuzzFresh(f *testing.F) {
 		}
 	})
 }
+
+// TestSignaturePhone: the phone under a "-- " line is the writer's too,
+// and of an office line and a mobile, the mobile is theirs.
+func TestSignaturePhone(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"Please put me down for the 26th.\n\nTom\n\n--\nTom Ellery | Centre Manager\nT: 01305 900871\n": "01305 900871",
+		"Could I book the 10th?\n\nPriya\n\nPriya Shah\nTel: 01305 900214 | Mob: 07700 900214\n":        "07700 900214",
+		"Book me on the 8th\n\nThanks!\nTasha\n\n-- \nTasha Brennan\nMobile: +44 7700 900318\n":         "+44 7700 900318",
+		"Book me on the 8th\n\nThanks, Ann\n":                                                           "",
+	} {
+		fresh, sig := freshAndSignature(text, "")
+		if got := Phone(sig); got != want {
+			t.Errorf("Phone(signature of %q) = %q (signature %q, fresh %q), want %q", text, got, sig, fresh, want)
+		}
+	}
+}
