@@ -68,6 +68,7 @@ type Answer struct {
 	Which      string  // with ChooseWhich: the words that matched several
 	NoBookings bool    // asked to cancel, but has nothing booked
 	NoSlots    bool    // asked for a drop-in, none free (that suit)
+	NoneSuit   bool    // with NoSlots: times are free, but none of them suit
 	NoSessions bool    // asked what is on, and nothing is
 	Taken      []Event // drop-in times taken by someone else meanwhile
 	StillOn    []Event // kept: a reminder answered yes, or a move that could not be made yet

@@ -29,6 +29,12 @@ func (t *turn) list(upcoming []store.SessionPlaces) error {
 // numbered list; one that names none is said so. Nothing is guessed.
 func (t *turn) book(upcoming []store.SessionPlaces) error {
 	if len(t.req.Targets) == 0 {
+		if t.answersDropins(upcoming) {
+			// "Anything except the 24th please", to the drop-in
+			// times we offered: the others.
+			t.offerSlots(upcoming, nil, t.req.Prefs)
+			return nil
+		}
 		return t.list(upcoming) // "I'd like to book a place": which?
 	}
 	if t.req.AnyOf {
@@ -82,6 +88,14 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		return t.list(upcoming)
 	}
 	return nil
+}
+
+// answersDropins reports whether the message answers a list of drop-in
+// times we sent.
+func (t *turn) answersDropins(upcoming []store.SessionPlaces) bool {
+	return t.offer != nil && t.offer.Kind == store.OfferBook && slices.ContainsFunc(upcoming, func(s store.SessionPlaces) bool {
+		return s.Kind == store.Dropin && slices.Contains(t.offer.Items, s.ID)
+	})
 }
 
 // slotsOn reports whether p, naming no group session, names a day with

@@ -1,6 +1,8 @@
 package desk
 
 import (
+	"slices"
+
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
@@ -21,7 +23,8 @@ func (t *turn) dropin(upcoming []store.SessionPlaces) error {
 
 // offerSlots lists the free drop-in times among upcoming that suit prefs and
 // match one of named (when any). When none suit, it says so and lists the
-// free times there are.
+// free times there are that they did not rule out: "any day but Thursday"
+// is not answered with Thursdays.
 func (t *turn) offerSlots(upcoming []store.SessionPlaces, named []understand.Pattern, prefs understand.Prefs) {
 	var free, suit []store.SessionPlaces
 	for _, s := range upcoming {
@@ -29,13 +32,14 @@ func (t *turn) offerSlots(upcoming []store.SessionPlaces, named []understand.Pat
 			continue
 		}
 		free = append(free, s)
-		if prefs.Suits(s.Starts.In(t.d.env.TZ)) && t.matchesAny(named, s) {
+		if prefs.Suits(s.Starts.In(t.d.env.TZ), s.Location) && t.matchesAny(named, s) {
 			suit = append(suit, s)
 		}
 	}
 	if len(suit) == 0 {
 		t.ans.NoSlots = true
-		suit = free
+		suit = slices.DeleteFunc(free, func(s store.SessionPlaces) bool { return prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location) })
+		t.ans.NoneSuit = len(suit) < len(free)
 	}
 	t.ans.ChooseFor, t.ans.Places = templates.ChooseDropin, 0
 	for _, s := range suit[:min(len(suit), MaxChoices)] {

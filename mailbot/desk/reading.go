@@ -51,7 +51,7 @@ func (r Reading) again(text string, c understand.Context) Reading {
 // readContext is what m's words are read against: the titles and places
 // of the upcoming sessions, and the numbered list it answers, if any.
 func (d *Desk) readContext(m *understand.Message, now time.Time, tt Timetable, offer *store.Offer) understand.Context {
-	c := understand.Context{Now: now, TZ: d.env.TZ, Subject: m.Subject, IsStaff: d.isStaff(m), Titles: tt.titles, Places: tt.places}
+	c := understand.Context{Now: now, TZ: d.env.TZ, Subject: m.Subject, IsStaff: d.isStaff(m), Titles: tt.titles, Places: tt.places, Dropins: tt.dropins}
 	if offer != nil {
 		switch offer.Kind {
 		case store.OfferBook, store.OfferCancel:
@@ -66,8 +66,9 @@ func (d *Desk) readContext(m *understand.Message, now time.Time, tt Timetable, o
 }
 
 // Timetable is what of the upcoming sessions words are read against:
-// each title once, soonest first, and each group session's location once.
-type Timetable struct{ titles, places []string }
+// each title once, soonest first, and each group session's and drop-in's
+// location once.
+type Timetable struct{ titles, places, dropins []string }
 
 // TimetableOf is the timetable of sessions, soonest first.
 func TimetableOf(sessions []store.SessionPlaces) Timetable {
@@ -78,9 +79,13 @@ func TimetableOf(sessions []store.SessionPlaces) Timetable {
 			seen["t"+s.Title] = true
 			tt.titles = append(tt.titles, s.Title)
 		}
-		if s.Kind == store.Group && !seen["p"+s.Location] {
+		switch {
+		case s.Kind == store.Group && !seen["p"+s.Location]:
 			seen["p"+s.Location] = true
 			tt.places = append(tt.places, s.Location)
+		case s.Kind == store.Dropin && !seen["d"+s.Location]:
+			seen["d"+s.Location] = true
+			tt.dropins = append(tt.dropins, s.Location)
 		}
 	}
 	return tt

@@ -83,8 +83,9 @@ func weekdayOf(s string) (time.Weekday, bool) {
 	return d, ok
 }
 
-// findDates returns the dates s names, in order, and s with them blanked.
-func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
+// findDates returns the dates s names, in order, the days it rules out
+// ("anything except the 24th"), and s with them blanked.
+func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Pattern, rest string) {
 	if tz == nil {
 		tz = time.UTC
 	}
@@ -105,7 +106,7 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 					m[i] = string(b[loc[2*i]:loc[2*i+1]])
 				}
 			}
-			if strings.TrimSpace(m[0]) == "" || notBefore.Match(b[max(0, loc[0]-24):loc[0]]) {
+			if strings.TrimSpace(m[0]) == "" {
 				continue
 			}
 			p, ok := build(m)
@@ -114,6 +115,12 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 			}
 			p.Said = strings.TrimSpace(m[0])
 			p.at, p.end = loc[0], loc[1]
+			if notBefore.Match(b[max(0, loc[0]-24):loc[0]]) {
+				if p.Day != 0 {
+					notOn = append(notOn, p)
+				}
+				continue
+			}
 			out = append(out, p)
 			for i := loc[0]; i < loc[1]; i++ {
 				b[i] = ' '
@@ -185,7 +192,10 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 			}
 			day = today.AddDate(0, 0, ahead)
 		}
-		return Pattern{Year: day.Year(), Month: day.Month(), Day: day.Day(), aside: m[3] != ""}, true
+		// "Next Thursday" said on a Tuesday may be the day after
+		// tomorrow or a week later: both fit.
+		later := m[1] == "next" && day.Sub(today) < 7*24*time.Hour
+		return Pattern{Year: day.Year(), Month: day.Month(), Day: day.Day(), OrWeekLater: later, aside: m[3] != ""}, true
 	})
 	take(ordinalDay, digits, func(m []string) (Pattern, bool) {
 		return Pattern{Day: dayNum(m[1])}, m[2] == ""
@@ -200,7 +210,7 @@ func findDates(s string, now time.Time, tz *time.Location) ([]Pattern, string) {
 		return p, true
 	})
 	sortByPosition(out)
-	return out, string(b)
+	return out, notOn, string(b)
 }
 
 // numberWords are how people write small numbers.

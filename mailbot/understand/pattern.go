@@ -23,6 +23,10 @@ type Pattern struct {
 	// From and Until bound the minute of the day it starts at, for "the
 	// afternoon one"; Until 0 means no bound.
 	From, Until int
+	// OrWeekLater: the day a week after Day fits too. "Next Thursday",
+	// said on a Tuesday, is this week's to some and next week's to
+	// others; where both have a session, the caller asks.
+	OrWeekLater bool
 	at, end     int // where in the text it was written
 	// aside is a "today" or "tomorrow", which people write as often to
 	// say when something happened as to name a session.
@@ -44,9 +48,7 @@ func (p Pattern) Matches(it Item, tz *time.Location) bool {
 	}
 	t := it.Starts.In(tz)
 	switch {
-	case p.Year != 0 && t.Year() != p.Year,
-		p.Month != 0 && t.Month() != p.Month,
-		p.Day != 0 && t.Day() != p.Day,
+	case !p.onDay(t) && !(p.OrWeekLater && p.onDay(t.AddDate(0, 0, -7))),
 		p.HasDay && t.Weekday() != p.Weekday,
 		p.Title != "" && !strings.EqualFold(it.Title, p.Title),
 		p.Place != "" && !atPlace(it.Location, p.Place),
@@ -55,6 +57,12 @@ func (p Pattern) Matches(it Item, tz *time.Location) bool {
 		return false
 	}
 	return true
+}
+
+// onDay reports whether t falls on the year, month and day p names (any,
+// where it names none).
+func (p Pattern) onDay(t time.Time) bool {
+	return (p.Year == 0 || t.Year() == p.Year) && (p.Month == 0 || t.Month() == p.Month) && (p.Day == 0 || t.Day() == p.Day)
 }
 
 // String is the pattern as the bot repeats it back.

@@ -2,19 +2,56 @@ package understand
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Prefs is when a drop-in would suit someone. The zero value is "any time".
+// Prefs is when and where a drop-in would suit someone. The zero value is
+// "any time, anywhere".
 type Prefs struct {
 	Weekdays    []time.Weekday // only these days
 	NotWeekdays []time.Weekday
 	Months      []time.Month // only these months
 	NotMonths   []time.Month
-	After       int // minutes after midnight the slot may start from; 0: any
-	Before      int // minutes after midnight the slot must start before; 0: any
+	NotOn       []Pattern // days ruled out: "anything except the 24th"
+	After       int       // minutes after midnight the slot may start from; 0: any
+	Before      int       // minutes after midnight the slot must start before; 0: any
+	// Place is a drop-in location named as wanted ("a one-to-one at
+	// County Hall"); InPerson rules out the phone and video ("not on the
+	// phone please", "face to face"); Remote asks for them.
+	Place            string
+	InPerson, Remote bool
+}
+
+var (
+	inPersonWords = regexp.MustCompile(`\b(in person|face to face|face-to-face|not (on|by|over) the (tele)?phone|not by (tele)?phone|no (phone|video|zoom|teams)|not (on )?(video|zoom|teams|a video call))\b`)
+	remoteWords   = regexp.MustCompile(`\b((by|on|over) (the )?(tele)?phone|(a |by )?video call|on (zoom|teams)|by video)\b`)
+)
+
+// placesIn reads which of the drop-in locations s asks for, and whether
+// it rules the phone and video out or asks for them.
+func (p *Prefs) placesIn(s string, locations []string) {
+	p.InPerson = inPersonWords.MatchString(s)
+	p.Remote = !p.InPerson && remoteWords.MatchString(s)
+	for _, l := range locations {
+		name, _, _ := strings.Cut(normalise(l), ",")
+		if name = strings.TrimSpace(name); len(name) < 6 || remote(name) {
+			continue
+		}
+		if i := strings.Index(s, name); i >= 0 && !refused(s, i, i+len(name)) {
+			p.Place = l
+			return
+		}
+	}
+}
+
+// remote reports whether a location is the phone or a video call.
+func remote(location string) bool {
+	l := strings.ToLower(location)
+	return strings.Contains(l, "phone") || strings.Contains(l, "video") || strings.Contains(l, "online") ||
+		strings.Contains(l, "teams") || strings.Contains(l, "zoom")
 }
 
 var (
@@ -26,9 +63,11 @@ var (
 	monthIn    = regexp.MustCompile(`\b(?:in|during)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 )
 
-// findPrefs reads when someone would like a drop-in.
-func findPrefs(s string) Prefs {
+// findPrefs reads when and where someone would like a drop-in, of the
+// drop-in locations given.
+func findPrefs(s string, locations []string) Prefs {
 	var p Prefs
+	p.placesIn(s, locations)
 	has := cluesIn(s)
 	// Each wish is read with the words around it: "not mornings",
 	// "mornings are no good" and "after 2pm is no good" say when not.
@@ -141,24 +180,37 @@ func clock(hour, minute, suffix string) int {
 	return min(h, 24)*60 + min(m, 59)
 }
 
-// Suits reports whether a slot starting at t fits the preferences.
-func (p Prefs) Suits(t time.Time) bool {
+// Suits reports whether a slot starting at t, at location, fits the
+// preferences.
+func (p Prefs) Suits(t time.Time, location string) bool {
 	mins := t.Hour()*60 + t.Minute()
 	switch {
-	case p.After > 0 && mins < p.After,
+	case p.RulesOut(t, location),
+		p.After > 0 && mins < p.After,
 		p.Before > 0 && mins >= p.Before,
 		len(p.Weekdays) > 0 && !contains(p.Weekdays, t.Weekday()),
-		contains(p.NotWeekdays, t.Weekday()),
 		len(p.Months) > 0 && !contains(p.Months, t.Month()),
-		contains(p.NotMonths, t.Month()):
+		p.Place != "" && !strings.EqualFold(p.Place, location),
+		p.Remote && !remote(location):
 		return false
 	}
 	return true
 }
 
+// RulesOut reports whether a slot starting at t, at location, is one the
+// person said they can't do: a day, a month or a date ruled out, or the
+// phone when they need to meet. What they only wished for is not ruled
+// out by this: when nothing suits, the others may still be offered.
+func (p Prefs) RulesOut(t time.Time, location string) bool {
+	return contains(p.NotWeekdays, t.Weekday()) || contains(p.NotMonths, t.Month()) ||
+		slices.ContainsFunc(p.NotOn, func(d Pattern) bool { return d.onDay(t) }) ||
+		p.InPerson && remote(location)
+}
+
 // Any reports whether any preference was given.
 func (p Prefs) Any() bool {
-	return p.After > 0 || p.Before > 0 || len(p.Weekdays)+len(p.NotWeekdays)+len(p.Months)+len(p.NotMonths) > 0
+	return p.After > 0 || p.Before > 0 || len(p.Weekdays)+len(p.NotWeekdays)+len(p.Months)+len(p.NotMonths)+len(p.NotOn) > 0 ||
+		p.Place != "" || p.InPerson || p.Remote
 }
 
 func contains[T comparable](list []T, v T) bool {

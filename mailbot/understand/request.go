@@ -46,6 +46,7 @@ type Context struct {
 	TZ       *time.Location
 	Titles   []string // the titles of upcoming sessions, to recognise them in free text
 	Places   []string // the locations of upcoming group sessions: "the Weymouth one"
+	Dropins  []string // the locations of upcoming drop-ins: "a one-to-one at County Hall"
 	Subject  string   // the message's subject: read too unless it is a reply to ours
 	Offered  int      // how many items the numbered list this answers had
 	Question bool     // it answers a question of ours that a yes or no answers
@@ -117,12 +118,13 @@ func (w *written) request(c Context) (Request, scan) {
 	r.Phone, s = findPhone(s)
 	r.Needs = findNeeds(w.text)
 	r.Places, s = findPlaces(s, c.MaxPlace)
-	r.Prefs = findPrefs(s)
+	r.Prefs = findPrefs(s, c.Dropins)
 	if hasListLine(s) {
 		s = listMarkers.ReplaceAllStringFunc(s, blankMarker)
 	}
-	var dates []Pattern
-	dates, s = findDates(s, c.Now, c.TZ)
+	var dates, notOn []Pattern
+	dates, notOn, s = findDates(s, c.Now, c.TZ)
+	r.Prefs.NotOn = notOn
 	titles := findTitles(s, c.Titles)
 	numbers := findNumbers(s, c.Offered)
 
@@ -184,11 +186,17 @@ func (w *written) request(c Context) (Request, scan) {
 		r.From, r.Targets = splitMove(s, r.Targets)
 	case Cancel:
 		r.Targets = keptTargets(said, cancelTargets(s, r.Targets))
-	case Book, Choose:
+	case Book, Choose, DropIn:
 		// "Not the first one, the second one": what they refuse is not
-		// what they ask for.
+		// what they ask for; a day refused is ruled out of the drop-in
+		// times offered ("anything except the 24th").
 		if want, not := refusedTargets(s, r.Targets); len(not) > 0 {
 			r.Targets = want
+			for _, p := range not {
+				if p.Day != 0 && p.Title == "" {
+					r.Prefs.NotOn = append(r.Prefs.NotOn, p)
+				}
+			}
 		}
 	}
 	return r, sc

@@ -33,7 +33,7 @@ func demoItems(t testing.TB) (sessions, dropins []Item, tz *time.Location) {
 		if err1 != nil || err2 != nil {
 			t.Fatalf("demo timetable row %v: %v %v", r, err1, err2)
 		}
-		it := Item{ID: r[0], Title: r[2], Dropin: r[1] == "dropin", Starts: starts, Ends: ends}
+		it := Item{ID: r[0], Title: r[2], Dropin: r[1] == "dropin", Starts: starts, Ends: ends, Location: r[6]}
 		if it.Dropin {
 			dropins = append(dropins, it)
 		} else {
@@ -283,12 +283,19 @@ func TestPrefs(t *testing.T) {
 		{"Thursdays are no good", []string{}},
 		{"Afternoons are fine but nothing after 3", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"I can do any afternoon except Thursdays", []string{}},
+		{"Could I have a one-to-one at County Hall?", []string{"dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
+		{"not on the phone please, my hearing is poor. Face to face if possible", []string{"dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
+		{"by phone is easiest for me", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
+	}
+	var locations []string
+	for _, d := range dropins {
+		locations = append(locations, d.Location)
 	}
 	for _, tt := range tests {
-		p := findPrefs(normalise(tt.text))
+		p := findPrefs(normalise(tt.text), locations)
 		var got []Item
 		for _, d := range dropins {
-			if p.Suits(d.Starts.In(tz)) {
+			if p.Suits(d.Starts.In(tz), d.Location) {
 				got = append(got, d)
 			}
 		}
