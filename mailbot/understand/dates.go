@@ -32,6 +32,8 @@ var (
 	weeksAhead = regexp.MustCompile(`\b(a week|a fortnight|two weeks|2 weeks)\s+(today|tomorrow|on\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b`)
 	// "the 15th"; "the 2nd one" is a list's second item, not a date
 	ordinalDay = regexp.MustCompile(`\bthe\s+(3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)\b(?:\s+(one|option|slot|time)\b)?`)
+	// "the start of July", "early August", "the last week of July"
+	partOfMonth = regexp.MustCompile(`\b(start|beginning|first week|early part|first half|middle|second half|end|last week)\s+of\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b|\b(early|mid|late)[- ]?(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 	// "the August one", "in August", "August's session"; "May" and "March"
 	// only where they can't be the verbs.
 	monthOnly = regexp.MustCompile(`\b(?:the|in|during|for|of|on)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b|\b(january|february|april|june|july|august|september|october|november|december)(?:'s)?\b`)
@@ -200,6 +202,11 @@ func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Patte
 	take(ordinalDay, digits, func(m []string) (Pattern, bool) {
 		return Pattern{Day: dayNum(m[1])}, m[2] == ""
 	})
+	take(partOfMonth, month, func(m []string) (Pattern, bool) {
+		p := Pattern{Month: monthOf(m[2] + m[4])}
+		p.DayFrom, p.DayTo = monthPart(m[1] + m[3])
+		return p, p.Month != 0
+	})
 	take(monthOnly, month, func(m []string) (Pattern, bool) {
 		name := m[1] + m[2]
 		return Pattern{Month: monthOf(name)}, true
@@ -271,4 +278,23 @@ func isTimeAfter(rest string) bool {
 		}
 	}
 	return false
+}
+
+// monthPart is the days of the month a part of it names.
+func monthPart(part string) (from, to int) {
+	switch part {
+	case "start", "beginning", "early part", "early":
+		return 1, 10
+	case "first week":
+		return 1, 7
+	case "first half":
+		return 1, 15
+	case "middle", "mid":
+		return 11, 20
+	case "second half":
+		return 16, 31
+	case "last week":
+		return 24, 31
+	}
+	return 21, 31 // "end", "late"
 }

@@ -52,11 +52,15 @@ func findPlaces(s string, most int) (int, string) {
 		n = count(s[loc[4]:loc[5]])
 		s = s[:loc[0]] + blank(s[loc[0]:loc[1]]) + s[loc[1]:]
 	}
-	if n == 0 && companion(s) {
+	if n == 0 && companion(s) && !justMe.MatchString(s) {
 		n = 2
 	}
 	return min(n, most), s
 }
+
+// justMe says only the writer comes, whoever else the words mention: "my
+// wife and I had a look… just me, she will be at her day centre".
+var justMe = regexp.MustCompile(`\b(just|only) (me|myself)\b|\bjust for me\b|\bon my own\b|\bby myself\b`)
 
 // caresFor is what comes before the person someone looks after when they
 // are only saying so: "I look after my mum and I'd like to come" brings

@@ -3,6 +3,7 @@ package understand
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,6 +24,11 @@ type Pattern struct {
 	// From and Until bound the minute of the day it starts at, for "the
 	// afternoon one"; Until 0 means no bound.
 	From, Until int
+	// DayFrom and DayTo bound the day of the month, for "the start of
+	// July" (1 to 10); DayTo 0 means no bound.
+	DayFrom, DayTo int
+	// Mode is how it is held: "the one on Teams", "the in-person one".
+	Mode Mode
 	// OrWeekLater: the day a week after Day fits too. "Next Thursday",
 	// said on a Tuesday, is this week's to some and next week's to
 	// others; where both have a session, the caller asks.
@@ -49,6 +55,8 @@ func (p Pattern) Matches(it Item, tz *time.Location) bool {
 	t := it.Starts.In(tz)
 	switch {
 	case !p.onDay(t) && !(p.OrWeekLater && p.onDay(t.AddDate(0, 0, -7))),
+		t.Day() < p.DayFrom, p.DayTo > 0 && t.Day() > p.DayTo,
+		p.Mode == Online && !remote(it.Location), p.Mode == InPerson && remote(it.Location),
 		p.HasDay && t.Weekday() != p.Weekday,
 		p.Title != "" && !strings.EqualFold(it.Title, p.Title),
 		p.Place != "" && !atPlace(it.Location, p.Place),
@@ -63,6 +71,61 @@ func (p Pattern) Matches(it Item, tz *time.Location) bool {
 // where it names none).
 func (p Pattern) onDay(t time.Time) bool {
 	return (p.Year == 0 || t.Year() == p.Year) && (p.Month == 0 || t.Month() == p.Month) && (p.Day == 0 || t.Day() == p.Day)
+}
+
+// Mode is how a session is held, as words name it.
+type Mode int
+
+const (
+	AnyMode  Mode = iota
+	Online        // "the one on Teams", "the online one"
+	InPerson      // "the in-person one", "face to face"
+)
+
+// qualify narrows each target by the words that describe it in its own
+// clause: "the afternoon one in July", "the Thursday one on Teams", "the
+// Weymouth one in August". A description with no target in its clause is
+// a target of its own when nothing else names one ("the one on Teams").
+func qualify(s string, targets, descriptions []Pattern) []Pattern {
+	var alone []Pattern
+	for _, d := range descriptions {
+		i := slices.IndexFunc(targets, func(t Pattern) bool { return t.Number == 0 && sameClause(s, t, d) && t.admits(d) })
+		if i < 0 {
+			alone = append(alone, d)
+			continue
+		}
+		t := &targets[i]
+		if d.Place != "" {
+			t.Place = d.Place
+		}
+		if d.From != 0 || d.Until != 0 {
+			t.From, t.Until = d.From, d.Until
+		}
+		if d.Mode != AnyMode {
+			t.Mode = d.Mode
+		}
+		lo, hi := min(t.at, d.at), max(t.end, d.end)
+		t.Said, t.at, t.end = strings.TrimSpace(s[lo:hi]), lo, hi
+	}
+	if len(targets) == 0 {
+		return alone
+	}
+	return targets
+}
+
+// admits reports whether d's description says nothing t says otherwise.
+func (t Pattern) admits(d Pattern) bool {
+	return (d.Place == "" || t.Place == "") && (d.From+d.Until == 0 || t.From+t.Until == 0) && (d.Mode == AnyMode || t.Mode == AnyMode)
+}
+
+// sameClause reports whether a and b are written in one clause of s.
+func sameClause(s string, a, b Pattern) bool {
+	lo, hi := min(a.at, b.at), max(a.end, b.end)
+	if lo < 0 || hi > len(s) || hi-lo >= 80 {
+		return false
+	}
+	gapFrom, gapTo := min(a.end, b.end), max(a.at, b.at)
+	return gapFrom >= gapTo || !clauseEnd.MatchString(s[gapFrom:gapTo])
 }
 
 // String is the pattern as the bot repeats it back.

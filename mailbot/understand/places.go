@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"cmp"
 	"regexp"
 	"strings"
 )
@@ -68,6 +69,31 @@ func atPlace(location, w string) bool {
 // startsAtNamed is "the 1pm one", "the 10.30am session".
 var startsAtNamed = regexp.MustCompile(`\bthe\s+(1[0-2]|0?[1-9])(?:[.:]([0-5][0-9]))?\s*(am|pm)?\s+(?:one|session|meeting|group|event|conversation)\b`)
 
+// halfPastNamed is "the half eleven one" (11:30, as British English
+// says it), "the half past ten session".
+var halfPastNamed = regexp.MustCompile(`\bthe\s+half\s+(?:past\s+)?(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|1[0-2]|0?[1-9])\s+(?:one|session|meeting|group|event|conversation)\b`)
+
+var hourWords = map[string]string{"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+	"seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
+
+// modeNamed is a session named by how it is held: "the Teams one", "the
+// one on Teams", "the in-person one".
+var modeNamed = regexp.MustCompile(`\bthe\s+(online|teams|zoom|virtual|in[- ]person|face[- ]to[- ]face)\s+(?:one|session|meeting|group|event|conversation)s?\b|\b(?:one|session|meeting|group|event|conversation)s?\s+(on (?:microsoft )?teams|on zoom|online|in person|face to face)\b`)
+
+// findModes returns the sessions s names by how they are held.
+func findModes(s string) []Pattern {
+	var out []Pattern
+	for _, loc := range modeNamed.FindAllStringSubmatchIndex(s, -1) {
+		how := sub(s, loc, 1) + sub(s, loc, 2)
+		p := Pattern{Said: s[loc[0]:loc[1]], Mode: Online, at: loc[0], end: loc[1]}
+		if strings.Contains(how, "person") || strings.Contains(how, "face") {
+			p.Mode = InPerson
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 // partOfDayNamed is "the afternoon one", "the evening session": a session
 // named by when in the day it is.
 var partOfDayNamed = regexp.MustCompile(`\b(morning|afternoon|evening)\s+(?:one|session|meeting|group|event|conversation)s?\b`)
@@ -79,6 +105,11 @@ func findPartOfDay(s string) []Pattern {
 	// "the 1pm one", "the 10.30 session": the time it starts.
 	for _, loc := range startsAtNamed.FindAllStringSubmatchIndex(s, -1) {
 		at := clock(sub(s, loc, 1), sub(s, loc, 2), sub(s, loc, 3))
+		out = append(out, Pattern{Said: s[loc[0]:loc[1]], From: at, Until: at + 1, at: loc[0], end: loc[1]})
+	}
+	for _, loc := range halfPastNamed.FindAllStringSubmatchIndex(s, -1) {
+		h := sub(s, loc, 1)
+		at := clock(cmp.Or(hourWords[h], h), "30", "")
 		out = append(out, Pattern{Said: s[loc[0]:loc[1]], From: at, Until: at + 1, at: loc[0], end: loc[1]})
 	}
 	seen := map[string]bool{}

@@ -128,12 +128,11 @@ func (w *written) request(c Context) (Request, scan) {
 	titles := findTitles(s, c.Titles)
 	numbers := findNumbers(s, c.Offered)
 
-	places := append(findPlaceNames(s, c.Places), findPartOfDay(s)...)
-	r.Targets = dropAsides(s, combine(s, dates, titles))
-	if len(r.Targets) == 0 {
-		// A place is the evidence only when nothing surer names a session.
-		r.Targets = places
-	}
+	// A place, a time of day or how it is held narrows what else names
+	// a session in its clause, and is the evidence itself only when
+	// nothing surer names one.
+	places := slices.Concat(findPlaceNames(s, c.Places), findPartOfDay(s), findModes(s))
+	r.Targets = qualify(s, dropAsides(s, combine(s, dates, titles)), places)
 	r.Targets = append(r.Targets, numbers...)
 	sc := scan{s: s, body: body, refs: slices.Concat(dates, titles, places, numbers)}
 	// "Don't cancel the 29th" keeps it: the words say which, but cancel
