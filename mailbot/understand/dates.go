@@ -2,6 +2,7 @@ package understand
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -214,10 +215,26 @@ func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Patte
 	take(weekdayOnly, day, func(m []string) (Pattern, bool) {
 		p := Pattern{}
 		withWeekday(&p, m[1])
-		return p, true
+		// "Tuesdays" is a habit, when they can or can't come: a
+		// preference (findPrefs), not a session.
+		return p, !strings.HasSuffix(m[0], "s")
 	})
 	sortByPosition(out)
-	return out, notOn, string(b)
+	return joinDayAndMonth(string(b), out), notOn, string(b)
+}
+
+// joinDayAndMonth makes one date of a weekday and a month written as one
+// phrase: "the Wednesday one in July".
+func joinDayAndMonth(s string, dates []Pattern) []Pattern {
+	for i := 0; i+1 < len(dates); i++ {
+		a, b := &dates[i], dates[i+1]
+		if a.HasDay && a.Month == 0 && a.Day == 0 && b.Month != 0 && !b.HasDay && b.Day == 0 && adjacent(s, *a, b) {
+			a.Month, a.DayFrom, a.DayTo = b.Month, b.DayFrom, b.DayTo
+			a.Said, a.end = a.Said+" "+b.Said, b.end
+			dates = slices.Delete(dates, i+1, i+2)
+		}
+	}
+	return dates
 }
 
 // numberWords are how people write small numbers.

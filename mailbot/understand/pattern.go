@@ -107,9 +107,15 @@ func qualify(s string, targets, descriptions []Pattern) []Pattern {
 		lo, hi := min(t.at, d.at), max(t.end, d.end)
 		t.Said, t.at, t.end = strings.TrimSpace(s[lo:hi]), lo, hi
 	}
-	if len(targets) == 0 {
-		return alone
+	// A description in a clause of its own names a session of its own:
+	// "I can't make the Weymouth one but I'd love to do the independence
+	// one".
+	for _, d := range alone {
+		if !slices.ContainsFunc(targets, func(t Pattern) bool { return sameClause(s, t, d) }) {
+			targets = append(targets, d)
+		}
 	}
+	sortByPosition(targets)
 	return targets
 }
 
@@ -187,7 +193,7 @@ func adjacent(text string, a, b Pattern) bool {
 	return joiner.MatchString(text[a.end:b.at])
 }
 
-var joiner = regexp.MustCompile(`^[\s,:(-]*((session|one|meeting|group)\s+)?(on|for|at|is|which is|,)?(\s+the)?[\s,:()-]*$`)
+var joiner = regexp.MustCompile(`^[\s,:(-]*((session|one|meeting|group)\s+)?(on|for|at|is|which is|in|,)?(\s+the)?[\s,:()-]*$`)
 
 func sortByPosition(ps []Pattern) {
 	for i := 1; i < len(ps); i++ {

@@ -77,8 +77,9 @@ var hourWords = map[string]string{"one": "1", "two": "2", "three": "3", "four": 
 	"seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
 
 // modeNamed is a session named by how it is held: "the Teams one", "the
-// one on Teams", "the in-person one".
-var modeNamed = regexp.MustCompile(`\bthe\s+(online|teams|zoom|virtual|in[- ]person|face[- ]to[- ]face)\s+(?:one|session|meeting|group|event|conversation)s?\b|\b(?:one|session|meeting|group|event|conversation)s?\s+(on (?:microsoft )?teams|on zoom|online|in person|face to face)\b`)
+// one on Teams", "the in-person one". ("Is the charities one online?"
+// asks how it is held, and names it by nothing.)
+var modeNamed = regexp.MustCompile(`\bthe\s+(online|teams|zoom|virtual|in[- ]person|face[- ]to[- ]face)\s+(?:one|session|meeting|group|event|conversation)s?\b|\b(?:one|session|meeting|group|event|conversation)s?\s+(on (?:microsoft )?teams|on zoom)\b`)
 
 // findModes returns the sessions s names by how they are held.
 func findModes(s string) []Pattern {

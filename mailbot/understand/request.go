@@ -143,6 +143,9 @@ func (w *written) request(c Context) (Request, scan) {
 	if strings.Contains(s, "cancel") {
 		s = notCancelling.ReplaceAllStringFunc(s, blank)
 	}
+	if strings.Contains(s, "n't") || strings.Contains(s, "cannot") || strings.Contains(s, "cant") {
+		s = habitRefused.ReplaceAllStringFunc(s, blank)
+	}
 	if strings.Contains(s, " i ") || strings.Contains(s, " we ") || strings.Contains(s, "thinking") {
 		s = notYet.ReplaceAllStringFunc(s, blank)
 	}

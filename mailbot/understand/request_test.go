@@ -160,6 +160,7 @@ func TestRead(t *testing.T) {
 		{name: "for 2", text: "Book 15 July for 2", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 2}},
 		{name: "just me, whoever else is named", text: "My wife and I had a look at the list and I'd like to come on 15 July. Just me, she will be at her day centre.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "the afternoon one in July", text: "I'd like the afternoon one in July please", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "can't do a weekday is no cancellation", text: "i cant do tuesdays at all but wednesdays are ok so could you put me on the wednesday one in july please", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}}},
 		{name: "the start of July", text: "I'd like the one at the start of July please", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
 		{name: "for two people", text: "Please book New to caring for two people", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}, places: 2}},
 		{name: "me and my husband", text: "Me and my husband would like to come on 21 July", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}, places: 2}},

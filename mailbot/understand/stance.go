@@ -17,7 +17,9 @@ import (
 // the online one". ("Can't make" is a cancellation's, read apart.)
 var refusing = regexp.MustCompile(`\b(not|never|except|apart from|other than|rather than|than|instead of|anything but|any but|(don'?t|do not) want)\s+(\w+\s+){0,2}$` +
 	// "I don't suppose I will need a place at the September one".
-	`|\b(won'?t|will not|shan'?t|(don'?t|do not) (suppose|think|expect) (i|we)('ll| will| shall)?) need (a place|places|a space|to (come|book))( (at|on|for|to))?\s+(\w+\s+){0,2}$`)
+	`|\b(won'?t|will not|shan'?t|(don'?t|do not) (suppose|think|expect) (i|we)('ll| will| shall)?) need (a place|places|a space|to (come|book))( (at|on|for|to))?\s+(\w+\s+){0,2}$` +
+	// "I can't get into Dorchester for the library one".
+	`|\b(can'?t|cannot|can not|couldn'?t|unable to) (get|travel|go) (in)?to\b[^.!?,;]{0,50}$`)
 
 // refusedLater, after what it names in the same sentence, says the same:
 // "the 22nd is no good", "that's not for me", "doesn't suit".
@@ -31,6 +33,11 @@ var keeping = regexp.MustCompile(`\b(keep|(don'?t|do not|please don'?t|no need t
 // notCancelling is a cancellation verb that keeps: the message cancels
 // nothing by it.
 var notCancelling = regexp.MustCompile(`\b((don'?t|do not|please don'?t|no need to|not) cancel\w*|(pressed|clicked|hit|chose|did) cancel(led)?( \w+){0,4} by (mistake|accident)|cancel(led)?( \w+){0,4} by (mistake|accident))\b`)
+
+// habitRefused says when someone can never come ("I can't do Tuesdays",
+// "can't manage mornings"): a preference, read by findPrefs, and no
+// cancellation.
+var habitRefused = regexp.MustCompile(`\b(can'?t|cannot|can not|couldn'?t) (do|make|manage|come on|come in the) (any )?(mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekends|mornings|afternoons|evenings)\b`)
 
 // refusedTargets splits targets into those the writer wants and those
 // they say they don't.
