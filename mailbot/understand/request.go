@@ -162,8 +162,9 @@ func (w *written) request(c Context) (Request, scan) {
 			r.Action = Cancel
 		}
 	}
-	if r.Action == Cancel && contrasts(s, r.Targets) {
-		// "I can't make the 10th but I'd love to do the 12th one".
+	if r.Action == Cancel && (contrasts(s, r.Targets) || cancelsThatFor(s, r.Targets)) {
+		// "I can't make the 10th but I'd love to do the 12th one";
+		// "please cancel that and put me on the 21st".
 		r.Action = Move
 	}
 	r.AnyOf = alternatives(s, r.Targets)

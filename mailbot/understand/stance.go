@@ -34,6 +34,18 @@ var keeping = regexp.MustCompile(`\b(keep|(don'?t|do not|please don'?t|no need t
 // nothing by it.
 var notCancelling = regexp.MustCompile(`\b((don'?t|do not|please don'?t|no need to|not) cancel\w*|(pressed|clicked|hit|chose|did) cancel(led)?( \w+){0,4} by (mistake|accident)|cancel(led)?( \w+){0,4} by (mistake|accident))\b`)
 
+// cancelThat cancels what the message replies about, by a word that
+// points at it.
+var cancelThat = regexp.MustCompile(`\bcancel (that|it|this|my booking|my place|the booking|that one|this one)\b`)
+
+// cancelsThatFor reports whether s cancels the booking it replies about
+// and asks, in a clause of its own, for each session it names instead.
+func cancelsThatFor(s string, targets []Pattern) bool {
+	return len(targets) > 0 && cancelThat.MatchString(s) && !slices.ContainsFunc(targets, func(p Pattern) bool {
+		return !wantWords.MatchString(clauseAt(s, p.at))
+	})
+}
+
 // habitRefused says when someone can never come ("I can't do Tuesdays",
 // "can't manage mornings"): a preference, read by findPrefs, and no
 // cancellation.
