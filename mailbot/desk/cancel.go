@@ -25,11 +25,16 @@ func (t *turn) cancel() error {
 		live = slices.DeleteFunc(live, func(b store.Booking) bool { return b.Status != store.Waitlisted })
 	}
 	chosen, ask := t.whichBookings(t.req.Targets, live)
-	if len(chosen) == 0 && len(ask) == 0 {
-		if len(live) == 0 {
-			t.ans.NoBookings = true
-			return nil
-		}
+	switch {
+	case len(chosen) > 0 || len(ask) > 0:
+	case len(live) == 0:
+		t.ans.NoBookings = true
+		return nil
+	case t.req.Waiting && len(live) == 1:
+		// "I don't need to be on the waiting list any more", and they
+		// wait for one session: that one.
+		chosen = live
+	default:
 		ask = live
 	}
 	for _, b := range chosen {

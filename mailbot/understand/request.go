@@ -183,7 +183,14 @@ func (w *written) request(c Context) (Request, scan) {
 		// books none.
 		r.Action = Choose
 	}
-	r.All = r.Action == Cancel && len(r.Targets) == 0 && cancelAll.MatchString(s)
+	// "We are moving at the start of July, so please cancel everything":
+	// what a clause without the cancelling names is only when.
+	r.All = r.Action == Cancel && cancelAll.MatchString(s) && !slices.ContainsFunc(r.Targets, func(p Pattern) bool {
+		return cancelWords.MatchString(clauseAt(s, p.at))
+	})
+	if r.All {
+		r.Targets = nil
+	}
 	switch r.Action {
 	case Move:
 		r.From, r.Targets = splitMove(s, r.Targets)
@@ -326,7 +333,7 @@ func sentenceAt(s string, i int) string {
 // and every rule below then costs bounded time whatever arrives.
 const maxRead = 4 << 10
 
-var moveFrom = regexp.MustCompile(`\b(from|off)\b.*?\b(to|onto|for)\b`)
+var moveFrom = regexp.MustCompile(`\b(from|off|change (my|the)|move (my|the)|swap (my|the)|switch (my|the))\b.*?\b(to|onto|for)\b`)
 
 var replyPrefix = regexp.MustCompile(`^(re|fwd?|aw|wg|sv|tr|rv)\s*:`)
 
