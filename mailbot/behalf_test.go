@@ -150,7 +150,7 @@ func TestStaffForwardOfColleague(t *testing.T) {
 	d.deliver("From: " + officer + "\r\nTo: " + botAddress + "\r\nSubject: FW: Mary\r\nMessage-ID: <fc1@localhost>\r\n" + provenStaff + "\r\n\r\n" +
 		"See below\r\n\r\n---------- Forwarded message ---------\r\nFrom: Bob <bob@localhost>\r\nDate: Mon, 14 Jun 2027 at 10:00\r\n" +
 		"Subject: Mary\r\nTo: <" + officer + ">\r\n\r\nCan you book Mary onto Learning new skills please?\r\n")
-	d.one(officer).must(t, "I couldn't tell whom you would like me to act for")
+	d.one(officer).must(t, "Whom would you like me to act for?")
 	if b := d.bookings("bd-2027-03"); len(b) != 0 {
 		t.Errorf("bookings = %q after a colleague's forward", b)
 	}
@@ -171,7 +171,7 @@ func TestStaffNamesSomeoneWithoutAddress(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(officer, "Mary", "Please book Mary on Learning new skills", provenStaff)
-	d.one(officer).must(t, "I couldn't tell whom you would like me to act for")
+	d.one(officer).must(t, "Whom would you like me to act for?")
 	if b := d.bookings("bd-2027-03"); len(b) != 0 {
 		t.Errorf("bookings = %q", b)
 	}

@@ -122,8 +122,13 @@ func (t *turn) run() (string, error) {
 		return outcome, err
 	}
 	if t.staff {
-		if who, ok := t.m.OnBehalf(t.d.notActedFor(t.m.From)); ok {
+		if who, ok := t.m.OnBehalf(t.d.notActedFor(t.m.From)); ok && !who.ForAnother {
 			return t.actFor(who, upcoming, c)
+		} else if ok {
+			// The email forwarded asks for yet another person, whose
+			// address it does not give.
+			t.answer("acted-for", templates.ActedFor{Name: t.ans.Name, NoOne: true})
+			return "replied: for someone the forwarded email names, but no address to act for", nil
 		}
 		if who, ok := t.m.NamedByPhone(c.Titles); ok && t.m.Forwarded == nil {
 			// Someone who rang, with no email address: they are booked,

@@ -23,6 +23,10 @@ type Behalf struct {
 	Text string
 	// Phone is the number in the signature under Text.
 	Phone string
+	// ForAnother: the person's own words ask for someone else ("can you
+	// book one of my service users", "this is from my mum, she'd like to
+	// come"): acting for them would be acting for the wrong person.
+	ForAnother bool
 }
 
 // OnBehalf returns whom m asks to act for, skipping addresses for which
@@ -30,7 +34,9 @@ type Behalf struct {
 // first: a note above a forward is about that person.
 func (m *Message) OnBehalf(skip func(addr string) bool) (Behalf, bool) {
 	if f := m.Forwarded; f != nil && f.From != "" && !skip(f.From) {
-		return Behalf{Addr: f.From, Name: f.FromName, Note: f.Note, Text: f.Text, Phone: f.Phone}, true
+		w := plainWritten(clip(f.Text, maxRead))
+		return Behalf{Addr: f.From, Name: f.FromName, Note: f.Note, Text: f.Text, Phone: f.Phone,
+			ForAnother: w.namesSomeoneElse(nil) || speaksForAnother.MatchString(w.low)}, true
 	}
 	text := clip(m.Fresh, maxRead)
 	for _, loc := range namedAddress.FindAllStringSubmatchIndex(text, -1) {
@@ -155,6 +161,10 @@ func (w *written) namesSomeoneElse(titles []string) bool {
 	return false
 }
 
+// speaksForAnother is someone passing on another's wish: "this is from my
+// mum", "she'd like to come", "on behalf of my dad".
+var speaksForAnother = regexp.MustCompile(`\b(this is|it'?s|message|email) from my \w+|\b(she|he|they)('d| would|'s| is| are) (like|love|keen|wanting|want) to (come|go|book|join|attend|be)\b|\bon behalf of (my|our) \w+`)
+
 // startsTitle reports whether words begin one of titles ("Promoting
 // Independence" is a session, not a person).
 func startsTitle(words string, titles []string) bool {
@@ -171,4 +181,4 @@ func startsTitle(words string, titles []string) bool {
 // name and the word that leads to a session ("Book Mary on …"); a title
 // after the verb ("Book Memory cafe on …") has no such word after its
 // first.
-var thirdPerson = regexp.MustCompile(`(?i:\b(?:book|cancel|add|put|register|enrol|sign up|get)\s+(?:her|him|them|his|their|(?:my |our )?(?:client|service user|mum|mam|mom|mother|dad|father|husband|wife|partner|son|daughter|friend|neighbour|brother|sister|nan|nana|gran|grandma|grandad|aunt|auntie|uncle|resident|patient|tenant)s?)\b)|\b(?i:book|cancel|add|put|register|enrol)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?i:on|onto|in|into|for|from|to)\b`)
+var thirdPerson = regexp.MustCompile(`(?i:\b(?:book|cancel|add|put|register|enrol|sign up|get)\s+(?:her|him|them|his|their|(?:one of )?(?:my |our )?(?:client|service user|mum|mam|mom|mother|dad|father|husband|wife|partner|son|daughter|friend|neighbour|brother|sister|nan|nana|gran|grandma|grandad|aunt|auntie|uncle|resident|patient|tenant)s?)\b)|\b(?i:book|cancel|add|put|register|enrol)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\s+(?i:on|onto|in|into|for|from|to)\b`)

@@ -195,3 +195,19 @@ func TestNamesSomeoneElse(t *testing.T) {
 		}
 	}
 }
+
+// TestOnBehalfForAnother: a forwarded email that itself asks for a third
+// person is no one's to act on by its sender's address.
+func TestOnBehalfForAnother(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"Hi Jo, can you book one of my service users onto Learning new skills? She's called Ellen.": true,
+		"Sam, this is from my mum, she'd like to come. Karen":                                       true,
+		"Can I come to the Weymouth one? Iris":                                                      false,
+	} {
+		m := &Message{Forwarded: &Forward{From: "karen@example.org", Text: text}}
+		if b, ok := m.OnBehalf(func(string) bool { return false }); !ok || b.ForAnother != want {
+			t.Errorf("OnBehalf(forward of %q) = %+v, %v; want ForAnother %v", text, b, ok, want)
+		}
+	}
+}
