@@ -156,6 +156,28 @@ func TestStaffForwardOfColleague(t *testing.T) {
 	}
 }
 
+// TestUnprovenStaffForward: a forward from a staff address our server
+// does not prove may be forged to act for someone: nothing is done for
+// anyone, the forged address is not answered, and staff are told.
+func TestUnprovenStaffForward(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, map[string]string{"MAILBOT_STAFF": officer + ",bob@localhost"})
+	d.joined("ann@example.org")
+	d.deliver("From: " + officer + "\r\nTo: " + botAddress + "\r\nSubject: FW: cancel\r\nMessage-ID: <uf1@localhost>\r\n\r\n" +
+		"Please take Ann off the list.\r\n\r\n---------- Forwarded message ---------\r\nFrom: Ann Lowe <ann@example.org>\r\nDate: Mon, 14 Jun 2027 at 10:00\r\n" +
+		"Subject: cancel\r\nTo: <" + officer + ">\r\n\r\nPlease unsubscribe me.\r\n")
+	if got := d.mail("ann@example.org"); len(got) != 0 {
+		t.Errorf("Ann got %d emails from an unproven forward", len(got))
+	}
+	d.one("bob@localhost").must(t, "could not prove that")
+	if got := d.mail(officer); len(got) != 1 || !strings.HasPrefix(got[0].Subject, "Please reply") {
+		t.Errorf("the forged address got %d emails; want the hand-off to staff alone", len(got))
+	}
+	if !d.subscribed("ann@example.org") {
+		t.Error("an unproven forward took Ann off the list")
+	}
+}
+
 func TestStaffForwardWithUrgentWords(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t, nil)

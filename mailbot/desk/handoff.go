@@ -58,6 +58,8 @@ func handoffSummary(h understand.Handoff) string {
 		return "They ask something I can't answer."
 	case understand.AComplaint:
 		return "It reads like a complaint."
+	case understand.Unproven:
+		return "It says it is from a member of staff, but the council's mail servers could not prove that, so I have done nothing it asks. If you did not send it, someone may be pretending to be you."
 	case understand.ForSomeoneElse:
 		return "They ask for someone else, whose email they forward. Only staff can ask me to act for another person, so I have done nothing for either of them."
 	case understand.APerson:

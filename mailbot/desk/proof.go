@@ -54,10 +54,16 @@ func (d *Desk) isStaff(m *understand.Message) bool {
 // staffBy reports whether from is a staff address that what our server
 // says of it (p) proves.
 func (d *Desk) staffBy(from string, p Proof) bool {
-	if !slices.ContainsFunc(d.env.Staff, func(s string) bool { return address.Equal(s, from) }) {
+	if !d.staffAddress(from) {
 		return false
 	}
 	return p == AddressAuth || p == DomainAuth && d.env.StaffDomainProof
+}
+
+// staffAddress reports whether from is one of the staff addresses, proven
+// or not.
+func (d *Desk) staffAddress(from string) bool {
+	return slices.ContainsFunc(d.env.Staff, func(s string) bool { return address.Equal(s, from) })
 }
 
 // serverProof is what the topmost Authentication-Results field (RFC 8601)

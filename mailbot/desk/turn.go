@@ -97,6 +97,16 @@ func (t *turn) run() (string, error) {
 	// The one reading of the message, which every flow below takes in.
 	r := t.ahead.again(text, c)
 	t.read = r.read
+	if !t.staff && t.d.staffAddress(t.m.From) && t.m.Forwarded != nil {
+		// A staff From our servers do not prove, forwarding someone's
+		// email, may be forged to act for them: nothing is done for
+		// anyone, and staff see it. (Unproven, their own words are
+		// read as anyone's, for themselves.)
+		h := understand.Handoff{Why: understand.Unproven, Urgent: t.read.Handoff.Urgent}
+		t.handed = &h
+		t.replies = append(t.replies, t.d.handoffs(t.m, t.raw, templates.Handoff{Urgent: h.Urgent, Summary: handoffSummary(h)})...)
+		return "passed to staff (" + h.String() + "), not answered", nil
+	}
 	if t.offer != nil && t.offer.Kind == store.OfferResume {
 		if outcome, done, err := t.resume(text); done || err != nil {
 			return outcome, err

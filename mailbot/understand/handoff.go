@@ -29,6 +29,7 @@ const (
 	APerson                      // they ask to talk to a person ("speak to someone")
 	NoSlotSuits                  // they asked for a one-to-one, and no free time suits
 	ForSomeoneElse               // a stranger asks for another person, whom only staff may act for
+	Unproven                     // it is from a staff address that our servers do not prove
 )
 
 func (r HandoffReason) String() string {
@@ -45,6 +46,8 @@ func (r HandoffReason) String() string {
 		return "no one-to-one time suits"
 	case ForSomeoneElse:
 		return "asks for someone else"
+	case Unproven:
+		return "from a staff address, unproven"
 	}
 	return ""
 }
