@@ -49,7 +49,7 @@ func TestNamedWithViews(t *testing.T) {
 	}
 }
 
-func FuzzOffersViews(f *testing.F) {
+func FuzzConsent(f *testing.F) {
 	for _, s := range []string{"I wanted to say thank you for the session", "NAME ME", "\xff"} {
 		f.Add(s)
 	}

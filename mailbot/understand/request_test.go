@@ -314,14 +314,18 @@ func FuzzRead(f *testing.F) {
 	for _, s := range []string{"book me on 15 July and 26/08 for 2", "cancel", "cud u bok me on weds pls ta", "PLEASE BOOK ME ON NEW TO CARRING TMROW", "cancle wendesday independance", "move from 15 July to the August one", "2", "01305 221000", strings.Repeat("the 15th ", 500), "after 99:99pm not in may", "+44 (0)7700 900123"} {
 		f.Add(s)
 	}
-	sessions, _, tz := demoItems(f)
-	var titles []string
+	sessions, dropins, tz := demoItems(f)
+	var titles, places, rooms []string
 	for _, s := range sessions {
-		titles = append(titles, s.Title)
+		titles, places = append(titles, s.Title), append(places, s.Location)
+	}
+	for _, d := range dropins {
+		rooms = append(rooms, d.Location)
 	}
 	now := time.Date(2027, 6, 15, 10, 0, 0, 0, tz)
+	f.Add("the afternoon one in July, not the Weymouth one on Teams, anything except the 24th at County Hall")
 	f.Fuzz(func(t *testing.T, s string) {
-		r := Read(s, Context{Now: now, TZ: tz, Titles: titles, Offered: 5})
+		r := Read(s, Context{Now: now, TZ: tz, Titles: titles, Places: places, Dropins: rooms, Offered: 5})
 		for _, p := range r.Targets {
 			if p.Number > 5 {
 				t.Fatalf("number %d beyond the list of 5", p.Number)
