@@ -22,7 +22,7 @@ var askWords = []struct {
 	ask Ask
 	re  *regexp.Regexp
 }{
-	{AskEnds, regexp.MustCompile(`\b(finish(es)?|end(s)?|over|done)\b.*\?|\bhow long\b|\bwhat time (does|do|will) .*\b(finish|end)\b`)},
+	{AskEnds, regexp.MustCompile(`\b(finish(es|ing)?|end(s|ing)?|over|done)\b.*\?|\bhow long\b|\bwhat time (does|do|will) .*\b(finish|end)\b`)},
 	{AskStarts, regexp.MustCompile(`\b(start(s)?|begin(s)?)\b.*\?|\bwhat time (is|does|do)\b[^?]*\?|\b(what'?s|what is) the date\b|\bwhat date\b|\bwhen is (it|that|the)\b`)},
 	{AskWhere, regexp.MustCompile(`\bwhere('?s| is| are| will| does| do)\b|\bwhat (is the )?(address|venue)\b|\b(which|what) room\b`)},
 	{AskOnline, regexp.MustCompile(`\b(online|in person|on (zoom|teams)|face to face|virtual)\b.*\?`)},

@@ -19,6 +19,7 @@ func TestFindAsks(t *testing.T) {
 		{"How many places are left on the 29th?", []Ask{AskPlaces}},
 		{"are there places still free on the carers break one? x", []Ask{AskPlaces}},
 		{"Is it online or in person?", []Ask{AskOnline}},
+		{"Is the independence session ending at 3pm?", []Ask{AskEnds}},
 		{"Is there parking?", nil},
 		{"Can I bring my dog?", nil},
 	} {
