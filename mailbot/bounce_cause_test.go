@@ -89,9 +89,7 @@ func TestBounceByCause(t *testing.T) {
 	}
 	// A monitor sees it: /healthz says so (and stays OK: the bot works),
 	// /metrics has the gauges.
-	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
-	in.connected.Store(true)
-	srv := httptest.NewServer((&web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log}).handler())
+	srv := httptest.NewServer(webFor(d, InboxStatus{Connected: true}).handler())
 	t.Cleanup(srv.Close)
 	if code, rep, _ := health(t, srv.URL+"/healthz"); code != http.StatusOK || rep["bulk_paused"] != true || !strings.Contains(rep["bulk_paused_why"].(string), "authfailure") {
 		t.Errorf("healthz while paused: %d %v, want 200 with bulk_paused and why", code, rep)

@@ -32,7 +32,7 @@ func TestBrowserListPages(t *testing.T) {
 			browser := startBrowser(t, js)
 			checkJavaScript(t, browser, js)
 			d := newDesk(t, nil)
-			srv := httptest.NewServer((&web{svc: &Service{Bot: d.bot, Store: d.st}, log: d.bot.log}).handler())
+			srv := httptest.NewServer(newWeb(&Service{Bot: d.bot, Store: d.st}, d.bot.log).handler())
 			t.Cleanup(srv.Close)
 			// Links in mail name MAILBOT_BASE_URL; the test serves elsewhere.
 			local := func(link string) string {
@@ -205,7 +205,7 @@ func checkPage(t *testing.T, b *browser, origin string, want axNode) {
 func TestListPagesHeaders(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t, nil)
-	srv := httptest.NewServer((&web{svc: &Service{Bot: d.bot, Store: d.st}, log: d.bot.log}).handler())
+	srv := httptest.NewServer(newWeb(&Service{Bot: d.bot, Store: d.st}, d.bot.log).handler())
 	t.Cleanup(srv.Close)
 	d.send(ann, "list", "subscribe")
 	join := srv.URL + regexp.MustCompile(`/list/join/[a-z0-9]+`).FindString(d.one(ann).Text)

@@ -154,12 +154,8 @@ const (
 // FromEnv reads the configuration through getenv (os.Getenv in the binary,
 // a map in tests). Every problem is reported, naming the variable.
 func FromEnv(getenv func(string) string) (Config, error) {
-	get := func(k, def string) string {
-		if v := strings.TrimSpace(getenv(k)); v != "" {
-			return v
-		}
-		return def
-	}
+	r := &envReader{getenv: getenv}
+	get, bad := r.get, r.bad
 	c := Config{
 		DB:              get("MAILBOT_DB", "./mailbot.db"),
 		HTTP:            get("MAILBOT_HTTP", "127.0.0.1:8080"),
@@ -167,37 +163,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		RetryBase:       30 * time.Second,
 		GiveUpAfter:     48 * time.Hour,
 	}
-	var errs []string
-	bad := func(k string, err error) { errs = append(errs, fmt.Sprintf("%s: %v", k, err)) }
-
-	addr, err := mail.ParseAddress(get("MAILBOT_ADDRESS", "betterdays@localhost"))
-	if err != nil {
-		bad("MAILBOT_ADDRESS", err)
-	} else {
-		c.Address = address.Canonical(addr.Address)
-	}
-	for _, s := range strings.Split(getenv("MAILBOT_STAFF"), ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		if a, err := mail.ParseAddress(s); err != nil {
-			bad("MAILBOT_STAFF", fmt.Errorf("%q: %w", s, err))
-		} else {
-			c.Staff = append(c.Staff, address.Canonical(a.Address))
-		}
-	}
-	_, domain, _ := strings.Cut(c.Address, "@")
-	c.AuthServID = strings.ToLower(get("MAILBOT_AUTHSERV_ID", domain))
-	if !address.ASCII(c.AuthServID) {
-		bad("MAILBOT_AUTHSERV_ID", fmt.Errorf("%q: want the ASCII name your mail server writes", c.AuthServID))
-	}
-	switch v := strings.ToLower(get("MAILBOT_STAFF_PROOF", "address")); v {
-	case "address":
-	case "domain":
-		c.StaffDomainProof = true
-	default:
-		bad("MAILBOT_STAFF_PROOF", fmt.Errorf("%q: want address or domain", v))
-	}
+	var err error
+	c.readPeople(r)
 	c.SecretFile = get("MAILBOT_SECRET_FILE", c.DB+".secret")
 	for _, n := range []struct {
 		key, def string
@@ -268,34 +235,97 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		bad("MAILBOT_IDLE", fmt.Errorf("%q: want on or off", v))
 	}
 
-	imapURL, smtpURL := get("MAILBOT_IMAP", ""), get("MAILBOT_SMTP", "")
+	c.readMailServers(r)
+	if len(r.errs) > 0 {
+		return c, fmt.Errorf("configuration: %s", strings.Join(r.errs, "; "))
+	}
+	return c, nil
+}
+
+// envReader reads variables through getenv and keeps every problem,
+// naming the variable, so that one error can list them all in order.
+type envReader struct {
+	getenv func(string) string
+	errs   []string
+}
+
+// get is the variable k, trimmed, or def when it is unset or blank.
+func (r *envReader) get(k, def string) string {
+	if v := strings.TrimSpace(r.getenv(k)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *envReader) bad(k string, err error) { r.fail(fmt.Sprintf("%s: %v", k, err)) }
+
+func (r *envReader) fail(problem string) { r.errs = append(r.errs, problem) }
+
+// readPeople reads who the bot is and who its staff are, and how a
+// message proves it came from them.
+func (c *Config) readPeople(r *envReader) {
+	addr, err := mail.ParseAddress(r.get("MAILBOT_ADDRESS", "betterdays@localhost"))
+	if err != nil {
+		r.bad("MAILBOT_ADDRESS", err)
+	} else {
+		c.Address = address.Canonical(addr.Address)
+	}
+	for _, s := range strings.Split(r.getenv("MAILBOT_STAFF"), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if a, err := mail.ParseAddress(s); err != nil {
+			r.bad("MAILBOT_STAFF", fmt.Errorf("%q: %w", s, err))
+		} else {
+			c.Staff = append(c.Staff, address.Canonical(a.Address))
+		}
+	}
+	_, domain, _ := strings.Cut(c.Address, "@")
+	c.AuthServID = strings.ToLower(r.get("MAILBOT_AUTHSERV_ID", domain))
+	if !address.ASCII(c.AuthServID) {
+		r.bad("MAILBOT_AUTHSERV_ID", fmt.Errorf("%q: want the ASCII name your mail server writes", c.AuthServID))
+	}
+	switch v := strings.ToLower(r.get("MAILBOT_STAFF_PROOF", "address")); v {
+	case "address":
+	case "domain":
+		c.StaffDomainProof = true
+	default:
+		r.bad("MAILBOT_STAFF_PROOF", fmt.Errorf("%q: want address or domain", v))
+	}
+}
+
+// readMailServers reads the IMAP and SMTP servers and how to log in to
+// them, or the embedded server's addresses when neither is set.
+func (c *Config) readMailServers(r *envReader) {
+	var err error
+	imapURL, smtpURL := r.get("MAILBOT_IMAP", ""), r.get("MAILBOT_SMTP", "")
 	switch {
 	case imapURL == "" && smtpURL == "":
 		c.Embedded = true
-		c.IMAP = Endpoint{Host: get("MAILBOT_EMBEDDED_IMAP", EmbeddedIMAP), User: c.Address, Password: "embedded"}
-		c.SMTP = Endpoint{Host: get("MAILBOT_EMBEDDED_SMTP", EmbeddedSMTP)}
+		c.IMAP = Endpoint{Host: r.get("MAILBOT_EMBEDDED_IMAP", EmbeddedIMAP), User: c.Address, Password: "embedded"}
+		c.SMTP = Endpoint{Host: r.get("MAILBOT_EMBEDDED_SMTP", EmbeddedSMTP)}
 		for _, e := range []struct{ key, addr, def string }{
 			{"MAILBOT_EMBEDDED_SMTP", c.SMTP.Host, EmbeddedSMTP},
 			{"MAILBOT_EMBEDDED_IMAP", c.IMAP.Host, EmbeddedIMAP},
 		} {
 			if _, _, err := net.SplitHostPort(e.addr); err != nil {
-				bad(e.key, fmt.Errorf("%q: want host:port, such as %s", e.addr, e.def))
+				r.bad(e.key, fmt.Errorf("%q: want host:port, such as %s", e.addr, e.def))
 			}
 		}
 	case imapURL == "" || smtpURL == "":
-		errs = append(errs, "MAILBOT_IMAP and MAILBOT_SMTP: set both for a real mail server, or neither for the embedded one")
+		r.fail("MAILBOT_IMAP and MAILBOT_SMTP: set both for a real mail server, or neither for the embedded one")
 	default:
 		if c.IMAP, err = parseEndpoint(imapURL, "imap", 143, "imaps", 993); err != nil {
-			bad("MAILBOT_IMAP", err)
+			r.bad("MAILBOT_IMAP", err)
 		}
-		if c.IMAP.Password, err = readPassword(getenv, "IMAP", imapCredential); err != nil {
-			errs = append(errs, err.Error())
+		if c.IMAP.Password, err = readPassword(r.getenv, "IMAP", imapCredential); err != nil {
+			r.fail(err.Error())
 		}
 		if c.SMTP, err = parseEndpoint(smtpURL, "smtp", 587, "smtps", 465); err != nil {
-			bad("MAILBOT_SMTP", err)
+			r.bad("MAILBOT_SMTP", err)
 		}
-		if c.SMTP.Password, err = readPassword(getenv, "SMTP", smtpCredential); err != nil {
-			errs = append(errs, err.Error())
+		if c.SMTP.Password, err = readPassword(r.getenv, "SMTP", smtpCredential); err != nil {
+			r.fail(err.Error())
 		}
 	}
 	for _, t := range []struct {
@@ -303,24 +333,20 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ep     *Endpoint
 	}{{"IMAP", &c.IMAP}, {"SMTP", &c.SMTP}} {
 		key := "MAILBOT_" + t.server + "_TOKEN_CMD"
-		switch cmd := get(key, ""); {
+		switch cmd := r.get(key, ""); {
 		case cmd == "":
 		case c.Embedded:
-			bad(key, fmt.Errorf("for a real mail server only: set MAILBOT_IMAP and MAILBOT_SMTP, or unset this for the embedded one"))
+			r.bad(key, fmt.Errorf("for a real mail server only: set MAILBOT_IMAP and MAILBOT_SMTP, or unset this for the embedded one"))
 		case t.ep.Host == "":
 			// MAILBOT_IMAP or MAILBOT_SMTP is missing or bad: said above.
 		case t.ep.Password != "":
-			errs = append(errs, fmt.Sprintf("MAILBOT_%s_PASSWORD and %s: set one or the other, not both", t.server, key))
+			r.fail(fmt.Sprintf("MAILBOT_%s_PASSWORD and %s: set one or the other, not both", t.server, key))
 		case t.ep.User == "":
-			bad(key, fmt.Errorf("MAILBOT_%s has no user name to log in with the token (want …://user@host)", t.server))
+			r.bad(key, fmt.Errorf("MAILBOT_%s has no user name to log in with the token (want …://user@host)", t.server))
 		default:
 			t.ep.TokenCmd, t.ep.tokens = cmd, newTokenSource(key, cmd)
 		}
 	}
-	if len(errs) > 0 {
-		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
-	}
-	return c, nil
 }
 
 // parseClock reads a time of day, "08:00" or "8:30", as the time since

@@ -141,35 +141,8 @@ func (in *Inbox) session(ctx context.Context, once bool) error {
 	in.connected.Store(true)
 	in.log.Info("inbox connected", "server", in.ep, "uidvalidity", sel.UIDValidity, "messages", sel.NumMessages)
 
-	state, known, err := in.store.MailboxState(ctx, inboxName)
-	if err != nil {
+	if err := in.compareMailbox(ctx, c, sel); err != nil {
 		return err
-	}
-	switch {
-	case !known:
-		if err := in.firstLook(ctx, c, sel); err != nil {
-			return err
-		}
-	case state.UIDValidity != sel.UIDValidity:
-		// Not a first look: this database has the Message-IDs of what it
-		// handled, so nothing is answered twice and nothing need be left
-		// alone.
-		in.log.Warn("UIDVALIDITY changed: reading the whole mailbox again; messages already handled are recognised by Message-ID",
-			"old", state.UIDValidity, "new", sel.UIDValidity)
-		if err := in.store.ResetMailbox(ctx, inboxName, sel.UIDValidity); err != nil {
-			return err
-		}
-	case sel.UIDNext != 0 && state.LastUID >= uint32(sel.UIDNext):
-		// The server numbers new mail from below what we handled, under
-		// the same UIDVALIDITY: it lost the mailbox and began again,
-		// which RFC 9051 section 2.3.1.1 forbids. A message is known by
-		// its UID as well as its Message-ID, so the new ones up to the
-		// old mark would pass as handled; they are left unread for a
-		// person to see, and this says so, loudly.
-		in.log.Error("the mailbox's UIDs went backwards under the same UIDVALIDITY: the mail server renumbered it. "+
-			"New messages up to last_uid_handled are taken for ones handled before and not answered: read them by hand, "+
-			"or have the server give the mailbox a new UIDVALIDITY",
-			"uidvalidity", sel.UIDValidity, "last_uid_handled", state.LastUID, "uidnext", sel.UIDNext)
 	}
 	uidValidity := sel.UIDValidity
 	// Messages committed before a crash but not yet flagged (or moved).
@@ -208,6 +181,39 @@ func (in *Inbox) session(ctx context.Context, once bool) error {
 			return err
 		}
 	}
+}
+
+// compareMailbox sets what the database remembers of the inbox against
+// the mailbox the server has just selected: the first look at it, a new
+// UIDVALIDITY, or UIDs that went backwards.
+func (in *Inbox) compareMailbox(ctx context.Context, c *imapclient.Client, sel *imap.SelectData) error {
+	state, known, err := in.store.MailboxState(ctx, inboxName)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !known:
+		return in.firstLook(ctx, c, sel)
+	case state.UIDValidity != sel.UIDValidity:
+		// Not a first look: this database has the Message-IDs of what it
+		// handled, so nothing is answered twice and nothing need be left
+		// alone.
+		in.log.Warn("UIDVALIDITY changed: reading the whole mailbox again; messages already handled are recognised by Message-ID",
+			"old", state.UIDValidity, "new", sel.UIDValidity)
+		return in.store.ResetMailbox(ctx, inboxName, sel.UIDValidity)
+	case sel.UIDNext != 0 && state.LastUID >= uint32(sel.UIDNext):
+		// The server numbers new mail from below what we handled, under
+		// the same UIDVALIDITY: it lost the mailbox and began again,
+		// which RFC 9051 section 2.3.1.1 forbids. A message is known by
+		// its UID as well as its Message-ID, so the new ones up to the
+		// old mark would pass as handled; they are left unread for a
+		// person to see, and this says so, loudly.
+		in.log.Error("the mailbox's UIDs went backwards under the same UIDVALIDITY: the mail server renumbered it. "+
+			"New messages up to last_uid_handled are taken for ones handled before and not answered: read them by hand, "+
+			"or have the server give the mailbox a new UIDVALIDITY",
+			"uidvalidity", sel.UIDValidity, "last_uid_handled", state.LastUID, "uidnext", sel.UIDNext)
+	}
+	return nil
 }
 
 // idle waits in IDLE for new mail, for at most the poll interval: a wake-up

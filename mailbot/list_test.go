@@ -294,7 +294,7 @@ func TestListLinks(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t, nil)
 	svc := &Service{Bot: d.bot, Store: d.st}
-	srv := httptest.NewServer((&web{svc: svc, log: d.bot.log}).handler())
+	srv := httptest.NewServer(newWeb(svc, d.bot.log).handler())
 	t.Cleanup(srv.Close)
 	local := func(link string) string {
 		u, err := url.Parse(link)

@@ -13,20 +13,20 @@ import (
 // inbox's state from this process; counts only, nothing about any one
 // person.
 func (w *web) metrics(rw http.ResponseWriter, r *http.Request) {
-	c, err := w.svc.Store.Counts(r.Context())
+	c, err := w.status.Counts(r.Context())
 	if err != nil {
-		err = w.svc.Store.Classify(err)
+		err = w.status.Classify(err)
 		w.log.Error("metrics: reading the database", "err", err)
 		http.Error(rw, "the database cannot be read: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	bs, err := w.svc.Store.BounceStats(r.Context())
+	bs, err := w.status.BounceStats(r.Context())
 	if err != nil {
 		w.log.Error("metrics: reading the bounces", "err", err)
 		http.Error(rw, "the database cannot be read", http.StatusServiceUnavailable)
 		return
 	}
-	in := w.svc.Inbox.Status()
+	in := w.inbox.Status()
 	rw.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	rw.Header().Set("Cache-Control", "no-store")
 	m := metricWriter{w: rw}

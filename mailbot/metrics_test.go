@@ -21,9 +21,7 @@ func TestMetrics(t *testing.T) {
 	d.send(mary, "Parking", "Hello, is there parking near the library?\n\nMary")
 	d.mail(mary)
 	d.mail(officer)
-	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
-	in.connected.Store(true)
-	srv := httptest.NewServer((&web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log}).handler())
+	srv := httptest.NewServer(webFor(d, InboxStatus{Connected: true}).handler())
 	t.Cleanup(srv.Close)
 
 	resp, err := http.Get(srv.URL + "/metrics")

@@ -294,11 +294,9 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 	jobs := make(chan store.Outgoing)
 	conns := min(len(o.senders), len(batch))
 	rec := newRecorder(o.store, conns)
+	var run batchRun
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	sent, bulkSent, unavailable := 0, 0, false
 	start := time.Now()
-	var stopErr error // recording failed: stop sending, or more would go unrecorded
 	for i := range conns {
 		if o.senders[i] == nil {
 			o.senders[i] = o.dial()
@@ -306,60 +304,11 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 		wg.Add(1)
 		go func(s Sender) {
 			defer wg.Done()
-			// committed waits for this connection's previous outcome to
-			// be durable; the next message is ended only after it.
-			var pending *ticket
-			committed := func() error {
-				if pending == nil {
-					return nil
-				}
-				err := rec.wait(pending)
-				pending = nil
-				return err
-			}
-			for m := range jobs {
-				mu.Lock()
-				skip := unavailable || stopErr != nil
-				mu.Unlock()
-				if skip || ctx.Err() != nil {
-					// The queue waits, or we are stopping and this one is
-					// not in hand yet: it stays queued as it is.
-					continue
-				}
-				out, unav, err := o.attempt(ctx, s, m, committed)
-				if err == nil {
-					// A message not sent (dropped, or failed to prepare)
-					// did not wait for the previous outcome: wait now.
-					err = committed()
-				}
-				if err != nil {
-					o.log.Error("recording what was sent; stopping this connection", "err", err)
-					mu.Lock()
-					stopErr = cmp.Or(stopErr, err)
-					mu.Unlock()
-					continue
-				}
-				pending = rec.submit(out)
-				mu.Lock()
-				if out.Status == store.Sent {
-					sent++
-					if m.Bulk {
-						bulkSent++
-					}
-				}
-				unavailable = unavailable || unav
-				mu.Unlock()
-			}
-			if err := committed(); err != nil {
-				o.log.Error("recording what was sent", "err", err)
-			}
+			o.sendOver(ctx, s, jobs, rec, &run)
 		}(o.senders[i])
 	}
 	for _, m := range batch {
-		mu.Lock()
-		stop := unavailable || stopErr != nil
-		mu.Unlock()
-		if stop || ctx.Err() != nil {
+		if run.stopped() || ctx.Err() != nil {
 			break
 		}
 		jobs <- m
@@ -368,15 +317,81 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 	wg.Wait()
 	err := rec.close()
 	o.unrecorded = append(o.unrecorded, rec.failed...)
-	if bulkSent > 0 {
-		o.log.Info("list mail sent", "messages", bulkSent, "seconds", fmt.Sprintf("%.3f", time.Since(start).Seconds()))
+	if run.bulkSent > 0 {
+		o.log.Info("list mail sent", "messages", run.bulkSent, "seconds", fmt.Sprintf("%.3f", time.Since(start).Seconds()))
 	}
-	if unavailable {
+	if run.unavailable {
 		o.down++
 	} else {
 		o.down = 0
 	}
-	return sent, cmp.Or(err, stopErr)
+	return run.sent, cmp.Or(err, run.stopErr)
+}
+
+// batchRun is what one sendBatch's connections find out together.
+type batchRun struct {
+	mu             sync.Mutex
+	sent, bulkSent int
+	unavailable    bool
+	stopErr        error // recording failed: stop sending, or more would go unrecorded
+}
+
+// stopped reports whether the queue must wait: the server is unavailable,
+// or an outcome could not be recorded.
+func (r *batchRun) stopped() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.unavailable || r.stopErr != nil
+}
+
+// sendOver is one connection's part of a batch: it sends the jobs it takes
+// over s one at a time, each ended only once the previous outcome is
+// durable, until jobs is closed.
+func (o *Outbox) sendOver(ctx context.Context, s Sender, jobs <-chan store.Outgoing, rec *recorder, run *batchRun) {
+	// committed waits for this connection's previous outcome to
+	// be durable; the next message is ended only after it.
+	var pending *ticket
+	committed := func() error {
+		if pending == nil {
+			return nil
+		}
+		err := rec.wait(pending)
+		pending = nil
+		return err
+	}
+	for m := range jobs {
+		if run.stopped() || ctx.Err() != nil {
+			// The queue waits, or we are stopping and this one is
+			// not in hand yet: it stays queued as it is.
+			continue
+		}
+		out, unav, err := o.attempt(ctx, s, m, committed)
+		if err == nil {
+			// A message not sent (dropped, or failed to prepare)
+			// did not wait for the previous outcome: wait now.
+			err = committed()
+		}
+		if err != nil {
+			o.log.Error("recording what was sent; stopping this connection", "err", err)
+			run.mu.Lock()
+			run.stopErr = cmp.Or(run.stopErr, err)
+			run.mu.Unlock()
+			continue
+		}
+		pending = rec.submit(out)
+		run.mu.Lock()
+		if out.Status == store.Sent {
+			run.sent++
+			if m.Bulk {
+				run.bulkSent++
+			}
+		}
+		run.unavailable = run.unavailable || unav
+		run.mu.Unlock()
+	}
+	if err := committed(); err != nil {
+		o.log.Error("recording what was sent", "err", err)
+	}
 }
 
 // attempt sends m once over s and says what became of it, and whether the

@@ -2,6 +2,7 @@ package mailbot
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/desk"
@@ -25,20 +27,37 @@ import (
 // publicPolicy lets the pages have their inline styles and nothing else.
 const publicPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'"
 
+// publicSource is what the public pages read from the database: the
+// timetable and the newsletters sent.
+type publicSource interface {
+	UpcomingSessions(ctx context.Context, from time.Time, kind store.SessionKind) ([]store.SessionPlaces, error)
+	SentNewsletters(ctx context.Context) ([]store.Newsletter, error)
+}
+
+var _ publicSource = (*store.Store)(nil)
+
+// issueSource renders a newsletter once and keeps it, as the outbox does
+// for its copies.
+type issueSource interface {
+	issue(ctx context.Context, id int64) (issue, error)
+}
+
+var _ issueSource = (*Bot)(nil)
+
 // publicURL is the address of a public page under MAILBOT_BASE_URL.
 func (w *web) publicURL(path string) string {
-	return strings.TrimSuffix(w.svc.Bot.cfg.BaseURL.String(), "/") + path
+	return strings.TrimSuffix(w.baseURL.String(), "/") + path
 }
 
 // mailto is a link that starts an email to the bot with subject filled in
 // (RFC 6068: the subject percent-encoded, spaces as %20).
 func (w *web) mailto(subject string) string {
-	return "mailto:" + w.svc.Bot.cfg.Address + "?subject=" + strings.ReplaceAll(url.QueryEscape(subject), "+", "%20")
+	return "mailto:" + w.address + "?subject=" + strings.ReplaceAll(url.QueryEscape(subject), "+", "%20")
 }
 
 // page writes a public HTML page, or a plain error if it can't be made.
 func (w *web) page(rw http.ResponseWriter, name, title string, data any) {
-	html, err := w.svc.Bot.tpl.Page(name, title, data)
+	html, err := w.tpl.Page(name, title, data)
 	if err != nil {
 		w.log.Error("public page", "page", name, "err", err)
 		http.Error(rw, "Sorry, something went wrong. Please try again later.", http.StatusInternalServerError)
@@ -53,14 +72,13 @@ func (w *web) page(rw http.ResponseWriter, name, title string, data any) {
 // sessions is GET /sessions: the group sessions coming up with places
 // left, and how many one-to-one times are free.
 func (w *web) sessions(rw http.ResponseWriter, r *http.Request) {
-	b := w.svc.Bot
-	upcoming, err := b.store.UpcomingSessions(r.Context(), b.clock.Now(), "")
+	upcoming, err := w.public.UpcomingSessions(r.Context(), w.clock.Now(), "")
 	if err != nil {
 		w.log.Error("public sessions", "err", err)
 		http.Error(rw, "Sorry, something went wrong. Please try again later.", http.StatusInternalServerError)
 		return
 	}
-	data := templates.PublicSessions{Address: b.cfg.Address, FeedURL: w.publicURL("/sessions.ics"),
+	data := templates.PublicSessions{Address: w.address, FeedURL: w.publicURL("/sessions.ics"),
 		DropinTo: w.mailto("A one-to-one conversation")}
 	for _, s := range upcoming {
 		if s.Kind == store.Dropin {
@@ -69,7 +87,7 @@ func (w *web) sessions(rw http.ResponseWriter, r *http.Request) {
 			}
 			continue
 		}
-		when := desk.When(s.Starts, s.Ends, b.cfg.TZ)
+		when := desk.When(s.Starts, s.Ends, w.tz)
 		data.Sessions = append(data.Sessions, templates.PublicSession{
 			Title: s.Title, When: when, Where: s.Location, About: s.Description, Left: s.Left, Full: s.Left <= 0,
 			BookTo: w.mailto("Book: " + s.Title + ", " + when),
@@ -84,22 +102,21 @@ func (w *web) sessions(rw http.ResponseWriter, r *http.Request) {
 // drops out of the feed, as subscribed calendars expect. Joining links
 // are left out: they are for the people booked.
 func (w *web) sessionsFeed(rw http.ResponseWriter, r *http.Request) {
-	b := w.svc.Bot
-	now := b.clock.Now()
-	upcoming, err := b.store.UpcomingSessions(r.Context(), now, store.Group)
+	now := w.clock.Now()
+	upcoming, err := w.public.UpcomingSessions(r.Context(), now, store.Group)
 	if err != nil {
 		w.log.Error("public calendar feed", "err", err)
 		http.Error(rw, "Sorry, something went wrong. Please try again later.", http.StatusInternalServerError)
 		return
 	}
-	_, domain, _ := strings.Cut(b.cfg.Address, "@")
+	_, domain, _ := strings.Cut(w.address, "@")
 	var evs []calendar.Event
 	for _, s := range upcoming {
 		desc := s.Description
 		if desc != "" {
 			desc += "\n\n"
 		}
-		desc += "To book, email " + b.cfg.Address + " with the name or date of this session."
+		desc += "To book, email " + w.address + " with the name or date of this session."
 		evs = append(evs, calendar.Event{
 			UID: "session-" + s.ID + "@" + domain, Sequence: s.Sequence,
 			Summary: "Better Days: " + s.Title, Description: desc, Location: s.Location,
@@ -110,7 +127,7 @@ func (w *web) sessionsFeed(rw http.ResponseWriter, r *http.Request) {
 		})
 	}
 	var buf bytes.Buffer
-	if err := calendar.WriteFeed(&buf, b.cfg.TZ, "Better Days", evs); err != nil {
+	if err := calendar.WriteFeed(&buf, w.tz, "Better Days", evs); err != nil {
 		w.log.Error("public calendar feed", "err", err)
 		http.Error(rw, "Sorry, something went wrong. Please try again later.", http.StatusInternalServerError)
 		return
@@ -124,7 +141,7 @@ func (w *web) sessionsFeed(rw http.ResponseWriter, r *http.Request) {
 // newsletters is GET /newsletters: the newsletters sent to the list,
 // newest first.
 func (w *web) newsletters(rw http.ResponseWriter, r *http.Request) {
-	ns, err := w.svc.Store.SentNewsletters(r.Context())
+	ns, err := w.public.SentNewsletters(r.Context())
 	if err != nil {
 		w.log.Error("public newsletters", "err", err)
 		http.Error(rw, "Sorry, something went wrong. Please try again later.", http.StatusInternalServerError)
@@ -145,7 +162,7 @@ func (w *web) newsletter(rw http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	var is issue
 	if err == nil {
-		is, err = w.svc.Bot.issue(r.Context(), id)
+		is, err = w.issues.issue(r.Context(), id)
 	}
 	switch {
 	case err == nil && !is.n.QueuedAt.IsZero():
@@ -163,6 +180,6 @@ func (w *web) newsletter(rw http.ResponseWriter, r *http.Request) {
 
 // sent says when a newsletter went, as "Tuesday 15 June 2027".
 func (w *web) sent(n store.Newsletter) string {
-	t := n.QueuedAt.In(w.svc.Bot.cfg.TZ)
+	t := n.QueuedAt.In(w.tz)
 	return fmt.Sprintf("%s %d %s %d", t.Weekday(), t.Day(), t.Month(), t.Year())
 }

@@ -23,7 +23,7 @@ const axeEnv = "MAILBOT_AXE"
 func TestBrowserPublicPages(t *testing.T) {
 	browser := startBrowser(t, true)
 	d := newDesk(t, nil)
-	srv := httptest.NewServer((&web{svc: &Service{Bot: d.bot, Store: d.st}, log: d.bot.log}).handler())
+	srv := httptest.NewServer(newWeb(&Service{Bot: d.bot, Store: d.st}, d.bot.log).handler())
 	t.Cleanup(srv.Close)
 	d.joined(mary)
 	d.newsletter("Summer news", "# Hello all\n\nThe **walk** is on. [Our site](https://example.org/)")

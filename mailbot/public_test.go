@@ -29,8 +29,7 @@ func get(t *testing.T, c *http.Client, url string) (int, string, http.Header) {
 // real HTTP from the server as the bot runs it.
 func TestPublicPages(t *testing.T) {
 	d := newDesk(t, nil)
-	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
-	base, c := serveWeb(t, &web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log})
+	base, c := serveWeb(t, webFor(d, InboxStatus{}))
 	d.timetable("full,session,Gardening chat,2027-06-25 10:00,2027-06-25 11:00,1,The library,Seeds & swaps <b>\n")
 	d.send(mary, "book", "book the gardening chat")
 	d.one(mary)

@@ -99,7 +99,7 @@ func (s *Service) Run(ctx context.Context, httpLn net.Listener) error {
 	run(3, func() error { return s.Bot.remind(ctx, time.Minute) })
 	run(4, func() error { return s.Bot.pruneEvery(ctx, time.Hour) })
 	if httpLn != nil {
-		w := &web{svc: s, log: s.log.With("part", "web")}
+		w := newWeb(s, s.log.With("part", "web"))
 		run(2, func() error { return w.serve(ctx, httpLn) })
 	}
 	wg.Wait()

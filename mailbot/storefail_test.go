@@ -197,7 +197,7 @@ func nothingSeenUntil(t *testing.T, ms *mailserver.Server, b *fltBot, who []stri
 	if !strings.Contains(line, problem) {
 		t.Errorf("the log line does not name the fault and the fix, %q", problem)
 	}
-	healthz := httptest.NewServer((&web{svc: b.svc, log: b.svc.log}).handler())
+	healthz := httptest.NewServer(newWeb(b.svc, b.svc.log).handler())
 	defer healthz.Close()
 	code, rep, _ := health(t, healthz.URL+"/healthz")
 	if code != http.StatusServiceUnavailable || rep["problem"] != problem || rep["database_fault"] != string(kind) {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -18,21 +19,84 @@ import (
 	"github.com/betterdays/mailbot/templates"
 )
 
-// web serves the HTTP side: the health check that monitoring polls, and
-// the mailing list's one-click pages.
+// web serves the HTTP side: the health check that monitoring polls, the
+// mailing list's one-click pages and the public pages. It reads and acts
+// only through the seams below, not the whole Service, so what a page can
+// reach is written down here.
 type web struct {
-	svc *Service
-	log *slog.Logger
+	status webStatus
+	inbox  inboxState
+	links  listLinks
+	public publicSource
+	issues issueSource
+	tpl    *templates.Set
+	clock  Clock
+	// address, baseURL and tz are the configuration the pages show:
+	// MAILBOT_ADDRESS, MAILBOT_BASE_URL and MAILBOT_TZ.
+	address string
+	baseURL *url.URL
+	tz      *time.Location
+	log     *slog.Logger
 }
+
+// newWeb wires the pages to the service's parts.
+func newWeb(s *Service, log *slog.Logger) *web {
+	b := s.Bot
+	return &web{
+		status: s.Store, inbox: s.Inbox, links: b, public: s.Store, issues: b,
+		tpl: b.tpl, clock: b.clock, address: b.cfg.Address, baseURL: b.cfg.BaseURL, tz: b.cfg.TZ,
+		log: log,
+	}
+}
+
+// webStatus is what the health check and the metrics read from the
+// database: counts and states, nothing about any one person.
+type webStatus interface {
+	OutboxStats(context.Context) (store.OutboxStats, error)
+	BulkPause(context.Context) (store.Pause, error)
+	Counts(context.Context) (store.Counts, error)
+	BounceStats(context.Context) (store.BounceStats, error)
+	// Fault is the database's file or disk fault last seen, if any;
+	// Classify names the one behind err.
+	Fault() *store.Fault
+	Classify(err error) error
+}
+
+var _ webStatus = (*store.Store)(nil)
+
+// inboxState is the inbox's connection as this process last saw it.
+type inboxState interface {
+	Status() InboxStatus
+}
+
+var _ inboxState = (*Inbox)(nil)
+
+// inboxStatusFunc is an inboxState from a function, for a test that
+// needs an inbox in a given state and not a connection to one.
+type inboxStatusFunc func() InboxStatus
+
+func (f inboxStatusFunc) Status() InboxStatus { return f() }
+
+var _ inboxState = inboxStatusFunc(nil)
+
+// listLinks is what the mailing list's pages do with the signed token in
+// their address: say whose it is, and act on it.
+type listLinks interface {
+	LinkOwner(ctx context.Context, purpose desk.Purpose, token string) (string, error)
+	LeaveByLink(ctx context.Context, token string) (string, error)
+	JoinByLink(ctx context.Context, token string) (string, error)
+}
+
+var _ listLinks = (*Bot)(nil)
 
 func (w *web) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", w.health)
 	mux.HandleFunc("GET /metrics", w.metrics)
 	mux.HandleFunc("GET /list/leave/{token}", w.listPage("page-leave", desk.PurposeLeave, nil))
-	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", desk.PurposeLeave, w.svc.Bot.LeaveByLink))
+	mux.HandleFunc("POST /list/leave/{token}", w.listPage("page-leave", desk.PurposeLeave, w.links.LeaveByLink))
 	mux.HandleFunc("GET /list/join/{token}", w.listPage("page-join", desk.PurposeConfirm, nil))
-	mux.HandleFunc("POST /list/join/{token}", w.listPage("page-join", desk.PurposeConfirm, w.svc.Bot.JoinByLink))
+	mux.HandleFunc("POST /list/join/{token}", w.listPage("page-join", desk.PurposeConfirm, w.links.JoinByLink))
 	mux.HandleFunc("GET /sessions", w.sessions)
 	mux.HandleFunc("GET /sessions.ics", w.sessionsFeed)
 	mux.HandleFunc("GET /newsletters", w.newsletters)
@@ -120,7 +184,7 @@ func (w *web) listPage(page string, purpose desk.Purpose, do func(context.Contex
 		data := templates.ListPage{Stage: templates.StageAsk}
 		var err error
 		if do == nil {
-			data.Email, err = w.svc.Bot.LinkOwner(r.Context(), purpose, token)
+			data.Email, err = w.links.LinkOwner(r.Context(), purpose, token)
 		} else {
 			data.Stage = templates.StageDone
 			data.Email, err = do(r.Context(), token)
@@ -139,7 +203,7 @@ func (w *web) listPage(page string, purpose desk.Purpose, do func(context.Contex
 		if data.Stage == templates.StageBad {
 			w.log.Warn("list link refused", "page", page, "problem", data.Problem, "remote", r.RemoteAddr)
 		}
-		html, err := w.svc.Bot.tpl.Page(page, "Better Days mailing list", data)
+		html, err := w.tpl.Page(page, "Better Days mailing list", data)
 		if err != nil {
 			w.log.Error("list page", "page", page, "err", err)
 			http.Error(rw, "Sorry, something went wrong. Please try again later.", http.StatusInternalServerError)
@@ -188,8 +252,8 @@ type healthReport struct {
 // database, and 503 otherwise, so a load balancer or monitor needs only
 // the status.
 func (w *web) health(rw http.ResponseWriter, r *http.Request) {
-	in := w.svc.Inbox.Status()
-	st, err := w.svc.Store.OutboxStats(r.Context())
+	in := w.inbox.Status()
+	st, err := w.status.OutboxStats(r.Context())
 	rep := healthReport{
 		IMAPConnected: in.Connected, LastPoll: in.LastPoll,
 		OutboxQueued: st.Queued, OutboxFailed: st.Failed, OldestQueuedAt: st.OldestQueued,
@@ -203,14 +267,14 @@ func (w *web) health(rw http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		var p store.Pause
-		p, err = w.svc.Store.BulkPause(r.Context())
+		p, err = w.status.BulkPause(r.Context())
 		rep.BulkPaused, rep.BulkPausedAt, rep.BulkPausedWhy = p.Paused, p.Since, p.Why
 	}
 	// A database fault comes first: it is also why the inbox disconnects,
 	// and what whoever is paged must fix.
-	fault := w.svc.Store.Fault()
+	fault := w.status.Fault()
 	if err != nil {
-		err = w.svc.Store.Classify(err)
+		err = w.status.Classify(err)
 		w.log.Error("health: reading the outbox", "err", err)
 		errors.As(err, &fault)
 	}

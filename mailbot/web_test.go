@@ -143,9 +143,7 @@ func TestHealthReport(t *testing.T) {
 func TestHealthDatabaseUnreadable(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t, nil)
-	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
-	in.connected.Store(true)
-	srv := httptest.NewServer((&web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log}).handler())
+	srv := httptest.NewServer(webFor(d, InboxStatus{Connected: true}).handler())
 	t.Cleanup(srv.Close)
 	if code, rep, _ := health(t, srv.URL+"/healthz"); code != http.StatusOK || rep["ok"] != true {
 		t.Fatalf("before: %d %v, want 200 and ok", code, rep)
@@ -155,6 +153,13 @@ func TestHealthDatabaseUnreadable(t *testing.T) {
 	if code != http.StatusServiceUnavailable || rep["ok"] != false || !strings.Contains(rep["problem"].(string), "database") {
 		t.Errorf("database closed: %d %v, want 503 naming the database", code, rep)
 	}
+}
+
+// webFor is the web of d's bot, its inbox standing still in the state in.
+func webFor(d *rig, in InboxStatus) *web {
+	w := newWeb(&Service{Bot: d.bot, Store: d.st}, d.bot.log)
+	w.inbox = inboxStatusFunc(func() InboxStatus { return in })
+	return w
 }
 
 // serveWeb serves w as the bot does, on a port of its own until the test
@@ -185,8 +190,7 @@ func TestWebHostileRequests(t *testing.T) {
 	// A link for someone the database no longer has.
 	ghost := "/list/leave/" + d.bot.sign.Token(desk.PurposeLeave, 999999, 0)
 
-	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
-	base, client := serveWeb(t, &web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log})
+	base, client := serveWeb(t, webFor(d, InboxStatus{}))
 
 	for _, tc := range []struct {
 		name, method, path string
@@ -244,9 +248,7 @@ func TestWebFramingHeaders(t *testing.T) {
 	d := newDesk(t, nil)
 	d.joined(mary)
 	leave := regexp.MustCompile(`/list/leave/[a-z0-9]+`).FindString(d.newsletter("News", "Hello")[mary][0].Header.Get("List-Unsubscribe"))
-	in := NewInbox(d.bot.cfg, d.st, d.bot, d.bot.log)
-	in.connected.Store(true)
-	base, client := serveWeb(t, &web{svc: &Service{Bot: d.bot, Store: d.st, Inbox: in}, log: d.bot.log})
+	base, client := serveWeb(t, webFor(d, InboxStatus{Connected: true}))
 
 	type ask struct {
 		name, method, path string
