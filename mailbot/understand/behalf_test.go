@@ -131,6 +131,8 @@ func TestNeedsPerson(t *testing.T) {
 		{text: "Are the sessions free? I'm on a pension.", why: "a question"},
 		{text: "What time does the memory cafe finish?", why: ""}, // the timetable answers it
 		{text: "Please don't phone, email is best", why: ""},
+		{text: "Just wanted to say thank you for organising all this, it's lovely to be asked for once.\n\nPam", why: ""},
+		{text: "Thank you for the session last week, it was lovely. Can you tell me why the council closed the day centre", why: "not understood"},
 	} {
 		c := Context{Now: time.Now(), TZ: time.UTC, Titles: []string{"Memory cafe", "Carers session"}}
 		r := Read(tc.text, c)

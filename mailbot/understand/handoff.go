@@ -213,6 +213,9 @@ var greetings = map[string]bool{"hello": true, "hiya": true, "hey": true, "anyon
 // two polite people would write to each other for ever.
 func (w *written) courtesy() bool {
 	ws := words(w.low)
+	if len(ws) > 12 && len(ws) <= 40 {
+		return onlyThanks(w.low)
+	}
 	if len(ws) == 0 || len(ws) > 12 {
 		return false
 	}
@@ -224,6 +227,25 @@ func (w *written) courtesy() bool {
 	}
 	return n > 0 && n >= len(ws)-2 // a name or two besides
 }
+
+// onlyThanks reports whether every sentence of s thanks or praises, and
+// none asks: "Just wanted to say thank you for organising all this, it's
+// lovely to be asked for once."
+func onlyThanks(s string) bool {
+	if strings.Contains(s, "?") || !strings.Contains(s, "thank") {
+		return false
+	}
+	for i := 0; i < len(s); {
+		end := endOfSentence(s, i)
+		if sentence := strings.TrimSpace(s[i:end]); sentence != "" && !praise.MatchString(sentence) {
+			return false
+		}
+		i = end
+	}
+	return true
+}
+
+var praise = regexp.MustCompile(`\b(thanks?|thank you|thankyou|lovely|wonderful|brilliant|fantastic|great|kind|grateful|appreciate[ds]?|enjoyed|pleasure|cheers)\b|^[a-z]+,?$`)
 
 var courtesyWords = map[string]bool{
 	"thanks": true, "thank": true, "you": true, "thankyou": true, "cheers": true, "ta": true, "ok": true,
