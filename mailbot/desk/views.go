@@ -36,7 +36,9 @@ func (t *turn) offersViews(h understand.Handoff, listed bool, upcoming []store.S
 		if t.offer != nil || t.namesASession(upcoming) {
 			return false
 		}
-	case t.req.Action != understand.Unknown:
+	case t.req.Action != understand.Unknown && t.req.Action != understand.Help:
+		// A "Hello" above views reads as asking for help; nothing else
+		// the bot does is.
 		return false
 	case h.Why == understand.AComplaint, h.Why == understand.APerson:
 		return false

@@ -23,7 +23,7 @@ var viewsWords = regexp.MustCompile(`\b(?:` +
 	`)`)
 
 // namedConsent is consent given with the views: "you can use my name".
-var namedConsent = regexp.MustCompile(`\b(?:you can|you may|feel free to|happy for you to|i'm happy for you to|please) use my name\b`)
+var namedConsent = regexp.MustCompile(`\b(?:you can|you may|feel free to|happy for you to|i'm happy for you to|please) use (?:(?:this|it|my (?:words|views|thoughts)) (?:and|with) )?my name\b`)
 
 // offersViews reports whether the words offer views to the conversation
 // ("I wanted to say…", "what would make my days better is…") rather than

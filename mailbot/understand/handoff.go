@@ -143,7 +143,7 @@ func questions(s string, from int) [][2]int {
 			start++
 		}
 		sentence := s[start:stop]
-		if t := strings.TrimRight(sentence, " \t\n"); !strings.HasSuffix(t, "?") && !questionStart.MatchString(sentence) {
+		if t := strings.TrimRight(sentence, " \t\n"); !strings.HasSuffix(t, "?") && (!questionStart.MatchString(sentence) || whatWouldMake.MatchString(sentence)) {
 			continue
 		}
 		out = append(out, [2]int{start, stop})
@@ -169,6 +169,11 @@ func questions(s string, from int) [][2]int {
 	}
 	return out
 }
+
+// whatWouldMake opens a statement, not a question, in the words the
+// programme asks its views with: "What would make her days better is a
+// proper job".
+var whatWouldMake = regexp.MustCompile(`^what (would|will|could|might) (make|help)\b`)
 
 // clauseCut ends a clause of a sentence: a comma or semicolon, or an
 // "and", "but" or "or" that opens another question.

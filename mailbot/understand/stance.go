@@ -47,9 +47,11 @@ func cancelsThatFor(s string, targets []Pattern) bool {
 }
 
 // habitRefused says when someone can never come ("I can't do Tuesdays",
-// "can't manage mornings"): a preference, read by findPrefs, and no
-// cancellation.
-var habitRefused = regexp.MustCompile(`\b(can'?t|cannot|can not|couldn'?t) (do|make|manage|come on|come in the) (any )?(mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekends|mornings|afternoons|evenings)\b`)
+// "can't manage mornings", "I can't come to the sessions"): a preference,
+// read by findPrefs, or none, and no cancellation.
+var habitRefused = regexp.MustCompile(`\b(can'?t|cannot|can not|couldn'?t) (do|make|manage|come on|come in the) (any )?(mondays|tuesdays|wednesdays|thursdays|fridays|saturdays|sundays|weekends|mornings|afternoons|evenings)\b` +
+	// "I can't come to the sessions because I work": none of them, ever.
+	`|\b(can'?t|cannot|can not|couldn'?t) (come|get|go) to (the|your|any of the|any of your|any) (sessions|groups|meetings|events|conversations)\b`)
 
 // refusedTargets splits targets into those the writer wants and those
 // they say they don't.
