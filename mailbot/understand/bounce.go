@@ -152,6 +152,12 @@ func (l *bounceList) readFailedHeader(h mail.Header, text string) {
 	if m := smtpReplyRE.FindStringSubmatchIndex(text); m != nil {
 		line, _, _ := strings.Cut(text[m[2]:], "\n")
 		diag = cleanDiagnostic(line)
+	} else if strings.Contains(text, "groups.google.com/support") {
+		// Google Groups writes no reply code, only a letter in the
+		// sender's language pointing at its help centre: the group is
+		// gone, or takes no posts from the sender. sisimai counts it as
+		// a refusal of the sender, and so do we.
+		diag = googleGroupsRefusal
 	}
 	for _, a := range strings.Split(h.Get("X-Failed-Recipients"), ",") {
 		if addr := cleanAddress(a); addr != "" {
@@ -159,6 +165,10 @@ func (l *bounceList) readFailedHeader(h mail.Header, text string) {
 		}
 	}
 }
+
+// googleGroupsRefusal is the diagnostic given a Google Groups bounce,
+// which says it in many languages and no code.
+const googleGroupsRefusal = "Google Groups: the group does not exist, or the sender has no permission to post to it"
 
 // embeddedStatus is the part of a report's text from its first
 // "Final-Recipient:" field's block on, or nil.
