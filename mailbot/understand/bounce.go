@@ -71,6 +71,12 @@ type Report struct {
 // and quoting any Message-ID. Count one against an address only when it
 // came back to the envelope sender of a message we sent there.
 func ReadBounce(raw []byte) (r Report, ok bool) {
+	return readBounce(raw, true)
+}
+
+// readBounce is ReadBounce; unwrap says whether a report that names no
+// recipient but returns another report may be read by that one instead.
+func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 	e, _ := message.Read(bytes.NewReader(raw))
 	if e == nil {
 		return Report{}, false // no readable header: not a report, whoever sent it
@@ -84,18 +90,32 @@ func ReadBounce(raw []byte) (r Report, ok bool) {
 	if text == "" && rr.html != "" {
 		text = HTMLToText(rr.html)
 	}
-	if l.readStatus(rr.status) > 0 {
-		l.fillFromText(text, asciiLower(OneLine(h.Get("Subject"))))
+	subject := asciiLower(OneLine(h.Get("Subject")))
+	named := l.readStatus(rr.status)
+	if named > 0 {
+		l.fillFromText(text, subject)
 	} else if looksLikeBounce(h) {
 		// Some put the delivery-status fields in their text instead of a
 		// part of their own (Amazon WorkMail); read as such only when a
 		// mail system wrote it.
-		if l.readStatus(embeddedStatus(text)) == 0 {
-			l.readText(text, asciiLower(OneLine(h.Get("Subject"))))
+		if named = l.readStatus(embeddedStatus(text)); named == 0 {
+			l.readText(text, subject)
 		}
 	}
 	if len(l.bounces) == 0 && len(rr.status) == 0 && looksLikeBounce(h) {
 		l.readFailedHeader(h, text)
+	}
+	if len(l.bounces) == 0 && named == 0 && looksLikeBounce(h) {
+		if inner := ReturnedHeader(rr.returned); looksLikeBounce(inner) {
+			// A gateway (InterScan) passed the report it was given
+			// on inside one of its own, which says nothing itself.
+			// Only once: the report inside is read as it stands.
+			if unwrap {
+				return readBounce(rr.returned, false)
+			}
+		} else {
+			l.readReturnedTo(rr.returned, text, subject)
+		}
 	}
 	if len(l.bounces) == 0 {
 		return Report{}, false
@@ -164,6 +184,54 @@ func (l *bounceList) readFailedHeader(h mail.Header, text string) {
 			l.add(newBounce(addr, enhancedCode(diag), diag))
 		}
 	}
+}
+
+// readReturnedTo takes the failed recipient from the returned message
+// when a mail system's report names none in a shape we read (Biglobe,
+// EZweb, Lotus Notes, and reports whose status part is empty): a message
+// sent to one address that came back undelivered failed for that
+// address. The bot writes to one person a message, so for our own mail
+// this is always right; a returned message to several, or to none, says
+// nothing of which failed, and is left alone. The reason is read from the
+// first line of the report's own text that names one.
+func (l *bounceList) readReturnedTo(returned []byte, text, subject string) {
+	if len(returned) == 0 {
+		return
+	}
+	text, ok := reportText(text, subject)
+	if !ok {
+		return
+	}
+	mh := ReturnedHeader(returned)
+	to, err := mh.AddressList("To")
+	if err != nil || len(to) != 1 || mh.Get("Cc") != "" {
+		return
+	}
+	if addr := cleanAddress(to[0].Address); addr != "" {
+		diag := textDiagnostic(text)
+		l.add(newBounce(addr, enhancedCode(diag), diag))
+	}
+}
+
+// textDiagnostic is the first line of a report's text that says why a
+// delivery failed: the one after "The response was:" and the like, or one
+// with an SMTP reply code or a reason's words; or "".
+func textDiagnostic(text string) string {
+	afterLead := false
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		if len(t) > maxBounceLine {
+			t = t[:maxBounceLine]
+		}
+		low := asciiLower(t)
+		if lead := prefixAny(low, replyLeads); lead != "" {
+			t, low, afterLead = strings.TrimSpace(t[len(lead):]), low[len(lead):], true
+		}
+		if t != "" && (afterLead || smtpReply(t) != "" || failureWords(low)) {
+			return cleanDiagnostic(t)
+		}
+	}
+	return ""
 }
 
 // googleGroupsRefusal is the diagnostic given a Google Groups bounce,

@@ -244,7 +244,7 @@ var reasonPhrases = []struct {
 	{ReasonUserUnknown, []string{"recipient address rejected: access denied"}},
 	{ReasonMailboxFull, []string{"mailbox full", "mailbox is full", "over quota", "quota exceeded", "exceeded storage",
 		"out of storage", "mailfolder is full", "exceed the quota", "exceeds quota", "user is over", "storage space",
-		"mailbox size limit", "insufficient disk space in mailbox", "too much mail"}},
+		"mailbox size limit", "insufficient disk space in mailbox", "too much mail", "mailbox exceeded"}},
 	{ReasonExceedLimit, []string{"limit set by recipient", "recipsizelimit", "message too large for this recipient"}},
 	{ReasonMesgTooBig, []string{"message too large", "message too big", "message size exceeds", "line limit exceeded",
 		"exceeds the maximum size", "message is too large", "size limit"}},
@@ -270,7 +270,7 @@ var reasonPhrases = []struct {
 	{ReasonContentError, []string{"headers too large", "8-bit data", "8bit data", "improper use of"}},
 	{ReasonVirusDetected, []string{"virus", "malware", "infected"}},
 	{ReasonSecurityError, []string{"authentication required", "smtp authentication", "unauthenticated senders", "authrequired", "access denied",
-		"must authenticate"}},
+		"must authenticate", "advertise auth"}},
 	{ReasonPolicyViolation, []string{"policy reasons", "denied by policy", "policy violation", "content presents a potential",
 		"network not allowed", "message not allowed", "header error", "prohibited by policy", "protocol violation"}},
 	// A block list's name and wording before "spam": "blocked using

@@ -132,8 +132,10 @@ var (
 	angleLineRE = regexp.MustCompile(`^<([^<>\s]{3,254})>(?:\s*\(expanded from <[^<>]*>\))?:\s*(.*)$`)
 )
 
-// readText finds failed recipients in a non-standard bounce's text.
-func (l *bounceList) readText(text, subject string) {
+// reportText is a non-standard report's own words, up to the copy of the
+// returned message it quotes; ok is false when they say nobody has failed
+// yet (a delay warning) or that delivery succeeded.
+func reportText(text, subject string) (own string, ok bool) {
 	low := asciiLower(text)
 	cut := len(text)
 	for _, m := range copyMarkers {
@@ -144,10 +146,19 @@ func (l *bounceList) readText(text, subject string) {
 	text, low = text[:cut], low[:cut]
 	for _, m := range delayMarkers {
 		if strings.Contains(low, m) || strings.Contains(subject, m) {
-			return
+			return "", false
 		}
 	}
 	if strings.Contains(low, "successfully delivered") {
+		return "", false
+	}
+	return text, true
+}
+
+// readText finds failed recipients in a non-standard bounce's text.
+func (l *bounceList) readText(text, subject string) {
+	text, ok := reportText(text, subject)
+	if !ok {
 		return
 	}
 	s := textScan{list: l, last: -1, lines: strings.Split(strings.ReplaceAll(text, "\r", ""), "\n")}
