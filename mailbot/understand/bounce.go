@@ -117,6 +117,9 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 			l.readReturnedTo(rr.returned, text, subject)
 		}
 	}
+	if len(l.bounces) == 0 && named == 0 && looksLikeBounce(h) {
+		l.readLoneAddresses(h, text, subject)
+	}
 	if len(l.bounces) == 0 {
 		return Report{}, false
 	}
@@ -209,6 +212,38 @@ func (l *bounceList) readReturnedTo(returned []byte, text, subject string) {
 	}
 	if addr := cleanAddress(to[0].Address); addr != "" {
 		diag := textDiagnostic(text)
+		l.add(newBounce(addr, enhancedCode(diag), diag))
+	}
+}
+
+// readLoneAddresses takes as failed the addresses a mail system's report
+// writes on a line of their own in its own words, when it names none in
+// a shape we read: m-FILTER, Lotus Notes and others list them so under a
+// line in the local language ("以下のメールアドレスへの送信に失敗しました"),
+// with the server's reply, if any, elsewhere in the text. The report's own
+// From and To, the mail system and the sender, are never its failures.
+func (l *bounceList) readLoneAddresses(h mail.Header, text, subject string) {
+	text, ok := reportText(text, subject)
+	if !ok {
+		return
+	}
+	own := map[string]bool{}
+	for _, k := range []string{"From", "To"} {
+		if as, err := h.AddressList(k); err == nil {
+			for _, a := range as {
+				own[cleanAddress(a.Address)] = true
+			}
+		}
+	}
+	diag := ""
+	for _, line := range strings.Split(text, "\n") {
+		addr := cleanAddress(line)
+		if addr == "" || own[addr] {
+			continue
+		}
+		if diag == "" {
+			diag = textDiagnostic(text)
+		}
 		l.add(newBounce(addr, enhancedCode(diag), diag))
 	}
 }
