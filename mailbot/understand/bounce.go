@@ -237,7 +237,7 @@ func (l *bounceList) readLoneAddresses(h mail.Header, text, subject string) {
 	}
 	diag := ""
 	for _, line := range strings.Split(text, "\n") {
-		addr := cleanAddress(line)
+		addr := loneAddress(line)
 		if addr == "" || own[addr] {
 			continue
 		}
@@ -246,6 +246,37 @@ func (l *bounceList) readLoneAddresses(h mail.Header, text, subject string) {
 		}
 		l.add(newBounce(addr, enhancedCode(diag), diag))
 	}
+}
+
+// loneAddress is the address a line of a report's text gives alone, or
+// after a label of its own ("Recipient: <kim@…>", IMail's "Delivery
+// failed 20 attempts: kim@…", "undeliverable to kim@…"), or "". A line
+// of a quoted header ("To: kim@…", "From: …") names no failure.
+func loneAddress(line string) string {
+	t := strings.TrimSpace(line)
+	if len(t) > maxBounceLine {
+		return ""
+	}
+	if addr := cleanAddress(t); addr != "" {
+		return addr
+	}
+	i := strings.LastIndexAny(t, ": ")
+	if i < 0 {
+		return ""
+	}
+	label := asciiLower(strings.TrimSpace(t[:i+1]))
+	switch {
+	case strings.HasSuffix(label, ":"):
+		switch strings.TrimSuffix(label, ":") {
+		case "to", "from", "cc", "bcc", "reply-to", "sender", "return-path", "delivered-to", "x-original-to", "envelope-to", "mail from", "rcpt to", "errors-to",
+			"message-id", "in-reply-to", "references":
+			return ""
+		}
+	case strings.HasSuffix(label, " to") && strings.Contains(label, "deliver"):
+	default:
+		return ""
+	}
+	return cleanAddress(strings.TrimSuffix(t[i+1:], "."))
 }
 
 // textDiagnostic is the first line of a report's text that says why a

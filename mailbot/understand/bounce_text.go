@@ -84,7 +84,7 @@ var delayMarkers = []string{
 // copyMarkers start the copy of the returned message in a non-standard
 // bounce; the addresses in it are not failures.
 var copyMarkers = []string{
-	"below this line is a copy of the message", "this is a copy of the message",
+	"below this line is a copy of the message", "this is a copy of the message", "this is a copy of your message",
 	"original message headers:", "original message follows", "----- original message",
 	"unsent message below", "message header follows", "message headers follow",
 }
@@ -118,6 +118,8 @@ var (
 		"problem delivering your message to ", "could not be delivered to ", "couldn't be delivered to ",
 		"error delivering your mail to ", // DragonFly
 		"unable to deliver message to ",  // InterScan
+		"returned permanent errors: ",    // X6: "The following recipients returned permanent errors: kim@…."
+		"rejected recipient ",            // X6: "SMTP Server <…> rejected recipient <kim@…>"
 	}
 	// Words inside a line after which the server's reply follows:
 	// DragonFly's "mx.example.org [192.0.2.1] did not like our RCPT TO:".
@@ -236,7 +238,11 @@ func (s *textScan) scan() {
 		default:
 			for _, p := range failedSentences {
 				if j := strings.Index(low, p); j >= 0 {
-					s.mention(firstAddress(t[j+len(p):]), "")
+					addr, rest := firstAddress(t[j+len(p):]), ""
+					if _, after, _ := strings.Cut(t[j+len(p):], addr); smtpReply(after) != "" {
+						rest = after // X6 quotes the reply on the same line
+					}
+					s.mention(addr, rest)
 					break
 				}
 			}
