@@ -268,7 +268,7 @@ func loneAddress(line string) string {
 	switch {
 	case strings.HasSuffix(label, ":"):
 		switch strings.TrimSuffix(label, ":") {
-		case "to", "from", "cc", "bcc", "reply-to", "sender", "return-path", "delivered-to", "x-original-to", "envelope-to", "mail from", "rcpt to", "errors-to",
+		case "to", "from", "cc", "bcc", "reply-to", "sender", "return-path", "delivered-to", "x-original-to", "envelope-to", "mail from", "errors-to",
 			"message-id", "in-reply-to", "references":
 			return ""
 		}
