@@ -124,13 +124,7 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 		return Report{}, false
 	}
 	for i, b := range l.bounces {
-		if b.Reason == ReasonUserUnknown && refusedAfterData(text, b.Recipient) {
-			// The server took the address at RCPT TO and refused the
-			// message after DATA: a filter that says "unknown user"
-			// (Japanese carriers do, for senders the person blocked),
-			// not an address that is gone.
-			l.bounces[i].Reason, l.bounces[i].Hard = ReasonFiltered, false
-		}
+		l.bounces[i] = byPhase(b, text)
 	}
 	r.Bounces = l.bounces
 	r.MessageID = returnedMessageID(rr.returned)

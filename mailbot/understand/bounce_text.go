@@ -115,6 +115,7 @@ var (
 		"the response from the remote server was:", "the response was:",
 		"the error that the other server returned was:", "technical details of permanent failure:",
 		"remote server returned",
+		"technical details:", // X3
 	}
 	// Sentences naming one failed recipient: Office 365 and Gmail.
 	failedSentences = []string{
