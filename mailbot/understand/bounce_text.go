@@ -244,11 +244,12 @@ func (s *textScan) scan() {
 		default:
 			for _, p := range failedSentences {
 				if j := strings.Index(low, p); j >= 0 {
-					addr, rest := firstAddress(t[j+len(p):]), ""
-					if _, after, _ := strings.Cut(t[j+len(p):], addr); smtpReply(after) != "" {
-						rest = after // X6 quotes the reply on the same line
-					}
-					s.mention(addr, rest)
+					// The rest of the sentence says why ("… because
+					// the address couldn't be found"); X6 quotes the
+					// server's reply there.
+					addr := firstAddress(t[j+len(p):])
+					_, rest, _ := strings.Cut(t[j+len(p):], addr)
+					s.mention(addr, strings.TrimLeft(rest, ">.,;: "))
 					break
 				}
 			}
