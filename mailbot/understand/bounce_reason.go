@@ -328,7 +328,9 @@ var reasonPhrases = []struct {
 // Postfix writes "(in reply to RCPT TO command)" or "(in reply to end of
 // DATA command)" after each recipient's reply; Exim and GMX "SMTP error
 // from remote mail server after RCPT TO:" or "after end of data";
-// m-FILTER "SMTP command" with the command on the next line.
+// m-FILTER "SMTP command" with the command on the next line; qmail
+// "does not like recipient", DragonFly "did not like our RCPT TO" and
+// Yahoo "[RCPT_TO]" after the reply.
 func smtpPhase(text, addr string) string {
 	low := strings.ReplaceAll(asciiLower(text), "\r", "")
 	for _, m := range []string{"smtp command\ndata", "after end of data"} {
@@ -350,7 +352,8 @@ func smtpPhase(text, addr string) string {
 			return "RCPT"
 		}
 	}
-	for _, m := range []string{"after rcpt to", "after rcpt command", "smtp command\nrcpt"} {
+	for _, m := range []string{"after rcpt to", "after rcpt command", "smtp command\nrcpt",
+		"does not like recipient", "did not like our rcpt to", "[rcpt_to]"} {
 		if strings.Contains(low, m) {
 			return "RCPT"
 		}
