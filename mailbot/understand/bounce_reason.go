@@ -125,12 +125,17 @@ func reasonOf(status, diag string) Reason {
 		if !hasAny(low, p.words) {
 			continue
 		}
-		if p.reason.Fault() == FaultRecipient && (status[min(2, len(status)):] == "1.0" || syntaxReply(diag) && !strings.HasPrefix(status[min(2, len(status)):], "1.")) {
+		if p.reason.Fault() == FaultRecipient && syntaxReply(diag) && !strings.HasPrefix(status[min(2, len(status)):], "1.") {
+			// 500 to 504 answer a command we wrote badly (RFC 5321
+			// section 4.2.2) unless the status says it was the
+			// destination address: qmail's "501 5.0.0 Invalid
+			// domain name" is about our command, not their domain.
+			return ReasonSyntaxError
+		}
+		if p.reason.Fault() == FaultRecipient && status[min(2, len(status)):] == "1.0" {
 			// X.1.0 is "something about an address", which may be
-			// ours; 500 to 504 answer a command we wrote badly
-			// (RFC 5321 section 4.2.2) unless the status says it was
-			// the destination address. Neither says the recipient's
-			// address is gone, whatever the words.
+			// ours. It does not say the recipient's address is gone,
+			// whatever the words.
 			return ReasonOnHold
 		}
 		if p.reason.Fault() == FaultRecipient && strings.HasPrefix(status[min(2, len(status)):], "2.") {
@@ -148,6 +153,9 @@ func reasonOf(status, diag string) Reason {
 	}
 	if r := statusReason(status); r != "" {
 		return r
+	}
+	if syntaxReply(diag) {
+		return ReasonSyntaxError // "504 Command parameter not implemented"
 	}
 	if strings.TrimSpace(diag) != "" {
 		return ReasonOnHold
@@ -263,6 +271,11 @@ var reasonPhrases = []struct {
 	// refused to our IP; its "delivery temporarily suspended" before it is
 	// Postfix pausing that destination, not the recipient's account.
 	{ReasonBlocked, []string{"refused to talk to me"}},
+	// Outlook.com's refusal of our IP ("SC-004 … Unfortunately,
+	// messages from 192.0.2.1 weren't sent"); and a server that broke
+	// off the session with us ("Remote protocol error", old Sendmail),
+	// which says nothing of the recipient and sisimai counts as a block.
+	{ReasonBlocked, []string{"unfortunately, messages from", "remote protocol error"}},
 	{ReasonSuspend, []string{"account suspended", "account has been suspended", "account is suspended", "mailbox suspended",
 		"user suspended", "account disabled", "disabled recipient", "is disabled", "is inactive", "has been disabled", "mailbox disabled",
 		"account has been locked", "temporary locked", "temporarily locked", "account is locked", "is frozen",
@@ -288,7 +301,9 @@ var reasonPhrases = []struct {
 	// zen.spamhaus.org" is about our IP, not the message.
 	{ReasonBlocked, []string{"blocked using", "client host blocked", "client host rejected", "spamhaus", "dnsbl",
 		"banned sending ip", "blacklisted", "blocklisted"}},
-	{ReasonSpamDetected, []string{"spam", "content rejected", "junk mail", "bulk mail", "unsolicited"}},
+	// Orange (Wanadoo, La Poste) gives its refusal of a message as spam
+	// the code OFR_506 under a "mailbox status" 5.2.0.
+	{ReasonSpamDetected, []string{"spam", "content rejected", "junk mail", "bulk mail", "unsolicited", "ofr_506"}},
 	{ReasonRejected, []string{"sender address rejected", "unroutable sender", "sender rejected", "sender denied",
 		"from: domain is invalid", "purported responsible address", "sending to/from an address", "sender verify failed",
 		"invalid sender", "sender domain", "permission to post", "not a registered gateway user"}},

@@ -115,7 +115,8 @@ var (
 		"the response from the remote server was:", "the response was:",
 		"the error that the other server returned was:", "technical details of permanent failure:",
 		"remote server returned",
-		"technical details:", // X3
+		"technical details:",        // X3
+		"for the following reason:", // 1&1
 	}
 	// Sentences naming one failed recipient: Office 365 and Gmail.
 	failedSentences = []string{
