@@ -259,6 +259,10 @@ var reasonPhrases = []struct {
 	// Notes; and Exchange 2003's X.400 wording; and IMail's.
 	{ReasonUserUnknown, []string{"not listed in domino directory", "not listed in public name & address book",
 		"recipient name is not recognized", "invalid final delivery userid"}},
+	// The local delivery program's own complaint, in whatever words
+	// ("procmail: Couldn't create …: No such user"): the mailbox
+	// server failed, the address was taken.
+	{ReasonMailerError, []string{"procmail:"}},
 	// Facebook refuses for the person's own settings, under 5.1.1.
 	{ReasonFiltered, []string{"refused due to recipient preferences"}},
 	{ReasonMailboxFull, []string{"mailbox full", "mailbox is full", "over quota", "quota exceeded", "exceeded storage",

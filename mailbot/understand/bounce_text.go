@@ -233,6 +233,13 @@ func (s *textScan) scan() {
 		case colon != nil:
 			s.mention(colon[2], colon[1])
 			i++
+		case len(s.list.bounces) == 1 && !hasCode(s.list.bounces[0]) && strings.Trim(low, "- ") == "transcript of session follows":
+			// Sendmail's heading for the server's replies: with one
+			// recipient failed, and no code given them in the list,
+			// the first reply that follows is theirs (Active!Hunter
+			// quotes qmail's "550 sorry, no mailbox here by that name
+			// (#5.1.1 - chkusr)" under it).
+			i = s.transcriptReply(i + 1)
 		case lead != "":
 			same := strings.TrimSpace(t[len(lead):])
 			next := i + 1
@@ -260,6 +267,23 @@ func (s *textScan) scan() {
 			i++
 		}
 	}
+}
+
+// transcriptReply gives the one failed recipient the first server reply
+// ("550 …", "<<< 550 …") in the paragraph from line i, and returns where
+// the paragraph ended.
+func (s *textScan) transcriptReply(i int) int {
+	for ; i < len(s.lines); i++ {
+		t := strings.TrimPrefix(strings.TrimSpace(s.lines[i]), "<<< ")
+		if t == "" {
+			break
+		}
+		if code := smtpReply(t); code != "" && strings.HasPrefix(t, code) && !hasCode(s.list.bounces[0]) {
+			s.last = 0
+			s.reply(t)
+		}
+	}
+	return i
 }
 
 // paragraph joins the lines from i up to a blank line or the start of
@@ -310,7 +334,7 @@ func (s *textScan) section(i int, failed bool) int {
 		if a, rest := lineAddress(t); a != "" {
 			flush()
 			addr, seen, blank = a, true, false
-			if rest != "" { // "<kim@…>: 550 5.1.1 …" on the address's own line
+			if rest != "" && cleanAddress(rest) != a { // "<kim@…>: 550 5.1.1 …" on the address's own line; not Active!Hunter's "kim@… <kim@…>"
 				detail.WriteString(rest + " ")
 			}
 			continue
