@@ -92,6 +92,9 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 	}
 	subject := asciiLower(OneLine(h.Get("Subject")))
 	named := l.readStatus(rr.status)
+	if named == 0 {
+		named = l.readSES(text)
+	}
 	if named > 0 {
 		l.fillFromText(text, subject)
 	} else if looksLikeBounce(h) {
