@@ -18,6 +18,28 @@ import (
 // staffAddress is newDesk's MAILBOT_STAFF.
 const staffAddress = "officer@localhost"
 
+// bounceReport delivers a standard delivery report from from (none when
+// ""), to the bounce address verp, saying mail to rcpt failed with status
+// and diag, and returns what the bot made of it.
+func (d *rig) bounceReport(from, verp, rcpt, status, diag string) string {
+	d.t.Helper()
+	d.reports++
+	id := fmt.Sprintf("dsn%d@mx.example.org", d.reports)
+	fromLine := ""
+	if from != "" {
+		fromLine = "From: " + from + "\r\n"
+	}
+	d.deliver(fromLine + "To: " + verp + "\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"Message-ID: <" + id + ">\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nI'm sorry.\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n" +
+		"Final-Recipient: rfc822; " + rcpt + "\r\nAction: failed\r\nStatus: " + status + "\r\nDiagnostic-Code: smtp; " + diag + "\r\n--b--\r\n")
+	outcome, err := d.st.InboundOutcome(context.Background(), id)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return outcome
+}
+
 func TestBounceByCause(t *testing.T) {
 	d := newDesk(t, nil)
 	var readers []string
@@ -31,26 +53,11 @@ func TestBounceByCause(t *testing.T) {
 	for _, m := range d.rec.Accepted() {
 		verp[m.To[0]] = m.From
 	}
-	n := 0
 	// report delivers a delivery report from from, to rcpt's bounce
 	// address, and returns what the bot made of it.
 	report := func(from, rcpt, status, diag string) string {
 		t.Helper()
-		n++
-		id := fmt.Sprintf("dsn%d@mx.example.org", n)
-		fromLine := ""
-		if from != "" {
-			fromLine = "From: " + from + "\r\n"
-		}
-		d.deliver(fromLine + "To: " + verp[rcpt] + "\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
-			"Message-ID: <" + id + ">\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n" +
-			"--b\r\nContent-Type: text/plain\r\n\r\nI'm sorry.\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n" +
-			"Final-Recipient: rfc822; " + rcpt + "\r\nAction: failed\r\nStatus: " + status + "\r\nDiagnostic-Code: smtp; " + diag + "\r\n--b--\r\n")
-		outcome, err := d.st.InboundOutcome(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return outcome
+		return d.bounceReport(from, verp[rcpt], rcpt, status, diag)
 	}
 	const dmarc = "550 5.7.26 Unauthenticated email from localhost is not accepted due to domain's DMARC policy"
 	for i, tc := range []struct {
@@ -157,6 +164,72 @@ func TestBounceByCause(t *testing.T) {
 		if want := min(i, 1); sentTo[r] != want {
 			t.Errorf("after resuming, %s got %d copies of the second newsletter, want %d", r, sentTo[r], want)
 		}
+	}
+}
+
+// TestSenderFaultNeverSuppresses: a person whose mail is refused again
+// and again for reasons of the council's own (its authentication, its
+// IP, its content, its rate) stays on the list however many times it
+// happens, where as many full-mailbox failures stop mail to a person;
+// and the refusals still count towards telling staff it is us.
+func TestSenderFaultNeverSuppresses(t *testing.T) {
+	d := newDesk(t, nil)
+	const repeated, full = "reader0@example.org", "full@example.org"
+	others := []string{"reader1@example.org", "reader2@example.org", "reader3@example.org", "reader4@example.org"}
+	for _, p := range append([]string{repeated, full}, others...) {
+		d.joined(p)
+	}
+	d.newsletter("News", "Hello")
+	// More mail to the two, each copy with a bounce address of its own.
+	for range d.bot.cfg.SoftBounces + 1 {
+		d.send(repeated, "sessions?", "what sessions are there?")
+		d.send(full, "sessions?", "what sessions are there?")
+	}
+	d.mail("")
+	verps := map[string][]string{}
+	for _, m := range d.rec.Accepted() {
+		verps[m.To[0]] = append(verps[m.To[0]], m.From)
+	}
+	if n := len(verps[repeated]); n <= d.bot.cfg.SoftBounces {
+		t.Fatalf("%d messages to %s, want more than the soft limit of %d", n, repeated, d.bot.cfg.SoftBounces)
+	}
+	ours := []struct{ status, diag string }{
+		{"5.7.26", "550 5.7.26 Unauthenticated email from localhost is not accepted due to domain's DMARC policy"},
+		{"5.7.606", "550 5.7.606 Access denied, banned sending IP [192.0.2.1]"},
+		{"5.7.1", "550 5.7.1 Message rejected as spam by Content Filtering"},
+		{"4.7.28", "421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address"},
+		{"5.7.1", "554 5.7.1 Client host rejected: blocked using zen.spamhaus.org"},
+	}
+	for i, verp := range verps[repeated] {
+		why := ours[i%len(ours)]
+		got := d.bounceReport("MAILER-DAEMON@mx.example.org", verp, repeated, why.status, why.diag)
+		if !strings.Contains(got, "our own failure") || !strings.Contains(got, "not counted against them") {
+			t.Errorf("refusal %d (%s): outcome %q, want our own failure, not counted", i+1, why.diag, got)
+		}
+		if s := d.subscription(repeated); s.Suppressed || s.Status != "confirmed" {
+			t.Fatalf("after %d refusals of ours, %s: %+v, want still subscribed", i+1, repeated, s)
+		}
+	}
+	// The control: as many failures of the recipient's own stop mail.
+	for _, verp := range verps[full][:d.bot.cfg.SoftBounces] {
+		d.bounceReport("MAILER-DAEMON@mx.example.org", verp, full, "4.2.2", "452 4.2.2 Mailbox full")
+	}
+	if !d.subscription(full).Suppressed {
+		t.Errorf("%d full-mailbox failures did not stop mail to %s", d.bot.cfg.SoftBounces, full)
+	}
+	// One person is no pattern; five people are, and staff hear it.
+	if got := d.mail(staffAddress); len(got) != 0 {
+		t.Fatalf("staff told after one person's refusals: %q", got[0].Subject)
+	}
+	for i, p := range others {
+		got := d.bounceReport("MAILER-DAEMON@mx.example.org", verps[p][0], p, ours[0].status, ours[0].diag)
+		if last := i == len(others)-1; last != strings.Contains(got, "list mail paused and staff told") {
+			t.Errorf("refusal for %s, person %d of ours: outcome %q", p, i+2, got)
+		}
+	}
+	d.one(staffAddress).must(t, "I have stopped sending newsletters", "Nobody has been taken off the mailing list", "SPF, DKIM or DMARC")
+	if s := d.subscription(repeated); s.Suppressed {
+		t.Errorf("after the pause, %s: %+v, want still subscribed", repeated, s)
 	}
 }
 

@@ -55,16 +55,17 @@ func mustLoad(name string) *time.Location {
 // directly (as the inbox would) and sending its mail with a real SMTP
 // client to a recording server, where the test reads it back.
 type rig struct {
-	t      testing.TB
-	bot    *Bot
-	st     *store.Store
-	clock  *testClock
-	outbox *Outbox
-	rec    *mailtest.SMTPServer
-	uid    atomic.Uint32
-	mu     sync.Mutex
-	read   int // recorded messages already handed out
-	inbox  map[string][]*sent
+	t       testing.TB
+	bot     *Bot
+	st      *store.Store
+	clock   *testClock
+	outbox  *Outbox
+	rec     *mailtest.SMTPServer
+	uid     atomic.Uint32
+	mu      sync.Mutex
+	read    int // recorded messages already handed out
+	inbox   map[string][]*sent
+	reports int // delivery reports delivered by bounceReport, for their Message-IDs
 }
 
 // sent is one message the bot sent, as the recipient reads it.

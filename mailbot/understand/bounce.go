@@ -71,6 +71,12 @@ type Report struct {
 // and quoting any Message-ID. Count one against an address only when it
 // came back to the envelope sender of a message we sent there.
 func ReadBounce(raw []byte) (r Report, ok bool) {
+	return readBounce(raw, true)
+}
+
+// readBounce is ReadBounce; unwrap says whether a report that names no
+// recipient but returns another report may be read by that one instead.
+func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 	e, _ := message.Read(bytes.NewReader(raw))
 	if e == nil {
 		return Report{}, false // no readable header: not a report, whoever sent it
@@ -84,30 +90,44 @@ func ReadBounce(raw []byte) (r Report, ok bool) {
 	if text == "" && rr.html != "" {
 		text = HTMLToText(rr.html)
 	}
-	if l.readStatus(rr.status) > 0 {
-		l.fillFromText(text, asciiLower(OneLine(h.Get("Subject"))))
+	subject := asciiLower(OneLine(h.Get("Subject")))
+	named := l.readStatus(rr.status)
+	if named == 0 {
+		named = l.readSES(text)
+	}
+	if named > 0 {
+		l.fillFromText(text, subject)
 	} else if looksLikeBounce(h) {
 		// Some put the delivery-status fields in their text instead of a
 		// part of their own (Amazon WorkMail); read as such only when a
 		// mail system wrote it.
-		if l.readStatus(embeddedStatus(text)) == 0 {
-			l.readText(text, asciiLower(OneLine(h.Get("Subject"))))
+		if named = l.readStatus(embeddedStatus(text)); named == 0 {
+			l.readText(text, subject)
 		}
 	}
 	if len(l.bounces) == 0 && len(rr.status) == 0 && looksLikeBounce(h) {
 		l.readFailedHeader(h, text)
 	}
+	if len(l.bounces) == 0 && named == 0 && looksLikeBounce(h) {
+		if inner := ReturnedHeader(rr.returned); looksLikeBounce(inner) {
+			// A gateway (InterScan) passed the report it was given
+			// on inside one of its own, which says nothing itself.
+			// Only once: the report inside is read as it stands.
+			if unwrap {
+				return readBounce(rr.returned, false)
+			}
+		} else {
+			l.readReturnedTo(rr.returned, text, subject)
+		}
+	}
+	if len(l.bounces) == 0 && named == 0 && looksLikeBounce(h) {
+		l.readLoneAddresses(h, text, subject)
+	}
 	if len(l.bounces) == 0 {
 		return Report{}, false
 	}
 	for i, b := range l.bounces {
-		if b.Reason == ReasonUserUnknown && refusedAfterData(text, b.Recipient) {
-			// The server took the address at RCPT TO and refused the
-			// message after DATA: a filter that says "unknown user"
-			// (Japanese carriers do, for senders the person blocked),
-			// not an address that is gone.
-			l.bounces[i].Reason, l.bounces[i].Hard = ReasonFiltered, false
-		}
+		l.bounces[i] = byPhase(b, text)
 	}
 	r.Bounces = l.bounces
 	r.MessageID = returnedMessageID(rr.returned)
@@ -152,6 +172,12 @@ func (l *bounceList) readFailedHeader(h mail.Header, text string) {
 	if m := smtpReplyRE.FindStringSubmatchIndex(text); m != nil {
 		line, _, _ := strings.Cut(text[m[2]:], "\n")
 		diag = cleanDiagnostic(line)
+	} else if strings.Contains(text, "groups.google.com/support") {
+		// Google Groups writes no reply code, only a letter in the
+		// sender's language pointing at its help centre: the group is
+		// gone, or takes no posts from the sender. sisimai counts it as
+		// a refusal of the sender, and so do we.
+		diag = googleGroupsRefusal
 	}
 	for _, a := range strings.Split(h.Get("X-Failed-Recipients"), ",") {
 		if addr := cleanAddress(a); addr != "" {
@@ -159,6 +185,121 @@ func (l *bounceList) readFailedHeader(h mail.Header, text string) {
 		}
 	}
 }
+
+// readReturnedTo takes the failed recipient from the returned message
+// when a mail system's report names none in a shape we read (Biglobe,
+// EZweb, Lotus Notes, and reports whose status part is empty): a message
+// sent to one address that came back undelivered failed for that
+// address. The bot writes to one person a message, so for our own mail
+// this is always right; a returned message to several, or to none, says
+// nothing of which failed, and is left alone. The reason is read from the
+// first line of the report's own text that names one.
+func (l *bounceList) readReturnedTo(returned []byte, text, subject string) {
+	if len(returned) == 0 {
+		return
+	}
+	text, ok := reportText(text, subject)
+	if !ok {
+		return
+	}
+	mh := ReturnedHeader(returned)
+	to, err := mh.AddressList("To")
+	if err != nil || len(to) != 1 || mh.Get("Cc") != "" {
+		return
+	}
+	if addr := cleanAddress(to[0].Address); addr != "" {
+		diag := textDiagnostic(text)
+		l.add(newBounce(addr, enhancedCode(diag), diag))
+	}
+}
+
+// readLoneAddresses takes as failed the addresses a mail system's report
+// writes on a line of their own in its own words, when it names none in
+// a shape we read: m-FILTER, Lotus Notes and others list them so under a
+// line in the local language ("以下のメールアドレスへの送信に失敗しました"),
+// with the server's reply, if any, elsewhere in the text. The report's own
+// From and To, the mail system and the sender, are never its failures.
+func (l *bounceList) readLoneAddresses(h mail.Header, text, subject string) {
+	text, ok := reportText(text, subject)
+	if !ok {
+		return
+	}
+	own := map[string]bool{}
+	for _, k := range []string{"From", "To"} {
+		if as, err := h.AddressList(k); err == nil {
+			for _, a := range as {
+				own[cleanAddress(a.Address)] = true
+			}
+		}
+	}
+	diag := ""
+	for _, line := range strings.Split(text, "\n") {
+		addr := loneAddress(line)
+		if addr == "" || own[addr] {
+			continue
+		}
+		if diag == "" {
+			diag = textDiagnostic(text)
+		}
+		l.add(newBounce(addr, enhancedCode(diag), diag))
+	}
+}
+
+// loneAddress is the address a line of a report's text gives alone, or
+// after a label of its own ("Recipient: <kim@…>", IMail's "Delivery
+// failed 20 attempts: kim@…", "undeliverable to kim@…"), or "". A line
+// of a quoted header ("To: kim@…", "From: …") names no failure.
+func loneAddress(line string) string {
+	t := strings.TrimSpace(line)
+	if len(t) > maxBounceLine {
+		return ""
+	}
+	if addr := cleanAddress(t); addr != "" {
+		return addr
+	}
+	i := strings.LastIndexAny(t, ": ")
+	if i < 0 {
+		return ""
+	}
+	label := asciiLower(strings.TrimSpace(t[:i+1]))
+	switch {
+	case strings.HasSuffix(label, ":"):
+		switch strings.TrimSuffix(label, ":") {
+		case "to", "from", "cc", "bcc", "reply-to", "sender", "return-path", "delivered-to", "x-original-to", "envelope-to", "mail from", "errors-to",
+			"message-id", "in-reply-to", "references":
+			return ""
+		}
+	case strings.HasSuffix(label, " to") && strings.Contains(label, "deliver"):
+	default:
+		return ""
+	}
+	return cleanAddress(strings.TrimSuffix(t[i+1:], "."))
+}
+
+// textDiagnostic is the first line of a report's text that says why a
+// delivery failed: the one after "The response was:" and the like, or one
+// with an SMTP reply code or a reason's words; or "".
+func textDiagnostic(text string) string {
+	afterLead := false
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		if len(t) > maxBounceLine {
+			t = t[:maxBounceLine]
+		}
+		low := asciiLower(t)
+		if lead := prefixAny(low, replyLeads); lead != "" {
+			t, low, afterLead = strings.TrimSpace(t[len(lead):]), low[len(lead):], true
+		}
+		if t != "" && (afterLead || smtpReply(t) != "" || failureWords(low)) {
+			return cleanDiagnostic(t)
+		}
+	}
+	return ""
+}
+
+// googleGroupsRefusal is the diagnostic given a Google Groups bounce,
+// which says it in many languages and no code.
+const googleGroupsRefusal = "Google Groups: the group does not exist, or the sender has no permission to post to it"
 
 // embeddedStatus is the part of a report's text from its first
 // "Final-Recipient:" field's block on, or nil.

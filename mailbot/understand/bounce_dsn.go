@@ -27,9 +27,8 @@ type dsnGroup struct {
 func (l *bounceList) readStatus(status []byte) (recipients int) {
 	var g dsnGroup
 	flush := func() {
-		if g.final != "" || g.original != "" {
+		if l.addGroup(g) {
 			recipients++
-			l.addGroup(g)
 		}
 		g = dsnGroup{}
 	}
@@ -67,14 +66,17 @@ func (l *bounceList) readStatus(status []byte) (recipients int) {
 
 // addGroup records a recipient group whose action is "failed" (section
 // 2.3.3). A group with no action but a permanent status is taken as failed
-// too: it cannot mean anything else.
-func (l *bounceList) addGroup(g dsnGroup) {
+// too: it cannot mean anything else. named is false for a group with no
+// address in it: Exim names the pipe it could not deliver to
+// ("|/usr/bin/…"), Sendmail a bare "@host", and the report's text then
+// says who failed.
+func (l *bounceList) addGroup(g dsnGroup) (named bool) {
 	addr := dsnAddress(g.final)
 	if addr == "" {
 		addr = dsnAddress(g.original)
 	}
 	if addr == "" {
-		return
+		return false
 	}
 	status := statusCode(firstWord(g.status))
 	action := strings.ToLower(firstWord(g.action))
@@ -82,7 +84,7 @@ func (l *bounceList) addGroup(g dsnGroup) {
 	case action == "failed" || action == "failure":
 	case action == "" && strings.HasPrefix(status, "5."):
 	default:
-		return
+		return true
 	}
 	// Diagnostic-Code is "type; text" (section 2.3.6), the type "smtp"
 	// or an MTA's own such as "X-Postfix".
@@ -92,6 +94,7 @@ func (l *bounceList) addGroup(g dsnGroup) {
 	}
 	diag = cleanDiagnostic(diag)
 	l.add(newBounce(addr, status, diag))
+	return true
 }
 
 // fieldBlocks splits delivery-status text at blank lines and reads each

@@ -117,12 +117,17 @@ func TestPeerBounces(t *testing.T) {
 	var all peerScore
 	for _, file := range files {
 		want := failedRows(rows[file])
-		if len(want) == 0 {
-			continue
-		}
 		raw := sisimaiMessage(t, file)
 		r, ok := ReadBounce(raw)
 		checkReport(t, r, ok)
+		if len(want) == 0 {
+			// A delay warning, a success notice, an auto-reply or a
+			// complaint: nobody failed, and nobody may be counted.
+			if ok {
+				t.Errorf("%s: no failure in it (sisimai: %s), read as %v", file, rows[file][0].reason, r.Bounces)
+			}
+			continue
+		}
 		fs := byFamily[family(file)]
 		if fs == nil {
 			fs = &peerScore{}
@@ -163,6 +168,9 @@ func TestPeerBounces(t *testing.T) {
 					s.sender++
 					if b.Reason.Fault() != FaultSender {
 						s.senderCounted++
+						if s == &all && senderSideUnread[file] == "" {
+							t.Errorf("%s: %s read as %s, which counts against them; sisimai: %s, a reason of the sender's", file, w.recipient, b.Reason, w.reason)
+						}
 					}
 					if b.Hard {
 						s.senderSuppressed++
@@ -190,25 +198,52 @@ func TestPeerBounces(t *testing.T) {
 	}
 	t.Logf("sisimai corpus, by reporting system (sender-side: of the recipients sisimai gives a sender-side reason, those never counted against them):\n%s", b.String())
 
-	// The floors are the scores reached; raise them with every report
-	// read better. None may fall.
+	// The targets of issue 18, and floors at the scores reached where a
+	// target is not (yet) met; raise the floors with every report read
+	// better. None may fall.
 	floor := func(what string, got, of, want int) {
 		if got < want {
 			t.Errorf("%s: %d of %d, below the floor of %d", what, got, of, want)
 		}
 	}
-	floor("failures recognised", all.recognised, all.files, bounceFloors.recognised)
-	floor("failed recipients named", all.rcptRight, all.rcpts, all.rcpts)
+	floor("failures recognised (target 95%)", all.recognised, all.files, percentOf(95, all.files))
+	floor("failed recipients named (target all)", all.rcptRight, all.rcpts, all.rcpts)
 	floor("hard/soft as sisimai decides", all.hardSame, all.rcptRight, bounceFloors.hardSame)
+	if target := percentOf(95, all.rcptRight); all.hardSame < target {
+		// Not met: what is left is sisimai's reading of particular
+		// systems ("550 User unknown" from a filtering gateway is
+		// "filtered" for some, an address gone for others, in the
+		// same words), which no rule of words or codes here tells
+		// apart without fitting the corpus file by file.
+		t.Logf("hard/soft as sisimai decides: %d of %d, short of the 95%% target (%d)", all.hardSame, all.rcptRight, target)
+	}
 	floor("reason as sisimai's", all.reasonSame, all.rcptRight, bounceFloors.reasonSame)
-	floor("sender-side reasons never counted against the recipient", all.sender-all.senderCounted, all.sender, bounceFloors.senderKept)
 	if all.senderSuppressed > 0 {
 		t.Errorf("%d recipients suppressed at once for a failure sisimai puts down to the sender", all.senderSuppressed)
 	}
 }
 
-// bounceFloors are the corpus scores TestPeerBounces must keep.
-var bounceFloors = struct{ recognised, hardSame, reasonSame, senderKept int }{485, 461, 387, 154}
+// percentOf is p% of n, rounded up: the least count that makes the share.
+func percentOf(p, n int) int {
+	return (p*n + 99) / 100
+}
+
+// bounceFloors are the corpus scores TestPeerBounces must keep where
+// issue 18's target is not met.
+var bounceFloors = struct{ hardSame, reasonSame int }{518, 455}
+
+// senderSideUnread are the corpus reports sisimai gives a reason of the
+// sender's that are read here as the recipient's, temporary, for the
+// words give nothing to go on; each counts as soft. Every other report
+// with such a reason must be read as the sender's, never counting
+// against the recipient.
+var senderSideUnread = map[string]string{
+	"lhost-exim-49.eml":      `"550 Rejected": no word of why`,
+	"lhost-exim-51.eml":      `"553 5.1.0 … does not exist E2110": whose address (X.1.0) is not said`,
+	"lhost-sendmail-21.eml":  "4.4.7 with no reply at all: the queue gave up",
+	"rhost-nttdocomo-02.eml": `"550 Unknown user": docomo's refusal of senders the person has not allowed, in the words of an unknown address`,
+	"rhost-nttdocomo-03.eml": `"550 Unknown user", as nttdocomo-02`,
+}
 
 // senderSide are sisimai's reasons that speak of the sender: its set-up,
 // its reputation, its content, its rate.
@@ -306,15 +341,11 @@ func TestPeerAutomatic(t *testing.T) {
 		}
 	}
 	t.Logf("sisimai corpus: %d of %d flagged automatic; short: %s", total[0], total[1], b.String())
-	if total[0] < automaticFloor {
-		t.Errorf("%d of %d flagged automatic, below the floor of %d", total[0], total[1], automaticFloor)
+	if total[0] < total[1] {
+		t.Errorf("%d of %d flagged automatic, want all", total[0], total[1])
 	}
 }
 
 // personForwarded are corpus files a person wrote: a bounce they
 // forwarded ("Fwd: Returned mail"), which is theirs to have answered.
 var personForwarded = map[string]bool{"lhost-sendmail-14.eml": true}
-
-// automaticFloor is how many of the corpus's messages TestPeerAutomatic
-// must flag automatic.
-const automaticFloor = 589

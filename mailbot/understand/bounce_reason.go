@@ -9,7 +9,10 @@ package understand
 // day of broken SPF would lose the council every reader of that day's
 // newsletter.
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Reason names why a delivery failed. The names are sisimai's
 // (https://libsisimai.org/en/reason/), so a report reads the same here as
@@ -122,19 +125,25 @@ func reasonOf(status, diag string) Reason {
 		if !hasAny(low, p.words) {
 			continue
 		}
-		if p.reason.Fault() == FaultRecipient && (status[min(2, len(status)):] == "1.0" || syntaxReply(diag) && !strings.HasPrefix(status[min(2, len(status)):], "1.")) {
+		if p.reason.Fault() == FaultRecipient && syntaxReply(diag) && !strings.HasPrefix(status[min(2, len(status)):], "1.") {
+			// 500 to 504 answer a command we wrote badly (RFC 5321
+			// section 4.2.2) unless the status says it was the
+			// destination address: qmail's "501 5.0.0 Invalid
+			// domain name" is about our command, not their domain.
+			return ReasonSyntaxError
+		}
+		if p.reason.Fault() == FaultRecipient && status[min(2, len(status)):] == "1.0" {
 			// X.1.0 is "something about an address", which may be
-			// ours; 500 to 504 answer a command we wrote badly
-			// (RFC 5321 section 4.2.2) unless the status says it was
-			// the destination address. Neither says the recipient's
-			// address is gone, whatever the words.
+			// ours. It does not say the recipient's address is gone,
+			// whatever the words.
 			return ReasonOnHold
 		}
 		if p.reason.Fault() == FaultRecipient && strings.HasPrefix(status[min(2, len(status)):], "2.") {
 			// X.2.X is mailbox status (RFC 3463 section 3.3): the
 			// address exists, whatever the words say. "550 5.2.0
 			// Unknown user" is a filter; "5.2.1 … User Unknown" a
-			// mailbox that is not taking mail.
+			// mailbox that is not taking mail (unless the session
+			// shows otherwise: byPhase).
 			if status[2:] == "2.1" {
 				return ReasonSuspend
 			}
@@ -144,6 +153,9 @@ func reasonOf(status, diag string) Reason {
 	}
 	if r := statusReason(status); r != "" {
 		return r
+	}
+	if syntaxReply(diag) {
+		return ReasonSyntaxError // "504 Command parameter not implemented"
 	}
 	if strings.TrimSpace(diag) != "" {
 		return ReasonOnHold
@@ -242,9 +254,20 @@ var reasonPhrases = []struct {
 	// in the organisation's directory, said in words that would read as
 	// a refusal of us.
 	{ReasonUserUnknown, []string{"recipient address rejected: access denied"}},
+	// Directories that say the name is not in them, in words that would
+	// otherwise read as a block list ("listed in"): Lotus Domino and
+	// Notes; and Exchange 2003's X.400 wording; and IMail's.
+	{ReasonUserUnknown, []string{"not listed in domino directory", "not listed in public name & address book",
+		"recipient name is not recognized", "invalid final delivery userid"}},
+	// The local delivery program's own complaint, in whatever words
+	// ("procmail: Couldn't create …: No such user"): the mailbox
+	// server failed, the address was taken.
+	{ReasonMailerError, []string{"procmail:"}},
+	// Facebook refuses for the person's own settings, under 5.1.1.
+	{ReasonFiltered, []string{"refused due to recipient preferences"}},
 	{ReasonMailboxFull, []string{"mailbox full", "mailbox is full", "over quota", "quota exceeded", "exceeded storage",
 		"out of storage", "mailfolder is full", "exceed the quota", "exceeds quota", "user is over", "storage space",
-		"mailbox size limit", "insufficient disk space in mailbox", "too much mail"}},
+		"mailbox size limit", "insufficient disk space in mailbox", "too much mail", "mailbox exceeded"}},
 	{ReasonExceedLimit, []string{"limit set by recipient", "recipsizelimit", "message too large for this recipient"}},
 	{ReasonMesgTooBig, []string{"message too large", "message too big", "message size exceeds", "line limit exceeded",
 		"exceeds the maximum size", "message is too large", "size limit"}},
@@ -252,6 +275,11 @@ var reasonPhrases = []struct {
 	// refused to our IP; its "delivery temporarily suspended" before it is
 	// Postfix pausing that destination, not the recipient's account.
 	{ReasonBlocked, []string{"refused to talk to me"}},
+	// Outlook.com's refusal of our IP ("SC-004 … Unfortunately,
+	// messages from 192.0.2.1 weren't sent"); and a server that broke
+	// off the session with us ("Remote protocol error", old Sendmail),
+	// which says nothing of the recipient and sisimai counts as a block.
+	{ReasonBlocked, []string{"unfortunately, messages from", "remote protocol error"}},
 	{ReasonSuspend, []string{"account suspended", "account has been suspended", "account is suspended", "mailbox suspended",
 		"user suspended", "account disabled", "disabled recipient", "is disabled", "is inactive", "has been disabled", "mailbox disabled",
 		"account has been locked", "temporary locked", "temporarily locked", "account is locked", "is frozen",
@@ -270,14 +298,16 @@ var reasonPhrases = []struct {
 	{ReasonContentError, []string{"headers too large", "8-bit data", "8bit data", "improper use of"}},
 	{ReasonVirusDetected, []string{"virus", "malware", "infected"}},
 	{ReasonSecurityError, []string{"authentication required", "smtp authentication", "unauthenticated senders", "authrequired", "access denied",
-		"must authenticate"}},
+		"must authenticate", "advertise auth"}},
 	{ReasonPolicyViolation, []string{"policy reasons", "denied by policy", "policy violation", "content presents a potential",
 		"network not allowed", "message not allowed", "header error", "prohibited by policy", "protocol violation"}},
 	// A block list's name and wording before "spam": "blocked using
 	// zen.spamhaus.org" is about our IP, not the message.
 	{ReasonBlocked, []string{"blocked using", "client host blocked", "client host rejected", "spamhaus", "dnsbl",
 		"banned sending ip", "blacklisted", "blocklisted"}},
-	{ReasonSpamDetected, []string{"spam", "content rejected", "junk mail", "bulk mail", "unsolicited"}},
+	// Orange (Wanadoo, La Poste) gives its refusal of a message as spam
+	// the code OFR_506 under a "mailbox status" 5.2.0.
+	{ReasonSpamDetected, []string{"spam", "content rejected", "junk mail", "bulk mail", "unsolicited", "ofr_506"}},
 	{ReasonRejected, []string{"sender address rejected", "unroutable sender", "sender rejected", "sender denied",
 		"from: domain is invalid", "purported responsible address", "sending to/from an address", "sender verify failed",
 		"invalid sender", "sender domain", "permission to post", "not a registered gateway user"}},
@@ -312,23 +342,76 @@ var reasonPhrases = []struct {
 		"insufficient disk space", "could not load"}},
 }
 
-// refusedAfterData says whether a report's text shows that the failure
-// for addr was the server's answer to the message itself, after DATA,
-// rather than to the recipient at RCPT TO: Postfix writes "(in reply to
-// end of DATA command)" after the recipient's reply. (A Sendmail session
-// showing DATA last says nothing of the kind: an LMTP or a multi-recipient
-// server answers each recipient after the data.)
-func refusedAfterData(text, addr string) bool {
-	low := asciiLower(text)
+// smtpPhase is the SMTP command a report's text shows the failure for
+// addr was the answer to, "RCPT" or "DATA", or "" when it does not say.
+// Postfix writes "(in reply to RCPT TO command)" or "(in reply to end of
+// DATA command)" after each recipient's reply; Exim and GMX "SMTP error
+// from remote mail server after RCPT TO:" or "after end of data";
+// m-FILTER "SMTP command" with the command on the next line; qmail
+// "does not like recipient", DragonFly "did not like our RCPT TO" and
+// Yahoo "[RCPT_TO]" after the reply.
+func smtpPhase(text, addr string) string {
+	low := strings.ReplaceAll(asciiLower(text), "\r", "")
+	for _, m := range []string{"smtp command\ndata", "after end of data"} {
+		if strings.Contains(low, m) {
+			return "DATA"
+		}
+	}
 	for at := 0; ; {
 		i := strings.Index(low[at:], addr)
 		if i < 0 {
-			return false
+			break
 		}
 		at += i + len(addr)
 		para, _, _ := strings.Cut(low[at:], "\n\n")
-		if strings.Contains(strings.Join(strings.Fields(para), " "), "in reply to end of data command") {
-			return true
+		switch para = strings.Join(strings.Fields(para), " "); {
+		case strings.Contains(para, "in reply to end of data command"):
+			return "DATA"
+		case strings.Contains(para, "in reply to rcpt to command"):
+			return "RCPT"
 		}
 	}
+	for _, m := range []string{"after rcpt to", "after rcpt command", "smtp command\nrcpt",
+		"does not like recipient", "did not like our rcpt to", "[rcpt_to]"} {
+		if strings.Contains(low, m) {
+			return "RCPT"
+		}
+	}
+	return ""
 }
+
+// byPhase corrects a failure's reason by when in the SMTP session the
+// server refused, which a reply's words do not say:
+//   - "unknown user" after the data, or in a reply that leaves the
+//     address out, is a filter (Japanese carriers answer so for a sender
+//     the person has blocked), not an address that is gone, unless the
+//     status (X.1.X) says the address is bad;
+//   - "550 5.2.1 … User Unknown" (Sendmail's wording, X.2.1 "mailbox
+//     disabled") answered to RCPT TO is the address refused as unknown;
+//     said at another time, or we cannot tell, it stays a suspended
+//     mailbox, which only counts as soft.
+func byPhase(b Bounce, text string) Bounce {
+	detail := b.Status[min(2, len(b.Status)):]
+	r := b.Reason
+	switch {
+	case r == ReasonUserUnknown && !strings.HasPrefix(detail, "1.") && (namesNoAddress(b.Diagnostic) || smtpPhase(text, b.Recipient) == "DATA"):
+		r = ReasonFiltered
+	case r == ReasonSuspend && detail == "2.1" && reasonOf("", b.Diagnostic) == ReasonUserUnknown && smtpPhase(text, b.Recipient) == "RCPT":
+		r = ReasonUserUnknown
+	default:
+		return b
+	}
+	b.Reason, b.Hard = r, b.Permanent && r.Fault() == FaultRecipient
+	return b
+}
+
+// namesNoAddress says whether a server's reply leaves empty the place
+// where it names the address: "550 : User unknown". EZweb and the
+// carriers behind it answer so after the data, for a sender the person's
+// own filter refuses, with no recipient to name; an unknown address at
+// RCPT TO is named ("550 <kim@…>: User unknown").
+func namesNoAddress(diag string) bool {
+	return emptyAddressRE.MatchString(diag)
+}
+
+var emptyAddressRE = regexp.MustCompile(`^[245][0-9][0-9]:? *: `)

@@ -354,7 +354,9 @@ func TestBounceReason(t *testing.T) {
 		{"5.2.0", "550 Unknown user kim@example.org", ReasonFiltered, FaultTransient},           // the mailbox exists: a filter
 		{"5.2.1", "550 5.2.1 <kim@example.org>... User Unknown", ReasonSuspend, FaultTransient}, // mailbox disabled
 		{"5.1.0", "553 5.1.0 example.com does not exist", ReasonOnHold, FaultTransient},         // whose address?
-		{"5.0.0", "501 5.0.0 Invalid domain name", ReasonOnHold, FaultTransient},                // a command of ours was bad
+		{"5.0.0", "501 5.0.0 Invalid domain name", ReasonSyntaxError, FaultSender},              // a command of ours was bad
+		{"", "504 Command parameter not implemented", ReasonSyntaxError, FaultSender},
+		{"5.2.0", "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", ReasonSpamDetected, FaultSender}, // Orange's spam refusal
 		{"5.1.8", "501 5.1.8 Sender address rejected", ReasonRejected, FaultSender},
 		{"4.4.7", "", ReasonExpired, FaultTransient},
 		{"5.0.0", "554 something no rule reads", ReasonOnHold, FaultTransient},

@@ -84,7 +84,7 @@ var delayMarkers = []string{
 // copyMarkers start the copy of the returned message in a non-standard
 // bounce; the addresses in it are not failures.
 var copyMarkers = []string{
-	"below this line is a copy of the message", "this is a copy of the message",
+	"below this line is a copy of the message", "this is a copy of the message", "this is a copy of your message",
 	"original message headers:", "original message follows", "----- original message",
 	"unsent message below", "message header follows", "message headers follow",
 }
@@ -101,6 +101,10 @@ var (
 		"the following address failed",             // GMX, MXLogic
 		"this is a permanent error",                // Exim's wording, wrapped anywhere after it (GMX, Zoho)
 		"the following list of recipients",         // OpenSMTPD
+		"following addresses had delivery errors",  // Mail2000
+		"following recipients failed permanently",  // "Delevery to the following recipients failed permanently" (X3)
+		"following recipients was aborted",         // X3, given up after hours of trying
+		"could not be reached:",                    // Exchange 2003: "The following recipient(s) could not be reached:"
 	}
 	otherSections = []string{
 		"following addresses had transient non-fatal errors",
@@ -111,13 +115,18 @@ var (
 		"the response from the remote server was:", "the response was:",
 		"the error that the other server returned was:", "technical details of permanent failure:",
 		"remote server returned",
+		"technical details:",        // X3
+		"for the following reason:", // 1&1
 	}
 	// Sentences naming one failed recipient: Office 365 and Gmail.
 	failedSentences = []string{
 		"wasn't delivered to ", "wasn’t delivered to ", "was not delivered to ",
 		"problem delivering your message to ", "could not be delivered to ", "couldn't be delivered to ",
 		"error delivering your mail to ", // DragonFly
+		"could not be delivered to: ",    // KDDI's au one net
 		"unable to deliver message to ",  // InterScan
+		"returned permanent errors: ",    // X6: "The following recipients returned permanent errors: kim@…."
+		"rejected recipient ",            // X6: "SMTP Server <…> rejected recipient <kim@…>"
 	}
 	// Words inside a line after which the server's reply follows:
 	// DragonFly's "mx.example.org [192.0.2.1] did not like our RCPT TO:".
@@ -132,8 +141,10 @@ var (
 	angleLineRE = regexp.MustCompile(`^<([^<>\s]{3,254})>(?:\s*\(expanded from <[^<>]*>\))?:\s*(.*)$`)
 )
 
-// readText finds failed recipients in a non-standard bounce's text.
-func (l *bounceList) readText(text, subject string) {
+// reportText is a non-standard report's own words, up to the copy of the
+// returned message it quotes; ok is false when they say nobody has failed
+// yet (a delay warning) or that delivery succeeded.
+func reportText(text, subject string) (own string, ok bool) {
 	low := asciiLower(text)
 	cut := len(text)
 	for _, m := range copyMarkers {
@@ -144,10 +155,19 @@ func (l *bounceList) readText(text, subject string) {
 	text, low = text[:cut], low[:cut]
 	for _, m := range delayMarkers {
 		if strings.Contains(low, m) || strings.Contains(subject, m) {
-			return
+			return "", false
 		}
 	}
 	if strings.Contains(low, "successfully delivered") {
+		return "", false
+	}
+	return text, true
+}
+
+// readText finds failed recipients in a non-standard bounce's text.
+func (l *bounceList) readText(text, subject string) {
+	text, ok := reportText(text, subject)
+	if !ok {
 		return
 	}
 	s := textScan{list: l, last: -1, lines: strings.Split(strings.ReplaceAll(text, "\r", ""), "\n")}
@@ -213,6 +233,13 @@ func (s *textScan) scan() {
 		case colon != nil:
 			s.mention(colon[2], colon[1])
 			i++
+		case len(s.list.bounces) == 1 && !hasCode(s.list.bounces[0]) && strings.Trim(low, "- ") == "transcript of session follows":
+			// Sendmail's heading for the server's replies: with one
+			// recipient failed, and no code given them in the list,
+			// the first reply that follows is theirs (Active!Hunter
+			// quotes qmail's "550 sorry, no mailbox here by that name
+			// (#5.1.1 - chkusr)" under it).
+			i = s.transcriptReply(i + 1)
 		case lead != "":
 			same := strings.TrimSpace(t[len(lead):])
 			next := i + 1
@@ -225,7 +252,12 @@ func (s *textScan) scan() {
 		default:
 			for _, p := range failedSentences {
 				if j := strings.Index(low, p); j >= 0 {
-					s.mention(firstAddress(t[j+len(p):]), "")
+					// The rest of the sentence says why ("… because
+					// the address couldn't be found"); X6 quotes the
+					// server's reply there.
+					addr := firstAddress(t[j+len(p):])
+					_, rest, _ := strings.Cut(t[j+len(p):], addr)
+					s.mention(addr, strings.TrimLeft(rest, ">.,;: "))
 					break
 				}
 			}
@@ -235,6 +267,23 @@ func (s *textScan) scan() {
 			i++
 		}
 	}
+}
+
+// transcriptReply gives the one failed recipient the first server reply
+// ("550 …", "<<< 550 …") in the paragraph from line i, and returns where
+// the paragraph ended.
+func (s *textScan) transcriptReply(i int) int {
+	for ; i < len(s.lines); i++ {
+		t := strings.TrimPrefix(strings.TrimSpace(s.lines[i]), "<<< ")
+		if t == "" {
+			break
+		}
+		if code := smtpReply(t); code != "" && strings.HasPrefix(t, code) && !hasCode(s.list.bounces[0]) {
+			s.last = 0
+			s.reply(t)
+		}
+	}
+	return i
 }
 
 // paragraph joins the lines from i up to a blank line or the start of
@@ -285,7 +334,7 @@ func (s *textScan) section(i int, failed bool) int {
 		if a, rest := lineAddress(t); a != "" {
 			flush()
 			addr, seen, blank = a, true, false
-			if rest != "" { // "<kim@…>: 550 5.1.1 …" on the address's own line
+			if rest != "" && cleanAddress(rest) != a { // "<kim@…>: 550 5.1.1 …" on the address's own line; not Active!Hunter's "kim@… <kim@…>"
 				detail.WriteString(rest + " ")
 			}
 			continue
@@ -343,7 +392,13 @@ func (s *textScan) reply(detail string) {
 // with: "Name (addr)", "addr<mailto:addr>"; and, for one it starts with,
 // the rest of the line, where some servers put the reply.
 func lineAddress(t string) (addr, rest string) {
-	t = strings.TrimLeft(t, "*- \t")
+	t = strings.TrimLeft(t, "*->\t ") // bullets, and Active!Hunter's ">>> "
+	// Exim names a pipe or file it could not deliver to, then on the
+	// next line the address whose forwarding made it: that address
+	// failed.
+	if after, ok := strings.CutPrefix(asciiLower(t), "generated by "); ok {
+		t = t[len(t)-len(after):]
+	}
 	first, after, _ := strings.Cut(t, " ")
 	if i := strings.Index(first, "<mailto:"); i > 0 {
 		first = first[:i]
