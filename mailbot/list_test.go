@@ -266,6 +266,58 @@ func TestNewsletterNotSentAfterLeaving(t *testing.T) {
 	}
 }
 
+// A copy already claimed with its batch is not sent once its person has
+// left, when the claim's reading of them is more than a moment old
+// (recheckAfter): a batch held up by a slow server reads its recipients
+// again before each copy.
+func TestNewsletterNotSentAfterLeavingOnceClaimed(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.joined(mary)
+	d.joined(ann)
+	ctx := context.Background()
+	err := d.st.Write(ctx, func(tx *store.Tx) error {
+		n, err := d.bot.DraftNewsletter(ctx, tx, "News", "Hello", "cli")
+		if err == nil {
+			_, err = d.bot.QueueNewsletter(ctx, tx, n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := d.st.DueOutbox(ctx, d.clock.Now(), true, 10)
+	if err != nil || len(batch) != 2 {
+		t.Fatalf("DueOutbox = %d messages, %v; want the two copies", len(batch), err)
+	}
+	// Mary leaves once the copies are claimed, before they go.
+	err = d.st.Write(ctx, func(tx *store.Tx) error {
+		p, err := tx.PersonByEmail(ctx, mary)
+		if err == nil {
+			_, err = tx.Leave(ctx, p.ID, "reply", d.clock.Now())
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.outbox.sendBatch(ctx, batch, time.Now().Add(-2*recheckAfter)); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.mail(mary); len(got) != 0 {
+		t.Errorf("mary got %d messages after leaving, want none", len(got))
+	}
+	if got := d.mail(ann); len(got) != 1 || got[0].Subject != "News" {
+		t.Errorf("ann got %v, want the newsletter", got)
+	}
+	msgs, _ := d.st.OutboxByRcpt(ctx, mary)
+	for _, m := range msgs {
+		if m.Kind == "newsletter" && m.Status != store.Dropped {
+			t.Errorf("mary's copy: %+v, want dropped", m)
+		}
+	}
+}
+
 func TestListLeaveByMailto(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t, nil)

@@ -211,11 +211,11 @@ func (b *Bot) Prepare(ctx context.Context, m *store.Outgoing) error {
 	if err != nil {
 		return err
 	}
-	p, err := b.store.Person(ctx, m.PersonID)
-	if err != nil {
-		return fmt.Errorf("newsletter copy %d: %w", m.ID, err)
+	// The outbox read the person with the message (store.DueOutbox).
+	if m.Person.ID == 0 {
+		return fmt.Errorf("newsletter copy %d: its person is gone", m.ID)
 	}
-	m.Body, err = b.newsletterCopy(is, p, m.MessageID)
+	m.Body, err = b.newsletterCopy(is, m.Person, m.MessageID)
 	return err
 }
 
