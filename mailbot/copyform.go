@@ -102,8 +102,8 @@ func (b *Bot) newCopyForm(is issue) *copyForm {
 	// but for the boundary, which go-message picks anew for each message.
 	var theirs mail.Header
 	b.personalFields(&theirs, pc, idC, c.LeaveURL, tokC)
-	got, err := f.copy(theirs, tokC)
-	want, errW := b.wholeCopy(is, pc, idC, c, tokC)
+	got, err := f.copy(nil, theirs, tokC)
+	want, errW := b.wholeCopy(nil, is, pc, idC, c, tokC)
 	if err != nil || errW != nil || !sameMessage(got, want) {
 		return nil
 	}
@@ -164,10 +164,10 @@ func (f *copyForm) cut(model []byte, own mail.Header) error {
 	return nil
 }
 
-// copy is the message for a person whose header fields (personalFields)
-// are in h and whose unsubscribe token is token.
-func (f *copyForm) copy(h mail.Header, token string) ([]byte, error) {
-	out := make([]byte, 0, f.size+256)
+// copy appends to dst the message for a person whose header fields
+// (personalFields) are in h and whose unsubscribe token is token.
+func (f *copyForm) copy(dst []byte, h mail.Header, token string) ([]byte, error) {
+	out := slices.Grow(dst, f.size+256)
 	for _, s := range f.whole {
 		switch {
 		case s.field != "":

@@ -135,33 +135,33 @@ func (b *Bot) copyData(is issue, p store.Person) (templates.Newsletter, string) 
 	}, leave
 }
 
-// newsletterCopy makes person p's copy of an issue, from its form where it
-// has one. It is the same bytes every time for the same copy but for the
-// MIME boundary: the Message-ID was fixed when it was queued, and the Date
-// is the newsletter's.
-func (b *Bot) newsletterCopy(is issue, p store.Person, messageID string) ([]byte, error) {
+// newsletterCopy appends to dst person p's copy of an issue, made from its
+// form where it has one. It is the same bytes every time for the same copy
+// but for the MIME boundary: the Message-ID was fixed when it was queued,
+// and the Date is the newsletter's.
+func (b *Bot) newsletterCopy(dst []byte, is issue, p store.Person, messageID string) ([]byte, error) {
 	data, leave := b.copyData(is, p)
 	if is.form == nil {
-		return b.wholeCopy(is, p, messageID, data, leave)
+		return b.wholeCopy(dst, is, p, messageID, data, leave)
 	}
 	var h mail.Header
 	b.personalFields(&h, p, messageID, data.LeaveURL, leave)
-	msg, err := is.form.copy(h, leave)
+	msg, err := is.form.copy(dst, h, leave)
 	if err != nil {
 		return nil, fmt.Errorf("newsletter %d copy for %s: %w", is.n.ID, p.Email, err)
 	}
 	return msg, nil
 }
 
-// wholeCopy renders and writes person p's copy of an issue from start to
-// end: for an issue with no form, and to check the form by.
-func (b *Bot) wholeCopy(is issue, p store.Person, messageID string, data templates.Newsletter, leave string) ([]byte, error) {
+// wholeCopy renders and appends to dst person p's copy of an issue from
+// start to end: for an issue with no form, and to check the form by.
+func (b *Bot) wholeCopy(dst []byte, is issue, p store.Person, messageID string, data templates.Newsletter, leave string) ([]byte, error) {
 	body, err := b.tpl.Render("newsletter", is.n.Subject, data)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := writeBody(&buf, b.copyHeader(is, p, messageID, data.LeaveURL, leave), body, nil, nil, nil); err != nil {
+	buf := bytes.NewBuffer(dst)
+	if err := writeBody(buf, b.copyHeader(is, p, messageID, data.LeaveURL, leave), body, nil, nil, nil); err != nil {
 		return nil, fmt.Errorf("newsletter %d copy for %s: %w", is.n.ID, p.Email, err)
 	}
 	return buf.Bytes(), nil
@@ -215,8 +215,17 @@ func (b *Bot) Prepare(ctx context.Context, m *store.Outgoing) error {
 	if m.Person.ID == 0 {
 		return fmt.Errorf("newsletter copy %d: its person is gone", m.ID)
 	}
-	m.Body, err = b.newsletterCopy(is, m.Person, m.MessageID)
+	m.Body, err = b.newsletterCopy(b.copies.get(), is, m.Person, m.MessageID)
 	return err
+}
+
+// Done takes back the bytes of a newsletter copy Prepare made, once the
+// outbox is done with them, to make another copy in.
+func (b *Bot) Done(m *store.Outgoing) {
+	if m.NewsletterID != 0 {
+		b.copies.put(m.Body)
+		m.Body = nil
+	}
 }
 
 // QueueNewsletter queues a copy of n for everyone on the list, in tx, and
@@ -232,7 +241,7 @@ func (b *Bot) Sample(n store.Newsletter, p store.Person) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.newsletterCopy(is, p, b.newMessageID())
+	return b.newsletterCopy(nil, is, p, b.newMessageID())
 }
 
 // Finish says roughly when count list messages will all have gone, given

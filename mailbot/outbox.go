@@ -80,6 +80,9 @@ type Outbox struct {
 // thousands of copies are never held in the database at once.
 type Preparer interface {
 	Prepare(ctx context.Context, m *store.Outgoing) error
+	// Done is told when the outbox is finished with a message Prepare
+	// made ready, whatever became of it: nothing holds its bytes now.
+	Done(m *store.Outgoing)
 }
 
 // NewOutbox returns an outbox sending through sender, one message at a
@@ -409,7 +412,9 @@ func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, claime
 		return out, false, nil
 	}
 	if err == nil && o.prepare != nil {
-		err = o.prepare.Prepare(ctx, &m)
+		if err = o.prepare.Prepare(ctx, &m); err == nil {
+			defer o.prepare.Done(&m)
+		}
 	}
 	if err != nil {
 		// Ours, not the server's: try again later like a temporary failure.
