@@ -19,9 +19,10 @@ type Bot struct {
 	tpl    *templates.Set
 	clock  Clock
 	log    *slog.Logger
-	queued func() // told after a commit that queued mail, to wake the outbox
-	sign   signer // the tokens in our links and addresses
-	issues issues // newsletters being sent, rendered once each
+	queued func()      // told after a commit that queued mail, to wake the outbox
+	sign   signer      // the tokens in our links and addresses
+	issues issues      // newsletters being sent, rendered once each
+	copies copyBuffers // the bytes of newsletter copies sent, to make the next in
 	desk   *desk.Desk
 }
 

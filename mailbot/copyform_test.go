@@ -51,11 +51,11 @@ func TestCopyFormSameAsWhole(t *testing.T) {
 				{ID: 300, Email: "b@example.org", Name: "Zoë O'Brien-Łukasiewicz, with a very long name indeed"},
 				{ID: 1 << 40, Email: "c@example.org"},
 			} {
-				got, err := d.bot.newsletterCopy(is, p, "id1@localhost")
+				got, err := d.bot.newsletterCopy(nil, is, p, "id1@localhost")
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, err := d.bot.newsletterCopy(whole, p, "id1@localhost")
+				want, err := d.bot.newsletterCopy(nil, whole, p, "id1@localhost")
 				if err != nil {
 					t.Fatal(err)
 				}

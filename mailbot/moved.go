@@ -2,8 +2,9 @@ package mailbot
 
 import (
 	"context"
-	"github.com/betterdays/mailbot/mailbot/desk"
 	"time"
+
+	"github.com/betterdays/mailbot/mailbot/desk"
 
 	"github.com/betterdays/mailbot/store"
 )

@@ -135,36 +135,67 @@ func (b *Bot) copyData(is issue, p store.Person) (templates.Newsletter, string) 
 	}, leave
 }
 
-// newsletterCopy renders person p's copy of an issue. It is the same bytes
-// every time for the same copy: the Message-ID was fixed when it was
-// queued, and the Date is the newsletter's.
-func (b *Bot) newsletterCopy(is issue, p store.Person, messageID string) ([]byte, error) {
+// newsletterCopy appends to dst person p's copy of an issue, made from its
+// form where it has one. It is the same bytes every time for the same copy
+// but for the MIME boundary: the Message-ID was fixed when it was queued,
+// and the Date is the newsletter's.
+func (b *Bot) newsletterCopy(dst []byte, is issue, p store.Person, messageID string) ([]byte, error) {
 	data, leave := b.copyData(is, p)
-	body, err := is.form.render(b, is, data)
+	if is.form == nil {
+		return b.wholeCopy(dst, is, p, messageID, data, leave)
+	}
+	var h mail.Header
+	b.personalFields(&h, p, messageID, data.LeaveURL, leave)
+	msg, err := is.form.copy(dst, h, leave)
+	if err != nil {
+		return nil, fmt.Errorf("newsletter %d copy for %s: %w", is.n.ID, p.Email, err)
+	}
+	return msg, nil
+}
+
+// wholeCopy renders and appends to dst person p's copy of an issue from
+// start to end: for an issue with no form, and to check the form by.
+func (b *Bot) wholeCopy(dst []byte, is issue, p store.Person, messageID string, data templates.Newsletter, leave string) ([]byte, error) {
+	body, err := b.tpl.Render("newsletter", is.n.Subject, data)
 	if err != nil {
 		return nil, err
 	}
+	buf := bytes.NewBuffer(dst)
+	if err := writeBody(buf, b.copyHeader(is, p, messageID, data.LeaveURL, leave), body, nil, nil, nil); err != nil {
+		return nil, fmt.Errorf("newsletter %d copy for %s: %w", is.n.ID, p.Email, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// copyHeader is the header of person p's copy of an issue: the fields
+// every copy has, then p's own.
+func (b *Bot) copyHeader(is issue, p store.Person, messageID, leaveURL, leave string) mail.Header {
+	// go-message writes fields in the reverse of the order they are set:
+	// set last what should read first.
 	var h mail.Header
 	h.Set("X-Auto-Response-Suppress", "All")
 	h.Set("Auto-Submitted", "auto-generated")
 	h.Set("Precedence", "bulk")
 	// RFC 8058: the mailbox provider's unsubscribe button POSTs to the
-	// link; the mailto is for the rest (RFC 2369).
+	// link in List-Unsubscribe (personalFields).
 	h.Set("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
-	h.Set("List-Unsubscribe", "<"+data.LeaveURL+">, <mailto:"+plusAddress(b.cfg.Address, desk.LeaveTag+leave)+"?subject=unsubscribe>")
 	_, domain, _ := strings.Cut(b.cfg.Address, "@")
 	h.Set("List-Id", desk.DisplayName+" news <news."+domain+">")
 	h.Set("MIME-Version", "1.0")
 	h.SetSubject(is.n.Subject)
-	h.SetAddressList("To", []*mail.Address{{Name: understand.OneLine(p.Name), Address: p.Email}})
 	h.SetAddressList("From", []*mail.Address{{Name: desk.DisplayName, Address: b.cfg.Address}})
-	h.SetMessageID(messageID)
 	h.SetDate(is.n.CreatedAt.In(b.cfg.TZ))
-	var buf bytes.Buffer
-	if err := writeBody(&buf, h, body, nil, nil, nil); err != nil {
-		return nil, fmt.Errorf("newsletter %d copy for %s: %w", is.n.ID, p.Email, err)
-	}
-	return is.form.fill(buf.Bytes(), leave), nil
+	b.personalFields(&h, p, messageID, leaveURL, leave)
+	return h
+}
+
+// personalFields sets the header fields that differ from one copy to the
+// next (personalKeys): the rest of a copy is made once per issue.
+func (b *Bot) personalFields(h *mail.Header, p store.Person, messageID, leaveURL, leave string) {
+	// The link for the one-click button; the mailto for the rest (RFC 2369).
+	h.Set("List-Unsubscribe", "<"+leaveURL+">, <mailto:"+plusAddress(b.cfg.Address, desk.LeaveTag+leave)+"?subject=unsubscribe>")
+	h.SetAddressList("To", []*mail.Address{{Name: understand.OneLine(p.Name), Address: p.Email}})
+	h.SetMessageID(messageID)
 }
 
 var _ Preparer = (*Bot)(nil)
@@ -180,12 +211,21 @@ func (b *Bot) Prepare(ctx context.Context, m *store.Outgoing) error {
 	if err != nil {
 		return err
 	}
-	p, err := b.store.Person(ctx, m.PersonID)
-	if err != nil {
-		return fmt.Errorf("newsletter copy %d: %w", m.ID, err)
+	// The outbox read the person with the message (store.DueOutbox).
+	if m.Person.ID == 0 {
+		return fmt.Errorf("newsletter copy %d: its person is gone", m.ID)
 	}
-	m.Body, err = b.newsletterCopy(is, p, m.MessageID)
+	m.Body, err = b.newsletterCopy(b.copies.get(), is, m.Person, m.MessageID)
 	return err
+}
+
+// Done takes back the bytes of a newsletter copy Prepare made, once the
+// outbox is done with them, to make another copy in.
+func (b *Bot) Done(m *store.Outgoing) {
+	if m.NewsletterID != 0 {
+		b.copies.put(m.Body)
+		m.Body = nil
+	}
 }
 
 // QueueNewsletter queues a copy of n for everyone on the list, in tx, and
@@ -201,7 +241,7 @@ func (b *Bot) Sample(n store.Newsletter, p store.Person) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.newsletterCopy(is, p, b.newMessageID())
+	return b.newsletterCopy(nil, is, p, b.newMessageID())
 }
 
 // Finish says roughly when count list messages will all have gone, given

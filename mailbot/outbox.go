@@ -80,6 +80,9 @@ type Outbox struct {
 // thousands of copies are never held in the database at once.
 type Preparer interface {
 	Prepare(ctx context.Context, m *store.Outgoing) error
+	// Done is told when the outbox is finished with a message Prepare
+	// made ready, whatever became of it: nothing holds its bytes now.
+	Done(m *store.Outgoing)
 }
 
 // NewOutbox returns an outbox sending through sender, one message at a
@@ -227,6 +230,7 @@ func (o *Outbox) Drain(ctx context.Context) (int, error) {
 		if err != nil || limit == 0 {
 			return sent, err
 		}
+		claimed := time.Now()
 		batch, err := o.store.DueOutbox(ctx, o.clock.Now(), bulk, limit)
 		if err != nil {
 			return sent, err
@@ -234,7 +238,7 @@ func (o *Outbox) Drain(ctx context.Context) (int, error) {
 		if len(batch) == 0 {
 			return sent, nil
 		}
-		n, err := o.sendBatch(ctx, batch)
+		n, err := o.sendBatch(ctx, batch, claimed)
 		sent += n
 		if err != nil || o.down > 0 {
 			return sent, err
@@ -289,8 +293,15 @@ func (o *Outbox) allowance(ctx context.Context) (int, bool, error) {
 	return limit, bulk, nil
 }
 
-// sendBatch sends batch over the connections and records every outcome.
-func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, error) {
+// recheckAfter is how old the claim's reading of a recipient (DueOutbox)
+// may be when their message goes: a batch sent at speed goes by the one
+// reading, and one held up by a slow server reads again, so a person who
+// leaves the list or bounces is mailed no more than a moment later.
+const recheckAfter = time.Second
+
+// sendBatch sends batch, claimed at the given time, over the connections
+// and records every outcome.
+func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing, claimed time.Time) (int, error) {
 	jobs := make(chan store.Outgoing)
 	conns := min(len(o.senders), len(batch))
 	rec := newRecorder(o.store, conns)
@@ -304,7 +315,7 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing) (int, er
 		wg.Add(1)
 		go func(s Sender) {
 			defer wg.Done()
-			o.sendOver(ctx, s, jobs, rec, &run)
+			o.sendOver(ctx, s, jobs, claimed, rec, &run)
 		}(o.senders[i])
 	}
 	for _, m := range batch {
@@ -347,7 +358,7 @@ func (r *batchRun) stopped() bool {
 // sendOver is one connection's part of a batch: it sends the jobs it takes
 // over s one at a time, each ended only once the previous outcome is
 // durable, until jobs is closed.
-func (o *Outbox) sendOver(ctx context.Context, s Sender, jobs <-chan store.Outgoing, rec *recorder, run *batchRun) {
+func (o *Outbox) sendOver(ctx context.Context, s Sender, jobs <-chan store.Outgoing, claimed time.Time, rec *recorder, run *batchRun) {
 	// committed waits for this connection's previous outcome to
 	// be durable; the next message is ended only after it.
 	var pending *ticket
@@ -365,7 +376,7 @@ func (o *Outbox) sendOver(ctx context.Context, s Sender, jobs <-chan store.Outgo
 			// not in hand yet: it stays queued as it is.
 			continue
 		}
-		out, unav, err := o.attempt(ctx, s, m, committed)
+		out, unav, err := o.attempt(ctx, s, m, claimed, committed)
 		if err == nil {
 			// A message not sent (dropped, or failed to prepare)
 			// did not wait for the previous outcome: wait now.
@@ -394,11 +405,11 @@ func (o *Outbox) sendOver(ctx context.Context, s Sender, jobs <-chan store.Outgo
 	}
 }
 
-// attempt sends m once over s and says what became of it, and whether the
-// server was unavailable. The server cannot take m before committed
-// returns; if committed fails, m is not sent and attempt returns its
-// error and no outcome.
-func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, committed func() error) (store.Outcome, bool, error) {
+// attempt sends m, claimed at the given time, once over s and says what
+// became of it, and whether the server was unavailable. The server cannot
+// take m before committed returns; if committed fails, m is not sent and
+// attempt returns its error and no outcome.
+func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, claimed time.Time, committed func() error) (store.Outcome, bool, error) {
 	// A logger with m's fields is made only for a line to be written: it
 	// formats them at once, and most copies go with no line of their own.
 	log := func() *slog.Logger { return o.log.With("msgid", m.MessageID, "to", m.Rcpt, "attempt", m.Attempts+1) }
@@ -406,14 +417,19 @@ func (o *Outbox) attempt(ctx context.Context, s Sender, m store.Outgoing, commit
 	// From here m is in hand, and is finished even if shutdown begins:
 	// a stop is no reason to put it off as though it had failed.
 	ctx = context.WithoutCancel(ctx)
-	wanted, why, err := o.store.Wanted(ctx, m)
-	if err == nil && !wanted {
+	var err error
+	if time.Since(claimed) > recheckAfter {
+		err = o.store.Recheck(ctx, &m)
+	}
+	if wanted, why := m.Wanted(); err == nil && !wanted {
 		log().Info(why)
 		out.Status, out.Reason = store.Dropped, why
 		return out, false, nil
 	}
 	if err == nil && o.prepare != nil {
-		err = o.prepare.Prepare(ctx, &m)
+		if err = o.prepare.Prepare(ctx, &m); err == nil {
+			defer o.prepare.Done(&m)
+		}
 	}
 	if err != nil {
 		// Ours, not the server's: try again later like a temporary failure.
