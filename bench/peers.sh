@@ -33,18 +33,8 @@ need=()
 [ -x /usr/sbin/smtp-source ] && [ -x /usr/sbin/smtp-sink ] || need+=(postfix)
 command -v mailman >/dev/null || need+=(mailman3)
 if ((${#need[@]})); then
-	# Only the programs are wanted: keep the packages' services from starting.
-	made_policy=0
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		made_policy=1
-	fi
-	echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
-	echo "postfix postfix/mailname string localhost" | debconf-set-selections
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${need[@]}"
-	if ((made_policy)); then rm -f /usr/sbin/policy-rc.d; fi
+	source bench/install.sh
+	install_programs "${need[@]}"
 fi
 
 work=$(mktemp -d /tmp/mailbench-peers.XXXXXX)

@@ -53,7 +53,7 @@ setting() { sed -n "s/.*$2[^0-9]*\([0-9][0-9]*\).*/\1/p" "$1" | head -1; }
 work=$(mktemp -d /tmp/mailbench-run.XXXXXX)
 chmod 755 "$work"
 pids=()
-made_policy=0
+source bench/install.sh
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -69,17 +69,7 @@ command -v gcc >/dev/null || need+=(gcc libc6-dev) # cgo, for mattn/go-sqlite3
 [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || need+=(dovecot-imapd)
 if ((${#need[@]})); then
 	[ "$(id -u)" = 0 ] || { echo "bench: need ${need[*]}; run as root to install them" >&2; exit 1; }
-	# Only the programs are wanted: keep the packages' services from starting.
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		made_policy=1
-	fi
-	echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
-	echo "postfix postfix/mailname string localhost" | debconf-set-selections
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${need[@]}"
-	if ((made_policy)); then rm -f /usr/sbin/policy-rc.d; made_policy=0; fi
+	install_programs "${need[@]}"
 fi
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (Dovecot starts as root and drops to the mail user)" >&2; exit 1; }
 command -v go >/dev/null || { echo "bench: no Go toolchain on PATH" >&2; exit 1; }
