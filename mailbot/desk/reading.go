@@ -51,7 +51,7 @@ func (r Reading) again(text string, c understand.Context) Reading {
 // readContext is what m's words are read against: the titles and places
 // of the upcoming sessions, and the numbered list it answers, if any.
 func (d *Desk) readContext(m *understand.Message, now time.Time, tt Timetable, offer *store.Offer) understand.Context {
-	c := understand.Context{Now: now, TZ: d.env.TZ, Subject: m.Subject, IsStaff: d.isStaff(m), Titles: tt.titles, Places: tt.places, Dropins: tt.dropins}
+	c := understand.Context{Now: now, TZ: d.env.TZ, Subject: m.Subject, IsStaff: d.isStaff(m), Titles: tt.titles, About: tt.about, Places: tt.places, Dropins: tt.dropins}
 	if offer != nil {
 		switch offer.Kind {
 		case store.OfferBook, store.OfferCancel:
@@ -66,9 +66,9 @@ func (d *Desk) readContext(m *understand.Message, now time.Time, tt Timetable, o
 }
 
 // Timetable is what of the upcoming sessions words are read against:
-// each title once, soonest first, and each group session's and drop-in's
-// location once.
-type Timetable struct{ titles, places, dropins []string }
+// each title once, soonest first, with its description, and each group
+// session's and drop-in's location once.
+type Timetable struct{ titles, about, places, dropins []string }
 
 // TimetableOf is the timetable of sessions, soonest first.
 func TimetableOf(sessions []store.SessionPlaces) Timetable {
@@ -77,7 +77,7 @@ func TimetableOf(sessions []store.SessionPlaces) Timetable {
 	for _, s := range sessions {
 		if !seen["t"+s.Title] {
 			seen["t"+s.Title] = true
-			tt.titles = append(tt.titles, s.Title)
+			tt.titles, tt.about = append(tt.titles, s.Title), append(tt.about, s.Description)
 		}
 		switch {
 		case s.Kind == store.Group && !seen["p"+s.Location]:

@@ -45,6 +45,7 @@ type Context struct {
 	Now      time.Time
 	TZ       *time.Location
 	Titles   []string // the titles of upcoming sessions, to recognise them in free text
+	About    []string // the description of each of Titles, where it has one
 	Places   []string // the locations of upcoming group sessions: "the Weymouth one"
 	Dropins  []string // the locations of upcoming drop-ins: "a one-to-one at County Hall"
 	Subject  string   // the message's subject: read too unless it is a reply to ours
@@ -126,6 +127,8 @@ func (w *written) request(c Context) (Request, scan) {
 	dates, notOn, s = findDates(s, c.Now, c.TZ)
 	r.Prefs.NotOn = notOn
 	titles := findTitles(s, c.Titles)
+	titles = append(titles, findDescribed(s, c.Titles, c.About, titles)...)
+	sortByPosition(titles)
 	numbers := findNumbers(s, c.Offered)
 
 	// A place, a time of day or how it is held narrows what else names
