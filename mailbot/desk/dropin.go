@@ -17,8 +17,33 @@ func (t *turn) dropin(upcoming []store.SessionPlaces) error {
 			named = append(named, p)
 		}
 	}
+	if slot, ok := t.pinned(upcoming, named); ok {
+		// "The drop-in at County Hall on 1 July at 10.30": that one.
+		_, err := t.bookOne(slot, t.places())
+		return err
+	}
 	t.offerSlots(upcoming, named, t.req.Prefs)
 	return nil
+}
+
+// pinned is the one free drop-in time a pattern names to the minute, when
+// it names exactly one.
+func (t *turn) pinned(upcoming []store.SessionPlaces, named []understand.Pattern) (store.SessionPlaces, bool) {
+	for _, p := range named {
+		if p.Until != p.From+1 {
+			continue
+		}
+		var found []store.SessionPlaces
+		for _, s := range upcoming {
+			if s.Kind == store.Dropin && s.Left > 0 && p.Matches(itemOf(s.Session), t.d.env.TZ) && t.req.Prefs.Suits(s.Starts.In(t.d.env.TZ), s.Location) {
+				found = append(found, s)
+			}
+		}
+		if len(found) == 1 {
+			return found[0], true
+		}
+	}
+	return store.SessionPlaces{}, false
 }
 
 // offerSlots lists the free drop-in times among upcoming that suit prefs and

@@ -86,26 +86,14 @@ const (
 // clause: "the afternoon one in July", "the Thursday one on Teams", "the
 // Weymouth one in August". A description with no target in its clause is
 // a target of its own when nothing else names one ("the one on Teams").
-func qualify(s string, targets, descriptions []Pattern) []Pattern {
+func qualify(s string, targets, descriptions, narrowing []Pattern) []Pattern {
 	var alone []Pattern
 	for _, d := range descriptions {
-		i := slices.IndexFunc(targets, func(t Pattern) bool { return t.Number == 0 && sameClause(s, t, d) && t.admits(d) })
-		if i < 0 {
+		if i := slices.IndexFunc(targets, func(t Pattern) bool { return t.Number == 0 && sameClause(s, t, d) && t.admits(d) }); i >= 0 {
+			targets[i].narrow(d)
+		} else {
 			alone = append(alone, d)
-			continue
 		}
-		t := &targets[i]
-		if d.Place != "" {
-			t.Place = d.Place
-		}
-		if d.From != 0 || d.Until != 0 {
-			t.From, t.Until = d.From, d.Until
-		}
-		if d.Mode != AnyMode {
-			t.Mode = d.Mode
-		}
-		lo, hi := min(t.at, d.at), max(t.end, d.end)
-		t.Said, t.at, t.end = strings.TrimSpace(s[lo:hi]), lo, hi
 	}
 	// A description in a clause of its own names a session of its own:
 	// "I can't make the Weymouth one but I'd love to do the independence
@@ -115,8 +103,42 @@ func qualify(s string, targets, descriptions []Pattern) []Pattern {
 			targets = append(targets, d)
 		}
 	}
+	// What only narrows ("1 July at 10.30") names nothing alone, and
+	// narrows only what it is written against: "book me on 15 July and
+	// make it 2pm" or "is it ending at 3pm?" say nothing of when it starts.
+	for _, d := range narrowing {
+		if i := slices.IndexFunc(targets, func(t Pattern) bool { return t.Number == 0 && t.end <= d.at && atTime.MatchString(s[t.end:d.at]) && t.admits(d) }); i >= 0 {
+			targets[i].narrow(d)
+		}
+	}
 	sortByPosition(targets)
 	return targets
+}
+
+// atTime is what may stand between what names a session and the time
+// that says which of it: "1 July at 10.30", "the County Hall one at half
+// ten" (the "at" is the time's).
+var atTime = regexp.MustCompile(`^[\s,]*((session|one|meeting|group|slot|appointment)\s+)?$`)
+
+// narrow adds to t what d says of it, and d's words to t's.
+func (t *Pattern) narrow(d Pattern) {
+	if d.Place != "" {
+		t.Place = d.Place
+	}
+	if d.From != 0 || d.Until != 0 {
+		t.From, t.Until = d.From, d.Until
+	}
+	if d.Mode != AnyMode {
+		t.Mode = d.Mode
+	}
+	// Their words, in the order written: between them may be words
+	// already read and blanked ("county hall on 1 july").
+	if d.at < t.at {
+		t.Said = d.Said + " " + t.Said
+	} else {
+		t.Said += " " + d.Said
+	}
+	t.at, t.end = min(t.at, d.at), max(t.end, d.end)
 }
 
 // admits reports whether d's description says nothing t says otherwise.

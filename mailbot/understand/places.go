@@ -76,6 +76,51 @@ var halfPastNamed = regexp.MustCompile(`\bthe\s+half\s+(?:past\s+)?(one|two|thre
 var hourWords = map[string]string{"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
 	"seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
 
+// clockTime is a time of day written as one: "10.30", "at 2pm", "half
+// ten". Alone it names nothing ("I have to get the 11.20 bus"); beside a
+// day or a place in its clause it says which of that day's is meant.
+var clockTime = regexp.MustCompile(`\b(?:at\s+)?(?:(1[0-2]|0?[1-9])[.:]([0-5][0-9])\s*(am|pm|a\.m\.|p\.m\.)?|(1[0-2]|0?[1-9])\s*(am|pm)|half\s+(?:past\s+)?(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))\b`)
+
+// findClockTimes returns the times of day s gives, as patterns that only
+// narrow another (see qualify).
+func findClockTimes(s string) []Pattern {
+	if !strings.ContainsAny(s, "0123456789") && !strings.Contains(s, "half") {
+		return nil
+	}
+	var out []Pattern
+	for _, loc := range clockTime.FindAllStringSubmatchIndex(s, -1) {
+		var at int
+		switch {
+		case loc[2] >= 0:
+			at = clock(sub(s, loc, 1), sub(s, loc, 2), sub(s, loc, 3))
+		case loc[8] >= 0:
+			at = clock(sub(s, loc, 4), "", sub(s, loc, 5))
+		default:
+			at = clock(hourWords[sub(s, loc, 6)], "30", "")
+		}
+		out = append(out, Pattern{Said: s[loc[0]:loc[1]], From: at, Until: at + 1, at: loc[0], end: loc[1]})
+	}
+	return out
+}
+
+// findRoomsNamed returns the drop-in locations s names by their name
+// ("the drop-in at County Hall", "the County Hall one"), as patterns of
+// the location's first word.
+func findRoomsNamed(s string, rooms []string) []Pattern {
+	var out []Pattern
+	for _, l := range rooms {
+		name, _, _ := strings.Cut(normalise(l), ",")
+		if name = strings.TrimSpace(name); len(name) < 6 || remote(name) {
+			continue
+		}
+		if i := strings.Index(s, name); i >= 0 {
+			first, _, _ := strings.Cut(name, " ")
+			out = append(out, Pattern{Said: s[i : i+len(name)], Place: first, at: i, end: i + len(name)})
+		}
+	}
+	return out
+}
+
 // modeNamed is a session named by how it is held: "the Teams one", "the
 // one on Teams", "the in-person one". ("Is the charities one online?"
 // asks how it is held, and names it by nothing.)

@@ -134,8 +134,8 @@ func (w *written) request(c Context) (Request, scan) {
 	// A place, a time of day or how it is held narrows what else names
 	// a session in its clause, and is the evidence itself only when
 	// nothing surer names one.
-	places := slices.Concat(findPlaceNames(s, c.Places), findPartOfDay(s), findModes(s))
-	r.Targets = qualify(s, dropAsides(s, combine(s, dates, titles)), places)
+	places := slices.Concat(findPlaceNames(s, c.Places), findRoomsNamed(s, c.Dropins), findPartOfDay(s), findModes(s))
+	r.Targets = qualify(s, dropAsides(s, combine(s, dates, titles)), places, findClockTimes(s))
 	r.Targets = append(r.Targets, numbers...)
 	sc := scan{s: s, body: body, refs: slices.Concat(dates, titles, places, numbers)}
 	// "Don't cancel the 29th" keeps it: the words say which, but cancel
