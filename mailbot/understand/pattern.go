@@ -107,7 +107,9 @@ func qualify(s string, targets, descriptions, narrowing []Pattern) []Pattern {
 	// narrows only what it is written against: "book me on 15 July and
 	// make it 2pm" or "is it ending at 3pm?" say nothing of when it starts.
 	for _, d := range narrowing {
-		if i := slices.IndexFunc(targets, func(t Pattern) bool { return t.Number == 0 && t.end <= d.at && atTime.MatchString(s[t.end:d.at]) && t.admits(d) }); i >= 0 {
+		if i := slices.IndexFunc(targets, func(t Pattern) bool {
+			return t.Number == 0 && t.end <= d.at && atTime.MatchString(s[t.end:d.at]) && t.admits(d)
+		}); i >= 0 {
 			targets[i].narrow(d)
 		}
 	}
