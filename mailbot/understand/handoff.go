@@ -277,6 +277,10 @@ func Urgent(text string) []string { return plainWritten(clip(text, maxRead)).urg
 func (w *written) urgent() []string {
 	s := w.flat
 	found := urgentWords.FindAllStringIndex(s, 8)
+	if slices.ContainsFunc(urgentKeys, func(k string) bool { return strings.Contains(s, k) }) {
+		found = append(found, urgentVeiled.FindAllStringIndex(s, 8)...)
+		slices.SortFunc(found, func(a, b []int) int { return a[0] - b[0] })
+	}
 	if len(found) == 0 {
 		return nil
 	}
@@ -292,6 +296,23 @@ func (w *written) urgent() []string {
 	}
 	return out
 }
+
+// urgentVeiled are more of the ways risk is said, each holding one of
+// urgentKeys, so that the scan, costly for a long alternation, is made
+// only of words that hold one (the big urgentWords is read always).
+var urgentVeiled = regexp.MustCompile(`\b(` + strings.Join([]string{
+	// Kept in, kept from help, shouted at: how someone with a learning
+	// disability may say what is done to them.
+	`(they|he|she|staff|carers?|and) (lock|locks|locked|keep locking) (me in|me out|my (bed ?room |room |bedroom )?door)`,
+	`(i'?m|i am|we'?re|we are) (not|never) (allowed|aloud|let) (to )?(use the phone|go out|leave|see (my|anyone)|phone|ring|talk to)`,
+	`(shout|shouts|shouted|shouting|yell|yells|yelled|scream|screams|screamed|swear|swears) at me`,
+	`(everyone|everybody|(the|my) (family|kids|children)|they'?d all|they would all|people)( would| will|'d)? (manage|cope|get on|get by|be (fine|ok|okay|better))( fine| ok| okay| better| perfectly well)? without me`,
+	`(put|putting|got|getting|sorted|sorting) (my|all my) affairs in order`, `(written|writing|wrote) (my )?(goodbye|farewell) (letters?|notes?)`,
+	`(don'?t|do not|can'?t|cannot) (really )?see (the|any) point (of|in) (anything|living|life|going on|carrying on|it all)`,
+}, "|") + `)\b`)
+
+// urgentKeys: every match of urgentVeiled holds one (TestUrgentKeys).
+var urgentKeys = []string{"lock", "allowed", "aloud", " let ", " at me", "without me", "affairs", "goodbye", "farewell", "point"}
 
 // urgentNearMiss are ways of speaking that hold an urgent word and say
 // nothing of harm: "I'd kill for a day off", "desperate for a break". An
@@ -341,18 +362,11 @@ var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
 	`no food`, `(hasn'?t|has not|haven'?t|have not) eaten`, `left (alone|on (his|her|their) own) (all|for)`,
 	`takes? (all )?my money`, `taking (all )?my money`, `controls? (all )?my money`,
 	`(won'?t|will not|doesn'?t|does not) let me (see|go|leave|out|speak|talk)`,
-	// Kept in, kept from help, shouted at: how someone with a learning
-	// disability may say what is done to them.
-	`(they|he|she|staff|carers?|and) (lock|locks|locked|keep locking) (me in|me out|my (bed ?room |room |bedroom )?door)`,
-	`(i'?m|i am|we'?re|we are) (not|never) (allowed|aloud|let) (to )?(use the phone|go out|leave|see (my|anyone)|phone|ring|talk to)`,
-	`(shout|shouts|shouted|shouting|yell|yells|yelled|scream|screams|screamed|swear|swears) at me`,
 	`(please )?help me,? please`, `please help me`, `(nobody|no one|no-one) (listens|cares)`,
 	// Wishing not to be alive, said without the word.
 	`end (my life|it all)`, `ending it( all)?`, `(to|i'?ll|i will|could|should|might|just) end it`, `end(ing)? things`,
 	`tak(e|ing) my (own )?life`, `want(ed)? to die`, `wish (i was|i were|i'?d been) dead`, `rather be dead`,
-	`better off (dead|without me)`, `(everyone|everybody|(the|my) (family|kids|children)|they'?d all|they would all|people)( would| will|'d)? (manage|cope|get on|get by|be (fine|ok|okay|better))( fine| ok| okay| better| perfectly well)? without me`,
-	`(put|putting|got|getting|sorted|sorting) (my|all my) affairs in order`, `(written|writing|wrote) (my )?(goodbye|farewell) (letters?|notes?)`,
-	`(don'?t|do not|can'?t|cannot) (really )?see (the|any) point (of|in) (anything|living|life|going on|carrying on|it all)`, `(don'?t|do not) want to (be here|live|be alive|wake up|go on living)`,
+	`better off (dead|without me)`, `(don'?t|do not) want to (be here|live|be alive|wake up|go on living)`,
 	`not (want|wanting) to (be here|live|be alive)`, `no point (in )?(living|going on|carrying on|trying any ?more)`,
 	`no point any ?more`, `no point to (it|any of it|anything|life)`, `what'?s the point (of|in) (living|going on|carrying on|anything|it all)`,
 	`no reason to (live|go on|carry on)`, `nothing (really |much )?matters( any ?more)?`, `nothing (left )?to live for`, `tired of (living|life)`, `give up on life`,

@@ -1,6 +1,10 @@
 package understand
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 // TestUrgent: the veiled ways people say they are at risk are flagged, as
 // well as the plain words; the sentences that share their words but say
@@ -97,5 +101,32 @@ func TestUrgentWordsAsWritten(t *testing.T) {
 	got := Urgent("I can't go on. I'm scared, so scared.")
 	if len(got) != 2 || got[0] != "can't go on" || got[1] != "scared" {
 		t.Errorf("Urgent = %q, want [\"can't go on\" \"scared\"]", got)
+	}
+}
+
+// TestUrgentKeys: every phrase urgentVeiled finds holds one of
+// urgentKeys, which are what let it be scanned for at all. Each
+// alternative of it is written out here, in its plainest form.
+func TestUrgentKeys(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"they lock my door", "and locked me in", "i am not allowed to go out", "we're never let see anyone",
+		"i'm not aloud to phone", "he shouts at me", "they swear at me", "people would manage without me",
+		"the family will be better without me", "i've put my affairs in order", "i have written goodbye letters",
+		"i don't see the point in anything", "i cannot see any point of living",
+	} {
+		locs := urgentVeiled.FindAllStringIndex(text, -1)
+		if len(locs) == 0 {
+			t.Errorf("urgentVeiled finds nothing in %q", text)
+		}
+		for _, loc := range locs {
+			m := " " + text[loc[0]:loc[1]] + " "
+			if !slices.ContainsFunc(urgentKeys, func(k string) bool { return strings.Contains(m, k) }) {
+				t.Errorf("urgentVeiled finds %q, which holds none of urgentKeys", m)
+			}
+		}
+		if got := Urgent(text); len(got) == 0 {
+			t.Errorf("Urgent(%q) = nothing", text)
+		}
 	}
 }
