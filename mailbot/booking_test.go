@@ -564,6 +564,20 @@ func TestBookByPlace(t *testing.T) {
 	d.one(ann).must(t, "These are the sessions coming up:")
 }
 
+// TestSameSessionNamedTwice: words that fit several sessions, beside
+// other words that chose one of them, are not asked about again.
+func TestSameSessionNamedTwice(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "book", "But I could do the independence one on Teams at the end of June, please book me on that.")
+	r := d.one(mary)
+	r.must(t, "You are booked on:", "Promoting independence")
+	r.mustNot(t, "Which did you mean?")
+	if b := d.bookings("bd-2027-01"); len(b) != 0 {
+		t.Errorf("bd-2027-01 bookings = %q", b)
+	}
+}
+
 // TestBookByPartOfDay: "the afternoon one" names the sessions in the
 // afternoon; several fit, so the bot asks which.
 func TestBookByPartOfDay(t *testing.T) {

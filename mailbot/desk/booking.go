@@ -42,6 +42,11 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 	}
 	var chosen, which []store.SessionPlaces
 	var slotDays []understand.Pattern // "can I come on the 24th?", a day of drop-ins only
+	type named struct {
+		said  string
+		found []store.SessionPlaces
+	}
+	var several []named // targets that name more than one session
 	for _, p := range t.req.Targets {
 		found := t.resolve(p, upcoming)
 		switch {
@@ -52,12 +57,22 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		case len(found) == 1:
 			chosen = appendSession(chosen, found[0])
 		default:
-			if t.ans.Which == "" {
-				t.ans.Which = p.String()
-			}
-			for _, s := range found {
-				which = appendSession(which, s)
-			}
+			several = append(several, named{p.String(), found})
+		}
+	}
+	for _, n := range several {
+		if slices.ContainsFunc(n.found, func(s store.SessionPlaces) bool {
+			return slices.ContainsFunc(chosen, func(c store.SessionPlaces) bool { return c.ID == s.ID })
+		}) {
+			// "The independence one on Teams at the end of June": the
+			// words that fit several fit the one other words chose.
+			continue
+		}
+		if t.ans.Which == "" {
+			t.ans.Which = n.said
+		}
+		for _, s := range n.found {
+			which = appendSession(which, s)
 		}
 	}
 	places := t.places()
