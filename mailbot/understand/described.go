@@ -17,15 +17,18 @@ var aboutStop = map[string]bool{
 // describedPair is two words in a row of one description.
 type describedPair struct{ a, b string }
 
-// findDescribed returns the sessions s names by two words of their
-// description, for titles not in named already. about[i] describes
-// titles[i]; either may be shorter (no description).
-func findDescribed(s string, titles, about []string, named []Pattern) []Pattern {
-	if len(about) == 0 {
-		return nil
-	}
+// describedIndex is, for each pair of words in a row of the descriptions,
+// the title whose description alone has them, and no other title has
+// both: made once per timetable (see lately).
+type describedIndex map[describedPair]string
+
+var describedIndexes = lately[describedIndex]{make: func(lists [][]string) describedIndex {
+	return newDescribedIndex(lists[0], lists[1])
+}}
+
+func newDescribedIndex(titles, about []string) describedIndex {
 	owners := map[describedPair][]int{}
-	for i, d := range about {
+	for i, d := range about[:min(len(about), len(titles))] {
 		ws := contentWords(words(normalise(d)))
 		for j := 1; j < len(ws); j++ {
 			p := describedPair{ws[j-1], ws[j]}
@@ -34,10 +37,27 @@ func findDescribed(s string, titles, about []string, named []Pattern) []Pattern 
 			}
 		}
 	}
+	ix := describedIndex{}
+	for p, own := range owners {
+		if len(own) == 1 && !titleShares(titles[own[0]], p.a, p.b, titles) {
+			ix[p] = titles[own[0]]
+		}
+	}
+	return ix
+}
+
+// findDescribed returns the sessions s names by two words of their
+// description, for titles not in named already. about[i] describes
+// titles[i]; either may be shorter (no description).
+func findDescribed(s string, titles, about []string, named []Pattern) []Pattern {
+	if len(about) == 0 || len(titles) == 0 {
+		return nil
+	}
+	ix := describedIndexes.of(titles, about)
 	text, starts, ends := wordsAt(s)
 	var idx []int // the content words of s, by index into text
 	for i, w := range text {
-		if !stopWords[w] && !aboutStop[w] {
+		if content(w) {
 			idx = append(idx, i)
 		}
 	}
@@ -47,13 +67,9 @@ func findDescribed(s string, titles, about []string, named []Pattern) []Pattern 
 		if end-at > 3 {
 			continue // "nature … walks" far apart are not one phrase
 		}
-		own := owners[describedPair{text[at], text[end]}]
-		if len(own) != 1 || own[0] >= len(titles) {
-			continue
-		}
-		t := titles[own[0]]
-		if slices.ContainsFunc(named, func(p Pattern) bool { return p.Title == t }) ||
-			slices.ContainsFunc(out, func(p Pattern) bool { return p.Title == t }) || titleShares(t, text[at], text[end], titles) {
+		t, ok := ix[describedPair{text[at], text[end]}]
+		if !ok || slices.ContainsFunc(named, func(p Pattern) bool { return p.Title == t }) ||
+			slices.ContainsFunc(out, func(p Pattern) bool { return p.Title == t }) {
 			continue
 		}
 		out = append(out, Pattern{Title: t, Said: s[starts[at]:ends[end]], at: starts[at], end: ends[end]})
@@ -77,11 +93,8 @@ func titleShares(t, a, b string, titles []string) bool {
 
 // contentWords are ws without stop words.
 func contentWords(ws []string) []string {
-	var out []string
-	for _, w := range ws {
-		if !stopWords[w] && !aboutStop[w] {
-			out = append(out, w)
-		}
-	}
-	return out
+	return slices.DeleteFunc(ws, func(w string) bool { return !content(w) })
 }
+
+// content reports whether w says something of what a session is about.
+func content(w string) bool { return !stopWords[w] && !aboutStop[w] }

@@ -108,10 +108,13 @@ func Phone(s string) string {
 			break
 		}
 	}
-	return strings.Join(strings.Fields(strings.ReplaceAll(pick, "-", " ")), " ")
+	return tidyPhone(pick)
 }
 
 func notDigit(r rune) bool { return r < '0' || r > '9' }
+
+// tidyPhone is a number as written, its dashes spaces, single spaced.
+func tidyPhone(p string) string { return strings.Join(strings.Fields(strings.ReplaceAll(p, "-", " ")), " ") }
 
 // findPhone returns the first phone number in s and s with it blanked.
 func findPhone(s string) (string, string) {
@@ -119,7 +122,7 @@ func findPhone(s string) (string, string) {
 	if loc == nil {
 		return "", s
 	}
-	phone := strings.Join(strings.Fields(strings.ReplaceAll(s[loc[0]:loc[1]], "-", " ")), " ")
+	phone := tidyPhone(s[loc[0]:loc[1]])
 	return phone, s[:loc[0]] + blank(s[loc[0]:loc[1]]) + s[loc[1]:]
 }
 

@@ -103,17 +103,25 @@ func findClockTimes(s string) []Pattern {
 	return out
 }
 
+// roomName is the name a drop-in location is called by ("county hall"
+// of "County Hall, Dorchester"), or "" for the phone, a video call or a
+// name too short to tell apart.
+func roomName(location string) string {
+	name, _, _ := strings.Cut(normalise(location), ",")
+	if name = strings.TrimSpace(name); len(name) < 6 || remote(name) {
+		return ""
+	}
+	return name
+}
+
 // findRoomsNamed returns the drop-in locations s names by their name
 // ("the drop-in at County Hall", "the County Hall one"), as patterns of
 // the location's first word.
 func findRoomsNamed(s string, rooms []string) []Pattern {
 	var out []Pattern
 	for _, l := range rooms {
-		name, _, _ := strings.Cut(normalise(l), ",")
-		if name = strings.TrimSpace(name); len(name) < 6 || remote(name) {
-			continue
-		}
-		if i := strings.Index(s, name); i >= 0 {
+		name := roomName(l)
+		if i := strings.Index(s, name); name != "" && i >= 0 {
 			first, _, _ := strings.Cut(name, " ")
 			out = append(out, Pattern{Said: s[i : i+len(name)], Place: first, at: i, end: i + len(name)})
 		}

@@ -36,11 +36,8 @@ func (p *Prefs) placesIn(s string, locations []string) {
 	p.InPerson = inPersonWords.MatchString(s)
 	p.Remote = !p.InPerson && remoteWords.MatchString(s)
 	for _, l := range locations {
-		name, _, _ := strings.Cut(normalise(l), ",")
-		if name = strings.TrimSpace(name); len(name) < 6 || remote(name) {
-			continue
-		}
-		if i := strings.Index(s, name); i >= 0 && !refused(s, i, i+len(name)) {
+		name := roomName(l)
+		if i := strings.Index(s, name); name != "" && i >= 0 && !refused(s, i, i+len(name)) {
 			p.Place = l
 			return
 		}

@@ -157,16 +157,39 @@ func newTitleIndex(titles []string) *titleIndex {
 	return ix
 }
 
-// titleIndexes holds the indexes of the lists lately read against, keyed
-// by titleKey. Messages are parsed on several goroutines, so it is guarded.
+// lately holds the values made from the lists lately read against, keyed
+// by listKey. Messages are parsed on several goroutines, so it is guarded.
 // It is emptied when full: the timetable changes seldom, so a few lists
 // are all that are in use at once.
-var titleIndexes = struct {
+type lately[T any] struct {
 	sync.Mutex
-	m map[string]*titleIndex
-}{m: map[string]*titleIndex{}}
+	m    map[string]T
+	make func(lists [][]string) T
+}
 
-const maxTitleIndexes = 32
+const maxLately = 32
+
+// of is the value made from lists, made once.
+func (l *lately[T]) of(lists ...[]string) T {
+	var buf [512]byte
+	key := buf[:0]
+	for _, list := range lists {
+		key = listKey(key, list)
+	}
+	l.Lock()
+	defer l.Unlock()
+	if v, ok := l.m[string(key)]; ok {
+		return v
+	}
+	if l.m == nil || len(l.m) >= maxLately {
+		l.m = map[string]T{}
+	}
+	v := l.make(lists)
+	l.m[string(key)] = v
+	return v
+}
+
+var titleIndexes = lately[*titleIndex]{make: func(lists [][]string) *titleIndex { return newTitleIndex(lists[0]) }}
 
 var noTitles = newTitleIndex(nil)
 
@@ -175,25 +198,15 @@ func titleIndexOf(titles []string) *titleIndex {
 	if len(titles) == 0 {
 		return noTitles
 	}
-	var buf [512]byte
-	key := titleKey(buf[:0], titles)
-	titleIndexes.Lock()
-	defer titleIndexes.Unlock()
-	if ix, ok := titleIndexes.m[string(key)]; ok {
-		return ix
-	}
-	if len(titleIndexes.m) >= maxTitleIndexes {
-		clear(titleIndexes.m)
-	}
-	ix := newTitleIndex(titles)
-	titleIndexes.m[string(key)] = ix
-	return ix
+	return titleIndexes.of(titles)
 }
 
-// titleKey appends to b each title preceded by its length, so that no two
-// lists share a key whatever bytes their titles hold.
-func titleKey(b []byte, titles []string) []byte {
-	for _, t := range titles {
+// listKey appends to b the list's length and each string preceded by its
+// length, so that no two lists, nor two runs of lists, share a key
+// whatever bytes they hold.
+func listKey(b []byte, list []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(list)))
+	for _, t := range list {
 		b = binary.AppendUvarint(b, uint64(len(t)))
 		b = append(b, t...)
 	}
