@@ -114,7 +114,9 @@ func Phone(s string) string {
 func notDigit(r rune) bool { return r < '0' || r > '9' }
 
 // tidyPhone is a number as written, its dashes spaces, single spaced.
-func tidyPhone(p string) string { return strings.Join(strings.Fields(strings.ReplaceAll(p, "-", " ")), " ") }
+func tidyPhone(p string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(p, "-", " ")), " ")
+}
 
 // findPhone returns the first phone number in s and s with it blanked.
 func findPhone(s string) (string, string) {
