@@ -24,7 +24,7 @@ func TestFindAsks(t *testing.T) {
 		{"Can I bring my dog?", nil},
 	} {
 		s := normalise(tc.text)
-		if got, _ := findAsks(s, questions(s, 0)); !slices.Equal(got, tc.want) {
+		if got, _ := findAsks(s, questions(s)); !slices.Equal(got, tc.want) {
 			t.Errorf("findAsks(%q) = %v, want %v", tc.text, got, tc.want)
 		}
 	}

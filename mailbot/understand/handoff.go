@@ -130,13 +130,13 @@ func (sc scan) asksMore(c Context) bool {
 	return false
 }
 
-// questions are the spans of s from byte from on that ask something:
+// questions are the spans of s that ask something:
 // each sentence that does, and each clause of it that opens a question of
 // its own ("yes I'd like to come, is there a bus?", "is the Weymouth one
 // wheelchair accessible, and what time does it start?").
-func questions(s string, from int) [][2]int {
+func questions(s string) [][2]int {
 	var out [][2]int
-	for i := from; i < len(s); {
+	for i := 0; i < len(s); {
 		start, stop := i, endOfSentence(s, i)
 		i = stop
 		for start < stop && isSpace(rune(s[start])) {

@@ -171,7 +171,7 @@ func (w *written) request(c Context) (Request, scan) {
 		r.Action = Move
 	}
 	r.AnyOf = alternatives(s, r.Targets)
-	sc.questions = questions(s, 0)
+	sc.questions = questions(s)
 	r.Asks, sc.asking = findAsks(s, sc.questions)
 	if mentionsMode(s) && ifOnline.MatchString(s) && !slices.Contains(r.Asks, AskOnline) {
 		// "I can do the 15th but not if it's online": whether it is, is
