@@ -54,8 +54,9 @@ type corpusState struct {
 }
 
 // playCorpus plays one message: the problems found (none when the bot
-// did as the .want says) and what the bot did, in a line.
-func playCorpus(t *testing.T, w corpusWant, raw []byte) ([]string, string) {
+// did as the .want says), what the bot did, in a line, and the text of
+// what it sent.
+func playCorpus(t *testing.T, w corpusWant, raw []byte) ([]string, string, string) {
 	t.Helper()
 	d := newDesk(t, map[string]string{
 		"MAILBOT_ADDRESS":     corpusBot,
@@ -72,7 +73,7 @@ func playCorpus(t *testing.T, w corpusWant, raw []byte) ([]string, string) {
 		r.who = w.forAddr
 	}
 	if err := r.setup(); err != nil {
-		return []string{"setup: " + err.Error()}, "(not delivered)"
+		return []string{"setup: " + err.Error()}, "(not delivered)", ""
 	}
 	raw = r.rewrite(raw)
 	r.before = r.state()
@@ -107,7 +108,17 @@ func playCorpus(t *testing.T, w corpusWant, raw []byte) ([]string, string) {
 			problems = append(problems, "want needs "+n)
 		}
 	}
-	return problems, r.did()
+	return problems, r.did(), r.sentText()
+}
+
+// sentText is every message the bot sent after the corpus message, as its
+// reader sees it.
+func (r *corpusRun) sentText() string {
+	var b strings.Builder
+	for _, m := range slices.Concat(r.replies, r.forWho, r.handoffs, r.staffReplies) {
+		fmt.Fprintf(&b, "--- to %s: %s\n%s\n", m.To, m.Subject, m.Text)
+	}
+	return b.String()
 }
 
 // setup builds the state the .want describes, the way a person would.

@@ -50,6 +50,9 @@ import (
 var (
 	corpusUpdate = flag.Bool("corpus.update", false, "raise testdata/corpus-floor.txt to the corpus scores of this run")
 	corpusStrict = flag.Bool("corpus.strict", false, "fail every corpus message the bot misreads")
+	// Reading the replies themselves is how a reply that is right by the
+	// .want but cold or confusing to its reader is found.
+	corpusShow = flag.Bool("corpus.show", false, "log the text of every reply the bot sends to each corpus message")
 )
 
 const (
@@ -177,7 +180,10 @@ func TestCorpus(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				problems, did := playCorpus(t, w, raw)
+				problems, did, replies := playCorpus(t, w, raw)
+				if *corpusShow {
+					t.Logf("the bot: %s\n%s", did, replies)
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				if len(problems) == 0 {

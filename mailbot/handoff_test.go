@@ -46,6 +46,32 @@ func TestHandOverUrgentAlongsideBooking(t *testing.T) {
 		`they asked to book "Learning new skills"`, "999 and Samaritans")
 }
 
+// TestUrgentHoldsQuestions: words that would only have asked the writer
+// something (which of several sessions, a name matching none) are held
+// back when they may be at risk: the reply is help and a person, with no
+// numbered list to answer, and a later "1" books nothing.
+func TestUrgentHoldsQuestions(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "Sessions", "Please book me on the afternoon one and the pottery class. I can't go on like this any more.")
+	got := d.one(mary)
+	got.must(t, "please call 999", "116 123", "I have passed your email")
+	got.mustNot(t, "Which did you mean", "couldn't find", "Reply with the number", "You asked")
+	if i, j := strings.Index(got.Text, "999"), strings.Index(got.Text, "Hello"); i < 0 || i > j {
+		t.Errorf("the help numbers do not come first:\n%s", got.Text)
+	}
+	if h := d.one(officer); !strings.HasPrefix(h.Subject, "URGENT") {
+		t.Errorf("to staff: subject %q, want it marked urgent", h.Subject)
+	}
+	d.reply(mary, got, "1")
+	d.mail(mary)
+	for _, s := range []string{"bd-2027-02", "bd-2027-04", "bd-2027-09"} {
+		if b := d.bookings(s); len(b) > 0 {
+			t.Errorf("session %s: booked %v after a \"1\" to a reply that offered no list", s, b)
+		}
+	}
+}
+
 // TestHandOverHostileText: what a person wrote is shown to staff as text,
 // never as markup, and a name cannot add header fields.
 func TestHandOverHostileText(t *testing.T) {

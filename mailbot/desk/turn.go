@@ -246,12 +246,35 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 		h.Why = understand.NoSlotSuits
 	}
 	if t.canHandOver(h) {
+		if len(h.Urgent) > 0 && t.holdQuestions() {
+			outcome = "replied: holding"
+		}
 		t.handed = &h
 		t.handOver(h)
 		outcome += ", passed to staff (" + h.String() + ")"
 	}
 	t.sendAnswer()
 	return outcome + outcomeDetail(t.did), nil
+}
+
+// holdQuestions takes out of the answer what would only question the
+// writer's words: which of several sessions they meant, or a name that
+// matched none. A person who may be at risk is a person's to answer, and
+// such questions under the help numbers read as a form to fill in, about
+// words they may not have meant as a request ("the groups I went to when
+// he was alive"). What they asked for (the free drop-in times, what is
+// on) and what was done stay. It reports whether nothing was done or
+// offered, so that the reply only holds the message for staff.
+func (t *turn) holdQuestions() bool {
+	if t.ans.ChooseFor == templates.ChooseWhich {
+		t.ans.Choices, t.ans.ChooseFor, t.ans.Which = nil, "", ""
+	}
+	t.ans.NotFound = nil
+	if len(t.did) > 0 || len(t.ans.Choices) > 0 {
+		return false
+	}
+	t.ans.Asked = ""
+	return true
 }
 
 // respond does what the request asks, into the answer. It returns the
