@@ -135,7 +135,7 @@ func (w *written) request(c Context) (Request, scan) {
 	// a session in its clause, and is the evidence itself only when
 	// nothing surer names one.
 	places := slices.Concat(findPlaceNames(s, c.Places), findRoomsNamed(s, c.Dropins), findPartOfDay(s), findModes(s))
-	r.Targets = qualify(s, dropAsides(s, combine(s, dates, titles)), places, findClockTimes(s))
+	r.Targets = dropPast(s, qualify(s, dropAsides(s, combine(s, dates, titles)), places, findClockTimes(s)))
 	r.Targets = append(r.Targets, numbers...)
 	sc := scan{s: s, body: body, refs: slices.Concat(dates, titles, places, numbers)}
 	// "Don't cancel the 29th" keeps it: the words say which, but cancel
@@ -297,6 +297,23 @@ func cancelTargets(s string, targets []Pattern) []Pattern {
 	}
 	return out
 }
+
+// dropPast drops what a clause only remembers: "I used to enjoy the
+// afternoon groups when Ronald was alive", "since he died in March". A
+// clause that also books, cancels or moves keeps its targets ("I booked
+// the 15th but can't come").
+func dropPast(s string, targets []Pattern) []Pattern {
+	if !pastWords.MatchString(s) {
+		return targets
+	}
+	return slices.DeleteFunc(targets, func(p Pattern) bool {
+		c := clauseAt(s, p.at)
+		return pastWords.MatchString(c) && !bookWords.MatchString(c) && !cancelWords.MatchString(c) && !moveWords.MatchString(c)
+	})
+}
+
+// pastWords say a clause tells of what was, not what is wanted.
+var pastWords = regexp.MustCompile(`\b(?:used to|went to|(?:was|were) (?:alive|still with us|still here|diagnosed|taken)|died|passed away|lost (?:him|her|my \w+)|had (?:a|an) \w+|last year|years ago|back in)\b`)
 
 // dropAsides drops "today" and "tomorrow" where they only say when
 // something happened ("thanks for the chat today"): in a sentence that

@@ -99,6 +99,12 @@ func TestRead(t *testing.T) {
 		{name: "title carers break", text: "Can I come to the one about giving carers a break?", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "title local community", text: "sign me up for accessing the local community", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}}},
 		{name: "title by your side", text: "We'd love to attend By your side", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}}},
+		// What a clause only remembers names nothing to book.
+		{name: "past clause", text: "I used to go to the independence one before my husband died, but please book me on 15 July", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "went to last year", text: "I went to the charities one last year and loved it. Could I come to Learning new skills?", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
+		{name: "past with nothing asked", text: "I used to enjoy the afternoon groups when Ronald was alive, but since he died in March I don't see the point.", want: want{action: Unknown}},
+		{name: "what happened when", text: "My mum had a stroke in April and I'm now looking after her. Can I book a place?", want: want{action: Book}},
+		{name: "booked is not the past", text: "I booked the 15th July but can't come now, please cancel it", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "better days is not a title", text: "Hello Better Days team, can I book a place?", want: want{action: Book}},
 
 		// Book by date, in the forms people write
