@@ -473,22 +473,25 @@ func asked(r understand.Request) string {
 	default:
 		return ""
 	}
-	var said []string
-	for _, p := range r.From {
-		said = append(said, "from "+quote(p))
-	}
-	for _, p := range r.Targets {
-		said = append(said, quote(p))
-	}
-	if len(said) > 0 {
-		if r.Action == understand.Move && len(r.From) > 0 {
-			said[len(r.From)] = "to " + said[len(r.From)]
+	quoted := func(ps []understand.Pattern) string {
+		var said []string
+		for _, p := range ps {
+			said = append(said, quote(p))
 		}
+		return joinAnd(said)
+	}
+	switch {
+	case r.Action == understand.Move && len(r.From) > 0:
+		what += " from " + quoted(r.From)
+		if len(r.Targets) > 0 {
+			what += " to " + quoted(r.Targets)
+		}
+	case len(r.Targets) > 0:
 		if r.Action == understand.DropIn {
 			what += ":"
 		}
-		what += " " + joinAnd(said)
-	} else if r.Action != understand.DropIn {
+		what += " " + quoted(r.Targets)
+	case r.Action != understand.DropIn:
 		what += " a place"
 	}
 	if r.Places > 1 {

@@ -197,6 +197,12 @@ func (w *written) request(c Context) (Request, scan) {
 	switch r.Action {
 	case Move:
 		r.From, r.Targets = splitMove(s, r.Targets)
+		// What they leave is left wherever else it is named: the subject
+		// "18th August" above "I'm booked on the 18th August but I'd
+		// rather go to the 10th".
+		if to := slices.DeleteFunc(slices.Clone(r.Targets), func(p Pattern) bool { return slices.ContainsFunc(r.From, p.sameAs) }); len(to) > 0 {
+			r.Targets = to
+		}
 	case Cancel:
 		r.Targets = keptTargets(said, cancelTargets(s, r.Targets))
 	case Book, Choose, DropIn:
@@ -212,7 +218,20 @@ func (w *written) request(c Context) (Request, scan) {
 			}
 		}
 	}
+	// "The 10th … so 2 places on the 10th" asks for the 10th once.
+	r.Targets, r.From = onceEach(r.Targets), onceEach(r.From)
 	return r, sc
+}
+
+// onceEach is ps without those that name what an earlier one does.
+func onceEach(ps []Pattern) []Pattern {
+	for i := 1; i < len(ps); i++ {
+		if slices.ContainsFunc(ps[:i], ps[i].sameAs) {
+			ps = slices.Delete(ps, i, i+1)
+			i--
+		}
+	}
+	return ps
 }
 
 // leavesIt reports whether what the clause says of p is leaving it: the
@@ -225,7 +244,7 @@ func leavesIt(s string, p Pattern) bool {
 	if refusing.MatchString(before) {
 		return true // "I SAID NOT the 6th!! … put me on the 21st"
 	}
-	leave := max(lastMatch(cancelWords, before), lastMatch(leaveWaiting, before))
+	leave := max(lastMatch(cancelWords, before), lastMatch(leaveWaiting, before), lastMatch(bookedOn, before))
 	come := lastMatch(wantWords, before)
 	if leave >= 0 || come >= 0 {
 		return leave > come
@@ -361,7 +380,7 @@ var (
 	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|needed|want|wanted|required)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
 	// "change" only as a verb: "people who find change upsetting" moves
 	// nobody.
-	moveWords      = regexp.MustCompile(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place)|make (it|that) (the|on)|(not|wrong) (that|the) one|i meant)\b`)
+	moveWords      = regexp.MustCompile(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place)|make (it|that) (the|on)|rather (go|come|do|have|attend|join|be on)|(not|wrong) (that|the) one|i meant)\b`)
 	dropinWords    = regexp.MustCompile(`\b(one[- ]to[- ]one|1[- ]to[- ]1|1:1|1-2-1|121|drop[- ]?ins?|chat with (someone|somebody|a person|a member of staff)|talk (to|with) (someone|somebody|a person|a member of staff)|speak (to|with) (someone|somebody|a person|a member of staff)|appointments?|on my own|individual(ly)?)\b`)
 	listWords      = regexp.MustCompile(`\b(what (sessions|is on|events|dates|groups|conversations)|what'?s (on|coming up|happening|available)|timetable|coming up|sessions|upcoming|schedule|programme|program|events|list of|what dates|which dates|(the )?dates|when are)\b`)
 	bookWords      = regexp.MustCompile(`\b(book|booking|reserve|sign (me|us|him|her) up|put (me|us|him|her) (back )?(down|on|in)|register|come (to|along)|attend|join|places?|a space|a spot|count (me|us) in|like to come|love to come|want to come|i'?ll come|i will come|(can|could) (i|we) come|(i|we) can come|i'?ll take|i will take|take (it|that|the|this|slot|number)|want (it|that|that one|this one)|please)\b`)
@@ -438,7 +457,7 @@ func action(s string, r *Request, c Context) Action {
 		return No
 	case c.IsStaff && attendeeWords.MatchString(s):
 		return Attendees
-	case moveWords.MatchString(s) && len(r.Targets) > 0 && !dropinWords.MatchString(s):
+	case moves(s) && len(r.Targets) > 0 && !dropinWords.MatchString(s):
 		return Move
 	case cancelWords.MatchString(s):
 		return Cancel
@@ -459,6 +478,21 @@ func action(s string, r *Request, c Context) Action {
 	}
 	return Unknown
 }
+
+// moves reports whether s asks to move a booking. "Make it the 21st"
+// does; "I can't make it on the 15th" only cancels.
+func moves(s string) bool {
+	if strings.Contains(s, "make") {
+		s = cantMakeIt.ReplaceAllStringFunc(s, blank)
+	}
+	return moveWords.MatchString(s) || makeItDate.MatchString(s)
+}
+
+var (
+	cantMakeIt = regexp.MustCompile(`\b(?:can'?t|cannot|can not|won'?t|couldn'?t|wouldn'?t|not|unable to|never)(?: be able to)? make (?:it|that)\b`)
+	// makeItDate is "make it the 21st" once the date is blanked out.
+	makeItDate = regexp.MustCompile(`\bmake (?:it|that)\s{2,}`)
+)
 
 // splitMove separates "from A to B": patterns written before the word "to"
 // (or "for") after the move verb are the booking to leave, and so are
@@ -504,10 +538,13 @@ func splitMove(s string, targets []Pattern) (from, to []Pattern) {
 }
 
 var (
+	// bookedOn says what they hold, which a move leaves: "I'm booked on
+	// the 18th but I'd rather go to the 10th".
+	bookedOn     = regexp.MustCompile(`\b(?:i'?m|i am|we'?re|we are|(?:s?he|mum|dad)'?s|(?:s?he|mum|dad) is) (?:booked|down|signed up|registered) (?:on|for|in)\b|\b(?:i|we) (?:have|'ve) (?:got )?(?:a place|places|booked)\b`)
 	leaveWaiting = regexp.MustCompile(`\b(take|remove|cross|strike) (me|us|my name) (off|from)\b|\b(off|leave|come off|get off) (the|your|that) waiting list\b|\b((don'?t|do not|no longer) (need|want) to be|(don'?t|do not|no longer) need a place) on (the|your|that) waiting list\b`)
 	cancelAll    = regexp.MustCompile(`\b(all|every one|each) (of )?(my|our|the)? ?(bookings?|sessions?|places?)\b|\bcancel (everything|all|the lot)\b`)
 	// wantWords say a clause asks to come to what it names.
-	wantWords = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i'?ll|i will) (love|like|be happy|rather|prefer)? ?(to )?(do|come|attend|join|go|try|book)\b|\b(book|put|sign) (me|us)( back)? (on|in|up|down|onto)\b|^\s*(please |and |then )?book\b`)
+	wantWords = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i'?ll|i will) (love|like|be happy|rather|prefer)? ?(to )?(do|come|attend|join|go|try|book)\b|\b(book|put|sign) (me|us)( back)? (on|in|up|down|onto)\b|^\s*(please |and |then )?book\b|\b(would|will|'d) be (great|lovely|perfect|fine|good|ideal|brilliant|better)\b|\b(suits|works for) (me|us)\b`)
 	orWords   = regexp.MustCompile(`^\s*(,\s*)?(or|either|or else)\s*$`)
 )
 
