@@ -13,6 +13,9 @@ const relation = `(husband|wife|partner|mum|mother|dad|father|son|daughter|carer
 var (
 	// "for 2", "for two people", "3 places", "the two of us"
 	placesCount = regexp.MustCompile(`\bfor\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)(\s+(people|persons|places|of us|adults|seats|spaces))?\b|\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(places?|seats?|spaces?|tickets?|people|persons|of us)\b|\b(both of us|us both|we'?ll both|we will both|the two of us|plus one|\+1)\b`)
+	// "me and 2 of our residents", "myself and three others": the writer
+	// and so many more.
+	placesPlus = regexp.MustCompile(`\b(?:me|myself) and (\d{1,2}|two|three|four|five|six|seven|eight|nine|ten) (?:of )?(?:(?:our|my|the) )?(?:residents|clients|others|friends|members|people|service users|carers|of them|more)\b`)
 	// "make that 3", "can you make it 2": a new number for a booking.
 	placesMake = regexp.MustCompile(`\bmake (it|that|this|them|mine|ours) (\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\b`)
 	// "me and my husband", "my wife and I", "I'll bring the person I care for"
@@ -47,6 +50,10 @@ func findPlaces(s string, most int) (int, string) {
 		if n > 0 {
 			s = s[:loc[0]] + blank(m) + s[loc[1]:]
 		}
+	}
+	if loc := placesPlus.FindStringSubmatchIndex(s); n == 0 && loc != nil {
+		n = count(s[loc[2]:loc[3]]) + 1
+		s = s[:loc[0]] + blank(s[loc[0]:loc[1]]) + s[loc[1]:]
 	}
 	if loc := placesMake.FindStringSubmatchIndex(s); n == 0 && loc != nil && !isTimeAfter(s[loc[1]:]) && !dateAfter.MatchString(s[loc[1]:]) {
 		n = count(s[loc[4]:loc[5]])
