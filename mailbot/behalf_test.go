@@ -187,6 +187,25 @@ func TestStaffForwardWithUrgentWords(t *testing.T) {
 	d.one(officer).must(t, `Their message mentions "don't feel safe"`, "follows it up today")
 }
 
+// TestStaffForwardUrgentToTheTeam: the forwarder may have read it for a
+// booking only, so their copy is marked URGENT and the rest of the team
+// get it too, replying straight to the person.
+func TestStaffForwardUrgentToTheTeam(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, map[string]string{"MAILBOT_STAFF": officer + ",second@localhost"})
+	d.deliver(strings.Replace(outlookForward("Please book her on this one", provenStaff),
+		"I use a wheelchair.", "I use a wheelchair. I don't feel safe at home at the moment.", 1))
+	d.one(mary).must(t, "You are booked on:", "please call 999")
+	if got := d.one(officer); !strings.HasPrefix(got.Subject, "URGENT") {
+		t.Errorf("to the forwarder: subject %q, want it marked urgent", got.Subject)
+	}
+	h := d.one("second@localhost")
+	if !strings.HasPrefix(h.Subject, "URGENT") || h.ReplyTo != mary {
+		t.Errorf("to the other staff: subject %q, Reply-To %q; want urgent, replying to Mary", h.Subject, h.ReplyTo)
+	}
+	h.must(t, `"don't feel safe"`, officer+" forwarded their email", "follows it up today")
+}
+
 // TestStaffNamesSomeoneWithoutAddress: "book Mary on …" from staff, with
 // no address for Mary, must not book the member of staff.
 func TestStaffNamesSomeoneWithoutAddress(t *testing.T) {

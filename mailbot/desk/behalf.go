@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/betterdays/mailbot/mailbot/address"
 	"github.com/betterdays/mailbot/mailbot/understand"
 	"github.com/betterdays/mailbot/store"
 	"github.com/betterdays/mailbot/templates"
@@ -77,6 +78,24 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 		data.Sent = strings.TrimSpace(sent.Text)
 	}
 	t.replies = append(t.replies, them.replies...)
-	t.answer("acted-for", data)
+	r := t.answer("acted-for", data)
+	if len(data.Urgent) > 0 {
+		// Whoever forwarded it may have read it for a booking only: it
+		// is marked in their inbox, and the rest of the team get it as
+		// urgent too, so that someone follows it up today.
+		r.Subject = "URGENT, please read today: " + r.Subject
+		t.replies = append(t.replies, t.urgentForOthers(who, data.Urgent)...)
+		outcome += ", urgent: passed to the other staff"
+	}
 	return fmt.Sprintf("for %s (staff %s): %s", who.Addr, t.m.From, outcome), nil
+}
+
+// urgentForOthers passes the email a member of staff forwarded, which
+// suggests its writer may be at risk, to every other member of staff.
+func (t *turn) urgentForOthers(who understand.Behalf, urgent []string) []Reply {
+	them := &understand.Message{From: who.Addr, FromName: who.Name, Subject: t.m.Subject, Fresh: who.Text}
+	all := t.d.handoffs(them, t.raw, templates.Handoff{Urgent: urgent,
+		Summary: t.m.From + " forwarded their email for me to act on, and some words in it suggest they may be at risk.",
+		Did:     "I did what " + t.m.From + " asked, gave them the numbers for 999 and Samaritans, and asked " + t.m.From + " to make sure someone follows it up today."})
+	return slices.DeleteFunc(all, func(r Reply) bool { return address.Equal(r.To, t.m.From) })
 }
