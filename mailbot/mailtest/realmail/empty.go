@@ -21,19 +21,8 @@ func (s *Servers) Empty() error {
 	if !s.opt.AnyAddress {
 		return errors.New("realmail: Empty needs AnyAddress, which remakes the mailboxes")
 	}
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		n, err := s.queued()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("realmail: %d message(s) still in Postfix's queue after %v\n%s", n, waitTimeout, s.Logs())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := s.Drain(); err != nil {
+		return err
 	}
 	homes := filepath.Join(s.Dir, "home")
 	entries, err := os.ReadDir(homes)
@@ -46,6 +35,25 @@ func (s *Servers) Empty() error {
 		}
 	}
 	return nil
+}
+
+// Drain waits until Postfix has delivered every message it took: a
+// message it answered 250 for is then in its mailbox.
+func (s *Servers) Drain() error {
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		n, err := s.queued()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("realmail: %d message(s) still in Postfix's queue after %v\n%s", n, waitTimeout, s.Logs())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // queued counts the messages in Postfix's queues.
