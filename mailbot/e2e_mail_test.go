@@ -63,15 +63,14 @@ type mailSystem struct {
 	// submit, when set, is where people log in as themselves to send.
 	submit string
 	imap   string
-	// real is the real servers, nil for the embedded one, which has put a
-	// message in its mailbox before it answers 250.
+	// real is the real servers, nil for the embedded one.
 	real *realmail.Servers
 	// env is the bot's settings for reaching the system.
 	env map[string]string
 }
 
-// embedded is the embedded server ms, which takes mail from anyone and any
-// password, as the bot's operator would configure it.
+// embedded is the embedded server ms as the mail system: it takes mail
+// without a login and any password, and delivers before it answers 250.
 func embedded(ms *mailserver.Server) *mailSystem {
 	return &mailSystem{smtp: ms.SMTPAddr(), imap: ms.IMAPAddr(), env: map[string]string{
 		"MAILBOT_IMAP": "imap://" + botAddress + "@" + ms.IMAPAddr(),
@@ -89,13 +88,14 @@ func startMailSystem(t *testing.T) *mailSystem {
 	}
 	realTurn.Lock()
 	t.Cleanup(realTurn.Unlock)
-	// Registered after the unlock, so it runs before it: the servers'
-	// logs for a failure, then whatever the previous test left emptied.
+	// Registered after the unlock, so it runs while the test still has
+	// the servers: their logs for a failure.
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Log("Dovecot and Postfix logs:\n" + realServers.Logs())
 		}
 	})
+	// Whatever the test before left behind goes.
 	if err := realServers.Empty(); err != nil {
 		t.Fatal(err)
 	}
