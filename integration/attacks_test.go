@@ -171,10 +171,10 @@ func TestForgedStaffResults(t *testing.T) {
 		{"Cancellation for Ann", "cancel ann@example.test from Promoting independence"},
 	}
 	forgeries := []struct{ name, port, authservID string }{
-		{"long s on the quiet port", s.quietAddr, forgedLongS},
-		{"Kelvin sign on the quiet port", s.quietAddr, forgedKelvin},
-		{"long s on the public port", s.smtpAddr, forgedLongS},
-		{"Kelvin sign on the public port", s.smtpAddr, forgedKelvin},
+		{"long s on the quiet port", s.QuietAddr, forgedLongS},
+		{"Kelvin sign on the quiet port", s.QuietAddr, forgedKelvin},
+		{"long s on the public port", s.SMTPAddr, forgedLongS},
+		{"Kelvin sign on the public port", s.SMTPAddr, forgedKelvin},
 	}
 	// Each forgery is judged by what it changed, so one that gets through
 	// does not make the next look guilty.
@@ -247,7 +247,7 @@ func TestStaffDomainProof(t *testing.T) {
 	}
 	// A stranger on the public port has no pass for the domain at all.
 	lists := queued(t, bot, "attendees", is(staffAddr))
-	handled(t, bot, s.forge(t, s.smtpAddr, staffAddr, "Attendees", "attendees Learning new skills",
+	handled(t, bot, s.forge(t, s.SMTPAddr, staffAddr, "Attendees", "attendees Learning new skills",
 		"Authentication-Results: "+forgedLongS+"; dmarc=pass header.from=example.test"))
 	if n := queued(t, bot, "attendees", is(staffAddr)) - lists; n != 0 {
 		t.Errorf("MAILBOT_STAFF_PROOF=domain, a stranger with a forged DMARC pass: %d attendee lists queued, want none", n)
@@ -277,7 +277,7 @@ func TestForgedFromActsForNoOne(t *testing.T) {
 	// Each forgery comes when the question it would answer is Mary's
 	// newest, which is what a reply citing nothing is taken to answer.
 	forge := func(subject, body string) string {
-		id := s.forge(t, s.smtpAddr, maryAddr, subject, body)
+		id := s.forge(t, s.SMTPAddr, maryAddr, subject, body)
 		handled(t, bot, id)
 		return id
 	}
@@ -329,7 +329,7 @@ func TestMadeUpAddressesTakeNoPlaces(t *testing.T) {
 	var ids []string
 	for i := range 3 {
 		from := fmt.Sprintf("made-up-%d-%d@example.test", i, time.Now().UnixNano())
-		ids = append(ids, s.forge(t, s.smtpAddr, from, "Booking", ask))
+		ids = append(ids, s.forge(t, s.SMTPAddr, from, "Booking", ask))
 	}
 	handled(t, bot, ids...)
 	if got := held(t, bot, on(charities)); total(got) != 0 {
@@ -358,7 +358,7 @@ func TestHandOffsDoNotSilenceStaff(t *testing.T) {
 	for i := range 11 {
 		from := fmt.Sprintf("asker%d@example.test", i)
 		s.addUser(t, from)
-		ids = append(ids, s.forge(t, s.smtpAddr, from, "Parking", "Is there parking near the library?"))
+		ids = append(ids, s.forge(t, s.SMTPAddr, from, "Parking", "Is there parking near the library?"))
 	}
 	handled(t, bot, ids...)
 	if n := queued(t, bot, "handoff", is(staffAddr)); n != 11 {
@@ -378,7 +378,7 @@ func TestForgedFloodDoesNotSilence(t *testing.T) {
 	bot := startDemoBot(t, s, map[string]string{"MAILBOT_STAFF": staffAddr})
 	var ids []string
 	for range 20 {
-		ids = append(ids, s.forge(t, s.smtpAddr, maryAddr, "help", "help"))
+		ids = append(ids, s.forge(t, s.SMTPAddr, maryAddr, "help", "help"))
 	}
 	handled(t, bot, ids...)
 	handled(t, bot, s.submit(t, maryAddr, maryAddr, botAddress, "Booking", "Please book me on Learning new skills"))
@@ -396,7 +396,7 @@ func TestPlusAddressesShareOneLimit(t *testing.T) {
 	bot := startDemoBot(t, s, map[string]string{"MAILBOT_REPLY_LIMIT": fmt.Sprint(limit), "MAILBOT_STAFF": staffAddr})
 	var ids []string
 	for i := range 2 * limit {
-		ids = append(ids, s.forge(t, s.smtpAddr, fmt.Sprintf("mary+%d@example.test", i), "help", "help"))
+		ids = append(ids, s.forge(t, s.SMTPAddr, fmt.Sprintf("mary+%d@example.test", i), "help", "help"))
 	}
 	handled(t, bot, ids...)
 	if n := queued(t, bot, "", plusOf(maryAddr)); n == 0 || n > limit {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/betterdays/mailbot/mailbot/mailtest/realmail"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
@@ -14,9 +15,9 @@ import (
 // removes, and Unicode look-alikes of it, which one does not (and must not
 // be taken for ours by the bot).
 var (
-	forgedASCII  = strings.ToUpper(authservID)
-	forgedLongS  = strings.Replace(authservID, "s", "\u017f", 1) // ſ, LATIN SMALL LETTER LONG S
-	forgedKelvin = strings.Replace(authservID, "k", "\u212a", 1) // K, KELVIN SIGN
+	forgedASCII  = strings.ToUpper(realmail.AuthservID)
+	forgedLongS  = strings.Replace(realmail.AuthservID, "s", "\u017f", 1) // ſ, LATIN SMALL LETTER LONG S
+	forgedKelvin = strings.Replace(realmail.AuthservID, "k", "\u212a", 1) // K, KELVIN SIGN
 )
 
 // results lists a delivered message's Authentication-Results, top first.
@@ -38,7 +39,7 @@ func TestAuthResultsStamp(t *testing.T) {
 	forged := []string{
 		"Authentication-Results: " + forgedASCII + "; auth=pass smtp.auth=" + staff,
 		"Authentication-Results: " + forgedLongS + "; auth=pass smtp.auth=" + staff,
-		"Authentication-Results: (a comment) " + authservID + " 1; dmarc=pass header.from=example.test",
+		"Authentication-Results: (a comment) " + realmail.AuthservID + " 1; dmarc=pass header.from=example.test",
 		"Authentication-Results: " + forgedKelvin + "; auth=pass smtp.auth=" + staff,
 		"Authentication-Results: other.example.org; dkim=pass header.d=example.test",
 	}
@@ -53,11 +54,11 @@ func TestAuthResultsStamp(t *testing.T) {
 		top  []string // our own results on top, before the survivors
 	}{
 		{"public", func(t *testing.T, raw string) { s.sendRaw(t, staff, ann, raw) },
-			[]string{authservID + "; auth=none"}},
-		{"quiet", func(t *testing.T, raw string) { s.sendVia(t, s.quietAddr, "", staff, ann, raw) },
+			[]string{realmail.AuthservID + "; auth=none"}},
+		{"quiet", func(t *testing.T, raw string) { s.sendVia(t, s.QuietAddr, "", staff, ann, raw) },
 			nil},
 		{"submission", func(t *testing.T, raw string) { s.submitRaw(t, zed, staff, ann, raw) },
-			[]string{authservID + "; auth=pass smtp.auth=" + zed + "; spf=pass smtp.mailfrom=" + staff +
+			[]string{realmail.AuthservID + "; auth=pass smtp.auth=" + zed + "; spf=pass smtp.mailfrom=" + staff +
 				"; dmarc=pass header.from=example.test"}},
 	}
 	for _, tc := range tests {
@@ -79,7 +80,7 @@ func TestAuthResultsStamp(t *testing.T) {
 // STARTTLS, takes only a right password, and relays nothing without one.
 func TestSubmissionNeedsLogin(t *testing.T) {
 	s := needServers(t)
-	c, err := smtp.Dial(s.submitAddr)
+	c, err := smtp.Dial(s.SubmitAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestSubmissionNeedsLogin(t *testing.T) {
 		t.Error("submission took MAIL FROM before STARTTLS")
 	}
 
-	tc, err := smtp.DialStartTLS(s.submitAddr, s.tlsConfig())
+	tc, err := smtp.DialStartTLS(s.SubmitAddr, s.TLSConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/betterdays/mailbot/mailbot/mailtest/realmail"
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 )
@@ -69,7 +70,7 @@ func TestHelpConversation(t *testing.T) {
 		t.Errorf("outbox for Ann = %+v, want one sent row with Message-ID %s", out, msgID)
 	}
 	// The bot logged in over TLS, and flags a message only once handled.
-	s.waitForLog(t, regexp.MustCompile(`imap-login: Info: Login: user=<`+regexp.QuoteMeta(botAddress)+`>, method=PLAIN, .*\bTLS\b`))
+	s.WaitForLog(t, regexp.MustCompile(`imap-login: Info: Login: user=<`+regexp.QuoteMeta(botAddress)+`>, method=PLAIN, .*\bTLS\b`))
 	waitFor(t, "Ann's message to be flagged \\Seen in the bot's INBOX", func() bool {
 		in := s.mailbox(t, botAddress)
 		return len(in) == 1 && in[0].Seen()
@@ -87,7 +88,7 @@ func TestHelpConversation(t *testing.T) {
 func TestPasswordNeedsTLS(t *testing.T) {
 	s := needServers(t)
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}, Timeout: 5 * time.Second}
-	conn, err := d.Dial("tcp", s.imapAddr)
+	conn, err := d.Dial("tcp", s.IMAPAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestPasswordNeedsTLS(t *testing.T) {
 	if !c.Caps().Has(imap.CapLoginDisabled) {
 		t.Errorf("Dovecot offers LOGIN before STARTTLS; capabilities %v", c.Caps())
 	}
-	if err := c.Login(botAddress, password).Wait(); err == nil {
+	if err := c.Login(botAddress, realmail.Password).Wait(); err == nil {
 		t.Error("Dovecot accepted a password without TLS")
 	}
 }

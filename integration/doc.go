@@ -14,18 +14,9 @@
 // run fails instead. MAILBOT_INTEGRATION_KEEP=1 keeps the temporary
 // directory (configurations, logs, mailboxes) for a look afterwards.
 //
-// Postfix plays an organisation's receiving server as the bot's README
-// asks for one: a filter (milter.go, a milter in the test process) removes
-// every incoming Authentication-Results whose authserv-id is authservID in
-// any ASCII case, as real strip rules do, and adds its own on top. The
-// public port stamps "auth=none" for everyone; a second public port (quiet)
-// stamps nothing for a stranger, as OpenDKIM does by default, so a forged
-// look-alike surviving the strip is the topmost; the submission port (TLS,
-// then SASL AUTH through Dovecot, then any From) stamps "auth=pass
-// smtp.auth=LOGIN", with SPF and DMARC passes for an envelope sender and a
-// From in example.test, which is what a domain's own server concludes.
-//
-// The files without the build tag (servers.go, dovecot.go, postfix.go,
-// milter.go, cert.go) are the harness: they are compiled and vetted by the
-// ordinary build so they do not rot between integration runs.
+// The servers, and the Authentication-Results filter Postfix runs, are
+// package mailbot/mailtest/realmail's, which package mailbot's end-to-end
+// tests also run against with MAILBOT_TEST_DOVECOT=1. servers.go, without
+// the build tag so the ordinary build compiles and vets it, is how the
+// tests play people's mail programs against them.
 package integration

@@ -78,7 +78,7 @@ func TestListAndNewsletter(t *testing.T) {
 	s := needServers(t)
 	const mary, nora = "mary@example.test", "nora@example.test"
 	s.fresh(t, mary, nora)
-	s.setSieve(t, nora, vacation)
+	s.SetSieve(t, nora, vacation)
 	bot := startBot(t, s, nil)
 	ctx := context.Background()
 	if _, err := mailbot.LoadDemoTimetable(ctx, bot.Store, bot.Config.TZ, time.Now()); err != nil {
@@ -121,7 +121,7 @@ func TestListAndNewsletter(t *testing.T) {
 	// List-Id, Auto-Submitted) and, as RFC 3834 and 5230 ask, sends no
 	// out-of-office reply to it: no loop can start. (A vacation reply that
 	// does reach the bot is ignored: TestVacationReplyNotAnswered.)
-	line := s.waitForLog(t, regexp.MustCompile(`lmtp\(`+regexp.QuoteMeta(nora)+`\).*msgid=<`+regexp.QuoteMeta(copyTo[nora].messageID())+`>: .*vacation.*`))
+	line := s.WaitForLog(t, regexp.MustCompile(`lmtp\(`+regexp.QuoteMeta(nora)+`\).*msgid=<`+regexp.QuoteMeta(copyTo[nora].messageID())+`>: .*vacation.*`))
 	if !strings.Contains(line, "discard") {
 		t.Errorf("Sieve on the newsletter: %s\nwant the vacation response discarded", line)
 	}

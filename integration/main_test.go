@@ -17,6 +17,7 @@ import (
 
 	"github.com/betterdays/mailbot/mailbot"
 	"github.com/betterdays/mailbot/mailbot/mailtest"
+	"github.com/betterdays/mailbot/mailbot/mailtest/realmail"
 )
 
 // srv is the one Dovecot + Postfix pair every test shares; nil, with
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 
 func run(m *testing.M) int {
 	required := os.Getenv("MAILBOT_INTEGRATION_REQUIRED") == "1"
-	if reason := requirements(); reason != "" {
+	if reason := realmail.Requirements(); reason != "" {
 		if required {
 			fmt.Fprintf(os.Stderr, "integration: MAILBOT_INTEGRATION_REQUIRED=1 but this machine %s\n", reason)
 			return 1
@@ -41,51 +42,23 @@ func run(m *testing.M) int {
 		skipReason = "integration tests skipped: this machine " + reason
 		return m.Run()
 	}
-	keep := os.Getenv("MAILBOT_INTEGRATION_KEEP") == "1"
-	var (
-		s     *servers
-		dir   string
-		start time.Time
-	)
-	// The ports are chosen free but bound by the servers a moment later,
-	// so another process may take one meanwhile: try again, with new ones.
-	for attempt := 1; ; attempt++ {
-		var err error
-		dir, err = os.MkdirTemp("", "mailbot-it-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "integration:", err)
-			return 1
-		}
-		defer func(dir string) {
-			if keep {
-				fmt.Fprintln(os.Stderr, "integration: kept", dir)
-			} else {
-				os.RemoveAll(dir)
-			}
-		}(dir)
-		start = time.Now()
-		if s, err = startServers(dir); err == nil {
-			break
-		}
-		fmt.Fprintf(os.Stderr, "integration: starting Dovecot and Postfix (attempt %d): %v\n", attempt, err)
-		if attempt == 3 {
-			return 1
-		}
+	start := time.Now()
+	rs, err := realmail.Start(realmail.Options{Users: people, Keep: os.Getenv("MAILBOT_INTEGRATION_KEEP") == "1"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		return 1
 	}
 	// Stopped whatever the tests do; a panic kills the test binary, and
-	// then each server's watchdog (see startDaemon) stops it instead.
+	// then each server's watchdog stops it instead.
 	defer func() {
-		if err := s.close(); err != nil {
+		if err := rs.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, "integration:", err)
 		}
 	}()
-	// The bot verifies certificates against the system roots and has no
-	// setting for a CA of its own; Go reads SSL_CERT_FILE when it first
-	// loads those roots, which no test has done yet.
-	os.Setenv("SSL_CERT_FILE", s.caFile)
+	s := &servers{rs}
 	if testing.Verbose() {
 		fmt.Printf("integration: Dovecot (IMAP %s, LMTP %s) and Postfix (SMTP %s) up in %v, in %s\n",
-			s.imapAddr, s.lmtpAddr, s.smtpAddr, time.Since(start).Round(time.Millisecond), dir)
+			s.IMAPAddr, s.LMTPAddr, s.SMTPAddr, time.Since(start).Round(time.Millisecond), s.Dir)
 	}
 	srv = s
 	return m.Run()
@@ -100,7 +73,7 @@ func needServers(t *testing.T) *servers {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Log("server logs:\n" + srv.logs())
+			t.Log("server logs:\n" + srv.Logs())
 		}
 	})
 	return srv
@@ -119,14 +92,14 @@ func startBot(t *testing.T, s *servers, extra map[string]string) *mailbot.Servic
 		"MAILBOT_ADDRESS": botAddress,
 		// The user name is the whole address: url.Parse splits userinfo
 		// from host at the last '@'.
-		"MAILBOT_IMAP":          "imap://" + botAddress + "@" + s.imapAddr,
-		"MAILBOT_IMAP_PASSWORD": password,
-		"MAILBOT_SMTP":          "smtp://" + s.smtpAddr,
+		"MAILBOT_IMAP":          "imap://" + botAddress + "@" + s.IMAPAddr,
+		"MAILBOT_IMAP_PASSWORD": realmail.Password,
+		"MAILBOT_SMTP":          "smtp://" + s.SMTPAddr,
 		"MAILBOT_HTTP":          "127.0.0.1:0",
 		"MAILBOT_POLL":          "5s",
 		// Whose Authentication-Results to trust: the test Postfix's, as
 		// an operator names their own server's (milter.go).
-		"MAILBOT_AUTHSERV_ID": authservID,
+		"MAILBOT_AUTHSERV_ID": realmail.AuthservID,
 	}
 	for k, v := range extra {
 		env[k] = v

@@ -4,10 +4,7 @@ package integration
 
 import (
 	"context"
-	"path/filepath"
-	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -81,39 +78,11 @@ func TestServersRestart(t *testing.T) {
 	}
 }
 
-// restart stops one of the servers ("dovecot" or "postfix"), calls during
-// while it is down, and starts it again on the same configuration, ports
-// and mailboxes.
+// restart is Restart, failing the test on error.
 func (s *servers) restart(t *testing.T, name string, during func()) {
 	t.Helper()
-	i := slices.IndexFunc(s.daemons, func(d *daemon) bool { return d.name == name })
-	if i < 0 {
-		t.Fatalf("no %s running", name)
-	}
-	// The whole group at once, as an init system stops a service: asked
-	// alone, Dovecot's master leaves its children running for seconds.
-	d := s.daemons[i]
-	syscall.Kill(-d.cmd.Process.Pid, syscall.SIGTERM)
-	if err := d.stop(); err != nil {
-		t.Fatalf("stop %s: %v", name, err)
-	}
-	s.daemons = slices.Delete(s.daemons, i, i+1)
-	during()
-	var argv, addrs []string
-	switch name {
-	case "dovecot":
-		argv = []string{"/usr/sbin/dovecot", "-F", "-c", filepath.Join(s.dir, "dovecot", "dovecot.conf")}
-		addrs = []string{s.imapAddr, s.lmtpAddr}
-	case "postfix":
-		argv = []string{"/usr/lib/postfix/sbin/master", "-c", filepath.Join(s.dir, "postfix", "conf"), "-d"}
-		addrs = []string{s.smtpAddr}
-	}
-	d, err := s.startDaemon(name, argv...)
-	if err == nil {
-		err = d.waitListening(addrs...)
-	}
-	if err != nil {
-		t.Fatalf("start %s again: %v\n%s", name, err, s.logs())
+	if err := s.Restart(name, during); err != nil {
+		t.Fatal(err)
 	}
 }
 

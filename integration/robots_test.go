@@ -23,7 +23,7 @@ func TestVacationReplyNotAnswered(t *testing.T) {
 	s := needServers(t)
 	const mary = "mary@example.test"
 	s.fresh(t, mary)
-	s.setSieve(t, mary, vacation)
+	s.SetSieve(t, mary, vacation)
 	bot := startBot(t, s, nil)
 
 	// No Auto-Submitted: written by a person, so Sieve may answer it.
@@ -68,13 +68,13 @@ func TestVacationIgnoresBotReplies(t *testing.T) {
 	s := needServers(t)
 	const nora = "nora@example.test"
 	s.fresh(t, nora)
-	s.setSieve(t, nora, vacation)
+	s.SetSieve(t, nora, vacation)
 	bot := startBot(t, s, nil)
 
 	id := s.send(t, "Nora Price <"+nora+">", botAddress, "help", "help")
 	reply := s.waitForMail(t, nora, nil)
 	// Dovecot logs what Sieve did with the bot's reply.
-	line := s.waitForLog(t, regexp.MustCompile(`lmtp\(`+regexp.QuoteMeta(nora)+`\).*msgid=<`+regexp.QuoteMeta(reply.messageID())+`>: .*vacation.*`))
+	line := s.WaitForLog(t, regexp.MustCompile(`lmtp\(`+regexp.QuoteMeta(nora)+`\).*msgid=<`+regexp.QuoteMeta(reply.messageID())+`>: .*vacation.*`))
 	if !strings.Contains(line, "discard") {
 		t.Errorf("Sieve on the bot's reply: %s\nwant the vacation response discarded", line)
 	}

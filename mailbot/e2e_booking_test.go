@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
-	"github.com/betterdays/mailbot/mailbot/mailserver"
-	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/betterdays/mailbot/store"
 )
 
@@ -39,15 +37,15 @@ var ebLondon = mustLoad("Europe/London")
 // ebBot is a bot on its own mail server with ebTimetable imported.
 type ebBot struct {
 	t   *testing.T
-	ms  *mailserver.Server
+	ms  *mailSystem
 	svc *Service
 	seq atomic.Int64
 }
 
 func ebStart(t *testing.T) *ebBot {
 	t.Helper()
-	ms := startMailServer(t)
-	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), nil))
+	ms := startMailSystem(t)
+	svc, _ := startBot(t, ms.config(t, t.TempDir(), nil))
 	e := &ebBot{t: t, ms: ms, svc: svc}
 	if res := e.importTimetable(ebTimetable); res.Added != 2 {
 		t.Fatalf("import: %+v, want 2 added", res)
@@ -77,7 +75,7 @@ func (e *ebBot) send(who, name, subject, text string) {
 	e.t.Helper()
 	raw := fmt.Sprintf("From: %s <%s>\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <eb%d.%s>\r\nDate: %s\r\n\r\n%s\r\n",
 		name, who, botAddress, subject, e.seq.Add(1), who, time.Now().Format(time.RFC1123Z), text)
-	mailtest.Send(e.t, e.ms.SMTPAddr(), who, botAddress, raw)
+	e.ms.Send(e.t, who, botAddress, raw)
 }
 
 // reply answers m as a mail client does: to its Reply-To, threaded on its
@@ -94,13 +92,13 @@ func (e *ebBot) reply(who, name string, m *sent, text string) {
 	raw := fmt.Sprintf("From: %s <%s>\r\nTo: %s\r\nSubject: Re: %s\r\nMessage-ID: <eb%d.%s>\r\nIn-Reply-To: <%s>\r\nReferences: <%s>\r\nDate: %s\r\n\r\n%s\r\n\r\nOn %s, Better Days <%s> wrote:\r\n%s",
 		name, who, m.ReplyTo, m.Subject, e.seq.Add(1), who, m.MessageID, m.MessageID, time.Now().Format(time.RFC1123Z),
 		text, time.Now().Format("Mon, 2 Jan 2006"), botAddress, quoted.String())
-	mailtest.Send(e.t, e.ms.SMTPAddr(), who, m.ReplyTo, raw)
+	e.ms.Send(e.t, who, m.ReplyTo, raw)
 }
 
 // next waits until who has n messages and returns the newest.
 func (e *ebBot) next(who string, n int) *sent {
 	e.t.Helper()
-	msgs := mailtest.WaitForMail(e.t, e.ms.IMAPAddr(), who, n)
+	msgs := e.ms.WaitForMail(e.t, who, n)
 	return readSent(e.t, msgs[n-1].Raw)
 }
 
@@ -313,7 +311,7 @@ func TestE2EOfferBelongsToItsPerson(t *testing.T) {
 			t.Errorf("after Cara answered Ann's list, %s bookings = %q, want none", s, b)
 		}
 	}
-	if n := len(mailtest.Mailbox(t, e.ms.IMAPAddr(), ebAnn)); n != 1 {
+	if n := len(e.ms.Mailbox(t, ebAnn)); n != 1 {
 		t.Errorf("Ann has %d messages after Cara's reply, want 1 (her list)", n)
 	}
 
@@ -374,10 +372,10 @@ func TestE2ETimetableChangeTellsBooked(t *testing.T) {
 		t.Fatalf("second re-import: %+v, want 2 unchanged", res)
 	}
 	sentinel(t, e.ms, e.svc, "zed@example.org")
-	if n := len(mailtest.Mailbox(t, e.ms.IMAPAddr(), ebAnn)); n != 2 {
+	if n := len(e.ms.Mailbox(t, ebAnn)); n != 2 {
 		t.Errorf("Ann has %d messages after an unchanged re-import, want 2", n)
 	}
-	bob := mailtest.Mailbox(t, e.ms.IMAPAddr(), ebBob)
+	bob := e.ms.Mailbox(t, ebBob)
 	if len(bob) != 2 {
 		t.Fatalf("Bob has %d messages, want 2 (waiting list, then the change)", len(bob))
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/desk"
-	"github.com/betterdays/mailbot/mailbot/mailtest"
 )
 
 const ebStaff = "officer@example.org"
@@ -18,8 +17,8 @@ const ebStaff = "officer@example.org"
 // booking, someone booked by phone, and a session withdrawn, with a
 // reply "1" to the list of what else is on.
 func TestE2EOrganisers(t *testing.T) {
-	ms := startMailServer(t)
-	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_STAFF": ebStaff}))
+	ms := startMailSystem(t)
+	svc, _ := startBot(t, ms.config(t, t.TempDir(), map[string]string{"MAILBOT_STAFF": ebStaff}))
 	e := &ebBot{t: t, ms: ms, svc: svc}
 	e.importTimetable(ebTimetable)
 	ctx := context.Background()
@@ -61,7 +60,7 @@ func TestE2EOrganisers(t *testing.T) {
 		t.Errorf("withdrawal's calendar part: %q, STATUS %q", inv.ContentType, ev.Status)
 	}
 	var subjects []string
-	for _, m := range mailtest.WaitForMail(t, ms.IMAPAddr(), ebStaff, 3)[1:] {
+	for _, m := range ms.WaitForMail(t, ebStaff, 3)[1:] {
 		subjects = append(subjects, readSent(t, m.Raw).Subject)
 	}
 	slices.Sort(subjects)

@@ -16,11 +16,12 @@ import (
 	"github.com/emersion/go-message/mail"
 )
 
-// TestConversation is the whole path in embedded mode, as `mailbot run`
+// TestE2EConversation is the whole path in embedded mode, as `mailbot run`
 // starts it: a person sends "help" with a real SMTP client and reads the
 // reply from their own mailbox with a real IMAP client.
-func TestConversation(t *testing.T) {
+func TestE2EConversation(t *testing.T) {
 	t.Parallel()
+	skipReal(t, "it tests the embedded server the bot starts for itself")
 	env := map[string]string{"MAILBOT_DB": t.TempDir() + "/mailbot.db", "MAILBOT_POLL": "3s"}
 	cfg, err := FromEnv(func(k string) string { return env[k] })
 	if err != nil || !cfg.Embedded {
@@ -100,31 +101,30 @@ func TestConversation(t *testing.T) {
 // so once it is answered every message before it has been handled; their
 // replies were queued before its own, but go out over several connections,
 // so one may still be on its way (seen on a loaded machine): once nothing
-// is queued, everything has been delivered, and a count taken then is final.
-func sentinel(t *testing.T, ms interface {
-	SMTPAddr() string
-	IMAPAddr() string
-}, svc *Service, who string) {
+// is queued, and the mail system has delivered what it took, everything
+// has been delivered, and a count taken then is final.
+func sentinel(t *testing.T, ms *mailSystem, svc *Service, who string) {
 	t.Helper()
-	n := len(mailtest.Mailbox(t, ms.IMAPAddr(), who))
-	mailtest.Send(t, ms.SMTPAddr(), who, botAddress, message(who, "help", who+".sentinel", "help"))
-	mailtest.WaitForMail(t, ms.IMAPAddr(), who, n+1)
+	n := len(ms.Mailbox(t, who))
+	ms.Send(t, who, botAddress, message(who, "help", who+".sentinel", "help"))
+	ms.WaitForMail(t, who, n+1)
 	mailtest.WaitFor(t, "the outbox to be empty", func() bool {
 		st, err := svc.Store.OutboxStats(context.Background())
 		return err == nil && st.Queued == 0
 	})
+	ms.Delivered(t)
 }
 
-// TestRestartNoSecondReply stops the bot and starts it again on the same
+// TestE2ERestartNoSecondReply stops the bot and starts it again on the same
 // database and mailbox: the first message is not answered again.
-func TestRestartNoSecondReply(t *testing.T) {
+func TestE2ERestartNoSecondReply(t *testing.T) {
 	t.Parallel()
-	ms := startMailServer(t)
-	cfg := e2eConfig(t, ms, t.TempDir(), nil)
+	ms := startMailSystem(t)
+	cfg := ms.config(t, t.TempDir(), nil)
 
 	_, stop := startBot(t, cfg)
-	mailtest.Send(t, ms.SMTPAddr(), "ann@example.org", botAddress, message("ann@example.org", "hello", "r1@example.org", "help"))
-	mailtest.WaitForMail(t, ms.IMAPAddr(), "ann@example.org", 1)
+	ms.Send(t, "ann@example.org", botAddress, message("ann@example.org", "hello", "r1@example.org", "help"))
+	ms.WaitForMail(t, "ann@example.org", 1)
 	stop()
 
 	// Make the mailbox look as if the bot had crashed after committing but
@@ -137,15 +137,15 @@ func TestRestartNoSecondReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	mailtest.Unsee(t, ms.IMAPAddr(), botAddress)
+	ms.Unsee(t, botAddress)
 
 	svc, _ := startBot(t, cfg)
 	sentinel(t, ms, svc, "zed@example.org")
-	if got := len(mailtest.Mailbox(t, ms.IMAPAddr(), "ann@example.org")); got != 1 {
+	if got := len(ms.Mailbox(t, "ann@example.org")); got != 1 {
 		t.Errorf("after restart ann has %d replies, want 1", got)
 	}
 	mailtest.WaitFor(t, "the unflagged message to be flagged on reconnect", func() bool {
-		for _, m := range mailtest.Mailbox(t, ms.IMAPAddr(), botAddress) {
+		for _, m := range ms.Mailbox(t, botAddress) {
 			if !m.Seen() {
 				return false
 			}
@@ -157,22 +157,22 @@ func TestRestartNoSecondReply(t *testing.T) {
 	}
 }
 
-// TestDuplicateMessageID delivers the same message twice (as a mail server
+// TestE2EDuplicateMessageID delivers the same message twice (as a mail server
 // retrying after a lost acknowledgement does): one reply.
-func TestDuplicateMessageID(t *testing.T) {
+func TestE2EDuplicateMessageID(t *testing.T) {
 	t.Parallel()
-	ms := startMailServer(t)
-	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), nil))
+	ms := startMailSystem(t)
+	svc, _ := startBot(t, ms.config(t, t.TempDir(), nil))
 	raw := message("bea@example.org", "help", "dup@example.org", "help")
-	mailtest.Send(t, ms.SMTPAddr(), "bea@example.org", botAddress, raw)
-	mailtest.Send(t, ms.SMTPAddr(), "bea@example.org", botAddress, raw)
+	ms.Send(t, "bea@example.org", botAddress, raw)
+	ms.Send(t, "bea@example.org", botAddress, raw)
 	sentinel(t, ms, svc, "zed@example.org")
-	if got := len(mailtest.Mailbox(t, ms.IMAPAddr(), "bea@example.org")); got != 1 {
+	if got := len(ms.Mailbox(t, "bea@example.org")); got != 1 {
 		t.Errorf("bea has %d replies to a message delivered twice, want 1", got)
 	}
 	mailtest.WaitFor(t, "both copies flagged \\Seen", func() bool {
 		n := 0
-		for _, m := range mailtest.Mailbox(t, ms.IMAPAddr(), botAddress) {
+		for _, m := range ms.Mailbox(t, botAddress) {
 			if m.Seen() {
 				n++
 			}
@@ -181,13 +181,13 @@ func TestDuplicateMessageID(t *testing.T) {
 	})
 }
 
-// TestNeverAnswered sends what a bot must not answer, and malformed mail:
+// TestE2ENeverAnswered sends what a bot must not answer, and malformed mail:
 // each is recorded, nothing crashes, and only a person with a readable
 // address gets a reply.
-func TestNeverAnswered(t *testing.T) {
+func TestE2ENeverAnswered(t *testing.T) {
 	t.Parallel()
-	ms := startMailServer(t)
-	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), nil))
+	ms := startMailSystem(t)
+	svc, _ := startBot(t, ms.config(t, t.TempDir(), nil))
 	big := "From: Big <big@example.org>\r\nTo: " + botAddress + "\r\nSubject: photos\r\nMessage-ID: <big@example.org>\r\n\r\n" +
 		strings.Repeat(strings.Repeat("x", 998)+"\r\n", 10_000) // 10 MB
 	cases := []struct {
@@ -207,7 +207,7 @@ func TestNeverAnswered(t *testing.T) {
 		{"10 MB body", "big@example.org", big, "replied: too large to read", "big@example.org"},
 	}
 	for _, c := range cases {
-		mailtest.Send(t, ms.SMTPAddr(), c.envFrom, botAddress, c.raw)
+		ms.Send(t, c.envFrom, botAddress, c.raw)
 	}
 	sentinel(t, ms, svc, "zed@example.org")
 	for _, c := range cases {
@@ -220,30 +220,30 @@ func TestNeverAnswered(t *testing.T) {
 			t.Errorf("%s: outcome = %q, %v; want %q", c.name, got, err, c.outcome)
 		}
 		if c.replyTo != "" {
-			if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), c.replyTo)); n != 1 {
+			if n := len(ms.Mailbox(t, c.replyTo)); n != 1 {
 				t.Errorf("%s: %s got %d replies, want 1", c.name, c.replyTo, n)
 			}
 		}
 	}
 	for _, who := range []string{"oof@example.org", "news@example.org", "list@example.org", "someone@example.org", "x@example.org"} {
-		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), who)); n != 0 {
+		if n := len(ms.Mailbox(t, who)); n != 0 {
 			t.Errorf("%s got %d replies, want none", who, n)
 		}
 	}
 	if n, _ := svc.Store.CountInbound(context.Background()); n != len(cases)+1 {
 		t.Errorf("inbound records = %d, want %d (every case and the sentinel)", n, len(cases)+1)
 	}
-	big10 := mailtest.Mailbox(t, ms.IMAPAddr(), "big@example.org")
+	big10 := ms.Mailbox(t, "big@example.org")
 	if len(big10) == 1 && !strings.Contains(string(big10[0].Raw), "too large for me to read") {
 		t.Errorf("reply to a 10 MB message does not say it was too large:\n%s", string(big10[0].Raw))
 	}
 }
 
-// TestHealth reads the health report over real HTTP.
-func TestHealth(t *testing.T) {
+// TestE2EHealth reads the health report over real HTTP.
+func TestE2EHealth(t *testing.T) {
 	t.Parallel()
-	ms := startMailServer(t)
-	cfg := e2eConfig(t, ms, t.TempDir(), nil)
+	ms := startMailSystem(t)
+	cfg := ms.config(t, t.TempDir(), nil)
 	svc, err := NewService(context.Background(), cfg, SystemClock, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
@@ -269,52 +269,52 @@ func TestHealth(t *testing.T) {
 	})
 }
 
-// TestReconnect cuts the IMAP connection while the bot is idling: it
+// TestE2EReconnect cuts the IMAP connection while the bot is idling: it
 // reconnects by itself and answers mail that arrived meanwhile.
-func TestReconnect(t *testing.T) {
+func TestE2EReconnect(t *testing.T) {
 	t.Parallel()
-	ms := startMailServer(t)
+	ms := startMailSystem(t)
 	proxy := startCutProxy(t, ms.IMAPAddr())
-	cfg := e2eConfig(t, ms, t.TempDir(), map[string]string{
+	cfg := ms.config(t, t.TempDir(), map[string]string{
 		"MAILBOT_IMAP": "imap://" + botAddress + "@" + proxy.Addr(),
 	})
 	svc, _ := startBot(t, cfg)
-	mailtest.Send(t, ms.SMTPAddr(), "cy@example.org", botAddress, message("cy@example.org", "help", "c1@example.org", "help"))
-	mailtest.WaitForMail(t, ms.IMAPAddr(), "cy@example.org", 1)
+	ms.Send(t, "cy@example.org", botAddress, message("cy@example.org", "help", "c1@example.org", "help"))
+	ms.WaitForMail(t, "cy@example.org", 1)
 
 	proxy.Cut()
 	mailtest.WaitFor(t, "the inbox to notice the cut", func() bool { return !svc.Inbox.Status().Connected })
-	mailtest.Send(t, ms.SMTPAddr(), "cy@example.org", botAddress, message("cy@example.org", "help again", "c2@example.org", "help"))
-	mailtest.WaitForMail(t, ms.IMAPAddr(), "cy@example.org", 2)
+	ms.Send(t, "cy@example.org", botAddress, message("cy@example.org", "help again", "c2@example.org", "help"))
+	ms.WaitForMail(t, "cy@example.org", 2)
 	if !svc.Inbox.Status().Connected {
 		t.Error("inbox not connected after answering")
 	}
 }
 
-// TestPolling answers mail with IDLE switched off, as for a server whose
+// TestE2EPolling answers mail with IDLE switched off, as for a server whose
 // IDLE cannot be trusted.
-func TestPolling(t *testing.T) {
+func TestE2EPolling(t *testing.T) {
 	t.Parallel()
-	ms := startMailServer(t)
-	startBot(t, e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_IDLE": "off", "MAILBOT_POLL": "100ms"}))
+	ms := startMailSystem(t)
+	startBot(t, ms.config(t, t.TempDir(), map[string]string{"MAILBOT_IDLE": "off", "MAILBOT_POLL": "100ms"}))
 	for i, id := range []string{"p1@example.org", "p2@example.org"} {
-		mailtest.Send(t, ms.SMTPAddr(), "poll@example.org", botAddress, message("poll@example.org", "help", id, "help"))
-		mailtest.WaitForMail(t, ms.IMAPAddr(), "poll@example.org", i+1)
+		ms.Send(t, "poll@example.org", botAddress, message("poll@example.org", "help", id, "help"))
+		ms.WaitForMail(t, "poll@example.org", i+1)
 	}
 }
 
-// TestReplyLimit: a flood of messages claiming to be from one address gets
+// TestE2EReplyLimit: a flood of messages claiming to be from one address gets
 // at most the limit of replies in an hour; the rest are recorded.
-func TestReplyLimit(t *testing.T) {
+func TestE2EReplyLimit(t *testing.T) {
 	t.Parallel()
-	ms := startMailServer(t)
-	svc, _ := startBot(t, e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_REPLY_LIMIT": "3"}))
+	ms := startMailSystem(t)
+	svc, _ := startBot(t, ms.config(t, t.TempDir(), map[string]string{"MAILBOT_REPLY_LIMIT": "3"}))
 	for i := range 5 {
-		mailtest.Send(t, ms.SMTPAddr(), "victim@example.org", botAddress,
+		ms.Send(t, "victim@example.org", botAddress,
 			message("victim@example.org", "help", fmt.Sprintf("flood%d@example.org", i), "help"))
 	}
 	sentinel(t, ms, svc, "zed@example.org")
-	if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), "victim@example.org")); n != 3 {
+	if n := len(ms.Mailbox(t, "victim@example.org")); n != 3 {
 		t.Errorf("victim got %d replies to 5 messages, want the limit of 3", n)
 	}
 	got, err := svc.Store.InboundOutcome(context.Background(), "flood4@example.org")

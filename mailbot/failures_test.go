@@ -453,7 +453,7 @@ func TestIMAPServerDownAndBack(t *testing.T) {
 			if tc.down > 0 && !strings.Contains(strings.Join(stopped, "\n"), "connect to IMAP server "+g.addr) {
 				t.Errorf("no line names the unreachable server %s:\n%s", g.addr, strings.Join(stopped, "\n"))
 			}
-			sentinel(t, ms, b.svc, "zed@example.org")
+			sentinel(t, embedded(ms), b.svc, "zed@example.org")
 			for _, w := range who {
 				if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 1 {
 					t.Errorf("%s has %d answers, want 1", w, n)

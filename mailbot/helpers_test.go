@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -39,23 +38,7 @@ func startMailServer(t *testing.T) *mailserver.Server {
 // it were the organisation's own mail server, with a database in dir.
 func e2eConfig(t *testing.T, ms *mailserver.Server, dir string, extra map[string]string) Config {
 	t.Helper()
-	env := map[string]string{
-		"MAILBOT_DB":      filepath.Join(dir, "mailbot.db"),
-		"MAILBOT_ADDRESS": botAddress,
-		"MAILBOT_IMAP":    "imap://" + botAddress + "@" + ms.IMAPAddr(),
-		"MAILBOT_SMTP":    "smtp://" + ms.SMTPAddr(),
-		"MAILBOT_HTTP":    "127.0.0.1:0",
-		"MAILBOT_POLL":    "3s",
-	}
-	for k, v := range extra {
-		env[k] = v
-	}
-	cfg, err := FromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RetryBase = 20 * time.Millisecond
-	return cfg
+	return embedded(ms).config(t, dir, extra)
 }
 
 // startBot runs the whole bot until the returned stop is called (or the

@@ -649,7 +649,7 @@ func TestHostileOverSMTP(t *testing.T) {
 	for _, c := range cases {
 		mailtest.Send(t, ms.SMTPAddr(), cmp.Or(c.from, "x@example.org"), botAddress, c.raw)
 	}
-	sentinel(t, ms, svc, "zed@example.org")
+	sentinel(t, embedded(ms), svc, "zed@example.org")
 	for _, c := range cases {
 		if c.from == "" {
 			continue

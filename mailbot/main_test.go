@@ -15,5 +15,5 @@ func TestMain(m *testing.M) {
 	// the same CPU time.
 	mailtest.ParallelAtLeast(4)
 	mailtest.TempInMemory()
-	os.Exit(m.Run())
+	os.Exit(runMailSystem(m))
 }

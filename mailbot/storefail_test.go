@@ -223,7 +223,7 @@ func nothingSeenUntil(t *testing.T, ms *mailserver.Server, b *fltBot, who []stri
 		mailtest.WaitForMail(t, ms.IMAPAddr(), w, 1)
 	}
 	mailtest.WaitFor(t, "every message flagged", func() bool { return b.unseen() == 0 })
-	sentinel(t, ms, b.svc, "zed@example.org")
+	sentinel(t, embedded(ms), b.svc, "zed@example.org")
 	for _, w := range who {
 		if n := len(mailtest.Mailbox(t, ms.IMAPAddr(), w)); n != 1 {
 			t.Errorf("%s has %d answers, want 1", w, n)

@@ -144,7 +144,13 @@ func (cl Client) Mailbox(t testing.TB, addr, user string) []Message {
 // Unsee clears \Seen on every message in user's INBOX.
 func Unsee(t testing.TB, addr, user string) {
 	t.Helper()
-	c, _ := Client{}.Login(t, addr, user)
+	Client{}.Unsee(t, addr, user)
+}
+
+// Unsee clears \Seen on every message in user's INBOX.
+func (cl Client) Unsee(t testing.TB, addr, user string) {
+	t.Helper()
+	c, _ := cl.Login(t, addr, user)
 	defer c.Close()
 	var all imap.SeqSet
 	all.AddRange(1, 0)
@@ -193,9 +199,16 @@ func Wait(t testing.TB, within time.Duration, what string, cond func() bool) {
 // more than n fails the test.
 func WaitForMail(t testing.TB, addr, user string, n int) []Message {
 	t.Helper()
+	return Client{}.WaitForMail(t, addr, user, n)
+}
+
+// WaitForMail waits until user's INBOX holds n messages and returns them;
+// more than n fails the test.
+func (cl Client) WaitForMail(t testing.TB, addr, user string, n int) []Message {
+	t.Helper()
 	var msgs []Message
 	WaitFor(t, fmt.Sprintf("%d message(s) for %s", n, user), func() bool {
-		msgs = Mailbox(t, addr, user)
+		msgs = cl.Mailbox(t, addr, user)
 		return len(msgs) >= n
 	})
 	if len(msgs) != n {

@@ -1,4 +1,4 @@
-package integration
+package realmail
 
 import (
 	"fmt"
@@ -9,11 +9,11 @@ import (
 	"github.com/emersion/go-milter"
 )
 
-// authservID is the authserv-id (RFC 8601) the test Postfix writes in its
+// AuthservID is the authserv-id (RFC 8601) the test Postfix writes in its
 // Authentication-Results. It has an s and a k, the letters Unicode case
 // folding matches with U+017F LATIN SMALL LETTER LONG S and U+212A KELVIN
 // SIGN, so a forged look-alike of it can be tried.
-const authservID = "mailcheck.example.test"
+const AuthservID = "mailcheck.example.test"
 
 // ownDomain is the domain whose SPF record, in the world these servers play,
 // names this Postfix: mail it relays for a logged-in user with an envelope
@@ -96,7 +96,7 @@ func (a *authMessage) Header(name, value string, m *milter.Modifier) (milter.Res
 	switch {
 	case asciiEqualFold(name, "Authentication-Results"):
 		a.nAR++
-		if asciiEqualFold(authservIDOf(value), authservID) {
+		if asciiEqualFold(authservIDOf(value), AuthservID) {
 			a.forged = append(a.forged, a.nAR)
 		}
 	case asciiEqualFold(name, "From"):
@@ -132,7 +132,7 @@ func (a *authMessage) results() string {
 			return ""
 		}
 		// RFC 8601 section 2.7.4: none, SMTP AUTH was not attempted.
-		return authservID + "; auth=none"
+		return AuthservID + "; auth=none"
 	}
 	r := []string{"auth=pass smtp.auth=" + a.login}
 	// Without smtpd_sender_login_maps a logged-in user may use any
@@ -147,7 +147,7 @@ func (a *authMessage) results() string {
 			r = append(r, "dmarc=pass header.from="+strings.ToLower(fromDomain))
 		}
 	}
-	return authservID + "; " + strings.Join(r, "; ")
+	return AuthservID + "; " + strings.Join(r, "; ")
 }
 
 // Abort is RSET or a dropped transaction: forget the message.

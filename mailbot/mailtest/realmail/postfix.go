@@ -1,4 +1,4 @@
-package integration
+package realmail
 
 import (
 	"os"
@@ -33,9 +33,9 @@ biff = no
 alias_maps =
 alias_database =
 
-# Only example.test exists, and it is Dovecot's. Nothing ever leaves.
+# Only {{domains}} exists, and it is Dovecot's. Nothing ever leaves.
 mydestination =
-virtual_mailbox_domains = example.test
+virtual_mailbox_domains = {{domains}}
 virtual_transport = lmtp:inet:{{lmtpAddr}}
 relayhost =
 default_transport = error:5.7.1 the integration-test mail server delivers only to example.test
@@ -64,6 +64,7 @@ milter_protocol = 6
 milter_default_action = tempfail
 milter_mail_macros = i {auth_type} {auth_authen} {mail_addr}
 
+{{headers}}
 # A deferred message is retried within seconds, not minutes.
 queue_run_delay = 1s
 minimal_backoff_time = 1s
@@ -116,13 +117,21 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 `
 
+// asWritten leaves headers as the sender wrote them: without it Postfix
+// adds a Message-ID, a Date and a From to mail from loopback that lacks
+// them and qualifies bare names in address fields, and the bot would not
+// see the malformed mail the embedded server passes on unchanged.
+const asWritten = `# Headers as the sender wrote them, as the embedded server keeps them.
+local_header_rewrite_clients =
+`
+
 // writePostfixConf writes main.cf and master.cf and returns the
 // configuration directory, for postfix -c.
-func (s *servers) writePostfixConf() (string, error) {
-	conf := filepath.Join(s.dir, "postfix", "conf")
+func (s *Servers) writePostfixConf() (string, error) {
+	conf := filepath.Join(s.Dir, "postfix", "conf")
 	// postfix check fills in the queue directory's inside, with the owners
 	// and modes Postfix insists on; the directory itself is root's.
-	for _, d := range []string{conf, filepath.Join(s.dir, "postfix", "spool"), filepath.Join(s.dir, "postfix", "data")} {
+	for _, d := range []string{conf, filepath.Join(s.Dir, "postfix", "spool"), filepath.Join(s.Dir, "postfix", "data")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return "", err
 		}
@@ -133,11 +142,16 @@ func (s *servers) writePostfixConf() (string, error) {
 	}
 	uid, _ := strconv.Atoi(pf.Uid)
 	gid, _ := strconv.Atoi(pf.Gid)
-	if err := os.Chown(filepath.Join(s.dir, "postfix", "data"), uid, gid); err != nil {
+	if err := os.Chown(filepath.Join(s.Dir, "postfix", "data"), uid, gid); err != nil {
 		return "", err
 	}
-	r := strings.NewReplacer("{{dir}}", s.dir, "{{lmtpAddr}}", s.lmtpAddr, "{{smtpAddr}}", s.smtpAddr,
-		"{{quietAddr}}", s.quietAddr, "{{submitAddr}}", s.submitAddr,
+	domains, headers := "example.test", ""
+	if s.opt.AnyAddress {
+		// A table that answers every lookup: every domain is Dovecot's.
+		domains, headers = "static:all", asWritten
+	}
+	r := strings.NewReplacer("{{dir}}", s.Dir, "{{lmtpAddr}}", s.LMTPAddr, "{{smtpAddr}}", s.SMTPAddr,
+		"{{quietAddr}}", s.QuietAddr, "{{submitAddr}}", s.SubmitAddr, "{{domains}}", domains, "{{headers}}", headers,
 		"{{stampMilter}}", s.stamp.addr, "{{quietMilter}}", s.quiet.addr)
 	for name, text := range map[string]string{"main.cf": postfixMain, "master.cf": postfixMaster} {
 		file := filepath.Join(conf, name)

@@ -1,10 +1,11 @@
-package integration
+package realmail
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 )
 
 // dovecotConf is a complete, standalone Dovecot 2.3 configuration: nothing
@@ -41,15 +42,7 @@ first_valid_gid = {{gid}}
 last_valid_gid = {{gid}}
 mail_location = maildir:~/Maildir
 
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%Lu {{dir}}/dovecot/users
-}
-userdb {
-  driver = passwd-file
-  args = username_format=%Lu {{dir}}/dovecot/users
-}
-
+{{users}}
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
@@ -90,35 +83,68 @@ plugin {
 submission_host = 127.0.0.1:{{smtpPort}}
 `
 
+// passwdUsers are the people in a passwd-file (writeUsers), each with a
+// home of their own; LMTP refuses anyone else.
+const passwdUsers = `passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%Lu {{dir}}/dovecot/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%Lu {{dir}}/dovecot/users
+}
+`
+
+// anyUsers is everyone, with the one password and a home named for their
+// address, which Dovecot makes when the address is first used: as the
+// embedded server has a mailbox for every address.
+const anyUsers = `passdb {
+  driver = static
+  args = password={{password}}
+}
+userdb {
+  driver = static
+  args = uid={{uid}} gid={{gid}} home={{dir}}/home/%Lu allow_all_users=yes
+}
+`
+
 // writeDovecotConf writes the configuration for s and returns its path.
-func (s *servers) writeDovecotConf() (string, error) {
+func (s *Servers) writeDovecotConf() (string, error) {
 	for _, d := range []string{"dovecot/run", "dovecot/state"} {
-		if err := os.MkdirAll(filepath.Join(s.dir, d), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(s.Dir, d), 0o755); err != nil {
 			return "", err
 		}
 	}
+	users := passwdUsers
+	if s.opt.AnyAddress {
+		users = anyUsers
+	}
 	conf := strings.NewReplacer(
-		"{{dir}}", s.dir,
+		"{{password}}", Password,
+		"{{dir}}", s.Dir,
 		"{{pid}}", fmt.Sprint(os.Getpid()),
 		"{{uid}}", fmt.Sprint(s.uid),
 		"{{gid}}", fmt.Sprint(s.gid),
-		"{{imapPort}}", port(s.imapAddr),
-		"{{lmtpPort}}", port(s.lmtpAddr),
-		"{{smtpPort}}", port(s.smtpAddr),
-	).Replace(dovecotConf)
-	path := filepath.Join(s.dir, "dovecot", "dovecot.conf")
+		"{{imapPort}}", port(s.IMAPAddr),
+		"{{lmtpPort}}", port(s.LMTPAddr),
+		"{{smtpPort}}", port(s.SMTPAddr),
+	).Replace(strings.Replace(dovecotConf, "{{users}}", users, 1))
+	path := filepath.Join(s.Dir, "dovecot", "dovecot.conf")
 	return path, os.WriteFile(path, []byte(conf), 0o644)
 }
 
 // writeUsers writes Dovecot's passwd-file: every address in s.users with
 // the one test password. Dovecot notices the change on its next lookup.
-func (s *servers) writeUsers() error {
+func (s *Servers) writeUsers() error {
+	if s.opt.AnyAddress {
+		return nil
+	}
 	var b strings.Builder
 	for _, u := range s.users {
 		// user:password:uid:gid:gecos:home:shell:extra
-		fmt.Fprintf(&b, "%s:{PLAIN}%s::::%s::\n", u, password, s.home(u))
+		fmt.Fprintf(&b, "%s:{PLAIN}%s::::%s::\n", u, Password, s.Home(u))
 	}
-	path := filepath.Join(s.dir, "dovecot", "users")
+	path := filepath.Join(s.Dir, "dovecot", "users")
 	tmp := path + ".new"
 	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
 		return err
@@ -126,7 +152,31 @@ func (s *servers) writeUsers() error {
 	return os.Rename(tmp, path)
 }
 
-// home is addr's home directory: its Maildir and Sieve scripts.
-func (s *servers) home(addr string) string {
-	return filepath.Join(s.dir, "home", strings.ToLower(addr))
+// Home is addr's home directory: its Maildir and Sieve scripts.
+func (s *Servers) Home(addr string) string {
+	return filepath.Join(s.Dir, "home", strings.ToLower(addr))
+}
+
+// SetSieve makes script addr's active Sieve script, run by Dovecot's LMTP
+// on every message delivered to addr. Vacation's memory of whom it already
+// answered is cleared with it.
+func (s *Servers) SetSieve(t testing.TB, addr, script string) {
+	t.Helper()
+	dir := filepath.Join(s.Home(addr), "sieve")
+	file := filepath.Join(dir, "active.sieve")
+	link := filepath.Join(s.Home(addr), ".dovecot.sieve")
+	os.Remove(link)
+	os.Remove(filepath.Join(s.Home(addr), ".dovecot.lda-dupes"))
+	for _, err := range []error{
+		os.MkdirAll(dir, 0o700),
+		os.WriteFile(file, []byte(script), 0o600),
+		os.Symlink("sieve/active.sieve", link),
+		os.Chown(dir, s.uid, s.gid),
+		os.Chown(file, s.uid, s.gid),
+		os.Lchown(link, s.uid, s.gid),
+	} {
+		if err != nil {
+			t.Fatalf("Sieve script for %s: %v", addr, err)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package integration
+package realmail
 
 import (
 	"crypto/ecdsa"
