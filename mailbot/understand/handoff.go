@@ -309,16 +309,35 @@ var urgentVeiled = regexp.MustCompile(`\b(` + strings.Join([]string{
 	`(everyone|everybody|(the|my) (family|kids|children)|they'?d all|they would all|people)( would| will|'d)? (manage|cope|get on|get by|be (fine|ok|okay|better))( fine| ok| okay| better| perfectly well)? without me`,
 	`(put|putting|got|getting|sorted|sorting) (my|all my) affairs in order`, `(written|writing|wrote) (my )?(goodbye|farewell) (letters?|notes?)`,
 	`(don'?t|do not|can'?t|cannot) (really )?see (the|any) point (of|in) (anything|living|life|going on|carrying on|it all)`,
+	// Not being here, said in passing: "nobody would even notice I'd
+	// gone", "yes if I'm still here by then", "I won't be needing any of
+	// it after this week", "I've written letters for the kids".
+	`(nobody|no one|no-one) would (even )?(notice|care)`,
+	`if (i'?m|i am) still (here|around|alive)`,
+	`(won'?t|will not|shan'?t) be needing (any of )?(it|this|them|anything|these)( any ?more)? (after|beyond|past)`,
+	`(written|writing|wrote|left) (some |the )?letters (for|to) (the kids|the children|my (kids|children|family|son|daughter|sons|daughters))`,
+	// Tablets gathered: "got all of his tablets and mine out and lined
+	// them up".
+	`(tablets|pills|meds|medication)\b[^.!?]{0,40}\b(lined|laid|counted|set) (them |it |all )?(up|out)`,
+	`(lined|laid|counted) (up|out) (my |all my |all the |the |his |her )?(tablets|pills|meds|medication)`,
+	// Someone alone not seen, for a neighbour to report.
+	`(haven'?t|have not|hasn'?t|has not) (been )?seen (her|him|them) (for|in) (\w+ )?(days|a week|weeks)`,
+	`curtains (are |have been )?(still )?(shut|closed|drawn)`, `milk (is |was )?(still )?on the (door)?step`,
+	// Money taken or kept from them.
+	`(has|have|keeps?|took|takes) (got )?my (bank ?card|cards|pension|benefits|purse)`,
+	`ask (her|him|them) for my own money`,
 }, "|") + `)\b`)
 
 // urgentKeys: every match of urgentVeiled holds one (TestUrgentKeys).
-var urgentKeys = []string{"lock", "allowed", "aloud", " let ", " at me", "without me", "affairs", "goodbye", "farewell", "point"}
+var urgentKeys = []string{"lock", "allowed", "aloud", " let ", " at me", "without me", "affairs", "goodbye", "farewell", "point",
+	"body would", "one would", "still", "needing", "letters", "tablets", "pills", "meds", "medication", "seen", "curtains", "milk",
+	"card", "pension", "benefits", "purse", "own money"}
 
 // urgentNearMiss are ways of speaking that hold an urgent word and say
 // nothing of harm: "I'd kill for a day off", "desperate for a break". An
 // urgent word inside one is not read as urgent; anything else in the
 // message still is.
-var urgentNearMiss = regexp.MustCompile(`\b((i'?d|i would|i could) kill for|desperate (for|to) (it|this|that|one|a (break|day off|rest|holiday|change|cuppa)|some (time|rest|peace|company)|come|go|book|get (there|out|away)|see|meet|join))\b`)
+var urgentNearMiss = regexp.MustCompile(`\b((i'?d|i would|i could) kill for|(an |had an |had a bit of an )?overdose of (teams|zoom|meetings|video calls|calls|emails|screens?|telly|tv|chocolate|cake|sugar|information|paperwork|forms)|desperate (for|to) (it|this|that|one|a (break|day off|rest|holiday|change|cuppa)|some (time|rest|peace|company)|come|go|book|get (there|out|away)|see|meet|join))\b`)
 
 // unwrap puts each paragraph of s on one line, single spaced: phones and
 // mail clients break lines anywhere, "how much longer I can\ngo on" too.

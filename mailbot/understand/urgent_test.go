@@ -60,6 +60,12 @@ func TestUrgent(t *testing.T) {
 		"the new staff at my house shout at me and lock my bedroom door at night so i cant get out",
 		"i am not aloud to use the phone",
 		"lately i keep thinking everyone would manage fine without me",
+		"if i didnt turn up to anything nobody would even notice i'd gone",
+		"yes if im still here by then",
+		"I wont be needing any of it after this week. Ive written letters for the kids and sorted the cat.",
+		"last night I got all of his tablets and mine out and lined them up on the table",
+		"I haven't seen her for four days, her curtains are still shut and the milk is on the step",
+		"she has my bank card and I have to ask her for my own money",
 	} {
 		if got := Urgent(text); len(got) == 0 {
 			t.Errorf("Urgent(%q) = nothing, want it flagged", text)
@@ -87,6 +93,11 @@ func TestUrgent(t *testing.T) {
 		"I always lock my door at night, so could the session be in the day?",
 		"I'm sure you'll manage without me next week",
 		"I see the point of the group now, thank you",
+		"I've had an overdose of Teams meetings since I retired",
+		"Is the room still there if I'm late?",
+		"I have seen him at the Weymouth group for weeks",
+		"I've written to my son about the 15th",
+		"Could you post my card for the session?",
 	} {
 		if got := Urgent(text); len(got) > 0 {
 			t.Errorf("Urgent(%q) = %q, want nothing", text, got)
