@@ -72,6 +72,32 @@ func TestUrgentHoldsQuestions(t *testing.T) {
 	}
 }
 
+// TestUrgentKeepsPlaceAndList: someone who may be at risk and asks to
+// give up everything keeps their place and the list until a person has
+// talked it through with them; staff are told what was asked.
+func TestUrgentKeepsPlaceAndList(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.joined(mary)
+	d.send(mary, "Booking", "Please book me on Learning new skills")
+	d.mail(mary)
+	d.send(mary, "no longer needed", "you can take me off everything, the 6th July and the list. I wont be needing any of it after this week. thank you for trying")
+	got := d.one(mary)
+	got.must(t, "please call 999", "I have passed your email")
+	got.mustNot(t, "I have cancelled", "left our mailing list")
+	if b := d.bookings("bd-2027-03"); len(b) != 1 {
+		t.Errorf("bookings = %q, want the place kept", b)
+	}
+	if !d.subscribed(mary) {
+		t.Error("taken off the list")
+	}
+	h := d.one(officer)
+	if !strings.HasPrefix(h.Subject, "URGENT") {
+		t.Errorf("to staff: subject %q, want it marked urgent", h.Subject)
+	}
+	h.must(t, `they asked to cancel "the 6th july" and to leave the mailing list, which I have not done`)
+}
+
 // TestHandOverHostileText: what a person wrote is shown to staff as text,
 // never as markup, and a name cannot add header fields.
 func TestHandOverHostileText(t *testing.T) {

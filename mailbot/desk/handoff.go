@@ -28,6 +28,9 @@ func (t *turn) handOver(h understand.Handoff) {
 	if t.ans.Asked != "" && len(t.did) > 0 {
 		did = append(did, "they asked "+t.ans.Asked+", and I "+strings.Join(t.did, ", then "))
 	}
+	if t.keptBack != "" {
+		did = append(did, "they asked "+t.keptBack+", which I have not done, so that someone can talk it through with them first")
+	}
 	did = append(did, "I told them a member of the team will reply")
 	if t.ans.Urgent {
 		did = append(did, "I gave them the numbers for 999 and Samaritans")

@@ -54,7 +54,10 @@ type turn struct {
 	// (see needsProof).
 	risks  []templates.Risk
 	handed *understand.Handoff // the reason it went to staff, when it did
-	src    string              // the booking's source when no message says: "cli"
+	// keptBack is what an urgent message asked to give up (a place, the
+	// list), not done, for staff to talk through with them first.
+	keptBack string
+	src      string // the booking's source when no message says: "cli"
 }
 
 // run reads the message and acts on it.
@@ -185,9 +188,31 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	// Help first, whoever else sees the message: with no staff to pass it
 	// to, or from staff themselves, the numbers still come at the top.
 	t.ans.Urgent = t.ans.Urgent || len(h.Urgent) > 0
-	listed, err := t.listRequest()
-	if err != nil {
-		return "", err
+	// "You can take me off everything, the 15th and the list. I won't be
+	// needing any of it after this week": from someone who may be at
+	// risk, cutting every tie (the list, or all their bookings) is for a
+	// person to talk through with them first, and their bookings and the
+	// list keep them in touch meanwhile. A place they can't come to ("I
+	// won't be able to come, he hit me again") is still given up.
+	letGo := t.canHandOver(h) && len(h.Urgent) > 0 && (t.req.Unsubscribe || t.req.All)
+	listed := false
+	var err error
+	if letGo {
+		var kept []string
+		switch {
+		case t.req.All:
+			kept = append(kept, "to cancel all their bookings")
+		case t.req.Action == understand.Cancel:
+			kept = append(kept, asked(t.req))
+		}
+		if t.req.Unsubscribe {
+			kept = append(kept, "to leave the mailing list")
+		}
+		t.keptBack = joinAnd(kept)
+	} else {
+		if listed, err = t.listRequest(); err != nil {
+			return "", err
+		}
 	}
 	// A complaint, or a question about a session, is for a person to
 	// answer: booking the complainant onto what they complain of, or the
@@ -215,7 +240,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	// "Speak to someone", "can someone ring me" (understand.APerson): the
 	// help text promises a person, so a person it is. Said alone, it asks
 	// for nothing else, whatever "a one-to-one" its words look like.
-	holdOnly := !factsOnly && t.canHandOver(h) && (h.Why == understand.AComplaint || h.Why == understand.ForSomeoneElse ||
+	holdOnly := letGo || !factsOnly && t.canHandOver(h) && (h.Why == understand.AComplaint || h.Why == understand.ForSomeoneElse ||
 		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil ||
 		h.Why == understand.APerson && len(t.req.Targets) == 0 && vague(t.req.Action))
 	resized := false
