@@ -127,6 +127,9 @@ func TestForgetAnswers(t *testing.T) {
 		{"yes in words", "Yes please delete my data", true, []string{"I have deleted the details"}},
 		{"no", "No", false, []string{"I haven't deleted\nanything"}},
 		{"something else", "What sessions are there?", false, []string{"Giving my carers a break"}},
+		// Erasing can't be undone: a yes with a condition erases nothing.
+		{"yes with a question", "Yes - but does that mean I lose my place on the 15th July? If so then no, not yet.\n\nMary", false,
+			[]string{"I couldn't be sure from it that you want your", "you are still booked on:", "passed your email"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newDesk(t, nil)
@@ -139,6 +142,24 @@ func TestForgetAnswers(t *testing.T) {
 				t.Errorf("after %q: traces %v, want erased %v", tc.answer, left, tc.erased)
 			}
 		})
+	}
+}
+
+// TestForgetPlainYesAfterUnsure: the question stays open after an answer
+// that was not a plain yes, and staff have that answer to reply to.
+func TestForgetPlainYesAfterUnsure(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	maryEverywhere(t, d)
+	d.send(mary, "forget me", "forget me")
+	ask := d.one(mary)
+	d.reply(mary, ask, "Yes, but will I lose my place?")
+	d.one(mary).must(t, "I haven't deleted anything")
+	d.one(officer).must(t, "will I lose my place?")
+	d.reply(mary, ask, "Yes")
+	d.one(mary).must(t, "I have deleted the details")
+	if left := d.traces(mary); len(left) > 0 {
+		t.Errorf("traces of Mary after a plain yes: %v", left)
 	}
 }
 

@@ -276,6 +276,7 @@ const (
 	StageDone      Stage = "done"
 	StageBad       Stage = "bad"
 	StageKept      Stage = "kept"
+	StageUnsure    Stage = "unsure"
 	StageExpired   Stage = "expired"
 	StagePreview   Stage = "preview"
 	StageSending   Stage = "sending"

@@ -5,8 +5,9 @@ package templates
 // tells them it is done.
 type Forget struct {
 	Name string
-	// Stage, for "forget": StageAsk (reply YES to erase) or StageKept (they
-	// said no, and nothing was erased).
+	// Stage, for "forget": StageAsk (reply YES to erase), StageKept (they
+	// said no, and nothing was erased) or StageUnsure (their answer was
+	// not a plain yes or no: nothing erased, and staff will reply).
 	Stage Stage
 	// Booked are their places to come, which stay booked without their
 	// name; Waiting the waiting lists they are taken off.

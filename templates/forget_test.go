@@ -15,6 +15,10 @@ func init() {
 		template string
 		data     any
 	}{"forget", Forget{Name: "Mary", Stage: "kept"}}
+	variants["forget-unsure"] = struct {
+		template string
+		data     any
+	}{"forget", Forget{Name: "Mary", Stage: "unsure", Booked: booked}}
 	variants["forgotten-plain"] = struct {
 		template string
 		data     any

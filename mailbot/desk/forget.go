@@ -30,10 +30,12 @@ func (t *turn) forget(text string, r Reading) (outcome string, done bool, err er
 	// FindOffer never guesses a request to confirm erasure: this one was
 	// cited by the person's own reply.
 	if t.offer != nil && t.offer.Kind == store.OfferForget {
-		switch r.read.Action {
-		case understand.Yes:
+		switch {
+		case r.read.Action == understand.Yes && (r.read.Qualified || r.read.Handoff.Why == understand.AQuestion):
+			return t.unsureToForget(r.read.Handoff)
+		case r.read.Action == understand.Yes:
 			return t.erase()
-		case understand.No:
+		case r.read.Action == understand.No:
 			return t.keep()
 		}
 		if r.read.Forget { // "yes, delete my data"
@@ -81,6 +83,24 @@ func leftNote(left bool) string {
 		return " (left the list)"
 	}
 	return ""
+}
+
+// unsureToForget answers a yes with a condition or a question ("Yes -
+// but does that mean I lose my place? If so then no"): erasing can't be
+// undone, so only a plain yes erases. Nothing is, staff get the question,
+// and ours stays open for a plain yes later.
+func (t *turn) unsureToForget(h understand.Handoff) (string, bool, error) {
+	booked, _, err := t.comingUp()
+	if err != nil {
+		return "", true, err
+	}
+	t.answer("forget", templates.Forget{Name: t.greeting(), Stage: templates.StageUnsure, Booked: booked})
+	if len(t.d.env.Staff) == 0 {
+		return "replied: their answer about erasing was not a plain yes; nothing erased", true, nil
+	}
+	h.Why = understand.AQuestion
+	t.handOver(h)
+	return "replied: their answer about erasing was not a plain yes; nothing erased, passed to staff", true, nil
 }
 
 // keep answers a no: nothing is erased, and the question is closed.
