@@ -65,7 +65,10 @@ func (t *turn) whichBookings(patterns []understand.Pattern, live []store.Booking
 	}
 	if len(patterns) == 0 {
 		if t.req.All {
-			return live, nil // "cancel all my bookings"
+			// "Cancel all my bookings", "… except the new to caring one".
+			return slices.DeleteFunc(slices.Clone(live), func(b store.Booking) bool {
+				return slices.ContainsFunc(t.req.Except, func(p understand.Pattern) bool { return p.Matches(itemOf(b.Session), t.d.env.TZ) })
+			}), nil
 		}
 		if t.offer != nil && t.offer.Kind == store.OfferBooked {
 			// A message that cites nothing is only guessed to answer our

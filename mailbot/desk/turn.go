@@ -506,6 +506,11 @@ func asked(r understand.Request) string {
 		return joinAnd(said)
 	}
 	switch {
+	case r.All:
+		what += " all your bookings"
+		if len(r.Except) > 0 {
+			what += " except " + quoted(r.Except)
+		}
 	case r.Action == understand.Move && len(r.From) > 0:
 		what += " from " + quoted(r.From)
 		if len(r.Targets) > 0 {

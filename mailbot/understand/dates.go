@@ -119,12 +119,15 @@ func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Patte
 			p.Said = strings.TrimSpace(m[0])
 			p.at, p.end = loc[0], loc[1]
 			if notBefore.Match(b[max(0, loc[0]-24):loc[0]]) {
-				if p.Day != 0 {
-					notOn = append(notOn, p)
+				if p.Day == 0 {
+					continue
 				}
-				continue
+				notOn = append(notOn, p)
+			} else {
+				out = append(out, p)
 			}
-			out = append(out, p)
+			// Read and done with, refused or not: "except 15 July"
+			// leaves no "July" to be read again as wanted.
 			for i := loc[0]; i < loc[1]; i++ {
 				b[i] = ' '
 			}

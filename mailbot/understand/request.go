@@ -71,8 +71,10 @@ type Request struct {
 	// AnyOf: the Targets are alternatives ("1 or 2 is fine"): one of
 	// them, the first that is free, not all.
 	AnyOf bool
-	// All: a cancellation of every booking ("cancel all my bookings").
-	All bool
+	// All: a cancellation of every booking ("cancel all my bookings"),
+	// but those Except names ("everything except the new to caring one").
+	All    bool
+	Except []Pattern
 	// Waiting: what is given up is a place on a waiting list ("I don't
 	// need to be on the waiting list any more"), not a booking.
 	Waiting bool
@@ -188,11 +190,23 @@ func (w *written) request(c Context) (Request, scan) {
 	}
 	// "We are moving at the start of July, so please cancel everything":
 	// what a clause without the cancelling names is only when.
+	// "Cancel everything except the new to caring one": all but those,
+	// and but a day refused there ("but not the 15th").
+	var except []Pattern
+	if r.Action == Cancel && cancelAll.MatchString(s) {
+		except = slices.DeleteFunc(slices.Clone(r.Targets), func(p Pattern) bool {
+			return !exceptWords.MatchString(s[clauseStart(s, p.at):p.at])
+		})
+		r.Targets = slices.DeleteFunc(r.Targets, func(p Pattern) bool { return slices.Contains(except, p) })
+	}
 	r.All = r.Action == Cancel && cancelAll.MatchString(s) && !slices.ContainsFunc(r.Targets, func(p Pattern) bool {
 		return cancelWords.MatchString(clauseAt(s, p.at))
 	})
 	if r.All {
-		r.Targets = nil
+		r.Targets, r.Except = nil, append(except, r.Prefs.NotOn...)
+	} else {
+		// "All but" where not all is meant: what they name is asked about.
+		r.Targets = append(r.Targets, except...)
 	}
 	switch r.Action {
 	case Move:
@@ -542,7 +556,9 @@ var (
 	// the 18th but I'd rather go to the 10th".
 	bookedOn     = regexp.MustCompile(`\b(?:i'?m|i am|we'?re|we are|(?:s?he|mum|dad)'?s|(?:s?he|mum|dad) is) (?:booked|down|signed up|registered) (?:on|for|in)\b|\b(?:i|we) (?:have|'ve) (?:got )?(?:a place|places|booked)\b`)
 	leaveWaiting = regexp.MustCompile(`\b(take|remove|cross|strike) (me|us|my name) (off|from)\b|\b(off|leave|come off|get off) (the|your|that) waiting list\b|\b((don'?t|do not|no longer) (need|want) to be|(don'?t|do not|no longer) need a place) on (the|your|that) waiting list\b`)
-	cancelAll    = regexp.MustCompile(`\b(all|every one|each) (of )?(my|our|the)? ?(bookings?|sessions?|places?)\b|\bcancel (everything|all|the lot)\b`)
+	// exceptWords, before what a clause names, leave it out of "all".
+	exceptWords = regexp.MustCompile(`\b(except|apart from|other than|besides|but not|excluding|not including|but keep|bar)\b`)
+	cancelAll   = regexp.MustCompile(`\b(all|every one|each) (of )?(my|our|the)? ?(bookings?|sessions?|places?)\b|\bcancel (everything|all|the lot)\b`)
 	// wantWords say a clause asks to come to what it names.
 	wantWords = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i'?ll|i will) (love|like|be happy|rather|prefer)? ?(to )?(do|come|attend|join|go|try|book)\b|\b(book|put|sign) (me|us)( back)? (on|in|up|down|onto)\b|^\s*(please |and |then )?book\b|\b(would|will|'d) be (great|lovely|perfect|fine|good|ideal|brilliant|better)\b|\b(suits|works for) (me|us)\b`)
 	orWords   = regexp.MustCompile(`^\s*(,\s*)?(or|either|or else)\s*$`)

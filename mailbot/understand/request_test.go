@@ -275,6 +275,42 @@ func TestRead(t *testing.T) {
 	}
 }
 
+// TestCancelAllExcept: "all but these" cancels every booking but those,
+// and only where "all" is said.
+func TestCancelAllExcept(t *testing.T) {
+	t.Parallel()
+	sessions, _, tz := demoItems(t)
+	now := time.Date(2027, 6, 15, 10, 0, 0, 0, tz)
+	var titles []string
+	for _, s := range sessions {
+		titles = append(titles, s.Title)
+	}
+	for _, tc := range []struct {
+		text        string
+		all         bool
+		except, ids []string
+	}{
+		{"Please cancel everything except the new to caring one, that's the one I really need.", true, []string{"bd-2027-06"}, nil},
+		{"cancel all my bookings apart from 15 July", true, []string{"bd-2027-04"}, nil},
+		{"cancel all my bookings", true, nil, nil},
+		{"cancel all my bookings but not the 15th July", true, []string{"bd-2027-04"}, nil},
+		{"Please cancel the 22nd, except if it's in person", false, nil, []string{"bd-2027-01"}},
+	} {
+		r := Read(tc.text, Context{Now: now, TZ: tz, Titles: titles})
+		var except, named []string
+		for _, p := range r.Except {
+			except = append(except, ids(pick(p, sessions, tz))...)
+		}
+		for _, p := range r.Targets {
+			named = append(named, ids(pick(p, sessions, tz))...)
+		}
+		if r.Action != Cancel || r.All != tc.all || !slices.Equal(except, tc.except) || !slices.Equal(named, tc.ids) {
+			t.Errorf("Read(%q): action %v, all %v, except %v, targets %v; want cancel, all %v, except %v, targets %v",
+				tc.text, r.Action, r.All, except, named, tc.all, tc.except, tc.ids)
+		}
+	}
+}
+
 func TestPrefs(t *testing.T) {
 	t.Parallel()
 	_, dropins, tz := demoItems(t)
