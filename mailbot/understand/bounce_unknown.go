@@ -1,0 +1,253 @@
+package understand
+
+// When "user unknown" means the address is gone. A server that refuses an
+// address at RCPT TO says so before it has seen a word of the message; one
+// that says "550 Unknown user" after the data has read the message, and is
+// a filter speaking: content-filter appliances (McAfee, MXLogic,
+// SurfControl) and the Japanese carriers answer so for mail they or the
+// person's own settings refused. A "user unknown" we cannot place at RCPT
+// TO, under a status that does not say the address is bad (X.1.X), is
+// therefore counted soft ("filtered"): that keeps a filtered newsletter
+// from cutting a resident off at once, and repeated failures within the
+// window still stop the mail. sisimai decides the same way, by the SMTP
+// command, unless a receiving service's own documented wording says which.
+
+import (
+	"regexp"
+	"strings"
+)
+
+// byPhase corrects a failure's reason by when in the SMTP session the
+// server refused and by whose words the refusal is in, which a reply's
+// words alone do not say:
+//   - "unknown user" stays an address that is gone only when something
+//     vouches for it (addressGone); otherwise it is a filter;
+//   - "550 5.2.1 … User Unknown" (Sendmail's wording, X.2.1 "mailbox
+//     disabled") answered to RCPT TO is the address refused as unknown;
+//     said at another time, or we cannot tell, it stays a suspended
+//     mailbox, which only counts as soft;
+//   - a reply no rule reads, about a recipient the reporting system
+//     itself says could not be found, takes the reporting system's word.
+func byPhase(b Bounce, text string) Bounce {
+	detail := b.Status[min(2, len(b.Status)):]
+	r := b.Reason
+	switch {
+	case r == ReasonUserUnknown && !strings.HasPrefix(detail, "1.") && !addressGone(b, text):
+		r = ReasonFiltered
+	case r == ReasonSuspend && detail == "2.1" && reasonOf("", b.Diagnostic) == ReasonUserUnknown && smtpPhase(text, b.Recipient) == "RCPT":
+		r = ReasonUserUnknown
+	case r == ReasonOnHold && reporterCouldNotFind(text, b.Recipient):
+		r = ReasonUserUnknown
+	default:
+		return b
+	}
+	b.Reason, b.Hard = r, b.Permanent && r.Fault() == FaultRecipient
+	return b
+}
+
+// addressGone says whether a failure read as "user unknown" shows that the
+// address is gone, not that a filter refused the message: the words are
+// a mailbox directory's own, or a receiving service's documented answer
+// for an address it does not have, or the refusal came at RCPT TO; or the
+// reporting system says itself that the address could not be found.
+func addressGone(b Bounce, text string) bool {
+	low := asciiLower(b.Diagnostic)
+	if namesNoAddress(b.Diagnostic) {
+		return false
+	}
+	if hasAny(low, directoryPhrases) || serviceSaysUnknown(b.Recipient, low) {
+		return true
+	}
+	switch smtpPhase(text, b.Recipient) {
+	case "RCPT":
+		return true
+	case "DATA":
+		return false
+	}
+	return reporterCouldNotFind(text, b.Recipient)
+}
+
+// directoryPhrases are a mail store's own words for a name its directory
+// does not hold: Lotus Domino and Notes, Exchange 2003's X.400 connector,
+// IMail. The store that holds the mailboxes is speaking, not a filter in
+// front of it, whenever in the session it says so.
+var directoryPhrases = []string{"not listed in domino directory", "not listed in public name & address book",
+	"recipient name is not recognized", "invalid final delivery userid"}
+
+// serviceSaysUnknown says whether a receiving service's own documented
+// wording for an address it does not have is in low (a diagnostic, lower
+// case). Each answers so whenever in the session it refuses:
+//   - Yahoo's "554 delivery error: dd This user doesn't have a yahoo.com
+//     account", given after the data;
+//   - Orange and La Poste's code 416, "invalid recipient" (orangeCodes);
+//   - au (KDDI, ezweb.ne.jp) names the address it does not have ("550
+//     <kim@ezweb.ne.jp>: User unknown"), and leaves the place empty for
+//     mail the person's own filter refused ("550 : User unknown",
+//     namesNoAddress).
+func serviceSaysUnknown(addr, low string) bool {
+	switch {
+	case strings.Contains(low, "delivery error: dd "):
+		return true
+	case orangeReason(low) == ReasonUserUnknown:
+		return true
+	case auDomain(addr) && strings.Contains(low, ">: user unknown"):
+		return true
+	}
+	return false
+}
+
+// auDomain says whether addr is at one of au's (KDDI's) mail domains.
+func auDomain(addr string) bool {
+	_, domain, _ := strings.Cut(addr, "@")
+	return domain == "ezweb.ne.jp" || domain == "au.com" || strings.HasSuffix(domain, ".ezweb.ne.jp")
+}
+
+// reporterCouldNotFind says whether the reporting system's own text says
+// that addr could not be found: Gmail writes "Your message wasn't
+// delivered to kim@… because the address couldn't be found" above the
+// remote server's reply, having had that reply at RCPT TO itself.
+func reporterCouldNotFind(text, addr string) bool {
+	low := strings.Join(strings.Fields(asciiLower(text)), " ")
+	return strings.Contains(low, "delivered to "+addr+" because the address couldn't be found")
+}
+
+// orangeCodeRE finds the code Orange (orange.fr, wanadoo.fr) and La Poste
+// (laposte.net) put at the end of every refusal: "OFR_416", "LPN007_416",
+// "OFR006_102". The last three digits say why, in any of the servers'
+// wordings.
+var orangeCodeRE = regexp.MustCompile(`\b(?:ofr|lpn|ouk)[0-9]*_([0-9]{3})\b`)
+
+// orangeCodes are the reasons of Orange's and La Poste's published codes
+// that say one thing only.
+var orangeCodes = map[string]Reason{
+	"101": ReasonBlocked,      // our IP on Spamhaus
+	"102": ReasonBlocked,      // our IP refused for spam
+	"104": ReasonTooManyConn,  // too many connections
+	"401": ReasonAuthFailure,  // SPF
+	"403": ReasonRejected,     // invalid sender
+	"405": ReasonRejected,     // invalid sender
+	"415": ReasonRejected,     // invalid sender
+	"416": ReasonUserUnknown,  // invalid recipient
+	"417": ReasonMailboxFull,  // recipient over quota
+	"420": ReasonSuspend,      // archived mailbox
+	"426": ReasonSuspend,      // the recipient's account is blocked
+	"505": ReasonSystemError,  // service refused, try later
+	"506": ReasonSpamDetected, // mail rejected as spam
+	"514": ReasonMesgTooBig,
+	"517": ReasonAuthFailure, // DMARC failed
+	"999": ReasonBlocked,
+}
+
+// orangeReason is the reason an Orange or La Poste code in low (a
+// diagnostic, lower case) gives, or "".
+func orangeReason(low string) Reason {
+	if m := orangeCodeRE.FindStringSubmatch(low); m != nil {
+		return orangeCodes[m[1]]
+	}
+	return ""
+}
+
+// smtpPhase is the SMTP command a report's text shows the failure for
+// addr was the answer to, "RCPT" or "DATA" (or "MAIL" from a session
+// transcript), or "" when it does not say. Postfix writes "(in reply to
+// RCPT TO command)" or "(in reply to end of DATA command)" after each
+// recipient's reply; Sendmail, Courier and EZweb a transcript (">>> RCPT
+// To:<kim@…>", "<<< 550 …"); Exim and GMX "SMTP error from remote mail
+// server after RCPT TO:" or "after end of data"; m-FILTER "SMTP command"
+// with the command on the next line; qmail "does not like recipient" or
+// "for RCPT TO response", DragonFly "did not like our RCPT TO", X3
+// "SMTP:RCPT host" and Yahoo "[RCPT_TO]" after the reply.
+func smtpPhase(text, addr string) string {
+	low := strings.ReplaceAll(asciiLower(text), "\r", "")
+	for _, m := range []string{"smtp command\ndata", "after end of data"} {
+		if strings.Contains(low, m) {
+			return "DATA"
+		}
+	}
+	for at := 0; ; {
+		i := strings.Index(low[at:], addr)
+		if i < 0 {
+			break
+		}
+		at += i + len(addr)
+		para, _, _ := strings.Cut(low[at:], "\n\n")
+		switch para = strings.Join(strings.Fields(para), " "); {
+		case strings.Contains(para, "in reply to end of data command"):
+			return "DATA"
+		case strings.Contains(para, "in reply to rcpt to command"):
+			return "RCPT"
+		}
+	}
+	if p := transcriptPhase(low, addr); p != "" {
+		return p
+	}
+	for _, m := range []string{"after rcpt to", "after rcpt command", "smtp command\nrcpt",
+		"does not like recipient", "did not like our rcpt to", "[rcpt_to]", "rcpt to response", "smtp:rcpt host"} {
+		if strings.Contains(low, m) {
+			return "RCPT"
+		}
+	}
+	return ""
+}
+
+// transcriptPhase reads a session transcript (">>> " our command, "<<< "
+// the server's reply): the command the first refusal after addr's first
+// mention answered, or that of a refusal of ">>> RCPT To:<addr>" itself,
+// or "".
+func transcriptPhase(low, addr string) string {
+	lines := strings.Split(low, "\n")
+	from := -1
+	for i, line := range lines {
+		t := strings.TrimSpace(line)
+		if from < 0 && strings.Contains(t, addr) {
+			from = i
+		}
+		if strings.HasPrefix(t, ">>> rcpt to:") && strings.Contains(t, "<"+addr+">") && refusedNext(lines[i+1:]) {
+			return "RCPT"
+		}
+	}
+	if from < 0 {
+		return ""
+	}
+	command := ""
+	for _, line := range lines[from:] {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, ">>> "):
+			command = strings.TrimSpace(t[4:])
+		case strings.HasPrefix(t, "<<< 4"), strings.HasPrefix(t, "<<< 5"):
+			switch c, _, _ := strings.Cut(command, " "); {
+			case c == "data", c == ".":
+				return "DATA"
+			case strings.HasPrefix(c, "rcpt"):
+				return "RCPT"
+			case strings.HasPrefix(c, "mail"):
+				return "MAIL"
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// refusedNext says whether the first server reply in lines is a refusal.
+func refusedNext(lines []string) bool {
+	for _, line := range lines {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "<<< ") {
+			return strings.HasPrefix(t, "<<< 4") || strings.HasPrefix(t, "<<< 5")
+		}
+	}
+	return false
+}
+
+// namesNoAddress says whether a server's reply leaves empty the place
+// where it names the address: "550 : User unknown". EZweb and the
+// carriers behind it answer so after the data, for a sender the person's
+// own filter refuses, with no recipient to name; an unknown address at
+// RCPT TO is named ("550 <kim@…>: User unknown", and Yahoo's relay of it
+// "550: <kim@…>: User unknown").
+func namesNoAddress(diag string) bool {
+	return emptyAddressRE.MatchString(diag)
+}
+
+var emptyAddressRE = regexp.MustCompile(`^[245][0-9][0-9]:? +: `)
