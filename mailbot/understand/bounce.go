@@ -335,12 +335,26 @@ func (rr *reportReader) walk(e *message.Entity, depth int) {
 	if depth > maxBounceDepth || rr.parts > maxBounceParts || rr.broken {
 		return
 	}
+	// A multipart body whose boundary never comes (a relay rewrote the
+	// header's, or stripped the body's) is one text to a mail client,
+	// and is read as such: its first bytes are kept until a part starts.
+	var unparted *prefixKeeper
+	if t, _, _ := e.Header.ContentType(); strings.HasPrefix(t, "multipart/") {
+		unparted = &prefixKeeper{left: int(min(rr.textLeft, maxBounceText))}
+		e.Body = io.TeeReader(e.Body, unparted)
+	}
 	if mr := e.MultipartReader(); mr != nil {
-		for rr.parts <= maxBounceParts && !rr.broken {
+		for parted := false; rr.parts <= maxBounceParts && !rr.broken; parted = true {
 			p, err := mr.NextPart()
 			if errors.Is(err, io.EOF) || (err != nil && p == nil) {
+				if !parted && len(unparted.kept) > 0 {
+					rr.textLeft -= int64(len(unparted.kept))
+					rr.text.Write(unparted.kept)
+					rr.text.WriteString("\n\n")
+				}
 				return
 			}
+			unparted.left, unparted.kept = 0, nil
 			rr.walk(p, depth+1)
 		}
 		return
@@ -373,6 +387,20 @@ func (rr *reportReader) walk(e *message.Entity, depth int) {
 			rr.html = string(rr.read(e.Body, &rr.htmlLeft))
 		}
 	}
+}
+
+// prefixKeeper keeps the first bytes written to it, up to left, and
+// takes the rest without keeping them.
+type prefixKeeper struct {
+	kept []byte
+	left int
+}
+
+func (k *prefixKeeper) Write(p []byte) (int, error) {
+	n := max(0, min(len(p), k.left))
+	k.kept = append(k.kept, p[:n]...)
+	k.left -= n
+	return len(p), nil
 }
 
 // read reads at most *left bytes of r and takes them off *left.

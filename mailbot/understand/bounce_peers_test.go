@@ -145,8 +145,15 @@ func TestPeerBounces(t *testing.T) {
 		}
 		for _, w := range want {
 			i := slices.IndexFunc(r.Bounces, func(b Bounce) bool { return b.Recipient == w.recipient })
-			for _, s := range []*peerScore{fs, &all} {
-				s.rcpts++
+			if i >= 0 || sisimaiMisnamed[file] == "" || wholeAddress(raw, w.recipient) {
+				for _, s := range []*peerScore{fs, &all} {
+					s.rcpts++
+				}
+			}
+			if i < 0 && sisimaiMisnamed[file] != "" && !wholeAddress(raw, w.recipient) {
+				// sisimai names an address the report does not hold.
+				t.Logf("%s: %s not named: %s", file, w.recipient, sisimaiMisnamed[file])
+				continue
 			}
 			if i < 0 {
 				t.Logf("%s: %s not named (read %v)", file, w.recipient, r.Bounces)
@@ -223,7 +230,22 @@ func percentOf(p, n int) int {
 // bounceFloors are the corpus scores TestPeerBounces must keep: above
 // issue 18's target for hard/soft, and for the very reason, which has no
 // target, at the score reached.
-var bounceFloors = struct{ hardSame, reasonSame int }{537, 475}
+var bounceFloors = struct{ hardSame, reasonSame int }{545, 482}
+
+// sisimaiMisnamed are corpus reports for which expected.tsv names a
+// failed recipient that is nowhere in the report, with what the report
+// says instead. Each is checked: were sisimai's address in the file, the
+// recipient would count as not named.
+var sisimaiMisnamed = map[string]string{
+	"lhost-apachejames-01.eml": "the report says RCPT TO: 000000000000@vtext.example.com, twelve 0s; sisimai writes eleven",
+}
+
+// wholeAddress says whether addr is in raw as a whole address, not as the
+// end or start of a longer one.
+func wholeAddress(raw []byte, addr string) bool {
+	re := regexp.MustCompile(`(?i)(?:^|[^a-z0-9._%+-])` + regexp.QuoteMeta(addr) + `(?:$|[^a-z0-9.-]|\.[^a-z0-9-])`)
+	return re.Match(raw)
+}
 
 // senderSideUnread are the corpus reports sisimai gives a reason of the
 // sender's that are read here as the recipient's, temporary, for the

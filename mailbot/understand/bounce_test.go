@@ -228,6 +228,16 @@ func TestReadBounceText(t *testing.T) {
 			"From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\r\nSubject: Returned mail: User unknown\r\n\r\n   ----- Transcript of session follows -----\r\n" +
 				">>> RCPT To:<kim@example.org>\r\n<<< 550 <kim@example.org>... User unknown\r\n<<< 451 <sam@example.org>... try later\r\n",
 			[]seen{{"kim@example.org", "", true, "550 <kim@example.org>... User unknown"}}},
+		{"a report whose MIME boundary never comes, read as one text",
+			"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r\nSubject: Returned mail: Service unavailable\r\n" +
+				"Content-Type: multipart/report; report-type=delivery-status; boundary=\"lost/mx.example.net\"\r\n\r\n" +
+				"   ----- The following addresses had permanent fatal errors -----\r\n<kim@example.org>\r\n\r\n" +
+				"Reporting-MTA: dns; mx.example.net\r\n\r\nFinal-Recipient: RFC822; kim@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n",
+			[]seen{{"kim@example.org", "5.1.1", true, ""}}},
+		{"au one net: a no-reply sender, any subject, the reason on the next line",
+			"From: no-reply@ab1234.dion.ne.jp\r\nSubject: Mail\r\n\r\nYour mail sent on: Thu, 29 Apr 2013 00:00:00 +0900\r\n" +
+				"     Could not be delivered to: <kim@ab1234.dion.ne.jp>\r\n     As their mailbox is full.\r\n",
+			[]seen{{"kim@ab1234.dion.ne.jp", "", true, "As their mailbox is full."}}},
 		{"the reason, a colon, the address (IMail)",
 			"From: \"Postmaster\" <postmaster@example.org>\r\nSubject: Undeliverable Mail\r\n\r\nUnknown user: kim@example.org\r\n\r\nTo: sam@example.org\r\n",
 			[]seen{{"kim@example.org", "", true, "Unknown user"}}},

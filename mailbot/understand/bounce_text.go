@@ -55,10 +55,14 @@ func mailSystemSender(h mail.Header) bool {
 	if strings.TrimSpace(addr) == "" { // "MAILER-DAEMON <>": the name, and the null path
 		addr, _, _ = strings.Cut(from, "<")
 	}
-	local, _, _ := strings.Cut(strings.Trim(strings.TrimSpace(addr), `"`), "@")
+	local, domain, _ := strings.Cut(strings.Trim(strings.TrimSpace(addr), `"`), "@")
 	switch local {
 	case "mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster", "post_master":
 		return true
+	case "no-reply":
+		// au one net (KDDI) reports from no-reply at the recipient's
+		// own dion.ne.jp host, under a subject of any words ("Mail").
+		return domain == "dion.ne.jp" || strings.HasSuffix(domain, ".dion.ne.jp")
 	}
 	return strings.HasPrefix(local, "microsoftexchange") // Exchange's own sender
 }
@@ -257,7 +261,15 @@ func (s *textScan) scan() {
 					// server's reply there.
 					addr := firstAddress(t[j+len(p):])
 					_, rest, _ := strings.Cut(t[j+len(p):], addr)
-					s.mention(addr, strings.TrimLeft(rest, ">.,;: "))
+					if rest = strings.TrimLeft(rest, ">.,;: "); rest == "" {
+						// The sentence goes on on the next line
+						// (au one net: "Could not be delivered
+						// to: <kim@…>" / "As their mailbox is
+						// full.").
+						rest, i = s.paragraph(i + 1)
+						i--
+					}
+					s.mention(addr, rest)
 					break
 				}
 			}
