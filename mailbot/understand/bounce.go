@@ -126,8 +126,9 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 	if len(l.bounces) == 0 {
 		return Report{}, false
 	}
+	sender := envelopeSender(h, rr.returned)
 	for i, b := range l.bounces {
-		l.bounces[i] = byPhase(b, text)
+		l.bounces[i] = bySender(byPhase(b, text), sender)
 	}
 	r.Bounces = l.bounces
 	r.MessageID = returnedMessageID(rr.returned)

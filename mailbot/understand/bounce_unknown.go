@@ -15,6 +15,8 @@ package understand
 import (
 	"regexp"
 	"strings"
+
+	"github.com/emersion/go-message/mail"
 )
 
 // byPhase corrects a failure's reason by when in the SMTP session the
@@ -143,6 +145,72 @@ var orangeCodes = map[string]Reason{
 func orangeReason(low string) Reason {
 	if m := orangeCodeRE.FindStringSubmatch(low); m != nil {
 		return orangeCodes[m[1]]
+	}
+	return ""
+}
+
+// bySender reads a failure whose words say that something does not
+// exist as a refusal of our envelope sender (rejected) when the thing
+// they name is the sender's domain, not the recipient's: Exim passes on
+// "553 5.1.0 … bounces.council.example does not exist" from a server
+// that could not verify the domain of our bounce address. The address
+// the mail went to is not in question.
+func bySender(b Bounce, sender string) Bounce {
+	_, ours, _ := strings.Cut(sender, "@")
+	_, theirs, _ := strings.Cut(b.Recipient, "@")
+	switch b.Reason {
+	case ReasonUserUnknown, ReasonHostUnknown, ReasonFiltered, ReasonOnHold:
+	default:
+		return b
+	}
+	low := asciiLower(b.Diagnostic)
+	if ours == "" || ours == theirs || !containsDomain(low, ours) || strings.Contains(low, theirs) {
+		return b
+	}
+	b.Reason, b.Hard = ReasonRejected, false
+	return b
+}
+
+// containsDomain says whether the domain name is in low on its own: not
+// inside a longer name, and not the domain of an address ("kim@name"),
+// which is about a mailbox there.
+func containsDomain(low, name string) bool {
+	for at := 0; ; {
+		i := strings.Index(low[at:], name)
+		if i < 0 {
+			return false
+		}
+		i += at
+		before, after := byte(' '), byte(' ')
+		if i > 0 {
+			before = low[i-1]
+		}
+		if j := i + len(name); j < len(low) {
+			after = low[j]
+		}
+		if !domainByte(before) && before != '.' && before != '@' && !domainByte(after) {
+			return true
+		}
+		at = i + 1
+	}
+}
+
+// domainByte says whether c can be part of a domain name's label.
+func domainByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-'
+}
+
+// envelopeSender is the address a report came back to, lower case: the
+// returned message's Return-Path, else the report's own single To; or "".
+func envelopeSender(h mail.Header, returned []byte) string {
+	if len(returned) > 0 {
+		rh := ReturnedHeader(returned)
+		if a := cleanAddress(strings.Trim(strings.TrimSpace(rh.Get("Return-Path")), "<>")); a != "" {
+			return a
+		}
+	}
+	if to, err := h.AddressList("To"); err == nil && len(to) == 1 {
+		return cleanAddress(to[0].Address)
 	}
 	return ""
 }

@@ -58,6 +58,16 @@ func TestUnknownUserByPhase(t *testing.T) {
 		{"Yahoo passing au's reply on names the address",
 			"From: MAILER-DAEMON@yahoo.com\r\nSubject: Failure Notice\r\n\r\nSorry, we were unable to deliver your message to the following address.\r\n\r\n<kim@ezweb.ne.jp>:\r\nRemote host said: 550: <kim@ezweb.ne.jp>: User unknown [RCPT_TO]\r\n",
 			"kim@ezweb.ne.jp", ReasonUserUnknown, true},
+		{"our envelope sender's domain said not to exist",
+			"From: Mail Delivery System <mailer-daemon@lists.council.example>\r\nTo: bounce+a1@lists.council.example\r\nX-Failed-Recipients: kim@example.org\r\nSubject: Mail delivery failed: returning message to sender\r\n\r\n" +
+				"A message that you sent could not be delivered to one or more of its\r\nrecipients. This is a permanent error. The following address(es) failed:\r\n\r\n" +
+				"  kim@example.org\r\n    SMTP error from remote mail server after RCPT TO:<kim@example.org>:\r\n    553 5.1.0 lists.council.example does not exist\r\n",
+			"kim@example.org", ReasonRejected, false},
+		{"an address at our own domain is the recipient's",
+			"From: Mail Delivery System <mailer-daemon@council.example>\r\nTo: bounce+a1@council.example\r\nX-Failed-Recipients: kim@council.example\r\nSubject: Mail delivery failed: returning message to sender\r\n\r\n" +
+				"A message that you sent could not be delivered to one or more of its\r\nrecipients. This is a permanent error. The following address(es) failed:\r\n\r\n" +
+				"  kim@council.example\r\n    SMTP error from remote mail server after RCPT TO:<kim@council.example>:\r\n    550 5.1.1 <kim@council.example>: user does not exist\r\n",
+			"kim@council.example", ReasonUserUnknown, true},
 		{"the reporting system says the address could not be found (Gmail)",
 			"From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\r\nSubject: Delivery Status Notification (Failure)\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n" +
 				"--b\r\nContent-Type: text/plain\r\n\r\n** Address not found **\r\n\r\nYour message wasn't delivered to kim@example.de because the address couldn't be found. Check for typos or unnecessary spaces and try again.\r\n\r\nThe response from the remote server was:\r\n550 #5.1.0 Address rejected.\r\n" +
