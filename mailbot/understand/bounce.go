@@ -116,8 +116,10 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 			if unwrap {
 				return readBounce(rr.returned, false)
 			}
-		} else {
+		} else if len(rr.returned) > 0 {
 			l.readReturnedTo(rr.returned, text, subject)
+		} else {
+			l.readReturnedTo(inlineCopy(text), text, subject)
 		}
 	}
 	if len(l.bounces) == 0 && named == 0 && looksLikeBounce(h) {

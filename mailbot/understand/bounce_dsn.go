@@ -81,7 +81,7 @@ func (l *bounceList) addGroup(g dsnGroup) (named bool) {
 	status := statusCode(firstWord(g.status))
 	action := strings.ToLower(firstWord(g.action))
 	switch {
-	case action == "failed" || action == "failure":
+	case action == "failed" || action == "failure" || action == "expired": // SendGrid writes "expired" for a message it gave up on
 	case action == "" && strings.HasPrefix(status, "5."):
 	default:
 		return true

@@ -296,6 +296,10 @@ var reasonPhrases = []struct {
 	{ReasonTooManyConn, []string{"too many recipients"}},
 	{ReasonNotCompliantRFC, []string{"rfc 5322", "rfc5322", "rfc 2822", "multiple addresses in from", "duplicate header",
 		"multiple subject", "not rfc compliant"}},
+	// An address in our message that the server could not parse (Exim:
+	// "recipient addresses that were incorrectly constructed: … malformed
+	// address").
+	{ReasonSyntaxError, []string{"malformed address", "incorrectly constructed"}},
 	{ReasonContentError, []string{"headers too large", "8-bit data", "8bit data", "improper use of"}},
 	{ReasonVirusDetected, []string{"virus", "malware", "infected"}},
 	{ReasonSecurityError, []string{"authentication required", "smtp authentication", "unauthenticated senders", "authrequired", "access denied",
@@ -332,7 +336,7 @@ var reasonPhrases = []struct {
 		"addressee unknown", "not our domain"}},
 	{ReasonExpired, []string{"retry timeout exceeded", "message expired", "queue.expired", "in the queue too long",
 		"connection timed out", "did not accept our requests to connect", "delivery time expired", "timed out",
-		"retry time", "giving up"}},
+		"retry time", "giving up", "envelope expired"}},
 	{ReasonSystemFull, []string{"disk full", "insufficient system storage", "system storage", "disk quota"}},
 	{ReasonMailerError, []string{"procmail", "command died", "mailer error", "program exited"}},
 	{ReasonFailedSTARTTLS, []string{"starttls", "support tls", " tls "}},

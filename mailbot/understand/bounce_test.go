@@ -137,6 +137,9 @@ func TestReadBounceFields(t *testing.T) {
 		{"status that is not a code",
 			"Final-Recipient: rfc822; a@example.org\r\nAction: failed\r\nStatus: unknown\r\nDiagnostic-Code: smtp; 550 no\r\n",
 			[]seen{{"a@example.org", "", true, "550 no"}}},
+		{"a message given up on (SendGrid's Action: expired)",
+			"Final-Recipient: rfc822; a@example.org\r\nAction: expired\r\nStatus: \r\nDiagnostic-Code: Connection timed out\r\n",
+			[]seen{{"a@example.org", "", true, "Connection timed out"}}},
 		{"no action but a permanent status",
 			"Final-Recipient: rfc822; a@example.org\r\nStatus: 5.0.0\r\n",
 			[]seen{{"a@example.org", "5.0.0", true, ""}}},
@@ -238,6 +241,15 @@ func TestReadBounceText(t *testing.T) {
 			"From: no-reply@ab1234.dion.ne.jp\r\nSubject: Mail\r\n\r\nYour mail sent on: Thu, 29 Apr 2013 00:00:00 +0900\r\n" +
 				"     Could not be delivered to: <kim@ab1234.dion.ne.jp>\r\n     As their mailbox is full.\r\n",
 			[]seen{{"kim@ab1234.dion.ne.jp", "", true, "As their mailbox is full."}}},
+		{"OpenSMTPD's subject, and its wording",
+			"From: Mailer Daemon <daemon@mx.example.net>\r\nReturn-Path: <>\r\nSubject: Delivery status notification: error\r\n\r\n" +
+				"    An error has occurred while attempting to deliver a message for\r\n    the following list of recipients:\r\n\r\nkim@example.org: Envelope expired\r\n",
+			[]seen{{"kim@example.org", "", true, "Envelope expired"}}},
+		{"the failed recipient from the copy quoted inline (old Sendmail)",
+			"From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\r\nSubject: Returned mail: Cannot send message for 4 days\r\n\r\n" +
+				"   ----- Transcript of session follows -----\r\n421 example.org (smtp)... Deferred: Connection timed out during user open with example.org\r\n\r\n" +
+				"   ----- Unsent message follows -----\r\nFrom: council@example.com\r\nTo: kim@example.org\r\nSubject: hello\r\n\r\nhello\r\n",
+			[]seen{{"kim@example.org", "", false, "421 example.org (smtp)... Deferred: Connection timed out during user open with example.org"}}},
 		{"the reason, a colon, the address (IMail)",
 			"From: \"Postmaster\" <postmaster@example.org>\r\nSubject: Undeliverable Mail\r\n\r\nUnknown user: kim@example.org\r\n\r\nTo: sam@example.org\r\n",
 			[]seen{{"kim@example.org", "", true, "Unknown user"}}},
@@ -369,6 +381,8 @@ func TestBounceReason(t *testing.T) {
 		{"5.2.0", "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", ReasonSpamDetected, FaultSender}, // Orange's spam refusal
 		{"5.1.8", "501 5.1.8 Sender address rejected", ReasonRejected, FaultSender},
 		{"4.4.7", "", ReasonExpired, FaultTransient},
+		{"", "Envelope expired", ReasonExpired, FaultTransient}, // OpenSMTPD
+		{"", "kim@example.org <sam@example.net>: malformed address: <sam@example.net> may not follow kim@example.org", ReasonSyntaxError, FaultSender},
 		{"5.0.0", "554 something no rule reads", ReasonOnHold, FaultTransient},
 		{"", "", ReasonUndefined, FaultTransient},
 	} {

@@ -74,6 +74,7 @@ var bounceSubjects = []string{
 	"delivery status notification (failure)", "mail delivery failed", "failure notice",
 	"returned mail:", "delivery failure", "mail delivery failure", "message not delivered",
 	"mail system error - returned mail", "non remis", "unzustellbar",
+	"delivery status notification: error", // OpenSMTPD
 }
 
 // delayMarkers are what warnings say: the mail system is still trying, so
@@ -90,7 +91,7 @@ var delayMarkers = []string{
 var copyMarkers = []string{
 	"below this line is a copy of the message", "this is a copy of the message", "this is a copy of your message",
 	"original message headers:", "original message follows", "----- original message",
-	"unsent message below", "message header follows", "message headers follow",
+	"unsent message below", "unsent message follows", "message header follows", "message headers follow",
 }
 
 // Lines that start a list of recipients: Exchange, Gmail, Exim, Sendmail.
@@ -166,6 +167,27 @@ func reportText(text, subject string) (own string, ok bool) {
 		return "", false
 	}
 	return text, true
+}
+
+// inlineCopy is the returned message a non-standard report quotes in its
+// own text, after the line that says so ("----- Unsent message follows
+// -----"), or nil.
+func inlineCopy(text string) []byte {
+	low := asciiLower(text)
+	at := -1
+	for _, m := range copyMarkers {
+		if i := strings.Index(low, m); i >= 0 && (at < 0 || i < at) {
+			at = i
+		}
+	}
+	if at < 0 {
+		return nil
+	}
+	_, rest, ok := strings.Cut(text[at:], "\n")
+	if !ok {
+		return nil
+	}
+	return []byte(strings.TrimLeft(rest, "\r\n"))
 }
 
 // readText finds failed recipients in a non-standard bounce's text.
