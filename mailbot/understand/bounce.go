@@ -128,9 +128,9 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 	if len(l.bounces) == 0 {
 		return Report{}, false
 	}
-	sender := envelopeSender(h, rr.returned)
+	around := reportFacts{text: text, sender: envelopeSender(h, rr.returned), reporter: reporterDomain(h)}
 	for i, b := range l.bounces {
-		l.bounces[i] = bySender(byPhase(b, text), sender)
+		l.bounces[i] = around.bySender(around.byPhase(b))
 	}
 	r.Bounces = l.bounces
 	r.MessageID = returnedMessageID(rr.returned)

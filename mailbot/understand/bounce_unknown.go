@@ -19,6 +19,14 @@ import (
 	"github.com/emersion/go-message/mail"
 )
 
+// reportFacts are what a report says around its failures that decides
+// how one of them reads.
+type reportFacts struct {
+	text     string // the report's own human-readable text
+	sender   string // the envelope sender it came back to (envelopeSender)
+	reporter string // the domain of its From: the mail system that wrote it
+}
+
 // byPhase corrects a failure's reason by when in the SMTP session the
 // server refused and by whose words the refusal is in, which a reply's
 // words alone do not say:
@@ -30,15 +38,15 @@ import (
 //     mailbox, which only counts as soft;
 //   - a reply no rule reads, about a recipient the reporting system
 //     itself says could not be found, takes the reporting system's word.
-func byPhase(b Bounce, text string) Bounce {
+func (f reportFacts) byPhase(b Bounce) Bounce {
 	detail := b.Status[min(2, len(b.Status)):]
 	r := b.Reason
 	switch {
-	case r == ReasonUserUnknown && !strings.HasPrefix(detail, "1.") && !addressGone(b, text):
+	case r == ReasonUserUnknown && !strings.HasPrefix(detail, "1.") && !f.addressGone(b):
 		r = ReasonFiltered
-	case r == ReasonSuspend && detail == "2.1" && reasonOf("", b.Diagnostic) == ReasonUserUnknown && smtpPhase(text, b.Recipient) == "RCPT":
+	case r == ReasonSuspend && detail == "2.1" && reasonOf("", b.Diagnostic) == ReasonUserUnknown && smtpPhase(f.text, b.Recipient) == "RCPT":
 		r = ReasonUserUnknown
-	case r == ReasonOnHold && reporterCouldNotFind(text, b.Recipient):
+	case r == ReasonOnHold && reporterCouldNotFind(f.text, b.Recipient):
 		r = ReasonUserUnknown
 	default:
 		return b
@@ -52,21 +60,21 @@ func byPhase(b Bounce, text string) Bounce {
 // a mailbox directory's own, or a receiving service's documented answer
 // for an address it does not have, or the refusal came at RCPT TO; or the
 // reporting system says itself that the address could not be found.
-func addressGone(b Bounce, text string) bool {
+func (f reportFacts) addressGone(b Bounce) bool {
 	low := asciiLower(b.Diagnostic)
 	if namesNoAddress(b.Diagnostic) {
 		return false
 	}
-	if hasAny(low, directoryPhrases) || serviceSaysUnknown(b.Recipient, low) {
+	if hasAny(low, directoryPhrases) || serviceSaysUnknown(b.Recipient, low, f.reporter) {
 		return true
 	}
-	switch smtpPhase(text, b.Recipient) {
+	switch smtpPhase(f.text, b.Recipient) {
 	case "RCPT":
 		return true
 	case "DATA":
 		return false
 	}
-	return reporterCouldNotFind(text, b.Recipient)
+	return reporterCouldNotFind(f.text, b.Recipient)
 }
 
 // directoryPhrases are a mail store's own words for a name its directory
@@ -78,16 +86,26 @@ var directoryPhrases = []string{"not listed in domino directory", "not listed in
 
 // serviceSaysUnknown says whether a receiving service's own documented
 // wording for an address it does not have is in low (a diagnostic, lower
-// case). Each answers so whenever in the session it refuses:
+// case), for addr, in a report the mail system at reporter wrote. Each
+// answers so whenever in the session it refuses:
 //   - Yahoo's "554 delivery error: dd This user doesn't have a yahoo.com
 //     account", given after the data;
 //   - Orange and La Poste's code 416, "invalid recipient" (orangeCodes);
 //   - au (KDDI, ezweb.ne.jp) names the address it does not have ("550
 //     <kim@ezweb.ne.jp>: User unknown"), and leaves the place empty for
 //     mail the person's own filter refused ("550 : User unknown",
-//     namesNoAddress).
-func serviceSaysUnknown(addr, low string) bool {
+//     namesNoAddress);
+//   - Outlook.com, reporting its own refusal, "550 Requested action not
+//     taken: mailbox unavailable";
+//   - Symantec Email Security.cloud (MessageLabs), which checks each
+//     address against its customer's directory, "No such user" and
+//     "Invalid recipient".
+func serviceSaysUnknown(addr, low, reporter string) bool {
 	switch {
+	case domainIn(reporter, "hotmail.com", "outlook.com", "live.com") && strings.Contains(low, "requested action not taken: mailbox unavailable"):
+		return true
+	case domainIn(reporter, "messagelabs.com") && hasAny(low, []string{"no such user", "invalid recipient"}):
+		return true
 	case strings.Contains(low, "delivery error: dd "):
 		return true
 	case orangeReason(low) == ReasonUserUnknown:
@@ -101,7 +119,30 @@ func serviceSaysUnknown(addr, low string) bool {
 // auDomain says whether addr is at one of au's (KDDI's) mail domains.
 func auDomain(addr string) bool {
 	_, domain, _ := strings.Cut(addr, "@")
-	return domain == "ezweb.ne.jp" || domain == "au.com" || strings.HasSuffix(domain, ".ezweb.ne.jp")
+	return domainIn(domain, "ezweb.ne.jp", "au.com")
+}
+
+// domainIn says whether domain is one of names or a host under one.
+func domainIn(domain string, names ...string) bool {
+	for _, n := range names {
+		if domain == n || strings.HasSuffix(domain, "."+n) {
+			return true
+		}
+	}
+	return false
+}
+
+// reporterDomain is the domain of a report's From, lower case: the mail
+// system that wrote it; or "".
+func reporterDomain(h mail.Header) string {
+	from := asciiLower(OneLine(h.Get("From")))
+	if i := strings.LastIndexByte(from, '<'); i >= 0 {
+		from, _, _ = strings.Cut(from[i+1:], ">")
+	} else if f := strings.Fields(from); len(f) > 0 {
+		from = f[0]
+	}
+	_, domain, _ := strings.Cut(strings.TrimSpace(from), "@")
+	return domain
 }
 
 // reporterCouldNotFind says whether the reporting system's own text says
@@ -155,8 +196,8 @@ func orangeReason(low string) Reason {
 // "553 5.1.0 … bounces.council.example does not exist" from a server
 // that could not verify the domain of our bounce address. The address
 // the mail went to is not in question.
-func bySender(b Bounce, sender string) Bounce {
-	_, ours, _ := strings.Cut(sender, "@")
+func (f reportFacts) bySender(b Bounce) Bounce {
+	_, ours, _ := strings.Cut(f.sender, "@")
 	_, theirs, _ := strings.Cut(b.Recipient, "@")
 	switch b.Reason {
 	case ReasonUserUnknown, ReasonHostUnknown, ReasonFiltered, ReasonOnHold:

@@ -8,8 +8,11 @@ import "testing"
 func TestUnknownUserByPhase(t *testing.T) {
 	t.Parallel()
 	const head = "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>\r\nSubject: Returned mail: see transcript for details\r\n\r\n"
+	fieldsFrom := func(from, rcpt, status, diag string) string {
+		return string(dsn(from, "Final-Recipient: rfc822; "+rcpt+"\r\nAction: failed\r\n"+status+"Diagnostic-Code: smtp; "+diag+"\r\n"))
+	}
 	fields := func(rcpt, status, diag string) string {
-		return string(dsn("MAILER-DAEMON@relay.example.net", "Final-Recipient: rfc822; "+rcpt+"\r\nAction: failed\r\n"+status+"Diagnostic-Code: smtp; "+diag+"\r\n"))
+		return fieldsFrom("MAILER-DAEMON@relay.example.net", rcpt, status, diag)
 	}
 	for _, tc := range []struct {
 		name, msg, rcpt string
@@ -58,6 +61,15 @@ func TestUnknownUserByPhase(t *testing.T) {
 		{"Yahoo passing au's reply on names the address",
 			"From: MAILER-DAEMON@yahoo.com\r\nSubject: Failure Notice\r\n\r\nSorry, we were unable to deliver your message to the following address.\r\n\r\n<kim@ezweb.ne.jp>:\r\nRemote host said: 550: <kim@ezweb.ne.jp>: User unknown [RCPT_TO]\r\n",
 			"kim@ezweb.ne.jp", ReasonUserUnknown, true},
+		{"Outlook.com reporting its own mailbox unavailable",
+			fieldsFrom("postmaster@hotmail.com", "kim@hotmail.com", "Status: 5.5.0\r\n", "550 Requested action not taken: mailbox unavailable (-0000000022:2222:-0000000022)"),
+			"kim@hotmail.com", ReasonUserUnknown, true},
+		{"the same words from another mail system say nothing of when",
+			fieldsFrom("mailer-daemon@mail.zoho.com", "kim@example.org", "Status: 5.0.0\r\n", "550 Requested action not taken: mailbox unavailable"),
+			"kim@example.org", ReasonFiltered, false},
+		{"MessageLabs checks the address against its customer's directory",
+			fieldsFrom("Mail Delivery System <MAILER-DAEMON@messagelabs.com>", "kim@example.org", "Status: 5.0.0\r\n", "550 kim@example.org... No such user"),
+			"kim@example.org", ReasonUserUnknown, true},
 		{"our envelope sender's domain said not to exist",
 			"From: Mail Delivery System <mailer-daemon@lists.council.example>\r\nTo: bounce+a1@lists.council.example\r\nX-Failed-Recipients: kim@example.org\r\nSubject: Mail delivery failed: returning message to sender\r\n\r\n" +
 				"A message that you sent could not be delivered to one or more of its\r\nrecipients. This is a permanent error. The following address(es) failed:\r\n\r\n" +
