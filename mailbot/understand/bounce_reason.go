@@ -324,6 +324,10 @@ var reasonPhrases = []struct {
 		"couldn't find a mail exchanger", "not accepting mail", "no mail exchanger"}},
 	{ReasonNetworkErr, []string{"host not found, try again", "routing loop", "too many hops", "hop count", "lost connection",
 		"malformed or unexpected name server", "dns error", "temporary lookup failure"}},
+	// DragonFly bounces only on a permanent failure, and writes "DNS
+	// lookup failure: host … not found" for a domain the DNS says does
+	// not exist (a temporary one is retried until it gives up).
+	{ReasonHostUnknown, []string{"dns lookup failure: host "}},
 	{ReasonHostUnknown, []string{"host unknown", "unknown host", "host or domain name not found", "no such domain",
 		"couldn't find any host", "unrouteable address", "domain is not reachable", "invalid domain", "domain not found",
 		"domain does not exist", "no such host", "domain name not found", "bad destination system address"}},

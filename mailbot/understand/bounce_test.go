@@ -250,6 +250,10 @@ func TestReadBounceText(t *testing.T) {
 				"   ----- Transcript of session follows -----\r\n421 example.org (smtp)... Deferred: Connection timed out during user open with example.org\r\n\r\n" +
 				"   ----- Unsent message follows -----\r\nFrom: council@example.com\r\nTo: kim@example.org\r\nSubject: hello\r\n\r\nhello\r\n",
 			[]seen{{"kim@example.org", "", false, "421 example.org (smtp)... Deferred: Connection timed out during user open with example.org"}}},
+		{"the reason in the paragraph after the sentence (DragonFly)",
+			"From: MAILER-DAEMON <>\r\nSubject: Mail delivery failed\r\n\r\nThis is the DragonFly Mail Agent v0.13 at df.example.jp.\r\n\r\n" +
+				"There was an error delivering your mail to <kim@example.org>.\r\n\r\nCould not deliver for the last 432000 seconds. Giving up.\r\n\r\nMessage headers follow.\r\n\r\nTo: kim@example.org\r\n",
+			[]seen{{"kim@example.org", "", true, "Could not deliver for the last 432000 seconds. Giving up."}}},
 		{"the reason, a colon, the address (IMail)",
 			"From: \"Postmaster\" <postmaster@example.org>\r\nSubject: Undeliverable Mail\r\n\r\nUnknown user: kim@example.org\r\n\r\nTo: sam@example.org\r\n",
 			[]seen{{"kim@example.org", "", true, "Unknown user"}}},
@@ -381,7 +385,8 @@ func TestBounceReason(t *testing.T) {
 		{"5.2.0", "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", ReasonSpamDetected, FaultSender}, // Orange's spam refusal
 		{"5.1.8", "501 5.1.8 Sender address rejected", ReasonRejected, FaultSender},
 		{"4.4.7", "", ReasonExpired, FaultTransient},
-		{"", "Envelope expired", ReasonExpired, FaultTransient}, // OpenSMTPD
+		{"", "Envelope expired", ReasonExpired, FaultTransient},                                       // OpenSMTPD
+		{"", "DNS lookup failure: host example.invalid not found", ReasonHostUnknown, FaultRecipient}, // DragonFly
 		{"", "kim@example.org <sam@example.net>: malformed address: <sam@example.net> may not follow kim@example.org", ReasonSyntaxError, FaultSender},
 		{"5.0.0", "554 something no rule reads", ReasonOnHold, FaultTransient},
 		{"", "", ReasonUndefined, FaultTransient},

@@ -287,8 +287,13 @@ func (s *textScan) scan() {
 						// The sentence goes on on the next line
 						// (au one net: "Could not be delivered
 						// to: <kim@…>" / "As their mailbox is
-						// full.").
-						rest, i = s.paragraph(i + 1)
+						// full."), or the reason is the paragraph
+						// after it (DragonFly).
+						next := i + 1
+						if next < len(s.lines) && strings.TrimSpace(s.lines[next]) == "" {
+							next++
+						}
+						rest, i = s.paragraph(next)
 						i--
 					}
 					s.mention(addr, rest)
