@@ -251,14 +251,14 @@ func wholeAddress(raw []byte, addr string) bool {
 }
 
 // senderSideUnread are the corpus reports sisimai gives a reason of the
-// sender's that are read here as the recipient's, temporary, for the
-// words give nothing to go on; each counts as soft. Every other report
+// sender's that are read here as the recipient's, temporary, for their
+// words do not say the fault is ours; each counts as soft. Every other report
 // with such a reason must be read as the sender's, never counting
 // against the recipient.
 var senderSideUnread = map[string]string{
 	"lhost-exim-49.eml":      `"550 Rejected": no word of why`,
-	"lhost-sendmail-21.eml":  "4.4.7 with no reply at all: the queue gave up",
-	"rhost-nttdocomo-02.eml": `"550 Unknown user": docomo's refusal of senders the person has not allowed, in the words of an unknown address`,
+	"lhost-sendmail-21.eml":  `"Connection refused by mx…" and a queue that gave up (4.4.7): a server that is down as much as one that blocks us; read as expired`,
+	"rhost-nttdocomo-02.eml": `"550 Unknown user" after the data: docomo's old refusal of senders the person had not allowed, which it no longer gives over SMTP since March 2025 (sisimai's own note); read as filtered`,
 	"rhost-nttdocomo-03.eml": `"550 Unknown user", as nttdocomo-02`,
 }
 
