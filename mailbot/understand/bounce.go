@@ -95,15 +95,16 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 	if named == 0 {
 		named = l.readSES(text)
 	}
-	if named > 0 {
-		l.fillFromText(text, subject)
-	} else if looksLikeBounce(h) {
+	if named == 0 && looksLikeBounce(h) {
 		// Some put the delivery-status fields in their text instead of a
 		// part of their own (Amazon WorkMail); read as such only when a
 		// mail system wrote it.
 		if named = l.readStatus(embeddedStatus(text)); named == 0 {
 			l.readText(text, subject)
 		}
+	}
+	if named > 0 {
+		l.fillFromText(text, subject)
 	}
 	if len(l.bounces) == 0 && len(rr.status) == 0 && looksLikeBounce(h) {
 		l.readFailedHeader(h, text)
