@@ -343,7 +343,7 @@ func (rr *reportReader) walk(e *message.Entity, depth int) {
 	// header's, or stripped the body's) is one text to a mail client,
 	// and is read as such: its first bytes are kept until a part starts.
 	var unparted *prefixKeeper
-	if t, _, _ := e.Header.ContentType(); strings.HasPrefix(t, "multipart/") {
+	if strings.HasPrefix(partType(e.Header), "multipart/") {
 		unparted = &prefixKeeper{left: int(min(rr.textLeft, maxBounceText))}
 		e.Body = io.TeeReader(e.Body, unparted)
 	}
@@ -363,8 +363,7 @@ func (rr *reportReader) walk(e *message.Entity, depth int) {
 		}
 		return
 	}
-	ct, _, _ := e.Header.ContentType()
-	switch ct {
+	switch partType(e.Header) {
 	case "message/delivery-status", "message/global-delivery-status": // RFC 3464, RFC 6533
 		b := rr.read(e.Body, &rr.statusLeft)
 		rr.status = append(append(rr.status, b...), "\n\n"...)
@@ -391,6 +390,22 @@ func (rr *reportReader) walk(e *message.Entity, depth int) {
 			rr.html = string(rr.read(e.Body, &rr.htmlLeft))
 		}
 	}
+}
+
+// partType is a part's media type, lower case. A Content-Type whose
+// parameters cannot be parsed ("text/plain" with its charset folded onto
+// the next line, no ";" between) still names its type first, and mail
+// clients show the part by it.
+func partType(h message.Header) string {
+	ct, _, err := h.ContentType()
+	if err != nil {
+		f := strings.FieldsFunc(ct, func(r rune) bool { return r == ' ' || r == '\t' || r == ';' })
+		if len(f) == 0 {
+			return ""
+		}
+		ct = strings.ToLower(f[0])
+	}
+	return ct
 }
 
 // prefixKeeper keeps the first bytes written to it, up to left, and

@@ -254,6 +254,10 @@ func TestReadBounceText(t *testing.T) {
 			"From: MAILER-DAEMON <>\r\nSubject: Mail delivery failed\r\n\r\nThis is the DragonFly Mail Agent v0.13 at df.example.jp.\r\n\r\n" +
 				"There was an error delivering your mail to <kim@example.org>.\r\n\r\nCould not deliver for the last 432000 seconds. Giving up.\r\n\r\nMessage headers follow.\r\n\r\nTo: kim@example.org\r\n",
 			[]seen{{"kim@example.org", "", true, "Could not deliver for the last 432000 seconds. Giving up."}}},
+		{"a part whose Content-Type parameters do not parse is still text",
+			"From: \"Mail Deliver System\" <MAILER-DAEMON>\r\nSubject: Returned Mail: User unknown\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+				"--b\r\nContent-Type: text/plain\r\n   charset=\"iso-2022-jp\"\r\n\r\n---The following addresses had delivery errors---\r\nkim@example.org [User unknown]\r\n--b--\r\n",
+			[]seen{{"kim@example.org", "", true, "[User unknown]"}}},
 		{"the reason, a colon, the address (IMail)",
 			"From: \"Postmaster\" <postmaster@example.org>\r\nSubject: Undeliverable Mail\r\n\r\nUnknown user: kim@example.org\r\n\r\nTo: sam@example.org\r\n",
 			[]seen{{"kim@example.org", "", true, "Unknown user"}}},
