@@ -129,7 +129,7 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 	if len(l.bounces) == 0 {
 		return Report{}, false
 	}
-	around := reportFacts{text: text, sender: envelopeSender(h, rr.returned), reporter: reporterDomain(h)}
+	around := newReportFacts(h, text, rr.returned)
 	for i, b := range l.bounces {
 		l.bounces[i] = around.bySender(around.byPhase(b))
 	}

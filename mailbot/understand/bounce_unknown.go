@@ -22,9 +22,17 @@ import (
 // reportFacts are what a report says around its failures that decides
 // how one of them reads.
 type reportFacts struct {
-	text     string // the report's own human-readable text
+	low      string // the report's own human-readable text, lower case, without CRs
+	flat     string // low with each run of white space one space
 	sender   string // the envelope sender it came back to (envelopeSender)
 	reporter string // the domain of its From: the mail system that wrote it
+}
+
+// newReportFacts gathers them once for a report with header h, its text
+// and its returned message.
+func newReportFacts(h mail.Header, text string, returned []byte) reportFacts {
+	low := strings.ReplaceAll(asciiLower(text), "\r", "")
+	return reportFacts{low: low, flat: strings.Join(strings.Fields(low), " "), sender: envelopeSender(h, returned), reporter: reporterDomain(h)}
 }
 
 // byPhase corrects a failure's reason by when in the SMTP session the
@@ -44,9 +52,9 @@ func (f reportFacts) byPhase(b Bounce) Bounce {
 	switch {
 	case r == ReasonUserUnknown && !strings.HasPrefix(detail, "1.") && !f.addressGone(b):
 		r = ReasonFiltered
-	case r == ReasonSuspend && detail == "2.1" && reasonOf("", b.Diagnostic) == ReasonUserUnknown && smtpPhase(f.text, b.Recipient) == "RCPT":
+	case r == ReasonSuspend && detail == "2.1" && reasonOf("", b.Diagnostic) == ReasonUserUnknown && smtpPhase(f.low, b.Recipient) == "RCPT":
 		r = ReasonUserUnknown
-	case r == ReasonOnHold && reporterCouldNotFind(f.text, b.Recipient):
+	case r == ReasonOnHold && reporterCouldNotFind(f.flat, b.Recipient):
 		r = ReasonUserUnknown
 	default:
 		return b
@@ -68,13 +76,13 @@ func (f reportFacts) addressGone(b Bounce) bool {
 	if hasAny(low, directoryPhrases) || serviceSaysUnknown(b.Recipient, low, f.reporter) {
 		return true
 	}
-	switch smtpPhase(f.text, b.Recipient) {
+	switch smtpPhase(f.low, b.Recipient) {
 	case "RCPT":
 		return true
 	case "DATA":
 		return false
 	}
-	return reporterCouldNotFind(f.text, b.Recipient)
+	return reporterCouldNotFind(f.flat, b.Recipient)
 }
 
 // directoryPhrases are a mail store's own words for a name its directory
@@ -145,13 +153,13 @@ func reporterDomain(h mail.Header) string {
 	return domain
 }
 
-// reporterCouldNotFind says whether the reporting system's own text says
-// that addr could not be found: Gmail writes "Your message wasn't
-// delivered to kim@… because the address couldn't be found" above the
-// remote server's reply, having had that reply at RCPT TO itself.
-func reporterCouldNotFind(text, addr string) bool {
-	low := strings.Join(strings.Fields(asciiLower(text)), " ")
-	return strings.Contains(low, "delivered to "+addr+" because the address couldn't be found")
+// reporterCouldNotFind says whether the reporting system's own text
+// (flat: lower case, its white space one space) says that addr could not
+// be found: Gmail writes "Your message wasn't delivered to kim@… because
+// the address couldn't be found" above the remote server's reply, having
+// had that reply at RCPT TO itself.
+func reporterCouldNotFind(flat, addr string) bool {
+	return strings.Contains(flat, "delivered to "+addr+" because the address couldn't be found")
 }
 
 // orangeCodeRE finds the code Orange (orange.fr, wanadoo.fr) and La Poste
@@ -256,18 +264,17 @@ func envelopeSender(h mail.Header, returned []byte) string {
 	return ""
 }
 
-// smtpPhase is the SMTP command a report's text shows the failure for
-// addr was the answer to, "RCPT" or "DATA" (or "MAIL" from a session
-// transcript), or "" when it does not say. Postfix writes "(in reply to
-// RCPT TO command)" or "(in reply to end of DATA command)" after each
-// recipient's reply; Sendmail, Courier and EZweb a transcript (">>> RCPT
+// smtpPhase is the SMTP command a report's text (low: lower case, without
+// CRs) shows the failure for addr was the answer to, "RCPT" or "DATA" (or
+// "MAIL" from a session transcript), or "" when it does not say. Postfix
+// writes "(in reply to RCPT TO command)" or "(in reply to end of DATA
+// command)" after each recipient's reply; Sendmail, Courier and EZweb a transcript (">>> RCPT
 // To:<kim@…>", "<<< 550 …"); Exim and GMX "SMTP error from remote mail
 // server after RCPT TO:" or "after end of data"; m-FILTER "SMTP command"
 // with the command on the next line; qmail "does not like recipient" or
 // "for RCPT TO response", DragonFly "did not like our RCPT TO", X3
 // "SMTP:RCPT host" and Yahoo "[RCPT_TO]" after the reply.
-func smtpPhase(text, addr string) string {
-	low := strings.ReplaceAll(asciiLower(text), "\r", "")
+func smtpPhase(low, addr string) string {
 	for _, m := range []string{"smtp command\ndata", "after end of data"} {
 		if strings.Contains(low, m) {
 			return "DATA"
