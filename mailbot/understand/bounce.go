@@ -90,6 +90,7 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 	if text == "" && rr.html != "" {
 		text = HTMLToText(rr.html)
 	}
+	text = strings.ReplaceAll(text, "\r\n", "\n") // read line by line, whoever wrote the line ends
 	subject := asciiLower(OneLine(h.Get("Subject")))
 	named := l.readStatus(rr.status)
 	if named == 0 {

@@ -233,7 +233,7 @@ func percentOf(p, n int) int {
 // bounceFloors are the corpus scores TestPeerBounces must keep, reached
 // above issue 18's targets for failures recognised and hard/soft; the
 // very reason has no target.
-var bounceFloors = struct{ recognised, hardSame, reasonSame int }{539, 554, 494}
+var bounceFloors = struct{ recognised, hardSame, reasonSame int }{540, 554, 494}
 
 // sisimaiMisnamed are corpus reports for which expected.tsv names a
 // failed recipient that is nowhere in the report, with what the report

@@ -258,6 +258,10 @@ func TestReadBounceText(t *testing.T) {
 			"From: \"Mail Deliver System\" <MAILER-DAEMON>\r\nSubject: Returned Mail: User unknown\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
 				"--b\r\nContent-Type: text/plain\r\n   charset=\"iso-2022-jp\"\r\n\r\n---The following addresses had delivery errors---\r\nkim@example.org [User unknown]\r\n--b--\r\n",
 			[]seen{{"kim@example.org", "", true, "[User unknown]"}}},
+		{"Verizon's MMS gateway: the copy's header under 'Original Message:'",
+			"From: MMSC NDR Administrator <sysadmin@mms.example.net>\r\nReturn-Path: <>\r\nSubject: Undeliverable Message\r\n\r\n" +
+				"Message could not be delivered to mobile.\r\nError: No valid recipients for this MM\r\n\r\nOriginal Message:\r\nFrom: council@example.com\r\nTo: 5550100@mms.example.net\r\nSubject: hello\r\n",
+			[]seen{{"5550100@mms.example.net", "", true, ""}}},
 		{"the reason, a colon, the address (IMail)",
 			"From: \"Postmaster\" <postmaster@example.org>\r\nSubject: Undeliverable Mail\r\n\r\nUnknown user: kim@example.org\r\n\r\nTo: sam@example.org\r\n",
 			[]seen{{"kim@example.org", "", true, "Unknown user"}}},

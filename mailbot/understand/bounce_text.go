@@ -75,6 +75,7 @@ var bounceSubjects = []string{
 	"returned mail:", "delivery failure", "mail delivery failure", "message not delivered",
 	"mail system error - returned mail", "non remis", "unzustellbar",
 	"delivery status notification: error", // OpenSMTPD
+	"undeliverable message",
 }
 
 // delayMarkers are what warnings say: the mail system is still trying, so
@@ -92,6 +93,7 @@ var copyMarkers = []string{
 	"below this line is a copy of the message", "this is a copy of the message", "this is a copy of your message",
 	"original message headers:", "original message follows", "----- original message",
 	"unsent message below", "unsent message follows", "message header follows", "message headers follow",
+	"\noriginal message:\n", // Verizon's MMS gateway, above the copy's header fields
 }
 
 // Lines that start a list of recipients: Exchange, Gmail, Exim, Sendmail.
@@ -174,15 +176,16 @@ func reportText(text, subject string) (own string, ok bool) {
 // -----"), or nil.
 func inlineCopy(text string) []byte {
 	low := asciiLower(text)
-	at := -1
+	at, marker := -1, ""
 	for _, m := range copyMarkers {
 		if i := strings.Index(low, m); i >= 0 && (at < 0 || i < at) {
-			at = i
+			at, marker = i, m
 		}
 	}
 	if at < 0 {
 		return nil
 	}
+	at += len(marker) - len(strings.TrimLeft(marker, "\n")) // from the marker's own line
 	_, rest, ok := strings.Cut(text[at:], "\n")
 	if !ok {
 		return nil
