@@ -69,11 +69,11 @@ func (f reportFacts) byPhase(b Bounce) Bounce {
 // for an address it does not have, or the refusal came at RCPT TO; or the
 // reporting system says itself that the address could not be found.
 func (f reportFacts) addressGone(b Bounce) bool {
-	low := asciiLower(b.Diagnostic)
 	if namesNoAddress(b.Diagnostic) {
 		return false
 	}
-	if hasAny(low, directoryPhrases) || serviceSaysUnknown(b.Recipient, low, f.reporter) {
+	diag := asciiLower(b.Diagnostic)
+	if hasAny(diag, directoryPhrases) || serviceSaysUnknown(b.Recipient, diag, f.reporter) {
 		return true
 	}
 	switch smtpPhase(f.low, b.Recipient) {
