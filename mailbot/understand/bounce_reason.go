@@ -260,6 +260,11 @@ var reasonPhrases = []struct {
 	// otherwise read as a block list ("listed in"): Lotus Domino and
 	// Notes; and Exchange 2003's X.400 wording; and IMail's.
 	{ReasonUserUnknown, directoryPhrases},
+	// cPanel's Exim guesses rather than says: "The account or domain may
+	// not exist, they may be blacklisted, or missing the proper dns
+	// entries." None of the three is sure, so none is taken, and the
+	// block list it names cannot pause list mail.
+	{ReasonOnHold, []string{"account or domain may not exist"}},
 	// The local delivery program's own complaint, in whatever words
 	// ("procmail: Couldn't create …: No such user"): the mailbox
 	// server failed, the address was taken.

@@ -397,6 +397,7 @@ func TestBounceReason(t *testing.T) {
 		{"", "DNS lookup failure: host example.invalid not found", ReasonHostUnknown, FaultRecipient}, // DragonFly
 		{"", "kim@example.org <sam@example.net>: malformed address: <sam@example.net> may not follow kim@example.org", ReasonSyntaxError, FaultSender},
 		{"5.0.0", "554 something no rule reads", ReasonOnHold, FaultTransient},
+		{"", "The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.", ReasonOnHold, FaultTransient}, // cPanel guessing
 		{"", "", ReasonUndefined, FaultTransient},
 	} {
 		r := reasonOf(tc.status, tc.diag)
