@@ -90,20 +90,22 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 	if text == "" && rr.html != "" {
 		text = HTMLToText(rr.html)
 	}
+	text = strings.ReplaceAll(text, "\r\n", "\n") // read line by line, whoever wrote the line ends
 	subject := asciiLower(OneLine(h.Get("Subject")))
 	named := l.readStatus(rr.status)
 	if named == 0 {
 		named = l.readSES(text)
 	}
-	if named > 0 {
-		l.fillFromText(text, subject)
-	} else if looksLikeBounce(h) {
+	if named == 0 && looksLikeBounce(h) {
 		// Some put the delivery-status fields in their text instead of a
 		// part of their own (Amazon WorkMail); read as such only when a
 		// mail system wrote it.
 		if named = l.readStatus(embeddedStatus(text)); named == 0 {
 			l.readText(text, subject)
 		}
+	}
+	if named > 0 {
+		l.fillFromText(text, subject)
 	}
 	if len(l.bounces) == 0 && len(rr.status) == 0 && looksLikeBounce(h) {
 		l.readFailedHeader(h, text)
@@ -116,8 +118,10 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 			if unwrap {
 				return readBounce(rr.returned, false)
 			}
-		} else {
+		} else if len(rr.returned) > 0 {
 			l.readReturnedTo(rr.returned, text, subject)
+		} else {
+			l.readReturnedTo(inlineCopy(text), text, subject)
 		}
 	}
 	if len(l.bounces) == 0 && named == 0 && looksLikeBounce(h) {
@@ -126,8 +130,9 @@ func readBounce(raw []byte, unwrap bool) (r Report, ok bool) {
 	if len(l.bounces) == 0 {
 		return Report{}, false
 	}
+	around := newReportFacts(h, text, rr.returned)
 	for i, b := range l.bounces {
-		l.bounces[i] = byPhase(b, text)
+		l.bounces[i] = around.bySender(around.byPhase(b))
 	}
 	r.Bounces = l.bounces
 	r.MessageID = returnedMessageID(rr.returned)
@@ -335,18 +340,31 @@ func (rr *reportReader) walk(e *message.Entity, depth int) {
 	if depth > maxBounceDepth || rr.parts > maxBounceParts || rr.broken {
 		return
 	}
+	// A multipart body whose boundary never comes (a relay rewrote the
+	// header's, or stripped the body's) is one text to a mail client,
+	// and is read as such: its first bytes are kept until a part starts.
+	var unparted *prefixKeeper
+	if strings.HasPrefix(partType(e.Header), "multipart/") {
+		unparted = &prefixKeeper{left: int(min(rr.textLeft, maxBounceText))}
+		e.Body = io.TeeReader(e.Body, unparted)
+	}
 	if mr := e.MultipartReader(); mr != nil {
-		for rr.parts <= maxBounceParts && !rr.broken {
+		for parted := false; rr.parts <= maxBounceParts && !rr.broken; parted = true {
 			p, err := mr.NextPart()
 			if errors.Is(err, io.EOF) || (err != nil && p == nil) {
+				if !parted && len(unparted.kept) > 0 {
+					rr.textLeft -= int64(len(unparted.kept))
+					rr.text.Write(unparted.kept)
+					rr.text.WriteString("\n\n")
+				}
 				return
 			}
+			unparted.left, unparted.kept = 0, nil
 			rr.walk(p, depth+1)
 		}
 		return
 	}
-	ct, _, _ := e.Header.ContentType()
-	switch ct {
+	switch partType(e.Header) {
 	case "message/delivery-status", "message/global-delivery-status": // RFC 3464, RFC 6533
 		b := rr.read(e.Body, &rr.statusLeft)
 		rr.status = append(append(rr.status, b...), "\n\n"...)
@@ -373,6 +391,36 @@ func (rr *reportReader) walk(e *message.Entity, depth int) {
 			rr.html = string(rr.read(e.Body, &rr.htmlLeft))
 		}
 	}
+}
+
+// partType is a part's media type, lower case. A Content-Type whose
+// parameters cannot be parsed ("text/plain" with its charset folded onto
+// the next line, no ";" between) still names its type first, and mail
+// clients show the part by it.
+func partType(h message.Header) string {
+	ct, _, err := h.ContentType()
+	if err != nil {
+		f := strings.FieldsFunc(ct, func(r rune) bool { return r == ' ' || r == '\t' || r == ';' })
+		if len(f) == 0 {
+			return ""
+		}
+		ct = strings.ToLower(f[0])
+	}
+	return ct
+}
+
+// prefixKeeper keeps the first bytes written to it, up to left, and
+// takes the rest without keeping them.
+type prefixKeeper struct {
+	kept []byte
+	left int
+}
+
+func (k *prefixKeeper) Write(p []byte) (int, error) {
+	n := max(0, min(len(p), k.left))
+	k.kept = append(k.kept, p[:n]...)
+	k.left -= n
+	return len(p), nil
 }
 
 // read reads at most *left bytes of r and takes them off *left.

@@ -81,7 +81,7 @@ func (l *bounceList) addGroup(g dsnGroup) (named bool) {
 	status := statusCode(firstWord(g.status))
 	action := strings.ToLower(firstWord(g.action))
 	switch {
-	case action == "failed" || action == "failure":
+	case action == "failed" || action == "failure" || action == "expired": // SendGrid writes "expired" for a message it gave up on
 	case action == "" && strings.HasPrefix(status, "5."):
 	default:
 		return true
@@ -93,8 +93,22 @@ func (l *bounceList) addGroup(g dsnGroup) (named bool) {
 		diag = text
 	}
 	diag = cleanDiagnostic(diag)
-	l.add(newBounce(addr, status, diag))
+	l.add(newBounce(addr, specificStatus(status, diag), diag))
 	return true
+}
+
+// specificStatus is a group's status made specific by the code the
+// server's own reply gives: a relay that writes no Status, or the bare
+// class "5.0.0", above "550 5.1.1 <kim@…>… User unknown" passes on what
+// the receiving server said, and that server knew.
+func specificStatus(status, diag string) string {
+	if status != "" && !strings.HasSuffix(status, ".0.0") {
+		return status
+	}
+	if code := enhancedCode(diag); code != "" && (status == "" || code[0] == status[0]) {
+		return code
+	}
+	return status
 }
 
 // fieldBlocks splits delivery-status text at blank lines and reads each

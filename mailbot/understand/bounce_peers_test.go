@@ -145,8 +145,15 @@ func TestPeerBounces(t *testing.T) {
 		}
 		for _, w := range want {
 			i := slices.IndexFunc(r.Bounces, func(b Bounce) bool { return b.Recipient == w.recipient })
-			for _, s := range []*peerScore{fs, &all} {
-				s.rcpts++
+			if i >= 0 || sisimaiMisnamed[file] == "" || wholeAddress(raw, w.recipient) {
+				for _, s := range []*peerScore{fs, &all} {
+					s.rcpts++
+				}
+			}
+			if i < 0 && sisimaiMisnamed[file] != "" && !wholeAddress(raw, w.recipient) {
+				// sisimai names an address the report does not hold.
+				t.Logf("%s: %s not named: %s", file, w.recipient, sisimaiMisnamed[file])
+				continue
 			}
 			if i < 0 {
 				t.Logf("%s: %s not named (read %v)", file, w.recipient, r.Bounces)
@@ -166,6 +173,9 @@ func TestPeerBounces(t *testing.T) {
 				}
 				if senderSide(w.reason) {
 					s.sender++
+					if b.Reason.Fault() == FaultSender && senderSideUnread[file] != "" && s == &all {
+						t.Errorf("%s: read as %s, the sender's: take it out of senderSideUnread", file, b.Reason)
+					}
 					if b.Reason.Fault() != FaultSender {
 						s.senderCounted++
 						if s == &all && senderSideUnread[file] == "" {
@@ -206,17 +216,9 @@ func TestPeerBounces(t *testing.T) {
 			t.Errorf("%s: %d of %d, below the floor of %d", what, got, of, want)
 		}
 	}
-	floor("failures recognised (target 95%)", all.recognised, all.files, percentOf(95, all.files))
+	floor("failures recognised (target 95%)", all.recognised, all.files, max(percentOf(95, all.files), bounceFloors.recognised))
 	floor("failed recipients named (target all)", all.rcptRight, all.rcpts, all.rcpts)
-	floor("hard/soft as sisimai decides", all.hardSame, all.rcptRight, bounceFloors.hardSame)
-	if target := percentOf(95, all.rcptRight); all.hardSame < target {
-		// Not met: what is left is sisimai's reading of particular
-		// systems ("550 User unknown" from a filtering gateway is
-		// "filtered" for some, an address gone for others, in the
-		// same words), which no rule of words or codes here tells
-		// apart without fitting the corpus file by file.
-		t.Logf("hard/soft as sisimai decides: %d of %d, short of the 95%% target (%d)", all.hardSame, all.rcptRight, target)
-	}
+	floor("hard/soft as sisimai decides (target 95%)", all.hardSame, all.rcptRight, max(percentOf(95, all.rcptRight), bounceFloors.hardSame))
 	floor("reason as sisimai's", all.reasonSame, all.rcptRight, bounceFloors.reasonSame)
 	if all.senderSuppressed > 0 {
 		t.Errorf("%d recipients suppressed at once for a failure sisimai puts down to the sender", all.senderSuppressed)
@@ -228,20 +230,35 @@ func percentOf(p, n int) int {
 	return (p*n + 99) / 100
 }
 
-// bounceFloors are the corpus scores TestPeerBounces must keep where
-// issue 18's target is not met.
-var bounceFloors = struct{ hardSame, reasonSame int }{518, 455}
+// bounceFloors are the corpus scores TestPeerBounces must keep, reached
+// above issue 18's targets for failures recognised and hard/soft; the
+// very reason has no target.
+var bounceFloors = struct{ recognised, hardSame, reasonSame int }{540, 554, 494}
+
+// sisimaiMisnamed are corpus reports for which expected.tsv names a
+// failed recipient that is nowhere in the report, with what the report
+// says instead. Each is checked: were sisimai's address in the file, the
+// recipient would count as not named.
+var sisimaiMisnamed = map[string]string{
+	"lhost-apachejames-01.eml": "the report says RCPT TO: 000000000000@vtext.example.com, twelve 0s; sisimai writes eleven",
+}
+
+// wholeAddress says whether addr is in raw as a whole address, not as the
+// end or start of a longer one.
+func wholeAddress(raw []byte, addr string) bool {
+	re := regexp.MustCompile(`(?i)(?:^|[^a-z0-9._%+-])` + regexp.QuoteMeta(addr) + `(?:$|[^a-z0-9.-]|\.[^a-z0-9-])`)
+	return re.Match(raw)
+}
 
 // senderSideUnread are the corpus reports sisimai gives a reason of the
-// sender's that are read here as the recipient's, temporary, for the
-// words give nothing to go on; each counts as soft. Every other report
+// sender's that are read here as the recipient's, temporary, for their
+// words do not say the fault is ours; each counts as soft. Every other report
 // with such a reason must be read as the sender's, never counting
 // against the recipient.
 var senderSideUnread = map[string]string{
 	"lhost-exim-49.eml":      `"550 Rejected": no word of why`,
-	"lhost-exim-51.eml":      `"553 5.1.0 … does not exist E2110": whose address (X.1.0) is not said`,
-	"lhost-sendmail-21.eml":  "4.4.7 with no reply at all: the queue gave up",
-	"rhost-nttdocomo-02.eml": `"550 Unknown user": docomo's refusal of senders the person has not allowed, in the words of an unknown address`,
+	"lhost-sendmail-21.eml":  `"Connection refused by mx…" and a queue that gave up (4.4.7): a server that is down as much as one that blocks us; read as expired`,
+	"rhost-nttdocomo-02.eml": `"550 Unknown user" after the data: docomo's old refusal of senders the person had not allowed, which it no longer gives over SMTP since March 2025 (sisimai's own note); read as filtered`,
 	"rhost-nttdocomo-03.eml": `"550 Unknown user", as nttdocomo-02`,
 }
 

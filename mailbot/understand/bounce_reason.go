@@ -9,10 +9,7 @@ package understand
 // day of broken SPF would lose the council every reader of that day's
 // newsletter.
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // Reason names why a delivery failed. The names are sisimai's
 // (https://libsisimai.org/en/reason/), so a report reads the same here as
@@ -121,6 +118,11 @@ func reasonOf(status, diag string) Reason {
 		return r
 	}
 	low := strings.ToLower(diag)
+	if r := orangeReason(low); r != "" {
+		// Orange's and La Poste's own codes say why whatever the
+		// status: OFR_506, a refusal as spam, comes under 5.2.0.
+		return r
+	}
 	for _, p := range reasonPhrases {
 		if !hasAny(low, p.words) {
 			continue
@@ -257,8 +259,12 @@ var reasonPhrases = []struct {
 	// Directories that say the name is not in them, in words that would
 	// otherwise read as a block list ("listed in"): Lotus Domino and
 	// Notes; and Exchange 2003's X.400 wording; and IMail's.
-	{ReasonUserUnknown, []string{"not listed in domino directory", "not listed in public name & address book",
-		"recipient name is not recognized", "invalid final delivery userid"}},
+	{ReasonUserUnknown, directoryPhrases},
+	// cPanel's Exim guesses rather than says: "The account or domain may
+	// not exist, they may be blacklisted, or missing the proper dns
+	// entries." None of the three is sure, so none is taken, and the
+	// block list it names cannot pause list mail.
+	{ReasonOnHold, []string{"account or domain may not exist"}},
 	// The local delivery program's own complaint, in whatever words
 	// ("procmail: Couldn't create …: No such user"): the mailbox
 	// server failed, the address was taken.
@@ -295,6 +301,10 @@ var reasonPhrases = []struct {
 	{ReasonTooManyConn, []string{"too many recipients"}},
 	{ReasonNotCompliantRFC, []string{"rfc 5322", "rfc5322", "rfc 2822", "multiple addresses in from", "duplicate header",
 		"multiple subject", "not rfc compliant"}},
+	// An address in our message that the server could not parse (Exim:
+	// "recipient addresses that were incorrectly constructed: … malformed
+	// address").
+	{ReasonSyntaxError, []string{"malformed address", "incorrectly constructed"}},
 	{ReasonContentError, []string{"headers too large", "8-bit data", "8bit data", "improper use of"}},
 	{ReasonVirusDetected, []string{"virus", "malware", "infected"}},
 	{ReasonSecurityError, []string{"authentication required", "smtp authentication", "unauthenticated senders", "authrequired", "access denied",
@@ -305,9 +315,7 @@ var reasonPhrases = []struct {
 	// zen.spamhaus.org" is about our IP, not the message.
 	{ReasonBlocked, []string{"blocked using", "client host blocked", "client host rejected", "spamhaus", "dnsbl",
 		"banned sending ip", "blacklisted", "blocklisted"}},
-	// Orange (Wanadoo, La Poste) gives its refusal of a message as spam
-	// the code OFR_506 under a "mailbox status" 5.2.0.
-	{ReasonSpamDetected, []string{"spam", "content rejected", "junk mail", "bulk mail", "unsolicited", "ofr_506"}},
+	{ReasonSpamDetected, []string{"spam", "content rejected", "junk mail", "bulk mail", "unsolicited"}},
 	{ReasonRejected, []string{"sender address rejected", "unroutable sender", "sender rejected", "sender denied",
 		"from: domain is invalid", "purported responsible address", "sending to/from an address", "sender verify failed",
 		"invalid sender", "sender domain", "permission to post", "not a registered gateway user"}},
@@ -321,6 +329,10 @@ var reasonPhrases = []struct {
 		"couldn't find a mail exchanger", "not accepting mail", "no mail exchanger"}},
 	{ReasonNetworkErr, []string{"host not found, try again", "routing loop", "too many hops", "hop count", "lost connection",
 		"malformed or unexpected name server", "dns error", "temporary lookup failure"}},
+	// DragonFly bounces only on a permanent failure, and writes "DNS
+	// lookup failure: host … not found" for a domain the DNS says does
+	// not exist (a temporary one is retried until it gives up).
+	{ReasonHostUnknown, []string{"dns lookup failure: host "}},
 	{ReasonHostUnknown, []string{"host unknown", "unknown host", "host or domain name not found", "no such domain",
 		"couldn't find any host", "unrouteable address", "domain is not reachable", "invalid domain", "domain not found",
 		"domain does not exist", "no such host", "domain name not found", "bad destination system address"}},
@@ -333,7 +345,7 @@ var reasonPhrases = []struct {
 		"addressee unknown", "not our domain"}},
 	{ReasonExpired, []string{"retry timeout exceeded", "message expired", "queue.expired", "in the queue too long",
 		"connection timed out", "did not accept our requests to connect", "delivery time expired", "timed out",
-		"retry time", "giving up"}},
+		"retry time", "giving up", "envelope expired"}},
 	{ReasonSystemFull, []string{"disk full", "insufficient system storage", "system storage", "disk quota"}},
 	{ReasonMailerError, []string{"procmail", "command died", "mailer error", "program exited"}},
 	{ReasonFailedSTARTTLS, []string{"starttls", "support tls", " tls "}},
@@ -341,77 +353,3 @@ var reasonPhrases = []struct {
 		"server error", "local error", "service currently unavailable", "transaction failed", "unable to contact",
 		"insufficient disk space", "could not load"}},
 }
-
-// smtpPhase is the SMTP command a report's text shows the failure for
-// addr was the answer to, "RCPT" or "DATA", or "" when it does not say.
-// Postfix writes "(in reply to RCPT TO command)" or "(in reply to end of
-// DATA command)" after each recipient's reply; Exim and GMX "SMTP error
-// from remote mail server after RCPT TO:" or "after end of data";
-// m-FILTER "SMTP command" with the command on the next line; qmail
-// "does not like recipient", DragonFly "did not like our RCPT TO" and
-// Yahoo "[RCPT_TO]" after the reply.
-func smtpPhase(text, addr string) string {
-	low := strings.ReplaceAll(asciiLower(text), "\r", "")
-	for _, m := range []string{"smtp command\ndata", "after end of data"} {
-		if strings.Contains(low, m) {
-			return "DATA"
-		}
-	}
-	for at := 0; ; {
-		i := strings.Index(low[at:], addr)
-		if i < 0 {
-			break
-		}
-		at += i + len(addr)
-		para, _, _ := strings.Cut(low[at:], "\n\n")
-		switch para = strings.Join(strings.Fields(para), " "); {
-		case strings.Contains(para, "in reply to end of data command"):
-			return "DATA"
-		case strings.Contains(para, "in reply to rcpt to command"):
-			return "RCPT"
-		}
-	}
-	for _, m := range []string{"after rcpt to", "after rcpt command", "smtp command\nrcpt",
-		"does not like recipient", "did not like our rcpt to", "[rcpt_to]"} {
-		if strings.Contains(low, m) {
-			return "RCPT"
-		}
-	}
-	return ""
-}
-
-// byPhase corrects a failure's reason by when in the SMTP session the
-// server refused, which a reply's words do not say:
-//   - "unknown user" after the data, or in a reply that leaves the
-//     address out, is a filter (Japanese carriers answer so for a sender
-//     the person has blocked), not an address that is gone, unless the
-//     status (X.1.X) says the address is bad;
-//   - "550 5.2.1 … User Unknown" (Sendmail's wording, X.2.1 "mailbox
-//     disabled") answered to RCPT TO is the address refused as unknown;
-//     said at another time, or we cannot tell, it stays a suspended
-//     mailbox, which only counts as soft.
-func byPhase(b Bounce, text string) Bounce {
-	detail := b.Status[min(2, len(b.Status)):]
-	r := b.Reason
-	switch {
-	case r == ReasonUserUnknown && !strings.HasPrefix(detail, "1.") && (namesNoAddress(b.Diagnostic) || smtpPhase(text, b.Recipient) == "DATA"):
-		r = ReasonFiltered
-	case r == ReasonSuspend && detail == "2.1" && reasonOf("", b.Diagnostic) == ReasonUserUnknown && smtpPhase(text, b.Recipient) == "RCPT":
-		r = ReasonUserUnknown
-	default:
-		return b
-	}
-	b.Reason, b.Hard = r, b.Permanent && r.Fault() == FaultRecipient
-	return b
-}
-
-// namesNoAddress says whether a server's reply leaves empty the place
-// where it names the address: "550 : User unknown". EZweb and the
-// carriers behind it answer so after the data, for a sender the person's
-// own filter refuses, with no recipient to name; an unknown address at
-// RCPT TO is named ("550 <kim@…>: User unknown").
-func namesNoAddress(diag string) bool {
-	return emptyAddressRE.MatchString(diag)
-}
-
-var emptyAddressRE = regexp.MustCompile(`^[245][0-9][0-9]:? *: `)

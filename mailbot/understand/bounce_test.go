@@ -137,6 +137,9 @@ func TestReadBounceFields(t *testing.T) {
 		{"status that is not a code",
 			"Final-Recipient: rfc822; a@example.org\r\nAction: failed\r\nStatus: unknown\r\nDiagnostic-Code: smtp; 550 no\r\n",
 			[]seen{{"a@example.org", "", true, "550 no"}}},
+		{"a message given up on (SendGrid's Action: expired)",
+			"Final-Recipient: rfc822; a@example.org\r\nAction: expired\r\nStatus: \r\nDiagnostic-Code: Connection timed out\r\n",
+			[]seen{{"a@example.org", "", true, "Connection timed out"}}},
 		{"no action but a permanent status",
 			"Final-Recipient: rfc822; a@example.org\r\nStatus: 5.0.0\r\n",
 			[]seen{{"a@example.org", "5.0.0", true, ""}}},
@@ -228,6 +231,37 @@ func TestReadBounceText(t *testing.T) {
 			"From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\r\nSubject: Returned mail: User unknown\r\n\r\n   ----- Transcript of session follows -----\r\n" +
 				">>> RCPT To:<kim@example.org>\r\n<<< 550 <kim@example.org>... User unknown\r\n<<< 451 <sam@example.org>... try later\r\n",
 			[]seen{{"kim@example.org", "", true, "550 <kim@example.org>... User unknown"}}},
+		{"a report whose MIME boundary never comes, read as one text",
+			"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\r\nSubject: Returned mail: Service unavailable\r\n" +
+				"Content-Type: multipart/report; report-type=delivery-status; boundary=\"lost/mx.example.net\"\r\n\r\n" +
+				"   ----- The following addresses had permanent fatal errors -----\r\n<kim@example.org>\r\n\r\n" +
+				"Reporting-MTA: dns; mx.example.net\r\n\r\nFinal-Recipient: RFC822; kim@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n",
+			[]seen{{"kim@example.org", "5.1.1", true, ""}}},
+		{"au one net: a no-reply sender, any subject, the reason on the next line",
+			"From: no-reply@ab1234.dion.ne.jp\r\nSubject: Mail\r\n\r\nYour mail sent on: Thu, 29 Apr 2013 00:00:00 +0900\r\n" +
+				"     Could not be delivered to: <kim@ab1234.dion.ne.jp>\r\n     As their mailbox is full.\r\n",
+			[]seen{{"kim@ab1234.dion.ne.jp", "", true, "As their mailbox is full."}}},
+		{"OpenSMTPD's subject, and its wording",
+			"From: Mailer Daemon <daemon@mx.example.net>\r\nReturn-Path: <>\r\nSubject: Delivery status notification: error\r\n\r\n" +
+				"    An error has occurred while attempting to deliver a message for\r\n    the following list of recipients:\r\n\r\nkim@example.org: Envelope expired\r\n",
+			[]seen{{"kim@example.org", "", true, "Envelope expired"}}},
+		{"the failed recipient from the copy quoted inline (old Sendmail)",
+			"From: Mail Delivery Subsystem <MAILER-DAEMON@example.com>\r\nSubject: Returned mail: Cannot send message for 4 days\r\n\r\n" +
+				"   ----- Transcript of session follows -----\r\n421 example.org (smtp)... Deferred: Connection timed out during user open with example.org\r\n\r\n" +
+				"   ----- Unsent message follows -----\r\nFrom: council@example.com\r\nTo: kim@example.org\r\nSubject: hello\r\n\r\nhello\r\n",
+			[]seen{{"kim@example.org", "", false, "421 example.org (smtp)... Deferred: Connection timed out during user open with example.org"}}},
+		{"the reason in the paragraph after the sentence (DragonFly)",
+			"From: MAILER-DAEMON <>\r\nSubject: Mail delivery failed\r\n\r\nThis is the DragonFly Mail Agent v0.13 at df.example.jp.\r\n\r\n" +
+				"There was an error delivering your mail to <kim@example.org>.\r\n\r\nCould not deliver for the last 432000 seconds. Giving up.\r\n\r\nMessage headers follow.\r\n\r\nTo: kim@example.org\r\n",
+			[]seen{{"kim@example.org", "", true, "Could not deliver for the last 432000 seconds. Giving up."}}},
+		{"a part whose Content-Type parameters do not parse is still text",
+			"From: \"Mail Deliver System\" <MAILER-DAEMON>\r\nSubject: Returned Mail: User unknown\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+				"--b\r\nContent-Type: text/plain\r\n   charset=\"iso-2022-jp\"\r\n\r\n---The following addresses had delivery errors---\r\nkim@example.org [User unknown]\r\n--b--\r\n",
+			[]seen{{"kim@example.org", "", true, "[User unknown]"}}},
+		{"Verizon's MMS gateway: the copy's header under 'Original Message:'",
+			"From: MMSC NDR Administrator <sysadmin@mms.example.net>\r\nReturn-Path: <>\r\nSubject: Undeliverable Message\r\n\r\n" +
+				"Message could not be delivered to mobile.\r\nError: No valid recipients for this MM\r\n\r\nOriginal Message:\r\nFrom: council@example.com\r\nTo: 5550100@mms.example.net\r\nSubject: hello\r\n",
+			[]seen{{"5550100@mms.example.net", "", true, ""}}},
 		{"the reason, a colon, the address (IMail)",
 			"From: \"Postmaster\" <postmaster@example.org>\r\nSubject: Undeliverable Mail\r\n\r\nUnknown user: kim@example.org\r\n\r\nTo: sam@example.org\r\n",
 			[]seen{{"kim@example.org", "", true, "Unknown user"}}},
@@ -359,7 +393,11 @@ func TestBounceReason(t *testing.T) {
 		{"5.2.0", "550 5.2.0 Mail rejete. Mail rejected. OFR_506 [506]", ReasonSpamDetected, FaultSender}, // Orange's spam refusal
 		{"5.1.8", "501 5.1.8 Sender address rejected", ReasonRejected, FaultSender},
 		{"4.4.7", "", ReasonExpired, FaultTransient},
+		{"", "Envelope expired", ReasonExpired, FaultTransient},                                       // OpenSMTPD
+		{"", "DNS lookup failure: host example.invalid not found", ReasonHostUnknown, FaultRecipient}, // DragonFly
+		{"", "kim@example.org <sam@example.net>: malformed address: <sam@example.net> may not follow kim@example.org", ReasonSyntaxError, FaultSender},
 		{"5.0.0", "554 something no rule reads", ReasonOnHold, FaultTransient},
+		{"", "The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.", ReasonOnHold, FaultTransient}, // cPanel guessing
 		{"", "", ReasonUndefined, FaultTransient},
 	} {
 		r := reasonOf(tc.status, tc.diag)

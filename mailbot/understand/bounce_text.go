@@ -55,10 +55,14 @@ func mailSystemSender(h mail.Header) bool {
 	if strings.TrimSpace(addr) == "" { // "MAILER-DAEMON <>": the name, and the null path
 		addr, _, _ = strings.Cut(from, "<")
 	}
-	local, _, _ := strings.Cut(strings.Trim(strings.TrimSpace(addr), `"`), "@")
+	local, domain, _ := strings.Cut(strings.Trim(strings.TrimSpace(addr), `"`), "@")
 	switch local {
 	case "mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster", "post_master":
 		return true
+	case "no-reply":
+		// au one net (KDDI) reports from no-reply at the recipient's
+		// own dion.ne.jp host, under a subject of any words ("Mail").
+		return domain == "dion.ne.jp" || strings.HasSuffix(domain, ".dion.ne.jp")
 	}
 	return strings.HasPrefix(local, "microsoftexchange") // Exchange's own sender
 }
@@ -70,6 +74,8 @@ var bounceSubjects = []string{
 	"delivery status notification (failure)", "mail delivery failed", "failure notice",
 	"returned mail:", "delivery failure", "mail delivery failure", "message not delivered",
 	"mail system error - returned mail", "non remis", "unzustellbar",
+	"delivery status notification: error", // OpenSMTPD
+	"undeliverable message",
 }
 
 // delayMarkers are what warnings say: the mail system is still trying, so
@@ -86,7 +92,8 @@ var delayMarkers = []string{
 var copyMarkers = []string{
 	"below this line is a copy of the message", "this is a copy of the message", "this is a copy of your message",
 	"original message headers:", "original message follows", "----- original message",
-	"unsent message below", "message header follows", "message headers follow",
+	"unsent message below", "unsent message follows", "message header follows", "message headers follow",
+	"\noriginal message:\n", // Verizon's MMS gateway, above the copy's header fields
 }
 
 // Lines that start a list of recipients: Exchange, Gmail, Exim, Sendmail.
@@ -162,6 +169,28 @@ func reportText(text, subject string) (own string, ok bool) {
 		return "", false
 	}
 	return text, true
+}
+
+// inlineCopy is the returned message a non-standard report quotes in its
+// own text, after the line that says so ("----- Unsent message follows
+// -----"), or nil.
+func inlineCopy(text string) []byte {
+	low := asciiLower(text)
+	at, marker := -1, ""
+	for _, m := range copyMarkers {
+		if i := strings.Index(low, m); i >= 0 && (at < 0 || i < at) {
+			at, marker = i, m
+		}
+	}
+	if at < 0 {
+		return nil
+	}
+	at += len(marker) - len(strings.TrimLeft(marker, "\n")) // from the marker's own line
+	_, rest, ok := strings.Cut(text[at:], "\n")
+	if !ok {
+		return nil
+	}
+	return []byte(strings.TrimLeft(rest, "\r\n"))
 }
 
 // readText finds failed recipients in a non-standard bounce's text.
@@ -257,7 +286,20 @@ func (s *textScan) scan() {
 					// server's reply there.
 					addr := firstAddress(t[j+len(p):])
 					_, rest, _ := strings.Cut(t[j+len(p):], addr)
-					s.mention(addr, strings.TrimLeft(rest, ">.,;: "))
+					if rest = strings.TrimLeft(rest, ">.,;: "); rest == "" {
+						// The sentence goes on on the next line
+						// (au one net: "Could not be delivered
+						// to: <kim@…>" / "As their mailbox is
+						// full."), or the reason is the paragraph
+						// after it (DragonFly).
+						next := i + 1
+						if next < len(s.lines) && strings.TrimSpace(s.lines[next]) == "" {
+							next++
+						}
+						rest, i = s.paragraph(next)
+						i--
+					}
+					s.mention(addr, rest)
 					break
 				}
 			}
