@@ -509,12 +509,31 @@ func TestWholeRequests(t *testing.T) {
 		d.send(mary, "book", "book me on the gardening club")
 		d.one(mary).must(t, "waiting list")
 		d.send(mary, "waiting list", "I'm on the waiting list for the gardening club, please take me off it")
-		d.one(mary).must(t, "I have cancelled:", "Gardening club")
+		got := d.one(mary)
+		got.must(t, "I have taken you off the waiting list for:", "Gardening club")
+		got.mustNot(t, "I have cancelled")
 		if got := d.bookings("tiny"); !slices.Equal(got, []string{sam + " confirmed 1"}) {
 			t.Errorf("bookings %q, want Mary off the waiting list", got)
 		}
 		if !d.subscribed(mary) {
 			t.Error("leaving a waiting list took Mary off the mailing list")
+		}
+	})
+	t.Run("take me off, to the waiting-list email", func(t *testing.T) {
+		d := newDesk(t, nil)
+		d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")
+		d.send(sam, "book", "book me on the gardening club")
+		d.one(sam)
+		d.joined(mary)
+		d.send(mary, "book", "book me on the gardening club")
+		waiting := d.one(mary)
+		d.reply(mary, waiting, "please take me off, ive found something else on tuesdays now. thanks")
+		d.one(mary).must(t, "I have taken you off the waiting list for:", "Gardening club")
+		if got := d.bookings("tiny"); !slices.Equal(got, []string{sam + " confirmed 1"}) {
+			t.Errorf("bookings %q, want Mary off the waiting list", got)
+		}
+		if !d.subscribed(mary) {
+			t.Error("'take me off' to the waiting-list email took Mary off the mailing list")
 		}
 	})
 	for _, text := range []string{

@@ -52,16 +52,18 @@ type Choice struct {
 // for, done or asked about, in one email.
 type Answer struct {
 	Name      string
-	Asked     string   // what we understood, in their words
-	Booked    []Event  // confirmed now
-	Waiting   []Event  // put on the waiting list
-	Already   []Event  // they were already booked or waiting
-	Cancelled []Event  // cancelled now
-	Resized   []Event  // bookings now holding the places asked for
-	NoRoom    []Event  // bookings asked to grow where no places are free: unchanged
-	NotFound  []string // things named that match no session, in their words
-	Started   []Event  // too late to book or cancel
-	Withdrawn []Event  // cancelled by the organisers: not booked
+	Asked     string  // what we understood, in their words
+	Booked    []Event // confirmed now
+	Waiting   []Event // put on the waiting list
+	Already   []Event // they were already booked or waiting
+	Cancelled []Event // cancelled now
+	// LeftWaiting are the waiting lists they are taken off now.
+	LeftWaiting []Event
+	Resized     []Event  // bookings now holding the places asked for
+	NoRoom      []Event  // bookings asked to grow where no places are free: unchanged
+	NotFound    []string // things named that match no session, in their words
+	Started     []Event  // too late to book or cancel
+	Withdrawn   []Event  // cancelled by the organisers: not booked
 	// A numbered list to reply to, and why it is offered.
 	Choices    []Choice
 	ChooseFor  Choose

@@ -80,6 +80,8 @@ var variants = map[string]struct {
 	template string
 	data     any
 }{
+	"answer-left-waiting": {"answer", Answer{Name: "Linda", Asked: "to cancel a place", LeftWaiting: []Event{
+		{Title: "By your side - enjoying our time together", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth community centre, main hall"}}}},
 	"answer-cancel": {"answer", Answer{Name: "Ann", Asked: "to cancel a booking", NotFound: []string{"3 March"},
 		ChooseFor: "cancel", Choices: []Choice{
 			{Number: 1, Title: "New to caring? What support do you need?", When: "Tuesday 10 August 2027, 10am to 11am", Where: "Online (Microsoft Teams)"},

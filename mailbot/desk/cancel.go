@@ -142,10 +142,11 @@ func (t *turn) cancelOne(b store.Booking) error {
 	e := t.event(c)
 	if b.Status == store.Waitlisted {
 		t.risk("give up your place on the waiting list for", &e)
+		t.ans.LeftWaiting = append(t.ans.LeftWaiting, e)
 	} else {
 		t.risk("cancel your place on", &e)
+		t.ans.Cancelled = append(t.ans.Cancelled, e)
 	}
-	t.ans.Cancelled = append(t.ans.Cancelled, e)
 	if b.Status == store.Confirmed {
 		t.attach(calendar.Cancel, c)
 	}

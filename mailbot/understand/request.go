@@ -51,6 +51,7 @@ type Context struct {
 	Subject  string   // the message's subject: read too unless it is a reply to ours
 	Offered  int      // how many items the numbered list this answers had
 	Question bool     // it answers a question of ours that a yes or no answers
+	Holding  bool     // that question is about a place they hold or wait for (a confirmation, a reminder)
 	IsStaff  bool     // staff may ask for attendee lists
 	MaxPlace int      // the most places one request may take; 0 means 10
 }
@@ -157,6 +158,12 @@ func (w *written) request(c Context) (Request, scan) {
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, &r, c)
+	if r.Unsubscribe && c.Holding && offOnly(s) && (r.Action == Unknown || r.Action == Help) {
+		// "Please take me off, I've found something else on Thursdays",
+		// to our email about their place on the waiting list: off that
+		// place, not off the mailing list.
+		r.Unsubscribe, r.Action = false, Cancel
+	}
 	r.Explicit = r.Action == Yes && explicitYes.MatchString(strings.Trim(strings.Join(strings.Fields(w.low), " "), ".! "))
 	if leaveWaiting.MatchString(s) && strings.Contains(s, "waiting list") {
 		// "I'm on the waiting list for …, please take me off it": off the
@@ -492,6 +499,19 @@ func action(s string, r *Request, c Context) Action {
 	}
 	return Unknown
 }
+
+// offOnly reports whether all s says of leaving is "take me off",
+// without saying off what: no list, emails or newsletters.
+func offOnly(s string) bool {
+	for _, loc := range unsubscribeWords.FindAllStringIndex(s, -1) {
+		if !strings.HasPrefix(s[loc[0]:], "take me off") || listNamed.MatchString(s[loc[1]:min(len(s), loc[1]+40)]) {
+			return false
+		}
+	}
+	return true
+}
+
+var listNamed = regexp.MustCompile(`\b(list|mailing|e-?mails?|newsletters?|everything|all)\b`)
 
 // moves reports whether s asks to move a booking. "Make it the 21st"
 // does; "I can't make it on the 15th" only cancels.
