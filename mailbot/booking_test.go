@@ -519,6 +519,14 @@ func TestWholeRequests(t *testing.T) {
 			t.Error("leaving a waiting list took Mary off the mailing list")
 		}
 	})
+	t.Run("a companion on one of two", func(t *testing.T) {
+		d := newDesk(t, nil)
+		d.send(mary, "bookings", "Please book me on the 22nd and the 29th, and my wife on the 22nd too.")
+		d.one(mary).must(t, "You are booked on these:")
+		if a, b := d.bookings("bd-2027-01"), d.bookings("bd-2027-02"); !slices.Equal(a, []string{mary + " confirmed 2"}) || !slices.Equal(b, []string{mary + " confirmed 1"}) {
+			t.Errorf("bookings %q and %q, want two places on the 22nd and one on the 29th", a, b)
+		}
+	})
 	t.Run("take me off, to the waiting-list email", func(t *testing.T) {
 		d := newDesk(t, nil)
 		d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")

@@ -41,6 +41,7 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		t.req.Targets = t.firstFree(t.req.Targets, upcoming)
 	}
 	var chosen, which []store.SessionPlaces
+	more := map[string]int{} // places for one session, where a target says
 	var slotDays []understand.Pattern // "can I come on the 24th?", a day of drop-ins only
 	type named struct {
 		said  string
@@ -56,6 +57,9 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 			t.ans.NotFound = append(t.ans.NotFound, p.String())
 		case len(found) == 1:
 			chosen = appendSession(chosen, found[0])
+			if p.Places > 0 {
+				more[found[0].ID] = p.Places
+			}
 		default:
 			several = append(several, named{p.String(), found})
 		}
@@ -80,7 +84,7 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		return nil
 	}
 	for _, s := range chosen {
-		if _, err := t.bookOne(s, places); err != nil {
+		if _, err := t.bookOne(s, max(places, more[s.ID])); err != nil {
 			return err
 		}
 	}

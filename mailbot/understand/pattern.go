@@ -33,7 +33,11 @@ type Pattern struct {
 	// said on a Tuesday, is this week's to some and next week's to
 	// others; where both have a session, the caller asks.
 	OrWeekLater bool
-	at, end     int // where in the text it was written
+	// Places, when set, is how many places this one of several wants:
+	// "book me on the 22nd and the 29th, and my wife on the 22nd too"
+	// is two places on the 22nd, one on the 29th.
+	Places  int
+	at, end int // where in the text it was written
 	// aside is a "today" or "tomorrow", which people write as often to
 	// say when something happened as to name a session.
 	aside bool
@@ -42,7 +46,7 @@ type Pattern struct {
 // sameAs reports whether p and q name the same thing, wherever each was
 // written and in whatever words.
 func (p Pattern) sameAs(q Pattern) bool {
-	p.Said, p.at, p.end, p.aside = q.Said, q.at, q.end, q.aside
+	p.Said, p.at, p.end, p.aside, p.Places = q.Said, q.at, q.end, q.aside, q.Places
 	return p == q
 }
 

@@ -239,10 +239,36 @@ func (w *written) request(c Context) (Request, scan) {
 			}
 		}
 	}
+	r.Targets = companionOn(s, r.Targets, r.Places)
 	// "The 10th … so 2 places on the 10th" asks for the 10th once.
 	r.Targets, r.From = onceEach(r.Targets), onceEach(r.From)
 	return r, sc
 }
+
+// companionOn gives one more place to a session the writer asks for
+// that someone they bring is named on too: "book me on the 22nd and the
+// 29th, and my wife on the 22nd too". Where the whole request is for so
+// many places already, it says nothing new.
+func companionOn(s string, targets []Pattern, places int) []Pattern {
+	if places > 1 || len(targets) < 2 || !strings.Contains(s, " on ") {
+		return targets
+	}
+	for i, p := range targets {
+		if !companionBefore.MatchString(s[max(clauseStart(s, p.at), p.at-48):p.at]) {
+			continue
+		}
+		for j := range targets[:i] {
+			if targets[j].sameAs(p) {
+				targets[j].Places = 2
+			}
+		}
+	}
+	return targets
+}
+
+// companionBefore, just before what a clause names, says it is for
+// someone else the writer brings: "and my wife on".
+var companionBefore = regexp.MustCompile(`\b(?:and|also|plus) (?:my|our) ` + relation + `(?: [a-z]+)? (?:on|for|to)(?: the)?\s*$`)
 
 // onceEach is ps without those that name what an earlier one does.
 func onceEach(ps []Pattern) []Pattern {

@@ -170,6 +170,7 @@ func TestRead(t *testing.T) {
 		{name: "plural needs", text: "Book 2 places for me and my partner on 6 July please. We both use wheelchairs.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}, places: 2, needs: 1}},
 		{name: "me and 2 residents", text: "Hi, can I book the 22nd for me and 2 of our residents? We'll join from the lounge.", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}, places: 3}},
 		{name: "myself and three others", text: "Please book myself and three others on 15 July", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 4}},
+		{name: "wife on one of two", text: "Please book me on the 22nd and the 29th, and my wife on the 22nd too.", want: want{action: Book, targets: [][]string{{"bd-2027-01"}, {"bd-2027-02"}}}},
 		{name: "me and mum", text: "I'm dying to come to the 15 July one! Please book me and mum x", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 2}},
 		{name: "a time beside a day says which of it", text: "Can I come on 15 July at 1pm please?", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "a time alone names nothing", text: "Book me on the 15 July one, I have to get the 11.20 bus home", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
