@@ -41,7 +41,7 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		t.req.Targets = t.firstFree(t.req.Targets, upcoming)
 	}
 	var chosen, which []store.SessionPlaces
-	more := map[string]int{} // places for one session, where a target says
+	more := map[string]int{}          // places for one session, where a target says
 	var slotDays []understand.Pattern // "can I come on the 24th?", a day of drop-ins only
 	type named struct {
 		said  string
