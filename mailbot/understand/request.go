@@ -152,6 +152,14 @@ func (w *written) request(c Context) (Request, scan) {
 	if strings.Contains(s, "n't") || strings.Contains(s, "cannot") || strings.Contains(s, "cant") {
 		s = habitRefused.ReplaceAllStringFunc(s, blank)
 	}
+	if strings.Contains(s, "instead") {
+		// "Please don't put me on the 29th instead": no move, and
+		// nothing to come to.
+		for _, loc := range notInstead.FindAllStringIndex(s, -1) {
+			r.Targets = slices.DeleteFunc(r.Targets, func(p Pattern) bool { return p.at >= loc[0] && p.at < loc[1] })
+		}
+		s = notInstead.ReplaceAllStringFunc(s, blank)
+	}
 	if strings.Contains(s, " i ") || strings.Contains(s, " we ") || strings.Contains(s, "thinking") {
 		s = notYet.ReplaceAllStringFunc(s, blank)
 	}
@@ -364,10 +372,11 @@ func cancelTargets(s string, targets []Pattern) []Pattern {
 	return out
 }
 
-// dropPast drops what a clause only remembers: "I used to enjoy the
-// afternoon groups when Ronald was alive", "since he died in March". A
-// clause that also books, cancels or moves keeps its targets ("I booked
-// the 15th but can't come").
+// dropPast drops what a clause only remembers or puts off: "I used to
+// enjoy the afternoon groups when Ronald was alive", "since he died in
+// March", "I'll have another look when we get to August". A clause that
+// also books, cancels or moves keeps its targets ("I booked the 15th but
+// can't come").
 func dropPast(s string, targets []Pattern) []Pattern {
 	if !pastWords.MatchString(s) {
 		return targets
@@ -378,8 +387,9 @@ func dropPast(s string, targets []Pattern) []Pattern {
 	})
 }
 
-// pastWords say a clause tells of what was, not what is wanted.
-var pastWords = regexp.MustCompile(`\b(?:used to|went to|(?:was|were) (?:alive|still with us|still here|diagnosed|taken)|died|passed away|lost (?:him|her|my \w+)|had (?:a|an) \w+|last year|years ago|back in)\b`)
+// pastWords say a clause tells of what was, or of when they will look
+// again, not what is wanted now.
+var pastWords = regexp.MustCompile(`\b(?:used to|went to|(?:was|were) (?:alive|still with us|still here|diagnosed|taken)|died|passed away|lost (?:him|her|my \w+)|had (?:a|an) \w+|last year|years ago|back in|when (?:we|i) get (?:to|nearer)|nearer the time)\b`)
 
 // dropAsides drops "today" and "tomorrow" where they only say when
 // something happened ("thanks for the chat today"): in a sentence that
@@ -525,6 +535,9 @@ func action(s string, r *Request, c Context) Action {
 	}
 	return Unknown
 }
+
+// notInstead refuses a move: "don't put me on the 29th instead".
+var notInstead = regexp.MustCompile(`\b(don'?t|do not|no need to) (put|book|move|switch|transfer|sign) (me|us)\b[^.!?,;]{0,40}?\binstead\b`)
 
 // offOnly reports whether all s says of leaving is "take me off",
 // without saying off what: no list, emails or newsletters.

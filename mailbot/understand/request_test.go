@@ -242,6 +242,7 @@ func TestRead(t *testing.T) {
 		{name: "sql-looking", text: "'; DROP TABLE bookings; --", want: want{action: Unknown}},
 		{name: "booked but rather", text: "Hello, I'm booked on the 18th August but I'd rather go to the one on the 10th, and can I bring my neighbour? So 2 places on the 10th.", want: want{action: Move, targets: [][]string{{"bd-2027-06"}}, from: [][]string{{"bd-2027-07"}}, places: 2}},
 		{name: "make it the 21st", text: "actually make it the 21st", want: want{action: Move, targets: [][]string{{"bd-2027-05"}}}},
+		{name: "move refused", text: "Hi, I'm booked for the 22nd but can't do it now. Please don't put me on the 29th instead or anything else, I'll have another look when we get to August.", want: want{action: Cancel, targets: [][]string{{"bd-2027-01"}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}

@@ -19,7 +19,9 @@ var refusing = regexp.MustCompile(`\b(not|never|except|apart from|other than|rat
 	// "I don't suppose I will need a place at the September one".
 	`|\b(won'?t|will not|shan'?t|(don'?t|do not) (suppose|think|expect) (i|we)('ll| will| shall)?) need (a place|places|a space|to (come|book))( (at|on|for|to))?\s+(\w+\s+){0,2}$` +
 	// "I can't get into Dorchester for the library one".
-	`|\b(can'?t|cannot|can not|couldn'?t|unable to) (get|travel|go) (in)?to\b[^.!?,;]{0,50}$`)
+	`|\b(can'?t|cannot|can not|couldn'?t|unable to) (get|travel|go) (in)?to\b[^.!?,;]{0,50}$` +
+	// "Please don't put me on the 29th instead".
+	`|\b(don'?t|do not|no need to) (put|book|move|switch|transfer|sign) (me|us) (on|onto|in|into|for|to|up for)\s+(\w+\s+){0,2}$`)
 
 // refusedLater, after what it names in the same sentence, says the same:
 // "the 22nd is no good", "that's not for me", "doesn't suit".
