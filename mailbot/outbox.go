@@ -357,7 +357,7 @@ func (r *batchRun) stopped() bool {
 
 // sendOver is one connection's part of a batch: it sends the jobs it takes
 // over s one at a time, each ended only once the previous outcome is
-// durable, until jobs is closed.
+// durable, until jobs is closed; then it leaves the recorder's rounds.
 func (o *Outbox) sendOver(ctx context.Context, s Sender, jobs <-chan store.Outgoing, claimed time.Time, rec *recorder, run *batchRun) {
 	// committed waits for this connection's previous outcome to
 	// be durable; the next message is ended only after it.
@@ -403,6 +403,7 @@ func (o *Outbox) sendOver(ctx context.Context, s Sender, jobs <-chan store.Outgo
 	if err := committed(); err != nil {
 		o.log.Error("recording what was sent", "err", err)
 	}
+	rec.leave()
 }
 
 // attempt sends m, claimed at the given time, once over s and says what
