@@ -74,11 +74,16 @@ func (r *recorder) submit(out store.Outcome) *ticket {
 // wait returns once t's outcome is committed, with the commit's error.
 func (r *recorder) wait(t *ticket) error {
 	r.mu.Lock()
-	if t.queued && r.asked.IsZero() {
+	queued := t.queued
+	if queued && r.asked.IsZero() {
 		r.asked = time.Now()
 	}
 	r.mu.Unlock()
-	r.wake()
+	if queued {
+		// Only then is there something for the recorder to decide:
+		// one committing already will answer without being woken.
+		r.wake()
+	}
 	return <-t.ack
 }
 
