@@ -41,7 +41,7 @@ type recorder struct {
 // (the usual case: they all go on from the same commit) hand in within a
 // fraction of it; one held up by a slow server makes the others wait
 // this long per message, not as long as it is held up.
-const roundWait = time.Millisecond
+const roundWait = 1 * time.Millisecond
 
 // ticket is one outcome on its way to the database.
 type ticket struct {
