@@ -9,15 +9,26 @@ import (
 	"github.com/betterdays/mailbot/store"
 )
 
-// recorderQueue queues n messages and returns their sent outcomes.
-func recorderQueue(t *testing.T, st *store.Store, n int) []store.Outcome {
+// recorderFor queues n messages in a new store and returns their sent
+// outcomes and a recorder for three connections, with the given patience.
+func recorderFor(t *testing.T, n int, patience time.Duration) (*store.Store, []store.Outcome, *recorder) {
 	t.Helper()
+	st := recOpenStore(t)
 	outs := make([]store.Outcome, n)
 	for i := range outs {
 		rcpt := fmt.Sprintf("r%d@example.org", i)
 		outs[i] = store.Outcome{ID: recEnqueue(t, st, rcpt, recBody(rcpt, i), time.Now()), Status: store.Sent, At: time.Now()}
 	}
-	return outs
+	r := newRecorder(st, 3)
+	r.patience = patience
+	return st, outs, r
+}
+
+// waitApart waits for tk on a goroutine of its own, as a connection does.
+func waitApart(r *recorder, tk *ticket) <-chan error {
+	waited := make(chan error, 1)
+	go func() { waited <- r.wait(tk) }()
+	return waited
 }
 
 // recorderStatus is what the database says of the message to r<i>.
@@ -34,13 +45,8 @@ func recorderStatus(t *testing.T, st *store.Store, i int) string {
 // not alone: a round of three connections is one commit.
 func TestRecorderCommitsWholeRounds(t *testing.T) {
 	t.Parallel()
-	st := recOpenStore(t)
-	outs := recorderQueue(t, st, 3)
-	r := newRecorder(st, 3)
-	r.patience = time.Hour
-	first := r.submit(outs[0])
-	waited := make(chan error, 1)
-	go func() { waited <- r.wait(first) }()
+	st, outs, r := recorderFor(t, 3, time.Hour)
+	waited := waitApart(r, r.submit(outs[0]))
 	time.Sleep(50 * time.Millisecond)
 	if got := recorderStatus(t, st, 0); got != "queued" {
 		t.Fatalf("with one outcome of a round of three handed in, its message is %q, want it still %q", got, "queued")
@@ -68,13 +74,9 @@ func TestRecorderCommitsWholeRounds(t *testing.T) {
 // others do not wait for it.
 func TestRecorderRoundShrinksWhenAConnectionLeaves(t *testing.T) {
 	t.Parallel()
-	st := recOpenStore(t)
-	outs := recorderQueue(t, st, 2)
-	r := newRecorder(st, 3)
-	r.patience = time.Hour
+	_, outs, r := recorderFor(t, 2, time.Hour)
 	a, b := r.submit(outs[0]), r.submit(outs[1])
-	waited := make(chan error, 1)
-	go func() { waited <- r.wait(a) }()
+	waited := waitApart(r, a)
 	r.leave()
 	select {
 	case err := <-waited:
@@ -96,10 +98,7 @@ func TestRecorderRoundShrinksWhenAConnectionLeaves(t *testing.T) {
 // someone has waited the recorder's patience: no longer.
 func TestRecorderWaitsForTheRoundOnlySoLong(t *testing.T) {
 	t.Parallel()
-	st := recOpenStore(t)
-	outs := recorderQueue(t, st, 1)
-	r := newRecorder(st, 3)
-	r.patience = 20 * time.Millisecond
+	st, outs, r := recorderFor(t, 1, 20*time.Millisecond)
 	start := time.Now()
 	if err := r.wait(r.submit(outs[0])); err != nil {
 		t.Fatal(err)
