@@ -144,22 +144,24 @@ func (r *recorder) loop() {
 // take returns the group to commit now, if there is one; if not, how long
 // until someone has waited long enough for it (0: no one waits), and
 // whether the recorder is closed and done.
-func (r *recorder) take() (group []*ticket, wait time.Duration, closed bool) {
+func (r *recorder) take() ([]*ticket, time.Duration, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := len(r.queue)
 	if n == 0 {
 		return nil, 0, r.closed
 	}
-	if n < r.active && !r.closed && !r.asked.IsZero() {
-		wait = r.patience - time.Since(r.asked)
-	}
-	if n < r.active && !r.closed && (r.asked.IsZero() || wait > 0) {
-		return nil, wait, false
+	if n < r.active && !r.closed {
+		if r.asked.IsZero() {
+			return nil, 0, false
+		}
+		if wait := r.patience - time.Since(r.asked); wait > 0 {
+			return nil, wait, false
+		}
 	}
 	// Each connection waits for its outcome before it hands in another,
 	// so a group is at most one round.
-	group = r.queue
+	group := r.queue
 	r.queue = nil
 	r.asked = time.Time{}
 	for _, t := range group {
