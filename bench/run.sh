@@ -288,7 +288,9 @@ batch of \\Seen flags; while one batch is handled, the next is fetched, parsed a
 read on the other core; the inbox fetches $(setting mailbot/inbox.go 'fetchBatch *=') messages per UID FETCH; the outbox
 sends over up to $SMTP_CONNS SMTP connections, claiming $(setting mailbot/outbox.go 'batchPerConn *=') messages per connection
 per look at the queue, and commits send outcomes with \`synchronous=FULL\` too,
-one commit (one fsync) per round of the connections: a connection writes
+one commit (one fsync) per round of the connections (a connection that
+needs its outcome waits up to $(setting mailbot/recorder.go 'roundWait *=') ms for the rest of the round, so a round is
+not split): a connection writes
 all of its next message but the final "." while that fsync runs, and ends
 it only once its previous outcome is durable, so a crash or a power cut
 can send at most one message per connection twice (same Message-ID),

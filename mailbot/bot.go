@@ -41,7 +41,7 @@ func NewBot(cfg Config, st *store.Store, tpl *templates.Set, clock Clock, log *s
 		return nil, err
 	}
 	b := &Bot{cfg: cfg, store: st, tpl: tpl, clock: clock, log: log, queued: queued,
-		sign: signer{key: key, clock: clock, base: cfg.BaseURL.String()}}
+		sign: newSigner(key, clock, cfg.BaseURL.String())}
 	b.desk = desk.New(desk.Env{
 		Address: cfg.Address, TZ: cfg.TZ, Staff: cfg.Staff,
 		AuthServID: cfg.AuthServID, StaffDomainProof: cfg.StaffDomainProof,

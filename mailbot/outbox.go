@@ -302,10 +302,9 @@ const recheckAfter = time.Second
 // sendBatch sends batch, claimed at the given time, over the connections
 // and records every outcome.
 func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing, claimed time.Time) (int, error) {
-	jobs := make(chan store.Outgoing)
 	conns := min(len(o.senders), len(batch))
 	rec := newRecorder(o.store, conns)
-	var run batchRun
+	run := batchRun{batch: batch}
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range conns {
@@ -315,16 +314,9 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing, claimed 
 		wg.Add(1)
 		go func(s Sender) {
 			defer wg.Done()
-			o.sendOver(ctx, s, jobs, claimed, rec, &run)
+			o.sendOver(ctx, s, claimed, rec, &run)
 		}(o.senders[i])
 	}
-	for _, m := range batch {
-		if run.stopped() || ctx.Err() != nil {
-			break
-		}
-		jobs <- m
-	}
-	close(jobs)
 	wg.Wait()
 	err := rec.close()
 	o.unrecorded = append(o.unrecorded, rec.failed...)
@@ -339,26 +331,56 @@ func (o *Outbox) sendBatch(ctx context.Context, batch []store.Outgoing, claimed 
 	return run.sent, cmp.Or(err, run.stopErr)
 }
 
-// batchRun is what one sendBatch's connections find out together.
+// batchRun is one sendBatch's messages, which its connections take in
+// turn (no goroutine hands them out: that was a wake-up more per
+// message), and what they find out together.
 type batchRun struct {
 	mu             sync.Mutex
+	batch          []store.Outgoing // not yet taken
 	sent, bulkSent int
 	unavailable    bool
 	stopErr        error // recording failed: stop sending, or more would go unrecorded
 }
 
-// stopped reports whether the queue must wait: the server is unavailable,
-// or an outcome could not be recorded.
-func (r *batchRun) stopped() bool {
+// take returns the next message to send, or false when none is left or
+// the queue must wait: the server is unavailable, an outcome could not
+// be recorded, or ctx is done. What is not taken stays queued as it is.
+func (r *batchRun) take(ctx context.Context) (store.Outgoing, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.unavailable || r.stopErr != nil
+	if len(r.batch) == 0 || r.unavailable || r.stopErr != nil || ctx.Err() != nil {
+		return store.Outgoing{}, false
+	}
+	m := r.batch[0]
+	r.batch = r.batch[1:]
+	return m, true
 }
 
-// sendOver is one connection's part of a batch: it sends the jobs it takes
-// over s one at a time, each ended only once the previous outcome is
-// durable, until jobs is closed.
-func (o *Outbox) sendOver(ctx context.Context, s Sender, jobs <-chan store.Outgoing, claimed time.Time, rec *recorder, run *batchRun) {
+// stop makes the queue wait: recording err failed.
+func (r *batchRun) stop(err error) {
+	r.mu.Lock()
+	r.stopErr = cmp.Or(r.stopErr, err)
+	r.mu.Unlock()
+}
+
+// count adds what became of a message to the batch's tally.
+func (r *batchRun) count(out store.Outcome, bulk, unavailable bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if out.Status == store.Sent {
+		r.sent++
+		if bulk {
+			r.bulkSent++
+		}
+	}
+	r.unavailable = r.unavailable || unavailable
+}
+
+// sendOver is one connection's part of a batch: it sends the messages it
+// takes over s one at a time, each ended only once the previous outcome
+// is durable, until there are none to take; then it leaves the
+// recorder's rounds.
+func (o *Outbox) sendOver(ctx context.Context, s Sender, claimed time.Time, rec *recorder, run *batchRun) {
 	// committed waits for this connection's previous outcome to
 	// be durable; the next message is ended only after it.
 	var pending *ticket
@@ -370,11 +392,10 @@ func (o *Outbox) sendOver(ctx context.Context, s Sender, jobs <-chan store.Outgo
 		pending = nil
 		return err
 	}
-	for m := range jobs {
-		if run.stopped() || ctx.Err() != nil {
-			// The queue waits, or we are stopping and this one is
-			// not in hand yet: it stays queued as it is.
-			continue
+	for {
+		m, ok := run.take(ctx)
+		if !ok {
+			break
 		}
 		out, unav, err := o.attempt(ctx, s, m, claimed, committed)
 		if err == nil {
@@ -384,25 +405,16 @@ func (o *Outbox) sendOver(ctx context.Context, s Sender, jobs <-chan store.Outgo
 		}
 		if err != nil {
 			o.log.Error("recording what was sent; stopping this connection", "err", err)
-			run.mu.Lock()
-			run.stopErr = cmp.Or(run.stopErr, err)
-			run.mu.Unlock()
-			continue
+			run.stop(err)
+			break
 		}
 		pending = rec.submit(out)
-		run.mu.Lock()
-		if out.Status == store.Sent {
-			run.sent++
-			if m.Bulk {
-				run.bulkSent++
-			}
-		}
-		run.unavailable = run.unavailable || unav
-		run.mu.Unlock()
+		run.count(out, m.Bulk, unav)
 	}
 	if err := committed(); err != nil {
 		o.log.Error("recording what was sent", "err", err)
 	}
+	rec.leave()
 }
 
 // attempt sends m, claimed at the given time, once over s and says what

@@ -7,10 +7,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/betterdays/mailbot/mailbot/desk"
@@ -84,6 +86,15 @@ type signer struct {
 	key   []byte
 	clock Clock
 	base  string // our web pages' public address, for URL
+	// macs keeps HMACs under key to be used again: making one hashes
+	// the key's pads, and a newsletter makes two tokens a copy.
+	macs *sync.Pool
+}
+
+func newSigner(key []byte, clock Clock, base string) signer {
+	return signer{key: key, clock: clock, base: base, macs: &sync.Pool{
+		New: func() any { return hmac.New(sha256.New, key) },
+	}}
 }
 
 var _ desk.Links = signer{}
@@ -115,7 +126,9 @@ func (s signer) Token(purpose desk.Purpose, id int64, ttl time.Duration) string 
 const macBytes = 10
 
 func (s signer) mac(msg []byte) []byte {
-	h := hmac.New(sha256.New, s.key)
+	h := s.macs.Get().(hash.Hash)
+	defer s.macs.Put(h)
+	h.Reset()
 	h.Write(msg)
 	return h.Sum(nil)[:macBytes]
 }

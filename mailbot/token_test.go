@@ -80,7 +80,7 @@ func TestTokensRefuseTampering(t *testing.T) {
 	t.Parallel()
 	clock := &testClock{t: deskNow}
 	key := bytes.Repeat([]byte{7}, secretBytes)
-	s := signer{key: key, clock: clock}
+	s := newSigner(key, clock, "")
 	const id = 4242
 	leave := s.Token(desk.PurposeLeave, id, 0)
 	confirm := s.Token(desk.PurposeConfirm, id, 30*24*time.Hour)
@@ -119,7 +119,7 @@ func TestTokensRefuseTampering(t *testing.T) {
 		{"for another purpose", s, desk.PurposeLeave, confirm, errBadToken},
 		{"a leave token to confirm", s, desk.PurposeConfirm, leave, errBadToken},
 		{"a leave token as a bounce address", s, desk.PurposeBounce, leave, errBadToken},
-		{"under another key", signer{key: bytes.Repeat([]byte{8}, secretBytes), clock: clock}, desk.PurposeLeave, leave, errBadToken},
+		{"under another key", newSigner(bytes.Repeat([]byte{8}, secretBytes), clock, ""), desk.PurposeLeave, leave, errBadToken},
 		{"empty", s, desk.PurposeLeave, "", errBadToken},
 		{"not base32", s, desk.PurposeLeave, "!!!!", errBadToken},
 		{"only a MAC's length", s, desk.PurposeLeave, leave[len(leave)-16:], errBadToken},
