@@ -2,7 +2,10 @@ package mailbot
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/betterdays/mailbot/store"
 )
 
 // TestResizeByReply: a reply to a confirmation that gives only a number
@@ -40,5 +43,23 @@ func TestResizeByReply(t *testing.T) {
 	d.one(ann).must(t, "a place has come free")
 	if got := d.bookings("small"); !slices.Equal(got, []string{mary + " confirmed 1", sam + " confirmed 1", ann + " confirmed 1"}) {
 		t.Errorf("after giving a place back, bookings = %q", got)
+	}
+}
+
+// TestResizeKeepsNeeds: what someone says of access with a new number of
+// places is kept with the booking, and shown back.
+func TestResizeKeepsNeeds(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "book", "book me on Learning new skills please")
+	conf := d.one(mary)
+	d.reply(mary, conf, "Can we have 2 places please, my husband uses a wheelchair")
+	d.one(mary).must(t, "I have changed the number of places on your booking:", "Places: 2", "wheelchair")
+	var needs string
+	if err := d.st.ExportBookings(ctxBg, "bd-2027-03", func(b store.Booking) error { needs = b.Needs; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(needs, "wheelchair") {
+		t.Errorf("needs kept %q, want the wheelchair", needs)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -267,6 +268,33 @@ func (tx *Tx) Resize(ctx context.Context, id int64, places int, now time.Time) (
 	b.Places = places
 	promoted, err := tx.promote(ctx, b.Session.ID, now)
 	return b, Resized, promoted, err
+}
+
+// AddDetails records a phone number and access needs given after the
+// booking was made ("can we have 2 places? and my husband uses a
+// wheelchair"): a phone given replaces the one held, and each need is
+// added to those held unless they say it already.
+func (tx *Tx) AddDetails(ctx context.Context, id int64, phone string, needs []string, now time.Time) (Booking, error) {
+	b, err := tx.Booking(ctx, id)
+	if err != nil {
+		return b, err
+	}
+	was := b
+	if phone != "" {
+		b.Phone = phone
+	}
+	for _, n := range needs {
+		if !strings.Contains(strings.ToLower(b.Needs), strings.ToLower(n)) {
+			b.Needs = strings.TrimPrefix(b.Needs+"; "+n, "; ")
+		}
+	}
+	if b.Phone == was.Phone && b.Needs == was.Needs {
+		return b, nil
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE bookings SET phone = ?, access_needs = ?, updated_at = ? WHERE id = ?`, b.Phone, b.Needs, millis(now), id); err != nil {
+		return b, fmt.Errorf("add details to booking %d: %w", id, err)
+	}
+	return b, nil
 }
 
 // promote confirms people from the waiting list while places allow.

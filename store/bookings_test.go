@@ -1028,3 +1028,26 @@ func TestResize(t *testing.T) {
 		})
 	}
 }
+
+// TestAddDetails: a phone and needs given after booking are kept with it;
+// a need it holds already is not written twice.
+func TestAddDetails(t *testing.T) {
+	t.Parallel()
+	e := newBookingsEnv(t)
+	e.session("s1", bookT0.Add(48*time.Hour), 10)
+	b, _ := e.book(NewBooking{SessionID: "s1", PersonID: e.person("a@example.org"), Places: 1, Source: "email", Needs: "Step-free access"}, bookT0)
+	var got Booking
+	e.write(func(tx *Tx) (err error) {
+		if _, err = tx.AddDetails(context.Background(), b.ID, "", []string{"step-free access", "a wheelchair"}, bookT0); err != nil {
+			return err
+		}
+		got, err = tx.AddDetails(context.Background(), b.ID, "07700 900123", nil, bookT0)
+		return err
+	})
+	if got.Needs != "Step-free access; a wheelchair" || got.Phone != "07700 900123" {
+		t.Errorf("returned needs %q, phone %q", got.Needs, got.Phone)
+	}
+	if kept := e.booking(b.ID); kept.Needs != got.Needs || kept.Phone != got.Phone {
+		t.Errorf("stored needs %q, phone %q; want %q, %q", kept.Needs, kept.Phone, got.Needs, got.Phone)
+	}
+}

@@ -46,6 +46,13 @@ func (t *turn) resize(b store.Booking, places int) error {
 	if err != nil {
 		return err
 	}
+	if res == store.Resized || res == store.AlreadyBooked {
+		// "Can we have 2 places? My husband uses a wheelchair": what
+		// they tell us with the new number is kept with the booking.
+		if nb, err = t.tx.AddDetails(t.ctx, nb.ID, t.req.Phone, t.req.Needs, t.now); err != nil {
+			return err
+		}
+	}
 	e := t.event(nb)
 	if nb.Status == store.Waitlisted {
 		if e.Position, err = t.tx.WaitingPosition(t.ctx, nb); err != nil {
