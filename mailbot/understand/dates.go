@@ -25,6 +25,10 @@ var (
 	monthDay = regexp.MustCompile(`\b(?:` + weekdayRe + `,?\s+)?` + monthRe + `\s+` + dayRe + `(?:,?\s+` + yearRe + `)?\b`)
 	// "26/08", "26/8/27", "26.08.2027"
 	numeric = regexp.MustCompile(`\b(3[01]|[12][0-9]|0?[1-9])[/.](1[0-2]|0?[1-9])(?:[/.]((?:20)?[2-9][0-9]))?\b`)
+	// "29-06-2027": with dashes only with the year, so "2-3pm" is no date
+	numericDashed = regexp.MustCompile(`\b(3[01]|[12][0-9]|0?[1-9])-(1[0-2]|0?[1-9])-((?:20)?[2-9][0-9])\b`)
+	// "Wednesday the twenty-first of July", "the first of August"
+	wordDayMonth = regexp.MustCompile(`\b(?:` + weekdayRe + `,?\s+)?(?:the\s+)?` + ordinalWordsRe + `\s+(?:of\s+)?` + monthRe + `(?:,?\s+` + yearRe + `)?\b`)
 	// "Thursday 15th", "Thursday the 15th"
 	weekdayDay = regexp.MustCompile(`\b` + weekdayRe + `,?\s+(?:the\s+)?(3[01]|[12][0-9]|0?[1-9])(?:st|nd|rd|th)\b`)
 	// "next Tuesday", "this Thursday", "on Monday", "tomorrow"
@@ -43,6 +47,27 @@ var (
 	// Negations belong to preferences ("not in July"), never to targets.
 	notBefore = regexp.MustCompile(`\b(not|except|but not|apart from|no)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?$`)
 )
+
+// ordinalWords are the days of the month as words: "first" to
+// "thirty-first", the tens joined by a dash or a space.
+var ordinalWords, ordinalWordsRe = func() (map[string]int, string) {
+	units := []string{"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"}
+	teens := []string{"tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth"}
+	m := map[string]int{"twentieth": 20, "thirtieth": 30, "thirty-first": 31}
+	for i, u := range units {
+		m[u], m["twenty-"+u] = i+1, 21+i
+	}
+	for i, t := range teens {
+		m[t] = 10 + i
+	}
+	words := make([]string, 0, len(m))
+	for w := range m {
+		words = append(words, strings.ReplaceAll(w, "-", "[- ]"))
+	}
+	// Longest first, so "twenty-first" is not read as "first".
+	slices.SortFunc(words, func(a, b string) int { return len(b) - len(a) })
+	return m, "(" + strings.Join(words, "|") + ")"
+}()
 
 // clues are what the date forms, and the preferences' days and months,
 // need a text to have at all: digits, a month's name (each begins with one
@@ -151,7 +176,13 @@ func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Patte
 		p.Year = dayNum(m[4])
 		return p, p.Month != 0
 	})
-	take(numeric, digits, func(m []string) (Pattern, bool) {
+	take(wordDayMonth, month, func(m []string) (Pattern, bool) {
+		p := Pattern{Day: ordinalWords[strings.ReplaceAll(m[2], " ", "-")], Month: monthOf(m[3])}
+		withWeekday(&p, m[1])
+		p.Year = dayNum(m[4])
+		return p, p.Month != 0 && p.Day != 0
+	})
+	numericDate := func(m []string) (Pattern, bool) {
 		p := Pattern{Day: dayNum(m[1]), Month: time.Month(dayNum(m[2]))}
 		if y := dayNum(m[3]); y > 0 {
 			if y < 100 {
@@ -160,7 +191,9 @@ func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Patte
 			p.Year = y
 		}
 		return p, true
-	})
+	}
+	take(numeric, digits, numericDate)
+	take(numericDashed, digits, numericDate)
 	take(weekdayDay, digits, func(m []string) (Pattern, bool) {
 		p := Pattern{Day: dayNum(m[2])}
 		withWeekday(&p, m[1])

@@ -113,6 +113,10 @@ func TestRead(t *testing.T) {
 		{name: "July 15th", text: "I want to book July 15th", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "Thursday 15th", text: "I'd like to come on Thursday 15th", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "Thursday the 15th", text: "book thursday the 15th", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "29-06-2027", text: "Kindly reserve one seat for me for the session dated 29-06-2027 at 2 PM.", want: want{action: Book, targets: [][]string{{"bd-2027-02"}}, places: 1}},
+		{name: "twenty-first of July", text: "there is a discussion on Wednesday the twenty-first of July. I would like to take part", want: want{action: Book, targets: [][]string{{"bd-2027-05"}}}},
+		{name: "first of July in words", text: "Can I come on the sixth of July?", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
+		{name: "2-3pm is no date", text: "Can I book the 15th July, 1-2pm", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "26/08", text: "book me for 26/08", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}}},
 		{name: "26/8/27", text: "Book 26/8/27", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}}},
 		{name: "26.08.2027", text: "place on 26.08.2027 please", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}}},
@@ -295,6 +299,7 @@ func TestCancelAllExcept(t *testing.T) {
 		{"Please cancel everything except the new to caring one, that's the one I really need.", true, []string{"bd-2027-06"}, nil},
 		{"cancel all my bookings apart from 15 July", true, []string{"bd-2027-04"}, nil},
 		{"cancel all my bookings", true, nil, nil},
+		{"I won't be able to come to either of the sessions I booked. Please cancel them both and give the places to someone else.", true, nil, nil},
 		{"cancel all my bookings but not the 15th July", true, []string{"bd-2027-04"}, nil},
 		{"Please cancel the 22nd, except if it's in person", false, nil, []string{"bd-2027-01"}},
 	} {
