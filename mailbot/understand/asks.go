@@ -17,15 +17,16 @@ const (
 )
 
 // askWords are the questions the timetable answers, in the order they are
-// answered.
+// answered. Each is tried on a question only (see questions), with or
+// without its question mark: phones often leave it off.
 var askWords = []struct {
 	ask Ask
 	re  *regexp.Regexp
 }{
 	{AskEnds, regexp.MustCompile(`\b(finish(es|ing)?|end(s|ing)?|over|done)\b.*\?|\bhow long\b|\bwhat time (does|do|will) .*\b(finish|end)\b`)},
-	{AskStarts, regexp.MustCompile(`\b(start(s)?|begin(s)?)\b.*\?|\bwhat time (is|does|do)\b[^?]*\?|\b(what'?s|what is) the date\b|\bwhat date\b|\bwhen is (it|that|the)\b`)},
-	{AskWhere, regexp.MustCompile(`\bwhere('?s| is| are| will| does| do)\b|\bwhat (is the )?(address|venue)\b|\b(which|what) room\b`)},
-	{AskOnline, regexp.MustCompile(`\b(online|in person|on (zoom|teams)|face to face|virtual)\b.*\?`)},
+	{AskStarts, regexp.MustCompile(`\b(start(s)?|begin(s)?)\b|\bwhat time (is|does|do)\b|\b(what'?s|what is) the date\b|\bwhat date\b|\bwhen is (it|that|the)\b`)},
+	{AskWhere, regexp.MustCompile(`\bwhere( exactly| abouts)?('?s| is| are| will| does| do)\b|\bwhat (is the )?(address|venue)\b|\b(which|what) room\b`)},
+	{AskOnline, regexp.MustCompile(`\b(online|in person|on (zoom|teams)|face to face|virtual)\b`)},
 	{AskPlaces, regexp.MustCompile(`\b(places?|spaces?|room|seats?) (are |is )?(still )?(left|available|free)\b|\bis (it|that one|the \w+ one) full\b|\bany (places|spaces|room)\b|\b(are|is) there (still )?(any )?(places?|spaces?|room)\b|\bany chance of (a place|a space|getting (a place|in|on))\b|\bhow many (places|spaces|seats)\b`)},
 }
 

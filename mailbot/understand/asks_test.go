@@ -21,6 +21,11 @@ func TestFindAsks(t *testing.T) {
 		{"Is it online or in person?", []Ask{AskOnline}},
 		{"Is the independence session ending at 3pm?", []Ask{AskEnds}},
 		{"Is there parking?", nil},
+		// From a phone, without the question mark.
+		{"is the 21/7 one online or face to face", []Ask{AskOnline}},
+		{"what time does the new carers one start", []Ask{AskStarts}},
+		{"Hello, where exactly is the Weymouth one being held, and is there parking nearby?", []Ask{AskWhere}},
+		{"I'd like to start coming to the groups, please book me on the 22nd.", nil},
 		{"Can I bring my dog?", nil},
 	} {
 		s := normalise(tc.text)

@@ -12,6 +12,9 @@ import "slices"
 var aboutStop = map[string]bool{
 	"into": true, "from": true, "about": true, "their": true, "they": true, "would": true, "like": true,
 	"who": true, "have": true, "has": true, "or": true, "so": true, "keep": true, "grow": true,
+	// Verbs every email has: "we'd like to come together" asks for no
+	// session whose description says "to come together".
+	"come": true, "go": true, "get": true,
 }
 
 // describedPair is two words in a row of one description.

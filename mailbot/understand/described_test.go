@@ -7,8 +7,9 @@ import "testing"
 // nothing.
 func TestFindDescribed(t *testing.T) {
 	t.Parallel()
-	titles := []string{"Better Days: what makes a good day?", "Accessing the local community", "Giving my carers a break"}
-	about := []string{"Opening conversation: what people do with their day.", "Clubs, sport, nature walks and trips into town.", "A session for carers and the people they care for."}
+	titles := []string{"Better Days: what makes a good day?", "Accessing the local community", "Giving my carers a break", "By your side"}
+	about := []string{"Opening conversation: what people do with their day.", "Clubs, sport, nature walks and trips into town.", "A session for carers and the people they care for.",
+		"For carers and the people they care for to come together."}
 	for text, want := range map[string]string{
 		"I'd like to join the opening conversation please":        titles[0],
 		"my husband loves nature walks and clubs":                 titles[1],
@@ -16,6 +17,7 @@ func TestFindDescribed(t *testing.T) {
 		"I love nature":                                           "",
 		"a session for carers please":                             "",
 		"the conversation about what people do is the one for me": "",
+		"we'd like to come together if we can":                    "",
 	} {
 		got := findDescribed(normalise(text), titles, about, nil)
 		switch {
