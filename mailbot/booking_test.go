@@ -519,6 +519,16 @@ func TestWholeRequests(t *testing.T) {
 			t.Error("leaving a waiting list took Mary off the mailing list")
 		}
 	})
+	t.Run("the one their wishes leave", func(t *testing.T) {
+		d := newDesk(t, nil)
+		d.send(mary, "July", "I'd like to come to one of the July sessions but not a morning one, mornings are when the carers come in.")
+		d.one(mary).must(t, "You are booked on:", "Giving my carers a break")
+		for _, id := range []string{"bd-2027-03", "bd-2027-05"} {
+			if b := d.bookings(id); len(b) > 0 {
+				t.Errorf("%s booked %q: a morning one", id, b)
+			}
+		}
+	})
 	t.Run("a companion on one of two", func(t *testing.T) {
 		d := newDesk(t, nil)
 		d.send(mary, "bookings", "Please book me on the 22nd and the 29th, and my wife on the 22nd too.")

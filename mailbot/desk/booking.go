@@ -72,6 +72,12 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 			// words that fit several fit the one other words chose.
 			continue
 		}
+		if suit := t.suiting(n.found); len(suit) == 1 {
+			// "One of the July sessions, but not a morning one": of
+			// those the words fit, the one their wishes leave.
+			chosen = appendSession(chosen, suit[0])
+			continue
+		}
 		if t.ans.Which == "" {
 			t.ans.Which = n.said
 		}
@@ -107,6 +113,21 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		return t.list(upcoming)
 	}
 	return nil
+}
+
+// suiting is those of found that fit the wishes the message gives, or
+// none when it gives none.
+func (t *turn) suiting(found []store.SessionPlaces) []store.SessionPlaces {
+	if !t.req.Prefs.Any() {
+		return nil
+	}
+	var out []store.SessionPlaces
+	for _, s := range found {
+		if t.req.Prefs.Suits(s.Starts.In(t.d.env.TZ), s.Location) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // answersDropins reports whether the message answers a list of drop-in

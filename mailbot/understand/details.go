@@ -23,6 +23,9 @@ var (
 	placesCompanion = regexp.MustCompile(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\bme and (mum|mam|mom|dad|nan|gran|grandma|grandad)\b|\b(she|he)('ll| will| is going to) (come|be coming) (with me|too|as well)\b|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|is coming|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
 )
 
+// durationAfter is what makes the number before it a length of time.
+var durationAfter = regexp.MustCompile(`^\s*(years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?|decades?)\b`)
+
 // dateAfter is what makes the number before it a day of the month.
 var dateAfter = regexp.MustCompile(`^(/|\.\d|st\b|nd\b|rd\b|th\b|\s*(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)`)
 
@@ -37,9 +40,9 @@ func findPlaces(s string, most int) (int, string) {
 		m := s[loc[0]:loc[1]]
 		rest := s[loc[1]:]
 		switch {
-		case loc[2] >= 0 && (isTimeAfter(rest) || dateAfter.MatchString(rest)):
-			// "for 2pm", "for 2/8", "for 15 July", "for the 15th": a time
-			// or a date, not places
+		case loc[2] >= 0 && (isTimeAfter(rest) || dateAfter.MatchString(rest) || durationAfter.MatchString(rest)):
+			// "for 2pm", "for 2/8", "for 15 July", "for the 15th", "for
+			// 23 years": a time, a date or how long, not places
 		case loc[2] >= 0:
 			n = count(s[loc[2]:loc[3]])
 		case loc[8] >= 0:

@@ -239,7 +239,7 @@ func (w *written) request(c Context) (Request, scan) {
 		// what they ask for; a day refused is ruled out of the drop-in
 		// times offered ("anything except the 24th").
 		if want, not := refusedTargets(s, r.Targets); len(not) > 0 {
-			r.Targets = want
+			r.Targets = append(want, between(s, not)...)
 			for _, p := range not {
 				if p.Day != 0 && p.Title == "" {
 					r.Prefs.NotOn = append(r.Prefs.NotOn, p)
@@ -277,6 +277,22 @@ func companionOn(s string, targets []Pattern, places int) []Pattern {
 // companionBefore, just before what a clause names, says it is for
 // someone else the writer brings: "and my wife on".
 var companionBefore = regexp.MustCompile(`\b(?:and|also|plus) (?:my|our) ` + relation + `(?: [a-z]+)? (?:on|for|to)(?: the)?\s*$`)
+
+// between is the list item between two refused ones, where s asks for
+// it: "not the first one, and not the third, the one in between please".
+func between(s string, not []Pattern) []Pattern {
+	if len(not) != 2 || not[0].Number == 0 || not[1].Number == 0 || !inBetween.MatchString(s) {
+		return nil
+	}
+	a, b := min(not[0].Number, not[1].Number), max(not[0].Number, not[1].Number)
+	if b-a != 2 {
+		return nil
+	}
+	loc := inBetween.FindStringIndex(s)
+	return []Pattern{{Number: a + 1, Said: strings.TrimSpace(s[loc[0]:loc[1]]), at: loc[0], end: loc[1]}}
+}
+
+var inBetween = regexp.MustCompile(`\b(the one )?in (between|the middle)\b|\bthe middle one\b`)
 
 // onceEach is ps without those that name what an earlier one does.
 func onceEach(ps []Pattern) []Pattern {

@@ -175,6 +175,7 @@ func TestRead(t *testing.T) {
 		{name: "me and 2 residents", text: "Hi, can I book the 22nd for me and 2 of our residents? We'll join from the lounge.", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}, places: 3}},
 		{name: "myself and three others", text: "Please book myself and three others on 15 July", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 4}},
 		{name: "wife on one of two", text: "Please book me on the 22nd and the 29th, and my wife on the 22nd too.", want: want{action: Book, targets: [][]string{{"bd-2027-01"}, {"bd-2027-02"}}}},
+		{name: "for 23 years is not places", text: "I've been caring for my son for 23 years so that's not for me. Please book me on 15 July.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "me and mum", text: "I'm dying to come to the 15 July one! Please book me and mum x", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 2}},
 		{name: "a time beside a day says which of it", text: "Can I come on 15 July at 1pm please?", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "a time alone names nothing", text: "Book me on the 15 July one, I have to get the 11.20 bus home", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
@@ -247,6 +248,7 @@ func TestRead(t *testing.T) {
 		{name: "booked but rather", text: "Hello, I'm booked on the 18th August but I'd rather go to the one on the 10th, and can I bring my neighbour? So 2 places on the 10th.", want: want{action: Move, targets: [][]string{{"bd-2027-06"}}, from: [][]string{{"bd-2027-07"}}, places: 2}},
 		{name: "make it the 21st", text: "actually make it the 21st", want: want{action: Move, targets: [][]string{{"bd-2027-05"}}}},
 		{name: "move refused", text: "Hi, I'm booked for the 22nd but can't do it now. Please don't put me on the 29th instead or anything else, I'll have another look when we get to August.", want: want{action: Cancel, targets: [][]string{{"bd-2027-01"}}}},
+		{name: "the one in between", text: "Not the first one, and not the third, the one in between please", offered: list[:3], want: want{action: Book, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
