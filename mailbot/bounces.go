@@ -25,10 +25,10 @@ import (
 // addresses and Message-ID a report quotes are the sender's to invent: a
 // stranger who knows someone's address, and even a Message-ID of ours from
 // mail they were shown, could otherwise stop that person's mail.
-func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time) (string, bool, error) {
+func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time) (desk.Outcome, bool, error) {
 	rep, ok := understand.ReadBounce(raw)
 	if !ok {
-		return "", false, nil
+		return desk.Outcome{}, false, nil
 	}
 	outboxID, rcpt, why, err := b.bounced(ctx, tx, m, rep)
 	if outboxID == 0 || err != nil {
@@ -49,10 +49,10 @@ func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, r
 	}
 	p, err := tx.PersonByEmail(ctx, rcpt)
 	if errors.Is(err, store.ErrNotFound) {
-		return "recorded: delivery report for " + rcpt + ", nobody we know", true, nil
+		return desk.Recorded.Of("delivery report for %s, nobody we know", rcpt), true, nil
 	}
 	if err != nil {
-		return "", true, err
+		return desk.Outcome{}, true, err
 	}
 	fault := failed.Reason.Fault()
 	suppressed, err := tx.RecordBounce(ctx, store.Bounce{
@@ -60,7 +60,7 @@ func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, r
 		Hard: failed.Hard, Sender: fault == understand.FaultSender, Diagnostic: failed.Diagnostic,
 	}, b.cfg.SoftBounces, now.Add(-b.cfg.SoftBounceWindow), now)
 	if err != nil {
-		return "", true, err
+		return desk.Outcome{}, true, err
 	}
 	kind := "temporary"
 	switch {
@@ -69,20 +69,20 @@ func (b *Bot) bounce(ctx context.Context, tx *store.Tx, m *understand.Message, r
 	case failed.Hard:
 		kind = "permanent"
 	}
-	outcome := fmt.Sprintf("bounce: %s failure %s for %s; reason %s", kind, failed.Status, rcpt, failed.Reason)
+	outcome := desk.Bounce.Of("%s failure %s for %s; reason %s", kind, failed.Status, rcpt, failed.Reason)
 	if suppressed {
-		outcome += "; no more mail to it until they write"
+		outcome = outcome.With("; no more mail to it until they write")
 		b.log.Warn("address suppressed after bounces", "rcpt", rcpt, "status", failed.Status, "reason", failed.Reason, "diagnostic", failed.Diagnostic)
 	}
 	if fault == understand.FaultSender {
-		outcome += "; not counted against them"
+		outcome = outcome.With("; not counted against them")
 		b.log.Warn("a receiving server refused our mail for a reason of ours", "rcpt", rcpt, "status", failed.Status, "reason", failed.Reason, "diagnostic", failed.Diagnostic)
 		paused, err := b.senderFault(ctx, tx, now)
 		if err != nil {
-			return "", true, err
+			return desk.Outcome{}, true, err
 		}
 		if paused {
-			outcome += "; list mail paused and staff told"
+			outcome = outcome.With("; list mail paused and staff told")
 		}
 	}
 	return outcome, true, nil
@@ -161,9 +161,9 @@ const maxFaultsShown = 5
 // to staff with the original attached, at most maxUnreadPerDay a day. An
 // out-of-office reply to our envelope sender (RFC 3834 tells them to use
 // it) is no report, and done is false for it as for anything else.
-func (b *Bot) unreadReport(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time) (string, bool, error) {
+func (b *Bot) unreadReport(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time) (desk.Outcome, bool, error) {
 	if !strings.HasPrefix(desk.PlusTag(m, b.cfg.Address), bounceTag) || !understand.LooksLikeReport(m.Header) {
-		return "", false, nil
+		return desk.Outcome{}, false, nil
 	}
 	rep := understand.Report{Bounces: []understand.Bounce{{}}}
 	outboxID, rcpt, why, err := b.bounced(ctx, tx, m, rep)
@@ -172,28 +172,28 @@ func (b *Bot) unreadReport(ctx context.Context, tx *store.Tx, m *understand.Mess
 	}
 	p, err := tx.PersonByEmail(ctx, rcpt)
 	if errors.Is(err, store.ErrNotFound) {
-		return "recorded: unreadable report for " + rcpt + ", nobody we know", true, nil
+		return desk.Recorded.Of("unreadable report for %s, nobody we know", rcpt), true, nil
 	}
 	if err != nil {
-		return "", true, err
+		return desk.Outcome{}, true, err
 	}
 	n, err := tx.UnreadSince(ctx, now.Add(-24*time.Hour))
 	if err != nil {
-		return "", true, err
+		return desk.Outcome{}, true, err
 	}
 	suppressed, err := tx.RecordBounce(ctx, store.Bounce{
 		PersonID: p.ID, OutboxID: outboxID, Reason: string(understand.ReasonUndefined), Diagnostic: store.UnreadDiagnostic,
 	}, b.cfg.SoftBounces, now.Add(-b.cfg.SoftBounceWindow), now)
 	if err != nil {
-		return "", true, err
+		return desk.Outcome{}, true, err
 	}
-	outcome := "bounce: unreadable report for " + rcpt + "; counted as a temporary failure"
+	outcome := desk.Bounce.Of("unreadable report for %s; counted as a temporary failure", rcpt)
 	if suppressed {
-		outcome += "; no more mail to it until they write"
+		outcome = outcome.With("; no more mail to it until they write")
 	}
 	b.log.Warn("a report to our bounce address could not be read; counted as temporary", "rcpt", rcpt, "from", m.From, "subject", m.Subject)
 	if n >= maxUnreadPerDay || len(b.cfg.Staff) == 0 {
-		return outcome + "; not passed to staff (none, or enough today)", true, nil
+		return outcome.With("; not passed to staff (none, or enough today)"), true, nil
 	}
 	counted := fmt.Sprintf("a temporary failure (%d of them within %s stop mail to an address)", b.cfg.SoftBounces, strings.TrimPrefix(desk.TimeUntil(b.cfg.SoftBounceWindow), "in "))
 	if suppressed {
@@ -201,7 +201,7 @@ func (b *Bot) unreadReport(ctx context.Context, tx *store.Tx, m *understand.Mess
 	}
 	data := templates.BounceStaff{Kind: "unread", Rcpt: rcpt, Counted: counted}
 	replies := b.toAllStaff(desk.Reply{Kind: "bounce-staff", Subject: "A returned email I could not read: " + rcpt, Data: data, Original: raw})
-	return outcome + "; passed to staff", true, b.queue(ctx, tx, replies, 0, now)
+	return outcome.With("; passed to staff"), true, b.queue(ctx, tx, replies, 0, now)
 }
 
 // toAllStaff is r addressed to every MAILBOT_STAFF address, for what staff
@@ -224,7 +224,7 @@ const maxUnreadPerDay = 20
 // its envelope sender's token names. outboxID is 0, and why says why, when
 // there is none; such a report is recorded, logged and counted against
 // nobody.
-func (b *Bot) bounced(ctx context.Context, tx *store.Tx, m *understand.Message, rep understand.Report) (outboxID int64, rcpt, why string, err error) {
+func (b *Bot) bounced(ctx context.Context, tx *store.Tx, m *understand.Message, rep understand.Report) (outboxID int64, rcpt string, why desk.Outcome, err error) {
 	tok, ok := strings.CutPrefix(desk.PlusTag(m, b.cfg.Address), bounceTag)
 	if !ok {
 		args := []any{"from", m.From, "message_id", rep.MessageID, "report_for", rep.Bounces[0].Recipient}
@@ -235,24 +235,24 @@ func (b *Bot) bounced(ctx context.Context, tx *store.Tx, m *understand.Message, 
 			if _, to, err := tx.OutboxByMessageID(ctx, rep.MessageID); err == nil {
 				args = append(args, "quotes_our_message_to", to)
 			} else if !errors.Is(err, store.ErrNotFound) {
-				return 0, "", "", err
+				return 0, "", desk.Outcome{}, err
 			}
 		}
 		b.log.Warn("delivery report not sent to a bounce address of ours; counted against nobody", args...)
-		return 0, "", "recorded: delivery report without our bounce token; counted against nobody", nil
+		return 0, "", desk.Recorded.Of("delivery report without our bounce token; counted against nobody"), nil
 	}
 	id, err := b.sign.Check(desk.PurposeBounce, tok)
 	if err != nil {
 		b.log.Warn("delivery report to a bounce address with a bad token; counted against nobody", "from", m.From, "err", err)
-		return 0, "", "recorded: delivery report with a bad bounce token; counted against nobody", nil
+		return 0, "", desk.Recorded.Of("delivery report with a bad bounce token; counted against nobody"), nil
 	}
 	rcpt, err = tx.OutboxRcpt(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		b.log.Warn("delivery report about no message of ours", "from", m.From, "outbox_id", id)
-		return 0, "", "recorded: delivery report about no message of ours", nil
+		return 0, "", desk.Recorded.Of("delivery report about no message of ours"), nil
 	}
 	if err != nil {
-		return 0, "", "", err
+		return 0, "", desk.Outcome{}, err
 	}
-	return id, rcpt, "", nil
+	return id, rcpt, desk.Outcome{}, nil
 }

@@ -30,45 +30,45 @@ const complaintRateLimit = 3 // per 1000
 // to that person, by a token of ours: our envelope sender, or the
 // List-Unsubscribe, in the returned header or the address the report came
 // to. The addresses a report names are the sender's to invent.
-func (b *Bot) complaint(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time) (string, bool, error) {
+func (b *Bot) complaint(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time) (desk.Outcome, bool, error) {
 	c, ok := understand.ReadComplaint(raw)
 	if !ok {
-		return "", false, nil
+		return desk.Outcome{}, false, nil
 	}
 	if !c.ByPerson() {
 		b.log.Info("feedback report that is not a complaint", "from", m.From, "feedback_type", c.FeedbackType, "user_agent", c.UserAgent)
-		return "recorded: feedback report (" + c.FeedbackType + "), not a complaint", true, nil
+		return desk.Recorded.Of("feedback report (%s), not a complaint", c.FeedbackType), true, nil
 	}
 	personID, outboxID, err := b.complainant(ctx, tx, m, c)
 	if err != nil {
-		return "", true, err
+		return desk.Outcome{}, true, err
 	}
 	if personID == 0 {
 		b.log.Warn("complaint that proves no message of ours; counted against nobody", "from", m.From, "user_agent", c.UserAgent, "names", c.Recipients)
-		return "recorded: complaint without our token; counted against nobody", true, nil
+		return desk.Recorded.Of("complaint without our token; counted against nobody"), true, nil
 	}
 	var newsletterID int64
 	if outboxID != 0 {
 		if newsletterID, err = tx.OutboxNewsletter(ctx, outboxID); err != nil {
-			return "", true, err
+			return desk.Outcome{}, true, err
 		}
 	}
 	left, err := tx.Leave(ctx, personID, leftByComplaint, now)
 	if err != nil {
-		return "", true, err
+		return desk.Outcome{}, true, err
 	}
 	if err := tx.RecordComplaint(ctx, store.Complaint{PersonID: personID, OutboxID: outboxID, NewsletterID: newsletterID,
 		FeedbackType: c.FeedbackType, Reporter: c.UserAgent, ReportID: m.MessageID}, now); err != nil {
-		return "", true, err
+		return desk.Outcome{}, true, err
 	}
 	b.log.Warn("complaint: taken off the mailing list", "person", personID, "outbox_id", outboxID, "user_agent", c.UserAgent, "was_on_list", left)
-	outcome := fmt.Sprintf("complaint (%s) from person %d: off the mailing list", c.FeedbackType, personID)
+	outcome := desk.Complaint.Of("(%s) from person %d: off the mailing list", c.FeedbackType, personID)
 	if newsletterID == 0 {
 		return outcome, true, nil
 	}
 	told, err := b.complaintRate(ctx, tx, newsletterID, now)
 	if told {
-		outcome += "; staff told of the newsletter's complaint rate"
+		outcome = outcome.With("; staff told of the newsletter's complaint rate")
 	}
 	return outcome, true, err
 }

@@ -42,7 +42,7 @@ func (b *Bot) Handle(ctx context.Context, d Delivery) error {
 func (b *Bot) HandleBatch(ctx context.Context, batch *Batch) (int, error) {
 	ds, msgs := batch.ds, batch.msgs
 	type result struct {
-		outcome string
+		outcome desk.Outcome
 		replies int
 	}
 	var results []result
@@ -76,7 +76,7 @@ func (b *Bot) HandleBatch(ctx context.Context, batch *Batch) (int, error) {
 		if m.err != nil {
 			log.Warn("message partly unreadable", "err", m.err)
 		}
-		log.Info("handled", "outcome", r.outcome, "replies", r.replies)
+		log.Info("handled", "outcome", r.outcome.String(), "replies", r.replies)
 		queued = queued || r.replies > 0
 	}
 	if queued && b.queued != nil {
@@ -87,7 +87,7 @@ func (b *Bot) HandleBatch(ctx context.Context, batch *Batch) (int, error) {
 
 // handleOne records m and does what it needs in tx, unless it was handled
 // before: the outcome, and how many replies it queued.
-func (b *Bot) handleOne(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time) (string, int, error) {
+func (b *Bot) handleOne(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time) (desk.Outcome, int, error) {
 	m := ra.m
 	in := store.Inbound{
 		Key: m.Key, Mailbox: d.Mailbox, UIDValidity: d.UIDValidity, UID: d.UID,
@@ -96,19 +96,19 @@ func (b *Bot) handleOne(ctx context.Context, tx *store.Tx, ra *readAhead, d Deli
 	}
 	seen, err := tx.Handled(ctx, in)
 	if err != nil {
-		return "", 0, err
+		return desk.Outcome{}, 0, err
 	}
 	if seen {
-		return "duplicate", 0, tx.Advance(ctx, d.Mailbox, d.UIDValidity, d.UID)
+		return desk.Outcome{Did: desk.Duplicate}, 0, tx.Advance(ctx, d.Mailbox, d.UIDValidity, d.UID)
 	}
 	outcome, replies, err := b.decide(ctx, tx, ra, d, now, &in)
 	if err != nil {
-		return "", 0, err
+		return desk.Outcome{}, 0, err
 	}
-	in.Outcome = outcome
+	in.Outcome = outcome.String()
 	id, err := tx.RecordInbound(ctx, in)
 	if err != nil {
-		return "", 0, err
+		return desk.Outcome{}, 0, err
 	}
 	return outcome, len(replies), b.queue(ctx, tx, replies, id, now)
 }
@@ -152,12 +152,12 @@ func (b *Bot) queue(ctx context.Context, tx *store.Tx, replies []desk.Reply, inb
 // decide works out what a message needs and does it in tx: a short
 // description of the outcome for the record, and the replies owed. It
 // notes in in whether the message proved its sender.
-func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time, in *store.Inbound) (string, []desk.Reply, error) {
+func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Delivery, now time.Time, in *store.Inbound) (desk.Outcome, []desk.Reply, error) {
 	m := ra.m
 	validFrom := m.From != "" && desk.ValidAddress(m.From)
 	switch {
 	case validFrom && b.cfg.IsOwnAddress(m.From):
-		return "ignored: from our own address", nil, nil
+		return desk.Ignored.Of("from our own address"), nil, nil
 	case !validFrom, m.Automatic != "" && m.Calendar == nil && !strings.HasPrefix(desk.PlusTag(m, b.cfg.Address), desk.LeaveTag):
 		// A delivery report is read whatever its From: the null sender,
 		// "<MAILER-DAEMON>" and "MAILER-DAEMON <>" are what mail systems
@@ -165,7 +165,7 @@ func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Deliver
 		// invitation may be marked automatic, and still says what the
 		// person chose; a message to our List-Unsubscribe address
 		// unsubscribes whoever sent it.
-		for _, read := range []func(context.Context, *store.Tx, *understand.Message, []byte, time.Time) (string, bool, error){
+		for _, read := range []func(context.Context, *store.Tx, *understand.Message, []byte, time.Time) (desk.Outcome, bool, error){
 			b.complaint, b.bounce, b.unreadReport,
 		} {
 			if outcome, done, err := read(ctx, tx, m, d.Raw, now); done || err != nil {
@@ -173,9 +173,9 @@ func (b *Bot) decide(ctx context.Context, tx *store.Tx, ra *readAhead, d Deliver
 			}
 		}
 		if !validFrom {
-			return "ignored: no valid sender", nil, nil
+			return desk.Ignored.Of("no valid sender"), nil, nil
 		}
-		return "ignored: automatic (" + m.Automatic + ")", nil, nil
+		return desk.Ignored.Of("automatic (%s)", m.Automatic), nil, nil
 	}
 	a, err := b.desk.Answer(ctx, tx, desk.Message{Message: m, Raw: d.Raw, Size: d.Size, Truncated: d.Truncated, Reading: ra.Reading}, now)
 	in.Proven = a.Proven

@@ -9,11 +9,11 @@ import (
 
 // attendees answers a member of staff who asks who is booked: one list per
 // session named.
-func (t *turn) attendees() (string, error) {
+func (t *turn) attendees() (Outcome, error) {
 	// Today's sessions too: staff ask on the day.
 	sessions, err := t.tx.UpcomingSessions(t.ctx, t.now.Add(-24*time.Hour), "")
 	if err != nil {
-		return "", err
+		return Outcome{}, err
 	}
 	var found []store.SessionPlaces
 	for _, p := range t.req.Targets {
@@ -30,12 +30,12 @@ func (t *turn) attendees() (string, error) {
 			t.ans.NotFound = append(t.ans.NotFound, "attendees (say which session, such as \"attendees 15 July\")")
 		}
 		t.sendAnswer()
-		return "replied: attendees (none found)", nil
+		return Replied.Of("attendees (none found)"), nil
 	}
 	for _, s := range found[:min(len(found), MaxChoices)] {
 		bookings, err := t.tx.SessionBookings(t.ctx, s.ID)
 		if err != nil {
-			return "", err
+			return Outcome{}, err
 		}
 		a := templates.Attendees{Title: s.Title, When: When(s.Starts, s.Ends, t.d.env.TZ), Where: s.Location, Capacity: s.Capacity}
 		for _, b := range bookings {
@@ -50,7 +50,7 @@ func (t *turn) attendees() (string, error) {
 		r.Subject = "Attendees: " + s.Title + ", " + a.When
 		t.note("attendees %s", s.ID)
 	}
-	return "replied: attendees" + outcomeDetail(t.did), nil
+	return Replied.Of("attendees").doing(t.did), nil
 }
 
 // attendee is one line of a list of people for staff. Someone with no

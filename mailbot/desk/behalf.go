@@ -26,10 +26,10 @@ func (d *Desk) notActedFor(sender string) func(addr string) bool {
 // staff a copy of it. Only the list request of a stranger's email can act
 // for no one but its sender (see listRequest); this is the one way to act
 // for another, and isStaff guards it.
-func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c understand.Context) (string, error) {
+func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c understand.Context) (Outcome, error) {
 	pid, err := t.tx.NotePerson(t.ctx, who.Addr, who.Name, t.now)
 	if err != nil {
-		return "", err
+		return Outcome{}, err
 	}
 	them := &turn{d: t.d, ctx: t.ctx, tx: t.tx, now: t.now, person: pid, by: t,
 		m: &understand.Message{From: who.Addr, FromName: who.Name}}
@@ -47,7 +47,7 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 		if !them.req.Subscribe && !them.req.Unsubscribe {
 			data.NotUnderstood = true
 			t.answer("acted-for", data)
-			return "replied: not understood what to do for " + who.Addr, nil
+			return Replied.Of("not understood what to do for %s", who.Addr), nil
 		}
 	}
 	// Staff have read the message they forward; words in it that suggest
@@ -56,13 +56,14 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 	them.ans.Urgent = len(data.Urgent) > 0
 	outcome, err := them.act(upcoming, understand.Handoff{})
 	if err != nil {
-		return "", err
+		return Outcome{}, err
 	}
 	if store.NoEmail(who.Addr) && len(them.replies) > 0 {
 		// What they are owed goes to this member of staff to read out:
 		// a copy of it too would say it twice.
 		t.replies = append(t.replies, them.replies...)
-		return fmt.Sprintf("for %s, by phone (staff %s): %s", who.Name, t.m.From, outcome), nil
+		outcome.For = fmt.Sprintf("%s, by phone (staff %s)", who.Name, t.m.From)
+		return outcome, nil
 	}
 	if len(them.replies) == 0 {
 		data.Why = "I asked them to confirm joining the mailing list less than a day ago, and they have not replied yet"
@@ -73,7 +74,7 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 		}
 		sent, err := t.d.env.Templates.Render(r.Kind, r.Subject, r.Data)
 		if err != nil {
-			return "", err
+			return Outcome{}, err
 		}
 		data.Sent = strings.TrimSpace(sent.Text)
 	}
@@ -85,9 +86,10 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 		// urgent too, so that someone follows it up today.
 		r.Subject = "URGENT, please read today: " + r.Subject
 		t.replies = append(t.replies, t.urgentForOthers(who, data.Urgent)...)
-		outcome += ", urgent: passed to the other staff"
+		outcome = outcome.With(", urgent: passed to the other staff")
 	}
-	return fmt.Sprintf("for %s (staff %s): %s", who.Addr, t.m.From, outcome), nil
+	outcome.For = fmt.Sprintf("%s (staff %s)", who.Addr, t.m.From)
+	return outcome, nil
 }
 
 // urgentForOthers passes the email a member of staff forwarded, which

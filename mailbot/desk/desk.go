@@ -117,7 +117,7 @@ type Message struct {
 
 // Answered is what the desk made of a message.
 type Answered struct {
-	Outcome string  // for the record and the log
+	Outcome Outcome // for the record and the log
 	Replies []Reply // in the order they are owed
 	// Proven is whether the message proved its sender (a limit of its
 	// own, so a forger's flood can't silence the person).
@@ -167,7 +167,7 @@ func (d *Desk) Answer(ctx context.Context, tx *store.Tx, m Message, now time.Tim
 	t.ans.Name = FirstName(m.FromName)
 	if m.Truncated {
 		t.answer("too-large", templates.TooLarge{Name: t.ans.Name, Size: megabytes(m.Size), Limit: megabytes(d.env.MaxMessageBytes)})
-		a.Outcome, a.Replies = "replied: too large to read", t.replies
+		a.Outcome, a.Replies = Replied.Of("too large to read"), t.replies
 		return a, nil
 	}
 	outcome, kept, err := t.guarded()

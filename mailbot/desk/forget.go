@@ -3,7 +3,6 @@ package desk
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -23,9 +22,9 @@ import (
 // the subject, asks for it; see understand.AsksToForget), or their reply to
 // our question about it. done is false when the message is about something
 // else, and is read as usual.
-func (t *turn) forget(text string, r Reading) (outcome string, done bool, err error) {
+func (t *turn) forget(text string, r Reading) (outcome Outcome, done bool, err error) {
 	if t.m.Forwarded != nil {
-		return "", false, nil // a forward is about someone else
+		return Outcome{}, false, nil // a forward is about someone else
 	}
 	// FindOffer never guesses a request to confirm erasure: this one was
 	// cited by the person's own reply.
@@ -44,7 +43,7 @@ func (t *turn) forget(text string, r Reading) (outcome string, done bool, err er
 		// Anything else erases nothing, and is read as a new request.
 	}
 	if !r.read.Forget {
-		return "", false, nil
+		return Outcome{}, false, nil
 	}
 	return t.askToForget(text, r.read.Request)
 }
@@ -52,30 +51,30 @@ func (t *turn) forget(text string, r Reading) (outcome string, done bool, err er
 // askToForget asks the writer to confirm that their details should be
 // erased, saying what that means for their bookings. Asked to leave the
 // mailing list too, they leave it at once.
-func (t *turn) askToForget(text string, r understand.Request) (string, bool, error) {
+func (t *turn) askToForget(text string, r understand.Request) (Outcome, bool, error) {
 	left := false
 	if r.Unsubscribe {
 		var err error
 		if left, err = t.tx.Leave(t.ctx, t.person, LeftByEmail, t.now); err != nil {
-			return "", true, err
+			return Outcome{}, true, err
 		}
 	}
 	asked, err := t.tx.AskedToForgetSince(t.ctx, t.person, t.now.Add(-24*time.Hour))
 	if err != nil {
-		return "", true, err
+		return Outcome{}, true, err
 	}
 	if asked {
 		t.d.env.Log.Info("asked to erase their details, and a request to confirm went in the last day; not sending another", "from", t.m.From)
-		return "not answered: asked to erase their details, and a request to confirm went today" + leftNote(left), true, nil
+		return NotAnswered.Of("asked to erase their details, and a request to confirm went today%s", leftNote(left)), true, nil
 	}
 	booked, waiting, err := t.comingUp()
 	if err != nil {
-		return "", true, err
+		return Outcome{}, true, err
 	}
 	rep := t.answer("forget", templates.Forget{Name: t.greeting(), Stage: templates.StageAsk, Booked: booked, Waiting: waiting, LeftList: left})
 	rep.Subject = ReplySubject(t.m.Subject, "Better Days: deleting your details")
 	rep.Offer = &store.Offer{PersonID: t.person, Kind: store.OfferForget, Items: []string{}}
-	return "replied: asked to confirm erasing their details" + leftNote(left), true, nil
+	return Replied.Of("asked to confirm erasing their details%s", leftNote(left)), true, nil
 }
 
 func leftNote(left bool) string {
@@ -89,46 +88,46 @@ func leftNote(left bool) string {
 // but does that mean I lose my place? If so then no"): erasing can't be
 // undone, so only a plain yes erases. Nothing is, staff get the question,
 // and ours stays open for a plain yes later.
-func (t *turn) unsureToForget(h understand.Handoff) (string, bool, error) {
+func (t *turn) unsureToForget(h understand.Handoff) (Outcome, bool, error) {
 	booked, _, err := t.comingUp()
 	if err != nil {
-		return "", true, err
+		return Outcome{}, true, err
 	}
 	t.answer("forget", templates.Forget{Name: t.greeting(), Stage: templates.StageUnsure, Booked: booked})
 	if len(t.d.env.Staff) == 0 {
-		return "replied: their answer about erasing was not a plain yes; nothing erased", true, nil
+		return Replied.Of("their answer about erasing was not a plain yes; nothing erased"), true, nil
 	}
 	h.Why = understand.AQuestion
 	t.handOver(h)
-	return "replied: their answer about erasing was not a plain yes; nothing erased, passed to staff", true, nil
+	return Replied.Of("their answer about erasing was not a plain yes; nothing erased, passed to staff"), true, nil
 }
 
 // keep answers a no: nothing is erased, and the question is closed.
-func (t *turn) keep() (string, bool, error) {
+func (t *turn) keep() (Outcome, bool, error) {
 	if err := t.tx.DropOffer(t.ctx, t.offer.ID); err != nil {
-		return "", true, err
+		return Outcome{}, true, err
 	}
 	t.answer("forget", templates.Forget{Name: t.greeting(), Stage: templates.StageKept})
-	return "replied: kept their details (said no to erasing them)", true, nil
+	return Replied.Of("kept their details (said no to erasing them)"), true, nil
 }
 
 // erase erases the writer's details and queues the one message that says
 // so. Their places to come stay booked, without them.
-func (t *turn) erase() (string, bool, error) {
+func (t *turn) erase() (Outcome, bool, error) {
 	booked, _, err := t.comingUp()
 	if err != nil {
-		return "", true, err
+		return Outcome{}, true, err
 	}
 	name := t.greeting()
 	e, err := Forget(t.ctx, t.tx, t.m.From, t.now)
 	if err != nil {
-		return "", true, err
+		return Outcome{}, true, err
 	}
 	// The template's name is the outbox kind the database watches for:
 	// once this has gone, its address goes too.
 	t.answer("forgotten", templates.Forget{Name: name, Booked: booked})
 	t.d.env.Log.Info("details erased at their request", "bookings_kept", e.Kept, "waiting_given_up", e.Waiting)
-	return fmt.Sprintf("replied: erased their details at their request (%d bookings kept without them)", e.Kept), true, nil
+	return Replied.Of("erased their details at their request (%d bookings kept without them)", e.Kept), true, nil
 }
 
 // greeting is the first name to greet them by: the one this message

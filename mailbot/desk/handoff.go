@@ -99,21 +99,21 @@ func (d *Desk) handoffs(m *understand.Message, raw []byte, data templates.Handof
 // overLimit is what becomes of a message from someone who has had
 // cfg.ReplyLimit replies in the last hour: staff see it instead, up to as
 // many again, so a forged From can flood neither the person nor the team.
-func (d *Desk) overLimit(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time, replies int) (string, []Reply, error) {
-	outcome := fmt.Sprintf("not answered: reply limit (%d in the last hour)", replies)
+func (d *Desk) overLimit(ctx context.Context, tx *store.Tx, m *understand.Message, raw []byte, now time.Time, replies int) (Outcome, []Reply, error) {
+	outcome := NotAnswered.Of("reply limit (%d in the last hour)", replies)
 	if len(d.env.Staff) == 0 {
 		d.env.Log.Warn("reply limit reached; not answering, and no staff to pass it to", "from", m.From, "sent_last_hour", replies)
 		return outcome, nil, nil
 	}
 	n, err := tx.HandedOver(ctx, address.Base(m.From), now.Add(-time.Hour))
 	if err != nil {
-		return "", nil, err
+		return Outcome{}, nil, err
 	}
 	if n >= d.env.ReplyLimit {
 		d.env.Log.Warn("reply limit reached, and as many passed to staff; dropping", "from", m.From, "sent_last_hour", replies, "passed_last_hour", n)
-		return outcome + "; not passed to staff: their limit too", nil, nil
+		return outcome.With("; not passed to staff: their limit too"), nil, nil
 	}
 	d.env.Log.Warn("reply limit reached; passing to staff instead", "from", m.From, "sent_last_hour", replies)
 	summary := fmt.Sprintf("I have sent them %d emails in the last hour, so I have stopped answering them and pass this to you instead.", replies)
-	return outcome + "; passed to staff", d.handoffs(m, raw, templates.Handoff{Urgent: understand.Urgent(m.Fresh), Summary: summary}), nil
+	return outcome.With("; passed to staff"), d.handoffs(m, raw, templates.Handoff{Urgent: understand.Urgent(m.Fresh), Summary: summary}), nil
 }

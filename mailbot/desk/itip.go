@@ -15,13 +15,13 @@ import (
 // a cancellation, confirmed by email like any other. done is false when
 // the calendar part is not a reply about one of this person's bookings, and
 // the words of the message should be read instead.
-func (t *turn) calendarReply() (outcome string, done bool, err error) {
+func (t *turn) calendarReply() (outcome Outcome, done bool, err error) {
 	obj, perr := calendar.Parse(bytes.NewReader(t.m.Calendar))
 	if perr != nil || obj.Method != calendar.Reply {
 		if perr != nil {
 			t.d.env.Log.Info("calendar part unreadable; reading the words", "from", t.m.From, "err", perr)
 		}
-		return "", false, nil
+		return Outcome{}, false, nil
 	}
 	var declined []store.Booking
 	var answers []string
@@ -35,7 +35,7 @@ func (t *turn) calendarReply() (outcome string, done bool, err error) {
 			continue
 		}
 		if err != nil {
-			return "", true, err
+			return Outcome{}, true, err
 		}
 		// Only the person booked answers for the booking, whatever the
 		// calendar object claims.
@@ -53,17 +53,17 @@ func (t *turn) calendarReply() (outcome string, done bool, err error) {
 		}
 	}
 	if len(answers) == 0 {
-		return "", false, nil
+		return Outcome{}, false, nil
 	}
 	if len(declined) == 0 {
-		return "calendar reply: " + strings.Join(answers, ", ") + "; nothing to do", true, nil
+		return CalendarNoted.Of("%s; nothing to do", strings.Join(answers, ", ")), true, nil
 	}
 	for _, b := range declined {
 		if err := t.cancelOne(b); err != nil {
-			return "", true, err
+			return Outcome{}, true, err
 		}
 	}
 	t.ans.Asked = "Your calendar told us you can't come."
 	t.sendAnswer()
-	return "replied: calendar decline" + outcomeDetail(t.did), true, nil
+	return Replied.Of("calendar decline").doing(t.did), true, nil
 }

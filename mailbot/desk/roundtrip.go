@@ -70,8 +70,8 @@ func (t *turn) needsProof() bool {
 
 // guarded runs t in a savepoint of its own and keeps what it did only if
 // the message may ask for it: the outcome, and whether it was kept.
-func (t *turn) guarded() (string, bool, error) {
-	var outcome string
+func (t *turn) guarded() (Outcome, bool, error) {
+	var outcome Outcome
 	err := t.tx.Savepoint(t.ctx, func() error {
 		var err error
 		if outcome, err = t.run(); err != nil {
@@ -84,9 +84,9 @@ func (t *turn) guarded() (string, bool, error) {
 	})
 	switch {
 	case errors.Is(err, errNeedsProof):
-		return "", false, nil
+		return Outcome{}, false, nil
 	case err != nil:
-		return "", false, err
+		return Outcome{}, false, err
 	}
 	return outcome, true, nil
 }
@@ -94,7 +94,7 @@ func (t *turn) guarded() (string, bool, error) {
 // askProof asks the person whether the message dry, rolled back, was
 // theirs, saying what it would do. Had it to go to staff, it still
 // does: a question or words of risk don't wait for anyone's YES.
-func (d *Desk) askProof(dry *turn) (string, []Reply) {
+func (d *Desk) askProof(dry *turn) (Outcome, []Reply) {
 	t := &turn{d: d, ctx: dry.ctx, tx: dry.tx, m: dry.m, now: dry.now, person: dry.person, raw: dry.raw}
 	t.ans.Name = dry.ans.Name
 	o := &store.Offer{PersonID: t.person, Kind: store.OfferProve, Items: riskKeys(dry.risks),
@@ -112,12 +112,12 @@ func (d *Desk) askProof(dry *turn) (string, []Reply) {
 	for _, r := range dry.risks {
 		did = append(did, strings.TrimSpace(r.Do+" "+r.Title))
 	}
-	outcome := "replied: asked to confirm by reply (unproven: " + strings.Join(did, "; ") + ")"
+	outcome := Replied.Of("asked to confirm by reply (unproven: %s)", strings.Join(did, "; "))
 	if h != nil {
 		did := "Nothing proves the email is from them, so before doing what it asks I asked them to reply YES to: " +
 			joinAnd(did) + ". I told them a member of the team will reply."
 		t.replies = append(t.replies, d.handoffs(t.m, t.raw, templates.Handoff{Urgent: h.Urgent, Summary: handoffSummary(*h), Did: did, Phone: t.phone()})...)
-		outcome += ", passed to staff (" + h.String() + ")"
+		outcome = outcome.passedOn(*h)
 	}
 	return outcome, t.replies
 }
@@ -127,20 +127,20 @@ func (d *Desk) askProof(dry *turn) (string, []Reply) {
 // do is kept when it is no more than the question said, else they are
 // asked again about what it would do now. NO closes the question. done is
 // false for anything else, which is read as a new message.
-func (t *turn) proven(act understand.Action) (string, bool, error) {
+func (t *turn) proven(act understand.Action) (Outcome, bool, error) {
 	q := *t.offer
 	switch {
 	case act != understand.Yes && act != understand.No:
-		return "", false, nil
+		return Outcome{}, false, nil
 	case t.now.Sub(q.Created) > ProveFor:
 		t.answer("prove", templates.Prove{Name: t.ans.Name, Stage: templates.StageExpired, Risks: risksOf(q.Items)})
-		return "replied: their yes or no came after the question lapsed", true, t.tx.DropOffer(t.ctx, q.ID)
+		return Replied.Of("their yes or no came after the question lapsed"), true, t.tx.DropOffer(t.ctx, q.ID)
 	case act == understand.No:
 		t.answer("prove", templates.Prove{Name: t.ans.Name, Stage: templates.StageKept, Risks: risksOf(q.Items)})
-		return "replied: said the message was not theirs; nothing done", true, t.tx.DropOffer(t.ctx, q.ID)
+		return Replied.Of("said the message was not theirs; nothing done"), true, t.tx.DropOffer(t.ctx, q.ID)
 	}
 	if err := t.tx.DropOffer(t.ctx, q.ID); err != nil {
-		return "", true, err
+		return Outcome{}, true, err
 	}
 	m := *t.m
 	m.Fresh, m.Text, m.Subject, m.Forwarded, m.Calendar = q.Words, q.Words, q.Subject, nil, nil
@@ -152,10 +152,10 @@ func (t *turn) proven(act understand.Action) (string, bool, error) {
 		case err == nil:
 			again.offer = &p
 		case !errors.Is(err, store.ErrNotFound):
-			return "", true, err
+			return Outcome{}, true, err
 		}
 	}
-	var outcome string
+	var outcome Outcome
 	err := t.tx.Savepoint(t.ctx, func() error {
 		var err error
 		if outcome, err = again.run(); err != nil {
@@ -175,10 +175,10 @@ func (t *turn) proven(act understand.Action) (string, bool, error) {
 		again.proof = Unproven
 		outcome, replies := t.d.askProof(again)
 		t.replies = append(t.replies, replies...)
-		return outcome + " again: it would do otherwise now", true, nil
+		return outcome.With(" again: it would do otherwise now"), true, nil
 	case err != nil:
-		return "", true, err
+		return Outcome{}, true, err
 	}
 	t.replies = append(t.replies, again.replies...)
-	return outcome + " (confirmed by their Reply)", true, nil
+	return outcome.With(" (confirmed by their Reply)"), true, nil
 }

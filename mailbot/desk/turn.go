@@ -61,7 +61,7 @@ type turn struct {
 }
 
 // run reads the message and acts on it.
-func (t *turn) run() (string, error) {
+func (t *turn) run() (Outcome, error) {
 	if t.m.Calendar != nil {
 		if outcome, done, err := t.calendarReply(); done || err != nil {
 			return outcome, err
@@ -69,16 +69,16 @@ func (t *turn) run() (string, error) {
 	}
 	if left, err := t.leaveByAddress(); left || err != nil {
 		if err != nil {
-			return "", err
+			return Outcome{}, err
 		}
 		if t.m.Automatic != "" {
-			return "left the list (List-Unsubscribe address); not answered: automatic", nil
+			return Left.Of("(List-Unsubscribe address); not answered: automatic"), nil
 		}
 		t.sendAnswer()
-		return "replied: left the list (List-Unsubscribe address)", nil
+		return Replied.Of("left the list (List-Unsubscribe address)"), nil
 	}
 	if t.m.Automatic != "" {
-		return "ignored: automatic (" + t.m.Automatic + ")", nil
+		return Ignored.Of("automatic (%s)", t.m.Automatic), nil
 	}
 	if !t.given {
 		o, err := t.tx.FindOffer(t.ctx, t.person, t.d.offerRef(t.m, t.now))
@@ -86,12 +86,12 @@ func (t *turn) run() (string, error) {
 		case err == nil:
 			t.offer = &o
 		case !errors.Is(err, store.ErrNotFound):
-			return "", err
+			return Outcome{}, err
 		}
 	}
 	upcoming, err := t.tx.UpcomingSessions(t.ctx, t.now, "")
 	if err != nil {
-		return "", err
+		return Outcome{}, err
 	}
 	c := t.d.readContext(t.m, t.now, TimetableOf(upcoming), t.offer)
 	t.staff = c.IsStaff
@@ -108,7 +108,7 @@ func (t *turn) run() (string, error) {
 		h := understand.Handoff{Why: understand.Unproven, Urgent: t.read.Handoff.Urgent}
 		t.handed = &h
 		t.replies = append(t.replies, t.d.handoffs(t.m, t.raw, templates.Handoff{Urgent: h.Urgent, Summary: handoffSummary(h)})...)
-		return "passed to staff (" + h.String() + "), not answered", nil
+		return PassedOn.Of("(%s), not answered", h.String()), nil
 	}
 	if t.offer != nil && t.offer.Kind == store.OfferResume {
 		if outcome, done, err := t.resume(text); done || err != nil {
@@ -141,7 +141,7 @@ func (t *turn) run() (string, error) {
 			// The email forwarded asks for yet another person, whose
 			// address it does not give.
 			t.answer("acted-for", templates.ActedFor{Name: t.ans.Name, NoOne: true})
-			return "replied: for someone the forwarded email names, but no address to act for", nil
+			return Replied.Of("for someone the forwarded email names, but no address to act for"), nil
 		}
 		if who, ok := t.m.NamedByPhone(c.Titles); ok && t.m.Forwarded == nil {
 			// Someone who rang, with no email address: they are booked,
@@ -149,7 +149,7 @@ func (t *turn) run() (string, error) {
 			// to read to them.
 			p, err := t.tx.NotePersonWithoutEmail(t.ctx, who.Name, who.Phone, t.m.From, t.now)
 			if err != nil {
-				return "", err
+				return Outcome{}, err
 			}
 			who.Addr = p.Email
 			return t.actFor(who, upcoming, c)
@@ -159,7 +159,7 @@ func (t *turn) run() (string, error) {
 			// "book Mary on the 12th" without Mary's address: acting for
 			// the member of staff instead would be wrong.
 			t.answer("acted-for", templates.ActedFor{Name: t.ans.Name, NoOne: true})
-			return "replied: for someone, but no address to act for", nil
+			return Replied.Of("for someone, but no address to act for"), nil
 		}
 	}
 	t.req = r.read.Request
@@ -183,7 +183,7 @@ func (t *turn) forAnother() bool {
 
 // act does what t.req asks, passes the message to staff when h says a
 // person should see it, and answers.
-func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string, error) {
+func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (Outcome, error) {
 	t.ans.Asked = asked(t.req)
 	// Help first, whoever else sees the message: with no staff to pass it
 	// to, or from staff themselves, the numbers still come at the top.
@@ -211,7 +211,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 		t.keptBack = joinAnd(kept)
 	} else {
 		if listed, err = t.listRequest(); err != nil {
-			return "", err
+			return Outcome{}, err
 		}
 	}
 	// A complaint, or a question about a session, is for a person to
@@ -225,7 +225,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	if len(t.req.Asks) > 0 {
 		answered, err := t.answerAsks(upcoming)
 		if err != nil {
-			return "", err
+			return Outcome{}, err
 		}
 		switch {
 		case answered:
@@ -246,25 +246,25 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	resized := false
 	if t.placesOnly() && t.req.Action != understand.No && t.req.Action != understand.DropIn {
 		if resized, err = t.resizeBooked(); err != nil {
-			return "", err
+			return Outcome{}, err
 		}
 	}
-	if final, err := t.respond(upcoming, h, listed, resized, holdOnly || factsOnly); final != "" || err != nil {
+	if final, err := t.respond(upcoming, h, listed, resized, holdOnly || factsOnly); final.Did != 0 || err != nil {
 		return final, err
 	}
 	if err := t.offerList(); err != nil {
-		return "", err
+		return Outcome{}, err
 	}
-	outcome := "replied: " + t.req.Action.String()
+	outcome := Replied.Of("%s", t.req.Action)
 	switch {
 	case holdOnly:
-		outcome = "replied: holding"
+		outcome = Replied.Of("holding")
 		t.ans.Asked = ""
 	case factsOnly:
-		outcome = "replied: answered from the timetable"
+		outcome = Replied.Of("answered from the timetable")
 		t.ans.Asked = ""
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
-		outcome = "replied: list"
+		outcome = Replied.Of("list")
 	}
 	// "A member of the team will be in touch" is only said when one will.
 	if t.ans.NoSlots && h.Why == understand.NoReason {
@@ -272,14 +272,14 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (string
 	}
 	if t.canHandOver(h) {
 		if len(h.Urgent) > 0 && t.holdQuestions() {
-			outcome = "replied: holding"
+			outcome = Replied.Of("holding")
 		}
 		t.handed = &h
 		t.handOver(h)
-		outcome += ", passed to staff (" + h.String() + ")"
+		outcome = outcome.passedOn(h)
 	}
 	t.sendAnswer()
-	return outcome + outcomeDetail(t.did), nil
+	return outcome.doing(t.did), nil
 }
 
 // holdQuestions takes out of the answer what would only question the
@@ -304,8 +304,8 @@ func (t *turn) holdQuestions() bool {
 
 // respond does what the request asks, into the answer. It returns the
 // outcome when that is the whole of it (nothing to add, send or pass on),
-// else "". answered: a hold or the timetable's answer is all the reply.
-func (t *turn) respond(upcoming []store.SessionPlaces, h understand.Handoff, listed, resized, answered bool) (string, error) {
+// else none. answered: a hold or the timetable's answer is all the reply.
+func (t *turn) respond(upcoming []store.SessionPlaces, h understand.Handoff, listed, resized, answered bool) (Outcome, error) {
 	var err error
 	switch {
 	case answered:
@@ -313,10 +313,10 @@ func (t *turn) respond(upcoming []store.SessionPlaces, h understand.Handoff, lis
 		err = t.joinByReply()
 	case resized:
 	case t.req.Action == understand.Unknown && t.read.Courtesy && len(h.Urgent) == 0:
-		return "not answered: thanks or an acknowledgement", nil
+		return NotAnswered.Of("thanks or an acknowledgement"), nil
 	case listed && (t.req.Action == understand.Help || t.req.Action == understand.Unknown):
 		if t.ans.List == "" && len(h.Urgent) == 0 {
-			return "not answered: asked to join, and a request to confirm went today", nil
+			return NotAnswered.Of("asked to join, and a request to confirm went today"), nil
 		}
 	case t.req.Action == understand.List:
 		err = t.list(upcoming)
@@ -359,7 +359,7 @@ func (t *turn) respond(upcoming []store.SessionPlaces, h understand.Handoff, lis
 	case !t.canHandOver(h):
 		return t.help(t.req.Action == understand.Unknown, t.ans.Urgent)
 	}
-	return "", err
+	return Outcome{}, err
 }
 
 // listRequest does what the message asks of the mailing list, beside
@@ -391,12 +391,12 @@ func (d *Desk) offerRef(m *understand.Message, now time.Time) store.OfferRef {
 	}
 }
 
-func (t *turn) help(notUnderstood, urgent bool) (string, error) {
+func (t *turn) help(notUnderstood, urgent bool) (Outcome, error) {
 	t.answer("help", templates.Help{Name: t.ans.Name, NotUnderstood: notUnderstood, Urgent: urgent})
 	if notUnderstood {
-		return "replied: help (not understood)", nil
+		return Replied.Of("help (not understood)"), nil
 	}
-	return "replied: help", nil
+	return Replied.Of("help"), nil
 }
 
 // answer queues a reply to the message being handled; acting for someone,
@@ -545,13 +545,6 @@ func joinAnd(list []string) string {
 		return strings.Join(list, "")
 	}
 	return strings.Join(list[:len(list)-1], ", ") + " and " + list[len(list)-1]
-}
-
-func outcomeDetail(did []string) string {
-	if len(did) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(did, ", ") + ")"
 }
 
 // event is how a message describes a booking.

@@ -62,35 +62,35 @@ func (t *turn) namesASession(upcoming []store.SessionPlaces) bool {
 // thank-you asks whether the programme may use them (a reply YES, NAME
 // ME or NO), unless they answered before, when that answer holds, or a
 // question is open already.
-func (t *turn) views() (string, error) {
+func (t *turn) views() (Outcome, error) {
 	var given store.Consent
 	if t.read.Named {
 		given = store.ConsentNamed
 	}
 	consent, ask, err := t.tx.AddContribution(t.ctx, t.person, understand.Excerpt(t.text, maxContribution), given, t.now)
 	if err != nil {
-		return "", err
+		return Outcome{}, err
 	}
 	r := t.answer("thanks", templates.Thanks{Name: t.ans.Name, Ask: ask, Consent: string(consent)})
 	r.Subject = ReplySubject(t.m.Subject, "Better Days: thank you")
 	if ask {
 		r.Offer = &store.Offer{PersonID: t.person, Kind: store.OfferViews, Items: []string{}}
 	}
-	return "replied: thanked for a contribution (consent " + string(consent) + ")", nil
+	return Replied.Of("thanked for a contribution (consent %s)", consent), nil
 }
 
 // consent reads a reply to a thank-you: YES, NAME ME or NO, for every
 // contribution of theirs not yet answered. Anything else is read as any
 // other message.
-func (t *turn) consent() (string, bool, error) {
+func (t *turn) consent() (Outcome, bool, error) {
 	c := t.read.Consent
 	if c == "" {
-		return "", false, nil
+		return Outcome{}, false, nil
 	}
 	n, err := t.tx.AnswerConsent(t.ctx, t.person, store.Consent(c))
 	if err != nil {
-		return "", false, err
+		return Outcome{}, false, err
 	}
 	t.answer("thanks", templates.Thanks{Name: t.ans.Name, Answered: c})
-	return "replied: consent " + c + " for " + idString(int64(n)) + " contributions", true, nil
+	return Replied.Of("consent %s for %s contributions", c, idString(int64(n))), true, nil
 }
