@@ -68,8 +68,16 @@ func findPrefs(s string, locations []string) Prefs {
 	has := cluesIn(s)
 	// Each wish is read with the words around it: "not mornings",
 	// "mornings are no good" and "after 2pm is no good" say when not.
-	for _, loc := range partOfDay.FindAllStringSubmatchIndex(s, -1) {
-		neg := refused(s, loc[0], loc[1])
+	// A part of the day refused anywhere is not wished for where it is
+	// only mentioned: "not a morning one, mornings are when the carers
+	// come in".
+	parts := partOfDay.FindAllStringSubmatchIndex(s, -1)
+	refusedPart := map[string]bool{}
+	for _, loc := range parts {
+		refusedPart[s[loc[2]:loc[3]]] = refusedPart[s[loc[2]:loc[3]]] || refused(s, loc[0], loc[1])
+	}
+	for _, loc := range parts {
+		neg := refusedPart[s[loc[2]:loc[3]]]
 		switch s[loc[2]:loc[3]] {
 		case "morning":
 			if neg {

@@ -111,7 +111,7 @@ func blank(s string) string { return strings.Repeat(" ", len(s)) }
 // refusedBefore and refusedAfter are the words that, just before or just
 // after a time, a day or a part of the day, turn a wish into its opposite.
 var (
-	refusedBefore = []string{"not ", "no ", "nothing ", "none ", "except ", "but not ", "can't do ", "cant do ", "cannot do ", "can't manage ", "cannot manage ", "can't make ", "not in the ", "not on ", "never "}
+	refusedBefore = []string{"not ", "no ", "nothing ", "none ", "except ", "but not ", "can't do ", "cant do ", "cannot do ", "can't manage ", "cannot manage ", "can't make ", "not in the ", "not on ", "never ", "not a ", "not an ", "not the ", "but not a ", "not in a "}
 	refusedAfter  = regexp.MustCompile(`^s?\s*(?:is|are|would be|will be)?\s*(?:no good|not good|not great|bad|difficult|tricky|hard|impossible|out|a no|too early|too late|not possible|not ideal)\b|^s?\s*(?:doesn'?t|don'?t|won'?t|wouldn'?t|can'?t|cannot) (?:work|suit|do)\b`)
 )
 
