@@ -123,3 +123,28 @@ func TestChangeSaysWasAndNow(t *testing.T) {
 		})
 	}
 }
+
+// TestAskForTheLink: "can you send me the Teams link again?" gets the
+// joining details from someone booked on it, as their confirmation gave
+// them; a meeting link is for those coming, so anyone else is told that
+// booking brings it.
+func TestAskForTheLink(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	const link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NjA2"
+	d.importCSV(joiningHeader +
+		"chat,session,Gardening chat,2027-06-25 10:00,2027-06-25 11:00,5,Online (Microsoft Teams),Seeds and swaps.,\"" + link + "\nPasscode: Xy7kP2\"\n")
+	d.send(mary, "book", "book the gardening chat")
+	d.one(mary)
+	d.send(mary, "link", "Can you send me the Teams link again for the gardening chat? I can't find it.")
+	got := d.one(mary)
+	got.must(t, "Here is how to join it:", link, "Passcode: Xy7kP2")
+	got.mustNot(t, "passed your email")
+	d.send(sam, "link", "what's the link for the gardening chat")
+	other := d.one(sam)
+	other.must(t, "When you are booked on it, we email you how to join")
+	other.mustNot(t, link, "Xy7kP2")
+	if b := d.bookings("chat"); len(b) != 1 {
+		t.Errorf("bookings %q: asking for the link booked someone", b)
+	}
+}

@@ -42,10 +42,34 @@ func (t *turn) answerAsks(upcoming []store.SessionPlaces) (bool, error) {
 	s := about[0]
 	e := templates.Event{Title: s.Title, When: When(s.Starts, s.Ends, t.d.env.TZ), Where: s.Location}
 	for _, a := range t.req.Asks {
-		t.ans.Facts = append(t.ans.Facts, templates.Fact{Say: say(a, s, t.d.env.TZ), Event: e})
+		f := templates.Fact{Say: say(a, s, t.d.env.TZ), Event: e}
+		if a == understand.AskJoining {
+			var err error
+			if f, err = t.joiningFact(s, e); err != nil {
+				return false, err
+			}
+		}
+		t.ans.Facts = append(t.ans.Facts, f)
 	}
 	t.note("answered %d questions about %s", len(t.req.Asks), s.ID)
 	return true, nil
+}
+
+// joiningFact answers how to join s: the joining details to someone
+// booked on it, as their confirmation gives them; to anyone else, that
+// booking brings them (a meeting link is for those who are coming).
+func (t *turn) joiningFact(s store.SessionPlaces, e templates.Event) (templates.Fact, error) {
+	if !Online(s.Session) {
+		return templates.Fact{Say: "It is in person, here:", Event: e}, nil
+	}
+	live, err := t.tx.LiveBookings(t.ctx, t.person, t.now)
+	if err != nil {
+		return templates.Fact{}, err
+	}
+	if slices.ContainsFunc(live, func(b store.Booking) bool { return b.Session.ID == s.ID && b.Status == store.Confirmed }) {
+		return templates.Fact{Say: "Here is how to join it:", Event: toGo(e, s.Session)}, nil
+	}
+	return templates.Fact{Say: "It is online. When you are booked on it, we email you how to join:", Event: e}, nil
 }
 
 // say is the answer to a, in a line.

@@ -228,6 +228,13 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (Outcom
 			return Outcome{}, err
 		}
 		switch {
+		case answered && t.req.Action == understand.Unknown:
+			// "Can you send me the Teams link again?" asks nothing more
+			// than the answer: it was understood after all.
+			factsOnly = true
+			if h.Why == understand.NotUnderstood {
+				h.Why = understand.NoReason
+			}
 		case answered:
 			factsOnly = t.req.Action == understand.Choose && t.offer == nil
 		case h.Why == understand.NoReason:

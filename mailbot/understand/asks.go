@@ -14,6 +14,7 @@ const (
 	AskWhere                 // "where is it?"
 	AskOnline                // "is it online?"
 	AskPlaces                // "are there places left?"
+	AskJoining               // "can you send me the Teams link again?"
 )
 
 // askWords are the questions the timetable answers, in the order they are
@@ -27,6 +28,7 @@ var askWords = []struct {
 	{AskStarts, regexp.MustCompile(`\b(start(s)?|begin(s)?)\b|\bwhat time (is|does|do)\b|\b(what'?s|what is) the date\b|\bwhat date\b|\bwhen is (it|that|the)\b`)},
 	{AskWhere, regexp.MustCompile(`\bwhere( exactly| abouts)?('?s| is| are| will| does| do)\b|\bwhat (is the )?(address|venue)\b|\b(which|what) room\b`)},
 	{AskOnline, regexp.MustCompile(`\b(online|in person|on (zoom|teams)|face to face|virtual)\b`)},
+	{AskJoining, regexp.MustCompile(`\b(the |a |teams |zoom |meeting |joining )link\b|\bhow (do|can|will|would|should) (i|we|he|she|they) (join|get on|get in|get into|get onto|log ?on|log in|connect|get on to)\b|\bjoining (details|instructions)\b|\bmeeting (id|details)\b|\bpass ?code\b`)},
 	{AskPlaces, regexp.MustCompile(`\b(places?|spaces?|room|seats?) (are |is )?(still )?(left|available|free)\b|\bis (it|that one|the \w+ one) full\b|\bany (places|spaces|room)\b|\b(are|is) there (still )?(any )?(places?|spaces?|room)\b|\bany chance of (a place|a space|getting (a place|in|on))\b|\bhow many (places|spaces|seats)\b`)},
 }
 

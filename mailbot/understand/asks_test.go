@@ -21,6 +21,8 @@ func TestFindAsks(t *testing.T) {
 		{"Is it online or in person?", []Ask{AskOnline}},
 		{"Is the independence session ending at 3pm?", []Ask{AskEnds}},
 		{"Is there parking?", nil},
+		{"Can you send me the Teams link again for next week?", []Ask{AskJoining}},
+		{"how do i get on to it, ive never used teams before?", []Ask{AskJoining}},
 		// From a phone, without the question mark.
 		{"is the 21/7 one online or face to face", []Ask{AskOnline}},
 		{"what time does the new carers one start", []Ask{AskStarts}},
