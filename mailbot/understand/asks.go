@@ -9,12 +9,12 @@ import (
 type Ask int
 
 const (
-	AskEnds   Ask = iota + 1 // "what time does it finish?"
-	AskStarts                // "what time does it start?"
-	AskWhere                 // "where is it?"
-	AskOnline                // "is it online?"
-	AskPlaces                // "are there places left?"
-	AskJoining               // "can you send me the Teams link again?"
+	AskEnds    Ask = iota + 1 // "what time does it finish?"
+	AskStarts                 // "what time does it start?"
+	AskWhere                  // "where is it?"
+	AskOnline                 // "is it online?"
+	AskPlaces                 // "are there places left?"
+	AskJoining                // "can you send me the Teams link again?"
 )
 
 // askWords are the questions the timetable answers, in the order they are
