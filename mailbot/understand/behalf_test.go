@@ -116,7 +116,9 @@ func TestNeedsPerson(t *testing.T) {
 		why    string
 	}{
 		{text: "Please book me on the memory cafe", why: ""},
-		{text: "Hello", why: ""},
+		// A greeting alone gets the help text, and a person sees it, in
+		// case what they meant to send was lost.
+		{text: "Hello", why: "not understood"},
 		{text: "Hi, how does this work?", why: ""},
 		{text: "Hello, is there parking near the library?", why: "a question"},
 		{text: "Hi there\nCan I bring my dog", why: "a question"},
@@ -132,6 +134,8 @@ func TestNeedsPerson(t *testing.T) {
 		{text: "What time does the memory cafe finish?", why: ""}, // the timetable answers it
 		{text: "Please don't phone, email is best", why: ""},
 		{text: "Just wanted to say thank you for organising all this, it's lovely to be asked for once.\n\nPam", why: ""},
+		{text: "Just a quick note to say thank you to Jo for the phone call yesterday, it really helped to talk it through. I feel a lot better about it all now.\n\nYvonne", why: ""},
+		{text: "Hi\n\nSent from my Samsung Galaxy smartphone.", why: "not understood"},
 		{text: "Thank you for the session last week, it was lovely. Can you tell me why the council closed the day centre", why: "not understood"},
 	} {
 		c := Context{Now: time.Now(), TZ: time.UTC, Titles: []string{"Memory cafe", "Carers session"}}

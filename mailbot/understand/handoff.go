@@ -79,7 +79,10 @@ func (w *written) needsPerson(r Request, sc scan, c Context) Handoff {
 		h.Why = AQuestion
 	case askForPerson.MatchString(w.low):
 		h.Why = APerson
-	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && !w.blankText() && !w.courtesy():
+	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && !w.blankText() && !w.courtesy(),
+		r.Action == Help && greetingOnly(w.low):
+		// "Hi", and nothing more: the help text goes back, but a
+		// person should see it too, in case something was lost.
 		h.Why = NotUnderstood
 	case r.Action != Attendees && sc.asksMore(c):
 		// "Hello, is there parking?" reads as a greeting, and "book me
@@ -233,6 +236,28 @@ func (w *written) courtesy() bool {
 	return n > 0 && n >= len(ws)-2 // a name or two besides
 }
 
+// greetingOnly reports whether s only greets: "Hi", "Hello Dora", over
+// nothing but a phone's footer.
+func greetingOnly(s string) bool {
+	greets, other := 0, 0
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "sent from") {
+			continue
+		}
+		for _, w := range words(line) {
+			if greetingWords[w] {
+				greets++
+			} else {
+				other++
+			}
+		}
+	}
+	return greets > 0 && other <= 2 // a name or two besides
+}
+
+var greetingWords = map[string]bool{"hi": true, "hello": true, "hiya": true, "hey": true, "dear": true, "good": true,
+	"morning": true, "afternoon": true, "evening": true, "there": true, "all": true, "team": true}
+
 // onlyThanks reports whether every sentence of s thanks or praises, and
 // none asks: "Just wanted to say thank you for organising all this, it's
 // lovely to be asked for once."
@@ -250,7 +275,7 @@ func onlyThanks(s string) bool {
 	return true
 }
 
-var praise = regexp.MustCompile(`\b(thanks?|thank you|thankyou|lovely|wonderful|brilliant|fantastic|great|kind|grateful|appreciate[ds]?|enjoyed|pleasure|cheers)\b|^[a-z]+,?$`)
+var praise = regexp.MustCompile(`\b(thanks?|thank you|thankyou|lovely|wonderful|brilliant|fantastic|great|kind|grateful|appreciate[ds]?|enjoyed|pleasure|cheers|helped|helpful|(feel|feeling) (a lot |much |so much )?better|glad|pleased)\b|^[a-z]+,?$`)
 
 var courtesyWords = map[string]bool{
 	"thanks": true, "thank": true, "you": true, "thankyou": true, "cheers": true, "ta": true, "ok": true,
