@@ -206,6 +206,20 @@ func TestStaffForwardUrgentToTheTeam(t *testing.T) {
 	h.must(t, `"don't feel safe"`, officer+" forwarded their email", "follows it up today")
 }
 
+// TestNeighbourAsksForAnother: a member of the public passing on a
+// neighbour's wish books nobody (not the writer, whose address it is);
+// staff get it, with the number to ring.
+func TestNeighbourAsksForAnother(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "for my neighbour", "My neighbour Betty (Mrs Elizabeth Grove) would love to come to the 15 July one. She doesn't have email. Her phone number is 01305 900881, could someone give her a ring?")
+	d.one(mary).must(t, "I have passed your email")
+	d.one(officer).must(t, "They ask for someone else", "01305 900881")
+	if b := d.bookings("bd-2027-04"); len(b) > 0 {
+		t.Errorf("bookings %q: the writer was booked for her neighbour", b)
+	}
+}
+
 // TestStaffNamesSomeoneWithoutAddress: "book Mary on …" from staff, with
 // no address for Mary, must not book the member of staff.
 func TestStaffNamesSomeoneWithoutAddress(t *testing.T) {

@@ -64,7 +64,7 @@ func handoffSummary(h understand.Handoff) string {
 	case understand.Unproven:
 		return "It says it is from a member of staff, but the council's mail servers could not prove that, so I have done nothing it asks. If you did not send it, someone may be pretending to be you."
 	case understand.ForSomeoneElse:
-		return "They ask for someone else, whose email they forward. Only staff can ask me to act for another person, so I have done nothing for either of them."
+		return "They ask for someone else. Only staff can ask me to act for another person, so I have done nothing for them or for the person they ask for."
 	case understand.APerson:
 		return "They asked to talk to a person. They would like someone to phone them, or to write to them themselves."
 	case understand.NoSlotSuits:

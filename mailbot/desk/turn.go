@@ -163,10 +163,11 @@ func (t *turn) run() (Outcome, error) {
 		}
 	}
 	t.req = r.read.Request
-	if !t.staff && t.forAnother() {
-		// "Please book her on the 10th", above someone else's email: only
-		// staff may act for another person, and acting for the writer
-		// instead would be wrong. A person reads it.
+	if !t.staff && (t.forAnother() || t.m.Forwarded == nil && t.read.ForAnother) {
+		// "Please book her on the 10th", above someone else's email, or
+		// "my neighbour Betty would love to come": only staff may act
+		// for another person, and acting for the writer instead would be
+		// wrong. A person reads it.
 		t.req = understand.Request{}
 		r.read.Handoff.Why = understand.ForSomeoneElse
 	}

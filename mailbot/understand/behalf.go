@@ -165,6 +165,22 @@ func (w *written) namesSomeoneElse(titles []string) bool {
 // mum", "she'd like to come", "on behalf of my dad".
 var speaksForAnother = regexp.MustCompile(`\b(this is|it'?s|message|email) from my \w+|\b(she|he|they)('d| would|'s| is| are) (like|love|keen|wanting|want) to (come|go|book|join|attend|be)\b|\bon behalf of (my|our) \w+`)
 
+// wishesForAnother reports whether the writer passes on another
+// person's wish and none of their own: "My neighbour Betty would love to
+// come to the Weymouth one", "she'd like to come". "My husband and I
+// would love to come", "she'd like to come, I'll bring her" and "3
+// places now, my daughter wants to come as well" are their own too.
+func (w *written) wishesForAnother() bool {
+	return (speaksForAnother.MatchString(w.low) || relationWishes.MatchString(w.text)) && !ownWish.MatchString(w.low)
+}
+
+var (
+	// relationWishes is a relation, perhaps named, who would like to come:
+	// the name is capitalised, so "my husband and I" is not one.
+	relationWishes = regexp.MustCompile(`(?i:\bmy) (?i:neighbou?r|friend|mum|mother|dad|father|aunt|auntie|uncle|nan|gran|grandma|grandad|client|sister|brother|cousin|son|daughter)(?: [A-Z][a-z]+){0,3}(?: \([^)]{0,40}\))? (?i:would|'d|wants|is keen|is hoping|has asked|asked)(?i: like| love)? ?(?i:to|if she|if he) (?i:come|go|join|attend|book|could)\b`)
+	ownWish        = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i want|we want|i'?m keen|book me|book us|me and|and me|and i|i'?ll come|we'?ll come|can i|could i|may i|myself|i'?ll bring|i will bring|bring (her|him|them)|with me|as well|too|places|both of us|us)\b`)
+)
+
 // startsTitle reports whether words begin one of titles ("Promoting
 // Independence" is a session, not a person).
 func startsTitle(words string, titles []string) bool {

@@ -202,6 +202,25 @@ func TestNamesSomeoneElse(t *testing.T) {
 	}
 }
 
+// TestWishesForAnother: a member of the public passing on someone
+// else's wish, with none of their own, is for a person to read; a wish
+// that includes the writer is theirs.
+func TestWishesForAnother(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"My neighbour Betty (Mrs Elizabeth Grove) would love to come to the Weymouth one in August. She doesn't have email.":           true,
+		"my mum would like to come to the 15th, she hasn't got email":                                                                  true,
+		"My husband and I would love to come to the Weymouth one":                                                                      false,
+		"My mum Doris doesn't have email so I'm writing for her. She'd like to come on 26 August. I'll bring her, so that's 2 places.": false,
+		"can it be 3 places now please, my daughter Sue wants to come as well as my husband":                                           false,
+		"I'd like to book a place on the charities session on behalf of our service (just me attending)":                               false,
+	} {
+		if got := plainWritten(text).wishesForAnother(); got != want {
+			t.Errorf("wishesForAnother(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
 // TestOnBehalfForAnother: a forwarded email that itself asks for a third
 // person is no one's to act on by its sender's address.
 func TestOnBehalfForAnother(t *testing.T) {

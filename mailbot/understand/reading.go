@@ -16,8 +16,10 @@ type Reading struct {
 	// Courtesy: it only thanks or acknowledges ("Thanks, see you then").
 	Courtesy bool
 	// SomeoneElse: it asks for another person without their address
-	// ("book Mary on the 12th", "cancel her place").
-	SomeoneElse bool
+	// ("book Mary on the 12th", "cancel her place"). ForAnother: it only
+	// passes on another person's wish ("my neighbour Betty would love to
+	// come"), with none of the writer's own.
+	SomeoneElse, ForAnother bool
 	// Views: it offers views to the programme rather than asking for
 	// something ("I wanted to say…"); Named: it says they may be used
 	// with the writer's name.
@@ -43,6 +45,7 @@ func Read(text string, c Context) Reading {
 		Access:      !forget && w.asksForData(),
 		Courtesy:    w.courtesy(),
 		SomeoneElse: w.namesSomeoneElse(c.Titles),
+		ForAnother:  w.wishesForAnother(),
 		Views:       w.offersViews(),
 		Named:       namedConsent.MatchString(w.low),
 		Consent:     w.consent(),
