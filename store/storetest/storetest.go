@@ -46,7 +46,8 @@ var template = sync.OnceValues(func() ([]byte, error) {
 // drawn are the statements that draw anew, for a copy of the template,
 // what each new database draws at random for itself: the token of its
 // calendar UIDs, so that two databases never give two events one UID.
-// TestMigratedIsANewDatabase fails when a migration draws something else.
+// TestMigratedIsANewDatabase (in store) fails when a migration draws
+// something else.
 var drawn = []string{`UPDATE calendar_uids SET token = lower(hex(randomblob(8)))`}
 
 // Migrated writes at path, which must not exist, an empty database at

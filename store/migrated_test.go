@@ -1,4 +1,4 @@
-package storetest
+package store_test
 
 import (
 	"context"
@@ -12,12 +12,14 @@ import (
 	"testing"
 
 	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/store/storetest"
 )
 
-// TestMigratedIsANewDatabase: a copy of the template holds what a database
-// store.Open makes holds, schema and rows, and draws its own values where
-// each new database draws them at random; so does every migration, or this
-// fails naming the table to add to drawn.
+// TestMigratedIsANewDatabase: a copy of storetest's template holds what a
+// database store.Open makes holds, schema and rows, and draws its own
+// values where each new database draws them at random; so does every
+// migration, or this fails naming the table to add to storetest's drawn.
+// It lives here, not in storetest, to spare the suite a test binary.
 func TestMigratedIsANewDatabase(t *testing.T) {
 	t.Parallel()
 	var made, copied []map[string]string
@@ -32,7 +34,7 @@ func TestMigratedIsANewDatabase(t *testing.T) {
 		}
 		made = append(made, dump(t, path))
 		path = filepath.Join(t.TempDir(), "mailbot.db")
-		Migrated(t, path)
+		storetest.Migrated(t, path)
 		if s, err = store.Open(context.Background(), path); err != nil {
 			t.Fatalf("store.Open of a copy: %v", err)
 		}
@@ -47,7 +49,7 @@ func TestMigratedIsANewDatabase(t *testing.T) {
 		}
 	}
 	if want := []string{"table calendar_uids"}; !slices.Equal(own, want) {
-		t.Errorf("two new databases differ in %v, want only %v: give a copy its own values there (drawn)", own, want)
+		t.Errorf("two new databases differ in %v, want only %v: give a copy its own values there (storetest's drawn)", own, want)
 	}
 	for i, c := range copied {
 		if !slices.Equal(slices.Sorted(maps.Keys(c)), slices.Sorted(maps.Keys(made[0]))) {
