@@ -41,6 +41,7 @@ func (d *rig) bounceReport(from, verp, rcpt, status, diag string) string {
 }
 
 func TestBounceByCause(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	var readers []string
 	for i := range 8 {
@@ -173,6 +174,7 @@ func TestBounceByCause(t *testing.T) {
 // happens, where as many full-mailbox failures stop mail to a person;
 // and the refusals still count towards telling staff it is us.
 func TestSenderFaultNeverSuppresses(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	const repeated, full = "reader0@example.org", "full@example.org"
 	others := []string{"reader1@example.org", "reader2@example.org", "reader3@example.org", "reader4@example.org"}
@@ -238,6 +240,7 @@ func TestSenderFaultNeverSuppresses(t *testing.T) {
 // complaint rate above 0.3% tells staff once. A complaint that proves no
 // message of ours counts against nobody.
 func TestComplaint(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	var readers []string
 	for i := range 3 {
@@ -310,6 +313,7 @@ func TestComplaint(t *testing.T) {
 // counts as a temporary failure and goes to staff, attached; an
 // out-of-office reply to the same address is no report.
 func TestUnreadReport(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.joined(mary)
 	d.newsletter("News", "Hello")
@@ -344,6 +348,7 @@ func TestUnreadReport(t *testing.T) {
 // TestPauseThreshold: a handful of refusals pause a small list's mail; a
 // big list's needs them to be one in a hundred of the copies sent.
 func TestPauseThreshold(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ sent, want int }{{0, 5}, {8, 5}, {499, 5}, {1000, 10}, {20000, 200}} {
 		if got := pauseThreshold(tc.sent); got != tc.want {
 			t.Errorf("pauseThreshold(%d) = %d, want %d", tc.sent, got, tc.want)

@@ -72,6 +72,11 @@ type Config struct {
 	// GiveUpAfter is how long a message may keep failing temporarily before
 	// it is recorded as failed.
 	GiveUpAfter time.Duration
+	// InboxRetryBase is the first wait before the inbox connects again
+	// after its connection failed; each further failure doubles it, up to
+	// five minutes. Zero is one second. Not in the environment: tests of
+	// a server that is down for a while set it short.
+	InboxRetryBase time.Duration
 	// DBBusyTimeout is how long a write waits for another program's lock
 	// on DB before it fails; zero is store.DefaultBusyTimeout. Not in the
 	// environment: tests that hold the lock on purpose set it short.

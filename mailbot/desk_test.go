@@ -17,6 +17,7 @@ import (
 	"github.com/betterdays/mailbot/mailbot/calendar"
 	"github.com/betterdays/mailbot/mailbot/mailtest"
 	"github.com/betterdays/mailbot/store"
+	"github.com/betterdays/mailbot/store/storetest"
 	"github.com/betterdays/mailbot/templates"
 	"github.com/emersion/go-message/mail"
 )
@@ -87,8 +88,10 @@ type sentInvite struct {
 
 func newDesk(t testing.TB, env map[string]string) *rig {
 	t.Helper()
+	db := filepath.Join(t.TempDir(), "mailbot.db")
+	storetest.Migrated(t, db)
 	base := map[string]string{
-		"MAILBOT_DB":      filepath.Join(t.TempDir(), "mailbot.db"),
+		"MAILBOT_DB":      db,
 		"MAILBOT_ADDRESS": botAddress,
 		"MAILBOT_IMAP":    "imap://bot@127.0.0.1:1",
 		"MAILBOT_SMTP":    "smtp://127.0.0.1:1",

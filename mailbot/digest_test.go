@@ -9,6 +9,7 @@ import (
 // TestDigest: staff get one digest a day at MAILBOT_DIGEST, saying what
 // happened since the last, and none when there is nothing to say.
 func TestDigest(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_DIGEST": "08:00"})
 	at := func(day, hour, min int) {
 		d.clock.Set(time.Date(2027, 6, day, hour, min, 0, 0, deskNow.Location()))
@@ -68,6 +69,7 @@ func TestDigest(t *testing.T) {
 }
 
 func TestDigestOffOrNoStaff(t *testing.T) {
+	t.Parallel()
 	for name, env := range map[string]map[string]string{
 		"off":      {"MAILBOT_DIGEST": "off"},
 		"no staff": {"MAILBOT_STAFF": ""},
@@ -85,6 +87,7 @@ func TestDigestOffOrNoStaff(t *testing.T) {
 }
 
 func TestDigestSetting(t *testing.T) {
+	t.Parallel()
 	for v, want := range map[string]time.Duration{"": 8 * time.Hour, "08:00": 8 * time.Hour, "7:30": 7*time.Hour + 30*time.Minute, "17:05": 17*time.Hour + 5*time.Minute} {
 		cfg, err := FromEnv(func(k string) string {
 			if k == "MAILBOT_DIGEST" {

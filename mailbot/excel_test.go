@@ -19,6 +19,7 @@ var update = flag.Bool("update", false, "rewrite the .golden files from what the
 // with tabs, semicolons, US dates) and compares what is read, or the
 // error, with its .golden file.
 func TestTimetableFromExcel(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("testdata/excel/*")
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +68,7 @@ func TestTimetableFromExcel(t *testing.T) {
 
 // The same session read from every Excel form is the same session.
 func TestTimetableExcelFormsAgree(t *testing.T) {
+	t.Parallel()
 	tz := ttLondon(t)
 	var first string
 	for _, name := range []string{"utf8-bom-crlf.csv", "utf8-lf.csv", "windows-1252.csv"} {
@@ -88,6 +90,7 @@ func TestTimetableExcelFormsAgree(t *testing.T) {
 }
 
 func TestParseSpreadsheetTime(t *testing.T) {
+	t.Parallel()
 	tz := ttLondon(t)
 	want := time.Date(2027, 7, 15, 13, 0, 0, 0, tz)
 	for _, s := range []string{"2027-07-15 13:00", "2027-07-15 13:00:00", "15/07/2027 13:00", "15/7/2027 13:00:00", "2027-07-15T12:00:00Z"} {

@@ -398,11 +398,14 @@ func TestSMTPFailuresRecover(t *testing.T) {
 func TestIMAPServerDownAndBack(t *testing.T) {
 	tests := []struct {
 		name  string
+		retry time.Duration // Config.InboxRetryBase; 0: the default, a second
 		down  time.Duration // 0: the connection is only cut
 		waits []string      // backoffs the log must show, in order
 	}{
 		{name: "cut during IDLE", waits: []string{"1s"}},
-		{name: "restarted", down: 2500 * time.Millisecond, waits: []string{"1s", "2s"}},
+		// Down for two and a half first waits: two tries fail. Short
+		// waits, as this one runs alone.
+		{name: "restarted", retry: 100 * time.Millisecond, down: 250 * time.Millisecond, waits: []string{"100ms", "200ms"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -414,6 +417,7 @@ func TestIMAPServerDownAndBack(t *testing.T) {
 			ms := startMailServer(t)
 			g := startGate(t, ms.IMAPAddr())
 			cfg := e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_IMAP": "imap://" + botAddress + "@" + g.addr})
+			cfg.InboxRetryBase = tc.retry
 			b := startFltBot(t, ms, cfg, true)
 			b.ask("first@example.org")
 			mailtest.WaitForMail(t, ms.IMAPAddr(), "first@example.org", 1)

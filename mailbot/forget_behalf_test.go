@@ -10,6 +10,7 @@ import (
 // cancelled for, named in the record of what was done for them, is found
 // nowhere after `forget`.
 func TestForgetSomeoneStaffActedFor(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	const jane = "jane@example.org"
 	d.send(officer, "Phone booking", "Book Jane Smith <jane@example.org> on Promoting independence, 2 places please", provenStaff)

@@ -9,6 +9,7 @@ import (
 // guessed to answer our newest confirmation. With two bookings it asks
 // which, and both stay; with one, that one is meant.
 func TestGuessedCancelAsks(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.timetable("a,session,Poetry circle,2027-07-20 10:00,2027-07-20 11:00,8,The library,\n" +
 		"b,session,Knit and natter,2027-07-27 10:00,2027-07-27 11:00,8,The library,\n")
@@ -34,6 +35,7 @@ func TestGuessedCancelAsks(t *testing.T) {
 // the person whose email it is, on a stranger's word, nor the writer, who
 // asked for someone else. Staff read it.
 func TestStrangerForwardsForAnother(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.timetable("a,session,Poetry circle,2027-07-20 10:00,2027-07-20 11:00,8,The library,\n")
 	d.send(sam, "Fwd: booking", "Hi, please book her on the poetry circle.\n\nSam\n\n"+

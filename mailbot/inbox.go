@@ -1,6 +1,7 @@
 package mailbot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,7 @@ type Inbox struct {
 	processed string
 	maxBytes  int64
 	poll      time.Duration
+	retryBase time.Duration // the first wait before connecting again
 	noIdle    bool
 	store     *store.Store
 	handler   Handler
@@ -60,7 +62,8 @@ type Inbox struct {
 func NewInbox(cfg Config, st *store.Store, h Handler, log *slog.Logger) *Inbox {
 	return &Inbox{
 		ep: cfg.IMAP, processed: cfg.ProcessedFolder, maxBytes: cfg.MaxMessageBytes,
-		poll: cfg.PollInterval, noIdle: cfg.NoIdle, store: st, handler: h, log: log,
+		poll: cfg.PollInterval, retryBase: cmp.Or(cfg.InboxRetryBase, time.Second), noIdle: cfg.NoIdle,
+		store: st, handler: h, log: log,
 	}
 }
 
@@ -82,7 +85,7 @@ func (in *Inbox) Status() InboxStatus {
 // Run reads mail until ctx is done, reconnecting with backoff whenever the
 // connection fails. The message in hand when ctx ends is finished first.
 func (in *Inbox) Run(ctx context.Context) error {
-	backoff := time.Second
+	backoff := in.retryBase
 	for {
 		start := time.Now()
 		err := in.session(ctx, false)
@@ -91,7 +94,7 @@ func (in *Inbox) Run(ctx context.Context) error {
 			return nil
 		}
 		if time.Since(start) > time.Minute {
-			backoff = time.Second // it worked for a while: start over
+			backoff = in.retryBase // it worked for a while: start over
 		}
 		in.log.Warn("inbox stopped; starting again", "err", err, "in", backoff)
 		select {

@@ -11,6 +11,7 @@ import (
 // people who were at both. A session titled "Better Days: …" is not
 // prefixed twice.
 func TestCalendarUIDsAcrossDatabases(t *testing.T) {
+	t.Parallel()
 	var uids []string
 	for range 2 {
 		d := newDesk(t, nil)

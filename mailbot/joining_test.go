@@ -29,6 +29,7 @@ func (d *rig) importCSV(csv string) ImportResult {
 // description), the calendar invite, the news when the link comes later,
 // a promotion from the waiting list, and the reminder.
 func TestJoiningDetails(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	const link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NjA2?context=%7b%22Tid%22%7d"
 	d.importCSV(joiningHeader +
@@ -93,6 +94,7 @@ func TestJoiningDetails(t *testing.T) {
 // TestChangeSaysWasAndNow: a change email says what the session was and
 // what it is now, and loudly when it stopped being online.
 func TestChangeSaysWasAndNow(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		row      string

@@ -9,6 +9,7 @@ import (
 )
 
 func TestReadSubscribers(t *testing.T) {
+	t.Parallel()
 	tz := ttLondon(t)
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, tz)
 	const header = "email,name,consented_at,source\n"

@@ -15,6 +15,7 @@ import (
 // something only staff can answer: the counts are the database's, every
 // sample has its HELP and TYPE, and the text is Prometheus's format.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "book", "Please book me on 15 July")
 	d.one(mary)

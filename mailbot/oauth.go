@@ -65,7 +65,10 @@ type tokenSource struct {
 	name    string // the variable the command came from, for errors
 	cmd     string
 	timeout time.Duration
-	now     func() time.Time
+	// grace is how long a child left holding the pipes (a helper daemon)
+	// may keep us waiting past the kill; tests shorten it.
+	grace time.Duration
+	now   func() time.Time
 
 	run chan struct{} // holds one token while a command runs
 
@@ -75,7 +78,7 @@ type tokenSource struct {
 }
 
 func newTokenSource(name, cmd string) *tokenSource {
-	return &tokenSource{name: name, cmd: cmd, timeout: tokenCmdTimeout, now: time.Now, run: make(chan struct{}, 1)}
+	return &tokenSource{name: name, cmd: cmd, timeout: tokenCmdTimeout, grace: 2 * time.Second, now: time.Now, run: make(chan struct{}, 1)}
 }
 
 // String names the source without its command or token, wherever it is
@@ -127,9 +130,7 @@ func (s *tokenSource) fetch(parent context.Context) (string, time.Time, error) {
 	var stdout, stderr cappedBuffer
 	stdout.max, stderr.max = maxTokenOutput, 8<<10
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// A child left holding the pipes (a helper daemon) must not keep us
-	// waiting past the kill.
-	cmd.WaitDelay = 2 * time.Second
+	cmd.WaitDelay = s.grace
 	err := cmd.Run()
 	if err != nil {
 		secrets := append(tokenRuns(stdout.String()), s.cachedToken())

@@ -13,6 +13,7 @@ import (
 // past the queue, and down, which frees a place for whoever waits. From
 // an address that proves nothing, it waits for their YES.
 func TestResizeByReply(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.timetable("small,session,Small group,2027-07-20 10:00,2027-07-20 11:00,3,The library,\n")
 	d.send(mary, "book", "book me on the small group please")

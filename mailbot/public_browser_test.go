@@ -21,6 +21,7 @@ const axeEnv = "MAILBOT_AXE"
 // elsewhere, and have no axe-core violations (WCAG 2.1 A and AA, and
 // axe's best practices).
 func TestBrowserPublicPages(t *testing.T) {
+	t.Parallel()
 	browser := startBrowser(t, true)
 	d := newDesk(t, nil)
 	srv := httptest.NewServer(newWeb(&Service{Bot: d.bot, Store: d.st}, d.bot.log).handler())

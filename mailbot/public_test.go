@@ -28,6 +28,7 @@ func get(t *testing.T, c *http.Client, url string) (int, string, http.Header) {
 // TestPublicPages: what's on, its calendar feed and past newsletters, over
 // real HTTP from the server as the bot runs it.
 func TestPublicPages(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	base, c := serveWeb(t, webFor(d, InboxStatus{}))
 	d.timetable("full,session,Gardening chat,2027-06-25 10:00,2027-06-25 11:00,1,The library,Seeds & swaps <b>\n")

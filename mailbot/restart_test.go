@@ -11,6 +11,7 @@ import (
 // UID 1 under the UIDVALIDITY the database remembers (the embedded server
 // did, on every restart) gets an error in the log naming it, not silence.
 func TestUIDsBackwardsLogged(t *testing.T) {
+	t.Parallel()
 	start := func() *mailserver.Server {
 		ms, err := mailserver.Start(mailserver.Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: testLogger(t), UIDValidity: 7})
 		if err != nil {

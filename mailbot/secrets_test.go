@@ -11,6 +11,7 @@ import (
 // the environment, in files named by _PASSWORD_FILE, or as systemd
 // credentials, and refuses a file others can read.
 func TestPasswordFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := func(name, text string, mode os.FileMode) string {
 		p := filepath.Join(dir, name)

@@ -89,6 +89,7 @@ func (f *strictFront) relay(client net.Conn, backend string) {
 // token must go after the 334, not on the AUTH line. go-smtp v0.25.1 put
 // it on the AUTH line (2,743 octets) and was refused.
 func TestSMTPLongOAuthToken(t *testing.T) {
+	t.Parallel()
 	// A Microsoft access token is a JWT of about 1.5 to 2.5 KB.
 	token := "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + strings.Repeat("QWxhZGRpbjpvcGVuIHNlc2FtZQ", 76) + ".sig"
 	if len(token) < 2000 {

@@ -12,6 +12,7 @@ import (
 // list and was on an attendee list; her subject-access export holds all
 // of it, and the words of the mail we sent her, and nothing of Sam's.
 func TestSubjectAccess(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	maryEverywhere(t, d)
 	d.send(sam, "book", "Please book me on 15 July")

@@ -15,6 +15,7 @@ import (
 // reminder, withdrawal) goes to staff to read out, phone number first;
 // nothing goes to the address that stands for them.
 func TestBookedWithoutEmail(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.timetable("walk,session,Summer walk,2027-07-15 13:00,2027-07-15 14:00,10,The quay,\n")
 	add := func(tb TakenBooking) store.BookResult {
@@ -95,6 +96,7 @@ func TestBookedWithoutEmail(t *testing.T) {
 // TestBookedWithEmailByCommand: with an address, the person is emailed
 // themselves, as if a member of staff had asked for them.
 func TestBookedWithEmailByCommand(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	res, err := d.bot.AddBooking(context.Background(), TakenBooking{Name: "Sam Patel", Email: sam, Taken: desk.Taken{SessionID: "bd-2027-03"}})
 	if err != nil || res != store.Booked {
@@ -117,6 +119,7 @@ func TestBookedWithEmailByCommand(t *testing.T) {
 // phone number but no address books them, and what they are owed comes
 // back to that member of staff to read out.
 func TestStaffBookSomeoneByPhone(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_STAFF": officer + ",second@localhost"})
 	proven := "Authentication-Results: localhost; auth=pass smtp.auth=" + officer
 	d.send(officer, "Booking", "Please book Mary Smith, 01305 123456, on Learning new skills for 2. She uses a wheelchair.\n\nJo", proven)

@@ -152,6 +152,7 @@ func TestTokenSourceTimeout(t *testing.T) {
 	now := time.Now()
 	s := newTestSource("echo starting >&2; sleep 20; echo tok-late", &now)
 	s.timeout = 200 * time.Millisecond
+	s.grace = 100 * time.Millisecond
 	start := time.Now()
 	_, err := s.Token(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "did not finish within 200ms") || !strings.Contains(err.Error(), "starting") {

@@ -9,6 +9,7 @@ import (
 // TestPromisesOfAPersonAreKept: every reply that says a member of the team
 // will be in touch has put the message with staff.
 func TestPromisesOfAPersonAreKept(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, subject, text string
 		wantPerson          []string // in the reply to Mary
@@ -41,6 +42,7 @@ func TestPromisesOfAPersonAreKept(t *testing.T) {
 // and every answer to their own requests, however many there are; the
 // hand-offs count towards nobody's reply limit.
 func TestStaffAreNeverLimited(t *testing.T) {
+	t.Parallel()
 	const limit = 2
 	d := newDesk(t, map[string]string{"MAILBOT_REPLY_LIMIT": fmt.Sprint(limit)})
 	proven := "Authentication-Results: localhost; auth=pass smtp.auth=" + officer

@@ -26,6 +26,7 @@ func (d *rig) contributions(namedOnly bool) []string {
 // thank-you asks once whether they may be used; nothing is exported until
 // the person answers; names only with NAME ME; forgetting removes them.
 func TestContributions(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send("Mary Jones <"+mary+">", "My thoughts", "What would make my days better is having somewhere to go on a Saturday.")
 	thanks := d.one(mary)
@@ -76,6 +77,7 @@ func TestContributions(t *testing.T) {
 // TestContributionNamedAlready: consent given with the views is taken, and
 // no question is put.
 func TestContributionNamedAlready(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send("Sheila Vokes <"+mary+">", "Saturdays", "What would make my days better is having somewhere to go on a Saturday. You can use my name if it helps.")
 	m := d.one(mary)

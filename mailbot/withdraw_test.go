@@ -14,6 +14,7 @@ import (
 // CANCEL and what else is on (a reply "2" books); everyone waiting is told;
 // staff get who was told; reminders stop; run twice, nobody hears twice.
 func TestWithdrawSession(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"command", "import"} {
 		t.Run(how, func(t *testing.T) {
 			d := newDesk(t, nil)
@@ -88,6 +89,7 @@ func TestWithdrawSession(t *testing.T) {
 // TestBookWithdrawnByOldList: a reply to a list sent before the session
 // was withdrawn is told, and books nothing.
 func TestBookWithdrawnByOldList(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	d.send(mary, "sessions", "what sessions are there?")
 	list := d.one(mary)
@@ -105,6 +107,7 @@ func TestBookWithdrawnByOldList(t *testing.T) {
 // each told with an invitation; lowering it below what is booked keeps
 // everyone booked and warns the operator.
 func TestCapacityChange(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t, nil)
 	row := func(capacity string) string {
 		return "id,kind,title,starts,ends,capacity,location,description\nsmall,session,Gardening chat,2027-06-25 10:00,2027-06-25 11:00," + capacity + ",The library,\n"

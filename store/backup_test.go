@@ -17,6 +17,7 @@ import (
 // written, is private to its owner, and an existing file is never
 // overwritten.
 func TestBackupWhileWriting(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t)
 	stop := make(chan struct{})
@@ -106,6 +107,7 @@ func backups(t *testing.T, path string) []string {
 // TestUpgradeMakesBackup: opening an older database copies it first,
 // as it was; a new database and an up-to-date one get no copy.
 func TestUpgradeMakesBackup(t *testing.T) {
+	t.Parallel()
 	path := olderDatabase(t)
 	s, err := Open(context.Background(), path)
 	if err != nil {
@@ -148,6 +150,7 @@ func TestUpgradeMakesBackup(t *testing.T) {
 // TestFailedUpgradeNamesBackup: an upgrade that fails leaves the database
 // at its old version, and its error names the copy, which exists.
 func TestFailedUpgradeNamesBackup(t *testing.T) {
+	t.Parallel()
 	// Migration 10 makes calendar_uids: already there, it fails.
 	path := olderDatabase(t, `CREATE TABLE calendar_uids (x)`)
 	_, err := Open(context.Background(), path)

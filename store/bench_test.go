@@ -76,6 +76,7 @@ func BenchmarkOutboxRound(b *testing.B) {
 // handled, reads the outbox by its rcpt index, never the whole outbox
 // (which made a backlog's cost grow with its square).
 func TestQueuedForUsesIndex(t *testing.T) {
+	t.Parallel()
 	q, args := queuedFor("mary@example.org", true, time.Unix(0, 0))
 	for _, step := range queryPlan(t, openTest(t), q, args) {
 		if strings.HasPrefix(step, "SCAN") {
@@ -88,6 +89,7 @@ func TestQueuedForUsesIndex(t *testing.T) {
 // people, walks the outbox's due index in order and stops at its limit:
 // no scan of the outbox or of people, no sort of all that is queued.
 func TestDueOutboxUsesIndex(t *testing.T) {
+	t.Parallel()
 	q, args := dueOutbox(time.Unix(0, 0), true, 192)
 	plan := queryPlan(t, openTest(t), q, args)
 	for _, step := range plan {

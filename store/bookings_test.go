@@ -985,6 +985,7 @@ func TestConcurrentBooking(t *testing.T) {
 // shrinking one frees places for the waiting list, and a waiting booking
 // waits for its new number.
 func TestResize(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name         string
 		capacity     int

@@ -10,6 +10,7 @@ import (
 // arrives keeps their UIDs (first_booking is past them); a new database
 // tokens every booking; two new databases get different tokens.
 func TestCalendarUIDsOnUpgrade(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	db, err := openDB(path, 1, DefaultBusyTimeout)

@@ -4,15 +4,17 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
 
 // TestCheckpointModes: truncate empties the write-ahead log and, while a
 // reader holds it (as Litestream always does), waits out the busy timeout
-// (10s) and says it could not; passive copies without waiting and leaves
+// (set short here, not the default 10s) and says it could not; passive copies without waiting and leaves
 // the log's length; off touches nothing.
 func TestCheckpointModes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tc := range []struct {
 		mode           CheckpointMode
@@ -26,7 +28,11 @@ func TestCheckpointModes(t *testing.T) {
 		{CheckpointOff, true, false, true, false},
 	} {
 		t.Run(string(tc.mode), func(t *testing.T) {
-			s := openTest(t)
+			s, err := OpenWith(ctx, filepath.Join(t.TempDir(), "mailbot.db"), Options{BusyTimeout: 200 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
 			s.SetCheckpoint(tc.mode)
 			write := func(i int) {
 				err := s.Write(ctx, func(tx *Tx) error {

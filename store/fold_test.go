@@ -3,6 +3,7 @@ package store
 import "testing"
 
 func TestReplaceFold(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ s, old, new, want string }{
 		{"for jane@example.org (staff o@x): booked", "jane@example.org", "(erased 3)", "for (erased 3) (staff o@x): booked"},
 		{"for Jane@Example.ORG and JANE@example.org", "jane@example.org", "X", "for X and X"},

@@ -10,6 +10,7 @@ import (
 // Failures of ours are recorded and never suppress; SenderFaultsSince
 // counts the people they were for; a pause is made once and lifted once.
 func TestSenderFaultsAndPause(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t)
 	t0 := time.UnixMilli(1_800_000_000_000)

@@ -42,6 +42,7 @@ func runCLIIn(t *testing.T, dir string, env []string, args ...string) (int, stri
 // output with exit 0, mistakes on standard error with exit 2, and the
 // nearest command named for a typo.
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args     []string
 		code     int
@@ -102,6 +103,7 @@ func TestCommandLine(t *testing.T) {
 // TestVersion prints the module version, Go release and schema from the
 // build information, to stdout, exit 0.
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	code, stdout, stderr := runCLI(t, []string{"MAILBOT_TZ=Mars/Olympus"}, "version") // a wrong setting does not stop it
 	if code != 0 || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -115,6 +117,7 @@ func TestVersion(t *testing.T) {
 // where there is no database, says which file it looked for and makes
 // none; sessions list on an empty database says how to import.
 func TestNoDatabaseHere(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"sessions", "list"},
 		{"bookings", "export"},
@@ -160,6 +163,7 @@ func TestNoDatabaseHere(t *testing.T) {
 // TestLogSetting: MAILBOT_LOG picks the level and, with json, one JSON
 // object a line; anything else is refused, naming the setting.
 func TestLogSetting(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		setting    string
 		json       bool
@@ -201,6 +205,7 @@ func TestLogSetting(t *testing.T) {
 }
 
 func TestFitWidth(t *testing.T) {
+	t.Parallel()
 	long := "sent 1200, failed 3, not sent (left the list or bounced) 2, left 800; 0.5/s; to go: 26m40s"
 	short := "sent 1200, failed 3, not sent 2, left 800; 0.5/s; 26m40s"
 	for _, tc := range []struct {
@@ -227,6 +232,7 @@ func TestFitWidth(t *testing.T) {
 // machine is made minimal for the one command with a private mount of an
 // empty folder over /usr/share/zoneinfo, which needs root and unshare.
 func TestTimeZoneWithoutZoneinfo(t *testing.T) {
+	t.Parallel()
 	unshare, err := exec.LookPath("unshare")
 	if err != nil || os.Geteuid() != 0 {
 		t.Skip("needs root and unshare to hide /usr/share/zoneinfo")

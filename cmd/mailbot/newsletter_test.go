@@ -14,6 +14,7 @@ import (
 // TestNewsletterResume: the operator's way out of a pause the bot made
 // when mail servers refused the council's mail.
 func TestNewsletterResume(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "mailbot.db")
 	ctx := context.Background()
 	st, err := store.Open(ctx, db)

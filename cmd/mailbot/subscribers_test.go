@@ -21,6 +21,7 @@ import (
 // --once` through a real SMTP server, and a second import asks nobody
 // again.
 func TestSubscribersImport(t *testing.T) {
+	t.Parallel()
 	ms, err := mailserver.Start(mailserver.Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +161,7 @@ func writeCSV(t *testing.T, dir, name, text string) string {
 // TestExportsForExcel: --excel starts the file with a BOM and ends its
 // lines in CRLF; without it, neither.
 func TestExportsForExcel(t *testing.T) {
+	t.Parallel()
 	path, st := bxDB(t)
 	st.Close()
 	for _, args := range [][]string{{"bookings", "export"}, {"subscribers", "export"}} {

@@ -19,6 +19,7 @@ const unitFile = "../../dist/mailbot.service"
 // credentials), and systemd itself accepts it. In CI systemd-analyze must
 // be there (MAILBOT_REQUIRE_SYSTEMD=1); elsewhere its part is skipped.
 func TestServiceUnit(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open(unitFile)
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +98,7 @@ func TestServiceUnit(t *testing.T) {
 // database in a folder of the test's: a dated copy is made, and one
 // older than 30 days is deleted.
 func TestBackupUnitCommands(t *testing.T) {
+	t.Parallel()
 	text, err := os.ReadFile("../../dist/mailbot-backup.service")
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +140,7 @@ func TestBackupUnitCommands(t *testing.T) {
 }
 
 func TestCredentialsAsSystemdGivesThem(t *testing.T) {
+	t.Parallel()
 	imapAddr, smtpAddr := startPasswordIMAP(t), startPasswordSMTP(t)
 	dir := t.TempDir()
 	creds := filepath.Join(dir, "credentials")

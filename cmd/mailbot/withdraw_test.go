@@ -10,6 +10,7 @@ import (
 )
 
 func TestSessionsCancel(t *testing.T) {
+	t.Parallel()
 	path, st := bxDB(t)
 	bxBook(t, st, "ann@example.org", "Ann", store.NewBooking{SessionID: "s-a", Places: 1, Source: "email"}, 0)
 	bxBook(t, st, "bob@example.org", "Bob", store.NewBooking{SessionID: "s-a", Places: 1, Source: "email"}, 1)
@@ -41,6 +42,7 @@ func TestSessionsCancel(t *testing.T) {
 }
 
 func TestBookingsAdd(t *testing.T) {
+	t.Parallel()
 	path, _ := bxDB(t)
 	add := func(staff string, args ...string) (int, string, string) {
 		t.Helper()
@@ -78,6 +80,7 @@ func TestBookingsAdd(t *testing.T) {
 }
 
 func TestContributionsExport(t *testing.T) {
+	t.Parallel()
 	path, st := bxDB(t)
 	ctx := context.Background()
 	err := st.Write(ctx, func(tx *store.Tx) error {

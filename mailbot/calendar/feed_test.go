@@ -8,6 +8,7 @@ import (
 )
 
 func TestWriteFeed(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Europe/London")
 	a, c := booking(loc), booking(loc)
 	a.UID, a.URL = "session-a@betterdays.example", "https://teams.example/join/a"

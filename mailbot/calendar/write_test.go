@@ -347,6 +347,7 @@ func TestContentType(t *testing.T) {
 // TestWriteURL: the link to join an online event is written as a URI (not
 // escaped as TEXT) and reads back as it was.
 func TestWriteURL(t *testing.T) {
+	t.Parallel()
 	loc := mustLoad(t, "Europe/London")
 	ev := booking(loc)
 	ev.URL = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc?context=%7b%22Tid%22%7d&x=1,2;3"

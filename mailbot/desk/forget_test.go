@@ -8,6 +8,7 @@ import (
 const mary = "mary@example.org"
 
 func TestMentioning(t *testing.T) {
+	t.Parallel()
 	named := mentioning(mary, "Mary Jones")
 	for _, tc := range []struct {
 		name string

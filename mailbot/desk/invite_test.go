@@ -7,6 +7,7 @@ import (
 )
 
 func TestEventTitle(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ title, want string }{
 		{"Promoting independence", "Better Days: Promoting independence"},
 		{"Better Days: what makes a good day?", "Better Days: what makes a good day?"},
@@ -24,6 +25,7 @@ func TestEventTitle(t *testing.T) {
 // the UIDs they were sent with; later ones carry the token; a UID is read
 // back only when this database made it.
 func TestBookingUID(t *testing.T) {
+	t.Parallel()
 	d := New(Env{Address: "betterdays@council.example", CalendarUIDs: store.CalendarUIDs{Token: "0123456789abcdef", FirstBooking: 42}})
 	other := New(Env{Address: "betterdays@council.example", CalendarUIDs: store.CalendarUIDs{Token: "fedcba9876543210", FirstBooking: 1}})
 	for _, tc := range []struct {

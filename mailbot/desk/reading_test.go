@@ -11,6 +11,7 @@ import (
 // TestReadingAgain: whatever was read ahead, what a turn gets is the
 // reading of its own words against its own context.
 func TestReadingAgain(t *testing.T) {
+	t.Parallel()
 	c := understand.Context{Now: time.Date(2027, 6, 15, 9, 0, 0, 0, time.UTC), TZ: time.UTC, Titles: []string{"Memory cafe"}}
 	ahead := readWords("book the memory cafe", c)
 	offered := c

@@ -351,6 +351,7 @@ func TestStartListenError(t *testing.T) {
 // started: its mailboxes are new, and a client must not take their UIDs
 // for the last server's.
 func TestUIDValidity(t *testing.T) {
+	t.Parallel()
 	s, err := Start(Options{SMTPAddr: "127.0.0.1:0", IMAPAddr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler), UIDValidity: 5000})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 // TestFindAsks: the questions the timetable answers, in the words people
 // use; other questions are not its.
 func TestFindAsks(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		text string
 		want []Ask

@@ -112,6 +112,7 @@ type peerScore struct {
 // recognised, for the right recipient, and hard (suppress now) exactly
 // where sisimai says the address is gone.
 func TestPeerBounces(t *testing.T) {
+	t.Parallel()
 	rows, files := sisimaiExpected(t)
 	byFamily := map[string]*peerScore{}
 	var all peerScore
@@ -278,6 +279,7 @@ func senderSide(reason string) bool {
 // read as one, never as a bounce, with the complainant sisimai names
 // wherever the report does not hide them.
 func TestPeerComplaints(t *testing.T) {
+	t.Parallel()
 	rows, files := sisimaiExpected(t)
 	var reports, read, named, rcpts int
 	for _, file := range files {
@@ -330,6 +332,7 @@ const complaintFloor = 15
 // machine, and must be flagged so: the bot reads reports only from mail
 // it knows no person wrote, and never answers one.
 func TestPeerAutomatic(t *testing.T) {
+	t.Parallel()
 	_, files := sisimaiExpected(t)
 	flagged := map[string][2]int{}
 	for _, file := range files {

@@ -5,6 +5,7 @@ import "testing"
 // TestReadSES: an SES notification names its bounced recipients, hard or
 // soft by their status; one that is no bounce, or no JSON, names nobody.
 func TestReadSES(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, text string
 		want       []Bounce

@@ -369,6 +369,7 @@ func BenchmarkReadBounce(b *testing.B) {
 // is cut off, so each rule that decides it has a case here; the corpus
 // (TestPeerBounces) scores the whole.
 func TestBounceReason(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		status, diag string
 		want         Reason
@@ -423,6 +424,7 @@ func FuzzReason(f *testing.F) {
 // TestReadComplaint: an abuse feedback report (RFC 5965) read by its
 // fields, and what is not one.
 func TestReadComplaint(t *testing.T) {
+	t.Parallel()
 	arf := func(fields, returned string) []byte {
 		return []byte("From: fbl@isp.example\r\nSubject: complaint\r\n" +
 			"Content-Type: multipart/report; report-type=feedback-report; boundary=b\r\n\r\n" +

@@ -3,6 +3,7 @@ package understand
 import "testing"
 
 func TestNamedByPhone(t *testing.T) {
+	t.Parallel()
 	titles := []string{"Learning new skills", "Promoting independence"}
 	tests := []struct {
 		fresh, name, phone string

@@ -6,6 +6,7 @@ import (
 )
 
 func TestOffersViews(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		want bool
@@ -32,6 +33,7 @@ func TestOffersViews(t *testing.T) {
 }
 
 func TestConsentAnswer(t *testing.T) {
+	t.Parallel()
 	for text, want := range map[string]string{
 		"YES": "yes", "Yes please": "yes", "NAME ME": "named", "name me please": "named", "yes, use my name": "named",
 		"No": "no", "no thank you": "no", "NO.": "no", "maybe later": "", "": "",
@@ -43,6 +45,7 @@ func TestConsentAnswer(t *testing.T) {
 }
 
 func TestNamedWithViews(t *testing.T) {
+	t.Parallel()
 	c := Context{TZ: time.UTC}
 	if !Read("Everything shuts at the weekend. You can use my name if it helps.", c).Named || Read("What's my name got to do with it", c).Named {
 		t.Error("Read(…).Named misreads")

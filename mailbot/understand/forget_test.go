@@ -75,6 +75,7 @@ func TestForgetNotReadAsOtherwise(t *testing.T) {
 // TestAsksForData: a copy of what we hold, asked for in ordinary words;
 // erasure and a session's details are other things.
 func TestAsksForData(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		text, subject string
 		want          bool

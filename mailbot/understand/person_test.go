@@ -3,6 +3,7 @@ package understand
 import "testing"
 
 func TestAskForPerson(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		want bool

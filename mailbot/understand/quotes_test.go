@@ -147,6 +147,8 @@ func TestFresh(t *testing.T) {
 // TestFreshPathological feeds Fresh large inputs built to make a naive
 // quote finder slow: every line a near-miss of a marker.
 func TestFreshPathological(t *testing.T) {
+	// Beside other tests: it bounds its own thread's CPU time, not the wall.
+	t.Parallel()
 	const size = 256 << 10
 	fill := func(unit string) string { return strings.Repeat(unit, size/len(unit)+1)[:size] }
 	for name, in := range map[string]string{

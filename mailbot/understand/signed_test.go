@@ -49,6 +49,7 @@ func TestSignedAnswer(t *testing.T) {
 // follow; a condition goes to a person; words that take the answer back,
 // or name something else, are read whole.
 func TestLeadingAnswer(t *testing.T) {
+	t.Parallel()
 	_, c := corpusTimetable(t)
 	c.Question = true
 	for _, tc := range []struct {
