@@ -166,6 +166,14 @@ func (w *written) request(c Context) (Request, scan) {
 	r.Unsubscribe = unsubscribeWords.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, &r, c)
+	if r.Unsubscribe && offSession(s, r.Targets) {
+		// "Take me off the 29th June one": off that session, not the list.
+		r.Unsubscribe = false
+		r.Action = action(s, &r, c)
+		if r.Action == Unknown || r.Action == Help || r.Action == Choose {
+			r.Action = Cancel
+		}
+	}
 	if r.Unsubscribe && c.Holding && offOnly(s) && (r.Action == Unknown || r.Action == Help) {
 		// "Please take me off, I've found something else on Thursdays",
 		// to our email about their place on the waiting list: off that
@@ -554,6 +562,20 @@ func action(s string, r *Request, c Context) Action {
 
 // notInstead refuses a move: "don't put me on the 29th instead".
 var notInstead = regexp.MustCompile(`\b(don'?t|do not|no need to) (put|book|move|switch|transfer|sign) (me|us)\b[^.!?,;]{0,40}?\binstead\b`)
+
+// offSession reports whether every "take me off" in s is followed by a
+// session it names.
+func offSession(s string, targets []Pattern) bool {
+	locs := unsubscribeWords.FindAllStringIndex(s, -1)
+	for _, loc := range locs {
+		if !strings.HasPrefix(s[loc[0]:], "take me off") || !slices.ContainsFunc(targets, func(p Pattern) bool {
+			return p.at >= loc[1] && p.at <= loc[1]+5 && !strings.Contains(s[loc[1]:p.at], "list")
+		}) {
+			return false
+		}
+	}
+	return len(locs) > 0
+}
 
 // offOnly reports whether all s says of leaving is "take me off",
 // without saying off what: no list, emails or newsletters.

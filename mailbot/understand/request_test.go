@@ -249,6 +249,9 @@ func TestRead(t *testing.T) {
 		{name: "make it the 21st", text: "actually make it the 21st", want: want{action: Move, targets: [][]string{{"bd-2027-05"}}}},
 		{name: "move refused", text: "Hi, I'm booked for the 22nd but can't do it now. Please don't put me on the 29th instead or anything else, I'll have another look when we get to August.", want: want{action: Cancel, targets: [][]string{{"bd-2027-01"}}}},
 		{name: "the one in between", text: "Not the first one, and not the third, the one in between please", offered: list[:3], want: want{action: Book, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "take me off a session", text: "- take me off the 29th June one\n- put me on the 21st July instead", want: want{action: Move, targets: [][]string{{"bd-2027-05"}}, from: [][]string{{"bd-2027-02"}}}},
+		{name: "take me off the 15th", text: "Please take me off the 15th July, I can't come", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "take me off the list", text: "Please take me off the list", want: want{action: Unknown, unsub: true}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
