@@ -98,6 +98,21 @@ func TestUrgentKeepsPlaceAndList(t *testing.T) {
 	h.must(t, `they asked to cancel "the 6th july" and to leave the mailing list, which I have not done`)
 }
 
+// TestSorryForTheirLoss: a reply to someone whose words tell of a death
+// says sorry before what was done.
+func TestSorryForTheirLoss(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "Booking", "Please book me on Learning new skills")
+	conf := d.one(mary)
+	d.reply(mary, conf, "No. My husband died on Friday. I won't be coming now.")
+	got := d.one(mary)
+	got.must(t, "I am so sorry to hear of your loss.", "I have cancelled:")
+	if i, j := strings.Index(got.Text, "sorry"), strings.Index(got.Text, "I have cancelled"); i > j {
+		t.Errorf("the sorry comes after what was done:\n%s", got.Text)
+	}
+}
+
 // TestHandOverHostileText: what a person wrote is shown to staff as text,
 // never as markup, and a name cannot add header fields.
 func TestHandOverHostileText(t *testing.T) {

@@ -98,6 +98,8 @@ type Answer struct {
 	// Urgent: the message suggests someone may be at risk; the answer
 	// says where to get help now.
 	Urgent bool
+	// Sorry: their words tell of a death; the answer says sorry first.
+	Sorry bool
 }
 
 // ActedFor is the data for "acted-for": what the bot tells a member of

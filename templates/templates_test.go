@@ -80,6 +80,8 @@ var variants = map[string]struct {
 	template string
 	data     any
 }{
+	"answer-sorry": {"answer", Answer{Name: "Len", Sorry: true, Cancelled: []Event{
+		{Title: "Better Days: what makes a good day?", When: "Tuesday 22 June 2027, 10am to 11am", Where: "Online (Microsoft Teams)"}}}},
 	"answer-left-waiting": {"answer", Answer{Name: "Linda", Asked: "to cancel a place", LeftWaiting: []Event{
 		{Title: "By your side - enjoying our time together", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth community centre, main hall"}}}},
 	"answer-cancel": {"answer", Answer{Name: "Ann", Asked: "to cancel a booking", NotFound: []string{"3 March"},

@@ -189,6 +189,7 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (Outcom
 	// Help first, whoever else sees the message: with no staff to pass it
 	// to, or from staff themselves, the numbers still come at the top.
 	t.ans.Urgent = t.ans.Urgent || len(h.Urgent) > 0
+	t.ans.Sorry = t.read.Bereaved
 	// "You can take me off everything, the 15th and the list. I won't be
 	// needing any of it after this week": from someone who may be at
 	// risk, cutting every tie (the list, or all their bookings) is for a

@@ -100,6 +100,10 @@ func answered(s string, c Context) (Request, scan, bool) {
 	case a == Yes && (r.Action == Cancel || r.Action == No || r.Action == Move),
 		a == No && (r.Action == Yes || r.Action == Book || r.Action == Move):
 		return Request{}, scan{}, false // takes the answer back
+	case a == No && r.Action == Cancel:
+		// "No. I won't be coming now", to a confirmation that also
+		// offered the list: not the list, the place.
+		return Request{}, scan{}, false
 	}
 	r.Action, r.Targets, r.From, r.AnyOf, r.All = a, nil, nil, false, false
 	r.Explicit = explicit

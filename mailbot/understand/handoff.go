@@ -437,3 +437,6 @@ var (
 	// helpQuestion asks how to use the bot, which its help text answers.
 	helpQuestion = regexp.MustCompile(`\b(what can (i|you) do|how does (this|it) work|how do i (use|book|join|cancel)|can you help)\b`)
 )
+
+// bereaved are the words that tell of a death.
+var bereaved = regexp.MustCompile(`\b(died|passed away|passed on|lost (my|our) (wife|husband|mum|mother|dad|father|son|daughter|partner|brother|sister|boy|girl)|funeral|bereaved|bereavement|widowed)\b`)

@@ -20,6 +20,9 @@ type Reading struct {
 	// passes on another person's wish ("my neighbour Betty would love to
 	// come"), with none of the writer's own.
 	SomeoneElse, ForAnother bool
+	// Bereaved: their words tell of someone's death ("my wife Sheila died
+	// on Friday"), for a reply that says sorry.
+	Bereaved bool
 	// Views: it offers views to the programme rather than asking for
 	// something ("I wanted to say…"); Named: it says they may be used
 	// with the writer's name.
@@ -46,6 +49,7 @@ func Read(text string, c Context) Reading {
 		Courtesy:    w.courtesy(),
 		SomeoneElse: w.namesSomeoneElse(c.Titles),
 		ForAnother:  w.wishesForAnother(),
+		Bereaved:    bereaved.MatchString(w.low),
 		Views:       w.offersViews(),
 		Named:       namedConsent.MatchString(w.low),
 		Consent:     w.consent(),

@@ -141,3 +141,20 @@ func TestUrgentKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestBereaved: words that tell of a death, for a reply that says sorry;
+// "dying to come" tells of none.
+func TestBereaved(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"No. My wife Sheila died on Friday. She was the one who wanted us to come.": true,
+		"Alan passed away last month. Please could you cancel it":                   true,
+		"I lost my husband in March and I'm finding things hard":                    true,
+		"I'm dying to come to the Weymouth one!":                                    false,
+		"Please book me on 15 July":                                                 false,
+	} {
+		if got := Read(text, Context{}).Bereaved; got != want {
+			t.Errorf("Read(%q).Bereaved = %v, want %v", text, got, want)
+		}
+	}
+}
