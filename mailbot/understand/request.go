@@ -163,7 +163,10 @@ func (w *written) request(c Context) (Request, scan) {
 	if strings.Contains(s, " i ") || strings.Contains(s, " we ") || strings.Contains(s, "thinking") {
 		s = notYet.ReplaceAllStringFunc(s, blank)
 	}
-	r.Unsubscribe = unsubscribeWords.MatchString(s)
+	r.Unsubscribe = unsubscribeWords.MatchString(s) ||
+		// "I am writing from my husband's email … please take him off
+		// the list": the address is his, and it is leaving.
+		strings.Contains(s, "writing") && theirAddress.MatchString(s) && offTheirList.MatchString(s)
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, &r, c)
 	if r.Unsubscribe && offSession(s, r.Targets) {
@@ -466,7 +469,7 @@ var (
 	listWords      = regexp.MustCompile(`\b(what (sessions|is on|events|dates|groups|conversations)|what'?s (on|coming up|happening|available)|timetable|coming up|sessions|upcoming|schedule|programme|program|events|list of|what dates|which dates|(the )?dates|when are)\b`)
 	bookWords      = regexp.MustCompile(`\b(book|booking|reserve|sign (me|us|him|her) up|put (me|us|him|her) (back )?(down|on|in)|register|come (to|along)|attend|join|places?|a space|a spot|count (me|us) in|take part|like to come|love to come|want to come|i'?ll come|i will come|(can|could) (i|we) come|(i|we) can come|i'?ll take|i will take|take (it|that|the|this|slot|number)|want (it|that|that one|this one)|please)\b`)
 	attendeeWords  = regexp.MustCompile(`\b(attendees?|attendance|attendee list|who'?s (coming|booked|attending)|who is (coming|booked|attending)|list of (people|bookings|names)|register of)\b`)
-	subscribeWords = regexp.MustCompile(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|add me to (your|the) (list|emails)|hear about future|on your list)\b`)
+	subscribeWords = regexp.MustCompile(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|(be|being) kept (updated|informed|posted|in the loop)|add (me|him|her|them) to (your|the) (list|emails)|hear about future|on your list)\b`)
 	// "stop" and "remove me" are only about the list when nothing else is
 	// said: "stop" inside a sentence is as likely a bus stop.
 	unsubscribeWords = regexp.MustCompile(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails)|(end|cancel|stop) (my|the|our) (subscription|membership of (the|your) (list|mailing list)))\b|(?m)^(stop|remove me|unsubscribe)[.! ]*$`)
@@ -559,6 +562,11 @@ func action(s string, r *Request, c Context) Action {
 	}
 	return Unknown
 }
+
+var (
+	theirAddress = regexp.MustCompile(`\bwriting (from|on|with) (my (late )?(husband|wife|partner|mum|mother|dad|father)'?s|his|her) (e-?mail|account|address)\b`)
+	offTheirList = regexp.MustCompile(`\b(take|remove|cross) (him|her) (off|from) (the|your) (mailing )?(list|e-?mails)\b`)
+)
 
 // notInstead refuses a move: "don't put me on the 29th instead".
 var notInstead = regexp.MustCompile(`\b(don'?t|do not|no need to) (put|book|move|switch|transfer|sign) (me|us)\b[^.!?,;]{0,40}?\binstead\b`)
