@@ -60,6 +60,9 @@ var (
 	monthIn    = regexp.MustCompile(`\b(?:in|during)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 )
 
+// preferredAfter, after a part of the day, says it is the one wanted.
+var preferredAfter = regexp.MustCompile(`^s?\s*(?:are|is|would be|'d be|will be)?\s*(?:best|better|ideal|preferred|perfect)\b|^s?\s*(?:suit|suits|work|works) (?:me|us) (?:best|better)\b`)
+
 // findPrefs reads when and where someone would like a drop-in, of the
 // drop-in locations given.
 func findPrefs(s string, locations []string) Prefs {
@@ -71,13 +74,23 @@ func findPrefs(s string, locations []string) Prefs {
 	// A part of the day refused anywhere is not wished for where it is
 	// only mentioned: "not a morning one, mornings are when the carers
 	// come in".
+	// And one said to be best is the wish, over another only mentioned:
+	// "afternoons are best for me as the wife has her carers in the
+	// morning".
 	parts := partOfDay.FindAllStringSubmatchIndex(s, -1)
-	refusedPart := map[string]bool{}
+	refusedPart, preferredPart := map[string]bool{}, map[string]bool{}
+	anyPreferred := false
 	for _, loc := range parts {
-		refusedPart[s[loc[2]:loc[3]]] = refusedPart[s[loc[2]:loc[3]]] || refused(s, loc[0], loc[1])
+		part := s[loc[2]:loc[3]]
+		refusedPart[part] = refusedPart[part] || refused(s, loc[0], loc[1])
+		preferredPart[part] = preferredPart[part] || preferredAfter.MatchString(s[loc[1]:])
+		anyPreferred = anyPreferred || preferredPart[part]
 	}
 	for _, loc := range parts {
 		neg := refusedPart[s[loc[2]:loc[3]]]
+		if !neg && anyPreferred && !preferredPart[s[loc[2]:loc[3]]] {
+			continue
+		}
 		switch s[loc[2]:loc[3]] {
 		case "morning":
 			if neg {

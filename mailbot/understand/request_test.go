@@ -345,6 +345,7 @@ func TestPrefs(t *testing.T) {
 		{"not on a Thursday", []string{}},
 		{"whenever", ids(dropins)},
 		{"not mornings", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
+		{"afternoons are best for me as the wife has her carers in the morning", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"not a morning one, mornings are when the carers come in", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"mornings are no good for me", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"I can't do afternoons", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
