@@ -60,6 +60,10 @@ var (
 	monthIn    = regexp.MustCompile(`\b(?:in|during)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 )
 
+// datedAfter, after a weekday or a month, makes it part of a date: "Thursday
+// the 24th", "July 15th".
+var datedAfter = regexp.MustCompile(`^,?\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\b`)
+
 // preferredAfter, after a part of the day, says it is the one wanted.
 var preferredAfter = regexp.MustCompile(`^s?\s*(?:are|is|would be|'d be|will be)?\s*(?:best|better|ideal|preferred|perfect)\b|^s?\s*(?:suit|suits|work|works) (?:me|us) (?:best|better)\b`)
 
@@ -143,7 +147,13 @@ func findPrefs(s string, locations []string) Prefs {
 		return p
 	}
 	negated := map[string]bool{}
-	for _, m := range notWhen.FindAllStringSubmatch(s, -1) {
+	for _, loc := range notWhen.FindAllStringSubmatchIndex(s, -1) {
+		m := []string{s[loc[0]:loc[1]], sub(s, loc, 1)}
+		if datedAfter.MatchString(s[loc[1]:]) {
+			// "except Thursday the 24th" rules out a day (NotOn), not
+			// every Thursday.
+			continue
+		}
 		negated[m[1]] = true
 		if d, ok := weekdayOf(m[1]); ok {
 			p.NotWeekdays = append(p.NotWeekdays, d)
@@ -156,7 +166,7 @@ func findPrefs(s string, locations []string) Prefs {
 			name := sub(s, loc, 1)
 			d, ok := weekdayOf(name)
 			switch {
-			case !ok || negated[name]:
+			case !ok || negated[name] || datedAfter.MatchString(s[loc[1]:]):
 			case refused(s, loc[0], loc[1]):
 				p.NotWeekdays = append(p.NotWeekdays, d) // "Thursdays are no good"
 			default:

@@ -345,6 +345,9 @@ func TestPrefs(t *testing.T) {
 		{"not on a Thursday", []string{}},
 		{"whenever", ids(dropins)},
 		{"not mornings", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
+		// A day, not every Thursday: the 24th itself is ruled out by
+		// the dates (Prefs.NotOn, from findDates).
+		{"any day is fine except Thursday the 24th", ids(dropins)},
 		{"afternoons are best for me as the wife has her carers in the morning", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"not a morning one, mornings are when the carers come in", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"mornings are no good for me", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
