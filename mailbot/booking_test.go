@@ -537,6 +537,24 @@ func TestWholeRequests(t *testing.T) {
 			t.Errorf("bookings %q and %q, want two places on the 22nd and one on the 29th", a, b)
 		}
 	})
+	t.Run("off the waiting list, keeping a booking", func(t *testing.T) {
+		d := newDesk(t, nil)
+		d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")
+		d.send(sam, "book", "book me on the gardening club")
+		d.one(sam)
+		d.send(mary, "book", "book me on the gardening club")
+		d.one(mary).must(t, "waiting list")
+		d.send(mary, "book", "book me on Learning new skills")
+		d.one(mary).must(t, "You are booked on:")
+		d.send(mary, "Waiting list", "I don't need to be on the waiting list any more, thank you. I'm still coming to Learning new skills.")
+		d.one(mary).must(t, "I have taken you off the waiting list for:", "Gardening club")
+		if got := d.bookings("tiny"); !slices.Equal(got, []string{sam + " confirmed 1"}) {
+			t.Errorf("gardening club %q, want Mary off its waiting list", got)
+		}
+		if got := d.bookings("bd-2027-03"); !slices.Equal(got, []string{mary + " confirmed 1"}) {
+			t.Errorf("Learning new skills %q, want Mary's place kept", got)
+		}
+	})
 	t.Run("take me off, to the waiting-list email", func(t *testing.T) {
 		d := newDesk(t, nil)
 		d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")

@@ -24,16 +24,19 @@ func (t *turn) cancel() error {
 		// "Take me off the waiting list": their places stay.
 		live = slices.DeleteFunc(live, func(b store.Booking) bool { return b.Status != store.Waitlisted })
 	}
-	chosen, ask := t.whichBookings(t.req.Targets, live)
+	var chosen, ask []store.Booking
+	if t.req.Waiting && len(t.req.Targets) == 0 && len(live) == 1 {
+		// "I don't need to be on the waiting list any more", and they
+		// wait for one session: that one, whichever email they answer.
+		chosen = live
+	} else {
+		chosen, ask = t.whichBookings(t.req.Targets, live)
+	}
 	switch {
 	case len(chosen) > 0 || len(ask) > 0:
 	case len(live) == 0:
 		t.ans.NoBookings = true
 		return nil
-	case t.req.Waiting && len(live) == 1:
-		// "I don't need to be on the waiting list any more", and they
-		// wait for one session: that one.
-		chosen = live
 	default:
 		ask = live
 	}
