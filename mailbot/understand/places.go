@@ -16,15 +16,20 @@ import (
 // placeStop are the words of locations that tell no place apart.
 var placeStop = set([]string{
 	"online", "microsoft", "teams", "zoom", "video", "phone", "call", "community", "centre", "center",
-	"main", "hall", "room", "meeting", "village", "church", "house", "road", "street", "the", "and",
-	"library", "council", "county", "office", "building", "floor", "ground", "first", "second",
+	"main", "hall", "room", "meeting", "house", "road", "street", "the", "and",
+	"council", "county", "office", "building", "floor", "ground", "first", "second",
 })
+
+// placeNouns are buildings people name a session by ("the library
+// session", "the one at the church"): they tell places apart only when
+// one location alone has theirs.
+var placeNouns = set([]string{"library", "church", "village"})
 
 var (
 	// placeAfter and placeBefore are the words around a place that make
 	// it name a session: "the Weymouth one", "the one at Weymouth".
 	placeAfter  = regexp.MustCompile(`^\s+(?:library\s+|community centre\s+|centre\s+|hall\s+)?(?:one|session|meeting|group|event|conversation|get together)s?\b`)
-	placeBefore = regexp.MustCompile(`\b(?:one|session|meeting|group|event|conversation)s?\s+(?:at|in)\s+(?:the\s+)?$`)
+	placeBefore = regexp.MustCompile(`\b(?:one|session|meeting|group|event|conversation)s?\s+(?:in person\s+|face to face\s+)?(?:at|in)\s+(?:the\s+)?$`)
 )
 
 // findPlaceNames returns the sessions s names by a place word of one of
@@ -33,13 +38,24 @@ func findPlaceNames(s string, locations []string) []Pattern {
 	if len(locations) == 0 {
 		return nil
 	}
-	known := map[string]bool{}
+	known, nouns := map[string]bool{}, map[string]int{}
 	for _, l := range locations {
+		seen := map[string]bool{}
 		for _, w := range words(normalise(l)) {
-			if len(w) >= 4 && !placeStop[w] && !strings.ContainsAny(w, "0123456789") {
+			switch {
+			case len(w) < 4 || placeStop[w] || strings.ContainsAny(w, "0123456789"):
+			case placeNouns[w]:
+				if !seen[w] {
+					nouns[w]++
+				}
+				seen[w] = true
+			default:
 				known[w] = true
 			}
 		}
+	}
+	for w, n := range nouns {
+		known[w] = n == 1
 	}
 	text, starts, ends := wordsAt(s)
 	var out []Pattern

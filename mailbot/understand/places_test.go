@@ -29,6 +29,8 @@ func TestPlaceNames(t *testing.T) {
 		{"the afternoon one please", "afternoon"},
 		{"could I come to the evening session", "evening"},
 		{"I can only do mornings", ""},
+		{"I'd like to come to the library session", "library"},
+		{"I'd much rather come to the one in person at the library", "library"},
 	} {
 		r := Read(tt.text, c)
 		got := ""
@@ -45,6 +47,11 @@ func TestPlaceNames(t *testing.T) {
 		if got != tt.place {
 			t.Errorf("Read(%q) targets %v, want the place %q", tt.text, r.Targets, tt.place)
 		}
+	}
+	// With two libraries, "the library session" tells neither apart.
+	c.Places = append(c.Places, "Bridport library")
+	if r := Read("I'd like to come to the library session", c); len(r.Targets) > 0 {
+		t.Errorf("with two libraries, targets %v, want none", r.Targets)
 	}
 	weymouth := Item{Title: "By your side", Location: "Weymouth community centre, main hall"}
 	if p := (Pattern{Place: "weymouth"}); !p.Matches(weymouth, tz) || p.Matches(Item{Location: "Online (Microsoft Teams)"}, tz) {
