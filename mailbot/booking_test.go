@@ -537,6 +537,18 @@ func TestWholeRequests(t *testing.T) {
 			t.Errorf("bookings %q and %q, want two places on the 22nd and one on the 29th", a, b)
 		}
 	})
+	t.Run("a one-to-one and a group session", func(t *testing.T) {
+		d := newDesk(t, nil)
+		d.send(mary, "two things", "Could I have a one-to-one at County Hall on the 1st July, half ten if you have it, and also a place on the learning new skills session at the library the following week?")
+		got := d.one(mary)
+		got.must(t, "Learning new skills", "Drop-in conversation")
+		if b := d.bookings("bd-2027-03"); !slices.Equal(b, []string{mary + " confirmed 1"}) {
+			t.Errorf("Learning new skills %q, want Mary booked", b)
+		}
+		if b := d.bookings("dropin-2027-07-01-1030"); !slices.Equal(b, []string{mary + " confirmed 1"}) {
+			t.Errorf("the 10.30 drop-in %q, want Mary booked", b)
+		}
+	})
 	t.Run("off the waiting list, keeping a booking", func(t *testing.T) {
 		d := newDesk(t, nil)
 		d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")

@@ -13,9 +13,18 @@ import (
 func (t *turn) dropin(upcoming []store.SessionPlaces) error {
 	var named []understand.Pattern // "a chat on Thursday": narrows like a preference
 	for _, p := range t.req.Targets {
-		if p.Number == 0 {
-			named = append(named, p)
+		if p.Number > 0 {
+			continue
 		}
+		if s, ok := t.groupOnly(p, upcoming); ok {
+			// "A one-to-one on the 1st July, and also a place on the
+			// learning new skills session": that one is booked too.
+			if _, err := t.bookOne(s, t.places()); err != nil {
+				return err
+			}
+			continue
+		}
+		named = append(named, p)
 	}
 	if slot, ok := t.pinned(upcoming, named); ok {
 		// "The drop-in at County Hall on 1 July at 10.30": that one.
@@ -24,6 +33,25 @@ func (t *turn) dropin(upcoming []store.SessionPlaces) error {
 	}
 	t.offerSlots(upcoming, named, t.req.Prefs)
 	return nil
+}
+
+// groupOnly is the one group session p names, when it names exactly
+// one and no drop-in time.
+func (t *turn) groupOnly(p understand.Pattern, upcoming []store.SessionPlaces) (store.SessionPlaces, bool) {
+	var group []store.SessionPlaces
+	for _, s := range upcoming {
+		if !p.Matches(itemOf(s.Session), t.d.env.TZ) {
+			continue
+		}
+		if s.Kind == store.Dropin {
+			return store.SessionPlaces{}, false
+		}
+		group = append(group, s)
+	}
+	if len(group) != 1 {
+		return store.SessionPlaces{}, false
+	}
+	return group[0], true
 }
 
 // pinned is the one free drop-in time a pattern names to the minute, when
