@@ -152,6 +152,11 @@ func (w *written) request(c Context) (Request, scan) {
 	if strings.Contains(s, "n't") || strings.Contains(s, "cannot") || strings.Contains(s, "cant") {
 		s = habitRefused.ReplaceAllStringFunc(s, blank)
 	}
+	if strings.Contains(s, "appointment") {
+		// "My husband has a hospital appointment that morning" asks for
+		// no one-to-one.
+		s = otherAppointment.ReplaceAllStringFunc(s, blank)
+	}
 	if strings.Contains(s, "instead") {
 		// "Please don't put me on the 29th instead": no move, and
 		// nothing to come to.
@@ -172,6 +177,7 @@ func (w *written) request(c Context) (Request, scan) {
 	if r.Unsubscribe && offSession(s, r.Targets) {
 		// "Take me off the 29th June one": off that session, not the list.
 		r.Unsubscribe = false
+		r.Subscribe = subscribeWords.MatchString(s)
 		r.Action = action(s, &r, c)
 		if r.Action == Unknown || r.Action == Help || r.Action == Choose {
 			r.Action = Cancel
@@ -326,7 +332,7 @@ func leavesIt(s string, p Pattern) bool {
 	if refusing.MatchString(before) {
 		return true // "I SAID NOT the 6th!! … put me on the 21st"
 	}
-	leave := max(lastMatch(cancelWords, before), lastMatch(leaveWaiting, before), lastMatch(bookedOn, before))
+	leave := max(lastMatch(cancelWords, before), lastMatch(leaveWaiting, before), lastMatch(bookedOn, before), lastMatch(takeOff, before))
 	come := lastMatch(wantWords, before)
 	if leave >= 0 || come >= 0 {
 		return leave > come
@@ -456,7 +462,7 @@ func sentenceAt(s string, i int) string {
 // and every rule below then costs bounded time whatever arrives.
 const maxRead = 4 << 10
 
-var moveFrom = regexp.MustCompile(`\b(from|off|change (my|the)|move (my|the)|swap (my|the)|switch (my|the))\b.*?\b(to|onto|for)\b`)
+var moveFrom = regexp.MustCompile(`\b(from|off|change (my|the)|move (my|the)|swap (my|the)|switch (my|the))\b[^.!?;\n]*?\b(to|onto|for)\b`)
 
 var replyPrefix = regexp.MustCompile(`^(re|fwd?|aw|wg|sv|tr|rv)\s*:`)
 
@@ -568,6 +574,9 @@ var (
 	offTheirList = regexp.MustCompile(`\b(take|remove|cross) (him|her) (off|from) (the|your) (mailing )?(list|e-?mails)\b`)
 )
 
+// otherAppointment is an appointment somewhere else.
+var otherAppointment = regexp.MustCompile(`\b(hospital|doctor'?s?|dentist'?s?|gp|clinic|hair|hairdresser'?s?|medical|eye|hearing|physio|chemo|outpatients?|scan|optician'?s?|council|hospice) appointments?\b`)
+
 // notInstead refuses a move: "don't put me on the 29th instead".
 var notInstead = regexp.MustCompile(`\b(don'?t|do not|no need to) (put|book|move|switch|transfer|sign) (me|us)\b[^.!?,;]{0,40}?\binstead\b`)
 
@@ -657,6 +666,8 @@ func splitMove(s string, targets []Pattern) (from, to []Pattern) {
 }
 
 var (
+	// takeOff leaves what follows: "take me off the 22nd June".
+	takeOff = regexp.MustCompile(`\b(take|get) (me|us|him|her) off\b`)
 	// bookedOn says what they hold, which a move leaves: "I'm booked on
 	// the 18th but I'd rather go to the 10th".
 	bookedOn     = regexp.MustCompile(`\b(?:i'?m|i am|we'?re|we are|(?:s?he|mum|dad)'?s|(?:s?he|mum|dad) is) (?:booked|down|signed up|registered) (?:on|for|in)\b|\b(?:i|we) (?:have|'ve) (?:got )?(?:a place|places|booked)\b`)

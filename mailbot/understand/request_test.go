@@ -250,6 +250,7 @@ func TestRead(t *testing.T) {
 		{name: "move refused", text: "Hi, I'm booked for the 22nd but can't do it now. Please don't put me on the 29th instead or anything else, I'll have another look when we get to August.", want: want{action: Cancel, targets: [][]string{{"bd-2027-01"}}}},
 		{name: "the one in between", text: "Not the first one, and not the third, the one in between please", offered: list[:3], want: want{action: Book, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "take me off a session", text: "- take me off the 29th June one\n- put me on the 21st July instead", want: want{action: Move, targets: [][]string{{"bd-2027-05"}}, from: [][]string{{"bd-2027-02"}}}},
+		{name: "take me off, put me on, add me", text: "Please can you take me off the 22nd June as my husband has a hospital appointment that morning, and put me on the 15th July one instead. And could you add me to your mailing list?", want: want{action: Move, targets: [][]string{{"bd-2027-04"}}, from: [][]string{{"bd-2027-01"}}, sub: true}},
 		{name: "take me off the 15th", text: "Please take me off the 15th July, I can't come", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "kept posted", text: "Good to meet you at the stall. I would like to be kept posted about anything in the autumn.", want: want{action: Unknown, sub: true}},
 		{name: "staff: add him to the list", text: "Can you add him to the list please", staff: true, want: want{action: Unknown, sub: true}},
