@@ -549,6 +549,14 @@ func TestWholeRequests(t *testing.T) {
 			t.Errorf("the 10.30 drop-in %q, want Mary booked", b)
 		}
 	})
+	t.Run("a one-to-one on a day with a group session", func(t *testing.T) {
+		d := newDesk(t, nil)
+		d.send(mary, "chat", "Can I have a one-to-one chat on the 15th July please?")
+		d.one(mary)
+		if b := d.bookings("bd-2027-04"); len(b) > 0 {
+			t.Errorf("the group session on the 15th was booked %q for a one-to-one", b)
+		}
+	})
 	t.Run("off the waiting list, keeping a booking", func(t *testing.T) {
 		d := newDesk(t, nil)
 		d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")

@@ -35,9 +35,13 @@ func (t *turn) dropin(upcoming []store.SessionPlaces) error {
 	return nil
 }
 
-// groupOnly is the one group session p names, when it names exactly
-// one and no drop-in time.
+// groupOnly is the one group session p names, by its title or its place,
+// when it names exactly one and no drop-in time. A day alone ("a
+// one-to-one on the 15th") only says when the drop-in should be.
 func (t *turn) groupOnly(p understand.Pattern, upcoming []store.SessionPlaces) (store.SessionPlaces, bool) {
+	if p.Title == "" && p.Place == "" {
+		return store.SessionPlaces{}, false
+	}
 	var group []store.SessionPlaces
 	for _, s := range upcoming {
 		if !p.Matches(itemOf(s.Session), t.d.env.TZ) {
