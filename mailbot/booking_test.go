@@ -549,6 +549,22 @@ func TestWholeRequests(t *testing.T) {
 			t.Errorf("the 10.30 drop-in %q, want Mary booked", b)
 		}
 	})
+	t.Run("take me off, to a confirmation", func(t *testing.T) {
+		// To the email about a booking, "take me off" is the mailing
+		// list, as it always was: the booking is not guessed away.
+		d := newDesk(t, nil)
+		d.joined(mary)
+		d.send(mary, "book", "book me on Learning new skills")
+		conf := d.one(mary)
+		d.reply(mary, conf, "please take me off")
+		d.mail(mary)
+		if d.subscribed(mary) {
+			t.Error("still on the mailing list")
+		}
+		if b := d.bookings("bd-2027-03"); !slices.Equal(b, []string{mary + " confirmed 1"}) {
+			t.Errorf("bookings %q, want the place kept", b)
+		}
+	})
 	t.Run("a one-to-one on a day with a group session", func(t *testing.T) {
 		d := newDesk(t, nil)
 		d.send(mary, "chat", "Can I have a one-to-one chat on the 15th July please?")

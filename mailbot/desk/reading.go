@@ -59,7 +59,7 @@ func (d *Desk) readContext(m *understand.Message, now time.Time, tt Timetable, o
 		default:
 			// A confirmation, reminder or request to confirm: a yes or
 			// no answers it, and it numbers nothing to choose from.
-			c.Question, c.Holding = true, offer.Kind == store.OfferBooked
+			c.Question = true
 		}
 	}
 	return c

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -163,6 +164,17 @@ func (t *turn) run() (Outcome, error) {
 		}
 	}
 	t.req = r.read.Request
+	if t.req.OffOnly {
+		waiting, err := t.answersWaiting()
+		if err != nil {
+			return Outcome{}, err
+		}
+		if waiting {
+			// "Please take me off", to the email about their place on
+			// the waiting list: off that place, not the mailing list.
+			t.req.Unsubscribe, t.req.Action, t.req.Waiting = false, understand.Cancel, true
+		}
+	}
 	if !t.staff && (t.forAnother() || t.m.Forwarded == nil && t.read.ForAnother) {
 		// "Please book her on the 10th", above someone else's email, or
 		// "my neighbour Betty would love to come": only staff may act
@@ -172,6 +184,21 @@ func (t *turn) run() (Outcome, error) {
 		r.read.Handoff.Why = understand.ForSomeoneElse
 	}
 	return t.act(upcoming, r.read.Handoff)
+}
+
+// answersWaiting reports whether the message answers our email about a
+// place they wait for.
+func (t *turn) answersWaiting() (bool, error) {
+	if t.offer == nil || t.offer.Kind != store.OfferBooked || len(t.offer.Items) != 1 {
+		return false, nil
+	}
+	live, err := t.tx.LiveBookings(t.ctx, t.person, t.now)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(live, func(b store.Booking) bool {
+		return idString(b.ID) == t.offer.Items[0] && b.Status == store.Waitlisted
+	}), nil
 }
 
 // forAnother reports whether a message that proves no member of staff

@@ -51,7 +51,6 @@ type Context struct {
 	Subject  string   // the message's subject: read too unless it is a reply to ours
 	Offered  int      // how many items the numbered list this answers had
 	Question bool     // it answers a question of ours that a yes or no answers
-	Holding  bool     // that question is about a place they hold or wait for (a confirmation, a reminder)
 	IsStaff  bool     // staff may ask for attendee lists
 	MaxPlace int      // the most places one request may take; 0 means 10
 }
@@ -79,6 +78,10 @@ type Request struct {
 	// Waiting: what is given up is a place on a waiting list ("I don't
 	// need to be on the waiting list any more"), not a booking.
 	Waiting bool
+	// OffOnly: leaving is said only as "take me off", in answer to our
+	// email, naming no list: to the email about a waiting place it is
+	// that place; to one about a booking, the mailing list, as ever.
+	OffOnly bool
 	// Asks are the questions about the session named that the timetable
 	// answers ("what time does it finish?").
 	Asks []Ask
@@ -183,12 +186,9 @@ func (w *written) request(c Context) (Request, scan) {
 			r.Action = Cancel
 		}
 	}
-	if r.Unsubscribe && c.Holding && offOnly(s) && (r.Action == Unknown || r.Action == Help) {
-		// "Please take me off, I've found something else on Thursdays",
-		// to our email about their place on the waiting list: off that
-		// place, not off the mailing list.
-		r.Unsubscribe, r.Action = false, Cancel
-	}
+	// "Please take me off, I've found something else on Thursdays" says
+	// off what only by the email it answers (see Request.OffOnly).
+	r.OffOnly = r.Unsubscribe && c.Question && offOnly(s) && (r.Action == Unknown || r.Action == Help)
 	r.Explicit = r.Action == Yes && explicitYes.MatchString(strings.Trim(strings.Join(strings.Fields(w.low), " "), ".! "))
 	if leaveWaiting.MatchString(s) && strings.Contains(s, "waiting list") {
 		// "I'm on the waiting list for …, please take me off it": off the
