@@ -478,6 +478,25 @@ func TestSignatureChoosesNothing(t *testing.T) {
 }
 
 // TestWholeRequests: what a request says of all, one of, or instead of,
+
+// waitingForGardening is a desk where Sam holds the Gardening club's one
+// place and Mary (on the mailing list, if listed) waits for it, with the
+// waiting-list email she got.
+func waitingForGardening(t *testing.T, listed bool) (*rig, *sent) {
+	t.Helper()
+	d := newDesk(t, nil)
+	d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")
+	d.send(sam, "book", "book me on the gardening club")
+	d.one(sam)
+	if listed {
+		d.joined(mary)
+	}
+	d.send(mary, "book", "book me on the gardening club")
+	waiting := d.one(mary)
+	waiting.must(t, "waiting list")
+	return d, waiting
+}
+
 // is done as it says.
 func TestWholeRequests(t *testing.T) {
 	t.Parallel()
@@ -501,13 +520,7 @@ func TestWholeRequests(t *testing.T) {
 		}
 	})
 	t.Run("off the waiting list, not the mailing list", func(t *testing.T) {
-		d := newDesk(t, nil)
-		d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")
-		d.send(sam, "book", "book me on the gardening club")
-		d.one(sam)
-		d.joined(mary)
-		d.send(mary, "book", "book me on the gardening club")
-		d.one(mary).must(t, "waiting list")
+		d, _ := waitingForGardening(t, true)
 		d.send(mary, "waiting list", "I'm on the waiting list for the gardening club, please take me off it")
 		got := d.one(mary)
 		got.must(t, "I have taken you off the waiting list for:", "Gardening club")
@@ -574,12 +587,7 @@ func TestWholeRequests(t *testing.T) {
 		}
 	})
 	t.Run("off the waiting list, keeping a booking", func(t *testing.T) {
-		d := newDesk(t, nil)
-		d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")
-		d.send(sam, "book", "book me on the gardening club")
-		d.one(sam)
-		d.send(mary, "book", "book me on the gardening club")
-		d.one(mary).must(t, "waiting list")
+		d, _ := waitingForGardening(t, false)
 		d.send(mary, "book", "book me on Learning new skills")
 		d.one(mary).must(t, "You are booked on:")
 		d.send(mary, "Waiting list", "I don't need to be on the waiting list any more, thank you. I'm still coming to Learning new skills.")
@@ -592,13 +600,7 @@ func TestWholeRequests(t *testing.T) {
 		}
 	})
 	t.Run("take me off, to the waiting-list email", func(t *testing.T) {
-		d := newDesk(t, nil)
-		d.timetable("tiny,session,Gardening club,2027-07-20 10:00,2027-07-20 11:00,1,The library,\n")
-		d.send(sam, "book", "book me on the gardening club")
-		d.one(sam)
-		d.joined(mary)
-		d.send(mary, "book", "book me on the gardening club")
-		waiting := d.one(mary)
+		d, waiting := waitingForGardening(t, true)
 		d.reply(mary, waiting, "please take me off, ive found something else on tuesdays now. thanks")
 		d.one(mary).must(t, "I have taken you off the waiting list for:", "Gardening club")
 		if got := d.bookings("tiny"); !slices.Equal(got, []string{sam + " confirmed 1"}) {
