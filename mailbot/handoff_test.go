@@ -131,6 +131,20 @@ func TestHandOverHostileText(t *testing.T) {
 	}
 }
 
+// TestNoStaffQuestionBooksNothing: a question about two sessions, with
+// nobody to pass it to, books neither.
+func TestNoStaffQuestionBooksNothing(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, map[string]string{"MAILBOT_STAFF": ""})
+	d.send(mary, "my good day", "Hi, can you send me the Teams link for the 22nd? And is the 21/7 one online or face to face\n\nJean")
+	d.one(mary).mustNot(t, "You are booked")
+	for _, id := range []string{"bd-2027-01", "bd-2027-05"} {
+		if b := d.bookings(id); len(b) > 0 {
+			t.Errorf("%s booked %q for a question", id, b)
+		}
+	}
+}
+
 func TestNoStaffMeansHelp(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t, map[string]string{"MAILBOT_STAFF": ""})

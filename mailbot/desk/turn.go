@@ -279,6 +279,12 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (Outcom
 	holdOnly := letGo || !factsOnly && t.canHandOver(h) && (h.Why == understand.AComplaint || h.Why == understand.ForSomeoneElse ||
 		h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil ||
 		h.Why == understand.APerson && len(t.req.Targets) == 0 && vague(t.req.Action))
+	if !factsOnly && h.Why == understand.AQuestion && t.req.Action == understand.Choose && t.offer == nil && !t.canHandOver(h) {
+		// A question that names sessions, and nobody to pass it to
+		// (no staff, or from staff): booking what it asks about would
+		// be a guess.
+		return t.help(false, t.ans.Urgent)
+	}
 	resized := false
 	if t.placesOnly() && t.req.Action != understand.No && t.req.Action != understand.DropIn {
 		if resized, err = t.resizeBooked(); err != nil {

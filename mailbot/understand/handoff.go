@@ -433,7 +433,7 @@ var (
 	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)
 	// A question opens with its word, after a greeting if any: "hello
 	// what time does the Weymouth one finish".
-	questionStart = regexp.MustCompile(`^((hello|hi|hiya|hey|hi there|hello there|good (morning|afternoon|evening))[ ,!]+)?(is|are|can|could|do|does|will|would|where|when|why|how|who|which|what|should|may)\b`)
+	questionStart = regexp.MustCompile(`^((hello|hi|hiya|hey|hi there|hello there|good (morning|afternoon|evening))[ ,!]+|(and|also|but|oh and|plus),? )?(is|are|can|could|do|does|will|would|where|when|why|how|who|which|what|should|may)\b`)
 	// helpQuestion asks how to use the bot, which its help text answers.
 	helpQuestion = regexp.MustCompile(`\b(what can (i|you) do|how does (this|it) work|how do i (use|book|join|cancel)|can you help)\b`)
 )
