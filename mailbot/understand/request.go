@@ -175,20 +175,20 @@ func (w *written) request(c Context) (Request, scan) {
 		// "I am writing from my husband's email … please take him off
 		// the list": the address is his, and it is leaving.
 		strings.Contains(s, "writing") && theirAddress.MatchString(s) && offTheirList.MatchString(s)
+	off := offList
+	if r.Unsubscribe {
+		off = takenOff(s, r.Targets)
+	}
+	// "Take me off the 29th June one": off that session, not the list.
+	r.Unsubscribe = r.Unsubscribe && off != offSession
 	r.Subscribe = !r.Unsubscribe && subscribeWords.MatchString(s)
 	r.Action = action(s, &r, c)
-	if r.Unsubscribe && offSession(s, r.Targets) {
-		// "Take me off the 29th June one": off that session, not the list.
-		r.Unsubscribe = false
-		r.Subscribe = subscribeWords.MatchString(s)
-		r.Action = action(s, &r, c)
-		if r.Action == Unknown || r.Action == Help || r.Action == Choose {
-			r.Action = Cancel
-		}
+	if off == offSession && (r.Action == Unknown || r.Action == Help || r.Action == Choose) {
+		r.Action = Cancel
 	}
 	// "Please take me off, I've found something else on Thursdays" says
 	// off what only by the email it answers (see Request.OffOnly).
-	r.OffOnly = r.Unsubscribe && c.Question && offOnly(s) && (r.Action == Unknown || r.Action == Help)
+	r.OffOnly = off == offUnnamed && c.Question && (r.Action == Unknown || r.Action == Help)
 	r.Explicit = r.Action == Yes && explicitYes.MatchString(strings.Trim(strings.Join(strings.Fields(w.low), " "), ".! "))
 	if leaveWaiting.MatchString(s) && strings.Contains(s, "waiting list") {
 		// "I'm on the waiting list for …, please take me off it": off the
@@ -580,29 +580,39 @@ var otherAppointment = regexp.MustCompile(`\b(hospital|doctor'?s?|dentist'?s?|gp
 // notInstead refuses a move: "don't put me on the 29th instead".
 var notInstead = regexp.MustCompile(`\b(don'?t|do not|no need to) (put|book|move|switch|transfer|sign) (me|us)\b[^.!?,;]{0,40}?\binstead\b`)
 
-// offSession reports whether every "take me off" in s is followed by a
-// session it names.
-func offSession(s string, targets []Pattern) bool {
-	locs := unsubscribeWords.FindAllStringIndex(s, -1)
-	for _, loc := range locs {
-		if !strings.HasPrefix(s[loc[0]:], "take me off") || !slices.ContainsFunc(targets, func(p Pattern) bool {
-			return p.at >= loc[1] && p.at <= loc[1]+5 && !strings.Contains(s[loc[1]:p.at], "list")
-		}) {
-			return false
-		}
-	}
-	return len(locs) > 0
-}
+// offWhat is what a message's words of leaving leave.
+type offWhat int
 
-// offOnly reports whether all s says of leaving is "take me off",
-// without saying off what: no list, emails or newsletters.
-func offOnly(s string) bool {
-	for _, loc := range unsubscribeWords.FindAllStringIndex(s, -1) {
-		if !strings.HasPrefix(s[loc[0]:], "take me off") || listNamed.MatchString(s[loc[1]:min(len(s), loc[1]+40)]) {
-			return false
+const (
+	offList    offWhat = iota // the mailing list, as they say or as ever
+	offSession                // "take me off the 29th June one": the session named next
+	offUnnamed                // "please take me off": nothing named, so the email answered says
+)
+
+// takenOff reads what s leaves when all its words of leaving are "take
+// me off", each followed alike: by a session it names, or by nothing
+// that names the list; else the list.
+func takenOff(s string, targets []Pattern) offWhat {
+	what := offList
+	for i, loc := range unsubscribeWords.FindAllStringIndex(s, -1) {
+		if !strings.HasPrefix(s[loc[0]:], "take me off") {
+			return offList
 		}
+		next := offUnnamed
+		switch {
+		case slices.ContainsFunc(targets, func(p Pattern) bool {
+			return p.at >= loc[1] && p.at <= loc[1]+5 && !strings.Contains(s[loc[1]:p.at], "list")
+		}):
+			next = offSession
+		case listNamed.MatchString(s[loc[1]:min(len(s), loc[1]+40)]):
+			return offList
+		}
+		if i > 0 && next != what {
+			return offList
+		}
+		what = next
 	}
-	return true
+	return what
 }
 
 var listNamed = regexp.MustCompile(`\b(list|mailing|e-?mails?|newsletters?|everything|all)\b`)
