@@ -355,7 +355,8 @@ var urgentVeiled = regexp.MustCompile(`\b(` + strings.Join([]string{
 
 // urgentKeys: every match of urgentVeiled holds one (TestUrgentKeys).
 var urgentKeys = []string{"lock", "allowed", "aloud", " let ", " at me", "without me", "affairs", "goodbye", "farewell", "point",
-	"body would", "one would", "still", "needing", "letters", "tablets", "pills", "meds", "medication", "seen", "curtains", "milk",
+	"body would", "one would", "still here", "still around", "still alive", "needing", "letters", "tablets", "pills", "meds",
+	"medication", "seen her", "seen him", "seen them", "curtains", "milk",
 	"card", "pension", "benefits", "purse", "own money"}
 
 // urgentNearMiss are ways of speaking that hold an urgent word and say
