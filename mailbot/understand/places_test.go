@@ -8,11 +8,8 @@ import (
 func TestPlaceNames(t *testing.T) {
 	t.Parallel()
 	sessions, _, tz := demoItems(t)
-	var titles, places []string
-	for _, s := range sessions {
-		titles = append(titles, s.Title)
-	}
-	places = []string{"Online (Microsoft Teams)", "Dorchester library, meeting room 2", "Weymouth community centre, main hall"}
+	titles := titlesOf(sessions)
+	places := []string{"Online (Microsoft Teams)", "Dorchester library, meeting room 2", "Weymouth community centre, main hall"}
 	c := Context{Now: time.Date(2027, 6, 15, 9, 0, 0, 0, tz), TZ: tz, Titles: titles, Places: places}
 	for _, tt := range []struct {
 		text  string

@@ -43,6 +43,15 @@ func demoItems(t testing.TB) (sessions, dropins []Item, tz *time.Location) {
 	return sessions, dropins, tz
 }
 
+// titlesOf is the items' titles, as the desk gives them to Read.
+func titlesOf(items []Item) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Title)
+	}
+	return out
+}
+
 func ids(items []Item) []string {
 	out := []string{}
 	for _, it := range items {
@@ -57,10 +66,7 @@ func TestRead(t *testing.T) {
 	t.Parallel()
 	sessions, dropins, tz := demoItems(t)
 	now := time.Date(2027, 6, 15, 10, 0, 0, 0, tz)
-	var titles []string
-	for _, s := range sessions {
-		titles = append(titles, s.Title)
-	}
+	titles := titlesOf(sessions)
 	slots := ids(dropins[:4]) // a list of four drop-in slots we offered
 	list := ids(sessions)     // the full list of sessions we sent
 
@@ -297,10 +303,7 @@ func TestCancelAllExcept(t *testing.T) {
 	t.Parallel()
 	sessions, _, tz := demoItems(t)
 	now := time.Date(2027, 6, 15, 10, 0, 0, 0, tz)
-	var titles []string
-	for _, s := range sessions {
-		titles = append(titles, s.Title)
-	}
+	titles := titlesOf(sessions)
 	for _, tc := range []struct {
 		text        string
 		all         bool
@@ -416,10 +419,7 @@ func FuzzRead(f *testing.F) {
 // ./mailbot/understand on the CI machine; compare runs with benchstat.
 func BenchmarkRead(b *testing.B) {
 	sessions, _, tz := demoItems(b)
-	var titles []string
-	for _, s := range sessions {
-		titles = append(titles, s.Title)
-	}
+	titles := titlesOf(sessions)
 	c := Context{Now: time.Date(2027, 6, 15, 10, 0, 0, 0, tz), TZ: tz, Titles: titles, Offered: 8}
 	for name, text := range map[string]string{
 		"typical": "Hello, could you book me and my husband on 15 July and the new to caring one in August? " +
