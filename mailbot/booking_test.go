@@ -49,6 +49,11 @@ func TestListThenNumberBooks(t *testing.T) {
 	// Replying to the same list again books nothing new.
 	d.reply(mary, list, "4")
 	d.one(mary).must(t, "already booked")
+	// A number not on the list is said so, with the list again.
+	d.reply(mary, list, "12")
+	again := d.one(mary)
+	again.must(t, `I couldn't find a session for "number 12".`, "1. Better Days: what makes a good day?")
+	again.mustNot(t, "passed your email")
 }
 
 // TestBookFromWords is what people write, against the demo timetable, and
@@ -160,6 +165,8 @@ func TestDropIns(t *testing.T) {
 	if got := d.bookings("dropin-2027-06-24-1000"); !slices.Equal(got, []string{mary + " confirmed 1"}) {
 		t.Errorf("slot bookings = %q", got)
 	}
+	d.reply(sam, taken, "9")
+	d.one(sam).must(t, `I couldn't find a session for "number 9".`, "These one-to-one times are free:", "1. Drop-in conversation\n   Thursday 24 June 2027, 10:30am")
 	d.reply(sam, taken, "the first one please")
 	d.one(sam).must(t, "You are booked on:", "10:30am")
 

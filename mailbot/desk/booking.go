@@ -109,6 +109,10 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		t.offerSlots(free, nil, understand.Prefs{})
 	case len(slotDays) > 0 && len(chosen) == 0:
 		t.offerSlots(upcoming, slotDays, t.req.Prefs)
+	case len(chosen) == 0 && t.answersDropins(upcoming) && slices.ContainsFunc(t.req.Targets, func(p understand.Pattern) bool { return p.Number > 0 }):
+		// "12", to the drop-in times we offered: not one of them; the
+		// times again.
+		t.offerSlots(upcoming, nil, t.req.Prefs)
 	case len(chosen) == 0:
 		return t.list(upcoming)
 	}

@@ -3,6 +3,7 @@ package understand
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -136,6 +137,15 @@ func (w *written) request(c Context) (Request, scan) {
 	titles = append(titles, findDescribed(s, c.Titles, c.About, titles)...)
 	sortByPosition(titles)
 	numbers := findNumbers(s, c.Offered)
+	if len(numbers) == 0 && c.Offered > 0 {
+		if k, ok := bareNumber(w.low); ok && k > c.Offered {
+			// "10", to a list of nine: a number of ours that is not
+			// there, to be told so with the list again, not passed on.
+			said := strconv.Itoa(k)
+			at := body + max(strings.Index(s[body:], said), 0)
+			numbers = []Pattern{{Number: k, at: at, end: at + len(said)}}
+		}
+	}
 
 	// A place, a time of day or how it is held narrows what else names
 	// a session in its clause, and is the evidence itself only when

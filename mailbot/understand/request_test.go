@@ -167,7 +167,7 @@ func TestRead(t *testing.T) {
 		{name: "cancelled by mistake", text: "I pressed cancel by mistake on the 6th July one. Can you put me back on please.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
 		{name: "a list of their own", text: "Three things please:\n1. cancel the 22nd June, I can't do it\n2. book the 15th July for me and my son", offered: list, want: want{action: Move, from: [][]string{{"bd-2027-01"}}, targets: [][]string{{"bd-2027-04"}}, places: 2}},
 		{name: "don't cancel, leave the list", text: "Please don't cancel my booking for the 15th, I still want to come, but take me off the mailing list.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, unsub: true}},
-		{name: "number out of range", text: "12", offered: slots, want: want{action: Unknown}},
+		{name: "number out of range", text: "12", offered: slots, want: want{action: Choose, targets: [][]string{{}}}},
 		{name: "number without list", text: "3", want: want{action: Unknown}},
 		{name: "the Thursday one from slots", text: "the Thursday 1st one", offered: slots, want: want{action: Choose, targets: [][]string{{slots[3]}}}},
 		{name: "time is not a number", text: "2pm would be good", offered: slots, want: want{action: Unknown}},
