@@ -150,6 +150,11 @@ func TestRead(t *testing.T) {
 		{name: "option word", text: "option two", offered: list, want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "the second one", text: "I'll take the second one", offered: slots, want: want{action: Book, targets: [][]string{{slots[1]}}}},
 		{name: "the last one", text: "the last one please", offered: slots, want: want{action: Book, targets: [][]string{{slots[3]}}}},
+		{name: "the Tuesday after", text: "The 22nd is no good but the Tuesday after would be.", want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "the week after", text: "I can't do the 29th June, could I come the week after that instead?", want: want{action: Move, from: [][]string{{"bd-2027-02"}}, targets: [][]string{{"bd-2027-03"}}}},
+		{name: "the following Tuesday", text: "Not the 22nd, sorry, the following Tuesday?", want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "the Tuesday after next", text: "Can I come the Tuesday after next?", want: want{action: Book, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "after, in another paragraph", text: "I came on the 22nd and loved it.\n\nIs there one the Tuesday after?", want: want{action: Choose, targets: [][]string{{"bd-2027-01"}, {"bd-2027-01", "bd-2027-02", "bd-2027-03", "bd-2027-06", "bd-2027-09"}}}}, // no "after" across paragraphs: any Tuesday
 		{name: "a fortnight today", text: "is there room at the session a fortnight today? Please book me in if so.", want: want{action: Book, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "a week on tuesday", text: "Book me on the one a week on Tuesday please", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 		{name: "dotted date is no number of places", text: "Booking for 10.8.27 please.", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
