@@ -56,6 +56,24 @@ func TestListThenNumberBooks(t *testing.T) {
 	again.mustNot(t, "passed your email")
 }
 
+// TestListLeavesOutWhatTheyRuleOut: "what's on?" with days or months
+// they can't do lists the others; when that leaves none, all of them.
+func TestListLeavesOutWhatTheyRuleOut(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "what's on", "what have you got that isn't on a tuesday? I work tuesdays")
+	got := d.one(mary)
+	got.must(t, "These are the sessions coming up that fit what you said:", "1. Giving my carers a break", "Thursday 15 July 2027")
+	got.mustNot(t, "Tuesday", "passed your email")
+	d.send(mary, "sessions", "What sessions are there? Not in July or August, we are away.")
+	got = d.one(mary)
+	got.must(t, "1. Better Days: what makes a good day?", "The role of charities and forums")
+	got.mustNot(t, "July", "August")
+	d.send(mary, "sessions", "What sessions are there? Not in June, July, August or September.")
+	got = d.one(mary)
+	got.must(t, "These are the sessions coming up:", "1. Better Days: what makes a good day?", "By your side")
+}
+
 // TestBookFromWords is what people write, against the demo timetable, and
 // what is booked for it.
 func TestBookFromWords(t *testing.T) {

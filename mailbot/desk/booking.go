@@ -11,14 +11,27 @@ import (
 )
 
 // list answers "what's on?": the group sessions coming up, numbered, for a
-// reply with the number to book.
+// reply with the number to book; but those their words rule out ("what
+// have you got that isn't on a Tuesday?").
 func (t *turn) list(upcoming []store.SessionPlaces) error {
 	t.ans.ChooseFor = templates.ChooseBook
 	t.ans.Places = t.req.Places
+	var groups, suit []store.SessionPlaces
 	for _, s := range upcoming {
-		if s.Kind == store.Group && len(t.ans.Choices) < MaxChoices {
-			t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
+		if s.Kind == store.Group {
+			groups = append(groups, s)
+			if !t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location) {
+				suit = append(suit, s)
+			}
 		}
+	}
+	// When their words rule out every one, all of them: better a list to
+	// choose from than none.
+	if t.ans.LeftOut = len(suit) > 0 && len(suit) < len(groups); t.ans.LeftOut {
+		groups = suit
+	}
+	for _, s := range groups[:min(len(groups), MaxChoices)] {
+		t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
 	}
 	t.ans.NoSessions = len(t.ans.Choices) == 0
 	return nil

@@ -49,7 +49,7 @@ var (
 	// "Thursday", "Thursdays"
 	weekdayOnly = regexp.MustCompile(`\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b`)
 	// Negations belong to preferences ("not in July"), never to targets.
-	notBefore = regexp.MustCompile(`\b(not|except|but not|apart from|no)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?$`)
+	notBefore = regexp.MustCompile(`\b(not|isn'?t|aren'?t|except|but not|apart from|no)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?$`)
 )
 
 // ordinalWords are the days of the month as words: "first" to
@@ -128,6 +128,18 @@ func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Patte
 	// lacks too.
 	has := cluesIn(s)
 	digits, month, day := has.digits, has.month, has.day || strings.Contains(s, "tomorrow")
+	if month || day {
+		// "Not in July or August": the rest of a list refused, which
+		// notBefore does not see, names nothing wanted (findPrefs
+		// rules them out).
+		for _, loc := range notWhen.FindAllSubmatchIndex(b, -1) {
+			if loc[4] >= 0 && !datedAfter.Match(b[loc[1]:]) {
+				for i := loc[4]; i < loc[5]; i++ {
+					b[i] = ' '
+				}
+			}
+		}
+	}
 	take := func(re *regexp.Regexp, can bool, build func(m []string) (Pattern, bool)) {
 		if !can {
 			return

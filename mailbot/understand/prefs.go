@@ -51,13 +51,22 @@ func remote(location string) bool {
 		strings.Contains(l, "teams") || strings.Contains(l, "zoom")
 }
 
+// whenName is a month or a weekday, as a preference names it.
+const whenName = `(january|february|march|april|may|june|july|august|september|october|november|december|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)`
+
 var (
 	partOfDay  = regexp.MustCompile(`\b(morning|afternoon|evening)s?\b`)
 	afterTime  = regexp.MustCompile(`\b(after|from|later than|not before)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?|o'?clock)?`)
 	beforeTime = regexp.MustCompile(`\b(before|by|earlier than|not after|until)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?|o'?clock)?`)
-	notWhen    = regexp.MustCompile(`\b(?:not|except|but not|apart from|no|can'?t do|cannot do|any ?day but|anything but|any time but|anytime but)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?(?:any\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
-	dayWanted  = regexp.MustCompile(`\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
-	monthIn    = regexp.MustCompile(`\b(?:in|during)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
+	// "not in July", and a list closed by "or", "and" or "nor": "not in
+	// June, July or August" refuses all three (group 2 the rest). Without
+	// the closing word a comma starts something else: "not July, August
+	// would be better".
+	notWhen = regexp.MustCompile(`\b(?:not|isn'?t|aren'?t|except|but not|apart from|no|can'?t do|cannot do|any ?day but|anything but|any time but|anytime but)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?(?:any\s+)?` + whenName +
+		`\b((?:\s*,\s*(?:in\s+|on\s+)?` + whenName + `\b)*\s*,?\s+(?:or|and|nor)\s+(?:in\s+|on\s+)?(?:a\s+)?` + whenName + `\b)?`)
+	whenNames = regexp.MustCompile(whenName)
+	dayWanted = regexp.MustCompile(`\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
+	monthIn   = regexp.MustCompile(`\b(?:in|during)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 )
 
 // datedAfter, after a weekday or a month, makes it part of a date: "Thursday
@@ -154,11 +163,13 @@ func findPrefs(s string, locations []string) Prefs {
 			// every Thursday.
 			continue
 		}
-		negated[m[1]] = true
-		if d, ok := weekdayOf(m[1]); ok {
-			p.NotWeekdays = append(p.NotWeekdays, d)
-		} else {
-			p.NotMonths = append(p.NotMonths, monthOf(m[1]))
+		for _, name := range whenNames.FindAllString(m[0], -1) {
+			negated[name] = true
+			if d, ok := weekdayOf(name); ok {
+				p.NotWeekdays = append(p.NotWeekdays, d)
+			} else {
+				p.NotMonths = append(p.NotMonths, monthOf(name))
+			}
 		}
 	}
 	if has.day {
