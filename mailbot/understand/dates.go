@@ -49,7 +49,7 @@ var (
 	// "Thursday", "Thursdays"
 	weekdayOnly = regexp.MustCompile(`\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b`)
 	// Negations belong to preferences ("not in July"), never to targets.
-	notBefore = regexp.MustCompile(`\b(not|isn'?t|aren'?t|except|but not|apart from|no)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?$`)
+	notBefore = regexp.MustCompile(`\b(not|isn'?t|aren'?t|except|anything but|any ?day but|any time but|anytime but|other than|but not|apart from|no)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?$`)
 )
 
 // ordinalWords are the days of the month as words: "first" to

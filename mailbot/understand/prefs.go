@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Prefs is when and where a drop-in would suit someone. The zero value is
@@ -69,6 +70,17 @@ var (
 	monthIn   = regexp.MustCompile(`\b(?:in|during)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 )
 
+// greets reports whether the part of the day at s[at:end] opens a line as
+// a greeting ("Morning,", "Good afternoon all!") with more words after
+// it: no wish for a time. "Mornings" is never one, nor "Morning" alone.
+func greets(s string, at, end int) bool {
+	line := strings.TrimRight(s[strings.LastIndexByte(s[:at], '\n')+1:at], " \t")
+	m := greetingAfter.FindStringIndex(s[end:])
+	return (line == "" || line == "good") && m != nil && strings.ContainsFunc(s[end+m[1]:], unicode.IsLetter)
+}
+
+var greetingAfter = regexp.MustCompile(`^(?:\s+(?:all|everyone|everybody|both|folks|there|team|jo|sam|to you))?\s*(?:[,!]|\.?\s*\n)`)
+
 // datedAfter, after a weekday or a month, makes it part of a date: "Thursday
 // the 24th", "July 15th".
 var datedAfter = regexp.MustCompile(`^,?\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\b`)
@@ -90,7 +102,7 @@ func findPrefs(s string, locations []string) Prefs {
 	// And one said to be best is the wish, over another only mentioned:
 	// "afternoons are best for me as the wife has her carers in the
 	// morning".
-	parts := partOfDay.FindAllStringSubmatchIndex(s, -1)
+	parts := slices.DeleteFunc(partOfDay.FindAllStringSubmatchIndex(s, -1), func(loc []int) bool { return greets(s, loc[0], loc[1]) })
 	refusedPart, preferredPart := map[string]bool{}, map[string]bool{}
 	anyPreferred := false
 	for _, loc := range parts {

@@ -209,6 +209,11 @@ func (w *written) request(c Context) (Request, scan) {
 			r.Action = Cancel
 		}
 	}
+	if r.Action == Cancel && r.Places > 0 && len(r.Targets) == 0 && justPlaces.MatchString(w.low) {
+		// "Just 1 place now please, my husband can't come after all":
+		// the places kept, not the booking given up.
+		r.Action = Choose
+	}
 	if r.Action == Cancel && (contrasts(s, r.Targets) || cancelsThatFor(s, r.Targets)) {
 		// "I can't make the 10th but I'd love to do the 12th one";
 		// "please cancel that and put me on the 21st".
@@ -583,6 +588,9 @@ var (
 	theirAddress = regexp.MustCompile(`\bwriting (from|on|with) (my (late )?(husband|wife|partner|mum|mother|dad|father)'?s|his|her) (e-?mail|account|address)\b`)
 	offTheirList = regexp.MustCompile(`\b(take|remove|cross) (him|her) (off|from) (the|your) (mailing )?(list|e-?mails)\b`)
 )
+
+// justPlaces keeps some places: "just 1 place now", "only the one place".
+var justPlaces = regexp.MustCompile(`\b(just|only)\s+(?:the\s+)?(\d{1,2}|one|two|three|four)\s+(places?|tickets?|of us|person|people)\b`)
 
 // otherAppointment is an appointment somewhere else.
 var otherAppointment = regexp.MustCompile(`\b(hospital|doctor'?s?|dentist'?s?|gp|clinic|hair|hairdresser'?s?|medical|eye|hearing|physio|chemo|outpatients?|scan|optician'?s?|council|hospice) appointments?\b`)
