@@ -593,7 +593,8 @@ var (
 var justPlaces = regexp.MustCompile(`\b(just|only)\s+(?:the\s+)?(\d{1,2}|one|two|three|four)\s+(places?|tickets?|of us|person|people)\b`)
 
 // otherAppointment is an appointment somewhere else.
-var otherAppointment = regexp.MustCompile(`\b(hospital|doctor'?s?|dentist'?s?|gp|clinic|hair|hairdresser'?s?|medical|eye|hearing|physio|chemo|outpatients?|scan|optician'?s?|council|hospice) appointments?\b`)
+// So is another person's: "the hospital have moved Mum's appointment".
+var otherAppointment = regexp.MustCompile(`\b(?:(?:mum|mam|mom|mother|dad|father|husband|wife|partner|son|daughter|brother|sister|nan|gran|grandad)'?s|his|her|their) (?:hospital |doctor'?s |new )?appointments?\b|\b(hospital|doctor'?s?|dentist'?s?|gp|clinic|hair|hairdresser'?s?|medical|eye|hearing|physio|chemo|outpatients?|scan|optician'?s?|council|hospice) appointments?\b`)
 
 // notInstead refuses a move: "don't put me on the 29th instead".
 var notInstead = regexp.MustCompile(`\b(don'?t|do not|no need to) (put|book|move|switch|transfer|sign) (me|us)\b[^.!?,;]{0,40}?\binstead\b`)
