@@ -334,6 +334,7 @@ var urgentVeiled = regexp.MustCompile(`\b(` + strings.Join([]string{
 	`(everyone|everybody|(the|my) (family|kids|children)|they'?d all|they would all|people)( would| will|'d)? (manage|cope|get on|get by|be (fine|ok|okay|better))( fine| ok| okay| better| perfectly well)? without me`,
 	`(put|putting|got|getting|sorted|sorting) (my|all my) affairs in order`, `(written|writing|wrote) (my )?(goodbye|farewell) (letters?|notes?)`,
 	`(don'?t|do not|can'?t|cannot) (really )?see (the|any) point (of|in) (anything|living|life|going on|carrying on|it all)`,
+	`not that i (really |can |much )?see (the|any|much) point (of|in) (anything|living|life|going on|carrying on|it all)`,
 	// Not being here, said in passing: "nobody would even notice I'd
 	// gone", "yes if I'm still here by then", "I won't be needing any of
 	// it after this week", "I've written letters for the kids".

@@ -152,6 +152,7 @@ func (w *written) request(c Context) (Request, scan) {
 	// nothing surer names one.
 	places := slices.Concat(findPlaceNames(s, c.Places), findRoomsNamed(s, c.Dropins), findPartOfDay(s), findModes(s))
 	r.Targets = dropPast(s, qualify(s, dropAsides(s, combine(s, dates, titles)), places, findClockTimes(s)))
+	r.Targets = saidBetterBelow(r.Targets, body)
 	r.Targets = append(r.Targets, numbers...)
 	sc := scan{s: s, body: body, refs: slices.Concat(dates, titles, places, numbers)}
 	// "Don't cancel the 29th" keeps it: the words say which, but cancel
@@ -335,6 +336,16 @@ func onceEach(ps []Pattern) []Pattern {
 		}
 	}
 	return ps
+}
+
+// saidBetterBelow drops what the subject names where the body names it
+// more exactly: "September session" above "please book me on the
+// session on 1st September" is the 1st, which may be nobody's session,
+// not any September one.
+func saidBetterBelow(ps []Pattern, body int) []Pattern {
+	return slices.DeleteFunc(ps, func(p Pattern) bool {
+		return p.at < body && slices.ContainsFunc(ps, func(q Pattern) bool { return q.at >= body && p.vaguerThan(q) })
+	})
 }
 
 // leavesIt reports whether what the clause says of p is leaving it: the

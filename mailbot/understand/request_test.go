@@ -272,6 +272,7 @@ func TestRead(t *testing.T) {
 		{name: "just 1 place, he can't come", text: "Just 1 place now please, my husband can't come after all - he's back in hospital.", want: want{action: Choose, places: 1}},
 		{name: "we can't come, cancel our 2 places", text: "We can't come now, please cancel our 2 places", want: want{action: Cancel, places: 2}},
 		{name: "mum's appointment is no drop-in", text: "I can't go on Tuesday after all, the hospital have moved Mum's appointment.\nCould I do the 29th instead?", want: want{action: Move, from: [][]string{{"bd-2027-01"}}, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "the subject said better below", subject: "September session", text: "Hi, please book me on the session on 1st September. Thanks, Heather", want: want{action: Book, targets: [][]string{{}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
