@@ -89,6 +89,10 @@ func TestReadFor(t *testing.T) {
 			action: Unknown, sub: true},
 		{name: "a drop-in asked for, booked by the note", b: Behalf{Note: "Bob, please book Mary onto the 12th", Text: "Could I have a drop-in slot on Thursday 12 August? Mornings are best"},
 			action: DropIn, targets: "12"},
+		{name: "a polite note above a question", b: Behalf{Note: "Could you answer Mr Okafor please?", Text: "What time does the memory cafe finish? I have dialysis at 4."},
+			action: Choose, targets: "Memory cafe"},
+		{name: "a booking note above a question", b: Behalf{Note: "Please book him on it", Text: "What time does the memory cafe finish? I have dialysis at 4."},
+			action: Book, targets: "Memory cafe"},
 		{name: "named, no forward", b: Behalf{Note: "Book Jane Smith  on New to caring"},
 			action: Book, targets: "New to caring"},
 	} {
