@@ -116,7 +116,7 @@ func (w *written) request(c Context) (Request, scan) {
 			return r, sc
 		}
 	}
-	s := plainWords(w.low, c.Titles)
+	s := plainWords(rejoinWrapped(w.low), c.Titles)
 	body := 0
 	if w.subject != "" {
 		subj := plainWords(w.subject, c.Titles) + "\n"
@@ -338,6 +338,40 @@ func onceEach(ps []Pattern) []Pattern {
 	return ps
 }
 
+// rejoinWrapped puts back on one line a sentence a mail program broke
+// ("put me\non your emails too"), so that the words read as a phrase; each
+// break becomes a space, so every offset into s stays where it was. A
+// line is taken to be broken where it is long and stops mid-sentence:
+// the short lines of a list, an address or a signature stay apart.
+func rejoinWrapped(s string) string {
+	var b []byte
+	start := 0
+	for {
+		i := strings.IndexByte(s[start:], '\n')
+		if i < 0 {
+			break
+		}
+		i += start
+		line := strings.TrimRight(s[start:i], " \t")
+		next := s[i+1:]
+		if len(line) >= 55 && !strings.ContainsAny(line[len(line)-1:], ".!?:;") && next != "" && !wrapStops.MatchString(next) {
+			if b == nil {
+				b = []byte(s)
+			}
+			b[i] = ' '
+		}
+		start = i + 1
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
+
+// wrapStops opens a line that starts something new: a blank line, a list
+// item, a quote.
+var wrapStops = regexp.MustCompile(`^(?:\s*\n|\s*(?:\d{1,2}[.)]|[-*•>])\s)`)
+
 // saidBetterBelow drops what the subject names where the body names it
 // more exactly: "September session" above "please book me on the
 // session on 1st September" is the 1st, which may be nobody's session,
@@ -501,7 +535,7 @@ var (
 	listWords      = regexp.MustCompile(`\b(what (sessions|is on|events|dates|groups|conversations|have you got|do you have)|what'?s (on|coming up|happening|available)|timetable|coming up|sessions|upcoming|schedule|programme|program|events|list of|what dates|which dates|(the )?dates|when are)\b`)
 	bookWords      = regexp.MustCompile(`\b(book|booking|reserve|sign (me|us|him|her) up|put (me|us|him|her) (back )?(down|on|in)|register|come (to|along)|attend|join|places?|a space|a spot|count (me|us) in|take part|like to come|love to come|want to come|i'?ll come|i will come|(can|could) (i|we) come|(i|we) can come|i'?ll take|i will take|take (it|that|the|this|slot|number)|want (it|that|that one|this one)|please)\b`)
 	attendeeWords  = regexp.MustCompile(`\b(attendees?|attendance|attendee list|who'?s (coming|booked|attending)|who is (coming|booked|attending)|list of (people|bookings|names)|register of)\b`)
-	subscribeWords = regexp.MustCompile(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|(be|being) kept (updated|informed|posted|in the loop)|add (me|him|her|them) to (your|the) (list|emails)|hear about future|on your list)\b`)
+	subscribeWords = regexp.MustCompile(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|(be|being) kept (updated|informed|posted|in the loop)|(add|put) (me|us|him|her|them) (to|on|onto) (your|the) (list|e-?mails|e-?mail list)|hear about future|on your list)\b`)
 	// "stop" and "remove me" are only about the list when nothing else is
 	// said: "stop" inside a sentence is as likely a bus stop.
 	unsubscribeWords = regexp.MustCompile(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails)|(end|cancel|stop) (my|the|our) (subscription|membership of (the|your) (list|mailing list)))\b|(?m)^(stop|remove me|unsubscribe)[.! ]*$`)

@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"cmp"
 	"encoding/csv"
 	"os"
 	"reflect"
@@ -273,6 +274,7 @@ func TestRead(t *testing.T) {
 		{name: "we can't come, cancel our 2 places", text: "We can't come now, please cancel our 2 places", want: want{action: Cancel, places: 2}},
 		{name: "mum's appointment is no drop-in", text: "I can't go on Tuesday after all, the hospital have moved Mum's appointment.\nCould I do the 29th instead?", want: want{action: Move, from: [][]string{{"bd-2027-01"}}, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "the subject said better below", subject: "September session", text: "Hi, please book me on the session on 1st September. Thanks, Heather", want: want{action: Book, targets: [][]string{{}}}},
+		{name: "book two and put me on your emails", text: "Could you book me on the 29th June and the 18th August please, and put me on your emails too.", want: want{action: Book, targets: [][]string{{"bd-2027-02"}, {"bd-2027-07"}}, sub: true}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
@@ -487,4 +489,24 @@ func pick(p Pattern, items []Item, tz *time.Location) []Item {
 		}
 	}
 	return out
+}
+
+func TestRejoinWrapped(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"could you book me on the 29th june and the 18th august please, and put me\non your emails too.",
+			"could you book me on the 29th june and the 18th august please, and put me on your emails too."},
+		// A sentence that ends at the break, a short line, a list item
+		// and a new paragraph stay apart.
+		{"i would like to come to the one in august if there is still room.\nthanks", ""},
+		{"cancel the 22nd\nbook the 15th", ""},
+		{"three things please, in the order i need them done by you all:\n1. cancel the 22nd", ""},
+		{"i would like to come to the one in august if there is still room and\n\nthanks", ""},
+		{"i would like to come to the one in august if there is still room and\n- book my son", ""},
+	} {
+		want := cmp.Or(tc.want, tc.in)
+		if got := rejoinWrapped(tc.in); got != want || len(got) != len(tc.in) {
+			t.Errorf("rejoinWrapped(%q)\n = %q\nwant %q", tc.in, got, want)
+		}
+	}
 }
