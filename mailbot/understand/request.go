@@ -527,7 +527,7 @@ var moveFrom = regexp.MustCompile(`\b(from|off|change (my|the)|move (my|the)|swa
 var replyPrefix = regexp.MustCompile(`^(re|fwd?|aw|wg|sv|tr|rv)\s*:`)
 
 var (
-	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|needed|want|wanted|required)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
+	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able( to (come|make|attend|go|do|join|get there|be there)|\s*[.,!;]|\s*$| after all| now| any ?more)|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|needed|want|wanted|required)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
 	// "change" only as a verb: "people who find change upsetting" moves
 	// nobody.
 	moveWords      = regexp.MustCompile(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place)|make (it|that) (the|on)|rather (go|come|do|have|attend|join|be on)|(not|wrong) (that|the) one|i meant)\b`)

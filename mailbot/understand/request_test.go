@@ -275,6 +275,8 @@ func TestRead(t *testing.T) {
 		{name: "mum's appointment is no drop-in", text: "I can't go on Tuesday after all, the hospital have moved Mum's appointment.\nCould I do the 29th instead?", want: want{action: Move, from: [][]string{{"bd-2027-01"}}, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "the subject said better below", subject: "September session", text: "Hi, please book me on the session on 1st September. Thanks, Heather", want: want{action: Book, targets: [][]string{{}}}},
 		{name: "book two and put me on your emails", text: "Could you book me on the 29th June and the 18th August please, and put me on your emails too.", want: want{action: Book, targets: [][]string{{"bd-2027-02"}, {"bd-2027-07"}}, sub: true}},
+		{name: "won't be able to get in", text: "Please could we have 3 places on the 6th July - me, my son and his PA. Is the room on the ground floor? If not he won't be able to get in.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}, places: 3}},
+		{name: "won't be able after all", text: "Sorry, I won't be able to make the 6th July after all", want: want{action: Cancel, targets: [][]string{{"bd-2027-03"}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
