@@ -124,7 +124,7 @@ func (w *written) request(c Context) (Request, scan) {
 	}
 	var r Request
 	r.Phone, s = findPhone(s)
-	r.Needs = findNeeds(w.text)
+	r.Needs = findNeeds(rejoinWrapped(w.text))
 	r.Places, s = findPlaces(s, c.MaxPlace)
 	r.Prefs = findPrefs(s, c.Dropins)
 	if hasListLine(s) {

@@ -468,10 +468,16 @@ func TestNeedsAsWritten(t *testing.T) {
 		{"Book 15 July. I'll need a BSL interpreter, and a quiet room if possible!", []string{"I'll need a BSL interpreter", "and a quiet room if possible"}},
 		{"Large print please\nthanks", []string{"Large print please"}},
 		{"book me on 15 July", nil},
+		{"He is autistic and finds busy rooms hard, so a quiet corner to sit in would help", []string{"He is autistic and finds busy rooms hard", "so a quiet corner to sit in would help"}},
 	} {
 		if got := findNeeds(tc.text); !slices.Equal(got, tc.want) {
 			t.Errorf("findNeeds(%q) = %q, want %q", tc.text, got, tc.want)
 		}
+	}
+	// A need the mail program broke over two lines is kept whole.
+	r := Read("Could I book the Weymouth session on 26 August please, for me and my son? He is autistic and finds\nbusy rooms hard.", Context{})
+	if want := []string{"He is autistic and finds busy rooms hard"}; !slices.Equal(r.Needs, want) {
+		t.Errorf("needs over a broken line = %q, want %q", r.Needs, want)
 	}
 }
 
