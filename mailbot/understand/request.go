@@ -223,7 +223,7 @@ func (w *written) request(c Context) (Request, scan) {
 	r.AnyOf = alternatives(s, r.Targets)
 	sc.questions = questions(s)
 	r.Asks, sc.asking = findAsks(s, sc.questions)
-	if mentionsMode(s) && ifOnline.MatchString(s) && !slices.Contains(r.Asks, AskOnline) {
+	if mentionsMode(s) && comingHangsOnMode(s) && !slices.Contains(r.Asks, AskOnline) {
 		// "I can do the 15th but not if it's online": whether it is, is
 		// the answer; a booking would be a guess.
 		r.Asks = append(r.Asks, AskOnline)
@@ -413,6 +413,20 @@ func lastMatch(re *regexp.Regexp, s string) int {
 // notYet speaks of booking later, on a condition: "I'd like to
 // understand what it's for before I book" asks for nothing yet.
 var notYet = regexp.MustCompile(`\b(before|if|when|whether|until|once|in case) (i|we) (book|come|decide|sign up)\b|\bthinking (of|about) (booking|coming)\b`)
+
+// comingHangsOnMode reports whether coming hangs on how the session is
+// held: "I can do the 15th but not if it's online". What a need asks for
+// if it is ("captions would help if it's on Teams") books as asked.
+func comingHangsOnMode(s string) bool {
+	for _, loc := range ifOnline.FindAllStringIndex(s, -1) {
+		if before := s[clauseStart(s, loc[0]):loc[0]]; !needWords.MatchString(before) && !wouldHelp.MatchString(before) {
+			return true
+		}
+	}
+	return false
+}
+
+var wouldHelp = regexp.MustCompile(`\b(would|will|might|could) (help|be (good|great|helpful|useful|handy|needed))\b`)
 
 // ifOnline makes coming hang on whether a session is online.
 var ifOnline = regexp.MustCompile(`\b(not )?(if|as long as|provided|unless) (it'?s|it is|it'?ll be|that'?s|they'?re) (online|on (teams|zoom)|in person|face to face|virtual)\b`)
