@@ -74,6 +74,21 @@ func TestListLeavesOutWhatTheyRuleOut(t *testing.T) {
 	got.must(t, "These are the sessions coming up:", "1. Better Days: what makes a good day?", "By your side")
 }
 
+// TestBookAndList: asked what is on and for one of them, the one is
+// booked and the rest listed.
+func TestBookAndList(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "Sessions", "Could you tell me what sessions you have on? I'd like to book the one on 15 July if there's still room.")
+	got := d.one(mary)
+	got.must(t, "You are booked on:", "Giving my carers a break", "These are the sessions coming up:", "1. Better Days: what makes a good day?")
+	if strings.Count(got.Text, "Giving my carers a break") != 1 {
+		t.Errorf("the session booked is listed again:\n%s", got.Text)
+	}
+	d.send(ann, "Sessions", "I'd like to book the one on 15 July please")
+	d.one(ann).mustNot(t, "These are the sessions coming up:")
+}
+
 // TestBookFromWords is what people write, against the demo timetable, and
 // what is booked for it.
 func TestBookFromWords(t *testing.T) {

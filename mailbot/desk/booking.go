@@ -128,6 +128,12 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		t.offerSlots(upcoming, nil, t.req.Prefs)
 	case len(chosen) == 0:
 		return t.list(upcoming)
+	case t.req.AlsoList:
+		// "What sessions do you have on? I'd like to book the 15 July
+		// one": the others too.
+		return t.list(slices.DeleteFunc(slices.Clone(upcoming), func(s store.SessionPlaces) bool {
+			return slices.ContainsFunc(chosen, func(c store.SessionPlaces) bool { return c.ID == s.ID })
+		}))
 	}
 	return nil
 }

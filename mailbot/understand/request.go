@@ -92,6 +92,8 @@ type Request struct {
 	// Qualified: a yes or no with a condition ("yes - but only about
 	// Weymouth"), for a person to read.
 	Qualified bool
+	// AlsoList: beside the booking, they asked what is on.
+	AlsoList bool
 }
 
 // scan is the words a request was read from, kept for the rules that
@@ -223,6 +225,13 @@ func (w *written) request(c Context) (Request, scan) {
 	r.AnyOf = alternatives(s, r.Targets)
 	sc.questions = questions(s)
 	r.Asks, sc.asking = findAsks(s, sc.questions)
+	if (r.Action == Book || r.Action == Choose) && len(r.Targets) > 0 {
+		// "Could you tell me what sessions you have on? I'd like to
+		// book the one on 15 July": that one, and the list.
+		r.AlsoList = slices.ContainsFunc(sc.questions, func(q [2]int) bool {
+			return whatsOn.MatchString(s[q[0]:q[1]]) && !slices.ContainsFunc(r.Targets, func(p Pattern) bool { return p.at >= q[0] && p.at < q[1] })
+		})
+	}
 	if mentionsMode(s) && comingHangsOnMode(s) && !slices.Contains(r.Asks, AskOnline) {
 		// "I can do the 15th but not if it's online": whether it is, is
 		// the answer; a booking would be a guess.
