@@ -20,7 +20,7 @@ var (
 	placesMake = regexp.MustCompile(`\bmake (it|that|this|them|mine|ours) (\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\b`)
 	// "me and my husband", "my wife and I", "I'll bring the person I care for"
 	// Staff write the same of others: "him and his wife", "with her husband".
-	placesCompanion = regexp.MustCompile(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\bme and (mum|mam|mom|dad|nan|gran|grandma|grandad)\b|\b(she|he)('ll| will| is going to) (come|be coming) (with me|too|as well)\b|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|is coming|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
+	placesCompanion = regexp.MustCompile(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\bme and (mum|mam|mom|dad|nan|gran|grandma|grandad)\b|\b(she|he)('ll| will| is going to) (come|be coming) (with me|too|as well)\b|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|(will|'ll) be coming (too|as well|with me|along)|is coming|wants to come|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
 )
 
 // durationAfter is what makes the number before it a length of time.

@@ -278,6 +278,8 @@ func TestRead(t *testing.T) {
 		{name: "won't be able to get in", text: "Please could we have 3 places on the 6th July - me, my son and his PA. Is the room on the ground floor? If not he won't be able to get in.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}, places: 3}},
 		{name: "won't be able after all", text: "Sorry, I won't be able to make the 6th July after all", want: want{action: Cancel, targets: [][]string{{"bd-2027-03"}}}},
 		{name: "a need if it's on Teams", text: "I'd like to book myself and my dad onto the 15th July session. Dad is hard of hearing, so captions would help if it's on Teams.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 2, needs: 2}},
+		{name: "my husband will be coming too", text: "Please book me on the 15th July, my husband will be coming too.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 2}},
+		{name: "my husband will be coming to fetch me", text: "Please book me on the 15th July, my husband will be coming to fetch me after.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
