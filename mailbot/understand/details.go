@@ -68,6 +68,12 @@ func findPlaces(s string, most int) (int, string) {
 	return min(n, most), s
 }
 
+// givesPlaces reports whether s says how many places.
+func givesPlaces(s string, most int) bool {
+	n, _ := findPlaces(s, most)
+	return n > 0
+}
+
 // justMe says only the writer comes, whoever else the words mention: "my
 // wife and I had a look… just me, she will be at her day centre".
 var justMe = regexp.MustCompile(`\b(just|only) (me|myself)\b|\bjust for me\b|\bon my own\b|\bby myself\b`)

@@ -117,6 +117,9 @@ func (sc scan) asksMore(c Context) bool {
 		r.Action = action(words, &r, c)
 		switch {
 		case r.Subscribe || r.Unsubscribe:
+		case c.Question && (r.Action == Unknown || r.Action == Help) && givesPlaces(words, c.MaxPlace):
+			// "Can I bring my mum?", to our confirmation: the places
+			// answer it.
 		case r.Action == Unknown, r.Action == Help:
 			return true
 		case r.Action == Choose && c.Offered == 0 && !askToBook.MatchString(words):
