@@ -90,7 +90,10 @@ var notAPerson = regexp.MustCompile(`^\S*\s+(my|his|her|the|a)\s+(own\s+)?(guide
 // companion reports whether s says the writer brings someone.
 func companion(s string) bool {
 	for _, loc := range placesCompanion.FindAllStringIndex(s, -1) {
-		if !caresFor.MatchString(s[max(0, loc[0]-24):loc[0]]) && !notAPerson.MatchString(s[loc[0]:min(len(s), loc[1]+32)]) {
+		// "My friend Sue went to something like this last year with
+		// her husband" only remembers: nobody comes.
+		if !caresFor.MatchString(s[max(0, loc[0]-24):loc[0]]) && !notAPerson.MatchString(s[loc[0]:min(len(s), loc[1]+32)]) &&
+			!pastWords.MatchString(sentenceAt(s, loc[0])) {
 			return true
 		}
 	}
