@@ -85,6 +85,10 @@ var greetingAfter = regexp.MustCompile(`^(?:\s+(?:all|everyone|everybody|both|fo
 // the 24th", "July 15th".
 var datedAfter = regexp.MustCompile(`^,?\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\b`)
 
+// preferredBefore, before a part of the day, says it is the one wanted:
+// "preferably an afternoon", "ideally in the morning".
+var preferredBefore = regexp.MustCompile(`\b(?:preferably|ideally|i'?d prefer|i would prefer|we'?d prefer|best in|better in|rather have)\s+(?:an?\s+|the\s+|in\s+the\s+|on\s+an?\s+)?$`)
+
 // preferredAfter, after a part of the day, says it is the one wanted.
 var preferredAfter = regexp.MustCompile(`^s?\s*(?:are|is|would be|'d be|will be)?\s*(?:best|better|ideal|preferred|perfect)\b|^s?\s*(?:suit|suits|work|works) (?:me|us) (?:best|better)\b`)
 
@@ -108,7 +112,7 @@ func findPrefs(s string, locations []string) Prefs {
 	for _, loc := range parts {
 		part := s[loc[2]:loc[3]]
 		refusedPart[part] = refusedPart[part] || refused(s, loc[0], loc[1])
-		preferredPart[part] = preferredPart[part] || preferredAfter.MatchString(s[loc[1]:])
+		preferredPart[part] = preferredPart[part] || preferredAfter.MatchString(s[loc[1]:]) || preferredBefore.MatchString(s[max(0, loc[0]-32):loc[0]])
 		anyPreferred = anyPreferred || preferredPart[part]
 	}
 	for _, loc := range parts {

@@ -365,6 +365,7 @@ func TestPrefs(t *testing.T) {
 		{"not in July", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-06-24-1400"}},
 		{"Morning,\n\ncould I have a chat with someone in the afternoon?", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"Good morning all!\nA one-to-one please", ids(dropins)},
+		{"Preferably an afternoon, as mornings are when she needs me most", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"Mornings", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
 		{"Morning", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
 		{"not in June or July", []string{}},
