@@ -150,7 +150,7 @@ func findPhone(s string) (string, string) {
 // needWords are access needs people mention; the sentence around each is
 // kept in their words, because "a quiet room if possible" says more than a
 // code would.
-var needWords = regexp.MustCompile(`\b(wheelchair|bsl|sign language|interpreter|quiet (room|space|corner|area|spot|place)|somewhere quiet|noisy|noise|busy rooms|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|walk(s|ing)? with a (frame|stick|walker)|near the (door|entrance|exit|toilets?)|can'?t (walk|stand) (far|for long)|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|alzheimer'?s?|breaks|toilet|parking|transport)s?\b`)
+var needWords = regexp.MustCompile(`\b(wheelchair|bsl|sign language|interpreter|quiet (room|space|corner|area|spot|place)|chair with arms|arm ?chair|high(er)? (seat|chair)|somewhere quiet|noisy|noise|busy rooms|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|walk(s|ing)? with a (frame|stick|walker)|near the (door|entrance|exit|toilets?)|can'?t (walk|stand) (far|for long)|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|alzheimer'?s?|breaks|toilet|parking|transport)s?\b`)
 
 // findNeeds returns the phrases of text that mention an access need, as
 // written ("BSL" stays "BSL"): up to a comma or a full stop, so "2 please,
