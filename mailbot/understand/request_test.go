@@ -282,6 +282,7 @@ func TestRead(t *testing.T) {
 		{name: "my husband will be coming to fetch me", text: "Please book me on the 15th July, my husband will be coming to fetch me after.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "a friend went with her husband", text: "My friend Sue went to something like this last year with her husband and said it was lovely. I'd like to come on the 6th July please.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
 		{name: "I'll come with my husband", text: "I'd like to come on the 6th July with my husband please.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}, places: 2}},
+		{name: "book me and Pete", text: "Hiya, please book me and Pete on the 26th August, he'd kill me if I forgot!", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}, places: 2}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
