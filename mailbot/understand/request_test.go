@@ -283,6 +283,7 @@ func TestRead(t *testing.T) {
 		{name: "a friend went with her husband", text: "My friend Sue went to something like this last year with her husband and said it was lovely. I'd like to come on the 6th July please.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
 		{name: "I'll come with my husband", text: "I'd like to come on the 6th July with my husband please.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}, places: 2}},
 		{name: "book me and Pete", text: "Hiya, please book me and Pete on the 26th August, he'd kill me if I forgot!", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}, places: 2}},
+		{name: "don't think it's meant for me", text: "I have cared for my son for twenty years so I don't think the New to caring one is meant for me! But the 18th August sounds just right.", want: want{action: Choose, targets: [][]string{{"bd-2027-07"}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
@@ -472,6 +473,8 @@ func TestNeedsAsWritten(t *testing.T) {
 		want []string
 	}{
 		{"4 please, I use a wheelchair", []string{"I use a wheelchair"}},
+		{"the one about carers getting breaks sounds right", nil},
+		{"she needs regular breaks", []string{"she needs regular breaks"}},
 		{"Book 15 July. I'll need a BSL interpreter, and a quiet room if possible!", []string{"I'll need a BSL interpreter", "and a quiet room if possible"}},
 		{"Large print please\nthanks", []string{"Large print please"}},
 		{"book me on 15 July", nil},
