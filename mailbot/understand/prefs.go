@@ -24,6 +24,9 @@ type Prefs struct {
 	// phone please", "face to face"); Remote asks for them.
 	Place            string
 	InPerson, Remote bool
+	// NotPlaces are the place words of locations ruled out ("but not
+	// Weymouth, too far").
+	NotPlaces []string
 }
 
 var (
@@ -259,12 +262,13 @@ func (p Prefs) Suits(t time.Time, location string) bool {
 func (p Prefs) RulesOut(t time.Time, location string) bool {
 	return contains(p.NotWeekdays, t.Weekday()) || contains(p.NotMonths, t.Month()) ||
 		slices.ContainsFunc(p.NotOn, func(d Pattern) bool { return d.onDay(t) }) ||
-		p.InPerson && remote(location)
+		p.InPerson && remote(location) ||
+		slices.ContainsFunc(p.NotPlaces, func(w string) bool { return atPlace(location, w) })
 }
 
 // Any reports whether any preference was given.
 func (p Prefs) Any() bool {
-	return p.After > 0 || p.Before > 0 || len(p.Weekdays)+len(p.NotWeekdays)+len(p.Months)+len(p.NotMonths)+len(p.NotOn) > 0 ||
+	return p.After > 0 || p.Before > 0 || len(p.Weekdays)+len(p.NotWeekdays)+len(p.Months)+len(p.NotMonths)+len(p.NotOn)+len(p.NotPlaces) > 0 ||
 		p.Place != "" || p.InPerson || p.Remote
 }
 

@@ -129,6 +129,7 @@ func (w *written) request(c Context) (Request, scan) {
 	r.Needs = findNeeds(rejoinWrapped(w.text))
 	r.Places, s = findPlaces(s, c.MaxPlace)
 	r.Prefs = findPrefs(s, c.Dropins)
+	r.Prefs.NotPlaces = placesRefused(s, slices.Concat(c.Places, c.Dropins))
 	if hasListLine(s) {
 		s = listMarkers.ReplaceAllStringFunc(s, blankMarker)
 	}
