@@ -284,6 +284,8 @@ func TestRead(t *testing.T) {
 		{name: "I'll come with my husband", text: "I'd like to come on the 6th July with my husband please.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}, places: 2}},
 		{name: "book me and Pete", text: "Hiya, please book me and Pete on the 26th August, he'd kill me if I forgot!", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}, places: 2}},
 		{name: "don't think it's meant for me", text: "I have cared for my son for twenty years so I don't think the New to caring one is meant for me! But the 18th August sounds just right.", want: want{action: Choose, targets: [][]string{{"bd-2027-07"}}}},
+		{name: "the new carers one", text: "My mum had a stroke in April and I'm now looking after her. Is there something for new carers? I'd like to come to that.", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
+		{name: "caring for mum, a break", text: "I'm caring for my mum. Could I book the carers break one?", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
