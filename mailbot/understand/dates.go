@@ -419,7 +419,9 @@ func monthPart(part string) (from, to int) {
 	case "first half":
 		return 1, 15
 	case "middle", "mid":
-		return 11, 20
+		// Wide: the 10th is the middle of the month to some. Where
+		// that fits two sessions, they are asked which.
+		return 8, 23
 	case "second half":
 		return 16, 31
 	case "last week":
