@@ -286,6 +286,7 @@ func TestRead(t *testing.T) {
 		{name: "don't think it's meant for me", text: "I have cared for my son for twenty years so I don't think the New to caring one is meant for me! But the 18th August sounds just right.", want: want{action: Choose, targets: [][]string{{"bd-2027-07"}}}},
 		{name: "the new carers one", text: "My mum had a stroke in April and I'm now looking after her. Is there something for new carers? I'd like to come to that.", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
 		{name: "caring for mum, a break", text: "I'm caring for my mum. Could I book the carers break one?", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "mid August", text: "Hi, I'd like the one in mid August please, the kids are at their dad's that week.", want: want{action: Book, targets: [][]string{{"bd-2027-06", "bd-2027-07"}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
