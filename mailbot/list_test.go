@@ -122,6 +122,25 @@ func TestListOfferedWithBooking(t *testing.T) {
 	d.one(mary).mustNot(t, "join our mailing list")
 }
 
+// TestListYesBesidePlaces: a reply to a confirmation that asks for places
+// and, on a line of its own, says yes to the list does both.
+func TestListYesBesidePlaces(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "book", "Please book me on 15 July")
+	conf := d.one(mary)
+	d.reply(mary, conf, "my husband Keith will be joining me so can we have 2 places please\n\nyes please")
+	d.one(mary).must(t, "Places: 2", "you are on our mailing list")
+	if sub := d.subscription(mary); sub.Status != store.Confirmed {
+		t.Errorf("after yes beside places: %+v", sub)
+	}
+	// Places alone join nothing.
+	d.send(ann, "book", "Please book me on 15 July")
+	conf = d.one(ann)
+	d.reply(ann, conf, "can we have 2 places please, my husband is coming")
+	d.one(ann).mustNot(t, "you are on our mailing list")
+}
+
 func TestListLeaveByEmail(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t, nil)

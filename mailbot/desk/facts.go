@@ -44,7 +44,7 @@ func (t *turn) answerAsks(upcoming []store.SessionPlaces) (bool, error) {
 	for _, a := range t.req.Asks {
 		f := templates.Fact{Say: say(a, s, t.d.env.TZ), Event: e}
 		if a == understand.AskPlaces {
-			t.placesFact, t.placesOf = len(t.ans.Facts), s.ID
+			t.placesFact, t.placesOf, t.placesLeft = len(t.ans.Facts), s.ID, s.Left
 		}
 		if a == understand.AskJoining {
 			var err error
@@ -71,7 +71,7 @@ func (t *turn) recountPlaces() error {
 		return err
 	}
 	t.ans.Facts[t.placesFact].Say = say(understand.AskPlaces, s, t.d.env.TZ)
-	if s.Left <= 0 {
+	if s.Left <= 0 && t.placesLeft > 0 {
 		// Theirs were the last: no waiting list to offer them.
 		t.ans.Facts[t.placesFact].Say = "There are no places left on it now:"
 	}

@@ -64,6 +64,7 @@ type turn struct {
 	// again once the message's own booking is made.
 	placesFact int
 	placesOf   string
+	placesLeft int // as the answer first counted them
 }
 
 // run reads the message and acts on it.
@@ -359,7 +360,7 @@ func (t *turn) respond(upcoming []store.SessionPlaces, h understand.Handoff, lis
 	var err error
 	switch {
 	case answered:
-	case resized && t.req.Action == understand.Yes && t.listAnswer() && (t.offer.Kind == store.OfferJoin || t.req.Explicit):
+	case resized && (t.req.Action == understand.Yes || t.req.Explicit) && t.listAnswer() && (t.offer.Kind == store.OfferJoin || t.req.Explicit):
 		err = t.joinByReply()
 	case resized:
 	case t.req.Action == understand.Unknown && t.read.Courtesy && len(h.Urgent) == 0:

@@ -208,6 +208,16 @@ func (w *written) request(c Context) (Request, scan) {
 	// off what only by the email it answers (see Request.OffOnly).
 	r.OffOnly = off == offUnnamed && c.Question && (r.Action == Unknown || r.Action == Help)
 	r.Explicit = r.Action == Yes && explicitYes.MatchString(strings.Trim(strings.Join(strings.Fields(w.low), " "), ".! "))
+	if c.Question && r.Action != Yes && r.Action != No && r.Places > 0 && len(r.Targets) == 0 {
+		// "my husband Keith will be joining me so can we have 2 places
+		// please", then, under our offer of the list, "yes please": the
+		// places, and a yes of its own.
+		for _, line := range strings.Split(w.low, "\n") {
+			if line = strings.Trim(strings.Join(strings.Fields(line), " "), ".! "); explicitYes.MatchString(line) {
+				r.Explicit = true
+			}
+		}
+	}
 	if leaveWaiting.MatchString(s) && strings.Contains(s, "waiting list") {
 		// "I'm on the waiting list for …, please take me off it": off the
 		// waiting list, not the mailing list; "… and book me on the 15th
