@@ -19,7 +19,7 @@ var viewsWords = regexp.MustCompile(`\b(?:` +
 	`|(?:here are|here is|these are) (?:my|our|some) (?:thoughts|views|ideas)` +
 	`|(?:in answer to|for|about|to) your question` +
 	// Easy read: short plain sentences of what they like and don't.
-	`|(?:^|[.!\n] *)i (?:really )?(?:like|love|enjoy|miss|do not like|don't like|dont like|wish)\b` +
+	`|(?:^|[.!\n]\s*)i (?:really )?(?:like|love|enjoy|miss|do not like|don't like|dont like|wish)\b` +
 	`)`)
 
 // namedConsent is consent given with the views: "you can use my name".

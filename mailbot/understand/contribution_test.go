@@ -18,6 +18,7 @@ func TestOffersViews(t *testing.T) {
 		{"It would help if sessions were in the afternoon, as mornings are hard for us.", true},
 		{"In answer to your question: a good day is one where I get out of the house.", true},
 		{"I like going to the day centre.\nI like my friends there.\nI want to go swimming more.", true},
+		{"Hello\n\nI like going to the cafe with my friends.\nI do not like being in the house all day.\n\nFrom Tyler", true},
 		{"And for your question about a good day - mine is a walk along the front at Weymouth.", true},
 		{"book me on the 15th", false},
 		{"I'd like to book the 15th please", false},
