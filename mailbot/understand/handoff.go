@@ -385,7 +385,7 @@ func Excerpt(s string, n int) string { return clip(s, n) }
 // "suicidal", many write "I don't know how much longer I can go on". What
 // keeps the near misses out is the words around: "I can't go on Tuesday"
 // and "what's the point of the form" say nothing of harm.
-var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
+var urgentWords = mustKeyed(`(?m)\b(` + strings.Join([]string{
 	`emergency`, `urgent(ly)?`, `hurt(ing)?`, `injur(ed|y)`, `unsafe`, `not safe`, `(don'?t|do not|never) feel safe`,
 	`danger(ous)?`, `suicid(e|al)`, `kill(ing)? (my|him|her)self`, `self[- ]harm(ing)?`, `harm(ing)? (my|him|her)self`,
 	`abus(e|ed|ive)`, `police`, `ambulance`, `999`, `overdose`, `safeguarding`, `neglect(ed)?`, `crisis`, `desperate`,
