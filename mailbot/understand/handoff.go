@@ -431,7 +431,7 @@ var urgentWords = mustKeyed(`(?m)\b(` + strings.Join([]string{
 var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|conversations)\b|\bwhat'?s (on|coming up|happening|available)\b|\bwhat is (on|coming up|happening|available)\b|\bwhen are\b|\b(timetable|upcoming|coming up|schedule|programme|program)\b|\blist of\b|\bany (more )?(sessions|events|dates)\b`)
 
 var (
-	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)
+	complaintWords = mustKeyed(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)
 	// A question opens with its word, after a greeting if any: "hello
 	// what time does the Weymouth one finish".
 	questionStart = regexp.MustCompile(`^((hello|hi|hiya|hey|hi there|hello there|good (morning|afternoon|evening))[ ,!]+|(and|also|but|oh and|plus),? )?(is|are|can|could|do|does|will|would|where|when|why|how|who|which|what|should|may)\b`)
@@ -440,4 +440,4 @@ var (
 )
 
 // bereaved are the words that tell of a death.
-var bereaved = regexp.MustCompile(`\b(died|passed away|passed on|lost (my|our) (wife|husband|mum|mother|dad|father|son|daughter|partner|brother|sister|boy|girl)|funeral|bereaved|bereavement|widowed)\b`)
+var bereaved = mustKeyed(`\b(died|passed away|passed on|lost (my|our) (wife|husband|mum|mother|dad|father|son|daughter|partner|brother|sister|boy|girl)|funeral|bereaved|bereavement|widowed)\b`)

@@ -38,7 +38,8 @@ func TestMatchHolds(t *testing.T) {
 func TestKeyedHoldsEveryMatch(t *testing.T) {
 	t.Parallel()
 	all := append([]keyed{urgentWords, needWords, justMe, placesCount, placesPlus, placesMake, placesCompanion,
-		cancelWords, moveWords, dropinWords, bookWords, attendeeWords, listWords, helpWords}, forgetWords...)
+		cancelWords, moveWords, dropinWords, bookWords, attendeeWords, listWords, helpWords, subscribeWords, unsubscribeWords,
+		complaintWords, askForPerson, bereaved, viewsWords, namedConsent, speaksForAnother, inPersonWords, remoteWords}, forgetWords...)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for _, k := range all {
 		if k.keys == nil {
@@ -50,7 +51,7 @@ func TestKeyedHoldsEveryMatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		matched, unheld := 0, ""
-		for range 300 {
+		for range 100 {
 			s := "x " + sample(rnd, tree) + " x"
 			locs := k.Regexp.FindAllStringIndex(s, -1)
 			if len(locs) > 0 {
@@ -65,8 +66,8 @@ func TestKeyedHoldsEveryMatch(t *testing.T) {
 		if unheld != "" {
 			t.Errorf("%.60s… matches %q, which holds none of its keys", k, unheld)
 		}
-		if matched < 100 {
-			t.Errorf("%.60s…: only %d of 300 samples match", k, matched)
+		if matched < 30 {
+			t.Errorf("%.60s…: only %d of 100 samples match", k, matched)
 		}
 	}
 }
