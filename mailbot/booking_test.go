@@ -49,6 +49,44 @@ func TestListThenNumberBooks(t *testing.T) {
 	// Replying to the same list again books nothing new.
 	d.reply(mary, list, "4")
 	d.one(mary).must(t, "already booked")
+	// A number not on the list is said so, with the list again.
+	d.reply(mary, list, "12")
+	again := d.one(mary)
+	again.must(t, `I couldn't find a session for "number 12".`, "1. Better Days: what makes a good day?")
+	again.mustNot(t, "passed your email")
+}
+
+// TestListLeavesOutWhatTheyRuleOut: "what's on?" with days or months
+// they can't do lists the others; when that leaves none, all of them.
+func TestListLeavesOutWhatTheyRuleOut(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "what's on", "what have you got that isn't on a tuesday? I work tuesdays")
+	got := d.one(mary)
+	got.must(t, "These are the sessions coming up that fit what you said:", "1. Giving my carers a break", "Thursday 15 July 2027")
+	got.mustNot(t, "Tuesday", "passed your email")
+	d.send(mary, "sessions", "What sessions are there? Not in July or August, we are away.")
+	got = d.one(mary)
+	got.must(t, "1. Better Days: what makes a good day?", "The role of charities and forums")
+	got.mustNot(t, "July", "August")
+	d.send(mary, "sessions", "What sessions are there? Not in June, July, August or September.")
+	got = d.one(mary)
+	got.must(t, "These are the sessions coming up:", "1. Better Days: what makes a good day?", "By your side")
+}
+
+// TestBookAndList: asked what is on and for one of them, the one is
+// booked and the rest listed.
+func TestBookAndList(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "Sessions", "Could you tell me what sessions you have on? I'd like to book the one on 15 July if there's still room.")
+	got := d.one(mary)
+	got.must(t, "You are booked on:", "Giving my carers a break", "These are the sessions coming up:", "1. Better Days: what makes a good day?")
+	if strings.Count(got.Text, "Giving my carers a break") != 1 {
+		t.Errorf("the session booked is listed again:\n%s", got.Text)
+	}
+	d.send(ann, "Sessions", "I'd like to book the one on 15 July please")
+	d.one(ann).mustNot(t, "These are the sessions coming up:")
 }
 
 // TestBookFromWords is what people write, against the demo timetable, and
@@ -160,6 +198,8 @@ func TestDropIns(t *testing.T) {
 	if got := d.bookings("dropin-2027-06-24-1000"); !slices.Equal(got, []string{mary + " confirmed 1"}) {
 		t.Errorf("slot bookings = %q", got)
 	}
+	d.reply(sam, taken, "9")
+	d.one(sam).must(t, `I couldn't find a session for "number 9".`, "These one-to-one times are free:", "1. Drop-in conversation\n   Thursday 24 June 2027, 10:30am")
 	d.reply(sam, taken, "the first one please")
 	d.one(sam).must(t, "You are booked on:", "10:30am")
 

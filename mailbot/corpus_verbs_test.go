@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/betterdays/mailbot/store"
 )
@@ -385,15 +386,42 @@ func (r *corpusRun) phoneKept(phone string) bool {
 }
 
 // needKept: the need is on a booking they hold, or on a question the bot
-// asked them; loosely ("wheelchair" is in "I use a wheelchair").
+// asked them; loosely, as the corpus README says: "wheelchair" is in "I
+// use a wheelchair", and "walking stick" in "walks with a stick" (every
+// word of the need, but for its ending, among the words kept).
 func (r *corpusRun) needKept(need string) bool {
-	need = strings.ToLower(need)
+	kept := func(needs string) bool {
+		needs = strings.ToLower(needs)
+		if strings.Contains(needs, strings.ToLower(need)) {
+			return true
+		}
+		words := map[string]bool{}
+		for _, w := range strings.FieldsFunc(needs, func(c rune) bool { return !unicode.IsLetter(c) }) {
+			words[wordStem(w)] = true
+		}
+		for _, w := range strings.FieldsFunc(strings.ToLower(need), func(c rune) bool { return !unicode.IsLetter(c) }) {
+			if !words[wordStem(w)] {
+				return false
+			}
+		}
+		return true
+	}
 	for _, b := range r.after.live {
-		if strings.Contains(strings.ToLower(b.Needs), need) {
+		if kept(b.Needs) {
 			return true
 		}
 	}
-	return slices.ContainsFunc(r.offers, func(o store.Offer) bool { return strings.Contains(strings.ToLower(o.Needs), need) })
+	return slices.ContainsFunc(r.offers, func(o store.Offer) bool { return kept(o.Needs) })
+}
+
+// wordStem is w without the ending that varies: walks, walking, walked.
+func wordStem(w string) string {
+	for _, end := range []string{"ing", "ed", "s"} {
+		if len(w) > len(end)+2 && strings.HasSuffix(w, end) {
+			return strings.TrimSuffix(w, end)
+		}
+	}
+	return w
 }
 
 // placesKept: the session the message books, moves to or changes holds

@@ -72,6 +72,7 @@ type Answer struct {
 	NoSlots    bool    // asked for a drop-in, none free (that suit)
 	NoneSuit   bool    // with NoSlots: times are free, but none of them suit
 	NoSessions bool    // asked what is on, and nothing is
+	LeftOut    bool    // with ChooseBook: sessions their words ruled out are not listed
 	Taken      []Event // drop-in times taken by someone else meanwhile
 	StillOn    []Event // kept: a reminder answered yes, or a move that could not be made yet
 	Places     int     // places the list was offered for, when more than one

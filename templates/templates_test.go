@@ -94,7 +94,10 @@ var variants = map[string]struct {
 	"answer-move-waiting": {"answer", Answer{Asked: "to move to the August one",
 		Waiting: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 1, Position: 1}},
 		StillOn: []Event{sampleEvent}}},
-	"access-done":               {"access", Access{Name: "Mary", Stage: StageDone}},
+	"access-done": {"access", Access{Name: "Mary", Stage: StageDone}},
+	"answer-list-left-out": {"answer", Answer{Name: "Phil", Asked: "which sessions are coming up", ChooseFor: "book", LeftOut: true, Choices: []Choice{
+		{Number: 1, Title: "Giving my carers a break and doing what I want to do", When: "Thursday 15 July 2027, 1pm to 2pm", Where: "Online (Microsoft Teams)", Left: 20},
+	}}},
 	"answer-list-declined-kept": {"answer", Answer{Name: "Walter", List: "declined", KeptIfNo: []Event{sampleEvent}}},
 	"answer-resized":            {"answer", Answer{Name: "Alan", Resized: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 2}}}},
 	"answer-resized-to-one":     {"answer", Answer{Name: "Alan", Resized: []Event{{Title: "By your side", When: "Thursday 26 August 2027, 10am to 11am", Where: "Weymouth", Places: 1}}}},

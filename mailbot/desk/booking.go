@@ -11,14 +11,27 @@ import (
 )
 
 // list answers "what's on?": the group sessions coming up, numbered, for a
-// reply with the number to book.
+// reply with the number to book; but those their words rule out ("what
+// have you got that isn't on a Tuesday?").
 func (t *turn) list(upcoming []store.SessionPlaces) error {
 	t.ans.ChooseFor = templates.ChooseBook
 	t.ans.Places = t.req.Places
+	var groups, suit []store.SessionPlaces
 	for _, s := range upcoming {
-		if s.Kind == store.Group && len(t.ans.Choices) < MaxChoices {
-			t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
+		if s.Kind == store.Group {
+			groups = append(groups, s)
+			if !t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location) {
+				suit = append(suit, s)
+			}
 		}
+	}
+	// When their words rule out every one, all of them: better a list to
+	// choose from than none.
+	if t.ans.LeftOut = len(suit) > 0 && len(suit) < len(groups); t.ans.LeftOut {
+		groups = suit
+	}
+	for _, s := range groups[:min(len(groups), MaxChoices)] {
+		t.ans.Choices = append(t.ans.Choices, t.choice(s.ID, s.Title, s.Starts, s.Ends, s.Location, s.Left))
 	}
 	t.ans.NoSessions = len(t.ans.Choices) == 0
 	return nil
@@ -109,8 +122,18 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		t.offerSlots(free, nil, understand.Prefs{})
 	case len(slotDays) > 0 && len(chosen) == 0:
 		t.offerSlots(upcoming, slotDays, t.req.Prefs)
+	case len(chosen) == 0 && t.answersDropins(upcoming) && slices.ContainsFunc(t.req.Targets, func(p understand.Pattern) bool { return p.Number > 0 }):
+		// "12", to the drop-in times we offered: not one of them; the
+		// times again.
+		t.offerSlots(upcoming, nil, t.req.Prefs)
 	case len(chosen) == 0:
 		return t.list(upcoming)
+	case t.req.AlsoList:
+		// "What sessions do you have on? I'd like to book the 15 July
+		// one": the others too.
+		return t.list(slices.DeleteFunc(slices.Clone(upcoming), func(s store.SessionPlaces) bool {
+			return slices.ContainsFunc(chosen, func(c store.SessionPlaces) bool { return c.ID == s.ID })
+		}))
 	}
 	return nil
 }

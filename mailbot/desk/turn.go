@@ -389,6 +389,10 @@ func (t *turn) respond(upcoming []store.SessionPlaces, h understand.Handoff, lis
 		switch {
 		case t.listAnswer() && (t.offer.Kind == store.OfferJoin || t.req.Explicit):
 			err = t.joinByReply()
+		case t.listAnswer() && len(t.req.Needs) == 0 && t.req.Phone == "" && len(h.Urgent) == 0:
+			// "ok" to a confirmation acknowledges it: it is no consent
+			// to the list, and the confirmation asked nothing else.
+			return NotAnswered.Of("thanks or an acknowledgement"), nil
 		case t.offer == nil || t.offer.Kind != store.OfferBooked:
 			return t.help(true, t.ans.Urgent)
 		default:

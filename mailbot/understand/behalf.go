@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -118,7 +119,10 @@ func ReadFor(b Behalf, c Context) Request {
 	case r.Action == Unknown || r.Action == Help,
 		// "Can you add this lady please" above "put me on your mailing
 		// list": the note's "please" asks nothing of its own.
-		len(r.Targets) == 0 && ownListOnly:
+		len(r.Targets) == 0 && ownListOnly,
+		// "Could you answer Mr Okafor please?" above his "what time does
+		// the independence session finish?": his question, no booking.
+		r.Action == Book && len(r.Targets) == 0 && len(own.Asks) > 0 && onlyPlease(b.Note):
 		own.Subscribe = own.Subscribe || r.Subscribe
 		own.Unsubscribe = own.Unsubscribe || r.Unsubscribe
 		return own
@@ -147,6 +151,12 @@ func ReadFor(b Behalf, c Context) Request {
 	}
 	r.Subscribe = r.Subscribe || own.Subscribe && !r.Unsubscribe
 	return r
+}
+
+// onlyPlease reports whether the only word of booking in note is a
+// "please".
+func onlyPlease(note string) bool {
+	return !slices.ContainsFunc(bookWords.FindAllString(strings.ToLower(note), -1), func(w string) bool { return w != "please" })
 }
 
 // namesSomeoneElse reports whether the words ask for something for

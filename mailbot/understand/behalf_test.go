@@ -89,6 +89,10 @@ func TestReadFor(t *testing.T) {
 			action: Unknown, sub: true},
 		{name: "a drop-in asked for, booked by the note", b: Behalf{Note: "Bob, please book Mary onto the 12th", Text: "Could I have a drop-in slot on Thursday 12 August? Mornings are best"},
 			action: DropIn, targets: "12"},
+		{name: "a polite note above a question", b: Behalf{Note: "Could you answer Mr Okafor please?", Text: "What time does the memory cafe finish? I have dialysis at 4."},
+			action: Choose, targets: "Memory cafe"},
+		{name: "a booking note above a question", b: Behalf{Note: "Please book him on it", Text: "What time does the memory cafe finish? I have dialysis at 4."},
+			action: Book, targets: "Memory cafe"},
 		{name: "named, no forward", b: Behalf{Note: "Book Jane Smith  on New to caring"},
 			action: Book, targets: "New to caring"},
 	} {
@@ -111,9 +115,10 @@ func TestReadFor(t *testing.T) {
 func TestNeedsPerson(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		text   string
-		urgent string
-		why    string
+		text     string
+		question bool // a reply to a question of ours
+		urgent   string
+		why      string
 	}{
 		{text: "Please book me on the memory cafe", why: ""},
 		// A greeting alone gets the help text, and a person sees it, in
@@ -122,6 +127,9 @@ func TestNeedsPerson(t *testing.T) {
 		{text: "Hi, how does this work?", why: ""},
 		{text: "Hello, is there parking near the library?", why: "a question"},
 		{text: "Hi there\nCan I bring my dog", why: "a question"},
+		// To our confirmation, the places answer it (question below).
+		{text: "Thanks for this. Can I bring my mum? She's 79 but she'd love it.", question: true, why: ""},
+		{text: "Thanks for this. Can I bring my mum? She's 79 but she'd love it.", why: "not understood"},
 		{text: "I want to complain about how I was spoken to last week", why: "a complaint"},
 		{text: "My husband hit me again and I don't feel safe at home. Please book me on the carers session.", urgent: "hit me"},
 		{text: "I CAN'T COPE ANY MORE", urgent: "can't cope", why: "not understood"},
@@ -138,7 +146,7 @@ func TestNeedsPerson(t *testing.T) {
 		{text: "Hi\n\nSent from my Samsung Galaxy smartphone.", why: "not understood"},
 		{text: "Thank you for the session last week, it was lovely. Can you tell me why the council closed the day centre", why: "not understood"},
 	} {
-		c := Context{Now: time.Now(), TZ: time.UTC, Titles: []string{"Memory cafe", "Carers session"}}
+		c := Context{Now: time.Now(), TZ: time.UTC, Titles: []string{"Memory cafe", "Carers session"}, Question: tc.question}
 		r := Read(tc.text, c)
 		h := r.Handoff
 		if tc.urgent != "" && !slices.Contains(h.Urgent, tc.urgent) || tc.urgent == "" && len(h.Urgent) > 0 {

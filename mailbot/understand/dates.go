@@ -42,10 +42,14 @@ var (
 	// "the August one", "in August", "August's session"; "May" and "March"
 	// only where they can't be the verbs.
 	monthOnly = regexp.MustCompile(`\b(?:the|in|during|for|of|on)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b|\b(january|february|april|june|july|august|september|october|november|december)(?:'s)?\b`)
+	// "the Tuesday after", "the following Tuesday", "the week after":
+	// after a date just named ("the 22nd is no good but the Tuesday after
+	// would be"); "the Tuesday after next" counts from today instead.
+	dayAfter = regexp.MustCompile(`\bthe\s+(?:following\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+after|(week|day)\s+after)\b(?:\s+(?:that|it))?(\s+next)?`)
 	// "Thursday", "Thursdays"
 	weekdayOnly = regexp.MustCompile(`\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b`)
 	// Negations belong to preferences ("not in July"), never to targets.
-	notBefore = regexp.MustCompile(`\b(not|except|but not|apart from|no)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?$`)
+	notBefore = regexp.MustCompile(`\b(not|isn'?t|aren'?t|except|anything but|any ?day but|any time but|anytime but|other than|but not|apart from|no)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?$`)
 )
 
 // ordinalWords are the days of the month as words: "first" to
@@ -118,11 +122,24 @@ func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Patte
 		tz = time.UTC
 	}
 	var out []Pattern
+	var at int // where the match being built starts, for the forms that look back
 	b := []byte(s)
 	// Blanking only takes letters and digits away, so what s lacks b
 	// lacks too.
 	has := cluesIn(s)
 	digits, month, day := has.digits, has.month, has.day || strings.Contains(s, "tomorrow")
+	if month || day {
+		// "Not in July or August": the rest of a list refused, which
+		// notBefore does not see, names nothing wanted (findPrefs
+		// rules them out).
+		for _, loc := range notWhen.FindAllSubmatchIndex(b, -1) {
+			if loc[4] >= 0 && !datedAfter.Match(b[loc[1]:]) {
+				for i := loc[4]; i < loc[5]; i++ {
+					b[i] = ' '
+				}
+			}
+		}
+	}
 	take := func(re *regexp.Regexp, can bool, build func(m []string) (Pattern, bool)) {
 		if !can {
 			return
@@ -137,6 +154,7 @@ func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Patte
 			if strings.TrimSpace(m[0]) == "" {
 				continue
 			}
+			at = loc[0]
 			p, ok := build(m)
 			if !ok {
 				continue
@@ -248,6 +266,42 @@ func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Patte
 		name := m[1] + m[2]
 		return Pattern{Month: monthOf(name)}, true
 	})
+	take(dayAfter, strings.Contains(s, "after") || strings.Contains(s, "following"), func(m []string) (Pattern, bool) {
+		if m[4] != "" {
+			// "The Tuesday after next": a week after next Tuesday.
+			want, ok := weekdayOf(m[1] + m[2])
+			today := now.In(tz)
+			day := today.AddDate(0, 0, (int(want)-int(today.Weekday())+6)%7+1+7)
+			return Pattern{Year: day.Year(), Month: day.Month(), Day: day.Day()}, ok
+		}
+		// After the date written last before it, wanted or not ("not
+		// the 22nd, the following Tuesday").
+		said := slices.Concat(out, notOn)
+		i := -1
+		for j, p := range said {
+			if p.end <= at && (i < 0 || p.end > said[i].end) && !strings.Contains(string(b[p.end:at]), "\n\n") {
+				i = j
+			}
+		}
+		if i < 0 {
+			return Pattern{}, false
+		}
+		from, ok := said[i].onOrAfter(now.In(tz))
+		if !ok {
+			return Pattern{}, false
+		}
+		var day time.Time
+		switch m[3] {
+		case "week":
+			day = from.AddDate(0, 0, 7)
+		case "day":
+			day = from.AddDate(0, 0, 1)
+		default:
+			want, _ := weekdayOf(m[1] + m[2])
+			day = from.AddDate(0, 0, (int(want)-int(from.Weekday())+6)%7+1)
+		}
+		return Pattern{Year: day.Year(), Month: day.Month(), Day: day.Day()}, true
+	})
 	take(weekdayOnly, day, func(m []string) (Pattern, bool) {
 		p := Pattern{}
 		withWeekday(&p, m[1])
@@ -257,6 +311,28 @@ func findDates(s string, now time.Time, tz *time.Location) (dates, notOn []Patte
 	})
 	sortByPosition(out)
 	return joinDayAndMonth(string(b), out), notOn, string(b)
+}
+
+// onOrAfter is the day p names, the first on or after today: "the
+// 22nd" said on 15 June is 22 June. Only a day of the month names one.
+func (p Pattern) onOrAfter(today time.Time) (time.Time, bool) {
+	if p.Day == 0 || p.DayTo != 0 {
+		return time.Time{}, false
+	}
+	y, m, d := today.Date()
+	switch {
+	case p.Year != 0 && p.Month != 0:
+		y, m = p.Year, p.Month
+	case p.Month != 0:
+		if p.Month < m || p.Month == m && p.Day < d {
+			y++
+		}
+		m = p.Month
+	case p.Day < d:
+		m++
+	}
+	day := time.Date(y, m, p.Day, 0, 0, 0, 0, today.Location())
+	return day, day.Day() == p.Day
 }
 
 // joinDayAndMonth makes one date of a weekday and a month written as one

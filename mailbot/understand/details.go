@@ -20,7 +20,7 @@ var (
 	placesMake = mustKeyed(`\bmake (it|that|this|them|mine|ours) (\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\b`)
 	// "me and my husband", "my wife and I", "I'll bring the person I care for"
 	// Staff write the same of others: "him and his wife", "with her husband".
-	placesCompanion = mustKeyed(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\bme and (mum|mam|mom|dad|nan|gran|grandma|grandad)\b|\b(she|he)('ll| will| is going to) (come|be coming) (with me|too|as well)\b|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|is coming|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
+	placesCompanion = mustKeyed(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\bme and (mum|mam|mom|dad|nan|gran|grandma|grandad)\b|\b(she|he)('ll| will| is going to) (come|be coming) (with me|too|as well)\b|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|(will|'ll) be coming (too|as well|with me|along)|is coming|wants to come|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
 )
 
 // durationAfter is what makes the number before it a length of time.
@@ -66,6 +66,12 @@ func findPlaces(s string, most int) (int, string) {
 		n = 2
 	}
 	return min(n, most), s
+}
+
+// givesPlaces reports whether s says how many places.
+func givesPlaces(s string, most int) bool {
+	n, _ := findPlaces(s, most)
+	return n > 0
 }
 
 // justMe says only the writer comes, whoever else the words mention: "my
@@ -141,7 +147,7 @@ func findPhone(s string) (string, string) {
 // needWords are access needs people mention; the sentence around each is
 // kept in their words, because "a quiet room if possible" says more than a
 // code would.
-var needWords = mustKeyed(`\b(wheelchair|bsl|sign language|interpreter|quiet room|quiet space|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|walk(s|ing)? with a (frame|stick|walker)|near the (door|entrance|exit|toilets?)|can'?t (walk|stand) (far|for long)|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|alzheimer'?s?|breaks|toilet|parking|transport)s?\b`)
+var needWords = mustKeyed(`\b(wheelchair|bsl|sign language|interpreter|quiet (room|space|corner|area|spot|place)|somewhere quiet|noisy|noise|busy rooms|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|walk(s|ing)? with a (frame|stick|walker)|near the (door|entrance|exit|toilets?)|can'?t (walk|stand) (far|for long)|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|alzheimer'?s?|breaks|toilet|parking|transport)s?\b`)
 
 // findNeeds returns the phrases of text that mention an access need, as
 // written ("BSL" stays "BSL"): up to a comma or a full stop, so "2 please,

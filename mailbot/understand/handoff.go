@@ -117,6 +117,9 @@ func (sc scan) asksMore(c Context) bool {
 		r.Action = action(words, &r, c)
 		switch {
 		case r.Subscribe || r.Unsubscribe:
+		case c.Question && (r.Action == Unknown || r.Action == Help) && givesPlaces(words, c.MaxPlace):
+			// "Can I bring my mum?", to our confirmation: the places
+			// answer it.
 		case r.Action == Unknown, r.Action == Help:
 			return true
 		case r.Action == Choose && c.Offered == 0 && !askToBook.MatchString(words):
@@ -334,6 +337,7 @@ var urgentVeiled = regexp.MustCompile(`\b(` + strings.Join([]string{
 	`(everyone|everybody|(the|my) (family|kids|children)|they'?d all|they would all|people)( would| will|'d)? (manage|cope|get on|get by|be (fine|ok|okay|better))( fine| ok| okay| better| perfectly well)? without me`,
 	`(put|putting|got|getting|sorted|sorting) (my|all my) affairs in order`, `(written|writing|wrote) (my )?(goodbye|farewell) (letters?|notes?)`,
 	`(don'?t|do not|can'?t|cannot) (really )?see (the|any) point (of|in) (anything|living|life|going on|carrying on|it all)`,
+	`not that i (really |can |much )?see (the|any|much) point (of|in) (anything|living|life|going on|carrying on|it all)`,
 	// Not being here, said in passing: "nobody would even notice I'd
 	// gone", "yes if I'm still here by then", "I won't be needing any of
 	// it after this week", "I've written letters for the kids".
@@ -428,7 +432,7 @@ var urgentWords = mustKeyed(`(?m)\b(` + strings.Join([]string{
 	`|\b(can'?t|cannot|can not) (go on|carry on|keep going)\s*([.!?,;]|$)`)
 
 // whatsOn asks what the timetable holds, which the list answers.
-var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|conversations)\b|\bwhat'?s (on|coming up|happening|available)\b|\bwhat is (on|coming up|happening|available)\b|\bwhen are\b|\b(timetable|upcoming|coming up|schedule|programme|program)\b|\blist of\b|\bany (more )?(sessions|events|dates)\b`)
+var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|conversations)\b|\bwhat (have you got|do you have)\b|\bwhat'?s (on|coming up|happening|available)\b|\bwhat is (on|coming up|happening|available)\b|\bwhen are\b|\b(timetable|upcoming|coming up|schedule|programme|program)\b|\blist of\b|\bany (more )?(sessions|events|dates)\b`)
 
 var (
 	complaintWords = mustKeyed(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)

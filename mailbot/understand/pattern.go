@@ -50,6 +50,16 @@ func (p Pattern) sameAs(q Pattern) bool {
 	return p == q
 }
 
+// vaguerThan reports whether q says all that p says, and more: "1st
+// September" of "September".
+func (p Pattern) vaguerThan(q Pattern) bool {
+	set := func(a, b int) bool { return a == 0 || a == b }
+	return p.Number == 0 && q.Number == 0 && p.Title == "" && p.Place == "" && p.Mode == AnyMode &&
+		set(p.Year, q.Year) && set(int(p.Month), int(q.Month)) && set(p.Day, q.Day) &&
+		(!p.HasDay || q.HasDay && p.Weekday == q.Weekday) && p.From == 0 && p.Until == 0 && p.DayTo == 0 &&
+		(q.Day != 0 && p.Day == 0 || q.Month != 0 && p.Month == 0)
+}
+
 // Matches reports whether it fits the pattern. Numbers are not matched here:
 // they index the list the caller sent.
 func (p Pattern) Matches(it Item, tz *time.Location) bool {

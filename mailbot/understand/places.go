@@ -29,6 +29,7 @@ var (
 	// placeAfter and placeBefore are the words around a place that make
 	// it name a session: "the Weymouth one", "the one at Weymouth".
 	placeAfter  = regexp.MustCompile(`^\s+(?:library\s+|community centre\s+|centre\s+|hall\s+)?(?:one|session|meeting|group|event|conversation|get together)s?\b`)
+	askedOfThe  = regexp.MustCompile(`(?:^|[\s,])(?:is|does|has|can|will|where is|where'?s|how (?:do|can|would) (?:i|we) get to|getting to|parking at) the\s+$`)
 	placeBefore = regexp.MustCompile(`\b(?:one|session|meeting|group|event|conversation)s?\s+(?:in person\s+|face to face\s+)?(?:at|in)\s+(?:the\s+)?$`)
 )
 
@@ -64,7 +65,10 @@ func findPlaceNames(s string, locations []string) []Pattern {
 		if !known[w] || seen[w] {
 			continue
 		}
-		if placeAfter.MatchString(s[ends[i]:]) || placeBefore.MatchString(s[:starts[i]]) {
+		// "Is the library able to take a scooter?": a place noun
+		// that only one location has, asked about, is that place; "I
+		// saw your notice in the library" is not.
+		if placeAfter.MatchString(s[ends[i]:]) || placeBefore.MatchString(s[:starts[i]]) || placeNouns[w] && askedOfThe.MatchString(s[:starts[i]]) {
 			seen[w] = true
 			out = append(out, Pattern{Place: w, Said: "the " + s[starts[i]:ends[i]] + " one", at: starts[i], end: ends[i]})
 		}

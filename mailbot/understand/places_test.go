@@ -28,6 +28,8 @@ func TestPlaceNames(t *testing.T) {
 		{"I can only do mornings", ""},
 		{"I'd like to come to the library session", "library"},
 		{"I'd much rather come to the one in person at the library", "library"},
+		{"Is the library able to take a mobility scooter inside, and which room is the session in?", "library"},
+		{"I saw your notice in the library. Please add me to your list", ""},
 	} {
 		r := Read(tt.text, c)
 		got := ""

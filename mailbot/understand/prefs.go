@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Prefs is when and where a drop-in would suit someone. The zero value is
@@ -51,14 +52,34 @@ func remote(location string) bool {
 		strings.Contains(l, "teams") || strings.Contains(l, "zoom")
 }
 
+// whenName is a month or a weekday, as a preference names it.
+const whenName = `(january|february|march|april|may|june|july|august|september|october|november|december|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)`
+
 var (
 	partOfDay  = regexp.MustCompile(`\b(morning|afternoon|evening)s?\b`)
 	afterTime  = regexp.MustCompile(`\b(after|from|later than|not before)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?|o'?clock)?`)
 	beforeTime = regexp.MustCompile(`\b(before|by|earlier than|not after|until)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.?|p\.m\.?|o'?clock)?`)
-	notWhen    = regexp.MustCompile(`\b(?:not|except|but not|apart from|no|can'?t do|cannot do|any ?day but|anything but|any time but|anytime but)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?(?:any\s+)?(january|february|march|april|may|june|july|august|september|october|november|december|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
-	dayWanted  = regexp.MustCompile(`\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
-	monthIn    = regexp.MustCompile(`\b(?:in|during)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
+	// "not in July", and a list closed by "or", "and" or "nor": "not in
+	// June, July or August" refuses all three (group 2 the rest). Without
+	// the closing word a comma starts something else: "not July, August
+	// would be better".
+	notWhen = regexp.MustCompile(`\b(?:not|isn'?t|aren'?t|except|but not|apart from|no|can'?t do|cannot do|any ?day but|anything but|any time but|anytime but)\s+(?:in\s+|on\s+|during\s+)?(?:a\s+)?(?:any\s+)?` + whenName +
+		`\b((?:\s*,\s*(?:in\s+|on\s+)?` + whenName + `\b)*\s*,?\s+(?:or|and|nor)\s+(?:in\s+|on\s+)?(?:a\s+)?` + whenName + `\b)?`)
+	whenNames = regexp.MustCompile(whenName)
+	dayWanted = regexp.MustCompile(`\b(mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?)\b`)
+	monthIn   = regexp.MustCompile(`\b(?:in|during)\s+(january|february|march|april|may|june|july|august|september|october|november|december)\b`)
 )
+
+// greets reports whether the part of the day at s[at:end] opens a line as
+// a greeting ("Morning,", "Good afternoon all!") with more words after
+// it: no wish for a time. "Mornings" is never one, nor "Morning" alone.
+func greets(s string, at, end int) bool {
+	line := strings.TrimRight(s[strings.LastIndexByte(s[:at], '\n')+1:at], " \t")
+	m := greetingAfter.FindStringIndex(s[end:])
+	return (line == "" || line == "good") && m != nil && strings.ContainsFunc(s[end+m[1]:], unicode.IsLetter)
+}
+
+var greetingAfter = regexp.MustCompile(`^(?:\s+(?:all|everyone|everybody|both|folks|there|team|jo|sam|to you))?\s*(?:[,!]|\.?\s*\n)`)
 
 // datedAfter, after a weekday or a month, makes it part of a date: "Thursday
 // the 24th", "July 15th".
@@ -81,7 +102,7 @@ func findPrefs(s string, locations []string) Prefs {
 	// And one said to be best is the wish, over another only mentioned:
 	// "afternoons are best for me as the wife has her carers in the
 	// morning".
-	parts := partOfDay.FindAllStringSubmatchIndex(s, -1)
+	parts := slices.DeleteFunc(partOfDay.FindAllStringSubmatchIndex(s, -1), func(loc []int) bool { return greets(s, loc[0], loc[1]) })
 	refusedPart, preferredPart := map[string]bool{}, map[string]bool{}
 	anyPreferred := false
 	for _, loc := range parts {
@@ -154,11 +175,13 @@ func findPrefs(s string, locations []string) Prefs {
 			// every Thursday.
 			continue
 		}
-		negated[m[1]] = true
-		if d, ok := weekdayOf(m[1]); ok {
-			p.NotWeekdays = append(p.NotWeekdays, d)
-		} else {
-			p.NotMonths = append(p.NotMonths, monthOf(m[1]))
+		for _, name := range whenNames.FindAllString(m[0], -1) {
+			negated[name] = true
+			if d, ok := weekdayOf(name); ok {
+				p.NotWeekdays = append(p.NotWeekdays, d)
+			} else {
+				p.NotMonths = append(p.NotMonths, monthOf(name))
+			}
 		}
 	}
 	if has.day {

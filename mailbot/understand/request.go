@@ -3,6 +3,7 @@ package understand
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -91,6 +92,8 @@ type Request struct {
 	// Qualified: a yes or no with a condition ("yes - but only about
 	// Weymouth"), for a person to read.
 	Qualified bool
+	// AlsoList: beside the booking, they asked what is on.
+	AlsoList bool
 }
 
 // scan is the words a request was read from, kept for the rules that
@@ -115,7 +118,7 @@ func (w *written) request(c Context) (Request, scan) {
 			return r, sc
 		}
 	}
-	s := plainWords(w.low, c.Titles)
+	s := plainWords(rejoinWrapped(w.low), c.Titles)
 	body := 0
 	if w.subject != "" {
 		subj := plainWords(w.subject, c.Titles) + "\n"
@@ -123,7 +126,7 @@ func (w *written) request(c Context) (Request, scan) {
 	}
 	var r Request
 	r.Phone, s = findPhone(s)
-	r.Needs = findNeeds(w.text)
+	r.Needs = findNeeds(rejoinWrapped(w.text))
 	r.Places, s = findPlaces(s, c.MaxPlace)
 	r.Prefs = findPrefs(s, c.Dropins)
 	if hasListLine(s) {
@@ -136,12 +139,22 @@ func (w *written) request(c Context) (Request, scan) {
 	titles = append(titles, findDescribed(s, c.Titles, c.About, titles)...)
 	sortByPosition(titles)
 	numbers := findNumbers(s, c.Offered)
+	if len(numbers) == 0 && c.Offered > 0 {
+		if k, ok := bareNumber(w.low); ok && k > c.Offered {
+			// "10", to a list of nine: a number of ours that is not
+			// there, to be told so with the list again, not passed on.
+			said := strconv.Itoa(k)
+			at := body + max(strings.Index(s[body:], said), 0)
+			numbers = []Pattern{{Number: k, at: at, end: at + len(said)}}
+		}
+	}
 
 	// A place, a time of day or how it is held narrows what else names
 	// a session in its clause, and is the evidence itself only when
 	// nothing surer names one.
 	places := slices.Concat(findPlaceNames(s, c.Places), findRoomsNamed(s, c.Dropins), findPartOfDay(s), findModes(s))
 	r.Targets = dropPast(s, qualify(s, dropAsides(s, combine(s, dates, titles)), places, findClockTimes(s)))
+	r.Targets = saidBetterBelow(r.Targets, body)
 	r.Targets = append(r.Targets, numbers...)
 	sc := scan{s: s, body: body, refs: slices.Concat(dates, titles, places, numbers)}
 	// "Don't cancel the 29th" keeps it: the words say which, but cancel
@@ -199,6 +212,11 @@ func (w *written) request(c Context) (Request, scan) {
 			r.Action = Cancel
 		}
 	}
+	if r.Action == Cancel && r.Places > 0 && len(r.Targets) == 0 && justPlaces.MatchString(w.low) {
+		// "Just 1 place now please, my husband can't come after all":
+		// the places kept, not the booking given up.
+		r.Action = Choose
+	}
 	if r.Action == Cancel && (contrasts(s, r.Targets) || cancelsThatFor(s, r.Targets)) {
 		// "I can't make the 10th but I'd love to do the 12th one";
 		// "please cancel that and put me on the 21st".
@@ -207,7 +225,14 @@ func (w *written) request(c Context) (Request, scan) {
 	r.AnyOf = alternatives(s, r.Targets)
 	sc.questions = questions(s)
 	r.Asks, sc.asking = findAsks(s, sc.questions)
-	if mentionsMode(s) && ifOnline.MatchString(s) && !slices.Contains(r.Asks, AskOnline) {
+	if (r.Action == Book || r.Action == Choose) && len(r.Targets) > 0 {
+		// "Could you tell me what sessions you have on? I'd like to
+		// book the one on 15 July": that one, and the list.
+		r.AlsoList = slices.ContainsFunc(sc.questions, func(q [2]int) bool {
+			return whatsOn.MatchString(s[q[0]:q[1]]) && !slices.ContainsFunc(r.Targets, func(p Pattern) bool { return p.at >= q[0] && p.at < q[1] })
+		})
+	}
+	if mentionsMode(s) && comingHangsOnMode(s) && !slices.Contains(r.Asks, AskOnline) {
 		// "I can do the 15th but not if it's online": whether it is, is
 		// the answer; a booking would be a guess.
 		r.Asks = append(r.Asks, AskOnline)
@@ -322,6 +347,50 @@ func onceEach(ps []Pattern) []Pattern {
 	return ps
 }
 
+// rejoinWrapped puts back on one line a sentence a mail program broke
+// ("put me\non your emails too"), so that the words read as a phrase; each
+// break becomes a space, so every offset into s stays where it was. A
+// line is taken to be broken where it is long and stops mid-sentence:
+// the short lines of a list, an address or a signature stay apart.
+func rejoinWrapped(s string) string {
+	var b []byte
+	start := 0
+	for {
+		i := strings.IndexByte(s[start:], '\n')
+		if i < 0 {
+			break
+		}
+		i += start
+		line := strings.TrimRight(s[start:i], " \t")
+		next := s[i+1:]
+		if len(line) >= 55 && !strings.ContainsAny(line[len(line)-1:], ".!?:;") && next != "" && !wrapStops.MatchString(next) {
+			if b == nil {
+				b = []byte(s)
+			}
+			b[i] = ' '
+		}
+		start = i + 1
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
+
+// wrapStops opens a line that starts something new: a blank line, a list
+// item, a quote.
+var wrapStops = regexp.MustCompile(`^(?:\s*\n|\s*(?:\d{1,2}[.)]|[-*•>])\s)`)
+
+// saidBetterBelow drops what the subject names where the body names it
+// more exactly: "September session" above "please book me on the
+// session on 1st September" is the 1st, which may be nobody's session,
+// not any September one.
+func saidBetterBelow(ps []Pattern, body int) []Pattern {
+	return slices.DeleteFunc(ps, func(p Pattern) bool {
+		return p.at < body && slices.ContainsFunc(ps, func(q Pattern) bool { return q.at >= body && p.vaguerThan(q) })
+	})
+}
+
 // leavesIt reports whether what the clause says of p is leaving it: the
 // nearest words before p in its clause that leave or come decide ("take
 // me off the waiting list for 26 August and book me on 15 July": 26
@@ -353,6 +422,20 @@ func lastMatch(re interface{ FindAllStringIndex(string, int) [][]int }, s string
 // notYet speaks of booking later, on a condition: "I'd like to
 // understand what it's for before I book" asks for nothing yet.
 var notYet = regexp.MustCompile(`\b(before|if|when|whether|until|once|in case) (i|we) (book|come|decide|sign up)\b|\bthinking (of|about) (booking|coming)\b`)
+
+// comingHangsOnMode reports whether coming hangs on how the session is
+// held: "I can do the 15th but not if it's online". What a need asks for
+// if it is ("captions would help if it's on Teams") books as asked.
+func comingHangsOnMode(s string) bool {
+	for _, loc := range ifOnline.FindAllStringIndex(s, -1) {
+		if before := s[clauseStart(s, loc[0]):loc[0]]; !needWords.MatchString(before) && !wouldHelp.MatchString(before) {
+			return true
+		}
+	}
+	return false
+}
+
+var wouldHelp = regexp.MustCompile(`\b(would|will|might|could) (help|be (good|great|helpful|useful|handy|needed))\b`)
 
 // ifOnline makes coming hang on whether a session is online.
 var ifOnline = regexp.MustCompile(`\b(not )?(if|as long as|provided|unless) (it'?s|it is|it'?ll be|that'?s|they'?re) (online|on (teams|zoom)|in person|face to face|virtual)\b`)
@@ -467,15 +550,15 @@ var moveFrom = regexp.MustCompile(`\b(from|off|change (my|the)|move (my|the)|swa
 var replyPrefix = regexp.MustCompile(`^(re|fwd?|aw|wg|sv|tr|rv)\s*:`)
 
 var (
-	cancelWords = mustKeyed(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|needed|want|wanted|required)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
+	cancelWords = mustKeyed(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able( to (come|make|attend|go|do|join|get there|be there)|\s*[.,!;]|\s*$| after all| now| any ?more)|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|needed|want|wanted|required)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
 	// "change" only as a verb: "people who find change upsetting" moves
 	// nobody.
 	moveWords      = mustKeyed(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place)|make (it|that) (the|on)|rather (go|come|do|have|attend|join|be on)|(not|wrong) (that|the) one|i meant)\b`)
 	dropinWords    = mustKeyed(`\b(one[- ]to[- ]one|1[- ]to[- ]1|1:1|1-2-1|121|drop[- ]?ins?|chat with (someone|somebody|a person|a member of staff)|talk (to|with) (someone|somebody|a person|a member of staff)|speak (to|with) (someone|somebody|a person|a member of staff)|appointments?|on my own|individual(ly)?)\b`)
-	listWords      = mustKeyed(`\b(what (sessions|is on|events|dates|groups|conversations)|what'?s (on|coming up|happening|available)|timetable|coming up|sessions|upcoming|schedule|programme|program|events|list of|what dates|which dates|(the )?dates|when are)\b`)
+	listWords      = mustKeyed(`\b(what (sessions|is on|events|dates|groups|conversations|have you got|do you have)|what'?s (on|coming up|happening|available)|timetable|coming up|sessions|upcoming|schedule|programme|program|events|list of|what dates|which dates|(the )?dates|when are)\b`)
 	bookWords      = mustKeyed(`\b(book|booking|reserve|sign (me|us|him|her) up|put (me|us|him|her) (back )?(down|on|in)|register|come (to|along)|attend|join|places?|a space|a spot|count (me|us) in|take part|like to come|love to come|want to come|i'?ll come|i will come|(can|could) (i|we) come|(i|we) can come|i'?ll take|i will take|take (it|that|the|this|slot|number)|want (it|that|that one|this one)|please)\b`)
 	attendeeWords  = mustKeyed(`\b(attendees?|attendance|attendee list|who'?s (coming|booked|attending)|who is (coming|booked|attending)|list of (people|bookings|names)|register of)\b`)
-	subscribeWords = mustKeyed(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|(be|being) kept (updated|informed|posted|in the loop)|add (me|him|her|them) to (your|the) (list|emails)|hear about future|on your list)\b`)
+	subscribeWords = mustKeyed(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|(be|being) kept (updated|informed|posted|in the loop)|(add|put) (me|us|him|her|them) (to|on|onto) (your|the) (list|e-?mails|e-?mail list)|hear about future|on your list)\b`)
 	// "stop" and "remove me" are only about the list when nothing else is
 	// said: "stop" inside a sentence is as likely a bus stop.
 	unsubscribeWords = mustKeyed(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails)|(end|cancel|stop) (my|the|our) (subscription|membership of (the|your) (list|mailing list)))\b|(?m)^(stop|remove me|unsubscribe)[.! ]*$`)
@@ -574,8 +657,12 @@ var (
 	offTheirList = regexp.MustCompile(`\b(take|remove|cross) (him|her) (off|from) (the|your) (mailing )?(list|e-?mails)\b`)
 )
 
+// justPlaces keeps some places: "just 1 place now", "only the one place".
+var justPlaces = regexp.MustCompile(`\b(just|only)\s+(?:the\s+)?(\d{1,2}|one|two|three|four)\s+(places?|tickets?|of us|person|people)\b`)
+
 // otherAppointment is an appointment somewhere else.
-var otherAppointment = regexp.MustCompile(`\b(hospital|doctor'?s?|dentist'?s?|gp|clinic|hair|hairdresser'?s?|medical|eye|hearing|physio|chemo|outpatients?|scan|optician'?s?|council|hospice) appointments?\b`)
+// So is another person's: "the hospital have moved Mum's appointment".
+var otherAppointment = regexp.MustCompile(`\b(?:(?:mum|mam|mom|mother|dad|father|husband|wife|partner|son|daughter|brother|sister|nan|gran|grandad)'?s|his|her|their) (?:hospital |doctor'?s |new )?appointments?\b|\b(hospital|doctor'?s?|dentist'?s?|gp|clinic|hair|hairdresser'?s?|medical|eye|hearing|physio|chemo|outpatients?|scan|optician'?s?|council|hospice) appointments?\b`)
 
 // notInstead refuses a move: "don't put me on the 29th instead".
 var notInstead = regexp.MustCompile(`\b(don'?t|do not|no need to) (put|book|move|switch|transfer|sign) (me|us)\b[^.!?,;]{0,40}?\binstead\b`)

@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"cmp"
 	"encoding/csv"
 	"os"
 	"reflect"
@@ -150,6 +151,12 @@ func TestRead(t *testing.T) {
 		{name: "option word", text: "option two", offered: list, want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "the second one", text: "I'll take the second one", offered: slots, want: want{action: Book, targets: [][]string{{slots[1]}}}},
 		{name: "the last one", text: "the last one please", offered: slots, want: want{action: Book, targets: [][]string{{slots[3]}}}},
+		{name: "not in July or August", text: "What sessions are there? Not in July or August, we are away.", want: want{action: List}},
+		{name: "the Tuesday after", text: "The 22nd is no good but the Tuesday after would be.", want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "the week after", text: "I can't do the 29th June, could I come the week after that instead?", want: want{action: Move, from: [][]string{{"bd-2027-02"}}, targets: [][]string{{"bd-2027-03"}}}},
+		{name: "the following Tuesday", text: "Not the 22nd, sorry, the following Tuesday?", want: want{action: Choose, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "the Tuesday after next", text: "Can I come the Tuesday after next?", want: want{action: Book, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "after, in another paragraph", text: "I came on the 22nd and loved it.\n\nIs there one the Tuesday after?", want: want{action: Choose, targets: [][]string{{"bd-2027-01"}, {"bd-2027-01", "bd-2027-02", "bd-2027-03", "bd-2027-06", "bd-2027-09"}}}}, // no "after" across paragraphs: any Tuesday
 		{name: "a fortnight today", text: "is there room at the session a fortnight today? Please book me in if so.", want: want{action: Book, targets: [][]string{{"bd-2027-02"}}}},
 		{name: "a week on tuesday", text: "Book me on the one a week on Tuesday please", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 		{name: "dotted date is no number of places", text: "Booking for 10.8.27 please.", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
@@ -167,7 +174,7 @@ func TestRead(t *testing.T) {
 		{name: "cancelled by mistake", text: "I pressed cancel by mistake on the 6th July one. Can you put me back on please.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
 		{name: "a list of their own", text: "Three things please:\n1. cancel the 22nd June, I can't do it\n2. book the 15th July for me and my son", offered: list, want: want{action: Move, from: [][]string{{"bd-2027-01"}}, targets: [][]string{{"bd-2027-04"}}, places: 2}},
 		{name: "don't cancel, leave the list", text: "Please don't cancel my booking for the 15th, I still want to come, but take me off the mailing list.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, unsub: true}},
-		{name: "number out of range", text: "12", offered: slots, want: want{action: Unknown}},
+		{name: "number out of range", text: "12", offered: slots, want: want{action: Choose, targets: [][]string{{}}}},
 		{name: "number without list", text: "3", want: want{action: Unknown}},
 		{name: "the Thursday one from slots", text: "the Thursday 1st one", offered: slots, want: want{action: Choose, targets: [][]string{{slots[3]}}}},
 		{name: "time is not a number", text: "2pm would be good", offered: slots, want: want{action: Unknown}},
@@ -263,6 +270,16 @@ func TestRead(t *testing.T) {
 		{name: "his address, off the list", text: "I am writing from my husband's email. Alan passed away last month. Please could you take him off the list.", want: want{action: Unknown, unsub: true}},
 		{name: "his list, from my address", text: "My husband gets your emails, can you take him off the list", want: want{action: Unknown}},
 		{name: "take me off the list", text: "Please take me off the list", want: want{action: Unknown, unsub: true}},
+		{name: "just 1 place, he can't come", text: "Just 1 place now please, my husband can't come after all - he's back in hospital.", want: want{action: Choose, places: 1}},
+		{name: "we can't come, cancel our 2 places", text: "We can't come now, please cancel our 2 places", want: want{action: Cancel, places: 2}},
+		{name: "mum's appointment is no drop-in", text: "I can't go on Tuesday after all, the hospital have moved Mum's appointment.\nCould I do the 29th instead?", want: want{action: Move, from: [][]string{{"bd-2027-01"}}, targets: [][]string{{"bd-2027-02"}}}},
+		{name: "the subject said better below", subject: "September session", text: "Hi, please book me on the session on 1st September. Thanks, Heather", want: want{action: Book, targets: [][]string{{}}}},
+		{name: "book two and put me on your emails", text: "Could you book me on the 29th June and the 18th August please, and put me on your emails too.", want: want{action: Book, targets: [][]string{{"bd-2027-02"}, {"bd-2027-07"}}, sub: true}},
+		{name: "won't be able to get in", text: "Please could we have 3 places on the 6th July - me, my son and his PA. Is the room on the ground floor? If not he won't be able to get in.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}, places: 3}},
+		{name: "won't be able after all", text: "Sorry, I won't be able to make the 6th July after all", want: want{action: Cancel, targets: [][]string{{"bd-2027-03"}}}},
+		{name: "a need if it's on Teams", text: "I'd like to book myself and my dad onto the 15th July session. Dad is hard of hearing, so captions would help if it's on Teams.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 2, needs: 2}},
+		{name: "my husband will be coming too", text: "Please book me on the 15th July, my husband will be coming too.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 2}},
+		{name: "my husband will be coming to fetch me", text: "Please book me on the 15th July, my husband will be coming to fetch me after.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
@@ -344,6 +361,13 @@ func TestPrefs(t *testing.T) {
 		{"after 2:15", []string{"dropin-2027-07-08-1430"}},
 		{"before 10.30am", []string{"dropin-2027-06-24-1000", "dropin-2027-07-01-1000"}},
 		{"not in July", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-06-24-1400"}},
+		{"Morning,\n\ncould I have a chat with someone in the afternoon?", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
+		{"Good morning all!\nA one-to-one please", ids(dropins)},
+		{"Mornings", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
+		{"Morning", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
+		{"not in June or July", []string{}},
+		{"not in May, June or July", []string{}},
+		{"not June, July is better", []string{"dropin-2027-07-01-1000", "dropin-2027-07-01-1030", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"in July, mornings", []string{"dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
 		{"Thursdays suit me", ids(dropins)},
 		{"not on a Thursday", []string{}},
@@ -447,10 +471,16 @@ func TestNeedsAsWritten(t *testing.T) {
 		{"Book 15 July. I'll need a BSL interpreter, and a quiet room if possible!", []string{"I'll need a BSL interpreter", "and a quiet room if possible"}},
 		{"Large print please\nthanks", []string{"Large print please"}},
 		{"book me on 15 July", nil},
+		{"He is autistic and finds busy rooms hard, so a quiet corner to sit in would help", []string{"He is autistic and finds busy rooms hard", "so a quiet corner to sit in would help"}},
 	} {
 		if got := findNeeds(tc.text); !slices.Equal(got, tc.want) {
 			t.Errorf("findNeeds(%q) = %q, want %q", tc.text, got, tc.want)
 		}
+	}
+	// A need the mail program broke over two lines is kept whole.
+	r := Read("Could I book the Weymouth session on 26 August please, for me and my son? He is autistic and finds\nbusy rooms hard.", Context{})
+	if want := []string{"He is autistic and finds busy rooms hard"}; !slices.Equal(r.Needs, want) {
+		t.Errorf("needs over a broken line = %q, want %q", r.Needs, want)
 	}
 }
 
@@ -470,4 +500,24 @@ func pick(p Pattern, items []Item, tz *time.Location) []Item {
 		}
 	}
 	return out
+}
+
+func TestRejoinWrapped(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"could you book me on the 29th june and the 18th august please, and put me\non your emails too.",
+			"could you book me on the 29th june and the 18th august please, and put me on your emails too."},
+		// A sentence that ends at the break, a short line, a list item
+		// and a new paragraph stay apart.
+		{"i would like to come to the one in august if there is still room.\nthanks", ""},
+		{"cancel the 22nd\nbook the 15th", ""},
+		{"three things please, in the order i need them done by you all:\n1. cancel the 22nd", ""},
+		{"i would like to come to the one in august if there is still room and\n\nthanks", ""},
+		{"i would like to come to the one in august if there is still room and\n- book my son", ""},
+	} {
+		want := cmp.Or(tc.want, tc.in)
+		if got := rejoinWrapped(tc.in); got != want || len(got) != len(tc.in) {
+			t.Errorf("rejoinWrapped(%q)\n = %q\nwant %q", tc.in, got, want)
+		}
+	}
 }

@@ -56,6 +56,7 @@ func TestUrgent(t *testing.T) {
 		"I'm desperate, please ring me",
 		// Found missed by the held-out corpus (corpus2).
 		"since he died in March I don't really see the point of anything very much",
+		"I'd like to come on the 21st. Not that I really see the point of anything much these days.",
 		"I have put my affairs in order now and written to my son",
 		"the new staff at my house shout at me and lock my bedroom door at night so i cant get out",
 		"i am not aloud to use the phone",
