@@ -79,7 +79,10 @@ func (w *written) needsPerson(r Request, sc scan, c Context) Handoff {
 		h.Why = AQuestion
 	case askForPerson.MatchString(w.low):
 		h.Why = APerson
-	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && !w.blankText() && !w.courtesy(),
+	case r.Action == Unknown && !r.Subscribe && !r.Unsubscribe && !w.blankText() && !w.courtesy() &&
+		// "Can I bring my mum?", to our confirmation: the places are
+		// what it asks.
+		!(c.Question && r.Places > 0),
 		r.Action == Help && greetingOnly(w.low):
 		// "Hi", and nothing more: the help text goes back, but a
 		// person should see it too, in case something was lost.
