@@ -89,6 +89,30 @@ func TestBookAndList(t *testing.T) {
 	d.one(ann).mustNot(t, "These are the sessions coming up:")
 }
 
+// TestBookEverything: "everything except…" and "the first three" book
+// that many of the sessions coming up.
+func TestBookEverything(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "Better Days", "I would like to come to everything except the charities one - I have quite enough of charities!")
+	d.one(mary).must(t, `You asked: to book every session coming up except`, "You are booked on these:", "By your side")
+	d.send(ann, "booking", "Hi! I'd like to book the first three sessions please.")
+	d.one(ann).must(t, "You asked: to book the first 3 sessions coming up", "Learning new skills")
+	for id, want := range map[string][]string{
+		"bd-2027-01": {ann + " confirmed 1", mary + " confirmed 1"},
+		"bd-2027-03": {ann + " confirmed 1", mary + " confirmed 1"},
+		"bd-2027-04": {mary + " confirmed 1"},
+		"bd-2027-08": {mary + " confirmed 1"},
+		"bd-2027-09": nil,
+	} {
+		got := d.bookings(id)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("bookings on %s = %q, want %q", id, got, want)
+		}
+	}
+}
+
 // TestBookFromWords is what people write, against the demo timetable, and
 // what is booked for it.
 func TestBookFromWords(t *testing.T) {

@@ -41,6 +41,22 @@ func (t *turn) list(upcoming []store.SessionPlaces) error {
 // session is booked; one that names several is asked about with a
 // numbered list; one that names none is said so. Nothing is guessed.
 func (t *turn) book(upcoming []store.SessionPlaces) error {
+	if t.req.All {
+		// "I would like to come to everything except the charities
+		// one": each session coming up, but those; "the first three
+		// sessions": the first three.
+		var every []understand.Pattern
+		for _, s := range upcoming {
+			if s.Kind == store.Group && !t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location) &&
+				!slices.ContainsFunc(t.req.Except, func(p understand.Pattern) bool { return len(t.pick(p, []store.SessionPlaces{s})) > 0 }) {
+				every = append(every, understand.Pattern{Title: s.Title, Year: s.Starts.In(t.d.env.TZ).Year(), Month: s.Starts.In(t.d.env.TZ).Month(), Day: s.Starts.In(t.d.env.TZ).Day()})
+			}
+		}
+		if t.req.First > 0 {
+			every = every[:min(len(every), t.req.First)]
+		}
+		t.req.Targets, t.req.All = every, false
+	}
 	if len(t.req.Targets) == 0 {
 		if t.answersDropins(upcoming) {
 			// "Anything except the 24th please", to the drop-in

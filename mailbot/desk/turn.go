@@ -553,7 +553,13 @@ func asked(r understand.Request) string {
 	}
 	switch {
 	case r.All:
-		what += " all your bookings"
+		if r.Action == understand.Cancel {
+			what += " all your bookings"
+		} else if r.First > 0 {
+			what += fmt.Sprintf(" the first %d sessions coming up", r.First)
+		} else {
+			what += " every session coming up"
+		}
 		if len(r.Except) > 0 {
 			what += " except " + quoted(r.Except)
 		}

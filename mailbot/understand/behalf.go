@@ -181,14 +181,24 @@ var speaksForAnother = mustKeyed(`\b(this is|it'?s|message|email) from my \w+|\b
 // would love to come", "she'd like to come, I'll bring her" and "3
 // places now, my daughter wants to come as well" are their own too.
 func (w *written) wishesForAnother() bool {
-	return (speaksForAnother.MatchString(w.low) || relationWishes.MatchString(w.text)) && !ownWish.MatchString(w.low)
+	if !speaksForAnother.MatchString(w.low) && !relationWishes.MatchString(w.text) && !booksRelation.MatchString(w.low) {
+		return false
+	}
+	// "I won't be attending myself" says the wish is not theirs.
+	return !ownWish.MatchString(notMine.ReplaceAllString(w.low, ""))
 }
 
 var (
 	// relationWishes is a relation, perhaps named, who would like to come:
 	// the name is capitalised, so "my husband and I" is not one.
 	relationWishes = regexp.MustCompile(`(?i:\bmy) (?i:neighbou?r|friend|mum|mother|dad|father|aunt|auntie|uncle|nan|gran|grandma|grandad|client|sister|brother|cousin|son|daughter)(?: [A-Z][a-z]+){0,3}(?: \([^)]{0,40}\))? (?i:would|'d|wants|is keen|is hoping|has asked|asked)(?i: like| love)? ?(?i:to|if she|if he) (?i:come|go|join|attend|book|could)\b`)
-	ownWish        = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i want|we want|i'?m keen|book me|book us|me and|and me|and i|i'?ll come|we'?ll come|can i|could i|may i|myself|i'?ll bring|i will bring|bring (her|him|them)|with me|as well|too|places|both of us|us)\b`)
+	ownWish        = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i want|we want|i'?m keen|book me|book us|me and (?:[a-hj-z]\w*|i\w+)|and me|and i(?:'d| would| want| are| both| will come| can come|\s*[,.!]|\s*$)|i'?ll come|we'?ll come|i will come|i'?ll be coming|i will be coming|i'?m coming|(come|go) with (her|him|them)|can i|could i|may i|myself|i'?ll bring|i will bring|bring (her|him|them)|with me|as well|too|places|both of us|us)\b`)
+	// notMine says the writer is not coming: "I won't be attending myself".
+	notMine = regexp.MustCompile(`\b(i won'?t|i will not|i'?m not|i am not|i can'?t|i cannot) (be )?(attending|coming|going|come|attend|go)( to it| along)? (myself|me)\b`)
+	// booksRelation asks a place for a relation, by the relation: "could
+	// you book my mother, Mrs Jean Hollis, on the 15th", "book mum on
+	// the 15th".
+	booksRelation = regexp.MustCompile(`\b(?:book|put|register|enrol|sign up|add)\s+(?:my |our )?(?:mum|mam|mom|mother|dad|father|nan|nana|gran|grandma|grandad|aunt|auntie|uncle|neighbou?r|friend|client|service user|resident)\b`)
 )
 
 // startsTitle reports whether words begin one of titles ("Promoting

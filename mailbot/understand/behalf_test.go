@@ -216,12 +216,17 @@ func TestNamesSomeoneElse(t *testing.T) {
 func TestWishesForAnother(t *testing.T) {
 	t.Parallel()
 	for text, want := range map[string]bool{
-		"My neighbour Betty (Mrs Elizabeth Grove) would love to come to the Weymouth one in August. She doesn't have email.":           true,
-		"my mum would like to come to the 15th, she hasn't got email":                                                                  true,
-		"My husband and I would love to come to the Weymouth one":                                                                      false,
-		"My mum Doris doesn't have email so I'm writing for her. She'd like to come on 26 August. I'll bring her, so that's 2 places.": false,
-		"can it be 3 places now please, my daughter Sue wants to come as well as my husband":                                           false,
-		"I'd like to book a place on the charities session on behalf of our service (just me attending)":                               false,
+		"My neighbour Betty (Mrs Elizabeth Grove) would love to come to the Weymouth one in August. She doesn't have email.":                                                        true,
+		"my mum would like to come to the 15th, she hasn't got email":                                                                                                               true,
+		"My husband and I would love to come to the Weymouth one":                                                                                                                   false,
+		"My mum Doris doesn't have email so I'm writing for her. She'd like to come on 26 August. I'll bring her, so that's 2 places.":                                              false,
+		"can it be 3 places now please, my daughter Sue wants to come as well as my husband":                                                                                        false,
+		"I'd like to book a place on the charities session on behalf of our service (just me attending)":                                                                            false,
+		"Please could you book my mother, Mrs Jean Hollis, on the 15th July session. I won't be attending myself. Please send everything to me and I'll set the laptop up for her.": true,
+		"can you book mum on the 15th":                         true,
+		"can you book mum and me on the 15th":                  false,
+		"please book my mum on the 15th, I will come with her": false,
+		"my wife and I would like to come on the 15th":         false,
 	} {
 		if got := plainWritten(text).wishesForAnother(); got != want {
 			t.Errorf("wishesForAnother(%q) = %v, want %v", text, got, want)

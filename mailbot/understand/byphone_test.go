@@ -14,6 +14,9 @@ func TestNamedByPhone(t *testing.T) {
 		{"Book Learning new skills for my client, 01305 123456", "", ""}, // a title, not a name
 		{"book Mary Smith on the 15 July walk", "", ""},                  // no number: her address is asked for
 		{"book me on the 15th, my number is 01305 123456", "", ""},       // for themselves
+		{"Had a call from Mr Dennis Hale, 01305 900864, he has no email. Please book him on Learning new skills on 6 July.", "Mr Dennis Hale", "01305 900864"},
+		{"Spoke to Edna Carter today (01305 900617). Can you add her to the 6 July one?", "Edna Carter", "01305 900617"},
+		{"Had a call from Mr Dennis Hale, 01305 900864, asking about parking.", "", ""}, // nobody to book
 		{"", "", ""},
 	}
 	for _, tt := range tests {

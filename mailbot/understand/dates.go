@@ -392,7 +392,10 @@ func findNumbers(s string, n int) []Pattern {
 			continue
 		}
 		seen[k] = true
-		out = append(out, Pattern{Number: k, Said: strings.TrimSpace(strings.Trim(s[loc[0]:loc[1]], ",.()")), at: loc[0], end: loc[1]})
+		// Where the words start, past the space or comma before them,
+		// so "not number 2" reads the "not" as its own.
+		at := loc[0] + strings.IndexFunc(s[loc[0]:loc[1]], func(r rune) bool { return !strings.ContainsRune(" \t\n,(", r) })
+		out = append(out, Pattern{Number: k, Said: strings.TrimSpace(strings.Trim(s[loc[0]:loc[1]], ",.()")), at: at, end: loc[1]})
 	}
 	return out
 }
@@ -419,7 +422,9 @@ func monthPart(part string) (from, to int) {
 	case "first half":
 		return 1, 15
 	case "middle", "mid":
-		return 11, 20
+		// Wide: the 10th is the middle of the month to some. Where
+		// that fits two sessions, they are asked which.
+		return 8, 23
 	case "second half":
 		return 16, 31
 	case "last week":

@@ -14,7 +14,7 @@ var aboutStop = map[string]bool{
 	"who": true, "have": true, "has": true, "or": true, "so": true, "keep": true, "grow": true,
 	// Verbs every email has: "we'd like to come together" asks for no
 	// session whose description says "to come together".
-	"come": true, "go": true, "get": true,
+	"come": true, "go": true, "get": true, "getting": true, "got": true,
 }
 
 // describedPair is two words in a row of one description.

@@ -20,7 +20,7 @@ var (
 	placesMake = mustKeyed(`\bmake (it|that|this|them|mine|ours) (\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\b`)
 	// "me and my husband", "my wife and I", "I'll bring the person I care for"
 	// Staff write the same of others: "him and his wife", "with her husband".
-	placesCompanion = mustKeyed(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\bme and (mum|mam|mom|dad|nan|gran|grandma|grandad)\b|\b(she|he)('ll| will| is going to) (come|be coming) (with me|too|as well)\b|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|(will|'ll) be coming (too|as well|with me|along)|is coming|wants to come|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
+	placesCompanion = mustKeyed(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\b(book|put|register|enrol|sign up|add) (me|myself) and (?:[a-hj-z][a-z]+|i[a-z]+)\b|\bme and (mum|mam|mom|dad|nan|gran|grandma|grandad)\b|\b(she|he)('ll| will| is going to) (come|be coming) (with me|too|as well)\b|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|(will|'ll) be coming (too|as well|with me|along)|is coming|wants to come|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
 )
 
 // durationAfter is what makes the number before it a length of time.
@@ -90,7 +90,10 @@ var notAPerson = regexp.MustCompile(`^\S*\s+(my|his|her|the|a)\s+(own\s+)?(guide
 // companion reports whether s says the writer brings someone.
 func companion(s string) bool {
 	for _, loc := range placesCompanion.FindAllStringIndex(s, -1) {
-		if !caresFor.MatchString(s[max(0, loc[0]-24):loc[0]]) && !notAPerson.MatchString(s[loc[0]:min(len(s), loc[1]+32)]) {
+		// "My friend Sue went to something like this last year with
+		// her husband" only remembers: nobody comes.
+		if !caresFor.MatchString(s[max(0, loc[0]-24):loc[0]]) && !notAPerson.MatchString(s[loc[0]:min(len(s), loc[1]+32)]) &&
+			!pastWords.MatchString(sentenceAt(s, loc[0])) {
 			return true
 		}
 	}
@@ -147,7 +150,7 @@ func findPhone(s string) (string, string) {
 // needWords are access needs people mention; the sentence around each is
 // kept in their words, because "a quiet room if possible" says more than a
 // code would.
-var needWords = mustKeyed(`\b(wheelchair|bsl|sign language|interpreter|quiet (room|space|corner|area|spot|place)|somewhere quiet|noisy|noise|busy rooms|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|walk(s|ing)? with a (frame|stick|walker)|near the (door|entrance|exit|toilets?)|can'?t (walk|stand) (far|for long)|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|alzheimer'?s?|breaks|toilet|parking|transport)s?\b`)
+var needWords = mustKeyed(`\b(wheelchair|bsl|sign language|interpreter|quiet (room|space|corner|area|spot|place)|chair with arms|arm ?chair|high(er)? (seat|chair)|somewhere quiet|noisy|noise|busy rooms|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|walk(s|ing)? with a (frame|stick|walker)|near the (door|entrance|exit|toilets?)|can'?t (walk|stand) (far|for long)|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|alzheimer'?s?|(regular|frequent|more|rest|comfort|toilet|screen) breaks|toilet|parking|transport)s?\b`)
 
 // findNeeds returns the phrases of text that mention an access need, as
 // written ("BSL" stays "BSL"): up to a comma or a full stop, so "2 please,

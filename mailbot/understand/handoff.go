@@ -370,7 +370,7 @@ var urgentKeys = []string{"lock", "allowed", "aloud", " let ", " at me", "withou
 // nothing of harm: "I'd kill for a day off", "desperate for a break". An
 // urgent word inside one is not read as urgent; anything else in the
 // message still is.
-var urgentNearMiss = regexp.MustCompile(`\b((i'?d|i would|i could) kill for|(an |had an |had a bit of an )?overdose of (teams|zoom|meetings|video calls|calls|emails|screens?|telly|tv|chocolate|cake|sugar|information|paperwork|forms)|desperate (for|to) (it|this|that|one|a (break|day off|rest|holiday|change|cuppa)|some (time|rest|peace|company)|come|go|book|get (there|out|away)|see|meet|join))\b`)
+var urgentNearMiss = regexp.MustCompile(`\b((can'?t|cannot|can not|unable to|struggles? to) get up (from|out of|off) (a |the )?low (seats?|chairs?|sofas?|settees?|benches)|(i'?d|i would|i could) kill for|(an |had an |had a bit of an )?overdose of (teams|zoom|meetings|video calls|calls|emails|screens?|telly|tv|chocolate|cake|sugar|information|paperwork|forms)|desperate (for|to) (it|this|that|one|a (break|day off|rest|holiday|change|cuppa)|some (time|rest|peace|company)|come|go|book|get (there|out|away)|see|meet|join))\b`)
 
 // unwrap puts each paragraph of s on one line, single spaced: phones and
 // mail clients break lines anywhere, "how much longer I can\ngo on" too.

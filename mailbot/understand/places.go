@@ -3,6 +3,7 @@ package understand
 import (
 	"cmp"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -39,6 +40,47 @@ func findPlaceNames(s string, locations []string) []Pattern {
 	if len(locations) == 0 {
 		return nil
 	}
+	known := placeWords(locations)
+	text, starts, ends := wordsAt(s)
+	var out []Pattern
+	seen := map[string]bool{}
+	for i, w := range text {
+		if !known[w] || seen[w] {
+			continue
+		}
+		// "Is the library able to take a scooter?": a place noun
+		// that only one location has, asked about, is that place; "I
+		// saw your notice in the library" is not.
+		if placeAfter.MatchString(s[ends[i]:]) || placeBefore.MatchString(s[:starts[i]]) || placeNouns[w] && askedOfThe.MatchString(s[:starts[i]]) {
+			seen[w] = true
+			out = append(out, Pattern{Place: w, Said: "the " + s[starts[i]:ends[i]] + " one", at: starts[i], end: ends[i]})
+		}
+	}
+	return out
+}
+
+// placesRefused are the place words of locations that s rules out: "one
+// of the Thursday ones but not Weymouth, too far".
+func placesRefused(s string, locations []string) []string {
+	if len(locations) == 0 || !strings.Contains(s, "not") && !strings.Contains(s, "except") && !strings.Contains(s, "than") && !strings.Contains(s, "apart") {
+		return nil
+	}
+	known := placeWords(locations)
+	var out []string
+	for _, m := range notAtPlace.FindAllStringSubmatch(s, -1) {
+		if known[m[1]] && !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+var notAtPlace = regexp.MustCompile(`\b(?:not|except|apart from|other than|rather than)\s+(?:at\s+|in\s+|the one (?:at|in)\s+)?(?:the\s+)?([a-z]+)\b`)
+
+// placeWords are the words of locations that name one place: not a
+// common word, and a noun ("library") only where one location alone has
+// it.
+func placeWords(locations []string) map[string]bool {
 	known, nouns := map[string]bool{}, map[string]int{}
 	for _, l := range locations {
 		seen := map[string]bool{}
@@ -58,22 +100,7 @@ func findPlaceNames(s string, locations []string) []Pattern {
 	for w, n := range nouns {
 		known[w] = n == 1
 	}
-	text, starts, ends := wordsAt(s)
-	var out []Pattern
-	seen := map[string]bool{}
-	for i, w := range text {
-		if !known[w] || seen[w] {
-			continue
-		}
-		// "Is the library able to take a scooter?": a place noun
-		// that only one location has, asked about, is that place; "I
-		// saw your notice in the library" is not.
-		if placeAfter.MatchString(s[ends[i]:]) || placeBefore.MatchString(s[:starts[i]]) || placeNouns[w] && askedOfThe.MatchString(s[:starts[i]]) {
-			seen[w] = true
-			out = append(out, Pattern{Place: w, Said: "the " + s[starts[i]:ends[i]] + " one", at: starts[i], end: ends[i]})
-		}
-	}
-	return out
+	return known
 }
 
 // atPlace reports whether location has the place word w.

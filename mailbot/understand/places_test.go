@@ -1,6 +1,7 @@
 package understand
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -45,6 +46,16 @@ func TestPlaceNames(t *testing.T) {
 		}
 		if got != tt.place {
 			t.Errorf("Read(%q) targets %v, want the place %q", tt.text, r.Targets, tt.place)
+		}
+	}
+	for text, want := range map[string][]string{
+		"one of the thursday group ones but not weymouth, too far from bridport": {"weymouth"},
+		"anything except at the library please":                                  {"library"},
+		"not online please":                                                      nil, // how it is held, not a place
+		"not the 22nd":                                                           nil,
+	} {
+		if got := placesRefused(text, c.Places); !slices.Equal(got, want) {
+			t.Errorf("placesRefused(%q) = %q, want %q", text, got, want)
 		}
 	}
 	// With two libraries, "the library session" tells neither apart.

@@ -24,6 +24,9 @@ type Prefs struct {
 	// phone please", "face to face"); Remote asks for them.
 	Place            string
 	InPerson, Remote bool
+	// NotPlaces are the place words of locations ruled out ("but not
+	// Weymouth, too far").
+	NotPlaces []string
 }
 
 var (
@@ -85,6 +88,10 @@ var greetingAfter = regexp.MustCompile(`^(?:\s+(?:all|everyone|everybody|both|fo
 // the 24th", "July 15th".
 var datedAfter = regexp.MustCompile(`^,?\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\b`)
 
+// preferredBefore, before a part of the day, says it is the one wanted:
+// "preferably an afternoon", "ideally in the morning".
+var preferredBefore = regexp.MustCompile(`\b(?:preferably|ideally|i'?d prefer|i would prefer|we'?d prefer|best in|better in|rather have)\s+(?:an?\s+|the\s+|in\s+the\s+|on\s+an?\s+)?$`)
+
 // preferredAfter, after a part of the day, says it is the one wanted.
 var preferredAfter = regexp.MustCompile(`^s?\s*(?:are|is|would be|'d be|will be)?\s*(?:best|better|ideal|preferred|perfect)\b|^s?\s*(?:suit|suits|work|works) (?:me|us) (?:best|better)\b`)
 
@@ -108,7 +115,7 @@ func findPrefs(s string, locations []string) Prefs {
 	for _, loc := range parts {
 		part := s[loc[2]:loc[3]]
 		refusedPart[part] = refusedPart[part] || refused(s, loc[0], loc[1])
-		preferredPart[part] = preferredPart[part] || preferredAfter.MatchString(s[loc[1]:])
+		preferredPart[part] = preferredPart[part] || preferredAfter.MatchString(s[loc[1]:]) || preferredBefore.MatchString(s[max(0, loc[0]-32):loc[0]])
 		anyPreferred = anyPreferred || preferredPart[part]
 	}
 	for _, loc := range parts {
@@ -255,12 +262,13 @@ func (p Prefs) Suits(t time.Time, location string) bool {
 func (p Prefs) RulesOut(t time.Time, location string) bool {
 	return contains(p.NotWeekdays, t.Weekday()) || contains(p.NotMonths, t.Month()) ||
 		slices.ContainsFunc(p.NotOn, func(d Pattern) bool { return d.onDay(t) }) ||
-		p.InPerson && remote(location)
+		p.InPerson && remote(location) ||
+		slices.ContainsFunc(p.NotPlaces, func(w string) bool { return atPlace(location, w) })
 }
 
 // Any reports whether any preference was given.
 func (p Prefs) Any() bool {
-	return p.After > 0 || p.Before > 0 || len(p.Weekdays)+len(p.NotWeekdays)+len(p.Months)+len(p.NotMonths)+len(p.NotOn) > 0 ||
+	return p.After > 0 || p.Before > 0 || len(p.Weekdays)+len(p.NotWeekdays)+len(p.Months)+len(p.NotMonths)+len(p.NotOn)+len(p.NotPlaces) > 0 ||
 		p.Place != "" || p.InPerson || p.Remote
 }
 

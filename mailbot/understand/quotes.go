@@ -2,6 +2,7 @@ package understand
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -48,12 +49,12 @@ func Fresh(text string) string {
 // starts their signature, whatever follows it.
 func freshAndSignature(text, name string) (fresh, signature string) {
 	lines := splitLines(text)
-	runs, first := ownRuns(lines)
+	runs, under, first := ownRuns(lines)
 	tidy := make([][]string, len(runs))
 	own := make([][]string, len(runs))
 	last := -1
 	for i, r := range runs {
-		own[i] = dropNoise(r)
+		own[i] = dropNoise(pointedAt(r, under[i]))
 		tidy[i] = trimBlank(cutFooter(cutSignature(own[i])))
 		if len(tidy[i]) > 0 {
 			last = i
@@ -84,25 +85,43 @@ func freshAndSignature(text, name string) (fresh, signature string) {
 
 // ownRuns splits lines into the runs the person wrote, between quoted
 // blocks, and says where the first quote marker is (len(lines) if none).
-func ownRuns(lines []string) (runs [][]string, first int) {
+// under is, for each run, the number of the item of a numbered list the
+// quote just above it ends with (0 if none): the item an interleaved
+// "this one please" points at.
+func ownRuns(lines []string) (runs [][]string, under []int, first int) {
 	first = len(lines)
 	var run []string
+	item, inItem := 0, false // the last list item quoted above, and whether its lines go on
 	endRun := func() {
 		if len(run) > 0 {
-			runs = append(runs, run)
-			run = nil
+			runs, under = append(runs, run), append(under, item)
+			run, inItem = nil, false
 		}
 	}
 	for i := 0; i < len(lines); {
 		if isQuoted(lines[i]) {
 			first = min(first, i)
 			endRun()
+			// Only an item the quote ends with is pointed at: its own
+			// lines follow it, wrapped or indented; after a blank line,
+			// any line but an indented one ends it.
+			q := strings.TrimLeft(strings.TrimLeft(lines[i], " \t"), ">")
+			switch m := quotedItem.FindStringSubmatch(lines[i]); {
+			case m != nil:
+				item, _ = strconv.Atoi(m[1])
+				inItem = true
+			case bare(q) == "":
+				inItem = false
+			case !inItem && !strings.HasPrefix(strings.TrimPrefix(q, " "), " "):
+				item = 0
+			}
 			i++
 			continue
 		}
 		if mk := historyAt(lines, i); mk.n > 0 {
 			first = min(first, i)
 			endRun()
+			item = 0
 			if mk.rest {
 				break
 			}
@@ -113,7 +132,27 @@ func ownRuns(lines []string) (runs [][]string, first int) {
 		i++
 	}
 	endRun()
-	return runs, first
+	return runs, under, first
+}
+
+// quotedItem is a quoted line that opens an item of a numbered list.
+var quotedItem = regexp.MustCompile(`^\s*>[>\s]*(\d{1,2})[.)]\s+\S`)
+
+// pointAt is what, in a short run written under a quoted list item, points
+// at that item: "This one please", "Not this one, I work Thursdays".
+var pointAt = regexp.MustCompile(`(?i)\b(?:this|that) one\b|\bthat'?s the one\b`)
+
+// pointedAt writes the item a run points at as its number, so that "yes
+// this one please" under item 2 reads as "yes number 2 please".
+func pointedAt(run []string, item int) []string {
+	if item == 0 || len(trimBlank(run)) > 4 {
+		return run
+	}
+	out := make([]string, len(run))
+	for i, l := range run {
+		out[i] = pointAt.ReplaceAllLiteralString(l, "number "+strconv.Itoa(item))
+	}
+	return out
 }
 
 // joinRuns puts the person's runs back together, a blank line between

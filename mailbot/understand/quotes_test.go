@@ -61,6 +61,11 @@ func TestFresh(t *testing.T) {
 		{"interleaved", "Better Days wrote:\n> Which session?\nThe 15th please.\n> How many places?\nTwo, me and my husband.\n> Thanks,\n> The team\n\n-- \nMary",
 			"The 15th please.\n\nTwo, me and my husband."},
 		{"quote with leading space", "Yes\n > quoted by an old client", "Yes"},
+		// Under a quoted item of our list, "this one" is that item.
+		{"interleaved under items", "> 1. Giving my carers a break\n>    Thursday 15 July 2027\n>\n\nNot this one, I work Thursdays\n\n> 2. Accessing the local community\n>    Wednesday 21 July\n\nYes this one please\n\n> Better Days, Dorset Council\n",
+			"Not number 1, I work Thursdays\n\nYes number 2 please"},
+		{"this one under a quote that is no list", "> Thanks for your email.\n\nThis one is lovely", "This one is lovely"},
+		{"this one under the list's sign-off", "> 2. Accessing the local community\n>\n> Better Days team\n\nI'd like this one", "I'd like this one"},
 
 		// Attribution lines across clients and languages.
 		{"gmail wrapped attribution", "Yes please\n\nOn Tue, 3 Aug 2027 at 10:15, Better Days Programme Team <\nbetterdays@example.org> wrote:\n\n" + quote(newsletter), "Yes please"},

@@ -73,9 +73,13 @@ type Request struct {
 	// them, the first that is free, not all.
 	AnyOf bool
 	// All: a cancellation of every booking ("cancel all my bookings"),
+	// or a booking of every session ("I'd like to come to everything"),
 	// but those Except names ("everything except the new to caring one").
 	All    bool
 	Except []Pattern
+	// First, with All, books only so many of the first sessions: "the
+	// first three sessions".
+	First int
 	// Waiting: what is given up is a place on a waiting list ("I don't
 	// need to be on the waiting list any more"), not a booking.
 	Waiting bool
@@ -129,6 +133,7 @@ func (w *written) request(c Context) (Request, scan) {
 	r.Needs = findNeeds(rejoinWrapped(w.text))
 	r.Places, s = findPlaces(s, c.MaxPlace)
 	r.Prefs = findPrefs(s, c.Dropins)
+	r.Prefs.NotPlaces = placesRefused(s, slices.Concat(c.Places, c.Dropins))
 	if hasListLine(s) {
 		s = listMarkers.ReplaceAllStringFunc(s, blankMarker)
 	}
@@ -249,16 +254,28 @@ func (w *written) request(c Context) (Request, scan) {
 	// what a clause without the cancelling names is only when.
 	// "Cancel everything except the new to caring one": all but those,
 	// and but a day refused there ("but not the 15th").
+	// "I would like to come to everything except the charities one":
+	// every session, but those.
+	all := r.Action == Cancel && cancelAll.MatchString(s) ||
+		(r.Action == Book || r.Action == Choose) && c.Offered == 0 && bookAll.MatchString(s)
 	var except []Pattern
-	if r.Action == Cancel && cancelAll.MatchString(s) {
+	if all {
 		except = slices.DeleteFunc(slices.Clone(r.Targets), func(p Pattern) bool {
 			return !exceptWords.MatchString(s[clauseStart(s, p.at):p.at])
 		})
 		r.Targets = slices.DeleteFunc(r.Targets, func(p Pattern) bool { return slices.Contains(except, p) })
 	}
-	r.All = r.Action == Cancel && cancelAll.MatchString(s) && !slices.ContainsFunc(r.Targets, func(p Pattern) bool {
+	r.All = all && (r.Action != Cancel || !slices.ContainsFunc(r.Targets, func(p Pattern) bool {
 		return cancelWords.MatchString(clauseAt(s, p.at))
-	})
+	})) && (r.Action == Cancel || len(r.Targets) == 0)
+	if m := firstFew.FindStringSubmatch(s); m != nil && c.Offered == 0 && len(r.Targets) == 0 && (r.Action == Book || r.Action == List) {
+		// "I'd like to book the first three sessions please": the
+		// first of those coming up.
+		r.All, r.First, r.Action = true, count(m[1]), Book
+	}
+	if r.All && r.Action == Choose {
+		r.Action = Book
+	}
 	if r.All {
 		r.Targets, r.Except = nil, append(except, r.Prefs.NotOn...)
 	} else {
@@ -771,6 +788,8 @@ var (
 	leaveWaiting = regexp.MustCompile(`\b(take|remove|cross|strike) (me|us|my name) (off|from)\b|\b(off|leave|come off|get off) (the|your|that) waiting list\b|\b((don'?t|do not|no longer) (need|want) to be|(don'?t|do not|no longer) need a place) on (the|your|that) waiting list\b`)
 	// exceptWords, before what a clause names, leave it out of "all".
 	exceptWords = regexp.MustCompile(`\b(except|apart from|other than|besides|but not|excluding|not including|but keep|bar)\b`)
+	firstFew    = regexp.MustCompile(`\bthe (?:first|next) (two|three|four|2|3|4) (?:sessions|ones|groups|conversations|dates)\b`)
+	bookAll     = regexp.MustCompile(`\b(come to|book me (on|onto|in for|for)|sign me up (for|to)|put me (down )?(for|on)|go to|attend) (everything|all of them|all (of )?the (group )?(sessions|conversations|groups)|every (single )?(one|session)|each (one|session)|the lot)\b`)
 	cancelAll   = regexp.MustCompile(`\b(all|every one|each) (of )?(my|our|the)? ?(bookings?|sessions?|places?)\b|\bcancel (everything|all|the lot)\b|\bcancel (them|these|those) (both|all)\b|\bcancel both( of them)?\b`)
 	// wantWords say a clause asks to come to what it names.
 	wantWords = regexp.MustCompile(`\b(i'?d|i would|we'?d|we would|i'?ll|i will) (love|like|be happy|rather|prefer)? ?(to )?(do|come|attend|join|go|try|book)\b|\b(book|put|sign) (me|us)( back)? (on|in|up|down|onto)\b|^\s*(please |and |then )?book\b|\b(would|will|'d) be (great|lovely|perfect|fine|good|ideal|brilliant|better)\b|\b(suits|works for) (me|us)\b`)

@@ -280,6 +280,13 @@ func TestRead(t *testing.T) {
 		{name: "a need if it's on Teams", text: "I'd like to book myself and my dad onto the 15th July session. Dad is hard of hearing, so captions would help if it's on Teams.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 2, needs: 2}},
 		{name: "my husband will be coming too", text: "Please book me on the 15th July, my husband will be coming too.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}, places: 2}},
 		{name: "my husband will be coming to fetch me", text: "Please book me on the 15th July, my husband will be coming to fetch me after.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "a friend went with her husband", text: "My friend Sue went to something like this last year with her husband and said it was lovely. I'd like to come on the 6th July please.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}}},
+		{name: "I'll come with my husband", text: "I'd like to come on the 6th July with my husband please.", want: want{action: Book, targets: [][]string{{"bd-2027-03"}}, places: 2}},
+		{name: "book me and Pete", text: "Hiya, please book me and Pete on the 26th August, he'd kill me if I forgot!", want: want{action: Book, targets: [][]string{{"bd-2027-08"}}, places: 2}},
+		{name: "don't think it's meant for me", text: "I have cared for my son for twenty years so I don't think the New to caring one is meant for me! But the 18th August sounds just right.", want: want{action: Choose, targets: [][]string{{"bd-2027-07"}}}},
+		{name: "the new carers one", text: "My mum had a stroke in April and I'm now looking after her. Is there something for new carers? I'd like to come to that.", want: want{action: Book, targets: [][]string{{"bd-2027-06"}}}},
+		{name: "caring for mum, a break", text: "I'm caring for my mum. Could I book the carers break one?", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
+		{name: "mid August", text: "Hi, I'd like the one in mid August please, the kids are at their dad's that week.", want: want{action: Book, targets: [][]string{{"bd-2027-06", "bd-2027-07"}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
@@ -363,6 +370,7 @@ func TestPrefs(t *testing.T) {
 		{"not in July", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-06-24-1400"}},
 		{"Morning,\n\ncould I have a chat with someone in the afternoon?", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"Good morning all!\nA one-to-one please", ids(dropins)},
+		{"Preferably an afternoon, as mornings are when she needs me most", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"Mornings", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
 		{"Morning", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
 		{"not in June or July", []string{}},
@@ -468,6 +476,8 @@ func TestNeedsAsWritten(t *testing.T) {
 		want []string
 	}{
 		{"4 please, I use a wheelchair", []string{"I use a wheelchair"}},
+		{"the one about carers getting breaks sounds right", nil},
+		{"she needs regular breaks", []string{"she needs regular breaks"}},
 		{"Book 15 July. I'll need a BSL interpreter, and a quiet room if possible!", []string{"I'll need a BSL interpreter", "and a quiet room if possible"}},
 		{"Large print please\nthanks", []string{"Large print please"}},
 		{"book me on 15 July", nil},

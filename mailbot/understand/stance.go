@@ -27,6 +27,13 @@ var refusing = regexp.MustCompile(`\b(not|never|except|apart from|other than|rat
 // "the 22nd is no good", "that's not for me", "doesn't suit".
 var refusedLater = regexp.MustCompile(`^[^.!?\n]{0,60}?\b(is|are|would be|'s|that'?s|it'?s)?\s*(no good|not good|not for me|not for us|no use|out of the question|doesn'?t suit|does not suit|don'?t suit|won'?t work|not possible|impossible for me)\b`)
 
+// doubted before and forMe after say it is not for them: "I don't think
+// the New to caring one is meant for me".
+var (
+	doubted = regexp.MustCompile(`\b(don'?t|do not|didn'?t) think\b[^.!?,;]{0,30}$`)
+	forMe   = regexp.MustCompile(`^[^.!?\n]{0,30}?\b(is|would be|'s|was)\s+(really\s+)?(meant|aimed|intended|right|suitable|designed)?\s*for (me|us|him|her)\b`)
+)
+
 // keeping, in a clause of a cancellation, says the writer keeps what it
 // names: "please keep me on the charities one", "don't cancel the 29th",
 // "I'll be at that one".
@@ -69,7 +76,7 @@ func refusedTargets(s string, targets []Pattern) (want, not []Pattern) {
 		if p.end <= end {
 			after = s[p.end:end]
 		}
-		if refusing.MatchString(before) || refusedLater.MatchString(after) {
+		if refusing.MatchString(before) || refusedLater.MatchString(after) || doubted.MatchString(before) && forMe.MatchString(after) {
 			not = append(not, p)
 		} else {
 			want = append(want, p)

@@ -240,10 +240,10 @@ func named(text []string, pos map[string][]int, miss []int, title []string, owne
 			// As far as the title's words run on, so its place ends where
 			// the person's naming of it does.
 			for j := i; j < len(title) && q < len(text); j, q = j+1, q+1 {
-				if text[q] != title[j] {
+				if !sameWord(text[q], title[j]) {
 					// "carers break" for "carers a break": a stop word
 					// of the title people leave out.
-					if !stopWords[title[j]] || j+1 >= len(title) || text[q] != title[j+1] || j == i {
+					if !stopWords[title[j]] || j+1 >= len(title) || !sameWord(text[q], title[j+1]) || j == i {
 						break
 					}
 					j++
@@ -275,6 +275,15 @@ func named(text []string, pos map[string][]int, miss []int, title []string, owne
 	}
 	return out
 }
+
+// sameWord reports whether a word written stands for a title's word:
+// itself, or another of its family ("new carers" for "New to caring").
+func sameWord(w, title string) bool {
+	return w == title || wordFamily[w] != "" && wordFamily[w] == wordFamily[title]
+}
+
+// wordFamily groups the words people use for one another in titles.
+var wordFamily = map[string]string{"carer": "care", "carers": "care", "caring": "care", "care": "care"}
 
 func set(ws []string) map[string]bool {
 	m := map[string]bool{}

@@ -94,6 +94,7 @@ func TestUrgent(t *testing.T) {
 		"I always lock my door at night, so could the session be in the day?",
 		"I'm sure you'll manage without me next week",
 		"I see the point of the group now, thank you",
+		"Joan will need a chair with arms, as she cannot get up from a low seat",
 		"I've had an overdose of Teams meetings since I retired",
 		"Is the room still there if I'm late?",
 		"I have seen him at the Weymouth group for weeks",
