@@ -41,10 +41,14 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 		forName = fmt.Sprintf("%s <%s>", understand.OneLine(who.Name), who.Addr)
 	}
 	data := templates.ActedFor{Name: t.ans.Name, For: forName}
+	// "I want you to delete all the details you hold about me",
+	// forwarded: they are asked at their own address, and only their
+	// own YES to that erases anything.
+	forget := !store.NoEmail(who.Addr) && understand.AsksToForget(who.Text)
 
 	switch them.req.Action {
 	case understand.Unknown, understand.Help, understand.Yes, understand.No:
-		if !them.req.Subscribe && !them.req.Unsubscribe {
+		if !them.req.Subscribe && !them.req.Unsubscribe && !forget {
 			data.NotUnderstood = true
 			t.answer("acted-for", data)
 			return Replied.Of("not understood what to do for %s", who.Addr), nil
@@ -54,7 +58,12 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 	// risk still get the person the numbers to ring, and staff a nudge.
 	data.Urgent = understand.Urgent(who.Text)
 	them.ans.Urgent = len(data.Urgent) > 0
-	outcome, err := them.act(upcoming, understand.Handoff{})
+	var outcome Outcome
+	if forget {
+		outcome, _, err = them.askToForget(who.Text, them.req)
+	} else {
+		outcome, err = them.act(upcoming, understand.Handoff{})
+	}
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -34,6 +34,10 @@ var notWanted = regexp.MustCompile(`\b(don'?t|do not|never|not|no need to|withou
 // mailing list: "remove my email address from your mailing list".
 var fromTheList = regexp.MustCompile(`^ from (your|the|this|our) (mailing |e-?mail(ing)? )?(list|newsletters?|e-?mails?|mailings?)\b`)
 
+// AsksToForget reports whether text, someone's own words (as in an email
+// of theirs that staff forward), asks us to erase what we hold about them.
+func AsksToForget(text string) bool { return plainWritten(clip(text, maxRead)).asksToForget() }
+
 // asksToForget reports whether the words or, unless it is a reply, the
 // subject ask us to erase what we hold about the writer. It only reads:
 // the bot asks them to confirm before anything is erased.
