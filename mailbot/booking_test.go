@@ -113,6 +113,17 @@ func TestBookEverything(t *testing.T) {
 	}
 }
 
+// TestPlacesLeftAfterBooking: asked whether there is room and booked in
+// the same message, the places left are those after the booking.
+func TestPlacesLeftAfterBooking(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "Weymouth", "Is there still room for two on the Weymouth one? If it's full please put us on the waiting list, me and my husband Bill.")
+	got := d.one(mary)
+	got.must(t, "You are booked on:", "Places: 2", "There are 18 places left on:")
+	got.mustNot(t, "20 places left")
+}
+
 // TestBookFromWords is what people write, against the demo timetable, and
 // what is booked for it.
 func TestBookFromWords(t *testing.T) {

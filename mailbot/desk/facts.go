@@ -43,6 +43,9 @@ func (t *turn) answerAsks(upcoming []store.SessionPlaces) (bool, error) {
 	e := templates.Event{Title: s.Title, When: When(s.Starts, s.Ends, t.d.env.TZ), Where: s.Location}
 	for _, a := range t.req.Asks {
 		f := templates.Fact{Say: say(a, s, t.d.env.TZ), Event: e}
+		if a == understand.AskPlaces {
+			t.placesFact, t.placesOf = len(t.ans.Facts), s.ID
+		}
 		if a == understand.AskJoining {
 			var err error
 			if f, err = t.joiningFact(s, e); err != nil {
@@ -53,6 +56,26 @@ func (t *turn) answerAsks(upcoming []store.SessionPlaces) (bool, error) {
 	}
 	t.note("answered %d questions about %s", len(t.req.Asks), s.ID)
 	return true, nil
+}
+
+// recountPlaces counts again the places left that the answer gives, once
+// what the message asked is done: "Is there still room for two on the
+// Weymouth one? … please put us down" is answered with the places left
+// after theirs, not before.
+func (t *turn) recountPlaces() error {
+	if t.placesOf == "" {
+		return nil
+	}
+	s, err := t.tx.Session(t.ctx, t.placesOf)
+	if err != nil {
+		return err
+	}
+	t.ans.Facts[t.placesFact].Say = say(understand.AskPlaces, s, t.d.env.TZ)
+	if s.Left <= 0 {
+		// Theirs were the last: no waiting list to offer them.
+		t.ans.Facts[t.placesFact].Say = "There are no places left on it now:"
+	}
+	return nil
 }
 
 // joiningFact answers how to join s: the joining details to someone

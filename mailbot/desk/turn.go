@@ -59,6 +59,11 @@ type turn struct {
 	// list), not done, for staff to talk through with them first.
 	keptBack string
 	src      string // the booking's source when no message says: "cli"
+	// placesFact is the index in ans.Facts of the answer to "are there
+	// places left?" about session placesOf ("" if none asked), counted
+	// again once the message's own booking is made.
+	placesFact int
+	placesOf   string
 }
 
 // run reads the message and acts on it.
@@ -293,6 +298,9 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (Outcom
 	}
 	if final, err := t.respond(upcoming, h, listed, resized, holdOnly || factsOnly); final.Did != 0 || err != nil {
 		return final, err
+	}
+	if err := t.recountPlaces(); err != nil {
+		return Outcome{}, err
 	}
 	if err := t.offerList(); err != nil {
 		return Outcome{}, err
