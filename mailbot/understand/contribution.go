@@ -7,7 +7,7 @@ import (
 
 // viewsWords open a view rather than a request: what someone thinks, wants
 // the programme to hear, or would like their days to be.
-var viewsWords = regexp.MustCompile(`\b(?:` +
+var viewsWords = mustKeyed(`\b(?:` +
 	`i (?:just )?(?:wanted|want|would like|'d like) to (?:say|share|tell you|let you know|add|put forward|give my)` +
 	`|what would make (?:my|our|his|her|their) days? (?:better|good|easier)` +
 	`|(?:a|my|our) (?:good|better) day (?:is|would be|for me)` +
@@ -23,7 +23,7 @@ var viewsWords = regexp.MustCompile(`\b(?:` +
 	`)`)
 
 // namedConsent is consent given with the views: "you can use my name".
-var namedConsent = regexp.MustCompile(`\b(?:you can|you may|feel free to|happy for you to|i'm happy for you to|please) use (?:(?:this|it|my (?:words|views|thoughts)) (?:and|with) )?my name\b`)
+var namedConsent = mustKeyed(`\b(?:you can|you may|feel free to|happy for you to|i'm happy for you to|please) use (?:(?:this|it|my (?:words|views|thoughts)) (?:and|with) )?my name\b`)
 
 // offersViews reports whether the words offer views to the conversation
 // ("I wanted to say…", "what would make my days better is…") rather than

@@ -12,15 +12,15 @@ const relation = `(husband|wife|partner|mum|mother|dad|father|son|daughter|carer
 
 var (
 	// "for 2", "for two people", "3 places", "the two of us"
-	placesCount = regexp.MustCompile(`\bfor\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)(\s+(people|persons|places|of us|adults|seats|spaces))?\b|\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(places?|seats?|spaces?|tickets?|people|persons|of us)\b|\b(both of us|us both|we'?ll both|we will both|the two of us|plus one|\+1)\b`)
+	placesCount = mustKeyed(`\bfor\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)(\s+(people|persons|places|of us|adults|seats|spaces))?\b|\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\s+(places?|seats?|spaces?|tickets?|people|persons|of us)\b|\b(both of us|us both|we'?ll both|we will both|the two of us|plus one|\+1)\b`)
 	// "me and 2 of our residents", "myself and three others": the writer
 	// and so many more.
-	placesPlus = regexp.MustCompile(`\b(?:me|myself) and (\d{1,2}|two|three|four|five|six|seven|eight|nine|ten) (?:of )?(?:(?:our|my|the) )?(?:residents|clients|others|friends|members|people|service users|carers|of them|more)\b`)
+	placesPlus = mustKeyed(`\b(?:me|myself) and (\d{1,2}|two|three|four|five|six|seven|eight|nine|ten) (?:of )?(?:(?:our|my|the) )?(?:residents|clients|others|friends|members|people|service users|carers|of them|more)\b`)
 	// "make that 3", "can you make it 2": a new number for a booking.
-	placesMake = regexp.MustCompile(`\bmake (it|that|this|them|mine|ours) (\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\b`)
+	placesMake = mustKeyed(`\bmake (it|that|this|them|mine|ours) (\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)\b`)
 	// "me and my husband", "my wife and I", "I'll bring the person I care for"
 	// Staff write the same of others: "him and his wife", "with her husband".
-	placesCompanion = regexp.MustCompile(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\b(book|put|register|enrol|sign up|add) (me|myself) and (?:[a-hj-z][a-z]+|i[a-z]+)\b|\bme and (mum|mam|mom|dad|nan|gran|grandma|grandad)\b|\b(she|he)('ll| will| is going to) (come|be coming) (with me|too|as well)\b|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|(will|'ll) be coming (too|as well|with me|along)|is coming|wants to come|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
+	placesCompanion = mustKeyed(`\b(me|myself|him|her) and (my|his|her|the|a) \w+|\b(book|put|register|enrol|sign up|add) (me|myself) and (?:[a-hj-z][a-z]+|i[a-z]+)\b|\bme and (mum|mam|mom|dad|nan|gran|grandma|grandad)\b|\b(she|he)('ll| will| is going to) (come|be coming) (with me|too|as well)\b|\b(my|his|her) ` + relation + ` (and i|and me|and he|and she|will come|(will|'ll) be coming (too|as well|with me|along)|is coming|wants to come|would like to come|too|as well)|\b(bring|bringing|accompanied by|along with) (my|his|her|the person i care for|the person i look after|the lady i care for|the man i care for|someone|somebody|a friend|a carer|her carer|his carer)\b|\bwith (my|his|her) (` + relation + `|the person i care for|the person i look after)\b`)
 )
 
 // durationAfter is what makes the number before it a length of time.
@@ -76,7 +76,7 @@ func givesPlaces(s string, most int) bool {
 
 // justMe says only the writer comes, whoever else the words mention: "my
 // wife and I had a look… just me, she will be at her day centre".
-var justMe = regexp.MustCompile(`\b(just|only) (me|myself)\b|\bjust for me\b|\bon my own\b|\bby myself\b`)
+var justMe = mustKeyed(`\b(just|only) (me|myself)\b|\bjust for me\b|\bon my own\b|\bby myself\b`)
 
 // caresFor is what comes before the person someone looks after when they
 // are only saying so: "I look after my mum and I'd like to come" brings
@@ -150,7 +150,7 @@ func findPhone(s string) (string, string) {
 // needWords are access needs people mention; the sentence around each is
 // kept in their words, because "a quiet room if possible" says more than a
 // code would.
-var needWords = regexp.MustCompile(`\b(wheelchair|bsl|sign language|interpreter|quiet (room|space|corner|area|spot|place)|chair with arms|arm ?chair|high(er)? (seat|chair)|somewhere quiet|noisy|noise|busy rooms|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|walk(s|ing)? with a (frame|stick|walker)|near the (door|entrance|exit|toilets?)|can'?t (walk|stand) (far|for long)|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|alzheimer'?s?|(regular|frequent|more|rest|comfort|toilet|screen) breaks|toilet|parking|transport)s?\b`)
+var needWords = mustKeyed(`\b(wheelchair|bsl|sign language|interpreter|quiet (room|space|corner|area|spot|place)|chair with arms|arm ?chair|high(er)? (seat|chair)|somewhere quiet|noisy|noise|busy rooms|large print|big print|hearing loop|loop system|hard of hearing|hearing aid|deaf|blind|partially sighted|visually impaired|guide dog|assistance dog|step[- ]free|ramp|lift|mobility|walking frame|walking stick|zimmer|walk(s|ing)? with a (frame|stick|walker)|near the (door|entrance|exit|toilets?)|can'?t (walk|stand) (far|for long)|scooter|accessible|subtitles|captions|easy read|dementia|autism|autistic|anxiety|learning disability|alzheimer'?s?|(regular|frequent|more|rest|comfort|toilet|screen) breaks|toilet|parking|transport)s?\b`)
 
 // findNeeds returns the phrases of text that mention an access need, as
 // written ("BSL" stays "BSL"): up to a comma or a full stop, so "2 please,

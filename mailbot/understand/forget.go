@@ -10,20 +10,20 @@ import (
 // the 15 July booking" or "remove the old session" are not taken for it.
 const eraseVerb = `(delete|remove|erase|wipe|destroy|purge|clear|get rid of|scrub)`
 
-var forgetWords = []*regexp.Regexp{
+var forgetWords = []keyed{
 	// "delete my data", "please remove all my details", "erase all of my
 	// personal information", "delete my account"
-	regexp.MustCompile(`\b` + eraseVerb + ` (all |any |every )?(of )?my (personal |contact |private )?(data|details|information|info|records?|account|e-?mail address(es)?|contact details|name and (e-?mail )?address)\b`),
+	mustKeyed(`\b` + eraseVerb + ` (all |any |every )?(of )?my (personal |contact |private )?(data|details|information|info|records?|account|e-?mail address(es)?|contact details|name and (e-?mail )?address)\b`),
 	// "delete the data you hold about me", "remove everything you have on me"
-	regexp.MustCompile(`\b` + eraseVerb + `\b[^.!?]{0,30}\b(data|details|information|info|records?|everything)\b[^.!?]{0,30}\b(on|about|of) me\b`),
+	mustKeyed(`\b` + eraseVerb + `\b[^.!?]{0,30}\b(data|details|information|info|records?|everything)\b[^.!?]{0,30}\b(on|about|of) me\b`),
 	// "remove me from your records", "delete me from your system"
-	regexp.MustCompile(`\b` + eraseVerb + ` me (completely |entirely |altogether )?from (all (of )?)?(your|the) (records?|database|databases|system|systems|files?|books|contacts)\b`),
+	mustKeyed(`\b` + eraseVerb + ` me (completely |entirely |altogether )?from (all (of )?)?(your|the) (records?|database|databases|system|systems|files?|books|contacts)\b`),
 	// "forget me", "please forget my details"
-	regexp.MustCompile(`\bforget (about )?(me|(all )?my (personal )?(data|details|information|info))\b`),
-	regexp.MustCompile(`\bright (to be forgotten|to erasure|of erasure)\b`),
-	regexp.MustCompile(`\b(data )?(erasure|deletion) request\b|\brequest (for |the )?(erasure|deletion) of my\b`),
+	mustKeyed(`\bforget (about )?(me|(all )?my (personal )?(data|details|information|info))\b`),
+	mustKeyed(`\bright (to be forgotten|to erasure|of erasure)\b`),
+	mustKeyed(`\b(data )?(erasure|deletion) request\b|\brequest (for |the )?(erasure|deletion) of my\b`),
 	// "I don't want you to keep my details", "stop storing my data"
-	regexp.MustCompile(`\b(((don'?t|do not) want (you|the council|anyone) to)|stop) (keep|hold|have|stor)(e|ing)? (any of )?my (personal )?(data|details|information|info)\b`),
+	mustKeyed(`\b(((don'?t|do not) want (you|the council|anyone) to)|stop) (keep|hold|have|stor)(e|ing)? (any of )?my (personal )?(data|details|information|info)\b`),
 }
 
 // notWanted is what, just before those words, turns them round: "please

@@ -392,7 +392,7 @@ func Excerpt(s string, n int) string { return clip(s, n) }
 // "suicidal", many write "I don't know how much longer I can go on". What
 // keeps the near misses out is the words around: "I can't go on Tuesday"
 // and "what's the point of the form" say nothing of harm.
-var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
+var urgentWords = mustKeyed(`(?m)\b(` + strings.Join([]string{
 	`emergency`, `urgent(ly)?`, `hurt(ing)?`, `injur(ed|y)`, `unsafe`, `not safe`, `(don'?t|do not|never) feel safe`,
 	`danger(ous)?`, `suicid(e|al)`, `kill(ing)? (my|him|her)self`, `self[- ]harm(ing)?`, `harm(ing)? (my|him|her)self`,
 	`abus(e|ed|ive)`, `police`, `ambulance`, `999`, `overdose`, `safeguarding`, `neglect(ed)?`, `crisis`, `desperate`,
@@ -438,7 +438,7 @@ var urgentWords = regexp.MustCompile(`(?m)\b(` + strings.Join([]string{
 var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|conversations)\b|\bwhat (have you got|do you have)\b|\bwhat'?s (on|coming up|happening|available)\b|\bwhat is (on|coming up|happening|available)\b|\bwhen are\b|\b(timetable|upcoming|coming up|schedule|programme|program)\b|\blist of\b|\bany (more )?(sessions|events|dates)\b`)
 
 var (
-	complaintWords = regexp.MustCompile(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)
+	complaintWords = mustKeyed(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)
 	// A question opens with its word, after a greeting if any: "hello
 	// what time does the Weymouth one finish".
 	questionStart = regexp.MustCompile(`^((hello|hi|hiya|hey|hi there|hello there|good (morning|afternoon|evening))[ ,!]+|(and|also|but|oh and|plus),? )?(is|are|can|could|do|does|will|would|where|when|why|how|who|which|what|should|may)\b`)
@@ -447,4 +447,4 @@ var (
 )
 
 // bereaved are the words that tell of a death.
-var bereaved = regexp.MustCompile(`\b(died|passed away|passed on|lost (my|our) (wife|husband|mum|mother|dad|father|son|daughter|partner|brother|sister|boy|girl)|funeral|bereaved|bereavement|widowed)\b`)
+var bereaved = mustKeyed(`\b(died|passed away|passed on|lost (my|our) (wife|husband|mum|mother|dad|father|son|daughter|partner|brother|sister|boy|girl)|funeral|bereaved|bereavement|widowed)\b`)

@@ -30,8 +30,8 @@ type Prefs struct {
 }
 
 var (
-	inPersonWords = regexp.MustCompile(`\b(in person|face to face|face-to-face|not (on|by|over) the (tele)?phone|not by (tele)?phone|no (phone|video|zoom|teams)|not (on )?(video|zoom|teams|a video call))\b`)
-	remoteWords   = regexp.MustCompile(`\b((by|on|over) (the )?(tele)?phone|(a |by )?video call|on (zoom|teams)|by video)\b`)
+	inPersonWords = mustKeyed(`\b(in person|face to face|face-to-face|not (on|by|over) the (tele)?phone|not by (tele)?phone|no (phone|video|zoom|teams)|not (on )?(video|zoom|teams|a video call))\b`)
+	remoteWords   = mustKeyed(`\b((by|on|over) (the )?(tele)?phone|(a |by )?video call|on (zoom|teams)|by video)\b`)
 )
 
 // placesIn reads which of the drop-in locations s asks for, and whether

@@ -438,7 +438,7 @@ func leavesIt(s string, p Pattern) bool {
 }
 
 // lastMatch is where the last match of re in s starts, or -1.
-func lastMatch(re *regexp.Regexp, s string) int {
+func lastMatch(re interface{ FindAllStringIndex(string, int) [][]int }, s string) int {
 	all := re.FindAllStringIndex(s, -1)
 	if len(all) == 0 {
 		return -1
@@ -577,23 +577,23 @@ var moveFrom = regexp.MustCompile(`\b(from|off|change (my|the)|move (my|the)|swa
 var replyPrefix = regexp.MustCompile(`^(re|fwd?|aw|wg|sv|tr|rv)\s*:`)
 
 var (
-	cancelWords = regexp.MustCompile(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able( to (come|make|attend|go|do|join|get there|be there)|\s*[.,!;]|\s*$| after all| now| any ?more)|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|needed|want|wanted|required)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
+	cancelWords = mustKeyed(`\b(cancel\w*|can'?t (make|come|attend|go|do)|cannot (make|come|attend|go|do)|can not (make|come|attend|go|do)|won'?t be (able( to (come|make|attend|go|do|join|get there|be there)|\s*[.,!;]|\s*$| after all| now| any ?more)|coming|there|attending)|unable to (come|attend|make|go)|no longer (come|coming|able|attend|need|needed|want|wanted|required)|not (be )?(coming|attending|able to come|able to make)|drop out|withdraw|call it off|decline[ds]?)\b`)
 	// "change" only as a verb: "people who find change upsetting" moves
 	// nobody.
-	moveWords      = regexp.MustCompile(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place)|make (it|that) (the|on)|rather (go|come|do|have|attend|join|be on)|(not|wrong) (that|the) one|i meant)\b`)
-	dropinWords    = regexp.MustCompile(`\b(one[- ]to[- ]one|1[- ]to[- ]1|1:1|1-2-1|121|drop[- ]?ins?|chat with (someone|somebody|a person|a member of staff)|talk (to|with) (someone|somebody|a person|a member of staff)|speak (to|with) (someone|somebody|a person|a member of staff)|appointments?|on my own|individual(ly)?)\b`)
-	listWords      = regexp.MustCompile(`\b(what (sessions|is on|events|dates|groups|conversations|have you got|do you have)|what'?s (on|coming up|happening|available)|timetable|coming up|sessions|upcoming|schedule|programme|program|events|list of|what dates|which dates|(the )?dates|when are)\b`)
-	bookWords      = regexp.MustCompile(`\b(book|booking|reserve|sign (me|us|him|her) up|put (me|us|him|her) (back )?(down|on|in)|register|come (to|along)|attend|join|places?|a space|a spot|count (me|us) in|take part|like to come|love to come|want to come|i'?ll come|i will come|(can|could) (i|we) come|(i|we) can come|i'?ll take|i will take|take (it|that|the|this|slot|number)|want (it|that|that one|this one)|please)\b`)
-	attendeeWords  = regexp.MustCompile(`\b(attendees?|attendance|attendee list|who'?s (coming|booked|attending)|who is (coming|booked|attending)|list of (people|bookings|names)|register of)\b`)
-	subscribeWords = regexp.MustCompile(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|(be|being) kept (updated|informed|posted|in the loop)|(add|put) (me|us|him|her|them) (to|on|onto) (your|the) (list|e-?mails|e-?mail list)|hear about future|on your list)\b`)
+	moveWords      = mustKeyed(`\b(move|switch|swap|transfer|instead|rearrange|reschedule|rebook|change (my|me|us|it|this|that|the|to|from|over|booking|date|day|session|place)|make (it|that) (the|on)|rather (go|come|do|have|attend|join|be on)|(not|wrong) (that|the) one|i meant)\b`)
+	dropinWords    = mustKeyed(`\b(one[- ]to[- ]one|1[- ]to[- ]1|1:1|1-2-1|121|drop[- ]?ins?|chat with (someone|somebody|a person|a member of staff)|talk (to|with) (someone|somebody|a person|a member of staff)|speak (to|with) (someone|somebody|a person|a member of staff)|appointments?|on my own|individual(ly)?)\b`)
+	listWords      = mustKeyed(`\b(what (sessions|is on|events|dates|groups|conversations|have you got|do you have)|what'?s (on|coming up|happening|available)|timetable|coming up|sessions|upcoming|schedule|programme|program|events|list of|what dates|which dates|(the )?dates|when are)\b`)
+	bookWords      = mustKeyed(`\b(book|booking|reserve|sign (me|us|him|her) up|put (me|us|him|her) (back )?(down|on|in)|register|come (to|along)|attend|join|places?|a space|a spot|count (me|us) in|take part|like to come|love to come|want to come|i'?ll come|i will come|(can|could) (i|we) come|(i|we) can come|i'?ll take|i will take|take (it|that|the|this|slot|number)|want (it|that|that one|this one)|please)\b`)
+	attendeeWords  = mustKeyed(`\b(attendees?|attendance|attendee list|who'?s (coming|booked|attending)|who is (coming|booked|attending)|list of (people|bookings|names)|register of)\b`)
+	subscribeWords = mustKeyed(`\b(subscribe|mailing list|newsletters?|keep me (updated|informed|posted|in the loop)|(be|being) kept (updated|informed|posted|in the loop)|(add|put) (me|us|him|her|them) (to|on|onto) (your|the) (list|e-?mails|e-?mail list)|hear about future|on your list)\b`)
 	// "stop" and "remove me" are only about the list when nothing else is
 	// said: "stop" inside a sentence is as likely a bus stop.
-	unsubscribeWords = regexp.MustCompile(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails)|(end|cancel|stop) (my|the|our) (subscription|membership of (the|your) (list|mailing list)))\b|(?m)^(stop|remove me|unsubscribe)[.! ]*$`)
+	unsubscribeWords = mustKeyed(`\b(unsubscribe|take me off|no more (e-?mails|messages|newsletters)|opt (me )?out|stop (sending|emailing|e-?mailing|(the |these |your |all )?([a-z]+ ){0,2}(e-?mails|newsletters?))|remove me from (your|the) (list|mailing list|emails)|(end|cancel|stop) (my|the|our) (subscription|membership of (the|your) (list|mailing list)))\b|(?m)^(stop|remove me|unsubscribe)[.! ]*$`)
 	// A yes may join someone to the list, so only a yes is one: "ok
 	// thanks" under a confirmation acknowledges it.
 	yesWords  = regexp.MustCompile(`^((yes|yeah|yep)([,.! ]+(please|thanks|thank you|ok|okay|yes|that'?s (fine|great|lovely)))*|ok|okay|sure|confirm|confirmed|i confirm|y|still coming|i'?m still coming|i'?ll be there|see you there)[.! ]*$`)
 	noWords   = regexp.MustCompile(`^(no|nope|no thanks|no thank you|n|not coming|no sorry|sorry no)[.! ]*$`)
-	helpWords = regexp.MustCompile(`\b(help|info|information|hello|hi|what can (i|you) do|how does (this|it) work)\b`)
+	helpWords = mustKeyed(`\b(help|info|information|hello|hi|what can (i|you) do|how does (this|it) work)\b`)
 )
 
 // maxSigned is the most a one-line answer and the name under it take.
