@@ -8,10 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -186,6 +188,10 @@ func (b *fltBot) unseen() int {
 // restarts) and come up again on the same address. While busy is set it
 // answers new connections itself, with a greeting it sends instead of the
 // server's, and closes them: "421 Too many connections".
+//
+// While down it keeps the port bound, not listening: connections are
+// refused as by a server that is not there, but no other socket is given
+// the port, so the tests that take their gate down run beside the others.
 type gate struct {
 	t      *testing.T
 	addr   string
@@ -193,18 +199,39 @@ type gate struct {
 	busy   atomic.Value // string: the greeting, or ""
 	mu     sync.Mutex
 	ln     net.Listener
+	held   int // while down, the socket keeping the port; else -1
 	conns  []net.Conn
+}
+
+// soReusePort is SO_REUSEPORT on Linux (amd64, arm64, 386, arm), which
+// package syscall does not name.
+const soReusePort = 0xf
+
+// sharePort is SO_REUSEPORT, so that a gate's listener and the socket
+// that holds its port while it is down can both be bound to the port, one
+// taking over from the other with no moment between them.
+func sharePort(_, _ string, c syscall.RawConn) error {
+	var err error
+	if cerr := c.Control(func(fd uintptr) {
+		err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, soReusePort, 1)
+	}); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 func startGate(t *testing.T, target string) *gate {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{Control: sharePort}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &gate{t: t, addr: ln.Addr().String(), target: target, ln: ln}
+	g := &gate{t: t, addr: ln.Addr().String(), target: target, ln: ln, held: -1}
 	go g.serve(ln)
-	t.Cleanup(g.Down)
+	t.Cleanup(func() {
+		g.Down()
+		syscall.Close(g.held)
+	})
 	return g
 }
 
@@ -244,8 +271,15 @@ func (g *gate) Cut() {
 
 // Down cuts every connection and refuses new ones.
 func (g *gate) Down() {
+	g.t.Helper()
 	g.mu.Lock()
 	if g.ln != nil {
+		held, err := holdPort(g.addr)
+		if err != nil {
+			g.mu.Unlock()
+			g.t.Fatalf("hold the gate's port while it is down: %v", err)
+		}
+		g.held = held
 		g.ln.Close()
 		g.ln = nil
 	}
@@ -258,17 +292,37 @@ func (g *gate) Up() {
 	g.t.Helper()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var err error
-	// The port was ours a moment ago; another process taking it meanwhile
-	// is unlikely, but give it a few tries.
-	for i := 0; i < 50; i++ {
-		if g.ln, err = net.Listen("tcp", g.addr); err == nil {
-			go g.serve(g.ln)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	ln, err := (&net.ListenConfig{Control: sharePort}).Listen(context.Background(), "tcp", g.addr)
+	if err != nil {
+		g.t.Fatalf("listen on %s again: %v", g.addr, err)
 	}
-	g.t.Fatalf("listen on %s again: %v", g.addr, err)
+	syscall.Close(g.held)
+	g.ln, g.held = ln, -1
+	go g.serve(ln)
+}
+
+// holdPort binds a TCP socket to addr, an IPv4 address and port, without
+// listening on it: connections to the port are refused, and neither
+// another listener asking for any port nor an outgoing connection is
+// given it.
+func holdPort(addr string) (int, error) {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return -1, fmt.Errorf("hold port: %w", err)
+	}
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("hold port %s: socket: %w", addr, err)
+	}
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, soReusePort, 1); err != nil {
+		syscall.Close(fd)
+		return -1, fmt.Errorf("hold port %s: SO_REUSEPORT: %w", addr, err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}); err != nil {
+		syscall.Close(fd)
+		return -1, fmt.Errorf("hold port %s: bind: %w", addr, err)
+	}
+	return fd, nil
 }
 
 // TestSMTPFailuresRecover: the SMTP server fails for a while in each of the
@@ -277,6 +331,7 @@ func (g *gate) Up() {
 // rather than hammering the server, and once the server is back answers
 // every request exactly once and empties its queue.
 func TestSMTPFailuresRecover(t *testing.T) {
+	t.Parallel()
 	const outage = time.Second
 	tests := []struct {
 		name string
@@ -301,11 +356,7 @@ func TestSMTPFailuresRecover(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if !tc.refuse {
-				// Refusing connections closes the port and opens it
-				// again: that one runs alone, so nothing takes the port.
-				t.Parallel()
-			}
+			t.Parallel()
 			var failing atomic.Bool
 			rs := mailtest.NewSMTPServer(t, mailtest.SMTPConfig{Reply: func(int, mailtest.Received) mailtest.Reply {
 				if failing.Load() {
@@ -396,6 +447,7 @@ func TestSMTPFailuresRecover(t *testing.T) {
 // while mail arrives. The bot reports it, reconnects with growing waits,
 // and answers the mail that came meanwhile exactly once.
 func TestIMAPServerDownAndBack(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		retry time.Duration // Config.InboxRetryBase; 0: the default, a second
@@ -404,16 +456,12 @@ func TestIMAPServerDownAndBack(t *testing.T) {
 	}{
 		{name: "cut during IDLE", waits: []string{"1s"}},
 		// Down for two and a half first waits: two tries fail. Short
-		// waits, as this one runs alone.
+		// waits keep the test short.
 		{name: "restarted", retry: 100 * time.Millisecond, down: 250 * time.Millisecond, waits: []string{"100ms", "200ms"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.down == 0 {
-				// A restart closes the port and opens it again: that one
-				// runs alone, so nothing takes the port.
-				t.Parallel()
-			}
+			t.Parallel()
 			ms := startMailServer(t)
 			g := startGate(t, ms.IMAPAddr())
 			cfg := e2eConfig(t, ms, t.TempDir(), map[string]string{"MAILBOT_IMAP": "imap://" + botAddress + "@" + g.addr})

@@ -284,6 +284,7 @@ func TestDiskFullNothingSeen(t *testing.T) {
 // write later, not a reason to send once more. Once there is room, the
 // person has the reply once and the queue is empty.
 func TestDiskFullSentOnce(t *testing.T) {
+	t.Parallel()
 	disk, fill := tinyDisk(t)
 	ms := startMailServer(t)
 	g := startGate(t, ms.SMTPAddr())
