@@ -17,6 +17,7 @@ const ebStaff = "officer@example.org"
 // booking, someone booked by phone, and a session withdrawn, with a
 // reply "1" to the list of what else is on.
 func TestE2EOrganisers(t *testing.T) {
+	t.Parallel()
 	ms := startMailSystem(t)
 	svc, _ := startBot(t, ms.config(t, t.TempDir(), map[string]string{"MAILBOT_STAFF": ebStaff}))
 	e := &ebBot{t: t, ms: ms, svc: svc}
