@@ -659,6 +659,11 @@ func action(s string, r *Request, c Context) Action {
 		return Attendees
 	case moves(s) && len(r.Targets) > 0 && !dropinWords.MatchString(s):
 		return Move
+	case !strings.Contains(s, "cancel") && asksForDropin.MatchString(s) && dropinWords.MatchString(s):
+		// "I'd like one of the one-to-one chats please. I can't do the
+		// morning on the 24th": what they can't do is when, not a
+		// booking to give up.
+		return DropIn
 	case cancelWords.MatchString(s):
 		return Cancel
 	case dropinWords.MatchString(s):
@@ -683,6 +688,10 @@ var (
 	theirAddress = regexp.MustCompile(`\bwriting (from|on|with) (my (late )?(husband|wife|partner|mum|mother|dad|father)'?s|his|her) (e-?mail|account|address)\b`)
 	offTheirList = regexp.MustCompile(`\b(take|remove|cross) (him|her) (off|from) (the|your) (mailing )?(list|e-?mails)\b`)
 )
+
+// asksForDropin asks for a one-to-one, not about one booked: "I'd like one
+// of the one-to-one chats", "could I have a drop-in".
+var asksForDropin = regexp.MustCompile(`\b(i'?d like|i would like|could i have|can i have|may i have|could i book|can i book|i want|i'?d love|please book me|looking for)\b[^.!?\n]{0,25}\b(one[- ]to[- ]one|1[- ]to[- ]1|drop[- ]?in|chat)`)
 
 // justPlaces keeps some places: "just 1 place now", "only the one place".
 var justPlaces = regexp.MustCompile(`\b(just|only)\s+(?:the\s+)?(\d{1,2}|one|two|three|four)\s+(places?|tickets?|of us|person|people)\b`)
