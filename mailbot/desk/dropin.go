@@ -18,10 +18,12 @@ func (t *turn) dropin(upcoming []store.SessionPlaces) error {
 		}
 		if s, ok := t.groupOnly(p, upcoming); ok {
 			// "A one-to-one on the 1st July, and also a place on the
-			// learning new skills session": that one is booked too.
+			// learning new skills session": that one is booked too, and
+			// when it is is no wish for the one-to-one.
 			if _, err := t.bookOne(s, t.places()); err != nil {
 				return err
 			}
+			t.req.Prefs = t.req.Prefs.Without(p)
 			continue
 		}
 		named = append(named, p)

@@ -93,7 +93,7 @@ var datedAfter = regexp.MustCompile(`^,?\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\b`
 var preferredBefore = regexp.MustCompile(`\b(?:preferably|ideally|i'?d prefer|i would prefer|we'?d prefer|best in|better in|rather have)\s+(?:an?\s+|the\s+|in\s+the\s+|on\s+an?\s+)?$`)
 
 // preferredAfter, after a part of the day, says it is the one wanted.
-var preferredAfter = regexp.MustCompile(`^s?\s*(?:are|is|would be|'d be|will be)?\s*(?:best|better|ideal|preferred|perfect)\b|^s?\s*(?:suit|suits|work|works) (?:me|us) (?:best|better)\b`)
+var preferredAfter = regexp.MustCompile(`^s?\s*(?:are|is|would be|'d be|will be)?\s*(?:best|better|ideal|preferred|perfect)\b|^s?\s+only\b|^s?\s*(?:suit|suits|work|works) (?:me|us) (?:best|better)\b`)
 
 // findPrefs reads when and where someone would like a drop-in, of the
 // drop-in locations given.
@@ -264,6 +264,19 @@ func (p Prefs) RulesOut(t time.Time, location string) bool {
 		slices.ContainsFunc(p.NotOn, func(d Pattern) bool { return d.onDay(t) }) ||
 		p.InPerson && remote(location) ||
 		slices.ContainsFunc(p.NotPlaces, func(w string) bool { return atPlace(location, w) })
+}
+
+// Without is p less the month and weekday wishes that q, a group session
+// booked, was named by: "a one-to-one on 1 July, and the one at Weymouth
+// in August" wishes for no drop-in in August.
+func (p Prefs) Without(q Pattern) Prefs {
+	if q.Month != 0 {
+		p.Months = slices.DeleteFunc(slices.Clone(p.Months), func(m time.Month) bool { return m == q.Month })
+	}
+	if q.HasDay {
+		p.Weekdays = slices.DeleteFunc(slices.Clone(p.Weekdays), func(d time.Weekday) bool { return d == q.Weekday })
+	}
+	return p
 }
 
 // Any reports whether any preference was given.

@@ -373,6 +373,7 @@ func TestPrefs(t *testing.T) {
 		{"Morning,\n\ncould I have a chat with someone in the afternoon?", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"Good morning all!\nA one-to-one please", ids(dropins)},
 		{"Preferably an afternoon, as mornings are when she needs me most", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
+		{"she said afternoons only, she has the day centre run in the mornings", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"Mornings", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
 		{"Morning", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
 		{"not in June or July", []string{}},
@@ -531,5 +532,19 @@ func TestRejoinWrapped(t *testing.T) {
 		if got := rejoinWrapped(tc.in); got != want || len(got) != len(tc.in) {
 			t.Errorf("rejoinWrapped(%q)\n = %q\nwant %q", tc.in, got, want)
 		}
+	}
+}
+
+// TestPrefsWithout: a group session booked beside a one-to-one takes its
+// month and weekday out of the one-to-one's wishes.
+func TestPrefsWithout(t *testing.T) {
+	t.Parallel()
+	p := Prefs{Months: []time.Month{time.July, time.August}, Weekdays: []time.Weekday{time.Thursday}}
+	got := p.Without(Pattern{Place: "weymouth", Month: time.August, Weekday: time.Thursday, HasDay: true})
+	if !slices.Equal(got.Months, []time.Month{time.July}) || len(got.Weekdays) != 0 {
+		t.Errorf("Without = %+v", got)
+	}
+	if !slices.Equal(p.Months, []time.Month{time.July, time.August}) {
+		t.Errorf("Without changed the wishes it was given: %+v", p)
 	}
 }
