@@ -63,8 +63,11 @@ func (t *turn) groupOnly(p understand.Pattern, upcoming []store.SessionPlaces) (
 // pinned is the one free drop-in time a pattern names to the minute, when
 // it names exactly one.
 func (t *turn) pinned(upcoming []store.SessionPlaces, named []understand.Pattern) (store.SessionPlaces, bool) {
+	// A time said to suit pins the minute as a time named beside a day
+	// does: "on 1st July? 10.30 would suit me best".
+	minute := t.req.Prefs.After > 0 && t.req.Prefs.Before == t.req.Prefs.After+1
 	for _, p := range named {
-		if p.Until != p.From+1 {
+		if p.Until != p.From+1 && !minute {
 			continue
 		}
 		var found []store.SessionPlaces

@@ -374,6 +374,7 @@ func TestPrefs(t *testing.T) {
 		{"Good morning all!\nA one-to-one please", ids(dropins)},
 		{"Preferably an afternoon, as mornings are when she needs me most", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
 		{"she said afternoons only, she has the day centre run in the mornings", []string{"dropin-2027-06-24-1400", "dropin-2027-07-08-1400", "dropin-2027-07-08-1430"}},
+		{"10.30 would suit me best as I drop my mum at her day centre at 10", []string{"dropin-2027-06-24-1030", "dropin-2027-07-01-1030"}},
 		{"Mornings", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
 		{"Morning", []string{"dropin-2027-06-24-1000", "dropin-2027-06-24-1030", "dropin-2027-07-01-1000", "dropin-2027-07-01-1030"}},
 		{"not in June or July", []string{}},
