@@ -20,7 +20,9 @@ func (t *turn) list(upcoming []store.SessionPlaces) error {
 	for _, s := range upcoming {
 		if s.Kind == store.Group {
 			groups = append(groups, s)
-			if !t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location) {
+			// "Is anything happening near Weymouth?": there.
+			there := !slices.ContainsFunc(t.req.Targets, func(p understand.Pattern) bool { return p.Place != "" && !p.Matches(itemOf(s.Session), t.d.env.TZ) })
+			if there && !t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location) {
 				suit = append(suit, s)
 			}
 		}

@@ -435,7 +435,7 @@ var urgentWords = mustKeyed(`(?m)\b(` + strings.Join([]string{
 	`|\b(can'?t|cannot|can not) (go on|carry on|keep going)\s*([.!?,;]|$)`)
 
 // whatsOn asks what the timetable holds, which the list answers.
-var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|conversations)\b|\bwhat (have you got|do you have)\b|\bwhat'?s (on|coming up|happening|available)\b|\bwhat is (on|coming up|happening|available)\b|\bwhen are\b|\b(timetable|upcoming|coming up|schedule|programme|program)\b|\blist of\b|\bany (more )?(sessions|events|dates)\b`)
+var whatsOn = regexp.MustCompile(`\b(what|which) (sessions|events|dates|groups|conversations)\b|\bwhat (have you got|do you have)\b|\banything (happening|on|going on|running)\b|\b(anything|any sessions?|something) (near|in|around|at) \w+|\bwhat'?s (on|coming up|happening|available)\b|\bwhat is (on|coming up|happening|available)\b|\bwhen are\b|\b(timetable|upcoming|coming up|schedule|programme|program)\b|\blist of\b|\bany (more )?(sessions|events|dates)\b`)
 
 var (
 	complaintWords = mustKeyed(`\b(complain(t|ts|ing)?|disappointed|unacceptable|appalling|disgusted|disgraceful|rude|not happy|unhappy with|formal concern|shambles|a joke|not good enough|(i|we) expect(ed)? better|let (me|us) down|nobody (answered|replied|got back)|no one (answered|replied|got back))\b`)

@@ -668,6 +668,9 @@ func action(s string, r *Request, c Context) Action {
 		return Cancel
 	case dropinWords.MatchString(s):
 		return DropIn
+	case len(r.Targets) > 0 && !slices.ContainsFunc(r.Targets, func(p Pattern) bool { return p.Place == "" }) && whatsOn.MatchString(s) && !bookWords.MatchString(s):
+		// "Is anything happening near Weymouth?": what is on there.
+		return List
 	case len(r.Targets) > 0 && (bookWords.MatchString(s) || r.Places > 0):
 		// "2 places on the memory cafe": asking for places is booking.
 		return Book
