@@ -125,6 +125,8 @@ func ReadFor(b Behalf, c Context) Request {
 		r.Action == Book && len(r.Targets) == 0 && len(own.Asks) > 0 && onlyPlease(b.Note):
 		own.Subscribe = own.Subscribe || r.Subscribe
 		own.Unsubscribe = own.Unsubscribe || r.Unsubscribe
+		// The number in their signature is theirs still.
+		own.Phone = cmp.Or(own.Phone, b.Phone)
 		return own
 	case own.Action == DropIn && (r.Action == Book || r.Action == Choose):
 		// "Book Mary onto the 12th" above her "could I have a drop-in on

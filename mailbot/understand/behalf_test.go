@@ -83,6 +83,8 @@ func TestReadFor(t *testing.T) {
 			action: Book, phone: true, needsLen: 1},
 		{name: "note says nothing", b: Behalf{Note: "See below, thanks", Text: "Please cancel my place on new to caring"},
 			action: Cancel, targets: "New to caring"},
+		{name: "no note, a phone under their words", b: Behalf{Text: "Please could you book me on the memory cafe.", Phone: "07700 900287"},
+			action: Book, targets: "Memory cafe", phone: true},
 		{name: "list from the person", b: Behalf{Note: "FYI", Text: "Please add me to your mailing list"},
 			action: Unknown, sub: true},
 		{name: "a polite note above a list request", b: Behalf{Note: "Can you add this lady please", Text: "Please put me on your mailing list."},
