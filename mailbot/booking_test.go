@@ -73,6 +73,11 @@ func TestListLeavesOutWhatTheyRuleOut(t *testing.T) {
 	got = d.one(mary)
 	got.must(t, "1. By your side", "Weymouth community centre")
 	got.mustNot(t, "2.", "passed your email")
+	// Asked which, what they ruled out is not among the choices.
+	d.send(mary, "August", "The Weymouth one is too far for me without a car. Is there another one in August I could come to?")
+	got = d.one(mary)
+	got.must(t, "Which did you mean?", "1. New to caring?", "2. How do we support carers")
+	got.mustNot(t, "By your side")
 	d.send(mary, "sessions", "What sessions are there? Not in June, July, August or September.")
 	got = d.one(mary)
 	got.must(t, "These are the sessions coming up:", "1. Better Days: what makes a good day?", "By your side")

@@ -112,7 +112,15 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		if t.ans.Which == "" {
 			t.ans.Which = n.said
 		}
-		for _, s := range n.found {
+		// Asked which, they are not offered what they ruled out ("the
+		// Weymouth one is too far … another one in August").
+		allowed := slices.DeleteFunc(slices.Clone(n.found), func(s store.SessionPlaces) bool {
+			return t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location)
+		})
+		if len(allowed) == 0 {
+			allowed = n.found
+		}
+		for _, s := range allowed {
 			which = appendSession(which, s)
 		}
 	}

@@ -310,8 +310,13 @@ func (w *written) request(c Context) (Request, scan) {
 		if want, not := refusedTargets(s, r.Targets); len(not) > 0 {
 			r.Targets = append(want, between(s, not)...)
 			for _, p := range not {
-				if p.Day != 0 && p.Title == "" {
+				switch {
+				case p.Day != 0 && p.Title == "":
 					r.Prefs.NotOn = append(r.Prefs.NotOn, p)
+				case p.Place != "" && !slices.Contains(r.Prefs.NotPlaces, p.Place):
+					// "The Weymouth one is too far for me … the other
+					// face to face one": not there.
+					r.Prefs.NotPlaces = append(r.Prefs.NotPlaces, p.Place)
 				}
 			}
 		}
