@@ -246,7 +246,12 @@ func (t *turn) resolve(p understand.Pattern, upcoming []store.SessionPlaces) []s
 		}
 		return nil
 	}
-	if found := t.pick(p, offered); len(found) > 0 {
+	// Of the list we sent, not those their words now rule out: "the
+	// Weymouth one is too far … another one in August?" looks again
+	// among all the sessions.
+	if found := slices.DeleteFunc(t.pick(p, offered), func(s store.SessionPlaces) bool {
+		return t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location)
+	}); len(found) > 0 {
 		return found
 	}
 	var groups []store.SessionPlaces
