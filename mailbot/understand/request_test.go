@@ -290,6 +290,7 @@ func TestRead(t *testing.T) {
 		{name: "a one-to-one, can't do the morning", text: "I'd like one of the one-to-one chats please. I can't do the morning on the 24th as I have the hospital with my son, but the afternoon of the 24th is fine, or any time on the 8th July.", want: want{action: DropIn, targets: [][]string{{}, {}}, places: 2}},
 		{name: "can't make my one-to-one", text: "Sorry, I can't make my one-to-one on the 24th after all", want: want{action: Cancel, targets: [][]string{{}}}},
 		{name: "the Weymouth one is too far", text: "The Weymouth one is too far for me without a car. Is there another one in August I could come to?", want: want{action: Book, targets: [][]string{{"bd-2027-06", "bd-2027-07", "bd-2027-08"}}}},
+		{name: "don't suppose I will need", subject: "September session", text: "Thank you for the list. I don't suppose I will need a place at the September one, but please book me on 15 July.", want: want{action: Book, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "cant make it on the 15th", text: "Sorry, I can't make it on the 15th", want: want{action: Cancel, targets: [][]string{{"bd-2027-04"}}}},
 		{name: "on tuesday I can come is a date", text: "On Tuesday I can come", want: want{action: Book, targets: [][]string{{"bd-2027-01"}}}},
 	}
