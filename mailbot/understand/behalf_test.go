@@ -133,6 +133,7 @@ func TestNeedsPerson(t *testing.T) {
 		{text: "Thanks for this. Can I bring my mum? She's 79 but she'd love it.", question: true, why: ""},
 		{text: "Thanks for this. Can I bring my mum? She's 79 but she'd love it.", why: "not understood"},
 		{text: "I want to complain about how I was spoken to last week", why: "a complaint"},
+		{text: "I had to make a Microsoft account just to get that far. This is ridiculous for something that is meant to be for carers.", why: "a complaint"},
 		{text: "My husband hit me again and I don't feel safe at home. Please book me on the carers session.", urgent: "hit me"},
 		{text: "I CAN'T COPE ANY MORE", urgent: "can't cope", why: "not understood"},
 		{text: "Sometimes I think about suicide", urgent: "suicide", why: "not understood"},
