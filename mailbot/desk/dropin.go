@@ -11,6 +11,24 @@ import (
 // dropin answers a request for a one-to-one: the next free times that suit,
 // numbered, for a reply with the number to take one.
 func (t *turn) dropin(upcoming []store.SessionPlaces) error {
+	if t.req.Waiting {
+		// "I don't need to wait for the Weymouth one now, could I have
+		// one of the one to one chats instead?": that waiting place goes.
+		live, err := t.tx.LiveBookings(t.ctx, t.person, t.now)
+		if err != nil {
+			return err
+		}
+		waiting := slices.DeleteFunc(live, func(b store.Booking) bool { return b.Status != store.Waitlisted })
+		gone, _ := t.whichBookings(t.req.From, waiting)
+		if len(t.req.From) == 0 && len(waiting) == 1 {
+			gone = waiting
+		}
+		for _, b := range gone {
+			if err := t.cancelOne(b); err != nil {
+				return err
+			}
+		}
+	}
 	var named []understand.Pattern // "a chat on Thursday": narrows like a preference
 	for _, p := range t.req.Targets {
 		if p.Number > 0 {

@@ -227,6 +227,18 @@ func (w *written) request(c Context) (Request, scan) {
 			r.Action = Cancel
 		}
 	}
+	if r.Action == DropIn {
+		if loc := waitNoMore.FindStringIndex(s); loc != nil {
+			// "I don't need to wait for the Weymouth one now, could I
+			// have one of the one to one chats instead?": off the
+			// waiting list, and the times offered.
+			r.Waiting = true
+			start := clauseStart(s, loc[0])
+			end := start + len(clauseAt(s, loc[0]))
+			r.From = slices.DeleteFunc(slices.Clone(r.Targets), func(p Pattern) bool { return p.at < start || p.at >= end })
+			r.Targets = slices.DeleteFunc(r.Targets, func(p Pattern) bool { return slices.Contains(r.From, p) })
+		}
+	}
 	if r.Action == Cancel && r.Places > 0 && len(r.Targets) == 0 && justPlaces.MatchString(w.low) {
 		// "Just 1 place now please, my husband can't come after all":
 		// the places kept, not the booking given up.
@@ -700,6 +712,10 @@ var (
 // asksForDropin asks for a one-to-one, not about one booked: "I'd like one
 // of the one-to-one chats", "could I have a drop-in".
 var asksForDropin = regexp.MustCompile(`\b(i'?d like|i would like|could i have|can i have|may i have|could i book|can i book|i want|i'?d love|please book me|looking for)\b[^.!?\n]{0,25}\b(one[- ]to[- ]one|1[- ]to[- ]1|drop[- ]?in|chat)`)
+
+// waitNoMore gives up waiting: "I don't need to wait for the Weymouth one
+// now".
+var waitNoMore = regexp.MustCompile(`\b(don'?t|do not|no longer|won'?t) need to (wait|be waiting) (for|on)\b`)
 
 // justPlaces keeps some places: "just 1 place now", "only the one place".
 var justPlaces = regexp.MustCompile(`\b(just|only)\s+(?:the\s+)?(\d{1,2}|one|two|three|four)\s+(places?|tickets?|of us|person|people)\b`)
