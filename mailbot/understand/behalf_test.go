@@ -226,10 +226,12 @@ func TestWishesForAnother(t *testing.T) {
 		"can it be 3 places now please, my daughter Sue wants to come as well as my husband":                                                                                        false,
 		"I'd like to book a place on the charities session on behalf of our service (just me attending)":                                                                            false,
 		"Please could you book my mother, Mrs Jean Hollis, on the 15th July session. I won't be attending myself. Please send everything to me and I'll set the laptop up for her.": true,
-		"can you book mum on the 15th":                         true,
-		"can you book mum and me on the 15th":                  false,
-		"please book my mum on the 15th, I will come with her": false,
-		"my wife and I would like to come on the 15th":         false,
+		"can you book mum on the 15th": true,
+		"Our practice nurse Linda Moss booked a place on the independence session for herself but unfortunately she can no longer attend. Please cancel it.": true,
+		"My husband can't come after all, just 1 place now please": false,
+		"can you book mum and me on the 15th":                      false,
+		"please book my mum on the 15th, I will come with her":     false,
+		"my wife and I would like to come on the 15th":             false,
 	} {
 		if got := plainWritten(text).wishesForAnother(); got != want {
 			t.Errorf("wishesForAnother(%q) = %v, want %v", text, got, want)
