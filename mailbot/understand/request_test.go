@@ -484,6 +484,7 @@ func TestNeedsAsWritten(t *testing.T) {
 		{"4 please, I use a wheelchair", []string{"I use a wheelchair"}},
 		{"the one about carers getting breaks sounds right", nil},
 		{"she needs regular breaks", []string{"she needs regular breaks"}},
+		{"Is the room on the ground floor? If not he won't be able to get in.", []string{"Is the room on the ground floor"}},
 		{"Book 15 July. I'll need a BSL interpreter, and a quiet room if possible!", []string{"I'll need a BSL interpreter", "and a quiet room if possible"}},
 		{"Large print please\nthanks", []string{"Large print please"}},
 		{"book me on 15 July", nil},
