@@ -234,3 +234,22 @@ func TestStaffNamesSomeoneWithoutAddress(t *testing.T) {
 	d.send(officer, "Me", "Please book me on Learning new skills", provenStaff)
 	d.one(officer).must(t, "You are booked on:")
 }
+
+// TestStaffForwardOfAQuestion: "FYI" above someone's question the bot
+// cannot answer goes to the rest of the team, a reply to it straight to
+// them; nothing is done for them, and they are sent nothing.
+func TestStaffForwardOfAQuestion(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, map[string]string{"MAILBOT_STAFF": officer + ",bob@localhost"})
+	d.send(officer, "FW: Weymouth", "FYI\r\n\r\n---------- Forwarded message ---------\r\nFrom: Colin Hext <colin@example.org>\r\nDate: Mon, 14 Jun 2027 at 10:00\r\n"+
+		"Subject: Weymouth\r\nTo: <"+officer+">\r\n\r\nIs there parking near the Weymouth community centre? My wife can't walk far.\r\n", provenStaff)
+	d.one(officer).must(t, "I couldn't tell what you would like me to do for Colin Hext", "I have passed it to the\nrest of the team")
+	bob := d.one("bob@localhost")
+	bob.must(t, "Is there parking near the Weymouth community centre?", "forwarded their email, and it asks something I can't answer.")
+	if !strings.Contains(bob.ReplyTo, "colin@example.org") {
+		t.Errorf("Reply-To = %q, want Colin", bob.ReplyTo)
+	}
+	if got := d.mail("colin@example.org"); len(got) != 0 {
+		t.Errorf("Colin was sent %q", got[0].Subject)
+	}
+}

@@ -69,6 +69,15 @@ func TestListLeavesOutWhatTheyRuleOut(t *testing.T) {
 	got = d.one(mary)
 	got.must(t, "1. Better Days: what makes a good day?", "The role of charities and forums")
 	got.mustNot(t, "July", "August")
+	d.send(mary, "near Weymouth?", "Hello, is anything happening near Weymouth? I don't use the computer for meetings.")
+	got = d.one(mary)
+	got.must(t, "1. By your side", "Weymouth community centre")
+	got.mustNot(t, "2.", "passed your email")
+	// Asked which, what they ruled out is not among the choices.
+	d.send(mary, "August", "The Weymouth one is too far for me without a car. Is there another one in August I could come to?")
+	got = d.one(mary)
+	got.must(t, "Which did you mean?", "1. New to caring?", "2. How do we support carers")
+	got.mustNot(t, "By your side")
 	d.send(mary, "sessions", "What sessions are there? Not in June, July, August or September.")
 	got = d.one(mary)
 	got.must(t, "These are the sessions coming up:", "1. Better Days: what makes a good day?", "By your side")
@@ -552,8 +561,6 @@ func TestSignatureChoosesNothing(t *testing.T) {
 	}
 }
 
-// TestWholeRequests: what a request says of all, one of, or instead of,
-
 // waitingForGardening is a desk where Sam holds the Gardening club's one
 // place and Mary (on the mailing list, if listed) waits for it, with the
 // waiting-list email she got.
@@ -572,9 +579,20 @@ func waitingForGardening(t *testing.T, listed bool) (*rig, *sent) {
 	return d, waiting
 }
 
+// TestWholeRequests: what a request says of all, one of, or instead of,
 // is done as it says.
 func TestWholeRequests(t *testing.T) {
 	t.Parallel()
+	t.Run("off the waiting list, a one-to-one instead", func(t *testing.T) {
+		d, waiting := waitingForGardening(t, false)
+		d.reply(mary, waiting, "Hi, I don't need to wait for the gardening club now, could I have one of the one to one chats instead? Afternoons are better for me.")
+		got := d.one(mary)
+		got.must(t, "I have taken you off the waiting list for:", "Gardening club", "These one-to-one times are free:", "2pm")
+		got.mustNot(t, "10am to 10:30am")
+		if b := d.bookings("tiny"); len(b) != 1 {
+			t.Errorf("gardening club bookings = %q, want Sam's alone", b)
+		}
+	})
 	t.Run("one of two slots", func(t *testing.T) {
 		d := newDesk(t, nil)
 		d.send(mary, "drop-in", "Could I have a one-to-one chat please?")

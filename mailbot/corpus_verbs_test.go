@@ -39,10 +39,11 @@ var corpusVerbs = map[string]corpusVerb{
 		return ok && b.Places == n
 	}},
 	// A numbered list of drop-in slots that all fit the wishes, or, when no
-	// free slot fits them, a reply and no list; nothing booked.
+	// free slot fits them, a reply and no list; no slot taken (a group
+	// session the same message asks for is the book verb's to check).
 	"dropin": {check: func(r *corpusRun, a []string) bool {
 		offered := r.offeredDropins()
-		if !r.nothingBooked() {
+		if r.tookSlot() {
 			return false
 		}
 		if len(offered) == 0 {
@@ -143,14 +144,14 @@ func (r *corpusRun) cancelled(id string) bool {
 
 func (r *corpusRun) erased() bool { return r.before.known && !r.after.known }
 
-func (r *corpusRun) nothingBooked() bool {
+// tookSlot reports whether a drop-in slot was newly booked.
+func (r *corpusRun) tookSlot() bool {
 	for id := range r.after.live {
-		if !r.newlyBooked(id) {
-			continue
+		if strings.HasPrefix(id, "dropin-") && r.newlyBooked(id) {
+			return true
 		}
-		return false
 	}
-	return true
+	return false
 }
 
 // nothingChanged: no booking made, changed or cancelled, nobody erased,

@@ -90,3 +90,20 @@ func TestContributionNamedAlready(t *testing.T) {
 		t.Errorf("a Saturday in her views booked %q", got)
 	}
 }
+
+// TestContributionAndList: views beside "what's on?" are kept and
+// thanked for, and the list goes too.
+func TestContributionAndList(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t, nil)
+	d.send(mary, "sessions", "What's on? And for your question about a good day - mine is a walk along the front at Weymouth and a cup of tea with someone to talk to.")
+	got := d.mail(mary)
+	if len(got) != 2 {
+		t.Fatalf("got %d replies, want the thanks and the list", len(got))
+	}
+	got[0].must(t, "Thank you for your thoughts.")
+	got[1].must(t, "These are the sessions coming up:", "1. Better Days: what makes a good day?")
+	if b := d.bookings("bd-2027-01"); len(b) != 0 {
+		t.Errorf("bookings = %q: a good day in the views books nothing", b)
+	}
+}

@@ -114,6 +114,9 @@ type ActedFor struct {
 	Why  string
 	// NotUnderstood: nothing was done, as the request could not be read.
 	NotUnderstood bool
+	// PassedOn, with NotUnderstood: the person's own words ask something
+	// only a person can answer, and went to the rest of the team.
+	PassedOn bool
 	// NoOne: nothing was done, as there is no address to act for: the
 	// message forwarded is a colleague's or ours, its sender could not be
 	// read, or the note names someone without their address.

@@ -111,6 +111,7 @@ var variants = map[string]struct {
 	"answer-by-staff":           {"answer", Answer{Name: "Jane", Asked: `to book "new to caring"`, ByStaff: true, Booked: []Event{sampleEvent}, List: "offer"}},
 	"answer-passed-on":          {"answer", Answer{Name: "Ann", PassedOn: true, Urgent: true}},
 	"acted-for-not-understood":  {"acted-for", ActedFor{Name: "Jo", For: "Jane Smith <jane@example.org>", NotUnderstood: true}},
+	"acted-for-passed-on":       {"acted-for", ActedFor{Name: "Sam", For: "Colin Hext <colin@example.org>", NotUnderstood: true, PassedOn: true}},
 	"acted-for-no-one":          {"acted-for", ActedFor{Name: "Jo", NoOne: true}},
 	"acted-for-urgent":          {"acted-for", ActedFor{Name: "Jo", For: "jane@example.org", Urgent: []string{"unsafe", "hurt"}, Sent: "Hello Jane,\n"}},
 	"acted-for-not-sent":        {"acted-for", ActedFor{Name: "Jo", For: "jane@example.org", Why: "I asked them to confirm joining the mailing list less than a day ago"}},

@@ -50,8 +50,23 @@ func (t *turn) actFor(who understand.Behalf, upcoming []store.SessionPlaces, c u
 	case understand.Unknown, understand.Help, understand.Yes, understand.No:
 		if !them.req.Subscribe && !them.req.Unsubscribe && !forget {
 			data.NotUnderstood = true
+			// "FYI" above "Is there parking near the Weymouth community
+			// centre?": a question for the rest of the team, who answer
+			// them direct.
+			var others []Reply
+			if h := understand.Read(who.Text, c).Handoff; h.Needed() && strings.Contains(who.Text, "?") && !store.NoEmail(who.Addr) {
+				them.m.Subject, them.m.Fresh = t.m.Subject, who.Text
+				others = slices.DeleteFunc(t.d.handoffs(them.m, t.raw, templates.Handoff{
+					Summary: t.m.From + " forwarded their email, and it asks something I can't answer.",
+					Did:     "I have done nothing for them.", Phone: who.Phone}), func(r Reply) bool { return address.Equal(r.To, t.m.From) })
+			}
+			data.PassedOn = len(others) > 0
 			t.answer("acted-for", data)
-			return Replied.Of("not understood what to do for %s", who.Addr), nil
+			if !data.PassedOn {
+				return Replied.Of("not understood what to do for %s", who.Addr), nil
+			}
+			t.replies = append(t.replies, others...)
+			return Replied.Of("not understood what to do for %s, passed to the other staff (a question)", who.Addr), nil
 		}
 	}
 	// Staff have read the message they forward; words in it that suggest

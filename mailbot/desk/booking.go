@@ -20,7 +20,9 @@ func (t *turn) list(upcoming []store.SessionPlaces) error {
 	for _, s := range upcoming {
 		if s.Kind == store.Group {
 			groups = append(groups, s)
-			if !t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location) {
+			// "Is anything happening near Weymouth?": there.
+			there := !slices.ContainsFunc(t.req.Targets, func(p understand.Pattern) bool { return p.Place != "" && !p.Matches(itemOf(s.Session), t.d.env.TZ) })
+			if there && !t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location) {
 				suit = append(suit, s)
 			}
 		}
@@ -110,7 +112,15 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		if t.ans.Which == "" {
 			t.ans.Which = n.said
 		}
-		for _, s := range n.found {
+		// Asked which, they are not offered what they ruled out ("the
+		// Weymouth one is too far … another one in August").
+		allowed := slices.DeleteFunc(slices.Clone(n.found), func(s store.SessionPlaces) bool {
+			return t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location)
+		})
+		if len(allowed) == 0 {
+			allowed = n.found
+		}
+		for _, s := range allowed {
 			which = appendSession(which, s)
 		}
 	}
@@ -236,7 +246,12 @@ func (t *turn) resolve(p understand.Pattern, upcoming []store.SessionPlaces) []s
 		}
 		return nil
 	}
-	if found := t.pick(p, offered); len(found) > 0 {
+	// Of the list we sent, not those their words now rule out: "the
+	// Weymouth one is too far … another one in August?" looks again
+	// among all the sessions.
+	if found := slices.DeleteFunc(t.pick(p, offered), func(s store.SessionPlaces) bool {
+		return t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location)
+	}); len(found) > 0 {
 		return found
 	}
 	var groups []store.SessionPlaces

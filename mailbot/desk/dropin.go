@@ -11,6 +11,24 @@ import (
 // dropin answers a request for a one-to-one: the next free times that suit,
 // numbered, for a reply with the number to take one.
 func (t *turn) dropin(upcoming []store.SessionPlaces) error {
+	if t.req.Waiting {
+		// "I don't need to wait for the Weymouth one now, could I have
+		// one of the one to one chats instead?": that waiting place goes.
+		live, err := t.tx.LiveBookings(t.ctx, t.person, t.now)
+		if err != nil {
+			return err
+		}
+		waiting := slices.DeleteFunc(live, func(b store.Booking) bool { return b.Status != store.Waitlisted })
+		gone, _ := t.whichBookings(t.req.From, waiting)
+		if len(t.req.From) == 0 && len(waiting) == 1 {
+			gone = waiting
+		}
+		for _, b := range gone {
+			if err := t.cancelOne(b); err != nil {
+				return err
+			}
+		}
+	}
 	var named []understand.Pattern // "a chat on Thursday": narrows like a preference
 	for _, p := range t.req.Targets {
 		if p.Number > 0 {
@@ -18,10 +36,12 @@ func (t *turn) dropin(upcoming []store.SessionPlaces) error {
 		}
 		if s, ok := t.groupOnly(p, upcoming); ok {
 			// "A one-to-one on the 1st July, and also a place on the
-			// learning new skills session": that one is booked too.
+			// learning new skills session": that one is booked too, and
+			// when it is is no wish for the one-to-one.
 			if _, err := t.bookOne(s, t.places()); err != nil {
 				return err
 			}
+			t.req.Prefs = t.req.Prefs.Without(p)
 			continue
 		}
 		named = append(named, p)
@@ -61,8 +81,11 @@ func (t *turn) groupOnly(p understand.Pattern, upcoming []store.SessionPlaces) (
 // pinned is the one free drop-in time a pattern names to the minute, when
 // it names exactly one.
 func (t *turn) pinned(upcoming []store.SessionPlaces, named []understand.Pattern) (store.SessionPlaces, bool) {
+	// A time said to suit pins the minute as a time named beside a day
+	// does: "on 1st July? 10.30 would suit me best".
+	minute := t.req.Prefs.After > 0 && t.req.Prefs.Before == t.req.Prefs.After+1
 	for _, p := range named {
-		if p.Until != p.From+1 {
+		if p.Until != p.From+1 && !minute {
 			continue
 		}
 		var found []store.SessionPlaces

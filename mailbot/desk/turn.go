@@ -277,7 +277,18 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (Outcom
 		}
 	}
 	if t.offersViews(h, listed, upcoming) {
-		return t.views()
+		outcome, err := t.views()
+		if err != nil || !t.req.AlsoList {
+			return outcome, err
+		}
+		// "What's on? And for your question about a good day - mine
+		// is a walk along the front": the list, beside the thanks.
+		t.ans.Asked = "which sessions are coming up"
+		if err := t.list(upcoming); err != nil {
+			return Outcome{}, err
+		}
+		t.sendAnswer()
+		return outcome.With(", and the list"), nil
 	}
 	// "Speak to someone", "can someone ring me" (understand.APerson): the
 	// help text promises a person, so a person it is. Said alone, it asks

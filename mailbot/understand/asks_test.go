@@ -15,6 +15,9 @@ func TestFindAsks(t *testing.T) {
 	}{
 		{"What time does the Weymouth session finish? I need to book a taxi home.", []Ask{AskEnds}},
 		{"Which room is it in?", []Ask{AskWhere}},
+		{"where is it?", []Ask{AskWhere}},
+		{"is it online?", []Ask{AskOnline}},
+		{"are there places left on 15 July?", []Ask{AskPlaces}},
 		{"Where's the library one?", []Ask{AskWhere}},
 		{"What's the date of the New to caring session?", []Ask{AskStarts}},
 		{"How many places are left on the 29th?", []Ask{AskPlaces}},

@@ -125,6 +125,8 @@ func ReadFor(b Behalf, c Context) Request {
 		r.Action == Book && len(r.Targets) == 0 && len(own.Asks) > 0 && onlyPlease(b.Note):
 		own.Subscribe = own.Subscribe || r.Subscribe
 		own.Unsubscribe = own.Unsubscribe || r.Unsubscribe
+		// The number in their signature is theirs still.
+		own.Phone = cmp.Or(own.Phone, b.Phone)
 		return own
 	case own.Action == DropIn && (r.Action == Book || r.Action == Choose):
 		// "Book Mary onto the 12th" above her "could I have a drop-in on
@@ -172,8 +174,9 @@ func (w *written) namesSomeoneElse(titles []string) bool {
 }
 
 // speaksForAnother is someone passing on another's wish: "this is from my
-// mum", "she'd like to come", "on behalf of my dad".
-var speaksForAnother = mustKeyed(`\b(this is|it'?s|message|email) from my \w+|\b(she|he|they)('d| would|'s| is| are) (like|love|keen|wanting|want) to (come|go|book|join|attend|be)\b|\bon behalf of (my|our) \w+`)
+// mum", "she'd like to come", "on behalf of my dad", "our practice nurse
+// booked a place for herself … please cancel it".
+var speaksForAnother = mustKeyed(`\bbooked\b[^.!?]{0,60}\bfor (herself|himself|themselves)\b|\b(this is|it'?s|message|email) from my \w+|\b(she|he|they)('d| would|'s| is| are) (like|love|keen|wanting|want) to (come|go|book|join|attend|be)\b|\bon behalf of (my|our) \w+`)
 
 // wishesForAnother reports whether the writer passes on another
 // person's wish and none of their own: "My neighbour Betty would love to

@@ -83,6 +83,8 @@ func TestReadFor(t *testing.T) {
 			action: Book, phone: true, needsLen: 1},
 		{name: "note says nothing", b: Behalf{Note: "See below, thanks", Text: "Please cancel my place on new to caring"},
 			action: Cancel, targets: "New to caring"},
+		{name: "no note, a phone under their words", b: Behalf{Text: "Please could you book me on the memory cafe.", Phone: "07700 900287"},
+			action: Book, targets: "Memory cafe", phone: true},
 		{name: "list from the person", b: Behalf{Note: "FYI", Text: "Please add me to your mailing list"},
 			action: Unknown, sub: true},
 		{name: "a polite note above a list request", b: Behalf{Note: "Can you add this lady please", Text: "Please put me on your mailing list."},
@@ -131,6 +133,7 @@ func TestNeedsPerson(t *testing.T) {
 		{text: "Thanks for this. Can I bring my mum? She's 79 but she'd love it.", question: true, why: ""},
 		{text: "Thanks for this. Can I bring my mum? She's 79 but she'd love it.", why: "not understood"},
 		{text: "I want to complain about how I was spoken to last week", why: "a complaint"},
+		{text: "I had to make a Microsoft account just to get that far. This is ridiculous for something that is meant to be for carers.", why: "a complaint"},
 		{text: "My husband hit me again and I don't feel safe at home. Please book me on the carers session.", urgent: "hit me"},
 		{text: "I CAN'T COPE ANY MORE", urgent: "can't cope", why: "not understood"},
 		{text: "Sometimes I think about suicide", urgent: "suicide", why: "not understood"},
@@ -223,10 +226,12 @@ func TestWishesForAnother(t *testing.T) {
 		"can it be 3 places now please, my daughter Sue wants to come as well as my husband":                                                                                        false,
 		"I'd like to book a place on the charities session on behalf of our service (just me attending)":                                                                            false,
 		"Please could you book my mother, Mrs Jean Hollis, on the 15th July session. I won't be attending myself. Please send everything to me and I'll set the laptop up for her.": true,
-		"can you book mum on the 15th":                         true,
-		"can you book mum and me on the 15th":                  false,
-		"please book my mum on the 15th, I will come with her": false,
-		"my wife and I would like to come on the 15th":         false,
+		"can you book mum on the 15th": true,
+		"Our practice nurse Linda Moss booked a place on the independence session for herself but unfortunately she can no longer attend. Please cancel it.": true,
+		"My husband can't come after all, just 1 place now please": false,
+		"can you book mum and me on the 15th":                      false,
+		"please book my mum on the 15th, I will come with her":     false,
+		"my wife and I would like to come on the 15th":             false,
 	} {
 		if got := plainWritten(text).wishesForAnother(); got != want {
 			t.Errorf("wishesForAnother(%q) = %v, want %v", text, got, want)

@@ -31,7 +31,7 @@ var (
 	// it name a session: "the Weymouth one", "the one at Weymouth".
 	placeAfter  = regexp.MustCompile(`^\s+(?:library\s+|community centre\s+|centre\s+|hall\s+)?(?:one|session|meeting|group|event|conversation|get together)s?\b`)
 	askedOfThe  = regexp.MustCompile(`(?:^|[\s,])(?:is|does|has|can|will|where is|where'?s|how (?:do|can|would) (?:i|we) get to|getting to|parking at) the\s+$`)
-	placeBefore = regexp.MustCompile(`\b(?:one|session|meeting|group|event|conversation)s?\s+(?:in person\s+|face to face\s+)?(?:at|in)\s+(?:the\s+)?$`)
+	placeBefore = regexp.MustCompile(`\b(?:one|session|meeting|group|event|conversation)s?\s+(?:in person\s+|face to face\s+)?(?:at|in)\s+(?:the\s+)?$|\b(?:anything|something|any sessions?)(?: happening| on| going on| running)?\s+(?:near|in|around|at)\s+(?:the\s+)?$`)
 )
 
 // findPlaceNames returns the sessions s names by a place word of one of

@@ -88,12 +88,16 @@ var greetingAfter = regexp.MustCompile(`^(?:\s+(?:all|everyone|everybody|both|fo
 // the 24th", "July 15th".
 var datedAfter = regexp.MustCompile(`^,?\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\b`)
 
+// timeSuits is a time of day said to suit: "10.30 would suit me best",
+// "2pm is best for me".
+var timeSuits = regexp.MustCompile(`\b(1[0-2]|0?[1-9])(?:[.:]([0-5][0-9]))?\s*(am|pm|a\.m\.|p\.m\.)?\s+(?:would|will|'d)?\s*(?:suit|suits|be best|is best|be ideal|is ideal|be perfect|is perfect|works best|would work best)\b`)
+
 // preferredBefore, before a part of the day, says it is the one wanted:
 // "preferably an afternoon", "ideally in the morning".
 var preferredBefore = regexp.MustCompile(`\b(?:preferably|ideally|i'?d prefer|i would prefer|we'?d prefer|best in|better in|rather have)\s+(?:an?\s+|the\s+|in\s+the\s+|on\s+an?\s+)?$`)
 
 // preferredAfter, after a part of the day, says it is the one wanted.
-var preferredAfter = regexp.MustCompile(`^s?\s*(?:are|is|would be|'d be|will be)?\s*(?:best|better|ideal|preferred|perfect)\b|^s?\s*(?:suit|suits|work|works) (?:me|us) (?:best|better)\b`)
+var preferredAfter = regexp.MustCompile(`^s?\s*(?:are|is|would be|'d be|will be)?\s*(?:best|better|ideal|preferred|perfect)\b|^s?\s+only\b|^s?\s*(?:suit|suits|work|works) (?:me|us) (?:best|better)\b`)
 
 // findPrefs reads when and where someone would like a drop-in, of the
 // drop-in locations given.
@@ -169,6 +173,11 @@ func findPrefs(s string, locations []string) Prefs {
 			default:
 				p.Before = t
 			}
+		}
+		if m := timeSuits.FindStringSubmatch(s); m != nil && p.After == 0 && p.Before == 0 {
+			// "10.30 would suit me best": that time, and no other.
+			t := clock(m[1], m[2], m[3])
+			p.After, p.Before = t, t+1
 		}
 	}
 	if !has.day && !has.month {
@@ -264,6 +273,19 @@ func (p Prefs) RulesOut(t time.Time, location string) bool {
 		slices.ContainsFunc(p.NotOn, func(d Pattern) bool { return d.onDay(t) }) ||
 		p.InPerson && remote(location) ||
 		slices.ContainsFunc(p.NotPlaces, func(w string) bool { return atPlace(location, w) })
+}
+
+// Without is p less the month and weekday wishes that q, a group session
+// booked, was named by: "a one-to-one on 1 July, and the one at Weymouth
+// in August" wishes for no drop-in in August.
+func (p Prefs) Without(q Pattern) Prefs {
+	if q.Month != 0 {
+		p.Months = slices.DeleteFunc(slices.Clone(p.Months), func(m time.Month) bool { return m == q.Month })
+	}
+	if q.HasDay {
+		p.Weekdays = slices.DeleteFunc(slices.Clone(p.Weekdays), func(d time.Weekday) bool { return d == q.Weekday })
+	}
+	return p
 }
 
 // Any reports whether any preference was given.

@@ -227,6 +227,18 @@ func (w *written) request(c Context) (Request, scan) {
 			r.Action = Cancel
 		}
 	}
+	if r.Action == DropIn {
+		if loc := waitNoMore.FindStringIndex(s); loc != nil {
+			// "I don't need to wait for the Weymouth one now, could I
+			// have one of the one to one chats instead?": off the
+			// waiting list, and the times offered.
+			r.Waiting = true
+			start := clauseStart(s, loc[0])
+			end := start + len(clauseAt(s, loc[0]))
+			r.From = slices.DeleteFunc(slices.Clone(r.Targets), func(p Pattern) bool { return p.at < start || p.at >= end })
+			r.Targets = slices.DeleteFunc(r.Targets, func(p Pattern) bool { return slices.Contains(r.From, p) })
+		}
+	}
 	if r.Action == Cancel && r.Places > 0 && len(r.Targets) == 0 && justPlaces.MatchString(w.low) {
 		// "Just 1 place now please, my husband can't come after all":
 		// the places kept, not the booking given up.
@@ -310,8 +322,13 @@ func (w *written) request(c Context) (Request, scan) {
 		if want, not := refusedTargets(s, r.Targets); len(not) > 0 {
 			r.Targets = append(want, between(s, not)...)
 			for _, p := range not {
-				if p.Day != 0 && p.Title == "" {
+				switch {
+				case p.Day != 0 && p.Title == "":
 					r.Prefs.NotOn = append(r.Prefs.NotOn, p)
+				case p.Place != "" && !slices.Contains(r.Prefs.NotPlaces, p.Place):
+					// "The Weymouth one is too far for me … the other
+					// face to face one": not there.
+					r.Prefs.NotPlaces = append(r.Prefs.NotPlaces, p.Place)
 				}
 			}
 		}
@@ -659,10 +676,18 @@ func action(s string, r *Request, c Context) Action {
 		return Attendees
 	case moves(s) && len(r.Targets) > 0 && !dropinWords.MatchString(s):
 		return Move
+	case !strings.Contains(s, "cancel") && asksForDropin.MatchString(s) && dropinWords.MatchString(s):
+		// "I'd like one of the one-to-one chats please. I can't do the
+		// morning on the 24th": what they can't do is when, not a
+		// booking to give up.
+		return DropIn
 	case cancelWords.MatchString(s):
 		return Cancel
 	case dropinWords.MatchString(s):
 		return DropIn
+	case len(r.Targets) > 0 && !slices.ContainsFunc(r.Targets, func(p Pattern) bool { return p.Place == "" }) && whatsOn.MatchString(s) && !bookWords.MatchString(s):
+		// "Is anything happening near Weymouth?": what is on there.
+		return List
 	case len(r.Targets) > 0 && (bookWords.MatchString(s) || r.Places > 0):
 		// "2 places on the memory cafe": asking for places is booking.
 		return Book
@@ -683,6 +708,14 @@ var (
 	theirAddress = regexp.MustCompile(`\bwriting (from|on|with) (my (late )?(husband|wife|partner|mum|mother|dad|father)'?s|his|her) (e-?mail|account|address)\b`)
 	offTheirList = regexp.MustCompile(`\b(take|remove|cross) (him|her) (off|from) (the|your) (mailing )?(list|e-?mails)\b`)
 )
+
+// asksForDropin asks for a one-to-one, not about one booked: "I'd like one
+// of the one-to-one chats", "could I have a drop-in".
+var asksForDropin = regexp.MustCompile(`\b(i'?d like|i would like|could i have|can i have|may i have|could i book|can i book|i want|i'?d love|please book me|looking for)\b[^.!?\n]{0,25}\b(one[- ]to[- ]one|1[- ]to[- ]1|drop[- ]?in|chat)`)
+
+// waitNoMore gives up waiting: "I don't need to wait for the Weymouth one
+// now".
+var waitNoMore = regexp.MustCompile(`\b(don'?t|do not|no longer|won'?t) need to (wait|be waiting) (for|on)\b`)
 
 // justPlaces keeps some places: "just 1 place now", "only the one place".
 var justPlaces = regexp.MustCompile(`\b(just|only)\s+(?:the\s+)?(\d{1,2}|one|two|three|four)\s+(places?|tickets?|of us|person|people)\b`)

@@ -27,6 +27,10 @@ var refusing = regexp.MustCompile(`\b(not|never|except|apart from|other than|rat
 // "the 22nd is no good", "that's not for me", "doesn't suit".
 var refusedLater = regexp.MustCompile(`^[^.!?\n]{0,60}?\b(is|are|would be|'s|that'?s|it'?s)?\s*(no good|not good|not for me|not for us|no use|out of the question|doesn'?t suit|does not suit|don'?t suit|won'?t work|not possible|impossible for me)\b`)
 
+// tooFar, after a place, refuses it: "the Weymouth one but it's too far
+// for me without a car".
+var tooFar = regexp.MustCompile(`^[^.!?\n]{0,40}?\b(too far|too much of a journey|can'?t get there|cannot get there)\b`)
+
 // doubted before and forMe after say it is not for them: "I don't think
 // the New to caring one is meant for me".
 var (
@@ -76,7 +80,8 @@ func refusedTargets(s string, targets []Pattern) (want, not []Pattern) {
 		if p.end <= end {
 			after = s[p.end:end]
 		}
-		if refusing.MatchString(before) || refusedLater.MatchString(after) || doubted.MatchString(before) && forMe.MatchString(after) {
+		if refusing.MatchString(before) || refusedLater.MatchString(after) || doubted.MatchString(before) && forMe.MatchString(after) ||
+			p.Place != "" && tooFar.MatchString(after) {
 			not = append(not, p)
 		} else {
 			want = append(want, p)

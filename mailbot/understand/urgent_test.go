@@ -14,6 +14,13 @@ func TestUrgent(t *testing.T) {
 	t.Parallel()
 	for _, text := range []string{
 		"Honestly I don't know how much longer I can go on like this",
+		// As the README gives them.
+		"I've fallen and can't get up",
+		"the staff lock my bedroom door",
+		"her carers haven't turned up and she has no food in",
+		"my brother takes my money and won't let me see my friends",
+		"yes if I'm still here by then",
+		"I got all his tablets out and lined them up",
 		"I don't know how much longer I can go on",
 		"i dont know how long i can keep going",
 		"Some days I feel like ending it.",
