@@ -127,7 +127,14 @@ func TestPlacesNotFreeForAll(t *testing.T) {
 		d.one(who).must(t, "We can book at most 4 places in one email, so I haven't booked any.")
 	}
 	d.send(sam, "book", "book the gardening club for 10 people please")
-	d.one(sam).must(t, "at most 4 places")
+	d.one(sam).must(t, "at most 4 places", "I have passed your email")
+	// A group is for a person to arrange with them.
+	handed := slices.IndexFunc(d.mail(officer), func(m *sent) bool {
+		return strings.Contains(m.Subject, sam) && strings.Contains(m.Text, "a group is for a person to arrange")
+	})
+	if handed < 0 {
+		t.Error("the request for 10 places did not reach staff as a group booking")
+	}
 	if got := d.bookings("small"); len(got) != 0 {
 		t.Fatalf("bookings %q, want none", got)
 	}

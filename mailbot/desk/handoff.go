@@ -69,6 +69,8 @@ func handoffSummary(h understand.Handoff) string {
 		return "They asked to talk to a person. They would like someone to phone them, or to write to them themselves."
 	case understand.NoSlotSuits:
 		return "They asked for a one-to-one conversation, and none of the free one-to-one times suit them."
+	case understand.GroupBooking:
+		return "They asked for more places than one email can book, so I booked none: a group is for a person to arrange."
 	}
 	return "I understood their request, but some words in it suggest someone may be at risk."
 }

@@ -332,6 +332,11 @@ func (t *turn) act(upcoming []store.SessionPlaces, h understand.Handoff) (Outcom
 	if t.ans.NoSlots && h.Why == understand.NoReason {
 		h.Why = understand.NoSlotSuits
 	}
+	if t.ans.TooManyPlaces > 0 && h.Why == understand.NoReason {
+		// "6 places please, 4 of our members and 2 staff": a day centre's
+		// group, which a person can arrange with them.
+		h.Why = understand.GroupBooking
+	}
 	if t.canHandOver(h) {
 		if len(h.Urgent) > 0 && t.holdQuestions() {
 			outcome = Replied.Of("holding")

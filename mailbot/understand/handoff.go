@@ -30,6 +30,7 @@ const (
 	NoSlotSuits                  // they asked for a one-to-one, and no free time suits
 	ForSomeoneElse               // a stranger asks for another person, whom only staff may act for
 	Unproven                     // it is from a staff address that our servers do not prove
+	GroupBooking                 // more places than one email may book: a group, for a person to arrange
 )
 
 func (r HandoffReason) String() string {
@@ -46,6 +47,8 @@ func (r HandoffReason) String() string {
 		return "no one-to-one time suits"
 	case ForSomeoneElse:
 		return "asks for someone else"
+	case GroupBooking:
+		return "a group booking"
 	case Unproven:
 		return "from a staff address, unproven"
 	}
