@@ -22,7 +22,7 @@ func (t *turn) list(upcoming []store.SessionPlaces) error {
 			groups = append(groups, s)
 			// "Is anything happening near Weymouth?": there.
 			there := !slices.ContainsFunc(t.req.Targets, func(p understand.Pattern) bool { return p.Place != "" && !p.Matches(itemOf(s.Session), t.d.env.TZ) })
-			if there && !t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location) {
+			if there && !t.ruledOut(s) {
 				suit = append(suit, s)
 			}
 		}
@@ -49,7 +49,7 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		// sessions": the first three.
 		var every []understand.Pattern
 		for _, s := range upcoming {
-			if s.Kind == store.Group && !t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location) &&
+			if s.Kind == store.Group && !t.ruledOut(s) &&
 				!slices.ContainsFunc(t.req.Except, func(p understand.Pattern) bool { return len(t.pick(p, []store.SessionPlaces{s})) > 0 }) {
 				every = append(every, understand.Pattern{Title: s.Title, Year: s.Starts.In(t.d.env.TZ).Year(), Month: s.Starts.In(t.d.env.TZ).Month(), Day: s.Starts.In(t.d.env.TZ).Day()})
 			}
@@ -114,9 +114,7 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		}
 		// Asked which, they are not offered what they ruled out ("the
 		// Weymouth one is too far … another one in August").
-		allowed := slices.DeleteFunc(slices.Clone(n.found), func(s store.SessionPlaces) bool {
-			return t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location)
-		})
+		allowed := slices.DeleteFunc(slices.Clone(n.found), t.ruledOut)
 		if len(allowed) == 0 {
 			allowed = n.found
 		}
@@ -162,6 +160,12 @@ func (t *turn) book(upcoming []store.SessionPlaces) error {
 		}))
 	}
 	return nil
+}
+
+// ruledOut reports whether the words rule s out: a day, a month, a date
+// or a place they said they can't do.
+func (t *turn) ruledOut(s store.SessionPlaces) bool {
+	return t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location)
 }
 
 // suiting is those of found that fit the wishes the message gives, or
@@ -249,9 +253,7 @@ func (t *turn) resolve(p understand.Pattern, upcoming []store.SessionPlaces) []s
 	// Of the list we sent, not those their words now rule out: "the
 	// Weymouth one is too far … another one in August?" looks again
 	// among all the sessions.
-	if found := slices.DeleteFunc(t.pick(p, offered), func(s store.SessionPlaces) bool {
-		return t.req.Prefs.RulesOut(s.Starts.In(t.d.env.TZ), s.Location)
-	}); len(found) > 0 {
+	if found := slices.DeleteFunc(t.pick(p, offered), t.ruledOut); len(found) > 0 {
 		return found
 	}
 	var groups []store.SessionPlaces
