@@ -77,11 +77,15 @@ command -v go >/dev/null || { echo "bench: no Go toolchain on PATH" >&2; exit 1;
 go build -o "$work/mailbench" ./cmd/mailbench
 
 # free_port prints a loopback port nothing listens on, not one already given.
+# It is below the kernel's ephemeral range: a port there can be held by a
+# client's connection, which no connect sees but which makes the server's
+# bind fail ("Address already in use").
 given=" "
+ephemeral=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		p=$((20000 + RANDOM % (ephemeral > 21000 ? ephemeral - 20000 : 1000)))
 		[[ $given == *" $p "* ]] && continue
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			given+="$p "
